@@ -1,0 +1,126 @@
+'use strict';
+/*
+ * The baseline for bench/relay.py: the least a socket.io server can do and still speak the
+ * part of Covisor's protocol the relay benchmark uses. Any non-empty token is accepted, `join`
+ * puts the socket in the conversation's room, and every relayed event is acked and broadcast
+ * to the whole room (sender included, as Covisor does) in Covisor's envelope
+ * {conversation_id, seq, type, at, actor, data}. Nothing is validated or stored, so the gap
+ * between this and Covisor is the price of Covisor's validation, authorisation and persistence.
+ *
+ * Usage: node server.js [--host 127.0.0.1] [--port 8000]
+ */
+const { createServer } = require('node:http');
+const { parseArgs } = require('node:util');
+const { Server } = require('socket.io');
+
+const RELAYED_EVENTS = ['viewer.show', 'stroke.begin', 'stroke.points', 'stroke.end'];
+const MAX_PAYLOAD_BYTES = 64 * 1024;
+
+const { values: options } = parseArgs({
+  options: {
+    host: { type: 'string', default: '127.0.0.1' },
+    port: { type: 'string', default: '8000' },
+  },
+});
+
+const lastSeq = new Map();
+
+function nextSeq(conversationId) {
+  const seq = (lastSeq.get(conversationId) || 0) + 1;
+  lastSeq.set(conversationId, seq);
+  return seq;
+}
+
+function failure(code, message) {
+  return { ok: false, error: { code, message } };
+}
+
+function isConversationPayload(payload) {
+  return (
+    payload !== null &&
+    typeof payload === 'object' &&
+    typeof payload.conversation_id === 'string' &&
+    payload.conversation_id !== ''
+  );
+}
+
+const httpServer = createServer((request, response) => {
+  if (request.url === '/healthz') {
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end('{"status":"ok"}');
+    return;
+  }
+  response.writeHead(404, { 'content-type': 'application/json' });
+  response.end(JSON.stringify(failure('not_found', 'no such route')));
+});
+
+const io = new Server(httpServer, { serveClient: false, maxHttpBufferSize: MAX_PAYLOAD_BYTES });
+
+io.use((socket, next) => {
+  const token = socket.handshake.auth && socket.handshake.auth.token;
+  if (typeof token !== 'string' || token === '') {
+    const error = new Error('unauthorized');
+    error.data = { code: 'unauthorized', message: 'a token is required' };
+    next(error);
+    return;
+  }
+  const role = token.startsWith('agent') ? 'agent' : 'customer';
+  socket.data.actor = { id: token, role, name: role === 'agent' ? 'Agent' : 'Shopper' };
+  next();
+});
+
+io.on('connection', (socket) => {
+  socket.on('time', (_payload, ack) => {
+    if (typeof ack === 'function') ack({ ok: true, now: Date.now() });
+  });
+
+  socket.on('join', (payload, ack) => {
+    if (typeof ack !== 'function') return;
+    if (!isConversationPayload(payload)) {
+      ack(failure('bad_request', 'conversation_id is required'));
+      return;
+    }
+    const conversationId = payload.conversation_id;
+    socket.join(conversationId);
+    ack({ ok: true, mode: 'snapshot', seq: lastSeq.get(conversationId) || 0, now: Date.now() });
+  });
+
+  for (const type of RELAYED_EVENTS) {
+    socket.on(type, (payload, ack) => {
+      if (typeof ack !== 'function') return;
+      if (!isConversationPayload(payload)) {
+        ack(failure('bad_request', 'conversation_id is required'));
+        return;
+      }
+      const { conversation_id: conversationId, ...data } = payload;
+      const seq = nextSeq(conversationId);
+      io.to(conversationId).emit('event', {
+        conversation_id: conversationId,
+        seq,
+        type,
+        at: Date.now(),
+        actor: socket.data.actor,
+        data,
+      });
+      ack({ ok: true, seq });
+    });
+  }
+
+  socket.onAny((event, ...args) => {
+    const ack = args[args.length - 1];
+    if (event === 'time' || event === 'join' || RELAYED_EVENTS.includes(event)) return;
+    if (typeof ack === 'function') ack(failure('unknown_event', `unknown event: ${event}`));
+  });
+});
+
+httpServer.listen(Number(options.port), options.host, () => {
+  const { address, port } = httpServer.address();
+  console.log(`baseline relay listening on http://${address}:${port}`);
+});
+
+function shutDown() {
+  io.close(() => process.exit(0));
+  setTimeout(() => process.exit(0), 2000).unref();
+}
+process.on('SIGTERM', shutDown);
+process.on('SIGINT', shutDown);
