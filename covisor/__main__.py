@@ -1,0 +1,3 @@
+from covisor.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,139 @@
+"""Wiring: build the store, journal and adapters from a `Config` into one aiohttp application."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import socketio
+from aiohttp import web
+
+from covisor import api
+from covisor.clock import Clock, TokenSource, system_clock, system_tokens
+from covisor.config import Config
+from covisor.conversation import Limits
+from covisor.identity import Authenticator, GrantSigner
+from covisor.journal import Journal
+from covisor.realtime import Realtime
+from covisor.services import SERVICES, Services, add_agent
+from covisor.store import Store
+from covisor.viewer import ViewerLimits
+
+log = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CLIENT_DIR = PROJECT_ROOT / "client"
+CATALOGUE_DIR = PROJECT_ROOT / "media"
+DEMO_AGENT_FILE = "demo-agent.txt"
+
+
+def make_store(config: Config) -> Store:
+    if config.mongo_url:
+        from covisor.store.mongo import MongoStore
+
+        return MongoStore(config.mongo_url, config.mongo_db)
+    from covisor.store.sqlite import SQLiteStore
+
+    return SQLiteStore(config.database_path)
+
+
+def make_socketio(config: Config) -> socketio.AsyncServer:
+    manager = None
+    if config.redis_url:
+        manager = socketio.AsyncRedisManager(config.redis_url, channel=config.redis_channel)
+    return socketio.AsyncServer(
+        async_mode="aiohttp",
+        client_manager=manager,
+        cors_allowed_origins="*",
+        max_http_buffer_size=config.max_socket_payload,
+        logger=False,
+        engineio_logger=False,
+    )
+
+
+def create_app(
+    config: Config,
+    *,
+    clock: Clock = system_clock,
+    tokens: TokenSource = system_tokens,
+    store: Store | None = None,
+) -> web.Application:
+    """A ready-to-run application; the store opens and the journal starts on app startup."""
+    app = web.Application(middlewares=[api.error_middleware], client_max_size=1024**2)
+    store = store or make_store(config)
+    limits = Limits(
+        max_message_chars=config.max_message_chars,
+        recent_messages=config.recent_messages,
+        viewer=ViewerLimits(config.max_strokes, config.max_points_per_stroke),
+    )
+    journal = Journal(
+        store,
+        clock,
+        limits=limits,
+        snapshot_every=config.snapshot_every,
+        max_batch=config.commit_max_batch,
+    )
+    sio = make_socketio(config)
+    sio.attach(app)
+
+    async def startup(app: web.Application) -> None:
+        await store.open()
+        signer = GrantSigner(await store.secret("grants", os.urandom(32)), clock)
+        auth = Authenticator(signer, store.agent_by_digest)
+        svc = Services(config, store, journal, signer, auth, clock, tokens)
+        app[SERVICES] = svc
+        Realtime(sio, config, store, journal, auth, clock)
+        journal.start()
+        if config.seed_demo:
+            await seed_demo_agent(svc)
+
+    async def cleanup(app: web.Application) -> None:
+        await journal.stop()
+        await store.close()
+
+    app.on_startup.append(startup)
+    app.on_cleanup.append(cleanup)
+    app.add_routes(api.routes)
+    add_static_routes(app)
+    return app
+
+
+def add_static_routes(app: web.Application) -> None:
+    """The browser client, the demo shop and the demo catalogue's public images."""
+
+    def page(name: str) -> Callable[[web.Request], Awaitable[web.FileResponse]]:
+        async def handler(request: web.Request) -> web.FileResponse:
+            path = CLIENT_DIR / name
+            if not path.is_file():
+                raise web.HTTPNotFound(reason=f"{name} is not installed")
+            return web.FileResponse(path)
+
+        return handler
+
+    async def home(request: web.Request) -> web.Response:
+        raise web.HTTPFound("/demo")
+
+    app.router.add_get("/", home)
+    app.router.add_get("/demo", page("demo.html"))
+    app.router.add_get("/agent", page("agent.html"))
+    if CLIENT_DIR.is_dir():
+        app.router.add_static("/client/", CLIENT_DIR, follow_symlinks=False)
+    if CATALOGUE_DIR.is_dir():
+        app.router.add_static("/media/", CATALOGUE_DIR, follow_symlinks=False)
+
+
+async def seed_demo_agent(svc: Services) -> None:
+    """On a first start, make a demo agent and tell the operator how to log in."""
+    if await svc.store.count_agents() > 0:
+        return
+    _, token = await add_agent(svc.store, "Demo Agent", svc.tokens, svc.clock)
+    svc.config.data_dir.mkdir(parents=True, exist_ok=True)
+    path = svc.config.data_dir / DEMO_AGENT_FILE
+    path.write_text(token + "\n")
+    path.chmod(0o600)
+    print(
+        f"Created the demo agent. Log in at /agent with this token (also in {path}):\n{token}",
+        flush=True,
+    )

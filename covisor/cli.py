@@ -1,0 +1,71 @@
+"""`covisor serve` and `covisor agents add NAME`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from aiohttp import web
+
+from covisor import config as configuration
+from covisor.app import create_app, make_store
+from covisor.clock import system_clock, system_tokens
+from covisor.config import Config
+from covisor.services import add_agent
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="covisor", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the server")
+    configuration.add_server_arguments(serve)
+    agents = commands.add_parser("agents", help="manage agents")
+    agent_commands = agents.add_subparsers(dest="agents_command", required=True)
+    add = agent_commands.add_parser("add", help="create an agent and print its token")
+    add.add_argument("name")
+    configuration.add_server_arguments(add)
+
+    args = parser.parse_args(argv)
+    config = configuration.from_arguments(args)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command == "serve":
+        asyncio.run(serve_forever(config))
+        return 0
+    token = asyncio.run(create_agent(config, args.name))
+    print(f"Created agent {args.name!r}. Its token (keep it secret):")
+    print(token)
+    return 0
+
+
+async def create_agent(config: Config, name: str) -> str:
+    store = make_store(config)
+    await store.open()
+    try:
+        _, token = await add_agent(store, name, system_tokens, system_clock)
+    finally:
+        await store.close()
+    return token
+
+
+async def serve_forever(config: Config) -> None:
+    """Run until interrupted; print the bound address (the real port when `--port 0`)."""
+    runner = web.AppRunner(create_app(config), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, config.host, config.port)
+    await site.start()
+    server = site._server
+    port = server.sockets[0].getsockname()[1] if server and server.sockets else config.port
+    print(f"Covisor listening on http://{config.host}:{port}", flush=True)
+    print(f"  shop demo:     http://{config.host}:{port}/demo", flush=True)
+    print(f"  agent console: http://{config.host}:{port}/agent", flush=True)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,163 @@
+"""What clients may ask for, as strictly validated payload types.
+
+Every Socket.IO event a client sends is converted into one of these structs before anything else
+looks at it; unknown fields, wrong types, out-of-range numbers and over-long strings are refused
+with a `bad_request` that says which field is wrong. Coordinates are normalised to the shown
+media (`0..1`), so they mean the same spot on every screen.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+from covisor.errors import CovisorError
+
+ConversationId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+Unit = Annotated[float, msgspec.Meta(ge=0.0, le=1.0)]
+Point = tuple[Unit, Unit]
+Seq = Annotated[int, msgspec.Meta(ge=0, le=2**53)]
+Seconds = Annotated[float, msgspec.Meta(ge=0.0, le=1e7)]
+StrokeId = Annotated[str, msgspec.Meta(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.:-]+$")]
+Color = Annotated[str, msgspec.Meta(pattern=r"^#[0-9a-fA-F]{6}$")]
+Text = Annotated[str, msgspec.Meta(min_length=1, max_length=20_000)]
+
+
+class Command(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    conversation_id: ConversationId
+
+
+class Join(Command, frozen=True):
+    last_seq: Seq | None = None
+
+
+class Leave(Command, frozen=True):
+    pass
+
+
+class Accept(Command, frozen=True):
+    pass
+
+
+class Close(Command, frozen=True):
+    pass
+
+
+class Open(Command, frozen=True):
+    page: dict[str, str] | None = None
+    name: str = "Shopper"
+
+
+class ChatSend(Command, frozen=True):
+    text: Text
+    client_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None
+
+
+class ChatTyping(Command, frozen=True):
+    typing: bool
+
+
+class ChatRead(Command, frozen=True):
+    seq: Seq
+
+
+class ChatHistory(Command, frozen=True):
+    before_seq: Seq | None = None
+    limit: Annotated[int, msgspec.Meta(ge=1, le=100)] = 50
+
+
+class Media(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    id: Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+    kind: Literal["image", "video"]
+    src: Annotated[str, msgspec.Meta(max_length=2048, pattern=r"^/[^/\\]")]
+    title: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+    width: Annotated[int, msgspec.Meta(ge=1, le=100_000)] | None = None
+    height: Annotated[int, msgspec.Meta(ge=1, le=100_000)] | None = None
+    poster: Annotated[str, msgspec.Meta(max_length=2048, pattern=r"^/[^/\\]")] | None = None
+    duration: Seconds | None = None
+
+
+class ViewerShow(Command, frozen=True):
+    media: Media
+
+
+class ViewerTransform(Command, frozen=True):
+    zoom: Annotated[float, msgspec.Meta(ge=1.0, le=10.0)]
+    cx: Unit
+    cy: Unit
+
+
+class StrokeBegin(Command, frozen=True):
+    stroke_id: StrokeId
+    color: Color
+    width: Annotated[float, msgspec.Meta(ge=0.0005, le=0.05)]
+    points: Annotated[list[Point], msgspec.Meta(max_length=256)] = []
+
+
+class StrokePoints(Command, frozen=True):
+    stroke_id: StrokeId
+    points: Annotated[list[Point], msgspec.Meta(min_length=1, max_length=256)]
+
+
+class StrokeEnd(Command, frozen=True):
+    stroke_id: StrokeId
+
+
+class StrokeUndo(Command, frozen=True):
+    pass
+
+
+class StrokeClear(Command, frozen=True):
+    pass
+
+
+class VideoPlay(Command, frozen=True):
+    position: Seconds | None = None
+
+
+class VideoPause(Command, frozen=True):
+    position: Seconds | None = None
+
+
+class VideoSeek(Command, frozen=True):
+    position: Seconds
+
+
+class VideoRate(Command, frozen=True):
+    rate: Annotated[float, msgspec.Meta(ge=0.25, le=4.0)]
+
+
+BY_EVENT: dict[str, type[Command]] = {
+    "join": Join,
+    "leave": Leave,
+    "accept": Accept,
+    "chat.send": ChatSend,
+    "chat.typing": ChatTyping,
+    "chat.read": ChatRead,
+    "chat.history": ChatHistory,
+    "viewer.show": ViewerShow,
+    "viewer.transform": ViewerTransform,
+    "stroke.begin": StrokeBegin,
+    "stroke.points": StrokePoints,
+    "stroke.end": StrokeEnd,
+    "stroke.undo": StrokeUndo,
+    "stroke.clear": StrokeClear,
+    "video.play": VideoPlay,
+    "video.pause": VideoPause,
+    "video.seek": VideoSeek,
+    "video.rate": VideoRate,
+}
+
+
+def parse(event: str, payload: Any) -> Command:
+    """Validate a client payload for `event`; `unknown_event` or `bad_request` on refusal."""
+    kind = BY_EVENT.get(event)
+    if kind is None:
+        raise CovisorError("unknown_event", f"unknown event {event[:64]!r}")
+    if not isinstance(payload, dict):
+        raise CovisorError("bad_request", f"{event} takes a JSON object")
+    try:
+        return msgspec.convert(payload, type=kind, strict=True)
+    except msgspec.ValidationError as exc:
+        raise CovisorError("bad_request", f"{event}: {exc}") from None

@@ -1,0 +1,162 @@
+"""One conversation's state: who is in it, the chat, read marks and the shared viewer.
+
+`decide(state, actor, command, now, limits)` is a pure function: it authorises the command for the
+actor's role, validates it against the state and returns the `Draft` of the event it causes, an
+`Existing` for a repeated command, or raises `CovisorError`. `ConversationState.apply(event)` is
+the only way state changes. Together they make a conversation an event-sourced value that any
+process can rebuild from the store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from covisor import commands as c
+from covisor.errors import CovisorError
+from covisor.events import Draft, Event, Existing, to_wire
+from covisor.identity import Identity
+from covisor.viewer import Viewer, ViewerLimits
+
+Status = Literal["waiting", "active", "closed"]
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_message_chars: int = 2000
+    recent_messages: int = 50
+    remembered_client_ids: int = 200
+    viewer: ViewerLimits = field(default_factory=ViewerLimits)
+
+
+@dataclass
+class ConversationState:
+    id: str
+    seq: int = 0
+    status: Status = "waiting"
+    page: dict[str, str] | None = None
+    name: str = "Shopper"
+    customer_id: str | None = None
+    agent: dict[str, str] | None = None
+    callers: dict[str, str] = field(default_factory=dict)
+    messages: list[Event] = field(default_factory=list)
+    reads: dict[str, int] = field(default_factory=dict)
+    client_ids: dict[str, int] = field(default_factory=dict)
+    viewer: Viewer = field(default_factory=Viewer)
+
+    def is_member(self, who: Identity) -> bool:
+        """Shoppers by their grant; agents only once they accepted (or linked by PIN)."""
+        if who.is_agent:
+            return self.agent is not None and self.agent["id"] == who.id
+        return who.conversation_id == self.id
+
+    def apply(self, event: Event, limits: Limits) -> None:
+        """Advance the state by one committed event (the event's `seq` must be the next one)."""
+        if event.seq != self.seq + 1:
+            raise ValueError(f"event {event.seq} does not follow {self.seq} in {self.id}")
+        self.seq = event.seq
+        data = event.data
+        match event.type:
+            case "conversation.opened":
+                self.page = data.get("page")
+                self.name = data.get("name", self.name)
+                self.customer_id = event.actor["id"]
+            case "conversation.accepted":
+                self.agent = data["agent"]
+                self.status = "active"
+            case "conversation.closed":
+                self.status = "closed"
+            case "member.joined":
+                self.callers[data["member"]["id"]] = data["member"]["name"]
+            case "chat.message":
+                self.messages.append(event)
+                del self.messages[: -limits.recent_messages]
+                if data.get("client_id"):
+                    self.client_ids[_client_key(event.actor["id"], data["client_id"])] = event.seq
+                    while len(self.client_ids) > limits.remembered_client_ids:
+                        del self.client_ids[next(iter(self.client_ids))]
+            case "chat.read":
+                self.reads[event.actor["id"]] = data["seq"]
+            case _:
+                self.viewer.apply(event.type, data)
+
+    def snapshot(self) -> dict[str, Any]:
+        """What a joining client needs to draw the conversation as it is now."""
+        return {
+            "conversation_id": self.id,
+            "seq": self.seq,
+            "status": self.status,
+            "page": self.page,
+            "name": self.name,
+            "agent": self.agent,
+            "messages": [to_wire(m) for m in self.messages],
+            "reads": dict(self.reads),
+            **self.viewer.snapshot(),
+        }
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "status": self.status,
+            "page": self.page,
+            "name": self.name,
+            "agent_id": self.agent["id"] if self.agent else None,
+            "agent_name": self.agent["name"] if self.agent else None,
+            "last_seq": self.seq,
+        }
+
+
+def decide(
+    state: ConversationState, actor: Identity, command: c.Command, now: float, limits: Limits
+) -> Draft | Existing:
+    """The event `command` causes in `state`, or the refusal; never changes `state`."""
+    if isinstance(command, c.Open):
+        if state.seq != 0:
+            raise CovisorError("conflict", "conversation already opened")
+        return Draft("conversation.opened", {"page": command.page, "name": command.name})
+    if isinstance(command, c.Accept):
+        return _decide_accept(state, actor)
+    if not state.is_member(actor):
+        raise CovisorError("forbidden", "you are not a member of this conversation")
+    if state.status == "closed":
+        raise CovisorError("conflict", "this conversation is closed")
+    match command:
+        case c.Close():
+            if not actor.is_agent:
+                raise CovisorError("forbidden", "only the agent closes a conversation")
+            return Draft("conversation.closed", {})
+        case c.ChatSend(text=text, client_id=client_id):
+            if len(text) > limits.max_message_chars:
+                raise CovisorError(
+                    "bad_request", f"message longer than {limits.max_message_chars} characters"
+                )
+            if not text.strip():
+                raise CovisorError("bad_request", "message is empty")
+            if client_id is not None:
+                seen = state.client_ids.get(_client_key(actor.id, client_id))
+                if seen is not None:
+                    return Existing(seen)
+            return Draft("chat.message", {"text": text, "client_id": client_id})
+        case c.ChatRead(seq=seq):
+            if seq > state.seq:
+                raise CovisorError("bad_request", f"seq {seq} is beyond the last event {state.seq}")
+            if seq <= state.reads.get(actor.id, 0):
+                return Existing(state.seq)
+            return Draft("chat.read", {"seq": seq})
+    return state.viewer.decide(actor, command, now, limits.viewer)
+
+
+def _decide_accept(state: ConversationState, actor: Identity) -> Draft | Existing:
+    if not actor.is_agent:
+        raise CovisorError("forbidden", "only agents accept conversations")
+    if state.agent is not None:
+        if state.agent["id"] == actor.id:
+            return Existing(state.seq)
+        raise CovisorError("conflict", f"{state.agent['name']} already has this conversation")
+    if state.status == "closed":
+        raise CovisorError("conflict", "this conversation is closed")
+    return Draft("conversation.accepted", {"agent": {"id": actor.id, "name": actor.name}})
+
+
+def _client_key(actor_id: str, client_id: str) -> str:
+    return f"{actor_id}\x1f{client_id}"

@@ -1,0 +1,50 @@
+"""The sequenced event: the one thing the server stores, broadcasts and replays.
+
+A conversation is the ordered list of its events; its state is what applying them in order gives.
+`Draft` is what the domain decides should happen; the journal stamps it with the next `seq`, the
+server time and the actor, which turns it into an `Event`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An event the domain has accepted but that has no place in the order yet."""
+
+    type: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Existing:
+    """The command repeats one already applied (e.g. a chat message resent after a reconnect)."""
+
+    seq: int
+
+
+class Event(msgspec.Struct, frozen=True):
+    conversation_id: str
+    seq: int
+    type: str
+    at: float
+    actor: dict[str, str]
+    data: dict[str, Any]
+
+
+def encode(event: Event) -> bytes:
+    return msgspec.json.encode(event)
+
+
+def decode(raw: bytes | str) -> Event:
+    return msgspec.json.decode(raw, type=Event)
+
+
+def to_wire(event: Event) -> dict[str, Any]:
+    """The plain mapping sent to clients (python-socketio serialises dicts)."""
+    return msgspec.to_builtins(event)  # type: ignore[no-any-return]

@@ -1,0 +1,234 @@
+"""Content-addressed, atomic storage of uploaded files.
+
+Layout under the data directory's media root:
+
+    tmp/                     uploads and work directories being written (never served)
+    blobs/ab/<sha256>        an original, named by the SHA-256 of its bytes
+    derived/ab/<sha256>/     what was made from it (variants, poster, info.json)
+
+An upload is streamed to a temp file while its SHA-256 is computed, checked against the byte
+limit of its sniffed kind as it arrives, fsynced and only then renamed into `blobs/`; a rename
+within one file system is atomic, so a reader sees a whole file or none. The same bytes uploaded
+twice map to the same name and are stored once. Client file names never become paths. Whatever
+fails, including the request being cancelled mid-stream, leaves nothing in `tmp/`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import hashlib
+import os
+import secrets
+import shutil
+import time
+from collections.abc import AsyncIterable, AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiofiles
+import aiofiles.os
+
+from covisor.media.errors import MediaError
+from covisor.media.sniff import SNIFF_BYTES, MediaKind, MediaType, sniff
+
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    """Largest accepted upload, in bytes, per sniffed kind."""
+
+    max_image_bytes: int = 25 * MB
+    max_video_bytes: int = 200 * MB
+
+    def for_kind(self, kind: MediaKind) -> int:
+        return self.max_image_bytes if kind == "image" else self.max_video_bytes
+
+
+@dataclass(frozen=True)
+class StagedUpload:
+    """A fully received upload, still in the temp area: hashed, sniffed, within its limit."""
+
+    path: Path
+    sha256: str
+    size: int
+    media_type: MediaType
+
+
+@dataclass(frozen=True)
+class Blob:
+    """An original committed under its content address."""
+
+    path: Path
+    sha256: str
+    size: int
+    media_type: MediaType
+
+
+class BlobStore:
+    """Files under `root`, named by content. Several processes may share one root."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.tmp = root / "tmp"
+        self.blobs = root / "blobs"
+        self.derived = root / "derived"
+
+    async def open(self) -> None:
+        """Create the directories; call once before use."""
+        for directory in (self.tmp, self.blobs, self.derived):
+            await aiofiles.os.makedirs(directory, exist_ok=True)
+
+    def blob_path(self, sha256: str) -> Path:
+        return self.blobs / _shard(sha256) / sha256
+
+    def derived_dir(self, sha256: str) -> Path:
+        return self.derived / _shard(sha256) / sha256
+
+    async def put(self, chunks: AsyncIterable[bytes], limits: UploadLimits) -> Blob:
+        """Receive `chunks` and commit them: the whole of `stage` + `commit`."""
+        async with self.stage(chunks, limits) as staged:
+            return await self.commit(staged)
+
+    @contextlib.asynccontextmanager
+    async def stage(
+        self, chunks: AsyncIterable[bytes], limits: UploadLimits
+    ) -> AsyncIterator[StagedUpload]:
+        """Stream `chunks` into a temp file and yield it; the temp file is gone on exit.
+
+        Raises `MediaError` (`unsupported`, `too_large`, `bad_request`) as soon as the bytes
+        show it, without reading the rest. Use the yielded upload (validate, process) and
+        `commit` it inside the block; whatever is not committed is deleted.
+        """
+        staged = await self._receive(chunks, limits)
+        try:
+            yield staged
+        finally:
+            _unlink(staged.path)
+
+    async def commit(self, staged: StagedUpload) -> Blob:
+        """Move a staged upload to its content address (a no-op move if the bytes are stored)."""
+        dest = self.blob_path(staged.sha256)
+        await aiofiles.os.makedirs(dest.parent, exist_ok=True)
+        if await aiofiles.os.path.exists(dest):
+            _unlink(staged.path)
+        else:
+            await aiofiles.os.replace(staged.path, dest)
+            await asyncio.to_thread(_fsync_dir, dest.parent)
+        return Blob(dest, staged.sha256, staged.size, staged.media_type)
+
+    @contextlib.asynccontextmanager
+    async def work_dir(self) -> AsyncIterator[Path]:
+        """A fresh directory in the temp area for derived files; removed on exit unless published."""
+        path = self.tmp / f"work-{secrets.token_hex(16)}"
+        await aiofiles.os.mkdir(path)
+        try:
+            yield path
+        finally:
+            await asyncio.to_thread(shutil.rmtree, path, True)
+
+    async def publish(self, sha256: str, work: Path) -> Path:
+        """Rename a finished work directory to `derived_dir(sha256)`, all files at once.
+
+        If another upload of the same bytes published first, theirs is kept and `work` is left
+        for its `work_dir` block to remove. Returns the published directory.
+        """
+        dest = self.derived_dir(sha256)
+        await aiofiles.os.makedirs(dest.parent, exist_ok=True)
+        await asyncio.to_thread(_fsync_tree, work)
+        try:
+            await aiofiles.os.rename(work, dest)
+        except OSError as exc:
+            if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY):
+                raise
+        else:
+            await asyncio.to_thread(_fsync_dir, dest.parent)
+        return dest
+
+    async def sweep_tmp(self, older_than: float = 3600.0) -> int:
+        """Delete temp entries older than `older_than` seconds (left by a crashed process).
+
+        Run on start-up; the age guard spares uploads other live processes are writing.
+        Returns how many entries were removed.
+        """
+        return await asyncio.to_thread(_sweep, self.tmp, time.time() - older_than)
+
+    async def _receive(self, chunks: AsyncIterable[bytes], limits: UploadLimits) -> StagedUpload:
+        path = self.tmp / f"upload-{secrets.token_hex(16)}"
+        digest = hashlib.sha256()
+        head = bytearray()
+        media_type: MediaType | None = None
+        size = 0
+        try:
+            async with aiofiles.open(path, "wb") as out:
+                async for chunk in chunks:
+                    if not chunk:
+                        continue
+                    size += len(chunk)
+                    if media_type is None:
+                        head += chunk[: SNIFF_BYTES - len(head)]
+                        if len(head) >= SNIFF_BYTES:
+                            media_type = sniff(bytes(head))
+                    if media_type is not None:
+                        _check_size(size, media_type, limits)
+                    digest.update(chunk)
+                    await out.write(chunk)
+                if media_type is None:
+                    media_type = sniff(bytes(head))
+                    _check_size(size, media_type, limits)
+                await out.flush()
+                await asyncio.to_thread(os.fsync, out.fileno())
+        except BaseException:
+            _unlink(path)
+            raise
+        return StagedUpload(path, digest.hexdigest(), size, media_type)
+
+
+def _check_size(size: int, media_type: MediaType, limits: UploadLimits) -> None:
+    limit = limits.for_kind(media_type.kind)
+    if size > limit:
+        raise MediaError(
+            "too_large", f"this {media_type.kind} is over the {limit / MB:g} MB upload limit"
+        )
+
+
+def _shard(sha256: str) -> str:
+    if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
+        raise ValueError(f"not a sha256 hex digest: {sha256!r}")
+    return sha256[:2]
+
+
+def _unlink(path: Path) -> None:
+    """Remove a temp file synchronously: it must happen even while the task is being cancelled."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_tree(directory: Path) -> None:
+    for entry in directory.iterdir():
+        with open(entry, "rb") as f:
+            os.fsync(f.fileno())
+    _fsync_dir(directory)
+
+
+def _sweep(tmp: Path, cutoff: float) -> int:
+    removed = 0
+    for entry in tmp.iterdir():
+        if entry.lstat().st_mtime >= cutoff:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            _unlink(entry)
+        removed += 1
+    return removed

@@ -1,0 +1,203 @@
+"""The Socket.IO adapter: authenticate connections, validate events, call the domain, emit.
+
+Nothing here decides what a command means; that is conversation.py's job through the journal.
+Every event is answered with an ack (`{"ok": true, ...}` or the error shape), every exception
+becomes an error ack, and a refused event changes nothing and leaves the connection open.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import socketio
+
+from covisor import commands as c
+from covisor.clock import Clock
+from covisor.config import Config
+from covisor.errors import INTERNAL, CovisorError
+from covisor.events import Event, to_wire
+from covisor.identity import Authenticator, Identity
+from covisor.journal import Journal
+from covisor.ratelimit import EventLimiter
+from covisor.store import Store
+
+log = logging.getLogger(__name__)
+
+AGENTS_ROOM = "agents"
+QUEUE_EVENTS = frozenset({"conversation.opened", "conversation.accepted", "conversation.closed"})
+
+
+def room_of(conversation_id: str) -> str:
+    return f"c:{conversation_id}"
+
+
+@dataclass
+class Connection:
+    identity: Identity
+    limiter: EventLimiter
+    joined: set[str] = field(default_factory=set)
+
+
+Handler = Callable[[str, Connection, Any], Awaitable[dict[str, Any]]]
+
+
+class Realtime:
+    def __init__(
+        self,
+        sio: socketio.AsyncServer,
+        config: Config,
+        store: Store,
+        journal: Journal,
+        auth: Authenticator,
+        clock: Clock,
+    ) -> None:
+        self._sio = sio
+        self._config = config
+        self._store = store
+        self._journal = journal
+        self._auth = auth
+        self._clock = clock
+        self._connections: dict[str, Connection] = {}
+        self._special: dict[str, Handler] = {
+            "time": self._time,
+            "join": self._join,
+            "leave": self._leave,
+            "chat.typing": self._typing,
+            "chat.history": self._history,
+        }
+        sio.on("connect", self._connect)
+        sio.on("disconnect", self._disconnect)
+        sio.on("*", self._dispatch)
+        journal.set_publisher(self.publish)
+
+    async def publish(self, events: list[Event]) -> None:
+        """Broadcast committed events to their rooms, and the queue to agents when it changed."""
+        for event in events:
+            await self._sio.emit("event", to_wire(event), room=room_of(event.conversation_id))
+        if any(e.type in QUEUE_EVENTS for e in events):
+            await self.push_queue()
+
+    async def push_queue(self, to: str = AGENTS_ROOM) -> None:
+        waiting = await self._store.conversations(status="waiting", limit=100)
+        summaries = [{**r.summary, "created_at": r.created_at} for r in waiting]
+        await self._sio.emit("queue", {"conversations": summaries}, room=to)
+
+    async def _connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        token = auth.get("token") if isinstance(auth, dict) else None
+        try:
+            identity = await self._auth.identify(token)
+        except CovisorError as refusal:
+            raise socketio.exceptions.ConnectionRefusedError(
+                refusal.message, {"code": refusal.code}
+            ) from None
+        config = self._config
+        limiter = EventLimiter(config.chat_rate, config.stroke_rate, config.other_rate, self._clock)
+        self._connections[sid] = Connection(identity, limiter)
+        if identity.is_agent:
+            await self._sio.enter_room(sid, AGENTS_ROOM)
+            await self.push_queue(to=sid)
+
+    async def _disconnect(self, sid: str, reason: Any = None) -> None:
+        conn = self._connections.pop(sid, None)
+        if conn is None:
+            return
+        for cid in conn.joined:
+            await self._presence(sid, conn, cid, online=False)
+
+    async def _dispatch(self, event: str, sid: str, *args: Any) -> dict[str, Any]:
+        try:
+            conn = self._connections.get(sid)
+            if conn is None:
+                raise CovisorError("unauthorized", "connection is not authenticated")
+            conn.limiter.check(event)
+            if len(args) != 1:
+                raise CovisorError("bad_request", f"{event[:64]} takes exactly one JSON object")
+            special = self._special.get(event)
+            if special is not None:
+                return await special(sid, conn, args[0])
+            outcome = await self._journal.submit(conn.identity, c.parse(event, args[0]))
+            return {"ok": True, "seq": outcome.seq}
+        except CovisorError as refusal:
+            return refusal.to_dict()
+        except Exception:
+            log.exception("event %r failed", event[:64])
+            return INTERNAL.to_dict()
+
+    async def _time(self, sid: str, conn: Connection, payload: Any) -> dict[str, Any]:
+        return {"ok": True, "now": self._clock()}
+
+    async def _join(self, sid: str, conn: Connection, payload: Any) -> dict[str, Any]:
+        command = c.parse("join", payload)
+        assert isinstance(command, c.Join)
+        cid = command.conversation_id
+        await self._require_member(conn.identity, cid)
+        await self._sio.enter_room(sid, room_of(cid))
+        try:
+            view = await self._journal.view(conn.identity, cid)
+        except BaseException:
+            if cid not in conn.joined:
+                await self._sio.leave_room(sid, room_of(cid))
+            raise
+        if cid not in conn.joined:
+            conn.joined.add(cid)
+            await self._presence(sid, conn, cid, online=True)
+        answer: dict[str, Any] = {"ok": True, "seq": view.seq, "now": self._clock()}
+        last = command.last_seq
+        if last is not None and last <= view.seq and view.seq - last <= self._config.replay_limit:
+            events = await self._store.events_after(cid, last, view.seq - last)
+            return {**answer, "mode": "replay", "events": [to_wire(e) for e in events]}
+        return {**answer, "mode": "snapshot", "snapshot": view.snapshot}
+
+    async def _leave(self, sid: str, conn: Connection, payload: Any) -> dict[str, Any]:
+        cid = c.parse("leave", payload).conversation_id
+        if cid in conn.joined:
+            conn.joined.discard(cid)
+            await self._sio.leave_room(sid, room_of(cid))
+            await self._presence(sid, conn, cid, online=False)
+        return {"ok": True}
+
+    async def _typing(self, sid: str, conn: Connection, payload: Any) -> dict[str, Any]:
+        command = c.parse("chat.typing", payload)
+        assert isinstance(command, c.ChatTyping)
+        self._require_joined(conn, command.conversation_id)
+        message = {
+            "conversation_id": command.conversation_id,
+            "actor": conn.identity.public(),
+            "typing": command.typing,
+        }
+        await self._sio.emit("typing", message, room=room_of(command.conversation_id), skip_sid=sid)
+        return {"ok": True}
+
+    async def _history(self, sid: str, conn: Connection, payload: Any) -> dict[str, Any]:
+        command = c.parse("chat.history", payload)
+        assert isinstance(command, c.ChatHistory)
+        self._require_joined(conn, command.conversation_id)
+        found = await self._store.events_of_type(
+            command.conversation_id, "chat.message", command.before_seq, command.limit + 1
+        )
+        has_more = len(found) > command.limit
+        messages = found[1:] if has_more else found
+        return {"ok": True, "messages": [to_wire(m) for m in messages], "has_more": has_more}
+
+    async def _require_member(self, identity: Identity, conversation_id: str) -> None:
+        if not identity.is_agent:
+            if identity.conversation_id != conversation_id:
+                raise CovisorError("forbidden", "you are not a member of this conversation")
+            return
+        record = await self._store.conversation(conversation_id)
+        if record is None:
+            raise CovisorError("not_found", "no such conversation")
+        if record.summary.get("agent_id") != identity.id:
+            raise CovisorError("forbidden", "accept this conversation before joining it")
+
+    @staticmethod
+    def _require_joined(conn: Connection, conversation_id: str) -> None:
+        if conversation_id not in conn.joined:
+            raise CovisorError("forbidden", "join the conversation first")
+
+    async def _presence(self, sid: str, conn: Connection, cid: str, *, online: bool) -> None:
+        message = {"conversation_id": cid, "actor": conn.identity.public(), "online": online}
+        await self._sio.emit("presence", message, room=room_of(cid), skip_sid=sid)

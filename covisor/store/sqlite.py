@@ -1,0 +1,242 @@
+"""The embedded default store: one SQLite file in WAL mode, shared safely by several processes.
+
+Two connections per process: a writer, whose transactions are serialised by a lock (and across
+processes by SQLite's own write lock, `BEGIN IMMEDIATE`), and a reader that never sees a
+half-done transaction. `synchronous=FULL`, so an acknowledged event survives a power cut, not only
+a killed process; group commit (see journal.py) amortises the fsync over many events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+import msgspec
+
+from covisor.events import Event, decode, encode
+from covisor.store import AgentRecord, Append, Conflict, ConversationRecord
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS agents (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    token_digest TEXT NOT NULL UNIQUE,
+    created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS conversations (
+    id TEXT PRIMARY KEY,
+    created_at REAL NOT NULL,
+    seq INTEGER NOT NULL DEFAULT 0,
+    status TEXT NOT NULL DEFAULT 'waiting',
+    agent_id TEXT,
+    summary TEXT NOT NULL DEFAULT '{}',
+    snapshot BLOB,
+    snapshot_seq INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS conversations_by_status ON conversations (status, created_at);
+CREATE INDEX IF NOT EXISTS conversations_by_agent ON conversations (agent_id, created_at);
+CREATE TABLE IF NOT EXISTS events (
+    conversation_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    body BLOB NOT NULL,
+    PRIMARY KEY (conversation_id, seq)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS events_by_type ON events (conversation_id, type, seq);
+"""
+
+_CONVERSATION_COLUMNS = "id, created_at, seq, summary, snapshot, snapshot_seq"
+
+
+class SQLiteStore:
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._writer: aiosqlite.Connection | None = None
+        self._reader: aiosqlite.Connection | None = None
+        self._write_lock = asyncio.Lock()
+
+    async def open(self) -> None:
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        self._writer = await self._connect()
+        await self._writer.execute("PRAGMA journal_mode=WAL")
+        await self._writer.executescript(SCHEMA)
+        await self._writer.commit()
+        self._reader = await self._connect()
+
+    async def _connect(self) -> aiosqlite.Connection:
+        db = await aiosqlite.connect(self._path, isolation_level=None)
+        await db.execute("PRAGMA busy_timeout=10000")
+        await db.execute("PRAGMA synchronous=FULL")
+        await db.execute("PRAGMA foreign_keys=ON")
+        return db
+
+    async def close(self) -> None:
+        for db in (self._reader, self._writer):
+            if db is not None:
+                await db.close()
+        self._reader = self._writer = None
+
+    @property
+    def _r(self) -> aiosqlite.Connection:
+        if self._reader is None:
+            raise RuntimeError("store is not open")
+        return self._reader
+
+    @property
+    def _w(self) -> aiosqlite.Connection:
+        if self._writer is None:
+            raise RuntimeError("store is not open")
+        return self._writer
+
+    async def ping(self) -> None:
+        await self._r.execute_fetchall("SELECT 1")
+
+    async def secret(self, name: str, candidate: bytes) -> bytes:
+        async with self._write_lock:
+            await self._w.execute(
+                "INSERT OR IGNORE INTO secrets (name, value) VALUES (?, ?)", (name, candidate)
+            )
+        rows = await self._r.execute_fetchall("SELECT value FROM secrets WHERE name = ?", (name,))
+        return bytes(list(rows)[0][0])
+
+    async def add_agent(self, agent: AgentRecord) -> None:
+        async with self._write_lock:
+            await self._w.execute(
+                "INSERT INTO agents (id, name, token_digest, created_at) VALUES (?, ?, ?, ?)",
+                (agent.id, agent.name, agent.token_digest, agent.created_at),
+            )
+
+    async def agent_by_digest(self, token_digest: str) -> AgentRecord | None:
+        rows = list(
+            await self._r.execute_fetchall(
+                "SELECT id, name, token_digest, created_at FROM agents WHERE token_digest = ?",
+                (token_digest,),
+            )
+        )
+        return AgentRecord(*rows[0]) if rows else None
+
+    async def count_agents(self) -> int:
+        rows = list(await self._r.execute_fetchall("SELECT count(*) FROM agents"))
+        return int(rows[0][0])
+
+    async def create_conversation(self, conversation_id: str, created_at: float) -> None:
+        async with self._write_lock:
+            await self._w.execute(
+                "INSERT INTO conversations (id, created_at) VALUES (?, ?)",
+                (conversation_id, created_at),
+            )
+
+    async def conversation(self, conversation_id: str) -> ConversationRecord | None:
+        rows = list(
+            await self._r.execute_fetchall(
+                f"SELECT {_CONVERSATION_COLUMNS} FROM conversations WHERE id = ?",
+                (conversation_id,),
+            )
+        )
+        return _record(rows[0]) if rows else None
+
+    async def conversations(
+        self, *, status: str | None = None, agent_id: str | None = None, limit: int = 200
+    ) -> list[ConversationRecord]:
+        where, args = ["seq > 0"], []
+        if status is not None:
+            where.append("status = ?")
+            args.append(status)
+        if agent_id is not None:
+            where.append("agent_id = ?")
+            args.append(agent_id)
+        rows = await self._r.execute_fetchall(
+            f"SELECT {_CONVERSATION_COLUMNS} FROM conversations WHERE {' AND '.join(where)} "
+            "ORDER BY created_at DESC LIMIT ?",
+            (*args, limit),
+        )
+        return [_record(row) for row in rows]
+
+    async def commit(self, appends: list[Append]) -> None:
+        if not appends:
+            return
+        async with self._write_lock:
+            db = self._w
+            await db.execute("BEGIN IMMEDIATE")
+            try:
+                await self._check_expected(db, appends)
+                await db.executemany(
+                    "INSERT INTO events (conversation_id, seq, type, body) VALUES (?, ?, ?, ?)",
+                    _event_rows(appends),
+                )
+                await db.executemany(
+                    "UPDATE conversations SET seq = ?, status = ?, agent_id = ?, summary = ?, "
+                    "snapshot = coalesce(?, snapshot), "
+                    "snapshot_seq = CASE WHEN ? IS NULL THEN snapshot_seq ELSE ? END WHERE id = ?",
+                    [_update_row(a) for a in appends],
+                )
+                await db.execute("COMMIT")
+            except BaseException:
+                await db.execute("ROLLBACK")
+                raise
+
+    @staticmethod
+    async def _check_expected(db: aiosqlite.Connection, appends: list[Append]) -> None:
+        ids = [a.conversation_id for a in appends]
+        marks = ",".join("?" * len(ids))
+        rows = await db.execute_fetchall(
+            f"SELECT id, seq FROM conversations WHERE id IN ({marks})", ids
+        )
+        current = {row[0]: row[1] for row in rows}
+        stale = {a.conversation_id for a in appends if current.get(a.conversation_id) != a.expected_seq}
+        if stale:
+            raise Conflict(stale)
+
+    async def seqs(self, conversation_ids: list[str]) -> dict[str, int]:
+        marks = ",".join("?" * len(conversation_ids))
+        rows = await self._r.execute_fetchall(
+            f"SELECT id, seq FROM conversations WHERE id IN ({marks})", conversation_ids
+        )
+        return {row[0]: row[1] for row in rows}
+
+    async def events_after(self, conversation_id: str, after_seq: int, limit: int) -> list[Event]:
+        rows = await self._r.execute_fetchall(
+            "SELECT body FROM events WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+            (conversation_id, after_seq, limit),
+        )
+        return [decode(row[0]) for row in rows]
+
+    async def events_of_type(
+        self, conversation_id: str, type_: str, before_seq: int | None, limit: int
+    ) -> list[Event]:
+        rows = await self._r.execute_fetchall(
+            "SELECT body FROM events WHERE conversation_id = ? AND type = ? AND seq < ? "
+            "ORDER BY seq DESC LIMIT ?",
+            (conversation_id, type_, 2**62 if before_seq is None else before_seq, limit),
+        )
+        return [decode(row[0]) for row in reversed(list(rows))]
+
+
+def _record(row: Any) -> ConversationRecord:
+    id_, created_at, seq, summary, snapshot, snapshot_seq = row
+    return ConversationRecord(
+        id_, created_at, seq, msgspec.json.decode(summary), snapshot, snapshot_seq
+    )
+
+
+def _event_rows(appends: Iterable[Append]) -> list[tuple[str, int, str, bytes]]:
+    return [(e.conversation_id, e.seq, e.type, encode(e)) for a in appends for e in a.events]
+
+
+def _update_row(a: Append) -> tuple[Any, ...]:
+    last = a.events[-1].seq if a.events else a.expected_seq
+    snap_seq = last if a.snapshot is not None else None
+    return (
+        last,
+        a.summary.get("status", "waiting"),
+        a.summary.get("agent_id"),
+        msgspec.json.encode(a.summary),
+        a.snapshot,
+        snap_seq,
+        snap_seq,
+        a.conversation_id,
+    )

@@ -1,0 +1,196 @@
+"""The shared viewer: what is shown, where it is zoomed, the strokes on it and the video clock.
+
+Pure domain code: `Viewer.decide` checks a command against the current state and returns the
+`Draft` of the event it causes (or raises `CovisorError`); `Viewer.apply` changes the state by an
+event. Applying the same events in the same order always yields the same viewer, which is how a
+restarted server, a second process and a late joiner all agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+
+from covisor import commands as c
+from covisor.errors import CovisorError
+from covisor.events import Draft
+from covisor.identity import Identity
+
+
+@dataclass
+class Transform:
+    """Zoom factor and the normalised point of the media at the centre of the view."""
+
+    zoom: float = 1.0
+    cx: float = 0.5
+    cy: float = 0.5
+
+
+@dataclass
+class Stroke:
+    stroke_id: str
+    actor_id: str
+    color: str
+    width: float
+    points: list[tuple[float, float]] = field(default_factory=list)
+    done: bool = False
+
+
+@dataclass
+class VideoClock:
+    """Video playback as a function of server time: no ticking state to keep in step."""
+
+    playing: bool = False
+    position: float = 0.0
+    rate: float = 1.0
+    at: float = 0.0
+
+    def position_at(self, now: float) -> float:
+        if not self.playing:
+            return self.position
+        return self.position + max(0.0, now - self.at) / 1000.0 * self.rate
+
+
+@dataclass(frozen=True)
+class ViewerLimits:
+    max_strokes: int = 500
+    max_points_per_stroke: int = 20_000
+
+
+@dataclass
+class Viewer:
+    media: dict[str, Any] | None = None
+    transform: Transform = field(default_factory=Transform)
+    strokes: list[Stroke] = field(default_factory=list)
+    video: VideoClock = field(default_factory=VideoClock)
+
+    def decide(
+        self, actor: Identity, command: c.Command, now: float, limits: ViewerLimits
+    ) -> Draft:
+        match command:
+            case c.ViewerShow(media=media):
+                if not actor.is_agent:
+                    raise CovisorError("forbidden", "only an agent chooses what the viewer shows")
+                return Draft("viewer.show", {"media": msgspec.to_builtins(media)})
+            case c.ViewerTransform(zoom=zoom, cx=cx, cy=cy):
+                self._require_media()
+                return Draft("viewer.transform", {"zoom": zoom, "cx": cx, "cy": cy})
+            case c.StrokeBegin():
+                return self._decide_begin(actor, command, limits)
+            case c.StrokePoints(stroke_id=stroke_id, points=points):
+                stroke = self._open_stroke(actor, stroke_id)
+                if len(stroke.points) + len(points) > limits.max_points_per_stroke:
+                    raise CovisorError("bad_request", "stroke has too many points; end it")
+                return Draft("stroke.points", {"stroke_id": stroke_id, "points": points})
+            case c.StrokeEnd(stroke_id=stroke_id):
+                self._open_stroke(actor, stroke_id)
+                return Draft("stroke.end", {"stroke_id": stroke_id})
+            case c.StrokeUndo():
+                for stroke in reversed(self.strokes):
+                    if stroke.actor_id == actor.id:
+                        return Draft("stroke.undo", {"stroke_id": stroke.stroke_id})
+                raise CovisorError("bad_request", "you have no stroke to undo")
+            case c.StrokeClear():
+                self._require_media()
+                return Draft("stroke.clear", {})
+            case c.VideoPlay(position=position) | c.VideoPause(position=position):
+                clock = self._require_video()
+                playing = isinstance(command, c.VideoPlay)
+                start = clock.position_at(now) if position is None else position
+                return self._video(playing, start, clock.rate, now)
+            case c.VideoSeek(position=position):
+                clock = self._require_video()
+                return self._video(clock.playing, position, clock.rate, now)
+            case c.VideoRate(rate=rate):
+                clock = self._require_video()
+                return self._video(clock.playing, clock.position_at(now), rate, now)
+        raise CovisorError("bad_request", f"{type(command).__name__} is not a viewer command")
+
+    def apply(self, type_: str, data: dict[str, Any]) -> None:
+        if type_ == "viewer.show":
+            self.media = data["media"]
+            self.transform = Transform()
+            self.strokes = []
+            self.video = VideoClock()
+        elif type_ == "viewer.transform":
+            self.transform = Transform(data["zoom"], data["cx"], data["cy"])
+        elif type_ == "stroke.begin":
+            points = [(x, y) for x, y in data["points"]]
+            self.strokes.append(
+                Stroke(data["stroke_id"], data["actor_id"], data["color"], data["width"], points)
+            )
+        elif type_ == "stroke.points":
+            stroke = self._find(data["stroke_id"])
+            if stroke is not None:
+                stroke.points.extend((x, y) for x, y in data["points"])
+        elif type_ == "stroke.end":
+            stroke = self._find(data["stroke_id"])
+            if stroke is not None:
+                stroke.done = True
+        elif type_ == "stroke.undo":
+            self.strokes = [s for s in self.strokes if s.stroke_id != data["stroke_id"]]
+        elif type_ == "stroke.clear":
+            self.strokes = []
+        elif type_ == "video.state":
+            self.video = VideoClock(data["playing"], data["position"], data["rate"], data["at"])
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "media": self.media,
+            "transform": msgspec.to_builtins(self.transform),
+            "strokes": msgspec.to_builtins(self.strokes),
+            "video": msgspec.to_builtins(self.video),
+        }
+
+    def _decide_begin(self, actor: Identity, command: c.StrokeBegin, limits: ViewerLimits) -> Draft:
+        self._require_media()
+        if self._find(command.stroke_id) is not None:
+            raise CovisorError("bad_request", f"stroke {command.stroke_id!r} already exists")
+        if len(self.strokes) >= limits.max_strokes:
+            raise CovisorError("bad_request", "too many strokes on this media; clear some first")
+        return Draft(
+            "stroke.begin",
+            {
+                "stroke_id": command.stroke_id,
+                "actor_id": actor.id,
+                "color": command.color,
+                "width": command.width,
+                "points": command.points,
+            },
+        )
+
+    def _open_stroke(self, actor: Identity, stroke_id: str) -> Stroke:
+        stroke = self._find(stroke_id)
+        if stroke is None:
+            raise CovisorError("bad_request", f"no stroke {stroke_id!r}")
+        if stroke.actor_id != actor.id:
+            raise CovisorError("forbidden", "that stroke is someone else's")
+        if stroke.done:
+            raise CovisorError("bad_request", f"stroke {stroke_id!r} has ended")
+        return stroke
+
+    def _find(self, stroke_id: str) -> Stroke | None:
+        for stroke in reversed(self.strokes):
+            if stroke.stroke_id == stroke_id:
+                return stroke
+        return None
+
+    def _require_media(self) -> dict[str, Any]:
+        if self.media is None:
+            raise CovisorError("bad_request", "nothing is shown in the viewer")
+        return self.media
+
+    def _require_video(self) -> VideoClock:
+        if self._require_media().get("kind") != "video":
+            raise CovisorError("bad_request", "the viewer is not showing a video")
+        return self.video
+
+    def _video(self, playing: bool, position: float, rate: float, now: float) -> Draft:
+        duration = (self.media or {}).get("duration")
+        if duration is not None:
+            position = min(position, float(duration))
+        return Draft(
+            "video.state", {"playing": playing, "position": position, "rate": rate, "at": now}
+        )

@@ -1,0 +1,155 @@
+"""Shared fixtures: a real server on a loopback port and real python-socketio clients."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+import socketio
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from covisor.app import create_app
+from covisor.config import Config
+from covisor.services import SERVICES, Services, add_agent
+
+WAIT = 5.0
+
+
+class Peer:
+    """A real Socket.IO client that records what the server pushes to it."""
+
+    def __init__(self, url: str, token: str) -> None:
+        self.url = url
+        self.token = token
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self.events: list[dict[str, Any]] = []
+        self.pushes: list[tuple[str, Any]] = []
+        self._changed = asyncio.Condition()
+        self.sio.on("event", self._on_event)
+        for name in ("typing", "presence", "queue"):
+            self.sio.on(name, self._recorder(name))
+
+    def _recorder(self, name: str) -> Callable[[Any], Any]:
+        async def record(data: Any) -> None:
+            async with self._changed:
+                self.pushes.append((name, data))
+                self._changed.notify_all()
+
+        return record
+
+    async def _on_event(self, data: dict[str, Any]) -> None:
+        async with self._changed:
+            self.events.append(data)
+            self._changed.notify_all()
+
+    async def connect(self) -> Peer:
+        await self.sio.connect(self.url, auth={"token": self.token}, transports=["websocket"])
+        return self
+
+    async def call(self, event: str, data: Any = None) -> dict[str, Any]:
+        payload = {} if data is None else data
+        answer: dict[str, Any] = await self.sio.call(event, payload, timeout=WAIT)
+        return answer
+
+    async def ok(self, event: str, data: Any = None) -> dict[str, Any]:
+        answer = await self.call(event, data)
+        assert answer.get("ok") is True, answer
+        return answer
+
+    async def wait_for(self, predicate: Callable[[Peer], bool]) -> None:
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: predicate(self)), WAIT)
+
+    async def wait_seq(self, seq: int) -> None:
+        await self.wait_for(lambda p: any(e["seq"] >= seq for e in p.events))
+
+    def of_type(self, type_: str) -> list[dict[str, Any]]:
+        return [e for e in self.events if e["type"] == type_]
+
+    async def close(self) -> None:
+        await self.sio.disconnect()
+
+
+class Harness:
+    """One running server with helpers to open conversations and connect peers."""
+
+    def __init__(self, server: TestServer, http: aiohttp.ClientSession) -> None:
+        self.server = server
+        self.http = http
+        self.url = str(server.make_url("")).rstrip("/")
+        self.peers: list[Peer] = []
+
+    @property
+    def services(self) -> Services:
+        return self.server.app[SERVICES]
+
+    async def agent_token(self, name: str = "Agent") -> str:
+        svc = self.services
+        _, token = await add_agent(svc.store, name, svc.tokens, svc.clock)
+        return token
+
+    async def open_conversation(self, **body: Any) -> dict[str, Any]:
+        async with self.http.post(f"{self.url}/api/conversations", json=body) as response:
+            assert response.status == 201, await response.text()
+            result: dict[str, Any] = await response.json()
+            return result
+
+    async def request(
+        self, method: str, path: str, token: str | None = None, **kwargs: Any
+    ) -> tuple[int, Any]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        async with self.http.request(method, self.url + path, headers=headers, **kwargs) as r:
+            return r.status, await r.json(content_type=None)
+
+    async def peer(self, token: str) -> Peer:
+        peer = await Peer(self.url, token).connect()
+        self.peers.append(peer)
+        return peer
+
+    async def accepted(self, conversation_id: str, agent_token: str) -> None:
+        status, body = await self.request(
+            "POST", f"/api/conversations/{conversation_id}/accept", agent_token
+        )
+        assert status == 200, body
+
+    async def session(self) -> tuple[str, Peer, Peer]:
+        """A conversation with a joined customer and a joined agent who accepted it."""
+        opened = await self.open_conversation(page={"url": "https://shop.test/p/1"})
+        cid = opened["id"]
+        agent_token = await self.agent_token()
+        await self.accepted(cid, agent_token)
+        customer = await self.peer(opened["token"])
+        agent = await self.peer(agent_token)
+        await customer.ok("join", {"conversation_id": cid})
+        await agent.ok("join", {"conversation_id": cid})
+        return cid, customer, agent
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    return Config(data_dir=tmp_path / "data", port=0, seed_demo=False)
+
+
+@pytest.fixture
+async def harness(config: Config) -> AsyncIterator[Harness]:
+    app: web.Application = create_app(config)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    async with aiohttp.ClientSession() as http:
+        h = Harness(server, http)
+        try:
+            yield h
+        finally:
+            for peer in h.peers:
+                await peer.close()
+            await server.close()
+
+
+def redis_url() -> str:
+    return os.environ.get("COVISOR_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")

@@ -1,0 +1,252 @@
+"""The Socket.IO adapter end to end: real server on loopback, real python-socketio clients."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import socketio
+
+from tests.conftest import Harness, Peer
+
+IMAGE = {"id": "m1", "kind": "image", "src": "/media/demo.jpg", "width": 800, "height": 600}
+VIDEO = {"id": "v1", "kind": "video", "src": "/media/demo.mp4", "duration": 30.0}
+
+
+async def test_connect_without_token_is_refused_with_reason(harness: Harness) -> None:
+    client = socketio.AsyncClient(reconnection=False)
+    reasons: list[object] = []
+    client.on("connect_error", reasons.append)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await client.connect(harness.url, transports=["websocket"])
+    assert reasons == [{"message": "a token is required", "data": {"code": "unauthorized"}}]
+
+
+async def test_connect_with_forged_token_is_refused(harness: Harness) -> None:
+    opened = await harness.open_conversation()
+    forged = opened["token"][:-3] + ("AAA" if not opened["token"].endswith("AAA") else "BBB")
+    client = socketio.AsyncClient(reconnection=False)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await client.connect(harness.url, auth={"token": forged}, transports=["websocket"])
+
+
+async def test_chat_message_reaches_both_members_with_same_seq(harness: Harness) -> None:
+    cid, customer, agent = await harness.session()
+    ack = await customer.ok("chat.send", {"conversation_id": cid, "text": "Is it waterproof?"})
+    await agent.wait_seq(ack["seq"])
+    await customer.wait_seq(ack["seq"])
+    for peer in (customer, agent):
+        [message] = peer.of_type("chat.message")
+        assert message["seq"] == ack["seq"]
+        assert message["data"]["text"] == "Is it waterproof?"
+        assert message["actor"]["role"] == "customer"
+
+
+async def test_three_clients_see_identical_event_order(harness: Harness) -> None:
+    cid, customer, agent = await harness.session()
+    opened_token = harness.services.signer
+    assert opened_token is not None
+    third = await harness.peer(customer.token)
+    await third.ok("join", {"conversation_id": cid})
+    await agent.ok("viewer.show", {"conversation_id": cid, "media": IMAGE})
+    acks = await asyncio.gather(
+        *(
+            peer.ok("chat.send", {"conversation_id": cid, "text": f"m{i}"})
+            for i, peer in enumerate([customer, agent, third] * 5)
+        )
+    )
+    last = max(a["seq"] for a in acks)
+    for peer in (customer, agent, third):
+        await peer.wait_seq(last)
+    orders = [[(e["seq"], e["type"]) for e in p.events] for p in (customer, agent, third)]
+    assert orders[0] == orders[1] == orders[2]
+    seqs = [s for s, _ in orders[0]]
+    assert seqs == list(range(seqs[0], last + 1))
+
+
+async def test_only_agent_changes_what_viewer_shows(harness: Harness) -> None:
+    cid, customer, agent = await harness.session()
+    refused = await customer.call("viewer.show", {"conversation_id": cid, "media": IMAGE})
+    assert refused["error"]["code"] == "forbidden"
+    await agent.ok("viewer.show", {"conversation_id": cid, "media": IMAGE})
+    zoom = await customer.ok(
+        "viewer.transform", {"conversation_id": cid, "zoom": 2.5, "cx": 0.3, "cy": 0.7}
+    )
+    await agent.wait_seq(zoom["seq"])
+    assert agent.of_type("viewer.transform")[-1]["data"] == {"zoom": 2.5, "cx": 0.3, "cy": 0.7}
+
+
+async def test_stroke_points_stream_to_viewer_while_drawn(harness: Harness) -> None:
+    cid, customer, agent = await harness.session()
+    await agent.ok("viewer.show", {"conversation_id": cid, "media": IMAGE})
+    begin = {"conversation_id": cid, "stroke_id": "s1", "color": "#ff0000", "width": 0.01}
+    await customer.ok("stroke.begin", {**begin, "points": [[0.1, 0.1]]})
+    ack = await customer.ok(
+        "stroke.points", {"conversation_id": cid, "stroke_id": "s1", "points": [[0.2, 0.2]]}
+    )
+    await agent.wait_seq(ack["seq"])
+    assert [e["type"] for e in agent.events[-2:]] == ["stroke.begin", "stroke.points"]
+    end = await customer.ok("stroke.end", {"conversation_id": cid, "stroke_id": "s1"})
+    joiner = await harness.peer(customer.token)
+    joined = await joiner.ok("join", {"conversation_id": cid})
+    [stroke] = joined["snapshot"]["strokes"]
+    assert joined["seq"] == end["seq"]
+    assert stroke["points"] == [[0.1, 0.1], [0.2, 0.2]] and stroke["done"] is True
+
+
+async def test_undo_removes_only_the_senders_last_stroke(harness: Harness) -> None:
+    cid, customer, agent = await harness.session()
+    await agent.ok("viewer.show", {"conversation_id": cid, "media": IMAGE})
+    for peer, sid in ((customer, "c1"), (agent, "a1"), (customer, "c2")):
+        await peer.ok(
+            "stroke.begin",
+            {"conversation_id": cid, "stroke_id": sid, "color": "#00ff00", "width": 0.01},
+        )
+    await agent.ok("stroke.undo", {"conversation_id": cid})
+    snapshot = (await customer.ok("join", {"conversation_id": cid}))["snapshot"]
+    assert [s["stroke_id"] for s in snapshot["strokes"]] == ["c1", "c2"]
+    await customer.ok("stroke.clear", {"conversation_id": cid})
+    snapshot = (await customer.ok("join", {"conversation_id": cid}))["snapshot"]
+    assert snapshot["strokes"] == []
+
+
+async def test_video_state_carries_server_time_for_position(harness: Harness) -> None:
+    cid, customer, agent = await harness.session()
+    await agent.ok("viewer.show", {"conversation_id": cid, "media": VIDEO})
+    await agent.ok("video.seek", {"conversation_id": cid, "position": 12.5})
+    play = await customer.ok("video.play", {"conversation_id": cid})
+    await agent.wait_seq(play["seq"])
+    state = agent.of_type("video.state")[-1]["data"]
+    assert state["playing"] is True and state["position"] == 12.5 and state["rate"] == 1.0
+    assert state["at"] == agent.events[-1]["at"]
+    rate = await agent.ok("video.rate", {"conversation_id": cid, "rate": 2.0})
+    await customer.wait_seq(rate["seq"])
+    later = customer.of_type("video.state")[-1]["data"]
+    assert later["rate"] == 2.0 and later["position"] >= 12.5
+    refused = await agent.call("video.seek", {"conversation_id": cid, "position": -1})
+    assert refused["error"]["code"] == "bad_request"
+
+
+async def test_rejoin_with_last_seq_replays_exactly_missed_events(harness: Harness) -> None:
+    cid, customer, agent = await harness.session()
+    first = await customer.ok("chat.send", {"conversation_id": cid, "text": "one"})
+    await agent.close()
+    missed = [
+        (await customer.ok("chat.send", {"conversation_id": cid, "text": t}))["seq"]
+        for t in ("two", "three", "four")
+    ]
+    back = await harness.peer(agent.token)
+    joined = await back.ok("join", {"conversation_id": cid, "last_seq": first["seq"]})
+    assert joined["mode"] == "replay"
+    assert [e["seq"] for e in joined["events"]] == missed
+    assert [e["data"]["text"] for e in joined["events"]] == ["two", "three", "four"]
+    assert joined["seq"] == missed[-1]
+
+
+async def test_rejoin_too_far_behind_gets_snapshot(harness: Harness) -> None:
+    cid, customer, _ = await harness.session()
+    joined = await customer.ok("join", {"conversation_id": cid, "last_seq": 10_000})
+    assert joined["mode"] == "snapshot"
+    assert joined["snapshot"]["seq"] == joined["seq"]
+
+
+async def test_chat_resent_with_same_client_id_is_not_duplicated(harness: Harness) -> None:
+    cid, customer, agent = await harness.session()
+    message = {"conversation_id": cid, "text": "hello", "client_id": "local-1"}
+    first = await customer.ok("chat.send", message)
+    again = await customer.ok("chat.send", message)
+    assert again["seq"] == first["seq"]
+    history = await agent.ok("chat.history", {"conversation_id": cid})
+    assert [m["data"]["text"] for m in history["messages"]] == ["hello"]
+
+
+async def test_chat_history_pages_backwards(harness: Harness) -> None:
+    cid, customer, _ = await harness.session()
+    for i in range(7):
+        await customer.ok("chat.send", {"conversation_id": cid, "text": f"m{i}"})
+    page = await customer.ok("chat.history", {"conversation_id": cid, "limit": 3})
+    assert [m["data"]["text"] for m in page["messages"]] == ["m4", "m5", "m6"]
+    assert page["has_more"] is True
+    before = page["messages"][0]["seq"]
+    older = await customer.ok(
+        "chat.history", {"conversation_id": cid, "limit": 10, "before_seq": before}
+    )
+    assert [m["data"]["text"] for m in older["messages"]] == ["m0", "m1", "m2", "m3"]
+    assert older["has_more"] is False
+
+
+async def test_typing_is_relayed_to_others_only(harness: Harness) -> None:
+    cid, customer, agent = await harness.session()
+    await customer.ok("chat.typing", {"conversation_id": cid, "typing": True})
+    await agent.wait_for(lambda p: any(name == "typing" for name, _ in p.pushes))
+    typing = [d for name, d in agent.pushes if name == "typing"]
+    assert typing[0]["typing"] is True and typing[0]["actor"]["role"] == "customer"
+    assert not any(name == "typing" for name, _ in customer.pushes)
+
+
+async def test_read_receipt_is_sequenced_and_in_snapshot(harness: Harness) -> None:
+    cid, customer, agent = await harness.session()
+    sent = await customer.ok("chat.send", {"conversation_id": cid, "text": "hi"})
+    await agent.ok("chat.read", {"conversation_id": cid, "seq": sent["seq"]})
+    await customer.wait_for(lambda p: bool(p.of_type("chat.read")))
+    snapshot = (await customer.ok("join", {"conversation_id": cid}))["snapshot"]
+    assert list(snapshot["reads"].values()) == [sent["seq"]]
+
+
+async def test_customer_cannot_join_another_conversation(harness: Harness) -> None:
+    cid, customer, _ = await harness.session()
+    other = await harness.open_conversation()
+    intruder = await harness.peer(other["token"])
+    refused = await intruder.call("join", {"conversation_id": cid})
+    assert refused["error"]["code"] == "forbidden"
+    sent = await customer.ok("chat.send", {"conversation_id": cid, "text": "private"})
+    await customer.wait_seq(sent["seq"])
+    assert intruder.events == []
+    refused = await intruder.call("chat.send", {"conversation_id": cid, "text": "hi"})
+    assert refused["error"]["code"] == "forbidden"
+
+
+async def test_agent_must_accept_before_joining(harness: Harness) -> None:
+    opened = await harness.open_conversation()
+    agent = await harness.peer(await harness.agent_token())
+    refused = await agent.call("join", {"conversation_id": opened["id"]})
+    assert refused["error"]["code"] == "forbidden"
+    await agent.ok("accept", {"conversation_id": opened["id"]})
+    joined = await agent.ok("join", {"conversation_id": opened["id"]})
+    assert joined["snapshot"]["status"] == "active"
+
+
+async def test_second_agent_cannot_take_accepted_conversation(harness: Harness) -> None:
+    opened = await harness.open_conversation()
+    first = await harness.peer(await harness.agent_token("Ann"))
+    second = await harness.peer(await harness.agent_token("Bob"))
+    await first.ok("accept", {"conversation_id": opened["id"]})
+    refused = await second.call("accept", {"conversation_id": opened["id"]})
+    assert refused["error"]["code"] == "conflict" and "Ann" in refused["error"]["message"]
+
+
+async def test_agents_get_queue_pushes_when_conversations_open(harness: Harness) -> None:
+    agent = await harness.peer(await harness.agent_token())
+    await agent.wait_for(lambda p: any(n == "queue" for n, _ in p.pushes))
+    opened = await harness.open_conversation(name="Maria")
+    await agent.wait_for(
+        lambda p: any(
+            n == "queue" and any(c["id"] == opened["id"] for c in d["conversations"])
+            for n, d in p.pushes
+        )
+    )
+
+
+async def test_presence_tells_members_who_is_online(harness: Harness) -> None:
+    cid, customer, agent = await harness.session()
+    assert any(n == "presence" and d["online"] for n, d in customer.pushes)
+    await agent.close()
+    await customer.wait_for(
+        lambda p: any(n == "presence" and d["online"] is False for n, d in p.pushes)
+    )
+
+
+async def test_time_answers_server_clock(harness: Harness) -> None:
+    agent = await harness.peer(await harness.agent_token())
+    answer = await agent.ok("time")
+    assert answer["now"] > 1.7e12
