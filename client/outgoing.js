@@ -1,0 +1,217 @@
+/**
+ * Getting client events to the server in order and within the rate limits.
+ *
+ * python-socketio may run a client's handlers concurrently, so two events emitted back to back
+ * can be processed out of order (`stroke.points` before its `stroke.begin`). `OrderedEmitter`
+ * sends one event at a time, waits for its ack, retries after `rate_limited`, and merges queued
+ * events that supersede each other (point batches of one stroke, transforms, typing flags).
+ * `PointBatcher` samples a stroke's points and flushes them at most every 33 ms.
+ * No DOM, no sockets: `send` and the clock are injected.
+ */
+
+import { scheduleWithTimeout } from "./event-sequencer.js";
+
+export const POINT_FLUSH_MS = 33;
+export const MAX_POINTS_PER_EVENT = 256;
+const MAX_RATE_LIMIT_RETRIES = 5;
+
+/** A random id of `length` base-36 characters; works in insecure contexts (no randomUUID). */
+export function randomId(prefix = "", length = 16) {
+  const bytes = new Uint8Array(length);
+  globalThis.crypto.getRandomValues(bytes);
+  let id = prefix;
+  for (const byte of bytes) id += (byte % 36).toString(36);
+  return id;
+}
+
+/**
+ * Merge a queued, not yet sent event with a newer one when the newer one makes it redundant
+ * or can ride along. Returns the merged payload, or null when both must be sent.
+ */
+export function coalesceOutgoing(queued, next) {
+  if (queued.event !== next.event) return null;
+  if (queued.payload.conversation_id !== next.payload.conversation_id) return null;
+  switch (next.event) {
+    case "stroke.points": {
+      if (queued.payload.stroke_id !== next.payload.stroke_id) return null;
+      const points = [...queued.payload.points, ...next.payload.points];
+      return points.length <= MAX_POINTS_PER_EVENT ? { ...queued.payload, points } : null;
+    }
+    case "viewer.transform":
+    case "chat.typing":
+      return next.payload;
+    default:
+      return null;
+  }
+}
+
+/** Sends events strictly one after another; see the module docstring. */
+export class OrderedEmitter {
+  #send;
+  #schedule;
+  #coalesce;
+  #queue = [];
+  #busy = false;
+
+  /**
+   * @param {object} options
+   * @param {(event: string, payload: object) => Promise<object>} options.send resolves with the
+   *   ack (`{ok: true, ...}` or the error shape; transport failures as `{ok: false, error}` too)
+   * @param {import("./event-sequencer.js").Schedule} [options.schedule]
+   * @param {(queued: object, next: object) => object|null} [options.coalesce]
+   */
+  constructor({ send, schedule = scheduleWithTimeout, coalesce = coalesceOutgoing }) {
+    this.#send = send;
+    this.#schedule = schedule;
+    this.#coalesce = coalesce;
+  }
+
+  /** Events waiting or in flight. */
+  get size() {
+    return this.#queue.length;
+  }
+
+  /** Queue `event`; resolves with its ack (shared with any event merged into it). */
+  emit(event, payload) {
+    return new Promise((resolve) => {
+      const last = this.#queue.at(-1);
+      const mergeable = last && !(this.#busy && this.#queue.length === 1);
+      const merged = mergeable ? this.#coalesce(last, { event, payload }) : null;
+      if (merged) {
+        last.payload = merged;
+        last.resolvers.push(resolve);
+      } else {
+        this.#queue.push({ event, payload, resolvers: [resolve], retries: 0 });
+      }
+      this.#pump();
+    });
+  }
+
+  /** Drop everything not yet sent; their promises resolve with `{ok: false, code: cancelled}`. */
+  cancelPending() {
+    const keep = this.#busy ? this.#queue.slice(0, 1) : [];
+    for (const item of this.#queue.slice(keep.length)) {
+      for (const resolve of item.resolvers) {
+        resolve({ ok: false, error: { code: "cancelled", message: "not sent" } });
+      }
+    }
+    this.#queue = keep;
+  }
+
+  async #pump() {
+    if (this.#busy) return;
+    this.#busy = true;
+    while (this.#queue.length > 0) {
+      const item = this.#queue[0];
+      let ack;
+      try {
+        ack = await this.#send(item.event, item.payload);
+      } catch (error) {
+        ack = { ok: false, error: { code: "offline", message: String(error?.message ?? error) } };
+      }
+      const code = ack?.error?.code;
+      if (code === "rate_limited" && item.retries < MAX_RATE_LIMIT_RETRIES) {
+        item.retries += 1;
+        const seconds = Number(ack.error.retry_after) || 1;
+        await new Promise((resolve) => this.#schedule(resolve, seconds * 1000));
+        continue;
+      }
+      this.#queue.shift();
+      for (const resolve of item.resolvers) resolve(ack);
+    }
+    this.#busy = false;
+  }
+}
+
+/**
+ * Collects the points of one stroke as the pointer moves and hands them to `flush` in batches,
+ * at most every `intervalMs` (leading edge: the first batch goes out at once). Points closer
+ * than `minDistance` (image-normalised) to the last kept one are skipped, except the very last
+ * point of the stroke, which `finish` always delivers.
+ */
+export class PointBatcher {
+  #flush;
+  #intervalMs;
+  #minDistance;
+  #now;
+  #schedule;
+  #pending = [];
+  #lastKept;
+  #skipped = null;
+  #lastFlushAt = -Infinity;
+  #cancelTimer = null;
+  #finished = false;
+
+  /**
+   * @param {object} options
+   * @param {(points: number[][]) => void} options.flush receives 1–256 points per call
+   * @param {number[]} options.start the stroke's first point (already sent with `stroke.begin`)
+   * @param {number} [options.intervalMs]
+   * @param {number} [options.minDistance]
+   * @param {() => number} [options.now] ms clock
+   * @param {import("./event-sequencer.js").Schedule} [options.schedule]
+   */
+  constructor({
+    flush,
+    start,
+    intervalMs = POINT_FLUSH_MS,
+    minDistance = 0,
+    now = () => performance.now(),
+    schedule = scheduleWithTimeout,
+  }) {
+    this.#flush = flush;
+    this.#lastKept = start;
+    this.#intervalMs = intervalMs;
+    this.#minDistance = minDistance;
+    this.#now = now;
+    this.#schedule = schedule;
+  }
+
+  /** Add one `[x, y]` point. */
+  add(point) {
+    if (this.#finished) return;
+    const dx = point[0] - this.#lastKept[0];
+    const dy = point[1] - this.#lastKept[1];
+    if (Math.hypot(dx, dy) < this.#minDistance) {
+      this.#skipped = point;
+      return;
+    }
+    this.#skipped = null;
+    this.#lastKept = point;
+    this.#pending.push(point);
+    if (this.#pending.length >= MAX_POINTS_PER_EVENT) {
+      this.#flushNow();
+    } else if (!this.#cancelTimer) {
+      const wait = this.#lastFlushAt + this.#intervalMs - this.#now();
+      if (wait <= 0) {
+        this.#flushNow();
+      } else {
+        this.#cancelTimer = this.#schedule(() => {
+          this.#cancelTimer = null;
+          this.#flushNow();
+        }, wait);
+      }
+    }
+  }
+
+  /** Deliver whatever is left (including a skipped last point) and stop accepting points. */
+  finish() {
+    if (this.#finished) return;
+    if (this.#skipped) this.#pending.push(this.#skipped);
+    this.#skipped = null;
+    this.#flushNow();
+    this.#finished = true;
+  }
+
+  #flushNow() {
+    if (this.#cancelTimer) {
+      this.#cancelTimer();
+      this.#cancelTimer = null;
+    }
+    if (this.#pending.length === 0) return;
+    const points = this.#pending;
+    this.#pending = [];
+    this.#lastFlushAt = this.#now();
+    this.#flush(points);
+  }
+}

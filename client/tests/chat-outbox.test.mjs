@@ -1,0 +1,62 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { ChatOutbox } from "../chat-outbox.js";
+
+function outbox() {
+  let n = 0;
+  return new ChatOutbox({ newId: () => `m${(n += 1)}`, now: () => 0 });
+}
+
+test("a typed message is queued with a client_id", () => {
+  const box = outbox();
+  const entry = box.add("hello");
+  assert.equal(entry.client_id, "m1");
+  assert.equal(entry.status, "queued");
+});
+
+test("take hands out queued messages once, oldest first", () => {
+  const box = outbox();
+  box.add("a");
+  box.add("b");
+  assert.deepEqual(box.take().map((e) => e.text), ["a", "b"]);
+  assert.deepEqual(box.take(), []);
+});
+
+test("a message that failed for lack of connection is queued again", () => {
+  const box = outbox();
+  const { client_id } = box.add("a");
+  box.take();
+  box.settle(client_id, { ok: false, error: { code: "offline" } });
+  assert.deepEqual(box.take().map((e) => e.client_id), [client_id]);
+});
+
+test("a refused message fails and is not resent until retried", () => {
+  const box = outbox();
+  const { client_id } = box.add("a");
+  box.take();
+  box.settle(client_id, { ok: false, error: { code: "bad_request", message: "too long" } });
+  assert.equal(box.entries[0].status, "failed");
+  assert.deepEqual(box.take(), []);
+  box.retry(client_id);
+  assert.equal(box.take().length, 1);
+});
+
+test("an acknowledged message is not resent and leaves once seen", () => {
+  const box = outbox();
+  const { client_id } = box.add("a");
+  box.take();
+  box.settle(client_id, { ok: true, seq: 4 });
+  assert.deepEqual(box.take(), []);
+  assert.equal(box.seen(client_id), true);
+  assert.deepEqual(box.entries, []);
+});
+
+test("a message seen in a replay before its ack is never sent again", () => {
+  const box = outbox();
+  const { client_id } = box.add("a");
+  box.take();
+  box.seen(client_id);
+  box.settle(client_id, { ok: false, error: { code: "offline" } });
+  assert.deepEqual(box.take(), []);
+});

@@ -1,0 +1,178 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import {
+  MAX_POINTS_PER_EVENT,
+  OrderedEmitter,
+  POINT_FLUSH_MS,
+  PointBatcher,
+  coalesceOutgoing,
+  randomId,
+} from "../outgoing.js";
+import { fakeTimers } from "./fake-timers.mjs";
+
+function batcher(options = {}) {
+  const timers = fakeTimers();
+  const batches = [];
+  const points = new PointBatcher({
+    flush: (batch) => batches.push({ at: timers.now(), points: batch }),
+    start: [0, 0],
+    now: timers.now,
+    schedule: timers.schedule,
+    ...options,
+  });
+  return { timers, batches, points };
+}
+
+/** A send() whose acks the test releases by hand, recording what was in flight. */
+function manualSend() {
+  const sent = [];
+  const send = (event, payload) =>
+    new Promise((resolve) => sent.push({ event, payload, resolve }));
+  return { sent, send };
+}
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+test("random ids have the prefix and length asked for and differ", () => {
+  const a = randomId("m_", 20);
+  assert.match(a, /^m_[0-9a-z]{20}$/);
+  assert.notEqual(a, randomId("m_", 20));
+});
+
+test("the first points go out at once", () => {
+  const { points, batches } = batcher();
+  points.add([0.1, 0.1]);
+  assert.deepEqual(batches, [{ at: 0, points: [[0.1, 0.1]] }]);
+});
+
+test("points are flushed at most once per interval", () => {
+  const { points, batches, timers } = batcher();
+  points.add([0.1, 0.1]);
+  timers.advance(5);
+  points.add([0.2, 0.2]);
+  timers.advance(5);
+  points.add([0.3, 0.3]);
+  assert.equal(batches.length, 1);
+  timers.advance(POINT_FLUSH_MS);
+  assert.deepEqual(batches.map((b) => b.at), [0, POINT_FLUSH_MS]);
+  assert.deepEqual(batches[1].points, [[0.2, 0.2], [0.3, 0.3]]);
+  const gaps = batches.slice(1).map((b, i) => b.at - batches[i].at);
+  assert.ok(gaps.every((gap) => gap >= POINT_FLUSH_MS));
+});
+
+test("points closer than the minimum distance are skipped", () => {
+  const { points, batches } = batcher({ minDistance: 0.01 });
+  points.add([0.001, 0.001]);
+  points.add([0.002, 0.0]);
+  assert.deepEqual(batches, []);
+  points.add([0.05, 0.0]);
+  assert.deepEqual(batches[0].points, [[0.05, 0.0]]);
+});
+
+test("finish delivers the pending points and a skipped last point", () => {
+  const { points, batches, timers } = batcher({ minDistance: 0.01 });
+  points.add([0.1, 0.1]);
+  points.add([0.2, 0.2]);
+  points.add([0.201, 0.2]);
+  points.finish();
+  assert.deepEqual(batches.at(-1).points, [[0.2, 0.2], [0.201, 0.2]]);
+  timers.advance(1000);
+  points.add([0.9, 0.9]);
+  assert.equal(batches.length, 2);
+});
+
+test("a batch never holds more than 256 points", () => {
+  const { points, batches } = batcher();
+  points.add([0, 0.5]);
+  for (let i = 1; i <= 600; i += 1) points.add([i / 1000, 0.5]);
+  points.finish();
+  assert.ok(batches.every((b) => b.points.length <= MAX_POINTS_PER_EVENT));
+  assert.equal(batches.reduce((n, b) => n + b.points.length, 0), 601);
+});
+
+test("the emitter sends the next event only after the previous ack", async () => {
+  const { sent, send } = manualSend();
+  const emitter = new OrderedEmitter({ send });
+  const first = emitter.emit("stroke.begin", { conversation_id: "c", stroke_id: "s" });
+  const second = emitter.emit("stroke.end", { conversation_id: "c", stroke_id: "s" });
+  assert.equal(sent.length, 1);
+  sent[0].resolve({ ok: true, seq: 1 });
+  assert.deepEqual(await first, { ok: true, seq: 1 });
+  await tick();
+  assert.equal(sent.length, 2);
+  assert.equal(sent[1].event, "stroke.end");
+  sent[1].resolve({ ok: true, seq: 2 });
+  assert.deepEqual(await second, { ok: true, seq: 2 });
+});
+
+test("queued point batches of one stroke are merged into one event", async () => {
+  const { sent, send } = manualSend();
+  const emitter = new OrderedEmitter({ send });
+  emitter.emit("stroke.begin", { conversation_id: "c", stroke_id: "s", points: [[0, 0]] });
+  const a = emitter.emit("stroke.points", { conversation_id: "c", stroke_id: "s", points: [[1, 1]] });
+  const b = emitter.emit("stroke.points", { conversation_id: "c", stroke_id: "s", points: [[2, 2]] });
+  sent[0].resolve({ ok: true, seq: 1 });
+  await tick();
+  assert.equal(sent.length, 2);
+  assert.deepEqual(sent[1].payload.points, [[1, 1], [2, 2]]);
+  sent[1].resolve({ ok: true, seq: 2 });
+  assert.deepEqual(await a, await b);
+  assert.equal(emitter.size, 0);
+});
+
+test("only the latest queued transform is sent", async () => {
+  const { sent, send } = manualSend();
+  const emitter = new OrderedEmitter({ send });
+  emitter.emit("viewer.transform", { conversation_id: "c", zoom: 1, cx: 0.5, cy: 0.5 });
+  emitter.emit("viewer.transform", { conversation_id: "c", zoom: 2, cx: 0.5, cy: 0.5 });
+  emitter.emit("viewer.transform", { conversation_id: "c", zoom: 3, cx: 0.4, cy: 0.5 });
+  sent[0].resolve({ ok: true, seq: 1 });
+  await tick();
+  assert.deepEqual(sent.map((s) => s.payload.zoom), [1, 3]);
+});
+
+test("a rate-limited event is retried after retry_after", async () => {
+  const timers = fakeTimers();
+  const { sent, send } = manualSend();
+  const emitter = new OrderedEmitter({ send, schedule: timers.schedule });
+  const done = emitter.emit("chat.send", { conversation_id: "c", text: "hi" });
+  sent[0].resolve({ ok: false, error: { code: "rate_limited", retry_after: 2 } });
+  await tick();
+  timers.advance(1999);
+  await tick();
+  assert.equal(sent.length, 1);
+  timers.advance(1);
+  await tick();
+  assert.equal(sent.length, 2);
+  sent[1].resolve({ ok: true, seq: 9 });
+  assert.deepEqual(await done, { ok: true, seq: 9 });
+});
+
+test("a send that throws resolves as offline and the queue goes on", async () => {
+  let calls = 0;
+  const emitter = new OrderedEmitter({
+    send: async () => {
+      calls += 1;
+      if (calls === 1) throw new Error("socket closed");
+      return { ok: true, seq: 3 };
+    },
+  });
+  const first = emitter.emit("chat.typing", { conversation_id: "c", typing: true });
+  const second = emitter.emit("chat.send", { conversation_id: "c", text: "x" });
+  assert.equal((await first).error.code, "offline");
+  assert.deepEqual(await second, { ok: true, seq: 3 });
+});
+
+test("events of different strokes or conversations are never merged", () => {
+  const points = (conversation_id, stroke_id) => ({
+    event: "stroke.points",
+    payload: { conversation_id, stroke_id, points: [[0, 0]] },
+  });
+  assert.equal(coalesceOutgoing(points("c", "a"), points("c", "b")), null);
+  assert.equal(coalesceOutgoing(points("c", "a"), points("d", "a")), null);
+  const full = { event: "stroke.points", payload: { conversation_id: "c", stroke_id: "a", points: Array(256).fill([0, 0]) } };
+  assert.equal(coalesceOutgoing(full, points("c", "a")), null);
+  const chat = { event: "chat.send", payload: { conversation_id: "c", text: "a" } };
+  assert.equal(coalesceOutgoing(chat, chat), null);
+});

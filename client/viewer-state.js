@@ -1,0 +1,325 @@
+/**
+ * The state of one conversation as a client sees it: chat timeline, read marks, the shared
+ * viewer (media, transform, strokes, video clock) and the shopper's uploads.
+ *
+ * `ConversationState` is a plain object fed by a snapshot and by sequenced events (in `seq` order,
+ * see `EventSequencer`); `apply` returns which part changed so a view re-renders only that part.
+ * Strokes the local user is drawing live in a separate overlay until the server echoes their
+ * `stroke.end`, so they show at once and are never drawn twice. No DOM, no sockets.
+ *
+ * This module also re-exports the other pure client modules, so one import gives the whole
+ * viewer/conversation logic.
+ */
+
+import { DEFAULT_TRANSFORM } from "./view-transform.js";
+
+export * from "./event-sequencer.js";
+export * from "./view-transform.js";
+export * from "./video-clock.js";
+export * from "./outgoing.js";
+export * from "./chat-outbox.js";
+
+export const STOPPED_VIDEO = Object.freeze({ playing: false, position: 0, rate: 1, at: 0 });
+
+/** What `ConversationState.apply` reports as changed. */
+export const Change = Object.freeze({
+  TIMELINE: "timeline",
+  STATUS: "status",
+  READS: "reads",
+  MEDIA: "media",
+  TRANSFORM: "transform",
+  STROKES: "strokes",
+  VIDEO: "video",
+});
+
+const SYSTEM_EVENTS = new Set(["conversation.accepted", "conversation.closed"]);
+
+/** Media id carried by a `media.*` event, whichever field the server used. */
+function mediaIdOf(data) {
+  return data?.media?.id ?? data?.media_id ?? data?.id ?? null;
+}
+
+function copyStroke(stroke, actorId) {
+  return {
+    stroke_id: stroke.stroke_id,
+    actor_id: stroke.actor_id ?? actorId ?? null,
+    color: stroke.color,
+    width: stroke.width,
+    points: [...(stroke.points ?? [])],
+    done: Boolean(stroke.done),
+  };
+}
+
+export class ConversationState {
+  /** @type {"waiting"|"active"|"closed"} */
+  status = "waiting";
+  page = null;
+  name = null;
+  agent = null;
+  /** Highest seq folded into this state. */
+  seq = 0;
+  /** actor id → highest seq that actor has read. */
+  reads = {};
+  media = null;
+  transform = { ...DEFAULT_TRANSFORM };
+  video = { ...STOPPED_VIDEO };
+  /** Chat messages, system notices and uploads, ordered by seq. */
+  timeline = [];
+  #strokes = new Map();
+  #localStrokes = new Map();
+  #keys = new Map();
+
+  /**
+   * @param {string} conversationId
+   * @param {string|null} selfId the local actor's id (from `GET /api/me`), to tell own events
+   */
+  constructor(conversationId, selfId = null) {
+    this.id = conversationId;
+    this.selfId = selfId;
+  }
+
+  /** Replace the shared state with a `join` snapshot; timeline items are merged, not lost. */
+  loadSnapshot(snapshot) {
+    this.status = snapshot.status ?? this.status;
+    this.page = snapshot.page ?? null;
+    this.name = snapshot.name ?? null;
+    this.agent = snapshot.agent ?? null;
+    this.seq = snapshot.seq ?? this.seq;
+    this.reads = { ...(snapshot.reads ?? {}) };
+    this.media = snapshot.media ?? null;
+    this.transform = { ...DEFAULT_TRANSFORM, ...(snapshot.transform ?? {}) };
+    this.video = { ...STOPPED_VIDEO, ...(snapshot.video ?? {}) };
+    this.#strokes = new Map((snapshot.strokes ?? []).map((s) => [s.stroke_id, copyStroke(s)]));
+    this.#localStrokes.clear();
+    for (const event of snapshot.messages ?? []) this.#addMessage(event);
+  }
+
+  /** Merge older `chat.message` events from `chat.history`. */
+  addHistory(events) {
+    for (const event of events) this.#addMessage(event);
+  }
+
+  /**
+   * Fold one sequenced event in (the caller guarantees seq order and no duplicates).
+   * Returns the `Change` it caused, or null for types this client does not show.
+   */
+  apply(event) {
+    this.seq = Math.max(this.seq, event.seq);
+    const data = event.data ?? {};
+    switch (event.type) {
+      case "conversation.opened":
+        this.page = data.page ?? this.page;
+        this.name = data.name ?? this.name;
+        return Change.STATUS;
+      case "conversation.accepted":
+        this.status = "active";
+        this.agent = data.agent ?? null;
+        this.#addSystem(event);
+        return Change.STATUS;
+      case "conversation.closed":
+        this.status = "closed";
+        this.#addSystem(event);
+        return Change.STATUS;
+      case "chat.message":
+        this.#addMessage(event);
+        return Change.TIMELINE;
+      case "chat.read": {
+        const actorId = event.actor?.id;
+        if (actorId) this.reads[actorId] = Math.max(this.reads[actorId] ?? 0, data.seq ?? 0);
+        return Change.READS;
+      }
+      case "viewer.show":
+        this.media = data.media ?? null;
+        this.transform = { ...DEFAULT_TRANSFORM };
+        this.video = { ...STOPPED_VIDEO, at: event.at ?? 0 };
+        this.#strokes.clear();
+        this.#localStrokes.clear();
+        return Change.MEDIA;
+      case "viewer.transform":
+        this.transform = { zoom: data.zoom, cx: data.cx, cy: data.cy };
+        return Change.TRANSFORM;
+      case "video.state":
+        this.video = {
+          playing: Boolean(data.playing),
+          position: data.position,
+          rate: data.rate,
+          at: data.at,
+        };
+        return Change.VIDEO;
+      case "media.processing":
+      case "media.ready":
+      case "media.failed":
+        this.#applyMedia(event);
+        return Change.TIMELINE;
+      default:
+        return this.#applyStroke(event);
+    }
+  }
+
+  /** Chat messages only, in order. */
+  get messages() {
+    return this.timeline.filter((item) => item.kind === "message");
+  }
+
+  /** Uploads (`media.*` events), in order of their first event. */
+  get uploads() {
+    return this.timeline.filter((item) => item.kind === "upload");
+  }
+
+  /** Upload item for a media id, or undefined. */
+  upload(mediaId) {
+    return this.#keys.get(`u:${mediaId}`);
+  }
+
+  /** True when a message with this client_id is in the timeline. */
+  hasClientId(clientId) {
+    return this.timeline.some((item) => item.kind === "message" && item.client_id === clientId);
+  }
+
+  /** Highest seq someone other than the local actor has read (0 when none). */
+  readByOthers() {
+    let best = 0;
+    for (const [actorId, seq] of Object.entries(this.reads)) {
+      if (actorId !== this.selfId) best = Math.max(best, seq);
+    }
+    return best;
+  }
+
+  /** Seq of the newest message written by someone else (0 when none). */
+  lastIncomingSeq() {
+    for (let i = this.timeline.length - 1; i >= 0; i -= 1) {
+      const item = this.timeline[i];
+      if (item.kind === "message" && item.actor?.id !== this.selfId) return item.seq;
+    }
+    return 0;
+  }
+
+  /** Strokes to draw, oldest first: shared ones, with the local overlay taking precedence. */
+  visibleStrokes() {
+    const result = [];
+    for (const stroke of this.#strokes.values()) {
+      result.push(this.#localStrokes.get(stroke.stroke_id) ?? stroke);
+    }
+    for (const stroke of this.#localStrokes.values()) {
+      if (!this.#strokes.has(stroke.stroke_id)) result.push(stroke);
+    }
+    return result;
+  }
+
+  /** Start drawing a local stroke (shown immediately, before the server echoes it). */
+  beginLocalStroke({ stroke_id, color, width, points }) {
+    this.#localStrokes.set(stroke_id, {
+      stroke_id,
+      actor_id: this.selfId,
+      color,
+      width,
+      points: [...points],
+      done: false,
+    });
+  }
+
+  /** Append points to a local stroke. */
+  extendLocalStroke(strokeId, points) {
+    this.#localStrokes.get(strokeId)?.points.push(...points);
+  }
+
+  /** The local user lifted the pen; the overlay stays until the server's `stroke.end`. */
+  finishLocalStroke(strokeId) {
+    const stroke = this.#localStrokes.get(strokeId);
+    if (stroke) stroke.done = true;
+  }
+
+  /** Forget a local stroke the server refused. */
+  dropLocalStroke(strokeId) {
+    this.#localStrokes.delete(strokeId);
+  }
+
+  #applyStroke(event) {
+    const data = event.data ?? {};
+    switch (event.type) {
+      case "stroke.begin":
+        this.#strokes.set(data.stroke_id, copyStroke(data, event.actor?.id));
+        return Change.STROKES;
+      case "stroke.points":
+        this.#strokes.get(data.stroke_id)?.points.push(...(data.points ?? []));
+        return Change.STROKES;
+      case "stroke.end": {
+        const stroke = this.#strokes.get(data.stroke_id);
+        if (stroke) stroke.done = true;
+        this.#localStrokes.delete(data.stroke_id);
+        return Change.STROKES;
+      }
+      case "stroke.undo":
+        this.#strokes.delete(data.stroke_id);
+        this.#localStrokes.delete(data.stroke_id);
+        return Change.STROKES;
+      case "stroke.clear":
+        this.#strokes.clear();
+        this.#localStrokes.clear();
+        return Change.STROKES;
+      default:
+        return null;
+    }
+  }
+
+  #applyMedia(event) {
+    const data = event.data ?? {};
+    const id = mediaIdOf(data) ?? `seq${event.seq}`;
+    const status = event.type.slice("media.".length);
+    let item = this.#keys.get(`u:${id}`);
+    if (!item) {
+      item = {
+        kind: "upload",
+        key: `u:${id}`,
+        id,
+        seq: event.seq,
+        at: event.at,
+        actor: event.actor ?? null,
+        media: null,
+        reason: null,
+      };
+      this.#insert(item);
+    }
+    item.status = status;
+    item.version = event.seq;
+    if (data.media) item.media = { ...(item.media ?? {}), ...data.media };
+    if (status === "failed") item.reason = data.reason ?? null;
+  }
+
+  #addMessage(event) {
+    const data = event.data ?? {};
+    const key = `m:${data.message_id ?? event.seq}`;
+    if (this.#keys.has(key)) return;
+    this.#insert({
+      kind: "message",
+      key,
+      seq: event.seq,
+      at: event.at,
+      actor: event.actor ?? null,
+      text: String(data.text ?? ""),
+      message_id: data.message_id ?? null,
+      client_id: data.client_id ?? null,
+    });
+  }
+
+  #addSystem(event) {
+    if (!SYSTEM_EVENTS.has(event.type)) return;
+    this.#insert({
+      kind: "system",
+      key: `s:${event.seq}`,
+      seq: event.seq,
+      at: event.at,
+      actor: event.actor ?? null,
+      type: event.type,
+      data: event.data ?? {},
+    });
+  }
+
+  #insert(item) {
+    if (this.#keys.has(item.key)) return;
+    this.#keys.set(item.key, item);
+    let index = this.timeline.length;
+    while (index > 0 && this.timeline[index - 1].seq > item.seq) index -= 1;
+    this.timeline.splice(index, 0, item);
+  }
+}
