@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,7 +35,8 @@ log = logging.getLogger(__name__)
 
 Publisher = Callable[[list[Event]], Awaitable[None]]
 
-_MAX_ATTEMPTS = 8
+_MAX_ATTEMPTS = 12
+_BACKOFF_SECONDS = 0.001
 
 
 @dataclass(frozen=True)
@@ -137,7 +139,7 @@ class Journal:
                     _fail(batch, INTERNAL)
 
     async def _round(self, batch: list[_Pending]) -> None:
-        for _attempt in range(_MAX_ATTEMPTS):
+        for attempt in range(_MAX_ATTEMPTS):
             ids = sorted({p.conversation_id for p in batch})
             try:
                 states = await self._fresh_states(ids)
@@ -146,7 +148,8 @@ class Journal:
             except Conflict as conflict:
                 for cid in ids:
                     self._states.pop(cid, None)
-                log.info("commit conflict on %s; retrying", conflict)
+                log.debug("commit conflict on %s; retrying", conflict)
+                await asyncio.sleep(random.uniform(0, _BACKOFF_SECONDS * 2 ** min(attempt, 7)))
                 continue
             except BaseException:
                 for cid in ids:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -153,3 +154,85 @@ async def harness(config: Config) -> AsyncIterator[Harness]:
 
 def redis_url() -> str:
     return os.environ.get("COVISOR_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+class ServerProcess:
+    """`covisor serve` in a child process, as an operator would run it."""
+
+    def __init__(self, data_dir: Path, *extra: str, env: dict[str, str] | None = None) -> None:
+        self.data_dir = data_dir
+        self.extra = extra
+        self.env = {**os.environ, "COVISOR_SEED_DEMO": "0", **(env or {})}
+        self.process: asyncio.subprocess.Process | None = None
+        self.url = ""
+
+    async def start(self) -> ServerProcess:
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "covisor", "serve", "--port", "0",
+            "--data-dir", str(self.data_dir), *self.extra,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, env=self.env,
+        )
+        assert self.process.stdout is not None
+        while True:
+            line = (await asyncio.wait_for(self.process.stdout.readline(), 20)).decode()
+            if not line:
+                raise RuntimeError("covisor serve exited before listening")
+            if line.startswith("Covisor listening on "):
+                self.url = line.split()[-1]
+                break
+        asyncio.get_running_loop().create_task(self._drain())
+        return self
+
+    async def _drain(self) -> None:
+        assert self.process is not None and self.process.stdout is not None
+        while await self.process.stdout.readline():
+            pass
+
+    async def kill(self) -> None:
+        """SIGKILL: no shutdown hooks run, as in a crash."""
+        if self.process is not None and self.process.returncode is None:
+            self.process.kill()
+            await self.process.wait()
+
+
+@pytest.fixture
+async def spawn(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
+    started: list[ServerProcess] = []
+
+    async def start(data_dir: Path | None = None, *extra: str, **kw: Any) -> ServerProcess:
+        server = await ServerProcess(data_dir or tmp_path / "data", *extra, **kw).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        await server.kill()
+
+
+async def agent_token_for(data_dir: Path, name: str = "Agent", *extra: str) -> str:
+    """Run `covisor agents add NAME` and take the token from its last line."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "covisor", "agents", "add", name, "--data-dir", str(data_dir),
+        *extra, stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await process.communicate()
+    assert process.returncode == 0
+    return out.decode().strip().splitlines()[-1]
+
+
+@pytest.fixture
+async def redis() -> str:
+    """The Redis URL for tests; fails (never skips) when unreachable and CI=true."""
+    import redis.asyncio as aioredis
+
+    url = redis_url()
+    client = aioredis.from_url(url)
+    try:
+        await client.ping()
+    except Exception as exc:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"Redis is required in CI but {url} is unreachable: {exc}")
+        pytest.skip(f"Redis unreachable at {url}")
+    finally:
+        await client.aclose()
+    return url

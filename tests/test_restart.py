@@ -1,0 +1,53 @@
+"""Durability: an acknowledged event survives `kill -9` of the server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from tests.conftest import Peer, agent_token_for
+
+IMAGE = {"id": "m1", "kind": "image", "src": "/media/demo.jpg"}
+
+
+async def test_state_survives_kill_9_and_restart(spawn: Any, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    server = await spawn(data)
+    agent_token = await agent_token_for(data)
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{server.url}/api/conversations", json={}) as r:
+            opened = await r.json()
+        cid = opened["id"]
+        async with http.post(
+            f"{server.url}/api/conversations/{cid}/accept",
+            headers={"Authorization": f"Bearer {agent_token}"},
+        ) as r:
+            assert r.status == 200
+    agent = await Peer(server.url, agent_token).connect()
+    customer = await Peer(server.url, opened["token"]).connect()
+    await agent.ok("join", {"conversation_id": cid})
+    await customer.ok("join", {"conversation_id": cid})
+    await customer.ok("chat.send", {"conversation_id": cid, "text": "my parcel is damaged"})
+    await agent.ok("viewer.show", {"conversation_id": cid, "media": IMAGE})
+    await agent.ok("viewer.transform", {"conversation_id": cid, "zoom": 3, "cx": 0.2, "cy": 0.8})
+    stroke = {"conversation_id": cid, "stroke_id": "s1", "color": "#112233", "width": 0.01}
+    await customer.ok("stroke.begin", {**stroke, "points": [[0.5, 0.5]]})
+    for i in range(30):
+        await customer.ok(
+            "stroke.points", {"conversation_id": cid, "stroke_id": "s1", "points": [[i / 30, 0.5]]}
+        )
+    before = await customer.ok("join", {"conversation_id": cid})
+    await agent.close()
+    await customer.close()
+
+    await server.kill()
+    again = await spawn(data)
+    customer = await Peer(again.url, opened["token"]).connect()
+    after = await customer.ok("join", {"conversation_id": cid})
+    await customer.close()
+    assert after["seq"] == before["seq"]
+    assert after["snapshot"] == before["snapshot"]
+    assert after["snapshot"]["transform"] == {"zoom": 3.0, "cx": 0.2, "cy": 0.8}
+    assert len(after["snapshot"]["strokes"][0]["points"]) == 31
