@@ -8,8 +8,9 @@ round, not one per point, and an acknowledged event is always a durable one.
 
 Reads that must agree with the order (a joiner's snapshot) queue up the same way, so they never see
 an event that is not committed. Several processes may share one store: before each round the
-journal catches its cached states up with what others committed, and a `Conflict` on commit (another
-process won the race) makes it reload and decide again.
+journal catches its cached states up with what others committed; a conversation found stale on
+commit (another process won the race) is reloaded and its commands decided again after a short
+random backoff, while the rest of the round is already durable and answered.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from covisor.conversation import ConversationState, Limits, decide
 from covisor.errors import INTERNAL, CovisorError
 from covisor.events import Draft, Event
 from covisor.identity import Identity
-from covisor.store import Append, Conflict, Store
+from covisor.store import Append, Store
 
 log = logging.getLogger(__name__)
 
@@ -143,31 +144,32 @@ class Journal:
             ids = sorted({p.conversation_id for p in batch})
             try:
                 states = await self._fresh_states(ids)
-                outcomes, appends, events = self._decide(batch, states)
-                await self._store.commit(appends)
-            except Conflict as conflict:
-                for cid in ids:
-                    self._states.pop(cid, None)
-                log.debug("commit conflict on %s; retrying", conflict)
-                await asyncio.sleep(random.uniform(0, _BACKOFF_SECONDS * 2 ** min(attempt, 7)))
-                continue
+                outcomes, appends = self._decide(batch, states)
+                stale = await self._store.commit(appends)
             except BaseException:
                 for cid in ids:
                     self._states.pop(cid, None)
                 raise
+            events = [e for a in appends if a.conversation_id not in stale for e in a.events]
             if events and self._publish is not None:
                 try:
                     await self._publish(events)
                 except Exception:
                     log.exception("publishing committed events failed")
             for pending, outcome in zip(batch, outcomes, strict=True):
-                if pending.future.done():
+                if pending.conversation_id in stale or pending.future.done():
                     continue
                 if isinstance(outcome, BaseException):
                     pending.future.set_exception(outcome)
                 else:
                     pending.future.set_result(outcome)
-            return
+            if not stale:
+                return
+            for cid in stale:
+                self._states.pop(cid, None)
+            batch = [p for p in batch if p.conversation_id in stale]
+            log.debug("stale on commit: %s; deciding again", ", ".join(sorted(stale)))
+            await asyncio.sleep(random.uniform(0, _BACKOFF_SECONDS * 2 ** min(attempt, 7)))
         _fail(batch, CovisorError("unavailable", "too much contention; try again"))
 
     async def _fresh_states(self, ids: list[str]) -> dict[str, ConversationState]:
@@ -201,7 +203,7 @@ class Journal:
 
     def _decide(
         self, batch: list[_Pending], states: dict[str, ConversationState]
-    ) -> tuple[list[Any], list[Append], list[Event]]:
+    ) -> tuple[list[Any], list[Append]]:
         now = self._clock()
         before = {cid: state.seq for cid, state in states.items()}
         new_events: dict[str, list[Event]] = {}
@@ -228,7 +230,7 @@ class Journal:
                     msgspec.json.encode(state) if due else None,
                 )
             )
-        return outcomes, appends, [e for events in new_events.values() for e in events]
+        return outcomes, appends
 
     def _apply_one(
         self,

@@ -236,3 +236,36 @@ async def redis() -> str:
     finally:
         await client.aclose()
     return url
+
+
+def _store_backends() -> list[Any]:
+    mongo = pytest.param(
+        "mongo",
+        marks=pytest.mark.skipif(
+            not os.environ.get("COVISOR_TEST_MONGO_URL"),
+            reason="set COVISOR_TEST_MONGO_URL to run the store contract against MongoDB",
+        ),
+    )
+    return ["sqlite", mongo]
+
+
+@pytest.fixture(params=_store_backends())
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Any]:
+    """Each store backend, opened on an empty database; the same contract runs on all."""
+    if request.param == "sqlite":
+        from covisor.store.sqlite import SQLiteStore
+
+        backend: Any = SQLiteStore(tmp_path / "contract.sqlite3")
+    else:
+        import uuid
+
+        from covisor.store.mongo import MongoStore
+
+        backend = MongoStore(os.environ["COVISOR_TEST_MONGO_URL"], f"covisor_test_{uuid.uuid4().hex}")
+    await backend.open()
+    try:
+        yield backend
+    finally:
+        if request.param == "mongo":
+            await backend._client.drop_database(backend._db.name)
+        await backend.close()

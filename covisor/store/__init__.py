@@ -4,9 +4,10 @@ The server talks to a `Store` only. `SQLiteStore` (the embedded default) and `Mo
 it and pass the same contract tests (tests/store/). Events are the source of truth; a conversation
 row keeps a summary for listing and a periodic state snapshot so loading does not replay forever.
 
-Concurrency contract: `commit` is atomic over all its appends and refuses, changing nothing, with
-`Conflict` when a conversation's last seq in the store is not the `expected_seq` the writer
-assumed; another process wrote it in between, and the writer must reload and decide again.
+Concurrency contract: `commit` writes each append whose conversation's last seq in the store is
+still the `expected_seq` the writer assumed, and returns the ids of the others (stale: another
+process wrote them in between), which it left untouched; the writer reloads those and decides again.
+Each append is all-or-nothing; what `commit` returns from is durable.
 """
 
 from __future__ import annotations
@@ -48,14 +49,6 @@ class Append:
     snapshot: bytes | None = None
 
 
-class Conflict(Exception):
-    """Some conversations moved on in the store since the writer last read them."""
-
-    def __init__(self, conversation_ids: set[str]) -> None:
-        super().__init__(", ".join(sorted(conversation_ids)))
-        self.conversation_ids = conversation_ids
-
-
 class Store(Protocol):
     async def open(self) -> None: ...
 
@@ -86,7 +79,8 @@ class Store(Protocol):
     async def seqs(self, conversation_ids: list[str]) -> dict[str, int]:
         """The last committed seq of each existing conversation among `conversation_ids`."""
 
-    async def commit(self, appends: list[Append]) -> None: ...
+    async def commit(self, appends: list[Append]) -> set[str]:
+        """Write the appends that are not stale; return the stale conversation ids."""
 
     async def events_after(self, conversation_id: str, after_seq: int, limit: int) -> list[Event]:
         """Events with `seq > after_seq`, ascending, at most `limit`."""

@@ -17,7 +17,7 @@ import aiosqlite
 import msgspec
 
 from covisor.events import Event, decode, encode
-from covisor.store import AgentRecord, Append, Conflict, ConversationRecord
+from covisor.store import AgentRecord, Append, ConversationRecord
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);
@@ -156,14 +156,15 @@ class SQLiteStore:
         )
         return [_record(row) for row in rows]
 
-    async def commit(self, appends: list[Append]) -> None:
+    async def commit(self, appends: list[Append]) -> set[str]:
         if not appends:
-            return
+            return set()
         async with self._write_lock:
             db = self._w
             await db.execute("BEGIN IMMEDIATE")
             try:
-                await self._check_expected(db, appends)
+                stale = await self._stale(db, appends)
+                appends = [a for a in appends if a.conversation_id not in stale]
                 await db.executemany(
                     "INSERT INTO events (conversation_id, seq, type, body) VALUES (?, ?, ?, ?)",
                     _event_rows(appends),
@@ -178,18 +179,17 @@ class SQLiteStore:
             except BaseException:
                 await db.execute("ROLLBACK")
                 raise
+        return stale
 
     @staticmethod
-    async def _check_expected(db: aiosqlite.Connection, appends: list[Append]) -> None:
+    async def _stale(db: aiosqlite.Connection, appends: list[Append]) -> set[str]:
         ids = [a.conversation_id for a in appends]
         marks = ",".join("?" * len(ids))
         rows = await db.execute_fetchall(
             f"SELECT id, seq FROM conversations WHERE id IN ({marks})", ids
         )
         current = {row[0]: row[1] for row in rows}
-        stale = {a.conversation_id for a in appends if current.get(a.conversation_id) != a.expected_seq}
-        if stale:
-            raise Conflict(stale)
+        return {a.conversation_id for a in appends if current.get(a.conversation_id) != a.expected_seq}
 
     async def seqs(self, conversation_ids: list[str]) -> dict[str, int]:
         marks = ",".join("?" * len(conversation_ids))

@@ -1,0 +1,170 @@
+"""The MongoDB store, for deployments that already run MongoDB (pymongo's async client).
+
+Same contract as the SQLite store (tests/store/ runs one suite against both). A conversation's
+seq range is claimed by one atomic conditional update (`seq == expected_seq`) before its events
+are inserted, so two processes never hand out the same seq. Without a replica set there are no
+multi-document transactions: a crash between the claim and the insert can leave a gap in the
+seqs, which clients treat like any other gap (they resync from a snapshot).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, AsyncMongoClient
+from pymongo.errors import DuplicateKeyError
+
+from covisor.events import Event, decode, encode
+from covisor.store import AgentRecord, Append, ConversationRecord
+
+
+class MongoStore:
+    def __init__(self, url: str, database: str) -> None:
+        self._client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(url, tz_aware=True)
+        self._db = self._client[database]
+
+    async def open(self) -> None:
+        await self._db.agents.create_index("token_digest", unique=True)
+        await self._db.conversations.create_index([("status", ASCENDING), ("created_at", DESCENDING)])
+        await self._db.conversations.create_index([("agent_id", ASCENDING), ("created_at", DESCENDING)])
+        await self._db.events.create_index(
+            [("conversation_id", ASCENDING), ("seq", ASCENDING)], unique=True
+        )
+        await self._db.events.create_index(
+            [("conversation_id", ASCENDING), ("type", ASCENDING), ("seq", ASCENDING)]
+        )
+
+    async def close(self) -> None:
+        await self._client.close()
+
+    async def ping(self) -> None:
+        await self._db.command("ping")
+
+    async def secret(self, name: str, candidate: bytes) -> bytes:
+        try:
+            await self._db.secrets.insert_one({"_id": name, "value": candidate})
+        except DuplicateKeyError:
+            pass
+        found = await self._db.secrets.find_one({"_id": name})
+        assert found is not None
+        return bytes(found["value"])
+
+    async def add_agent(self, agent: AgentRecord) -> None:
+        await self._db.agents.insert_one(
+            {
+                "_id": agent.id,
+                "name": agent.name,
+                "token_digest": agent.token_digest,
+                "created_at": agent.created_at,
+            }
+        )
+
+    async def agent_by_digest(self, token_digest: str) -> AgentRecord | None:
+        doc = await self._db.agents.find_one({"token_digest": token_digest})
+        if doc is None:
+            return None
+        return AgentRecord(doc["_id"], doc["name"], doc["token_digest"], doc["created_at"])
+
+    async def count_agents(self) -> int:
+        return int(await self._db.agents.count_documents({}))
+
+    async def create_conversation(self, conversation_id: str, created_at: float) -> None:
+        await self._db.conversations.insert_one(
+            {
+                "_id": conversation_id,
+                "created_at": created_at,
+                "seq": 0,
+                "status": "waiting",
+                "agent_id": None,
+                "summary": {},
+                "snapshot": None,
+                "snapshot_seq": 0,
+            }
+        )
+
+    async def conversation(self, conversation_id: str) -> ConversationRecord | None:
+        doc = await self._db.conversations.find_one({"_id": conversation_id})
+        return _record(doc) if doc else None
+
+    async def conversations(
+        self, *, status: str | None = None, agent_id: str | None = None, limit: int = 200
+    ) -> list[ConversationRecord]:
+        query: dict[str, Any] = {"seq": {"$gt": 0}}
+        if status is not None:
+            query["status"] = status
+        if agent_id is not None:
+            query["agent_id"] = agent_id
+        cursor = self._db.conversations.find(query).sort("created_at", DESCENDING).limit(limit)
+        return [_record(doc) async for doc in cursor]
+
+    async def seqs(self, conversation_ids: list[str]) -> dict[str, int]:
+        cursor = self._db.conversations.find({"_id": {"$in": conversation_ids}}, {"seq": 1})
+        return {doc["_id"]: doc["seq"] async for doc in cursor}
+
+    async def commit(self, appends: list[Append]) -> set[str]:
+        stale: set[str] = set()
+        for append in appends:
+            if not await self._commit_one(append):
+                stale.add(append.conversation_id)
+        return stale
+
+    async def _commit_one(self, append: Append) -> bool:
+        last = append.events[-1].seq if append.events else append.expected_seq
+        update: dict[str, Any] = {
+            "seq": last,
+            "status": append.summary.get("status", "waiting"),
+            "agent_id": append.summary.get("agent_id"),
+            "summary": append.summary,
+        }
+        if append.snapshot is not None:
+            update["snapshot"] = append.snapshot
+            update["snapshot_seq"] = last
+        claimed = await self._db.conversations.update_one(
+            {"_id": append.conversation_id, "seq": append.expected_seq}, {"$set": update}
+        )
+        if claimed.modified_count != 1:
+            return False
+        if append.events:
+            await self._db.events.insert_many(
+                [
+                    {
+                        "conversation_id": e.conversation_id,
+                        "seq": e.seq,
+                        "type": e.type,
+                        "body": encode(e),
+                    }
+                    for e in append.events
+                ],
+                ordered=True,
+            )
+        return True
+
+    async def events_after(self, conversation_id: str, after_seq: int, limit: int) -> list[Event]:
+        cursor = (
+            self._db.events.find({"conversation_id": conversation_id, "seq": {"$gt": after_seq}})
+            .sort("seq", ASCENDING)
+            .limit(limit)
+        )
+        return [decode(doc["body"]) async for doc in cursor]
+
+    async def events_of_type(
+        self, conversation_id: str, type_: str, before_seq: int | None, limit: int
+    ) -> list[Event]:
+        query: dict[str, Any] = {"conversation_id": conversation_id, "type": type_}
+        if before_seq is not None:
+            query["seq"] = {"$lt": before_seq}
+        cursor = self._db.events.find(query).sort("seq", DESCENDING).limit(limit)
+        found = [decode(doc["body"]) async for doc in cursor]
+        return found[::-1]
+
+
+def _record(doc: dict[str, Any]) -> ConversationRecord:
+    snapshot = doc.get("snapshot")
+    return ConversationRecord(
+        doc["_id"],
+        doc["created_at"],
+        doc["seq"],
+        doc.get("summary") or {},
+        bytes(snapshot) if snapshot is not None else None,
+        doc.get("snapshot_seq", 0),
+    )
