@@ -120,6 +120,9 @@ class Stats:
         code = error.get("code") if isinstance(error, dict) else None
         self.ack_errors[str(code or "malformed_ack")] += 1
 
+    def unacked(self) -> int:
+        return self.sent_total - self.acks_ok - sum(self.ack_errors.values())
+
     def on_disconnect(self, *_: Any) -> None:
         if not self.closing:
             self.disconnects += 1
@@ -157,7 +160,7 @@ class Ledger:
         if not isinstance(kind, str) or not kind.startswith("stroke."):
             return
         data = envelope.get("data") or {}
-        stroke_id = data.get("stroke_id")
+        stroke_id = str(data.get("stroke_id"))
         index = self._received[stroke_id]
         self._received[stroke_id] += 1
         if now in self._stats.window:
@@ -181,7 +184,7 @@ def _same_point(expected: tuple[float, float] | None, data: dict[str, Any]) -> b
     if not points:
         return False
     x, y = points[0]
-    return abs(x - expected[0]) <= POINT_TOLERANCE and abs(y - expected[1]) <= POINT_TOLERANCE
+    return bool(abs(x - expected[0]) <= POINT_TOLERANCE and abs(y - expected[1]) <= POINT_TOLERANCE)
 
 
 @dataclass
@@ -216,8 +219,12 @@ class Drawer:
         end = start + STROKE_SECONDS
         emitted = 0
         first = self._point(start)
-        begin = {"stroke_id": stroke_id, "color": self._color, "width": STROKE_WIDTH,
-                 "points": [first]}
+        begin = {
+            "stroke_id": stroke_id,
+            "color": self._color,
+            "width": STROKE_WIDTH,
+            "points": [first],
+        }
         await self._emit("stroke.begin", stroke_id, emitted, begin, first)
         emitted += 1
         samples = 1
@@ -244,12 +251,17 @@ class Drawer:
         return [round(0.5 + 0.4 * math.sin(angle), 5), round(0.5 + 0.4 * math.sin(1.7 * angle), 5)]
 
     async def _emit(
-        self, event: str, stroke_id: str, index: int, data: dict[str, Any],
+        self,
+        event: str,
+        stroke_id: str,
+        index: int,
+        data: dict[str, Any],
         first_point: list[float] | None,
     ) -> None:
         payload = {"conversation_id": self._conversation.plan.conversation_id, **data}
         point = (first_point[0], first_point[1]) if first_point is not None else None
-        self._conversation.ledger.record_send(stroke_id, index, Sent(time.monotonic(), event, point))
+        sent = Sent(time.monotonic(), event, point)
+        self._conversation.ledger.record_send(stroke_id, index, sent)
         await self._conversation.drawer.emit(event, payload, callback=self._stats.on_ack)
 
 
@@ -275,7 +287,10 @@ async def _call(client: socketio.AsyncClient, event: str, payload: dict[str, Any
 
 
 async def _open(
-    plan: WorkerPlan, conversation: ConversationPlan, stats: Stats, limit: asyncio.Semaphore,
+    plan: WorkerPlan,
+    conversation: ConversationPlan,
+    stats: Stats,
+    limit: asyncio.Semaphore,
     opened: list[Conversation],
 ) -> None:
     async with limit:
@@ -298,7 +313,8 @@ async def _probe_loop_lag(stats: Stats, lags: list[float]) -> None:
             lags.append(time.monotonic() - before - LAG_PROBE_INTERVAL)
 
 
-def _percentile(values: list[float], fraction: float) -> float:
+def percentile(values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile; NaN for no values."""
     if not values:
         return math.nan
     ordered = sorted(values)
@@ -322,15 +338,14 @@ async def _measure(
         cpu_seconds = time.process_time() - cpu_start
         await asyncio.wait_for(asyncio.gather(*drawers), STROKE_SECONDS + DRAIN_SECONDS)
         drain_until = time.monotonic() + DRAIN_SECONDS
-        while time.monotonic() < drain_until and any(
-            c.ledger.pending_in_window() for c in conversations
+        while time.monotonic() < drain_until and (
+            stats.unacked() or any(c.ledger.pending_in_window() for c in conversations)
         ):
             await asyncio.sleep(0.05)
     finally:
         probe.cancel()
         for task in drawers:
             task.cancel()
-    acked = stats.acks_ok + sum(stats.ack_errors.values())
     return WorkerResult(
         window_seconds=plan.seconds,
         sent_in_window=stats.sent_in_window,
@@ -340,10 +355,10 @@ async def _measure(
         mismatched=stats.mismatched,
         acks_ok=stats.acks_ok,
         ack_errors=dict(stats.ack_errors),
-        unacked=stats.sent_total - acked,
+        unacked=stats.unacked(),
         disconnects=stats.disconnects,
         cpu_seconds=round(cpu_seconds, 3),
-        loop_lag_p99_ms=round(_percentile(lags, 0.99) * 1000, 3),
+        loop_lag_p99_ms=round(percentile(lags, 0.99) * 1000, 3),
     )
 
 
@@ -370,8 +385,9 @@ async def run_worker() -> None:
     try:
         limit = asyncio.Semaphore(CONNECT_CONCURRENCY)
         await asyncio.wait_for(
-            asyncio.gather(*(_open(plan, c, stats, limit, conversations)
-                             for c in plan.conversations)),
+            asyncio.gather(
+                *(_open(plan, c, stats, limit, conversations) for c in plan.conversations)
+            ),
             plan.setup_timeout,
         )
         _say({"ready": True})
