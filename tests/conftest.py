@@ -104,7 +104,9 @@ class Harness:
     async def request(
         self, method: str, path: str, token: str | None = None, **kwargs: Any
     ) -> tuple[int, Any]:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        headers = dict(kwargs.pop("headers", {}))
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
         async with self.http.request(method, self.url + path, headers=headers, **kwargs) as r:
             return r.status, await r.json(content_type=None)
 

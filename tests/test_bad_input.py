@@ -1,0 +1,110 @@
+"""Bad input gets an error ack, changes nothing, and the connection and server survive."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.conftest import Harness
+
+IMAGE = {"id": "m1", "kind": "image", "src": "/media/demo.jpg"}
+
+
+@pytest.mark.parametrize(
+    ("event", "payload", "code"),
+    [
+        ("no.such.event", {"conversation_id": "x"}, "unknown_event"),
+        ("chat.send", "just a string", "bad_request"),
+        ("chat.send", ["a", "list"], "bad_request"),
+        ("chat.send", {"conversation_id": "{cid}", "text": 42}, "bad_request"),
+        ("chat.send", {"conversation_id": "{cid}", "text": ""}, "bad_request"),
+        ("chat.send", {"conversation_id": "{cid}", "text": "   "}, "bad_request"),
+        ("chat.send", {"conversation_id": "{cid}", "text": "x" * 2001}, "bad_request"),
+        ("chat.send", {"conversation_id": "{cid}", "text": "hi", "html": "<b>"}, "bad_request"),
+        ("chat.send", {"text": "no conversation"}, "bad_request"),
+        ("viewer.transform", {"conversation_id": "{cid}", "zoom": 0.5, "cx": 0.5, "cy": 0.5}, "bad_request"),
+        ("viewer.transform", {"conversation_id": "{cid}", "zoom": 2, "cx": 1.5, "cy": 0.5}, "bad_request"),
+        ("viewer.transform", {"conversation_id": "{cid}", "zoom": "2", "cx": 0.5, "cy": 0.5}, "bad_request"),
+        ("stroke.begin", {"conversation_id": "{cid}", "stroke_id": "s", "color": "red", "width": 0.01}, "bad_request"),
+        ("stroke.begin", {"conversation_id": "{cid}", "stroke_id": "../x", "color": "#ff0000", "width": 0.01}, "bad_request"),
+        ("stroke.points", {"conversation_id": "{cid}", "stroke_id": "nope", "points": [[0.1, 0.1]]}, "bad_request"),
+        ("stroke.points", {"conversation_id": "{cid}", "stroke_id": "s", "points": [[0.1, -0.1]]}, "bad_request"),
+        ("stroke.points", {"conversation_id": "{cid}", "stroke_id": "s", "points": [[0.1]]}, "bad_request"),
+        ("stroke.points", {"conversation_id": "{cid}", "stroke_id": "s", "points": [[0.5, 0.5]] * 257}, "bad_request"),
+        ("video.play", {"conversation_id": "{cid}"}, "bad_request"),
+        ("chat.read", {"conversation_id": "{cid}", "seq": 10**6}, "bad_request"),
+        ("join", {"conversation_id": "c_does_not_exist"}, "forbidden"),
+    ],
+)
+async def test_malformed_event_gets_error_ack_and_changes_nothing(
+    harness: Harness, event: str, payload: Any, code: str
+) -> None:
+    cid, customer, agent = await harness.session()
+    await agent.ok("viewer.show", {"conversation_id": cid, "media": IMAGE})
+    before = await customer.ok("join", {"conversation_id": cid})
+    if isinstance(payload, dict):
+        payload = {k: (cid if v == "{cid}" else v) for k, v in payload.items()}
+    answer = await customer.call(event, payload)
+    assert answer["ok"] is False and answer["error"]["code"] == code, answer
+    assert "Traceback" not in answer["error"]["message"]
+    after = await customer.ok("join", {"conversation_id": cid})
+    assert after["seq"] == before["seq"] and after["snapshot"] == before["snapshot"]
+
+
+async def test_event_without_payload_is_refused(harness: Harness) -> None:
+    cid, customer, _ = await harness.session()
+    answer = await customer.sio.call("chat.send", timeout=5)
+    assert answer["error"]["code"] == "bad_request"
+    await customer.ok("chat.send", {"conversation_id": cid, "text": "still connected"})
+
+
+async def test_huge_payload_drops_only_that_connection(harness: Harness) -> None:
+    cid, customer, agent = await harness.session()
+    await customer.sio.emit("chat.send", {"conversation_id": cid, "text": "x" * 200_000})
+    await agent.ok("chat.send", {"conversation_id": cid, "text": "server still fine"})
+    fresh = await harness.peer(customer.token)
+    joined = await fresh.ok("join", {"conversation_id": cid})
+    texts = [m["data"]["text"] for m in joined["snapshot"]["messages"]]
+    assert texts == ["server still fine"]
+
+
+async def test_chat_flood_is_rate_limited_with_retry_after(harness: Harness) -> None:
+    cid, customer, agent = await harness.session()
+    answers = [
+        await customer.call("chat.send", {"conversation_id": cid, "text": f"spam {i}"})
+        for i in range(25)
+    ]
+    limited = [a for a in answers if not a["ok"]]
+    assert limited and all(a["error"]["code"] == "rate_limited" for a in limited)
+    assert all(a["error"]["retry_after"] > 0 for a in limited)
+    accepted = sum(1 for a in answers if a["ok"])
+    history = await agent.ok("chat.history", {"conversation_id": cid, "limit": 100})
+    assert len(history["messages"]) == accepted
+    await agent.ok("chat.send", {"conversation_id": cid, "text": "agent unaffected"})
+
+
+async def test_stroke_on_someone_elses_stroke_is_forbidden(harness: Harness) -> None:
+    cid, customer, agent = await harness.session()
+    await agent.ok("viewer.show", {"conversation_id": cid, "media": IMAGE})
+    await agent.ok(
+        "stroke.begin", {"conversation_id": cid, "stroke_id": "a1", "color": "#000000", "width": 0.01}
+    )
+    answer = await customer.call(
+        "stroke.points", {"conversation_id": cid, "stroke_id": "a1", "points": [[0.1, 0.1]]}
+    )
+    assert answer["error"]["code"] == "forbidden"
+
+
+async def test_rest_rejects_malformed_json_with_error_shape(harness: Harness) -> None:
+    status, body = await harness.request(
+        "POST", "/api/conversations", data=b"{not json", headers={"Content-Type": "application/json"}
+    )
+    assert status == 400 and body["error"]["code"] == "bad_request"
+    status, body = await harness.request("POST", "/api/conversations", json=[1, 2])
+    assert status == 400 and body["ok"] is False
+
+
+async def test_rest_unknown_route_is_json_not_found(harness: Harness) -> None:
+    status, body = await harness.request("GET", "/api/nothing-here")
+    assert status == 404 and body["error"]["code"] == "not_found"
