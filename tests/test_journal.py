@@ -1,0 +1,140 @@
+"""The journal: group commit, snapshots, and two writers sharing one store."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from covisor import commands as c
+from covisor.conversation import Limits
+from covisor.errors import CovisorError
+from covisor.events import Event
+from covisor.identity import Identity
+from covisor.journal import Journal
+from covisor.store import Append
+from covisor.store.sqlite import SQLiteStore
+
+SHOPPER = Identity("s1", "customer", "Sam", "c1")
+AGENT = Identity("a1", "agent", "Ann")
+IMAGE = c.Media(id="i", kind="image", src="/media/i.jpg")
+
+
+class CountingStore(SQLiteStore):
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.commits = 0
+
+    async def commit(self, appends: list[Append]) -> set[str]:
+        self.commits += 1
+        return await super().commit(appends)
+
+
+def clock() -> float:
+    return 1000.0
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[CountingStore]:
+    store = CountingStore(tmp_path / "j.sqlite3")
+    await store.open()
+    await store.create_conversation("c1", 0.0)
+    yield store
+    await store.close()
+
+
+async def started(store: SQLiteStore, **kw: int) -> Journal:
+    journal = Journal(store, clock, limits=Limits(), **kw)
+    journal.start()
+    return journal
+
+
+async def prepare(journal: Journal) -> None:
+    await journal.submit(SHOPPER, c.Open(conversation_id="c1"))
+    await journal.submit(AGENT, c.Accept(conversation_id="c1"))
+    await journal.submit(AGENT, c.ViewerShow(conversation_id="c1", media=IMAGE))
+    await journal.submit(
+        SHOPPER, c.StrokeBegin(conversation_id="c1", stroke_id="s", color="#000000", width=0.01)
+    )
+
+
+async def test_concurrent_commands_share_one_commit(store: CountingStore) -> None:
+    journal = await started(store)
+    await prepare(journal)
+    before = store.commits
+    points = [
+        c.StrokePoints(conversation_id="c1", stroke_id="s", points=[(i / 100, 0.5)])
+        for i in range(100)
+    ]
+    outcomes = await asyncio.gather(*(journal.submit(SHOPPER, p) for p in points))
+    assert sorted(o.seq for o in outcomes) == list(range(5, 105))
+    assert store.commits - before < 10
+    await journal.stop()
+
+
+async def test_published_events_follow_commit_in_order(store: CountingStore) -> None:
+    published: list[Event] = []
+
+    async def publish(events: list[Event]) -> None:
+        published.extend(events)
+
+    journal = await started(store)
+    journal.set_publisher(publish)
+    await prepare(journal)
+    assert [e.seq for e in published] == [1, 2, 3, 4]
+    assert [e.seq for e in await store.events_after("c1", 0, 10)] == [1, 2, 3, 4]
+    await journal.stop()
+
+
+async def test_refused_command_does_not_spoil_its_round(store: CountingStore) -> None:
+    journal = await started(store)
+    await prepare(journal)
+    good = c.ChatSend(conversation_id="c1", text="ok")
+    bad = c.StrokePoints(conversation_id="c1", stroke_id="missing", points=[(0.1, 0.1)])
+    results = await asyncio.gather(
+        journal.submit(SHOPPER, good), journal.submit(SHOPPER, bad), return_exceptions=True
+    )
+    assert isinstance(results[1], CovisorError) and results[0].seq == 5  # type: ignore[union-attr]
+    await journal.stop()
+
+
+async def test_state_is_rebuilt_from_snapshot_plus_events(store: CountingStore) -> None:
+    journal = await started(store, snapshot_every=3)
+    await prepare(journal)
+    for i in range(4):
+        await journal.submit(SHOPPER, c.ChatSend(conversation_id="c1", text=f"m{i}"))
+    expected = await journal.view(SHOPPER, "c1")
+    await journal.stop()
+    record = await store.conversation("c1")
+    assert record is not None and 0 < record.snapshot_seq < record.seq
+    fresh = await started(store)
+    assert await fresh.view(SHOPPER, "c1") == expected
+    await fresh.stop()
+
+
+async def test_two_journals_on_one_store_never_reuse_a_seq(store: CountingStore) -> None:
+    first, second = await started(store), await started(store)
+    await prepare(first)
+    sends = [
+        (first if i % 2 else second).submit(
+            SHOPPER, c.ChatSend(conversation_id="c1", text=f"m{i}")
+        )
+        for i in range(40)
+    ]
+    outcomes = await asyncio.gather(*sends)
+    assert sorted(o.seq for o in outcomes) == list(range(5, 45))
+    assert [e.seq for e in await store.events_after("c1", 0, 100)] == list(range(1, 45))
+    views = [await j.view(SHOPPER, "c1") for j in (first, second)]
+    assert views[0] == views[1]
+    await first.stop()
+    await second.stop()
+
+
+async def test_unknown_conversation_is_not_found(store: CountingStore) -> None:
+    journal = await started(store)
+    with pytest.raises(CovisorError) as refused:
+        await journal.submit(SHOPPER, c.ChatSend(conversation_id="nope", text="hi"))
+    assert refused.value.code == "not_found"
+    await journal.stop()
