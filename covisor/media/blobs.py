@@ -121,7 +121,7 @@ class BlobStore:
 
     @contextlib.asynccontextmanager
     async def work_dir(self) -> AsyncIterator[Path]:
-        """A fresh directory in the temp area for derived files; removed on exit unless published."""
+        """A fresh temp-area directory for derived files; removed on exit unless published."""
         path = self.tmp / f"work-{secrets.token_hex(16)}"
         await aiofiles.os.mkdir(path)
         try:

@@ -13,3 +13,7 @@ from covisor.errors import CovisorError
 
 class MediaError(CovisorError):
     """An upload or media file was refused; nothing was stored and no temp file is left."""
+
+    def __reduce__(self) -> tuple[type[MediaError], tuple[str, str]]:
+        # Raised inside process-pool workers: must survive pickling back to the server.
+        return (type(self), (self.code, self.message))

@@ -1,0 +1,152 @@
+"""From an upload's byte stream to a stored, processed media item.
+
+`MediaPipeline.ingest` is what an HTTP upload handler calls with the multipart field's chunks:
+
+1. stream to the temp area, sniffing the type and enforcing its byte limit (`BlobStore.stage`);
+2. if these exact bytes were ingested before, return that record: nothing is decoded twice;
+3. otherwise validate and process the staged file in the executor (`process_image` or
+   `process_video`) into a fresh work directory, together with an `info.json` of the record;
+4. commit the original to `blobs/` and publish the work directory as `derived/ab/<sha256>/`.
+
+A refusal at any step raises `MediaError` and leaves nothing behind: the original is committed
+only once it has been processed successfully, so `blobs/` holds only media that can be served.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiofiles
+import msgspec
+
+from covisor.media.blobs import BlobStore, StagedUpload, UploadLimits
+from covisor.media.images import ImageOptions, process_image
+from covisor.media.offload import BoundedExecutor
+from covisor.media.sniff import MediaKind
+from covisor.media.variants import Variant
+from covisor.media.videos import VideoOptions, process_video
+
+RECORD_FILE = "info.json"
+_READ_CHUNK = 256 * 1024
+
+
+@dataclass(frozen=True)
+class MediaRecord:
+    """A processed media item; `id` is the SHA-256 of the original's bytes.
+
+    `variants` maps a file name to the served file in the item's directory
+    (`BlobStore.derived_dir(id)`): `display.webp/.jpg` and `thumb.webp/.jpg` for an image,
+    `video.<ext>`, `poster.webp/.jpg` and `thumb.webp/.jpg` for a video. `width`/`height` are
+    the upright size of the original. Image-only and video-only fields are None otherwise.
+    """
+
+    id: str
+    kind: MediaKind
+    mime: str
+    size: int
+    width: int
+    height: int
+    variants: dict[str, Variant]
+    blur_score: float | None = None
+    blurry: bool | None = None
+    duration: float | None = None
+    fps: float | None = None
+    codec: str | None = None
+
+
+@dataclass(frozen=True)
+class MediaOptions:
+    """Every media limit in one place; the server builds it from its `Config`."""
+
+    upload: UploadLimits = field(default_factory=UploadLimits)
+    image: ImageOptions = field(default_factory=ImageOptions)
+    video: VideoOptions = field(default_factory=VideoOptions)
+
+
+class MediaPipeline:
+    """Ingests uploads into `store`, doing the CPU work through `offload`."""
+
+    def __init__(
+        self, store: BlobStore, offload: BoundedExecutor, options: MediaOptions | None = None
+    ) -> None:
+        self.store = store
+        self.offload = offload
+        self.options = options or MediaOptions()
+
+    async def ingest(self, chunks: AsyncIterable[bytes]) -> MediaRecord:
+        """Store and process an upload; raises `MediaError` if it is refused."""
+        async with self.store.stage(chunks, self.options.upload) as staged:
+            existing = await self.get(staged.sha256)
+            if existing is not None:
+                return existing
+            async with self.store.work_dir() as work:
+                record = await self._process(staged, work)
+                async with aiofiles.open(work / RECORD_FILE, "wb") as out:
+                    await out.write(msgspec.json.encode(record))
+                await self.store.commit(staged)
+                await self.store.publish(staged.sha256, work)
+        return record
+
+    async def ingest_file(self, path: Path) -> MediaRecord:
+        """Ingest a local file (the demo catalogue) exactly as if it had been uploaded."""
+        return await self.ingest(_read_chunks(path))
+
+    async def get(self, media_id: str) -> MediaRecord | None:
+        """The record of an ingested item, or None if there is none (or `media_id` is no id)."""
+        try:
+            path = self.store.derived_dir(media_id) / RECORD_FILE
+        except ValueError:
+            return None
+        try:
+            async with aiofiles.open(path, "rb") as source:
+                return msgspec.json.decode(await source.read(), type=MediaRecord)
+        except FileNotFoundError:
+            return None
+
+    def variant_path(self, record: MediaRecord, name: str) -> Path | None:
+        """Where the served file `name` of `record` is on disk, or None if it has no such file."""
+        variant = record.variants.get(name)
+        if variant is None:
+            return None
+        return self.store.derived_dir(record.id) / variant.path
+
+    async def _process(self, staged: StagedUpload, work: Path) -> MediaRecord:
+        media_type = staged.media_type
+        if media_type.kind == "image":
+            image = await self.offload.run(
+                process_image, staged.path, work, media_type, self.options.image
+            )
+            return MediaRecord(
+                id=staged.sha256,
+                kind="image",
+                mime=media_type.mime,
+                size=staged.size,
+                width=image.width,
+                height=image.height,
+                variants=image.variants,
+                blur_score=image.blur_score,
+                blurry=image.blurry,
+            )
+        video = await self.offload.run(
+            process_video, staged.path, work, media_type, self.options.video
+        )
+        return MediaRecord(
+            id=staged.sha256,
+            kind="video",
+            mime=media_type.mime,
+            size=staged.size,
+            width=video.width,
+            height=video.height,
+            variants=video.variants,
+            duration=video.duration,
+            fps=video.fps,
+            codec=video.codec,
+        )
+
+
+async def _read_chunks(path: Path) -> AsyncIterator[bytes]:
+    async with aiofiles.open(path, "rb") as source:
+        while chunk := await source.read(_READ_CHUNK):
+            yield chunk
