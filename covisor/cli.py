@@ -30,7 +30,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     config = configuration.from_arguments(args)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     if args.command == "serve":
         asyncio.run(serve_forever(config))
         return 0
@@ -56,8 +58,8 @@ async def serve_forever(config: Config) -> None:
     await runner.setup()
     site = web.TCPSite(runner, config.host, config.port)
     await site.start()
-    server = site._server
-    port = server.sockets[0].getsockname()[1] if server and server.sockets else config.port
+    sockets = getattr(site._server, "sockets", None)
+    port = sockets[0].getsockname()[1] if sockets else config.port
     print(f"Covisor listening on http://{config.host}:{port}", flush=True)
     print(f"  shop demo:     http://{config.host}:{port}/demo", flush=True)
     print(f"  agent console: http://{config.host}:{port}/agent", flush=True)

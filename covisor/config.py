@@ -110,11 +110,12 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", help="address to listen on (COVISOR_HOST, 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port to listen on (COVISOR_PORT, 8080)")
     parser.add_argument("--data-dir", type=Path, help="where state lives (COVISOR_DATA_DIR, .data)")
-    parser.add_argument("--redis-url", help="share Socket.IO rooms through Redis (COVISOR_REDIS_URL)")
+    parser.add_argument(
+        "--redis-url", help="share Socket.IO rooms through Redis (COVISOR_REDIS_URL)"
+    )
     parser.add_argument("--mongo-url", help="use MongoDB instead of SQLite (COVISOR_MONGO_URL)")
 
 
 def from_arguments(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> Config:
     keys = ("host", "port", "data_dir", "redis_url", "mongo_url")
     return from_env(environ, **{k: getattr(args, k, None) for k in keys})
-

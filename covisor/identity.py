@@ -86,7 +86,9 @@ class GrantSigner:
         if identity.conversation_id is None or identity.is_agent:
             raise ValueError("grants are for shoppers of one conversation")
         expires_at = self._clock() + ttl_seconds * 1000.0
-        grant = _Grant(identity.id, identity.role, identity.conversation_id, identity.name, expires_at)
+        grant = _Grant(
+            identity.id, identity.role, identity.conversation_id, identity.name, expires_at
+        )
         body = _b64(msgspec.json.encode(grant))
         return f"{GRANT_PREFIX}{body}.{self._sign(body)}", expires_at
 

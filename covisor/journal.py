@@ -62,7 +62,9 @@ class _Pending:
     actor: Identity
     conversation_id: str
     command: c.Command | None
-    future: asyncio.Future[Any] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    future: asyncio.Future[Any] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
 
 
 class Journal:

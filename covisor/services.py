@@ -9,7 +9,13 @@ from aiohttp import web
 from covisor import commands as c
 from covisor.clock import Clock, TokenSource
 from covisor.config import Config
-from covisor.identity import Authenticator, GrantSigner, Identity, agent_token_digest, new_agent_token
+from covisor.identity import (
+    Authenticator,
+    GrantSigner,
+    Identity,
+    agent_token_digest,
+    new_agent_token,
+)
 from covisor.journal import Journal
 from covisor.store import AgentRecord, Store
 
@@ -31,7 +37,9 @@ class Services:
         conversation_id = "c_" + self.tokens(12)
         await self.store.create_conversation(conversation_id, self.clock())
         shopper = Identity("s_" + self.tokens(9), "customer", name, conversation_id)
-        await self.journal.submit(shopper, c.Open(conversation_id=conversation_id, page=page, name=name))
+        await self.journal.submit(
+            shopper, c.Open(conversation_id=conversation_id, page=page, name=name)
+        )
         token, expires_at = self.signer.issue(shopper, self.config.shopper_token_ttl)
         return conversation_id, token, expires_at
 

@@ -170,9 +170,18 @@ class ServerProcess:
 
     async def start(self) -> ServerProcess:
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "covisor", "serve", "--port", "0",
-            "--data-dir", str(self.data_dir), *self.extra,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, env=self.env,
+            sys.executable,
+            "-m",
+            "covisor",
+            "serve",
+            "--port",
+            "0",
+            "--data-dir",
+            str(self.data_dir),
+            *self.extra,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            env=self.env,
         )
         assert self.process.stdout is not None
         while True:
@@ -214,8 +223,16 @@ async def spawn(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
 async def agent_token_for(data_dir: Path, name: str = "Agent", *extra: str) -> str:
     """Run `covisor agents add NAME` and take the token from its last line."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "covisor", "agents", "add", name, "--data-dir", str(data_dir),
-        *extra, stdout=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "covisor",
+        "agents",
+        "add",
+        name,
+        "--data-dir",
+        str(data_dir),
+        *extra,
+        stdout=asyncio.subprocess.PIPE,
     )
     out, _ = await process.communicate()
     assert process.returncode == 0
@@ -263,7 +280,9 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
 
         from covisor.store.mongo import MongoStore
 
-        backend = MongoStore(os.environ["COVISOR_TEST_MONGO_URL"], f"covisor_test_{uuid.uuid4().hex}")
+        backend = MongoStore(
+            os.environ["COVISOR_TEST_MONGO_URL"], f"covisor_test_{uuid.uuid4().hex}"
+        )
     await backend.open()
     try:
         yield backend

@@ -23,15 +23,51 @@ IMAGE = {"id": "m1", "kind": "image", "src": "/media/demo.jpg"}
         ("chat.send", {"conversation_id": "{cid}", "text": "x" * 2001}, "bad_request"),
         ("chat.send", {"conversation_id": "{cid}", "text": "hi", "html": "<b>"}, "bad_request"),
         ("chat.send", {"text": "no conversation"}, "bad_request"),
-        ("viewer.transform", {"conversation_id": "{cid}", "zoom": 0.5, "cx": 0.5, "cy": 0.5}, "bad_request"),
-        ("viewer.transform", {"conversation_id": "{cid}", "zoom": 2, "cx": 1.5, "cy": 0.5}, "bad_request"),
-        ("viewer.transform", {"conversation_id": "{cid}", "zoom": "2", "cx": 0.5, "cy": 0.5}, "bad_request"),
-        ("stroke.begin", {"conversation_id": "{cid}", "stroke_id": "s", "color": "red", "width": 0.01}, "bad_request"),
-        ("stroke.begin", {"conversation_id": "{cid}", "stroke_id": "../x", "color": "#ff0000", "width": 0.01}, "bad_request"),
-        ("stroke.points", {"conversation_id": "{cid}", "stroke_id": "nope", "points": [[0.1, 0.1]]}, "bad_request"),
-        ("stroke.points", {"conversation_id": "{cid}", "stroke_id": "s", "points": [[0.1, -0.1]]}, "bad_request"),
-        ("stroke.points", {"conversation_id": "{cid}", "stroke_id": "s", "points": [[0.1]]}, "bad_request"),
-        ("stroke.points", {"conversation_id": "{cid}", "stroke_id": "s", "points": [[0.5, 0.5]] * 257}, "bad_request"),
+        (
+            "viewer.transform",
+            {"conversation_id": "{cid}", "zoom": 0.5, "cx": 0.5, "cy": 0.5},
+            "bad_request",
+        ),
+        (
+            "viewer.transform",
+            {"conversation_id": "{cid}", "zoom": 2, "cx": 1.5, "cy": 0.5},
+            "bad_request",
+        ),
+        (
+            "viewer.transform",
+            {"conversation_id": "{cid}", "zoom": "2", "cx": 0.5, "cy": 0.5},
+            "bad_request",
+        ),
+        (
+            "stroke.begin",
+            {"conversation_id": "{cid}", "stroke_id": "s", "color": "red", "width": 0.01},
+            "bad_request",
+        ),
+        (
+            "stroke.begin",
+            {"conversation_id": "{cid}", "stroke_id": "../x", "color": "#ff0000", "width": 0.01},
+            "bad_request",
+        ),
+        (
+            "stroke.points",
+            {"conversation_id": "{cid}", "stroke_id": "nope", "points": [[0.1, 0.1]]},
+            "bad_request",
+        ),
+        (
+            "stroke.points",
+            {"conversation_id": "{cid}", "stroke_id": "s", "points": [[0.1, -0.1]]},
+            "bad_request",
+        ),
+        (
+            "stroke.points",
+            {"conversation_id": "{cid}", "stroke_id": "s", "points": [[0.1]]},
+            "bad_request",
+        ),
+        (
+            "stroke.points",
+            {"conversation_id": "{cid}", "stroke_id": "s", "points": [[0.5, 0.5]] * 257},
+            "bad_request",
+        ),
         ("video.play", {"conversation_id": "{cid}"}, "bad_request"),
         ("chat.read", {"conversation_id": "{cid}", "seq": 10**6}, "bad_request"),
         ("join", {"conversation_id": "c_does_not_exist"}, "forbidden"),
@@ -88,7 +124,8 @@ async def test_stroke_on_someone_elses_stroke_is_forbidden(harness: Harness) -> 
     cid, customer, agent = await harness.session()
     await agent.ok("viewer.show", {"conversation_id": cid, "media": IMAGE})
     await agent.ok(
-        "stroke.begin", {"conversation_id": cid, "stroke_id": "a1", "color": "#000000", "width": 0.01}
+        "stroke.begin",
+        {"conversation_id": cid, "stroke_id": "a1", "color": "#000000", "width": 0.01},
     )
     answer = await customer.call(
         "stroke.points", {"conversation_id": cid, "stroke_id": "a1", "points": [[0.1, 0.1]]}
@@ -98,7 +135,10 @@ async def test_stroke_on_someone_elses_stroke_is_forbidden(harness: Harness) -> 
 
 async def test_rest_rejects_malformed_json_with_error_shape(harness: Harness) -> None:
     status, body = await harness.request(
-        "POST", "/api/conversations", data=b"{not json", headers={"Content-Type": "application/json"}
+        "POST",
+        "/api/conversations",
+        data=b"{not json",
+        headers={"Content-Type": "application/json"},
     )
     assert status == 400 and body["error"]["code"] == "bad_request"
     status, body = await harness.request("POST", "/api/conversations", json=[1, 2])

@@ -63,7 +63,10 @@ async def test_agent_and_shopper_on_different_processes_see_one_order(
         assert len(set(all_acked)) == len(all_acked), "two processes handed out one seq twice"
         await agent.wait_seq(last)
         await customer.wait_seq(last)
-        seen = [sorted((e["seq"], e["type"], e["actor"]["id"]) for e in p.events) for p in (agent, customer)]
+        seen = [
+            sorted((e["seq"], e["type"], e["actor"]["id"]) for e in p.events)
+            for p in (agent, customer)
+        ]
         assert seen[0] == seen[1]
         seqs = [s for s, _, _ in seen[0]]
         assert seqs == list(range(seqs[0], last + 1)), "gap or duplicate in the shared order"

@@ -17,7 +17,9 @@ AGENT = Identity("a1", "agent", "Ann")
 OTHER_AGENT = Identity("a2", "agent", "Bob")
 
 
-def run(state: ConversationState, actor: Identity, command: c.Command, now: float = 1000.0) -> Event:
+def run(
+    state: ConversationState, actor: Identity, command: c.Command, now: float = 1000.0
+) -> Event:
     draft = decide(state, actor, command, now, LIMITS)
     assert isinstance(draft, Draft)
     event = Event(state.id, state.seq + 1, draft.type, now, actor.public(), draft.data)
@@ -77,7 +79,9 @@ def test_read_marks_only_move_forward() -> None:
     state = active()
     run(state, SHOPPER, c.ChatSend(conversation_id="c1", text="hi"))
     run(state, AGENT, c.ChatRead(conversation_id="c1", seq=3))
-    assert isinstance(decide(state, AGENT, c.ChatRead(conversation_id="c1", seq=2), 0, LIMITS), Existing)
+    assert isinstance(
+        decide(state, AGENT, c.ChatRead(conversation_id="c1", seq=2), 0, LIMITS), Existing
+    )
 
 
 def test_state_roundtrips_through_snapshot_encoding() -> None:

@@ -118,9 +118,7 @@ async def test_two_journals_on_one_store_never_reuse_a_seq(store: CountingStore)
     first, second = await started(store), await started(store)
     await prepare(first)
     sends = [
-        (first if i % 2 else second).submit(
-            SHOPPER, c.ChatSend(conversation_id="c1", text=f"m{i}")
-        )
+        (first if i % 2 else second).submit(SHOPPER, c.ChatSend(conversation_id="c1", text=f"m{i}"))
         for i in range(40)
     ]
     outcomes = await asyncio.gather(*sends)

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 import socketio
 
-from tests.conftest import Harness, Peer
+from tests.conftest import Harness
 
 IMAGE = {"id": "m1", "kind": "image", "src": "/media/demo.jpg", "width": 800, "height": 600}
 VIDEO = {"id": "v1", "kind": "video", "src": "/media/demo.mp4", "duration": 30.0}

@@ -8,7 +8,7 @@ from covisor import commands as c
 from covisor.errors import CovisorError
 from covisor.events import Draft
 from covisor.identity import Identity
-from covisor.viewer import Viewer, ViewerLimits, VideoClock
+from covisor.viewer import VideoClock, Viewer, ViewerLimits
 
 AGENT = Identity("a1", "agent", "Ann")
 SHOPPER = Identity("s1", "customer", "Sam", "c1")

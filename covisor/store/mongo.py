@@ -25,8 +25,12 @@ class MongoStore:
 
     async def open(self) -> None:
         await self._db.agents.create_index("token_digest", unique=True)
-        await self._db.conversations.create_index([("status", ASCENDING), ("created_at", DESCENDING)])
-        await self._db.conversations.create_index([("agent_id", ASCENDING), ("created_at", DESCENDING)])
+        await self._db.conversations.create_index(
+            [("status", ASCENDING), ("created_at", DESCENDING)]
+        )
+        await self._db.conversations.create_index(
+            [("agent_id", ASCENDING), ("created_at", DESCENDING)]
+        )
         await self._db.events.create_index(
             [("conversation_id", ASCENDING), ("seq", ASCENDING)], unique=True
         )

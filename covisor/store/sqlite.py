@@ -189,7 +189,9 @@ class SQLiteStore:
             f"SELECT id, seq FROM conversations WHERE id IN ({marks})", ids
         )
         current = {row[0]: row[1] for row in rows}
-        return {a.conversation_id for a in appends if current.get(a.conversation_id) != a.expected_seq}
+        return {
+            a.conversation_id for a in appends if current.get(a.conversation_id) != a.expected_seq
+        }
 
     async def seqs(self, conversation_ids: list[str]) -> dict[str, int]:
         marks = ",".join("?" * len(conversation_ids))
