@@ -1,0 +1,88 @@
+"""The REST routes, over real HTTP on a loopback port."""
+
+from __future__ import annotations
+
+from tests.conftest import Harness
+
+
+async def test_healthz_answers_ok(harness: Harness) -> None:
+    assert await harness.request("GET", "/healthz") == (200, {"status": "ok"})
+
+
+async def test_open_conversation_returns_id_and_scoped_token(harness: Harness) -> None:
+    opened = await harness.open_conversation(
+        page={"url": "https://shop.test/p/9", "title": "Boots"}
+    )
+    assert opened["id"].startswith("c_") and opened["expires_at"] > 0
+    status, me = await harness.request("GET", "/api/me", opened["token"])
+    assert status == 200 and me["role"] == "customer" and me["conversation_id"] == opened["id"]
+    status, summary = await harness.request(
+        "GET", f"/api/conversations/{opened['id']}", opened["token"]
+    )
+    assert summary["status"] == "waiting" and summary["page"]["title"] == "Boots"
+
+
+async def test_open_conversation_refuses_unknown_fields(harness: Harness) -> None:
+    status, body = await harness.request("POST", "/api/conversations", json={"admin": True})
+    assert status == 400 and body["error"]["code"] == "bad_request"
+
+
+async def test_queue_lists_waiting_conversations_to_agents_only(harness: Harness) -> None:
+    opened = await harness.open_conversation(name="Maria")
+    agent = await harness.agent_token()
+    status, body = await harness.request("GET", "/api/conversations?status=waiting", agent)
+    assert status == 200 and [c["name"] for c in body["conversations"]] == ["Maria"]
+    status, body = await harness.request("GET", "/api/conversations", opened["token"])
+    assert status == 403 and body["error"]["code"] == "forbidden"
+    status, body = await harness.request("GET", "/api/conversations")
+    assert status == 401 and body["error"]["code"] == "unauthorized"
+
+
+async def test_accept_moves_conversation_to_agents_active_list(harness: Harness) -> None:
+    opened = await harness.open_conversation()
+    agent = await harness.agent_token("Ann")
+    status, summary = await harness.request(
+        "POST", f"/api/conversations/{opened['id']}/accept", agent
+    )
+    assert status == 200 and summary["status"] == "active" and summary["agent_name"] == "Ann"
+    _, waiting = await harness.request("GET", "/api/conversations?status=waiting", agent)
+    _, active = await harness.request("GET", "/api/conversations?status=active", agent)
+    assert waiting["conversations"] == [] and [c["id"] for c in active["conversations"]] == [
+        opened["id"]
+    ]
+    other = await harness.agent_token("Bob")
+    status, body = await harness.request("POST", f"/api/conversations/{opened['id']}/accept", other)
+    assert status == 409 and body["error"]["code"] == "conflict"
+
+
+async def test_accept_unknown_conversation_is_not_found(harness: Harness) -> None:
+    agent = await harness.agent_token()
+    status, body = await harness.request("POST", "/api/conversations/c_nope/accept", agent)
+    assert status == 404 and body["error"]["code"] == "not_found"
+
+
+async def test_transcript_lists_chat_for_members_only(harness: Harness) -> None:
+    cid, customer, agent = await harness.session()
+    await customer.ok("chat.send", {"conversation_id": cid, "text": "box arrived broken"})
+    await agent.ok("chat.send", {"conversation_id": cid, "text": "sorry! send a photo"})
+    status, body = await harness.request("GET", f"/api/conversations/{cid}/transcript", agent.token)
+    assert status == 200
+    assert [m["data"]["text"] for m in body["messages"]] == [
+        "box arrived broken",
+        "sorry! send a photo",
+    ]
+    stranger = await harness.open_conversation()
+    status, body = await harness.request(
+        "GET", f"/api/conversations/{cid}/transcript", stranger["token"]
+    )
+    assert status == 403
+
+
+async def test_close_ends_the_conversation(harness: Harness) -> None:
+    cid, customer, agent = await harness.session()
+    status, summary = await harness.request("POST", f"/api/conversations/{cid}/close", agent.token)
+    assert status == 200 and summary["status"] == "closed"
+    refused = await customer.call("chat.send", {"conversation_id": cid, "text": "hello?"})
+    assert refused["error"]["code"] == "conflict"
+    status, _ = await harness.request("POST", f"/api/conversations/{cid}/close", customer.token)
+    assert status == 403
