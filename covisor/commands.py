@@ -49,6 +49,10 @@ class Open(Command, frozen=True):
     name: str = "Shopper"
 
 
+class AdmitCaller(Command, frozen=True):
+    """Server-internal, never parsed from a client: the actor redeemed the agent's phone PIN."""
+
+
 class ChatSend(Command, frozen=True):
     text: Text
     client_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None

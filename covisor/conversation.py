@@ -143,6 +143,12 @@ def decide(
             if seq <= state.reads.get(actor.id, 0):
                 return Existing(state.seq)
             return Draft("chat.read", {"seq": seq})
+        case c.AdmitCaller():
+            if actor.role != "caller":
+                raise CovisorError("forbidden", "only callers are admitted by PIN")
+            if actor.id in state.callers:
+                return Existing(state.seq)
+            return Draft("member.joined", {"member": actor.public()})
     return state.viewer.decide(actor, command, now, limits.viewer)
 
 

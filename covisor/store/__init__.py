@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from covisor.events import Event
+from covisor.pins import Attempts, Pin, Redeemer
 
 
 @dataclass(frozen=True)
@@ -89,3 +90,33 @@ class Store(Protocol):
         self, conversation_id: str, type_: str, before_seq: int | None, limit: int
     ) -> list[Event]:
         """The last `limit` events of `type_` before `before_seq` (all if None), ascending."""
+
+    async def add_pin(self, pin: Pin) -> bool:
+        """Make `pin` its conversation's one live PIN; False if an unexpired PIN has its digest.
+
+        One atomic step: PINs expired at `pin.created_at` are dropped, the conversation's unused
+        PINs are revoked (dropped) and `pin` is stored. A used PIN keeps its digits reserved until
+        it expires, so a late typist of old digits never lands in another conversation.
+        """
+
+    async def pin(self, digest: str) -> Pin | None:
+        """The stored PIN with this digest, used or not, expired or not (until dropped)."""
+
+    async def claim_pin(self, digest: str, redeemer: Redeemer, now: float) -> Pin | None:
+        """Mark the PIN used if it is for `redeemer`, unused and unexpired at `now`; else None.
+
+        Atomic: of any number of concurrent claims of one PIN, from any process, one gets it.
+        """
+
+    async def count_attempt(self, key: str, now: float, reset_before: float) -> Attempts:
+        """Add one to the attempt counter under `key`, atomically across processes; return it.
+
+        A counter whose window started at or before `reset_before` is spent: it restarts at
+        `now` with a count of 1 (spent counters of other keys may be dropped on the way).
+        """
+
+    async def forgive_attempt(self, key: str) -> None:
+        """Take back one counted attempt (it turned out to be a successful redemption)."""
+
+    async def attempts(self, key: str) -> Attempts | None:
+        """The attempt counter under `key`, spent or not, or None if there is none."""

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, AsyncMongoClient
+from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from covisor.events import Event, decode, encode
+from covisor.pins import Attempts, Pin, Redeemer
 from covisor.store import AgentRecord, Append, ConversationRecord
 
 
@@ -37,6 +38,9 @@ class MongoStore:
         await self._db.events.create_index(
             [("conversation_id", ASCENDING), ("type", ASCENDING), ("seq", ASCENDING)]
         )
+        await self._db.pins.create_index("conversation_id")
+        await self._db.pins.create_index("expires_at")
+        await self._db.pin_attempts.create_index("started")
 
     async def close(self) -> None:
         await self._client.close()
@@ -161,6 +165,67 @@ class MongoStore:
         found = [decode(doc["body"]) async for doc in cursor]
         return found[::-1]
 
+    async def add_pin(self, pin: Pin) -> bool:
+        await self._db.pins.delete_many({"expires_at": {"$lte": pin.created_at}})
+        try:
+            await self._db.pins.insert_one({"_id": pin.digest, **_pin_fields(pin)})
+        except DuplicateKeyError:
+            return False
+        # No multi-document transaction: revoke after inserting, and only PINs older than this
+        # one (ties broken by digest), so of two concurrent issues the newer one survives.
+        await self._db.pins.delete_many(
+            {
+                "conversation_id": pin.conversation_id,
+                "used_at": None,
+                "$or": [
+                    {"created_at": {"$lt": pin.created_at}},
+                    {"created_at": pin.created_at, "_id": {"$lt": pin.digest}},
+                ],
+            }
+        )
+        return True
+
+    async def pin(self, digest: str) -> Pin | None:
+        doc = await self._db.pins.find_one({"_id": digest})
+        return _pin(doc) if doc else None
+
+    async def claim_pin(self, digest: str, redeemer: Redeemer, now: float) -> Pin | None:
+        doc = await self._db.pins.find_one_and_update(
+            {"_id": digest, "redeemer": redeemer, "used_at": None, "expires_at": {"$gt": now}},
+            {"$set": {"used_at": now}},
+            return_document=ReturnDocument.AFTER,
+        )
+        return _pin(doc) if doc else None
+
+    async def count_attempt(self, key: str, now: float, reset_before: float) -> Attempts:
+        await self._db.pin_attempts.delete_many({"started": {"$lte": reset_before}})
+        live = {"$gt": ["$started", reset_before]}
+        doc = await self._db.pin_attempts.find_one_and_update(
+            {"_id": key},
+            [
+                {
+                    "$set": {
+                        "count": {"$cond": [live, {"$add": ["$count", 1]}, 1]},
+                        "started": {"$cond": [live, "$started", now]},
+                    }
+                }
+            ],
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+        if doc is None:
+            raise RuntimeError("an upsert returning the new document returned none")
+        return Attempts(doc["count"], doc["started"])
+
+    async def forgive_attempt(self, key: str) -> None:
+        await self._db.pin_attempts.update_one(
+            {"_id": key, "count": {"$gt": 0}}, {"$inc": {"count": -1}}
+        )
+
+    async def attempts(self, key: str) -> Attempts | None:
+        doc = await self._db.pin_attempts.find_one({"_id": key})
+        return Attempts(doc["count"], doc["started"]) if doc else None
+
 
 def _record(doc: dict[str, Any]) -> ConversationRecord:
     snapshot = doc.get("snapshot")
@@ -171,4 +236,27 @@ def _record(doc: dict[str, Any]) -> ConversationRecord:
         doc.get("summary") or {},
         bytes(snapshot) if snapshot is not None else None,
         doc.get("snapshot_seq", 0),
+    )
+
+
+def _pin_fields(pin: Pin) -> dict[str, Any]:
+    return {
+        "conversation_id": pin.conversation_id,
+        "redeemer": pin.redeemer,
+        "issuer_id": pin.issuer_id,
+        "created_at": pin.created_at,
+        "expires_at": pin.expires_at,
+        "used_at": pin.used_at,
+    }
+
+
+def _pin(doc: dict[str, Any]) -> Pin:
+    return Pin(
+        doc["_id"],
+        doc["conversation_id"],
+        doc["redeemer"],
+        doc["issuer_id"],
+        doc["created_at"],
+        doc["expires_at"],
+        doc.get("used_at"),
     )

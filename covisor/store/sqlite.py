@@ -9,7 +9,8 @@ a killed process; group commit (see journal.py) amortises the fsync over many ev
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import aiosqlite
 import msgspec
 
 from covisor.events import Event, decode, encode
+from covisor.pins import Attempts, Pin, Redeemer
 from covisor.store import AgentRecord, Append, ConversationRecord
 
 SCHEMA = """
@@ -47,9 +49,27 @@ CREATE TABLE IF NOT EXISTS events (
     PRIMARY KEY (conversation_id, seq)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS events_by_type ON events (conversation_id, type, seq);
+CREATE TABLE IF NOT EXISTS pins (
+    digest TEXT PRIMARY KEY,
+    conversation_id TEXT NOT NULL,
+    redeemer TEXT NOT NULL,
+    issuer_id TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    expires_at REAL NOT NULL,
+    used_at REAL
+);
+CREATE INDEX IF NOT EXISTS pins_by_conversation ON pins (conversation_id);
+CREATE INDEX IF NOT EXISTS pins_by_expiry ON pins (expires_at);
+CREATE TABLE IF NOT EXISTS pin_attempts (
+    key TEXT PRIMARY KEY,
+    count INTEGER NOT NULL,
+    started REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS pin_attempts_by_start ON pin_attempts (started);
 """
 
 _CONVERSATION_COLUMNS = "id, created_at, seq, summary, snapshot, snapshot_seq"
+_PIN_COLUMNS = "digest, conversation_id, redeemer, issuer_id, created_at, expires_at, used_at"
 
 
 class SQLiteStore:
@@ -216,6 +236,88 @@ class SQLiteStore:
             (conversation_id, type_, 2**62 if before_seq is None else before_seq, limit),
         )
         return [decode(row[0]) for row in reversed(list(rows))]
+
+    @asynccontextmanager
+    async def _immediate(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A write transaction that holds SQLite's write lock from its first statement."""
+        async with self._write_lock:
+            db = self._w
+            await db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                await db.execute("ROLLBACK")
+                raise
+            await db.execute("COMMIT")
+
+    async def add_pin(self, pin: Pin) -> bool:
+        async with self._immediate() as db:
+            await db.execute("DELETE FROM pins WHERE expires_at <= ?", (pin.created_at,))
+            taken = await db.execute_fetchall("SELECT 1 FROM pins WHERE digest = ?", (pin.digest,))
+            if list(taken):
+                return False
+            await db.execute(
+                "DELETE FROM pins WHERE conversation_id = ? AND used_at IS NULL",
+                (pin.conversation_id,),
+            )
+            await db.execute(
+                f"INSERT INTO pins ({_PIN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    pin.digest,
+                    pin.conversation_id,
+                    pin.redeemer,
+                    pin.issuer_id,
+                    pin.created_at,
+                    pin.expires_at,
+                    pin.used_at,
+                ),
+            )
+        return True
+
+    async def pin(self, digest: str) -> Pin | None:
+        rows = list(
+            await self._r.execute_fetchall(
+                f"SELECT {_PIN_COLUMNS} FROM pins WHERE digest = ?", (digest,)
+            )
+        )
+        return Pin(*rows[0]) if rows else None
+
+    async def claim_pin(self, digest: str, redeemer: Redeemer, now: float) -> Pin | None:
+        async with self._write_lock:
+            rows = list(
+                await self._w.execute_fetchall(
+                    "UPDATE pins SET used_at = ? WHERE digest = ? AND redeemer = ? "
+                    f"AND used_at IS NULL AND expires_at > ? RETURNING {_PIN_COLUMNS}",
+                    (now, digest, redeemer, now),
+                )
+            )
+        return Pin(*rows[0]) if rows else None
+
+    async def count_attempt(self, key: str, now: float, reset_before: float) -> Attempts:
+        async with self._immediate() as db:
+            await db.execute("DELETE FROM pin_attempts WHERE started <= ?", (reset_before,))
+            rows = list(
+                await db.execute_fetchall(
+                    "INSERT INTO pin_attempts (key, count, started) VALUES (?, 1, ?) "
+                    "ON CONFLICT (key) DO UPDATE SET count = count + 1 RETURNING count, started",
+                    (key, now),
+                )
+            )
+        return Attempts(*rows[0])
+
+    async def forgive_attempt(self, key: str) -> None:
+        async with self._write_lock:
+            await self._w.execute(
+                "UPDATE pin_attempts SET count = count - 1 WHERE key = ? AND count > 0", (key,)
+            )
+
+    async def attempts(self, key: str) -> Attempts | None:
+        rows = list(
+            await self._r.execute_fetchall(
+                "SELECT count, started FROM pin_attempts WHERE key = ?", (key,)
+            )
+        )
+        return Attempts(*rows[0]) if rows else None
 
 
 def _record(row: Any) -> ConversationRecord:

@@ -1,0 +1,213 @@
+"""Phone PINs: a short code, read out over the phone, that puts caller and agent in one session.
+
+A PIN is `length` random digits (6 by default), shown grouped by three ("482 913"), valid for
+`ttl` seconds (600), used at most once. Who issued it decides who may redeem it:
+
+- an agent's PIN is typed in by the shopper on the phone, who joins as a `caller`;
+- a shopper's PIN ("I'm on the phone") is typed in by the agent, who then takes the conversation.
+
+The store keeps only `pin_digest(key, digits)`, an HMAC under a server secret, so a copy of the
+PIN table alone does not give a usable PIN. Redeeming is limited by `AttemptLimit` (fixed windows
+whose counters live in the store, shared by every process).
+
+Everything here is pure: no store, no HTTP; time comes in as `now` (ms since the epoch) and
+randomness as a `DigitSource`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import re
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from covisor.errors import CovisorError
+from covisor.identity import Identity
+
+DigitSource = Callable[[int], str]
+"""Returns `n` uniformly random decimal digits."""
+
+Redeemer = Literal["caller", "agent"]
+"""Who may redeem a PIN: an anonymous caller (agent-issued) or an agent (shopper-issued)."""
+
+_SEPARATORS = re.compile(r"[\s\-.]+")
+
+
+def system_digits(n: int) -> str:
+    return f"{secrets.randbelow(10**n):0{n}d}"
+
+
+@dataclass(frozen=True)
+class Pin:
+    """A stored PIN. It holds the keyed digest of the digits, never the digits."""
+
+    digest: str
+    conversation_id: str
+    redeemer: Redeemer
+    issuer_id: str
+    created_at: float
+    expires_at: float
+    used_at: float | None = None
+
+
+@dataclass(frozen=True)
+class Attempts:
+    """A counter of redemption attempts in the fixed window that began at `started` (ms)."""
+
+    count: int
+    started: float
+
+
+@dataclass(frozen=True)
+class IssuedPin:
+    """What the issuer is told: the digits (shown once, never stored) and when they expire."""
+
+    digits: str
+    expires_at: float
+
+    @property
+    def display(self) -> str:
+        return display(self.digits)
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"pin": self.digits, "display": self.display, "expires_at": self.expires_at}
+
+
+@dataclass(frozen=True)
+class PinRules:
+    """How long a PIN is and how long it lives."""
+
+    length: int = 6
+    ttl: float = 600.0
+
+    def __post_init__(self) -> None:
+        if not 4 <= self.length <= 12:
+            raise ValueError("a PIN has 4 to 12 digits")
+        if self.ttl <= 0:
+            raise ValueError("a PIN must live for some time")
+
+    def draw(self, digits: DigitSource) -> str:
+        drawn = digits(self.length)
+        if len(drawn) != self.length or not drawn.isascii() or not drawn.isdigit():
+            raise ValueError(f"digit source returned {drawn!r}, not {self.length} digits")
+        return drawn
+
+    def expires_at(self, now: float) -> float:
+        return now + self.ttl * 1000.0
+
+    def normalise(self, typed: str) -> str:
+        """The digits of a PIN as typed ("482 913", "482-913"), or `bad_request` if not a PIN.
+
+        Telling the caller that the *shape* is wrong gives nothing away: the length is public.
+        """
+        digits = _SEPARATORS.sub("", typed)
+        if len(digits) != self.length or not digits.isascii() or not digits.isdigit():
+            raise CovisorError("bad_request", f"a PIN is {self.length} digits")
+        return digits
+
+
+def display(digits: str) -> str:
+    """Grouped by three for reading aloud: "482913" → "482 913" (as client/pin.js does)."""
+    return re.sub(r"(\d{3})(?=\d)", r"\1 ", digits)
+
+
+def pin_digest(key: bytes, digits: str) -> str:
+    """The stored form of a PIN: HMAC-SHA256 under the server's PIN secret, hex.
+
+    Looking a PIN up by this digest is timing-safe without a byte-wise comparison of our own: a
+    guesser chooses digits, not digests, and cannot steer the digest of a guess without the key,
+    so how long the index takes to reject it says nothing about the digits of any stored PIN.
+    """
+    return hmac.new(key, digits.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def redeemer_for(issuer: Identity, summary: Mapping[str, Any]) -> Redeemer:
+    """Who may redeem a PIN that `issuer` asks for, given the conversation's summary.
+
+    The agent of a conversation issues PINs for callers. The shopper issues a PIN for an agent
+    only while no agent has the conversation: once one has, it is already linked. A caller who
+    came in by PIN cannot issue one, and nobody can for a closed conversation.
+    """
+    if summary.get("status") == "closed":
+        raise CovisorError("conflict", "this conversation is closed")
+    if issuer.is_agent:
+        return "caller"
+    if issuer.role != "customer":
+        raise CovisorError("forbidden", "only the shopper or the agent can ask for a PIN")
+    if summary.get("agent_id") is not None:
+        raise CovisorError("conflict", f"{summary.get('agent_name')} already has this conversation")
+    return "agent"
+
+
+def wrong_pin() -> CovisorError:
+    """The one answer for a PIN that is wrong, expired, used, revoked or meant for the other side.
+
+    Identical status and body in every case, so answers do not tell which PINs exist.
+    """
+    return CovisorError("not_found", "this PIN is not valid; ask for a new one")
+
+
+def too_many_attempts(wait: float) -> CovisorError:
+    return CovisorError("rate_limited", "too many PIN attempts; try again later", retry_after=wait)
+
+
+def address_key(remote: str | None) -> str:
+    """The rate-limit key of a client address: the IPv4 address, or the /64 of an IPv6 one.
+
+    One IPv6 subscriber usually holds a whole /64, so keying by the full address would hand a
+    single guesser 2**64 separate allowances.
+    """
+    if not remote:
+        return "address:unknown"
+    try:
+        address = ipaddress.ip_address(remote)
+    except ValueError:
+        return f"address:{remote[:64]}"
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return f"address:{address.ipv4_mapped}"
+        return f"address:{ipaddress.IPv6Network((address, 64), strict=False)}"
+    return f"address:{address}"
+
+
+def agent_key(agent: Identity) -> str:
+    """Agents are limited per agent, not per address: a call centre shares one address."""
+    return f"agent:{agent.id}"
+
+
+def conversation_key(conversation_id: str) -> str:
+    return f"conversation:{conversation_id}"
+
+
+@dataclass(frozen=True)
+class AttemptLimit:
+    """At most `limit` failed attempts in a fixed window of `window` seconds.
+
+    The window opens with the first counted attempt and everything is forgiven when it ends. A
+    counter in the store says how many attempts fell in its window; `wait` turns it into a
+    verdict.
+    """
+
+    limit: int
+    window: float
+
+    def reset_before(self, now: float) -> float:
+        """A counter whose window started at or before this instant (ms) is spent: it restarts."""
+        return now - self.window * 1000.0
+
+    def wait(self, attempts: Attempts | None, now: float, *, counted: bool) -> float | None:
+        """Seconds until an attempt is allowed again, or None if this one may go ahead.
+
+        `counted` says whether `attempts` already includes this attempt (taken before trying,
+        so concurrent attempts cannot all slip under the limit) or only earlier failures.
+        """
+        if attempts is None or attempts.started <= self.reset_before(now):
+            return None
+        allowed = self.limit if counted else self.limit - 1
+        if attempts.count <= allowed:
+            return None
+        return max(0.001, (attempts.started + self.window * 1000.0 - now) / 1000.0)
