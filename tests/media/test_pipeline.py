@@ -1,0 +1,128 @@
+"""Upload stream in, processed media record out; refusals leave no trace; the loop keeps running."""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from covisor.media import (
+    BlobStore,
+    BoundedExecutor,
+    MediaError,
+    MediaOptions,
+    MediaPipeline,
+    UploadLimits,
+)
+from tests.media import samples
+
+
+async def test_photo_upload_becomes_a_record_with_served_files(
+    pipeline: MediaPipeline, store: BlobStore
+) -> None:
+    data = samples.camera_jpeg((1600, 1200), orientation=6)
+
+    record = await pipeline.ingest(samples.chunked(data))
+
+    assert (record.kind, record.mime, record.size) == ("image", "image/jpeg", len(data))
+    assert (record.width, record.height) == (1200, 1600)
+    assert record.blurry is not None and record.blur_score is not None
+    assert store.blob_path(record.id).read_bytes() == data
+    for name, variant in record.variants.items():
+        path = pipeline.variant_path(record, name)
+        assert path is not None and path.stat().st_size == variant.bytes
+    assert pipeline.variant_path(record, "../../blobs") is None
+    assert await pipeline.get(record.id) == record
+    assert list(samples.all_files(store.tmp)) == []
+
+
+async def test_video_upload_becomes_a_record(
+    pipeline: MediaPipeline, store: BlobStore, tmp_path: Path
+) -> None:
+    clip = samples.video(tmp_path / "clip.mp4", size=(640, 360), frames=75).read_bytes()
+
+    record = await pipeline.ingest(samples.chunked(clip))
+
+    assert (record.kind, record.mime, record.width, record.height) == (
+        "video",
+        "video/mp4",
+        640,
+        360,
+    )
+    assert record.duration == pytest.approx(3.0, abs=0.05)
+    assert {"video.mp4", "poster.jpg", "poster.webp"} <= set(record.variants)
+    assert await pipeline.get(record.id) == record
+
+
+async def test_duplicate_upload_is_stored_and_processed_once(
+    store: BlobStore, executor: ThreadPoolExecutor
+) -> None:
+    class CountingOffload(BoundedExecutor):
+        calls = 0
+
+        async def run(self, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+            self.calls += 1
+            return await super().run(fn, *args, **kwargs)
+
+    offload = CountingOffload(executor, 2)
+    pipeline = MediaPipeline(store, offload)
+    data = samples.alpha_png()
+
+    first = await pipeline.ingest(samples.chunked(data))
+    second = await pipeline.ingest(samples.chunked(data, 10))
+
+    assert first == second
+    assert offload.calls == 1
+    assert len(list(samples.all_files(store.blobs))) == 1
+    assert len(list(store.derived.glob("*/*"))) == 1
+
+
+async def test_concurrent_duplicates_publish_one_copy(
+    pipeline: MediaPipeline, store: BlobStore
+) -> None:
+    data = samples.camera_jpeg((800, 600))
+    records = await asyncio.gather(*(pipeline.ingest(samples.chunked(data)) for _ in range(3)))
+    assert len({r.id for r in records}) == 1
+    assert len(list(samples.all_files(store.blobs))) == 1
+    assert len(list(store.derived.glob("*/*"))) == 1
+    assert list(samples.all_files(store.tmp)) == []
+
+
+def _truncated_jpeg() -> bytes:
+    data = samples.jpeg_bytes(samples.detailed((800, 600)))
+    return data[: len(data) // 2]
+
+
+REFUSED = [
+    ("truncated jpeg", _truncated_jpeg(), "bad_request"),
+    ("50000x50000 png header", samples.png_header_only(50_000, 50_000), "too_large"),
+    ("text named .jpg", samples.TEXT, "unsupported"),
+    ("svg with script", samples.SVG_WITH_SCRIPT, "unsupported"),
+    ("html", samples.HTML, "unsupported"),
+    ("pdf", samples.PDF, "unsupported"),
+    ("over the byte limit", samples.camera_jpeg((640, 480)) + bytes(200_000), "too_large"),
+    (
+        "mp4 header with no video",
+        b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isommp41" * 40,
+        "unsupported",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("data", "code"), [(d, c) for _, d, c in REFUSED], ids=[name for name, _, _ in REFUSED]
+)
+async def test_refused_upload_leaves_nothing_anywhere(
+    store: BlobStore, executor: ThreadPoolExecutor, data: bytes, code: str
+) -> None:
+    options = MediaOptions(upload=UploadLimits(max_image_bytes=150_000))
+    pipeline = MediaPipeline(store, BoundedExecutor(executor, 2), options)
+
+    with pytest.raises(MediaError) as refused:
+        await pipeline.ingest(samples.chunked(data, 8192))
+
+    assert refused.value.code == code
+    assert list(samples.all_files(store.root)) == []
+    assert [p for p in store.tmp.iterdir()] == []
