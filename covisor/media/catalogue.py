@@ -106,5 +106,5 @@ def _checked_file(directory: Path, entry: _Entry) -> Path:
     except MediaError as exc:
         raise CatalogueError(f"{entry.id}: {file}: {exc.message}") from exc
     if kind != entry.kind:
-        raise CatalogueError(f"{entry.id}: {file} is a {kind}, not a {entry.kind}")
+        raise CatalogueError(f"{entry.id}: {file} sniffs as {kind}, but kind is {entry.kind}")
     return file.resolve()
