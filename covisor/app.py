@@ -10,12 +10,13 @@ from pathlib import Path
 import socketio
 from aiohttp import web
 
-from covisor import api
+from covisor import api, pins_api
 from covisor.clock import Clock, TokenSource, system_clock, system_tokens
 from covisor.config import Config
 from covisor.conversation import Limits
 from covisor.identity import Authenticator, GrantSigner
 from covisor.journal import Journal
+from covisor.pins import DigitSource, system_digits
 from covisor.realtime import Realtime
 from covisor.services import SERVICES, Services, add_agent
 from covisor.store import Store
@@ -58,6 +59,7 @@ def create_app(
     *,
     clock: Clock = system_clock,
     tokens: TokenSource = system_tokens,
+    digits: DigitSource = system_digits,
     store: Store | None = None,
 ) -> web.Application:
     """A ready-to-run application; the store opens and the journal starts on app startup."""
@@ -96,6 +98,7 @@ def create_app(
     app.on_startup.append(startup)
     app.on_cleanup.append(cleanup)
     app.add_routes(api.routes)
+    pins_api.setup(app, digits)
     add_static_routes(app)
     return app
 

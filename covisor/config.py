@@ -85,6 +85,9 @@ _ENV_FIELDS: dict[str, type] = {
     "media_workers": int,
     "pin_length": int,
     "pin_ttl": float,
+    "pin_attempts_per_address": int,
+    "pin_attempts_per_conversation": int,
+    "pin_attempt_window": float,
 }
 
 

@@ -6,6 +6,7 @@ import asyncio
 import os
 import sys
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -139,9 +140,22 @@ def config(tmp_path: Path) -> Config:
     return Config(data_dir=tmp_path / "data", port=0, seed_demo=False)
 
 
-@pytest.fixture
-async def harness(config: Config) -> AsyncIterator[Harness]:
-    app: web.Application = create_app(config)
+class ManualClock:
+    """A server clock that moves only when a test says so: expiry and lockouts, exactly."""
+
+    def __init__(self, now: float = 1_763_858_400_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds * 1000.0
+
+
+@asynccontextmanager
+async def serving(app: web.Application) -> AsyncIterator[Harness]:
+    """Run `app` on a loopback port until the block ends, closing its peers first."""
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     async with aiohttp.ClientSession() as http:
@@ -152,6 +166,12 @@ async def harness(config: Config) -> AsyncIterator[Harness]:
             for peer in h.peers:
                 await peer.close()
             await server.close()
+
+
+@pytest.fixture
+async def harness(config: Config) -> AsyncIterator[Harness]:
+    async with serving(create_app(config)) as h:
+        yield h
 
 
 def redis_url() -> str:

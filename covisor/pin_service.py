@@ -1,0 +1,147 @@
+"""Issuing and redeeming phone PINs: the rules of pins.py applied to the store and the journal.
+
+Everything that must hold across processes lives in the store: the PIN itself (claimed by one
+atomic conditional update, so of two shoppers typing it at once exactly one gets in) and the
+attempt counters that lock out guessers. A redemption is counted against the client *before*
+the PIN is tried and forgiven when it succeeds, so concurrent guesses cannot all slip under the
+limit, while an agent redeeming many shoppers' PINs in a row is never locked out by successes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from covisor import commands as c
+from covisor.errors import CovisorError
+from covisor.identity import Identity
+from covisor.pins import (
+    AttemptLimit,
+    DigitSource,
+    IssuedPin,
+    Pin,
+    PinRules,
+    Redeemer,
+    address_key,
+    agent_key,
+    conversation_key,
+    pin_digest,
+    redeemer_for,
+    too_many_attempts,
+    wrong_pin,
+)
+from covisor.services import Services
+
+_DRAWS = 20
+"""Fresh digits tried before giving up when the drawn ones belong to a live PIN. With even half
+of all PINs live, twenty collisions in a row happen once in a million issues."""
+
+
+@dataclass(frozen=True)
+class CallerPass:
+    """What a caller gets for the agent's PIN: a `caller` token for that one conversation."""
+
+    conversation_id: str
+    token: str
+    expires_at: float
+    member: dict[str, str]
+
+
+class PinService:
+    """Issues PINs for members of a conversation and redeems them for callers and agents."""
+
+    def __init__(self, services: Services, key: bytes, digits: DigitSource) -> None:
+        config = services.config
+        self._svc = services
+        self._key = key
+        self._digits = digits
+        self.rules = PinRules(config.pin_length, config.pin_ttl)
+        self._per_client = AttemptLimit(config.pin_attempts_per_address, config.pin_attempt_window)
+        self._per_conversation = AttemptLimit(
+            config.pin_attempts_per_conversation, config.pin_attempt_window
+        )
+
+    async def issue(self, issuer: Identity, conversation_id: str) -> IssuedPin:
+        """A new PIN for a member's conversation, revoking the one issued before it.
+
+        The agent's PIN lets a caller join; the shopper's PIN lets an agent take the
+        conversation. Non-members get `forbidden`, closed conversations `conflict`.
+        """
+        view = await self._svc.journal.view(issuer, conversation_id)
+        return await self._issue(conversation_id, redeemer_for(issuer, view.summary), issuer.id)
+
+    async def issue_for_call(self, agent: Identity, name: str) -> tuple[str, IssuedPin]:
+        """A new conversation, already the agent's, and a PIN for the caller to join it."""
+        svc = self._svc
+        conversation_id = "c_" + svc.tokens(12)
+        await svc.store.create_conversation(conversation_id, svc.clock())
+        await svc.journal.submit(agent, c.Open(conversation_id=conversation_id, name=name))
+        await svc.journal.submit(agent, c.Accept(conversation_id=conversation_id))
+        return conversation_id, await self._issue(conversation_id, "caller", agent.id)
+
+    async def admit_caller(self, typed: str, name: str, client: str | None) -> CallerPass:
+        """Redeem an agent's PIN from the client address `client`: the caller joins its
+        conversation (a sequenced `member.joined`) and gets a token for it."""
+        pin = await self._redeem(typed, "caller", address_key(client))
+        svc = self._svc
+        caller = Identity("p_" + svc.tokens(9), "caller", name, pin.conversation_id)
+        await svc.journal.submit(caller, c.AdmitCaller(conversation_id=pin.conversation_id))
+        token, expires_at = svc.signer.issue(caller, svc.config.shopper_token_ttl)
+        return CallerPass(pin.conversation_id, token, expires_at, caller.public())
+
+    async def link_agent(self, typed: str, agent: Identity) -> dict[str, Any]:
+        """Redeem a shopper's PIN: the agent takes the conversation as if accepting it from the
+        queue (`conflict` if another agent already has it). Returns the conversation summary."""
+        pin = await self._redeem(typed, "agent", agent_key(agent))
+        journal = self._svc.journal
+        await journal.submit(agent, c.Accept(conversation_id=pin.conversation_id))
+        return (await journal.view(agent, pin.conversation_id)).summary
+
+    async def _issue(self, conversation_id: str, redeemer: Redeemer, issuer_id: str) -> IssuedPin:
+        svc = self._svc
+        for _ in range(_DRAWS):
+            digits = self.rules.draw(self._digits)
+            now = svc.clock()
+            pin = Pin(
+                pin_digest(self._key, digits),
+                conversation_id,
+                redeemer,
+                issuer_id,
+                now,
+                self.rules.expires_at(now),
+            )
+            if await svc.store.add_pin(pin):
+                return IssuedPin(digits, pin.expires_at)
+        raise CovisorError("unavailable", "no free PIN right now; try again in a moment")
+
+    async def _redeem(self, typed: str, redeemer: Redeemer, client_key: str) -> Pin:
+        digits = self.rules.normalise(typed)
+        store, now, limit = self._svc.store, self._svc.clock(), self._per_client
+        counted = await store.count_attempt(client_key, now, limit.reset_before(now))
+        wait = limit.wait(counted, now, counted=True)
+        if wait is not None:
+            raise too_many_attempts(wait)
+        claimed = await self._claim(pin_digest(self._key, digits), redeemer, now)
+        await store.forgive_attempt(client_key)
+        return claimed
+
+    async def _claim(self, digest: str, redeemer: Redeemer, now: float) -> Pin:
+        """Claim the PIN, minding its conversation's lock.
+
+        Only a failure whose digits belong to a stored PIN (used, expired, or meant for the
+        other side) can be attributed to a conversation; digits that match nothing are
+        counted against the client alone.
+        """
+        store, limit = self._svc.store, self._per_conversation
+        found = await store.pin(digest)
+        if found is None:
+            raise wrong_pin()
+        key = conversation_key(found.conversation_id)
+        wait = limit.wait(await store.attempts(key), now, counted=False)
+        if wait is not None:
+            raise too_many_attempts(wait)
+        claimed = await store.claim_pin(digest, redeemer, now)
+        if claimed is None:
+            await store.count_attempt(key, now, limit.reset_before(now))
+            raise wrong_pin()
+        return claimed
