@@ -89,6 +89,7 @@ class ConversationState:
             "page": self.page,
             "name": self.name,
             "agent": self.agent,
+            "callers": [{"id": k, "name": v} for k, v in self.callers.items()],
             "messages": [to_wire(m) for m in self.messages],
             "reads": dict(self.reads),
             **self.viewer.snapshot(),

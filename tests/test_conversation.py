@@ -95,3 +95,10 @@ def test_apply_refuses_an_event_out_of_order() -> None:
     state = active()
     with pytest.raises(ValueError):
         state.apply(Event("c1", state.seq + 2, "stroke.clear", 0, AGENT.public(), {}), LIMITS)
+
+
+def test_snapshot_lists_callers_admitted_by_pin() -> None:
+    state = active()
+    caller = Identity("k1", "caller", "Caller", "c1")
+    run(state, caller, c.AdmitCaller(conversation_id="c1"))
+    assert state.snapshot()["callers"] == [{"id": "k1", "name": "Caller"}]
