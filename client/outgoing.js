@@ -124,6 +124,70 @@ export class OrderedEmitter {
 }
 
 /**
+ * Sends the latest of a stream of values (e.g. viewer transforms during a drag) at most once per
+ * `intervalMs`: the first value at once, later ones when the interval has passed, and always the
+ * last one. Values superseded within an interval are never sent.
+ */
+export class LatestThrottle {
+  #send;
+  #intervalMs;
+  #now;
+  #schedule;
+  #lastSentAt = -Infinity;
+  #pending = undefined;
+  #cancelTimer = null;
+
+  /**
+   * @param {object} options
+   * @param {(value: any) => void} options.send
+   * @param {number} options.intervalMs
+   * @param {() => number} [options.now]
+   * @param {import("./event-sequencer.js").Schedule} [options.schedule]
+   */
+  constructor({ send, intervalMs, now = () => performance.now(), schedule = scheduleWithTimeout }) {
+    this.#send = send;
+    this.#intervalMs = intervalMs;
+    this.#now = now;
+    this.#schedule = schedule;
+  }
+
+  /** Offer a new value; it replaces any value still waiting. */
+  push(value) {
+    this.#pending = value;
+    if (this.#cancelTimer) return;
+    const wait = this.#lastSentAt + this.#intervalMs - this.#now();
+    if (wait <= 0) {
+      this.flush();
+    } else {
+      this.#cancelTimer = this.#schedule(() => {
+        this.#cancelTimer = null;
+        this.flush();
+      }, wait);
+    }
+  }
+
+  /** Send the waiting value now (if any). */
+  flush() {
+    if (this.#cancelTimer) {
+      this.#cancelTimer();
+      this.#cancelTimer = null;
+    }
+    if (this.#pending === undefined) return;
+    const value = this.#pending;
+    this.#pending = undefined;
+    this.#lastSentAt = this.#now();
+    this.#send(value);
+  }
+
+  /** Drop the waiting value without sending it. */
+  cancel() {
+    if (this.#cancelTimer) this.#cancelTimer();
+    this.#cancelTimer = null;
+    this.#pending = undefined;
+  }
+}
+
+/**
  * Collects the points of one stroke as the pointer moves and hands them to `flush` in batches,
  * at most every `intervalMs` (leading edge: the first batch goes out at once). Points closer
  * than `minDistance` (image-normalised) to the last kept one are skipped, except the very last
@@ -167,14 +231,14 @@ export class PointBatcher {
     this.#schedule = schedule;
   }
 
-  /** Add one `[x, y]` point. */
+  /** Add one `[x, y]` point; returns true when it was kept (false: sampled away). */
   add(point) {
-    if (this.#finished) return;
+    if (this.#finished) return false;
     const dx = point[0] - this.#lastKept[0];
     const dy = point[1] - this.#lastKept[1];
     if (Math.hypot(dx, dy) < this.#minDistance) {
       this.#skipped = point;
-      return;
+      return false;
     }
     this.#skipped = null;
     this.#lastKept = point;
@@ -192,15 +256,21 @@ export class PointBatcher {
         }, wait);
       }
     }
+    return true;
   }
 
-  /** Deliver whatever is left (including a skipped last point) and stop accepting points. */
+  /**
+   * Deliver whatever is left and stop accepting points. Returns the skipped last point it
+   * added (so the caller can draw exactly what was sent), or null.
+   */
   finish() {
-    if (this.#finished) return;
-    if (this.#skipped) this.#pending.push(this.#skipped);
+    if (this.#finished) return null;
+    const last = this.#skipped;
+    if (last) this.#pending.push(last);
     this.#skipped = null;
     this.#flushNow();
     this.#finished = true;
+    return last;
   }
 
   #flushNow() {

@@ -32,7 +32,7 @@ export const Change = Object.freeze({
   VIDEO: "video",
 });
 
-const SYSTEM_EVENTS = new Set(["conversation.accepted", "conversation.closed"]);
+const SYSTEM_EVENTS = new Set(["conversation.accepted", "conversation.closed", "member.joined"]);
 
 /** Media id carried by a `media.*` event, whichever field the server used. */
 function mediaIdOf(data) {
@@ -120,6 +120,9 @@ export class ConversationState {
         this.status = "closed";
         this.#addSystem(event);
         return Change.STATUS;
+      case "member.joined":
+        this.#addSystem(event);
+        return Change.TIMELINE;
       case "chat.message":
         this.#addMessage(event);
         return Change.TIMELINE;

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import {
+  LatestThrottle,
   MAX_POINTS_PER_EVENT,
   OrderedEmitter,
   POINT_FLUSH_MS,
@@ -70,12 +71,18 @@ test("points closer than the minimum distance are skipped", () => {
   assert.deepEqual(batches[0].points, [[0.05, 0.0]]);
 });
 
+test("add reports whether a point was kept", () => {
+  const { points } = batcher({ minDistance: 0.01 });
+  assert.equal(points.add([0.001, 0.0]), false);
+  assert.equal(points.add([0.5, 0.0]), true);
+});
+
 test("finish delivers the pending points and a skipped last point", () => {
   const { points, batches, timers } = batcher({ minDistance: 0.01 });
   points.add([0.1, 0.1]);
   points.add([0.2, 0.2]);
   points.add([0.201, 0.2]);
-  points.finish();
+  assert.deepEqual(points.finish(), [0.201, 0.2]);
   assert.deepEqual(batches.at(-1).points, [[0.2, 0.2], [0.201, 0.2]]);
   timers.advance(1000);
   points.add([0.9, 0.9]);
@@ -175,4 +182,38 @@ test("events of different strokes or conversations are never merged", () => {
   assert.equal(coalesceOutgoing(full, points("c", "a")), null);
   const chat = { event: "chat.send", payload: { conversation_id: "c", text: "a" } };
   assert.equal(coalesceOutgoing(chat, chat), null);
+});
+
+function throttle() {
+  const timers = fakeTimers();
+  const sent = [];
+  const gate = new LatestThrottle({
+    send: (value) => sent.push({ at: timers.now(), value }),
+    intervalMs: 100,
+    now: timers.now,
+    schedule: timers.schedule,
+  });
+  return { timers, sent, gate };
+}
+
+test("the throttle sends the first value at once and the latest one after the interval", () => {
+  const { timers, sent, gate } = throttle();
+  gate.push(1);
+  timers.advance(10);
+  gate.push(2);
+  gate.push(3);
+  assert.deepEqual(sent, [{ at: 0, value: 1 }]);
+  timers.advance(90);
+  assert.deepEqual(sent, [{ at: 0, value: 1 }, { at: 100, value: 3 }]);
+});
+
+test("flush sends the waiting value immediately and cancel drops it", () => {
+  const { timers, sent, gate } = throttle();
+  gate.push("a");
+  gate.push("b");
+  gate.flush();
+  gate.push("c");
+  gate.cancel();
+  timers.advance(1000);
+  assert.deepEqual(sent.map((s) => s.value), ["a", "b"]);
 });

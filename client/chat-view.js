@@ -1,0 +1,298 @@
+/**
+ * The chat column used by the widget and the console: message list (messages, system notices,
+ * uploads), messages still in the outbox, typing indicator, read mark and the composer.
+ *
+ * Everything a person typed is put in the page as text nodes (`textContent`), never as HTML.
+ * The list is keyed by timeline item, so an update touches only what changed and keeps scroll
+ * position and focus. Upload items are drawn by the host (`renderUpload`), since the shopper and
+ * the agent act on them differently.
+ */
+
+import { h, icon } from "./dom.js";
+import { formatTime } from "./i18n.js";
+import { Change } from "./viewer-state.js";
+
+const STICK_TO_BOTTOM_PX = 48;
+const HISTORY_PAGE = 50;
+const RERENDER = new Set([Change.TIMELINE, Change.STATUS, Change.READS, "outbox", "joined", "presence"]);
+
+export class ChatView {
+  #t;
+  #renderUpload;
+  #session = null;
+  #listener = (event) => this.#onChange(event.detail);
+  #items = new Map();
+  #pending = new Map();
+  #hasMore = null;
+  #active = true;
+
+  /**
+   * @param {object} options
+   * @param {Function} options.t translator
+   * @param {(item: object, session: object) => Node} options.renderUpload draws an upload item
+   * @param {Node[]} [options.composerTools] extra controls shown left of the input (uploads)
+   */
+  constructor({ t, renderUpload, composerTools = [] }) {
+    this.#t = t;
+    this.#renderUpload = renderUpload;
+    this.historyButton = h("button", {
+      type: "button",
+      class: "cv-btn cv-link-btn",
+      "data-testid": "load-history",
+      text: t("chat.load_earlier"),
+      hidden: true,
+      on: { click: () => this.#loadHistory() },
+    });
+    this.list = h("ol", {
+      class: "cv-messages",
+      "data-testid": "message-list",
+      "aria-label": t("chat.messages"),
+      "aria-live": "polite",
+      tabindex: "0",
+    });
+    this.seenMark = h("span", { class: "cv-seen", "data-testid": "message-seen", text: t("chat.seen") });
+    this.typingLine = h("p", { class: "cv-typing", "data-testid": "typing-indicator", "aria-live": "polite" });
+    this.input = h("textarea", {
+      class: "cv-input",
+      rows: "1",
+      maxlength: "2000",
+      "data-testid": "chat-input",
+      "aria-label": t("chat.input_label"),
+      placeholder: t("chat.placeholder"),
+      on: {
+        input: () => this.#onInput(),
+        keydown: (event) => {
+          if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+            event.preventDefault();
+            this.#submit();
+          }
+        },
+      },
+    });
+    this.sendButton = h(
+      "button",
+      { type: "submit", class: "cv-btn cv-send", "data-testid": "chat-send", "aria-label": t("chat.send") },
+      icon("send"),
+    );
+    this.form = h(
+      "form",
+      {
+        class: "cv-composer",
+        "data-testid": "chat-form",
+        on: {
+          submit: (event) => {
+            event.preventDefault();
+            this.#submit();
+          },
+        },
+      },
+      composerTools,
+      this.input,
+      this.sendButton,
+    );
+    this.element = h(
+      "section",
+      { class: "cv-chat", "aria-label": t("chat.label") },
+      h("div", { class: "cv-scroll" }, this.historyButton, this.list),
+      this.typingLine,
+      this.form,
+    );
+  }
+
+  /** Show `session`'s chat (null for none). */
+  setSession(session) {
+    this.#session?.removeEventListener("change", this.#listener);
+    this.#session = session;
+    this.#hasMore = null;
+    this.#items.clear();
+    this.#pending.clear();
+    this.list.replaceChildren();
+    session?.addEventListener("change", this.#listener);
+    this.#render(true);
+    this.#renderTyping();
+  }
+
+  /** Whether the chat is on screen: read marks are sent only while it is. */
+  set active(value) {
+    this.#active = value;
+    if (value) this.#session?.markRead();
+  }
+
+  focus() {
+    this.input.focus();
+  }
+
+  #onChange({ change }) {
+    if (RERENDER.has(change)) this.#render(false);
+    if (change === "typing" || change === "presence") this.#renderTyping();
+  }
+
+  #onInput() {
+    this.input.style.height = "auto";
+    this.input.style.height = `${Math.min(this.input.scrollHeight, 140)}px`;
+    if (this.input.value.trim()) this.#session?.typingActivity();
+    else this.#session?.stopTyping();
+  }
+
+  #submit() {
+    const text = this.input.value.trim();
+    if (!text || !this.#session || this.#session.state.status === "closed") return;
+    this.#session.sendChat(text);
+    this.input.value = "";
+    this.#onInput();
+    this.#scrollToBottom();
+  }
+
+  async #loadHistory() {
+    this.historyButton.disabled = true;
+    this.#hasMore = await this.#session.loadHistory(HISTORY_PAGE);
+    this.historyButton.disabled = false;
+    this.#render(false);
+  }
+
+  #render(jump) {
+    const session = this.#session;
+    const stick = jump || this.#nearBottom();
+    const state = session?.state;
+    const keep = new Set();
+    let cursor = this.list.firstChild;
+    const place = (element) => {
+      if (element !== cursor) this.list.insertBefore(element, cursor);
+      else cursor = cursor.nextSibling;
+    };
+    for (const item of state?.timeline ?? []) {
+      keep.add(item.key);
+      let entry = this.#items.get(item.key);
+      if (!entry || entry.version !== item.version) {
+        const element = this.#renderItem(item, session);
+        entry?.element.replaceWith(element);
+        entry = { element, version: item.version };
+        this.#items.set(item.key, entry);
+      }
+      place(entry.element);
+    }
+    for (const [key, entry] of this.#items) {
+      if (!keep.has(key)) {
+        entry.element.remove();
+        this.#items.delete(key);
+      }
+    }
+    this.#renderPending(session);
+    this.#placeSeenMark(state, session?.selfId);
+    const closed = state?.status === "closed";
+    this.input.disabled = closed || !session;
+    this.sendButton.disabled = closed || !session;
+    this.input.placeholder = this.#t(closed ? "chat.closed_placeholder" : "chat.placeholder");
+    this.historyButton.hidden = !state || state.messages.length < HISTORY_PAGE || this.#hasMore === false;
+    if (stick) this.#scrollToBottom();
+    if (this.#active) session?.markRead();
+  }
+
+  #renderPending(session) {
+    const entries = session?.outbox.entries ?? [];
+    const live = new Set(entries.map((entry) => entry.client_id));
+    for (const [clientId, entry] of this.#pending) {
+      if (!live.has(clientId)) {
+        entry.element.remove();
+        this.#pending.delete(clientId);
+      }
+    }
+    for (const entry of entries) {
+      const status = entry.status === "queued" && !session.online ? "offline" : entry.status;
+      let shown = this.#pending.get(entry.client_id);
+      if (!shown || shown.status !== status) {
+        const element = this.#renderPendingEntry(entry, status, session);
+        shown?.element.replaceWith(element);
+        shown = { element, status };
+        this.#pending.set(entry.client_id, shown);
+      }
+      this.list.append(shown.element);
+    }
+  }
+
+  #renderItem(item, session) {
+    const t = this.#t;
+    if (item.kind === "upload") {
+      return h("li", { class: "cv-item cv-upload-item", dataset: { seq: String(item.seq) } }, this.#renderUpload(item, session));
+    }
+    if (item.kind === "system") {
+      const key = {
+        "conversation.accepted": "chat.system.accepted",
+        "conversation.closed": "chat.system.closed",
+        "member.joined": "chat.system.joined",
+      }[item.type];
+      const name = item.data.agent?.name ?? item.data.member?.name ?? item.actor?.name ?? "";
+      return h("li", { class: "cv-item cv-system", "data-testid": "system-message", text: t(key, { name }) });
+    }
+    const mine = item.actor?.id === session.selfId;
+    return h(
+      "li",
+      {
+        class: `cv-item cv-msg ${mine ? "cv-msg--mine" : "cv-msg--theirs"}`,
+        "data-testid": "message",
+        dataset: { seq: String(item.seq), role: item.actor?.role ?? "", mine: String(mine) },
+      },
+      h("p", { class: "cv-bubble", text: item.text }),
+      h(
+        "p",
+        { class: "cv-meta" },
+        mine ? null : h("span", { class: "cv-author", text: item.actor?.name ?? "" }),
+        h("time", { datetime: new Date(item.at).toISOString(), text: formatTime(t, item.at) }),
+      ),
+    );
+  }
+
+  #renderPendingEntry(entry, status, session) {
+    const t = this.#t;
+    const retry =
+      status === "failed"
+        ? h(
+            "button",
+            {
+              type: "button",
+              class: "cv-btn cv-link-btn",
+              "data-testid": "message-retry",
+              on: { click: () => session.retryChat(entry.client_id) },
+            },
+            icon("retry"),
+            t("chat.retry"),
+          )
+        : null;
+    return h(
+      "li",
+      {
+        class: `cv-item cv-msg cv-msg--mine cv-msg--pending cv-msg--${status}`,
+        "data-testid": "message-pending",
+        dataset: { clientId: entry.client_id, status },
+      },
+      h("p", { class: "cv-bubble", text: entry.text }),
+      h("p", { class: "cv-meta" }, h("span", { text: t(`chat.status.${status}`) }), retry),
+    );
+  }
+
+  #placeSeenMark(state, selfId) {
+    const readUpTo = state?.readByOthers() ?? 0;
+    let target = null;
+    for (const item of state?.timeline ?? []) {
+      if (item.kind === "message" && item.actor?.id === selfId && item.seq <= readUpTo) target = item;
+    }
+    const meta = target ? this.#items.get(target.key)?.element.querySelector(".cv-meta") : null;
+    if (meta) meta.append(this.seenMark);
+    else this.seenMark.remove();
+  }
+
+  #renderTyping() {
+    const names = [...(this.#session?.typing.values() ?? [])].map((actor) => actor.name);
+    this.typingLine.textContent = names.length ? this.#t("chat.typing", { name: names.join(", ") }) : "";
+  }
+
+  #nearBottom() {
+    const scroller = this.list.parentElement;
+    return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < STICK_TO_BOTTOM_PX;
+  }
+
+  #scrollToBottom() {
+    const scroller = this.list.parentElement;
+    requestAnimationFrame(() => (scroller.scrollTop = scroller.scrollHeight));
+  }
+}

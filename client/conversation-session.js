@@ -1,0 +1,269 @@
+/**
+ * One conversation as seen by this client, bound to a `Connection`: joins and catches up, keeps
+ * the `ConversationState`, sends chat (through the offline outbox), viewer and stroke events in
+ * order, and tracks who is typing or online. No DOM: views listen to its `change` events.
+ *
+ * `change` detail: `{change, event?}` where `change` is a `Change` value, "outbox", "typing",
+ * "presence", "joined" or "error" (with `error`).
+ */
+
+import { ChatOutbox } from "./chat-outbox.js";
+import { EventSequencer, scheduleWithTimeout } from "./event-sequencer.js";
+import { LatestThrottle, OrderedEmitter } from "./outgoing.js";
+import { ConversationState } from "./viewer-state.js";
+
+const TRANSFORM_INTERVAL_MS = 80;
+const TYPING_REPEAT_MS = 3000;
+const TYPING_IDLE_MS = 4000;
+const PEER_TYPING_TTL_MS = 8000;
+
+export class ConversationSession extends EventTarget {
+  /** True between a successful join ack and the next disconnect. */
+  joined = false;
+  /** actor id → actor, for other members currently typing. */
+  typing = new Map();
+  /** actor id → actor, for other members with a socket in the room. */
+  present = new Map();
+  #connection;
+  #sequencer;
+  #emitter;
+  #transforms;
+  #lastTransformAck = Promise.resolve({ ok: true });
+  #joining = null;
+  #typingSentAt = 0;
+  #typingActive = false;
+  #cancelTypingIdle = null;
+  #peerTimers = new Map();
+  #readSent = 0;
+
+  /**
+   * @param {object} options
+   * @param {import("./connection.js").Connection} options.connection
+   * @param {string} options.conversationId
+   * @param {string|null} options.selfId the local actor id (from `GET /api/me`)
+   */
+  constructor({ connection, conversationId, selfId }) {
+    super();
+    this.#connection = connection;
+    this.conversationId = conversationId;
+    this.selfId = selfId;
+    this.state = new ConversationState(conversationId, selfId);
+    this.outbox = new ChatOutbox();
+    this.#sequencer = new EventSequencer({
+      apply: (event) => this.#apply(event),
+      resync: () => this.join(),
+    });
+    this.#emitter = new OrderedEmitter({
+      send: (event, payload) => this.#connection.request(event, payload),
+    });
+    this.#transforms = new LatestThrottle({
+      intervalMs: TRANSFORM_INTERVAL_MS,
+      send: (transform) => {
+        this.#lastTransformAck = this.send("viewer.transform", transform);
+      },
+    });
+  }
+
+  /** Server clock estimate of the underlying connection. */
+  get clock() {
+    return this.#connection.clock;
+  }
+
+  get online() {
+    return this.#connection.online;
+  }
+
+  /** Start receiving this conversation's pushes (joins when connected). */
+  open() {
+    this.#connection.register(this);
+  }
+
+  /** Leave the room and stop receiving pushes. */
+  async close() {
+    this.#connection.unregister(this);
+    this.#sequencer.reset();
+    this.#emitter.cancelPending();
+    this.#transforms.cancel();
+    if (this.joined) {
+      this.joined = false;
+      await this.#connection.request("leave", { conversation_id: this.conversationId });
+    }
+  }
+
+  /**
+   * Join (or re-join after a reconnect or a gap) and catch up: a replay from `last_seq` when the
+   * server still has it, else a snapshot. Concurrent calls share one join.
+   */
+  join() {
+    this.#joining ??= this.#join().finally(() => {
+      this.#joining = null;
+    });
+    return this.#joining;
+  }
+
+  async #join() {
+    const payload = { conversation_id: this.conversationId };
+    if (this.#sequencer.lastSeq > 0) payload.last_seq = this.#sequencer.lastSeq;
+    this.#sequencer.beginJoin();
+    const ack = await this.#connection.request("join", payload);
+    if (!ack?.ok) {
+      this.#sequencer.abortJoin();
+      if (ack?.error?.code !== "offline") this.#emit("error", { error: ack?.error });
+      return ack;
+    }
+    if (ack.mode === "snapshot") this.state.loadSnapshot(ack.snapshot);
+    this.#sequencer.completeJoin(ack);
+    this.joined = true;
+    this.#emit("joined");
+    this.#flushOutbox();
+    return ack;
+  }
+
+  /** Called by the connection when the socket dropped. */
+  disconnected() {
+    this.joined = false;
+    this.present.clear();
+    this.typing.clear();
+    this.#emit("presence");
+  }
+
+  /** A sequenced `event` push for this conversation. */
+  receive(event) {
+    this.#sequencer.receive(event);
+  }
+
+  #apply(event) {
+    const change = this.state.apply(event);
+    const clientId = event.data?.client_id;
+    if (event.type === "chat.message" && clientId && event.actor?.id === this.selfId) {
+      this.outbox.seen(clientId);
+    }
+    if (event.type === "chat.message" && event.actor) this.#setPeerTyping(event.actor, false);
+    if (change) this.#emit(change, { event });
+  }
+
+  /** Queue a chat message; it is sent now or after the next successful join. */
+  sendChat(text) {
+    const entry = this.outbox.add(text);
+    this.stopTyping();
+    this.#emit("outbox");
+    this.#flushOutbox();
+    return entry;
+  }
+
+  /** Put a refused message back in the queue and try again. */
+  retryChat(clientId) {
+    this.outbox.retry(clientId);
+    this.#emit("outbox");
+    this.#flushOutbox();
+  }
+
+  #flushOutbox() {
+    if (!this.joined) return;
+    for (const entry of this.outbox.take()) {
+      const payload = { text: entry.text, client_id: entry.client_id };
+      this.send("chat.send", payload).then((ack) => {
+        this.outbox.settle(entry.client_id, ack);
+        // A repeat the server recognised returns an old seq and broadcasts nothing new.
+        if (ack?.ok && ack.seq <= this.#sequencer.lastSeq) this.outbox.seen(entry.client_id);
+        this.#emit("outbox");
+      });
+    }
+  }
+
+  /**
+   * Send a client event for this conversation, in order with the others; resolves with its ack.
+   * `payload` must not contain `conversation_id` (it is added).
+   */
+  send(event, payload = {}) {
+    return this.#emitter.emit(event, { conversation_id: this.conversationId, ...payload });
+  }
+
+  /** Offer the local transform during a gesture; sent throttled, latest value wins. */
+  pushTransform(transform) {
+    this.#transforms.push({ zoom: transform.zoom, cx: transform.cx, cy: transform.cy });
+  }
+
+  /** Send any waiting transform now; resolves with its ack. */
+  flushTransform() {
+    this.#transforms.flush();
+    return this.#lastTransformAck;
+  }
+
+  /** The local user typed something: announce typing (at most every few seconds). */
+  typingActivity() {
+    const now = Date.now();
+    if (!this.#typingActive || now - this.#typingSentAt > TYPING_REPEAT_MS) {
+      this.#typingActive = true;
+      this.#typingSentAt = now;
+      if (this.joined) this.send("chat.typing", { typing: true });
+    }
+    this.#cancelTypingIdle?.();
+    this.#cancelTypingIdle = scheduleWithTimeout(() => this.stopTyping(), TYPING_IDLE_MS);
+  }
+
+  /** The local user stopped typing (sent, cleared the input or went idle). */
+  stopTyping() {
+    this.#cancelTypingIdle?.();
+    this.#cancelTypingIdle = null;
+    if (!this.#typingActive) return;
+    this.#typingActive = false;
+    if (this.joined) this.send("chat.typing", { typing: false });
+  }
+
+  /** Tell the others everything up to the newest incoming message was read. */
+  markRead() {
+    const seq = this.state.lastIncomingSeq();
+    if (!this.joined || seq <= this.#readSent || seq <= (this.state.reads[this.selfId] ?? 0)) return;
+    this.#readSent = seq;
+    this.send("chat.read", { seq });
+  }
+
+  /** Fetch older messages than the oldest shown; resolves with `has_more`. */
+  async loadHistory(limit = 50) {
+    const oldest = this.state.messages[0]?.seq;
+    const payload = oldest ? { before_seq: oldest, limit } : { limit };
+    const ack = await this.send("chat.history", payload);
+    if (!ack?.ok) return false;
+    this.state.addHistory(ack.messages ?? []);
+    this.#emit("timeline");
+    return Boolean(ack.has_more);
+  }
+
+  /** A `typing` push. */
+  onTyping(message) {
+    if (message.actor?.id === this.selfId) return;
+    this.#setPeerTyping(message.actor, Boolean(message.typing));
+  }
+
+  /** A `presence` push. */
+  onPresence(message) {
+    const actor = message.actor;
+    if (!actor || actor.id === this.selfId) return;
+    if (message.online) this.present.set(actor.id, actor);
+    else {
+      this.present.delete(actor.id);
+      this.#setPeerTyping(actor, false);
+    }
+    this.#emit("presence");
+  }
+
+  #setPeerTyping(actor, typing) {
+    if (!actor || actor.id === this.selfId) return;
+    this.#peerTimers.get(actor.id)?.();
+    this.#peerTimers.delete(actor.id);
+    const was = this.typing.has(actor.id);
+    if (typing) {
+      this.typing.set(actor.id, actor);
+      const cancel = scheduleWithTimeout(() => this.#setPeerTyping(actor, false), PEER_TYPING_TTL_MS);
+      this.#peerTimers.set(actor.id, cancel);
+    } else {
+      this.typing.delete(actor.id);
+    }
+    if (was !== typing) this.#emit("typing");
+  }
+
+  #emit(change, extra = {}) {
+    this.dispatchEvent(new CustomEvent("change", { detail: { change, ...extra } }));
+  }
+}

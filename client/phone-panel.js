@@ -1,0 +1,149 @@
+/**
+ * "On the phone with us?" — two ways to land the caller and the agent in one conversation:
+ * type the PIN the agent reads out (redeem it and switch to that conversation), or show a PIN
+ * of this conversation for the caller to read to the agent. The host supplies both operations;
+ * this panel only does the form, the grouping ("482 913"), the countdown and the messages.
+ */
+
+import { h, icon } from "./dom.js";
+import { errorText, formatDuration } from "./i18n.js";
+import { formatPin, normalisePin } from "./pin.js";
+
+export class PhonePanel {
+  #t;
+  #redeem;
+  #issue;
+  #countdown = null;
+
+  /**
+   * @param {object} options
+   * @param {Function} options.t translator
+   * @param {(pin: string) => Promise<void>} options.redeem switch to the PIN's conversation
+   * @param {() => Promise<{pin: string, expires_at: number}>} options.issue a PIN for this one
+   * @param {() => void} options.onClose
+   */
+  constructor({ t, redeem, issue, onClose }) {
+    this.#t = t;
+    this.#redeem = redeem;
+    this.#issue = issue;
+    this.pinInput = h("input", {
+      class: "cv-pin-input",
+      id: "cv-pin-input",
+      inputmode: "numeric",
+      autocomplete: "one-time-code",
+      maxlength: "11",
+      placeholder: "000 000",
+      "data-testid": "pin-input",
+      on: { input: () => (this.pinInput.value = formatPin(this.pinInput.value)) },
+    });
+    this.redeemButton = h("button", { type: "submit", class: "cv-btn cv-btn--primary", "data-testid": "pin-redeem", text: t("phone.join") });
+    this.redeemMessage = h("p", { class: "cv-form-message", "data-testid": "pin-error", role: "alert" });
+    this.showButton = h("button", {
+      type: "button",
+      class: "cv-btn",
+      "data-testid": "pin-show",
+      text: t("phone.show_pin"),
+      on: { click: () => this.#showPin() },
+    });
+    this.pinDisplay = h("p", { class: "cv-pin-display", "data-testid": "pin-display", "aria-live": "polite" });
+    this.pinExpiry = h("p", { class: "cv-pin-expiry", "data-testid": "pin-expiry" });
+    this.element = h(
+      "section",
+      { class: "cv-phone", "data-testid": "phone-panel", "aria-labelledby": "cv-phone-title", hidden: true },
+      h(
+        "header",
+        { class: "cv-phone-header" },
+        h("button", { type: "button", class: "cv-btn cv-icon-btn", "aria-label": t("phone.back"), "data-testid": "phone-close", on: { click: onClose } }, icon("back")),
+        h("h3", { id: "cv-phone-title", text: t("phone.title") }),
+      ),
+      h(
+        "form",
+        { class: "cv-phone-block", on: { submit: (event) => this.#submit(event) } },
+        h("label", { for: "cv-pin-input", text: t("phone.enter_pin") }),
+        h("div", { class: "cv-row" }, this.pinInput, this.redeemButton),
+        this.redeemMessage,
+      ),
+      h(
+        "div",
+        { class: "cv-phone-block" },
+        h("p", { text: t("phone.read_pin") }),
+        this.showButton,
+        this.pinDisplay,
+        this.pinExpiry,
+      ),
+    );
+  }
+
+  /** Show the panel and put the focus in the PIN field. */
+  open() {
+    this.element.hidden = false;
+    this.redeemMessage.textContent = "";
+    this.pinInput.focus();
+  }
+
+  close() {
+    this.element.hidden = true;
+    this.#stopCountdown();
+    this.pinDisplay.textContent = "";
+    this.pinExpiry.textContent = "";
+  }
+
+  get isOpen() {
+    return !this.element.hidden;
+  }
+
+  async #submit(event) {
+    event.preventDefault();
+    const pin = normalisePin(this.pinInput.value);
+    if (pin.length < 4) {
+      this.redeemMessage.textContent = this.#t("phone.pin_too_short");
+      return;
+    }
+    this.redeemButton.disabled = true;
+    this.redeemMessage.textContent = "";
+    try {
+      await this.#redeem(pin);
+      this.pinInput.value = "";
+    } catch (error) {
+      this.redeemMessage.textContent = errorText(this.#t, error, "pin.error");
+    } finally {
+      this.redeemButton.disabled = false;
+    }
+  }
+
+  async #showPin() {
+    this.showButton.disabled = true;
+    try {
+      const { pin, expires_at: expiresAt } = await this.#issue();
+      this.pinDisplay.textContent = formatPin(pin);
+      this.pinDisplay.setAttribute("aria-label", this.#t("phone.pin_aria", { digits: normalisePin(pin).split("").join(" ") }));
+      this.#startCountdown(expiresAt);
+    } catch (error) {
+      this.pinDisplay.textContent = "";
+      this.pinExpiry.textContent = errorText(this.#t, error, "pin.error");
+    } finally {
+      this.showButton.disabled = false;
+    }
+  }
+
+  #startCountdown(expiresAt) {
+    this.#stopCountdown();
+    const tick = () => {
+      const left = (Number(expiresAt) - Date.now()) / 1000;
+      if (!(left > 0)) {
+        this.pinDisplay.textContent = "";
+        this.pinExpiry.textContent = this.#t("phone.pin_expired");
+        this.#stopCountdown();
+        return;
+      }
+      this.pinExpiry.textContent = this.#t("phone.pin_valid", { time: formatDuration(left) });
+    };
+    tick();
+    this.#countdown = setInterval(tick, 1000);
+  }
+
+  #stopCountdown() {
+    if (this.#countdown) clearInterval(this.#countdown);
+    this.#countdown = null;
+  }
+}

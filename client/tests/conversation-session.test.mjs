@@ -1,0 +1,135 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { ConversationSession } from "../conversation-session.js";
+import { ServerClock } from "../video-clock.js";
+
+const me = { id: "u_me", role: "customer", name: "Shopper" };
+const agent = { id: "a_1", role: "agent", name: "Ana" };
+
+/** A connection double: records requests and answers them from `handlers`. */
+function fakeConnection(handlers = {}) {
+  const requests = [];
+  return {
+    online: true,
+    clock: new ServerClock(),
+    requests,
+    register(session) {
+      this.session = session;
+    },
+    unregister() {},
+    async request(event, payload) {
+      requests.push({ event, payload });
+      if (!this.online) return { ok: false, error: { code: "offline" } };
+      const handler = handlers[event];
+      return handler ? handler(payload) : { ok: true, seq: 0 };
+    },
+  };
+}
+
+const message = (seq, text, actor, client_id = null) => ({
+  conversation_id: "c1",
+  seq,
+  type: "chat.message",
+  at: seq,
+  actor,
+  data: { text, client_id },
+});
+
+const snapshotAck = (seq, messages = []) => ({
+  ok: true,
+  mode: "snapshot",
+  seq,
+  now: 0,
+  snapshot: { conversation_id: "c1", seq, status: "active", messages, reads: {}, media: null, strokes: [] },
+});
+
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+test("a first join asks for a snapshot and shows its messages", async () => {
+  const connection = fakeConnection({ join: () => snapshotAck(2, [message(2, "hello", agent)]) });
+  const session = new ConversationSession({ connection, conversationId: "c1", selfId: me.id });
+  await session.join();
+  assert.deepEqual(connection.requests[0], { event: "join", payload: { conversation_id: "c1" } });
+  assert.equal(session.joined, true);
+  assert.deepEqual(session.state.messages.map((m) => m.text), ["hello"]);
+});
+
+test("a re-join sends last_seq and applies the replay", async () => {
+  let ack = snapshotAck(2, [message(2, "hello", agent)]);
+  const connection = fakeConnection({ join: () => ack });
+  const session = new ConversationSession({ connection, conversationId: "c1", selfId: me.id });
+  await session.join();
+  session.disconnected();
+  ack = { ok: true, mode: "replay", seq: 3, now: 0, events: [message(3, "still there?", agent)] };
+  await session.join();
+  assert.deepEqual(connection.requests[1].payload, { conversation_id: "c1", last_seq: 2 });
+  assert.deepEqual(session.state.messages.map((m) => m.text), ["hello", "still there?"]);
+});
+
+test("chat typed while offline is sent with its client_id after the join", async () => {
+  const connection = fakeConnection({
+    join: () => snapshotAck(1),
+    "chat.send": () => ({ ok: true, seq: 2 }),
+  });
+  connection.online = false;
+  const session = new ConversationSession({ connection, conversationId: "c1", selfId: me.id });
+  const entry = session.sendChat("are you there?");
+  await session.join();
+  assert.equal(connection.requests.filter((r) => r.event === "chat.send").length, 0);
+  connection.online = true;
+  await session.join();
+  await settle();
+  const sends = connection.requests.filter((r) => r.event === "chat.send");
+  assert.deepEqual(sends.map((r) => r.payload), [
+    { conversation_id: "c1", text: "are you there?", client_id: entry.client_id },
+  ]);
+  session.receive(message(2, "are you there?", me, entry.client_id));
+  assert.deepEqual(session.outbox.entries, []);
+});
+
+test("a message the server stored before the drop is recognised in the replay, not resent", async () => {
+  let joins = 0;
+  const connection = fakeConnection({
+    join: () => {
+      joins += 1;
+      return joins === 1 ? snapshotAck(1) : { ok: true, mode: "replay", seq: 2, now: 0, events: replayed };
+    },
+    "chat.send": () => ({ ok: false, error: { code: "offline" } }),
+  });
+  const session = new ConversationSession({ connection, conversationId: "c1", selfId: me.id });
+  await session.join();
+  const entry = session.sendChat("hi");
+  await settle();
+  const replayed = [message(2, "hi", me, entry.client_id)];
+  session.disconnected();
+  await session.join();
+  await settle();
+  assert.equal(connection.requests.filter((r) => r.event === "chat.send").length, 1);
+  assert.deepEqual(session.state.messages.map((m) => m.text), ["hi"]);
+  assert.deepEqual(session.outbox.entries, []);
+});
+
+test("a gap in the sequence makes the session join again with last_seq", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout"] });
+  const connection = fakeConnection({ join: () => snapshotAck(1) });
+  const session = new ConversationSession({ connection, conversationId: "c1", selfId: me.id });
+  await session.join();
+  session.receive(message(3, "early", agent));
+  t.mock.timers.tick(2001);
+  await settle();
+  const joins = connection.requests.filter((r) => r.event === "join");
+  assert.equal(joins.length, 2);
+  assert.equal(joins[1].payload.last_seq, 1);
+});
+
+test("typing pushes from others are tracked and a message from them clears it", async () => {
+  const connection = fakeConnection({ join: () => snapshotAck(1) });
+  const session = new ConversationSession({ connection, conversationId: "c1", selfId: me.id });
+  await session.join();
+  session.onTyping({ conversation_id: "c1", actor: agent, typing: true });
+  session.onTyping({ conversation_id: "c1", actor: me, typing: true });
+  assert.deepEqual([...session.typing.keys()], ["a_1"]);
+  session.receive(message(2, "done", agent));
+  assert.equal(session.typing.size, 0);
+});

@@ -1,0 +1,99 @@
+/**
+ * A shopper's upload as it appears in the chat: thumbnail, processing state, failure reason and
+ * the blur verdict, plus the host's own actions (retake for the shopper, "show in viewer" and the
+ * blur score for the agent). Also maps a processed upload's variants to what `viewer.show` takes.
+ */
+
+import { serverUrl } from "./api.js";
+import { h, icon } from "./dom.js";
+
+const VIDEO_FILE = /\.(mp4|webm|mov|m4v)(\?|$)/i;
+
+function first(variants, names) {
+  for (const name of names) if (variants[name]) return variants[name];
+  return null;
+}
+
+/**
+ * The served files of a processed upload: `{display, poster, thumb}` paths (null when absent).
+ * Stills prefer WebP (every current browser shows it), then JPEG.
+ */
+export function uploadSources(media) {
+  const variants = media?.variants ?? {};
+  const poster = first(variants, ["poster_webp", "poster_jpeg", "poster"]);
+  const thumb = first(variants, ["thumb_webp", "thumb_jpeg"]) ?? poster;
+  let display;
+  if (media?.kind === "video") {
+    display =
+      first(variants, ["video", "display_mp4", "video_mp4", "display_webm", "video_webm"]) ??
+      Object.values(variants).find((url) => VIDEO_FILE.test(String(url))) ??
+      null;
+  } else {
+    display = first(variants, ["display_webp", "display_jpeg"]) ?? thumb;
+  }
+  return { display, poster, thumb };
+}
+
+/**
+ * The `viewer.show` media for a ready upload, or null when it has nothing to show. Only fields the
+ * server accepts are included (it refuses unknown ones).
+ */
+export function viewerMediaForUpload(upload) {
+  const media = upload.media ?? {};
+  const { display, poster } = uploadSources(media);
+  if (!display || !String(display).startsWith("/")) return null;
+  const shown = { id: String(media.id ?? upload.id), kind: media.kind === "video" ? "video" : "image", src: display };
+  if (Number.isInteger(media.width) && media.width > 0) shown.width = media.width;
+  if (Number.isInteger(media.height) && media.height > 0) shown.height = media.height;
+  if (poster && shown.kind === "video" && String(poster).startsWith("/")) shown.poster = poster;
+  if (Number.isFinite(media.duration) && media.duration >= 0) shown.duration = media.duration;
+  return shown;
+}
+
+/** A server failure reason (a code such as "unsupported") in words; generic when unknown. */
+function failureReason(t, reason) {
+  const key = `upload.reason.${reason}`;
+  return t.has(key) ? t(key) : t("upload.reason.unknown");
+}
+
+/**
+ * The card for an upload timeline item.
+ * @param {object} item upload item from `ConversationState`
+ * @param {object} options `{t, origin, mine, actions: Node[]}` — `actions` go under the card
+ */
+export function uploadCard(item, { t, origin, mine, actions = [] }) {
+  const media = item.media ?? {};
+  const { thumb } = uploadSources(media);
+  const isVideo = media.kind === "video";
+  const picture = thumb
+    ? h("img", {
+        class: "cv-upload-thumb",
+        src: serverUrl(origin, thumb),
+        alt: t(isVideo ? "upload.video_alt" : "upload.photo_alt"),
+        loading: "lazy",
+        "data-testid": "upload-thumb",
+      })
+    : h("div", { class: "cv-upload-thumb cv-upload-thumb--empty" }, icon(isVideo ? "play" : "image"));
+  const statusText = {
+    processing: t("upload.processing"),
+    ready: t(mine ? "upload.ready_mine" : "upload.ready", { name: item.actor?.name ?? "" }),
+    failed: t("upload.failed", { reason: failureReason(t, item.reason) }),
+  }[item.status];
+  const blurry = item.status === "ready" && media.blurry === true;
+  return h(
+    "figure",
+    {
+      class: `cv-upload cv-upload--${item.status}${blurry ? " cv-upload--blurry" : ""}${mine ? " cv-upload--mine" : ""}`,
+      "data-testid": "upload-card",
+      dataset: { mediaId: String(item.id), status: item.status },
+    },
+    picture,
+    h(
+      "figcaption",
+      {},
+      h("span", { class: "cv-upload-status", "data-testid": "upload-status", text: statusText }),
+      blurry ? h("span", { class: "cv-warning", "data-testid": "blur-warning", role: "alert", text: t(mine ? "upload.blurry_mine" : "upload.blurry") }) : null,
+      actions.length ? h("span", { class: "cv-upload-actions" }, actions) : null,
+    ),
+  );
+}

@@ -1,0 +1,180 @@
+/**
+ * The shopper's photo/video uploads: a camera button (`capture="environment"`, opens the phone's
+ * camera), a general file button, and a tray of uploads in flight with a progress bar fed by
+ * XMLHttpRequest upload progress. Once the server answers with the media id, the tray item waits
+ * until the conversation shows that upload (its `media.*` event) and then leaves: from there the
+ * chat's upload card shows processing, ready, failure and the blur warning with "take it again".
+ */
+
+import { h, icon } from "./dom.js";
+import { errorText } from "./i18n.js";
+import { uploadCard } from "./upload-card.js";
+import { Change } from "./viewer-state.js";
+
+let trayCounter = 0;
+
+export class UploadTray {
+  #t;
+  #origin;
+  #api = null;
+  #session = null;
+  #listener = (event) => event.detail.change === Change.TIMELINE && this.#prune();
+  #items = [];
+
+  /** @param {{t: Function, origin: string}} options */
+  constructor({ t, origin }) {
+    this.#t = t;
+    this.#origin = origin;
+    this.cameraInput = this.#fileInput("camera-input", "image/*", true);
+    this.fileInput = this.#fileInput("upload-input", "image/*,video/*", false);
+    this.tools = [
+      this.#picker(this.cameraInput, "camera", t("upload.take_photo"), "camera-button"),
+      this.#picker(this.fileInput, "image", t("upload.choose_file"), "upload-button"),
+    ];
+    this.element = h("ul", { class: "cv-tray", "data-testid": "upload-tray", "aria-label": t("upload.tray"), hidden: true });
+  }
+
+  /** Upload into `session`'s conversation with `api` (a token-bearing `Api`); nulls disable. */
+  setContext(api, session) {
+    this.#session?.removeEventListener("change", this.#listener);
+    this.#api = api;
+    this.#session = session;
+    session?.addEventListener("change", this.#listener);
+    for (const input of [this.cameraInput, this.fileInput]) input.disabled = !session;
+  }
+
+  /** Open the camera again (after a blurry photo). */
+  retake() {
+    this.cameraInput.click();
+  }
+
+  /** The chat card for an upload item, with "take it again" on the shopper's own blurry photo. */
+  renderUpload(item, session) {
+    const mine = item.actor?.id === session.selfId;
+    const actions = [];
+    if (mine && item.status === "ready" && item.media?.blurry === true) {
+      actions.push(
+        h(
+          "button",
+          { type: "button", class: "cv-btn cv-btn--primary", "data-testid": "upload-retake", on: { click: () => this.retake() } },
+          icon("camera"),
+          this.#t("upload.retake"),
+        ),
+      );
+    }
+    return uploadCard(item, { t: this.#t, origin: this.#origin, mine, actions });
+  }
+
+  #fileInput(testid, accept, camera) {
+    const input = h("input", {
+      type: "file",
+      accept,
+      capture: camera ? "environment" : undefined,
+      class: "cv-visually-hidden",
+      "data-testid": testid,
+      disabled: true,
+      on: {
+        change: () => {
+          for (const file of input.files ?? []) this.#upload(file);
+          input.value = "";
+        },
+      },
+    });
+    return input;
+  }
+
+  #picker(input, iconName, label, testid) {
+    return h("label", { class: "cv-btn cv-icon-btn cv-picker", title: label, "data-testid": testid }, input, icon(iconName), h("span", { class: "cv-visually-hidden", text: label }));
+  }
+
+  #upload(file) {
+    if (!this.#api || !this.#session) return;
+    const session = this.#session;
+    const item = { key: `up${(trayCounter += 1)}`, file, progress: 0, status: "uploading", mediaId: null, error: null, session };
+    item.request = this.#api.upload(`/api/conversations/${encodeURIComponent(session.conversationId)}/media`, file, (fraction) => {
+      item.progress = fraction;
+      this.#renderItem(item);
+    });
+    this.#items.push(item);
+    this.#render();
+    item.request.promise.then(
+      (answer) => {
+        item.status = "processing";
+        item.mediaId = answer?.id ?? null;
+        this.#prune();
+        this.#render();
+      },
+      (error) => {
+        if (error.code === "cancelled") {
+          this.#remove(item);
+          return;
+        }
+        item.status = "failed";
+        item.error = error;
+        this.#render();
+      },
+    );
+  }
+
+  /** Drop tray items whose upload the conversation now shows. */
+  #prune() {
+    const shown = (item) => item.mediaId && item.session.state.upload(item.mediaId);
+    const before = this.#items.length;
+    this.#items = this.#items.filter((item) => !shown(item));
+    if (this.#items.length !== before) this.#render();
+  }
+
+  #remove(item) {
+    this.#items = this.#items.filter((other) => other !== item);
+    this.#render();
+  }
+
+  #render() {
+    this.element.replaceChildren(...this.#items.map((item) => (item.element = this.#buildItem(item))));
+    this.element.hidden = this.#items.length === 0;
+  }
+
+  #renderItem(item) {
+    if (!item.element) return;
+    const bar = item.element.querySelector("progress");
+    bar.value = item.progress;
+    item.element.querySelector(".cv-tray-status").textContent = this.#statusText(item);
+  }
+
+  #statusText(item) {
+    const t = this.#t;
+    if (item.status === "uploading") return t("upload.uploading", { percent: Math.round(item.progress * 100) });
+    if (item.status === "processing") return t("upload.processing");
+    return errorText(t, item.error, "upload.error");
+  }
+
+  #buildItem(item) {
+    const t = this.#t;
+    const done = item.status !== "uploading";
+    return h(
+      "li",
+      { class: `cv-tray-item cv-tray-item--${item.status}`, "data-testid": "upload-item", dataset: { status: item.status } },
+      h("span", { class: "cv-tray-name", text: item.file.name || t("upload.unnamed") }),
+      h("progress", {
+        max: "1",
+        value: String(done ? 1 : item.progress),
+        "data-testid": "upload-progress",
+        "aria-label": t("upload.progress", { name: item.file.name || t("upload.unnamed") }),
+      }),
+      h("span", { class: "cv-tray-status", role: "status", text: this.#statusText(item) }),
+      item.status === "processing"
+        ? null
+        : h(
+            "button",
+            {
+              type: "button",
+              class: "cv-btn cv-icon-btn",
+              "aria-label": t(item.status === "failed" ? "upload.dismiss" : "upload.cancel"),
+              "data-testid": "upload-cancel",
+              on: { click: () => (item.status === "failed" ? this.#remove(item) : item.request.abort()) },
+            },
+            icon("close"),
+          ),
+    );
+  }
+}

@@ -1,0 +1,576 @@
+/**
+ * The shared viewer, used by both the shopper widget and the agent console: the shown image or
+ * video, zoom and pan (wheel, pinch, drag, keyboard, buttons) sent as `viewer.transform`, and
+ * annotation strokes drawn on a canvas over the media in image-normalised coordinates.
+ *
+ * What is on screen is always computed from the conversation state (`ConversationState`) and the
+ * geometry in view-transform.js, so a phone and a desktop show the same region and the strokes on
+ * the same spot. During a local gesture the local transform wins over echoes of earlier ones; it
+ * is dropped once the server echoes the final one (or someone else moves the view).
+ *
+ * Dispatches `media` (the shown media changed; `hasMedia` tells whether there is any) and `error`
+ * (detail: the refused ack's error) events.
+ */
+
+import { serverUrl } from "./api.js";
+import { h, icon } from "./dom.js";
+import { errorText } from "./i18n.js";
+import { VideoPlayer } from "./video-player.js";
+import {
+  Change,
+  PointBatcher,
+  clampTransform,
+  mediaRect,
+  panBy,
+  randomId,
+  sameTransform,
+  screenToImage,
+  strokeWidthOnScreen,
+  zoomAt,
+} from "./viewer-state.js";
+
+export const PEN_COLORS = Object.freeze([
+  ["#e53935", "color.red"],
+  ["#fdd835", "color.yellow"],
+  ["#43a047", "color.green"],
+  ["#1e88e5", "color.blue"],
+  ["#ffffff", "color.white"],
+  ["#111111", "color.black"],
+]);
+export const PEN_WIDTHS = Object.freeze([
+  [0.003, "width.thin"],
+  [0.007, "width.medium"],
+  [0.015, "width.thick"],
+]);
+const WHEEL_ZOOM_PER_PIXEL = 0.0015;
+const STEP_ZOOM = 1.25;
+const STEP_PAN = 0.1;
+const GESTURE_SETTLE_MS = 250;
+const LOCAL_HOLD_MS = 2000;
+const SAMPLE_PX = 1.5;
+
+const unit = (value) => Math.round(Math.min(1, Math.max(0, value)) * 1e5) / 1e5;
+
+export class Viewer extends EventTarget {
+  #t;
+  #origin;
+  #session = null;
+  #listener = (event) => this.#onChange(event.detail);
+  #tool = "move";
+  #color = PEN_COLORS[0][0];
+  #width = PEN_WIDTHS[1][0];
+  #local = null;
+  #interacting = false;
+  #pushed = false;
+  #settleTimer = null;
+  #holdTimer = null;
+  #statusTimer = null;
+  #pointers = new Map();
+  #gesture = null;
+  #drawing = null;
+  #mediaKey = null;
+  #natural = null;
+  #frame = 0;
+
+  /**
+   * @param {object} options
+   * @param {Function} options.t translator
+   * @param {string} options.origin server origin, to resolve media paths
+   * @param {string} [options.emptyText] shown when nothing is in the viewer
+   */
+  constructor({ t, origin, emptyText }) {
+    super();
+    this.#t = t;
+    this.#origin = origin;
+    this.player = new VideoPlayer({ t });
+    this.image = h("img", {
+      class: "cv-media",
+      alt: "",
+      draggable: "false",
+      "data-testid": "viewer-image",
+      hidden: true,
+      on: { load: () => this.#mediaLoaded(this.image.naturalWidth, this.image.naturalHeight) },
+    });
+    this.player.video.addEventListener("loadedmetadata", () =>
+      this.#mediaLoaded(this.player.video.videoWidth, this.player.video.videoHeight),
+    );
+    this.canvas = h("canvas", { class: "cv-canvas", "data-testid": "viewer-canvas" });
+    this.empty = h("p", {
+      class: "cv-viewer-empty",
+      "data-testid": "viewer-empty",
+      text: emptyText ?? t("viewer.empty"),
+    });
+    this.stage = h(
+      "div",
+      {
+        class: "cv-stage",
+        tabindex: "0",
+        role: "application",
+        "aria-roledescription": t("viewer.role"),
+        "aria-label": t("viewer.label"),
+        "data-testid": "viewer-stage",
+        on: { keydown: (event) => this.#onKey(event) },
+      },
+      this.image,
+      this.player.video,
+      this.canvas,
+      this.empty,
+    );
+    this.status = h("p", { class: "cv-viewer-status", "data-testid": "viewer-status", role: "status" });
+    this.tools = this.#buildTools();
+    this.element = h(
+      "section",
+      { class: "cv-viewer", "data-testid": "viewer", "aria-label": t("viewer.label") },
+      this.stage,
+      this.player.bar,
+      this.tools,
+      this.status,
+    );
+    this.#bindPointers();
+    new ResizeObserver(() => this.#scheduleRender()).observe(this.stage);
+  }
+
+  /** True when the conversation shows an image or a video. */
+  get hasMedia() {
+    return Boolean(this.#session?.state.media);
+  }
+
+  /** Show `session`'s viewer (null for none); listens to its changes until replaced. */
+  setSession(session) {
+    this.#session?.removeEventListener("change", this.#listener);
+    this.#endStroke();
+    this.#session = session;
+    this.player.setSession(session);
+    session?.addEventListener("change", this.#listener);
+    this.#mediaKey = undefined;
+    this.#onChange({ change: Change.MEDIA });
+  }
+
+  #buildTools() {
+    const t = this.#t;
+    const toggle = (tool, iconName, label) =>
+      h(
+        "button",
+        {
+          type: "button",
+          class: "cv-btn cv-icon-btn",
+          "aria-label": t(label),
+          title: t(label),
+          "aria-pressed": String(this.#tool === tool),
+          "data-testid": `tool-${tool}`,
+          dataset: { tool },
+          on: { click: () => this.#setTool(tool) },
+        },
+        icon(iconName),
+      );
+    const action = (testid, iconName, label, onClick) =>
+      h(
+        "button",
+        {
+          type: "button",
+          class: "cv-btn cv-icon-btn",
+          "aria-label": t(label),
+          title: t(label),
+          "data-testid": testid,
+          on: { click: onClick },
+        },
+        icon(iconName),
+      );
+    this.colorButtons = PEN_COLORS.map(([color, label]) =>
+      h("button", {
+        type: "button",
+        class: "cv-swatch",
+        style: `--swatch: ${color}`,
+        "aria-label": t(label),
+        title: t(label),
+        "aria-pressed": String(color === this.#color),
+        "data-testid": "pen-color",
+        dataset: { color },
+        on: { click: () => this.#setColor(color) },
+      }),
+    );
+    const width = h(
+      "select",
+      {
+        class: "cv-select",
+        "aria-label": t("tools.width"),
+        "data-testid": "pen-width",
+        on: { change: () => (this.#width = Number(width.value)) },
+      },
+      PEN_WIDTHS.map(([value, label]) =>
+        h("option", { value: String(value), text: t(label), selected: value === this.#width }),
+      ),
+    );
+    return h(
+      "div",
+      { class: "cv-tools", role: "toolbar", "aria-label": t("tools.label"), "data-testid": "viewer-tools" },
+      h("div", { class: "cv-tool-group" }, toggle("move", "move", "tools.move"), toggle("pen", "pen", "tools.pen")),
+      h("div", { class: "cv-tool-group cv-swatches", role: "group", "aria-label": t("tools.color") }, this.colorButtons),
+      width,
+      h(
+        "div",
+        { class: "cv-tool-group" },
+        action("stroke-undo", "undo", "tools.undo", () => this.#strokeCommand("stroke.undo")),
+        action("stroke-clear", "trash", "tools.clear", () => this.#strokeCommand("stroke.clear")),
+      ),
+      h(
+        "div",
+        { class: "cv-tool-group" },
+        action("zoom-out", "zoom-out", "tools.zoom_out", () => this.#stepZoom(1 / STEP_ZOOM)),
+        action("zoom-in", "zoom-in", "tools.zoom_in", () => this.#stepZoom(STEP_ZOOM)),
+        action("zoom-reset", "fit", "tools.zoom_reset", () => this.#resetZoom()),
+      ),
+    );
+  }
+
+  #setTool(tool) {
+    this.#tool = tool;
+    for (const button of this.tools.querySelectorAll("[data-tool]")) {
+      button.setAttribute("aria-pressed", String(button.dataset.tool === tool));
+    }
+    this.stage.dataset.tool = tool;
+  }
+
+  #setColor(color) {
+    this.#color = color;
+    for (const button of this.colorButtons) {
+      button.setAttribute("aria-pressed", String(button.dataset.color === color));
+    }
+    this.#setTool("pen");
+  }
+
+  async #strokeCommand(event) {
+    const ack = await this.#session?.send(event, {});
+    if (ack && !ack.ok) this.#report(ack.error);
+  }
+
+  #report(error) {
+    this.status.textContent = errorText(this.#t, error);
+    this.dispatchEvent(new CustomEvent("error", { detail: error }));
+    clearTimeout(this.#statusTimer);
+    this.#statusTimer = setTimeout(() => (this.status.textContent = ""), 4000);
+  }
+
+  #onChange({ change, event }) {
+    const state = this.#session?.state;
+    if (change === Change.MEDIA || change === "joined") this.#showMedia(state?.media ?? null);
+    if (change === Change.TRANSFORM && this.#local && !this.#interacting) {
+      const mine = event?.actor?.id === this.#session.selfId;
+      if (!mine || sameTransform(state.transform, this.#local)) this.#dropLocal();
+    }
+    if (change === Change.VIDEO || change === "joined") this.player.sync();
+    this.tools.toggleAttribute("hidden", !state?.media);
+    this.tools.classList.toggle("cv-disabled", state?.status === "closed");
+    this.#scheduleRender();
+  }
+
+  #showMedia(media) {
+    const key = media ? `${media.id}|${media.src}` : null;
+    if (key === this.#mediaKey) return;
+    this.#mediaKey = key;
+    this.#dropLocal();
+    this.#natural = media?.width && media?.height ? { width: media.width, height: media.height } : null;
+    const isVideo = media?.kind === "video";
+    this.image.hidden = !media || isVideo;
+    if (media && !isVideo) {
+      this.image.src = serverUrl(this.#origin, media.src);
+      this.image.alt = media.title ?? this.#t("viewer.image_alt");
+    } else {
+      this.image.removeAttribute("src");
+    }
+    const poster = media?.poster ? serverUrl(this.#origin, media.poster) : null;
+    this.player.load(isVideo ? serverUrl(this.#origin, media.src) : null, poster);
+    this.empty.hidden = Boolean(media);
+    this.element.dataset.kind = media?.kind ?? "none";
+    this.dispatchEvent(new Event("media"));
+  }
+
+  #mediaLoaded(width, height) {
+    if (width > 0 && height > 0) this.#natural = { width, height };
+    this.#scheduleRender();
+  }
+
+  #geometry() {
+    const container = { width: this.stage.clientWidth, height: this.stage.clientHeight };
+    const media = this.#natural ?? container;
+    return { container, media };
+  }
+
+  /** The transform shown now: the local one during a gesture, else the shared one. */
+  #current() {
+    const { container, media } = this.#geometry();
+    return clampTransform(this.#local ?? this.#session.state.transform, container, media);
+  }
+
+  #scheduleRender() {
+    if (!this.#frame) this.#frame = requestAnimationFrame(() => this.#render());
+  }
+
+  #render() {
+    this.#frame = 0;
+    const { container, media } = this.#geometry();
+    const ratio = window.devicePixelRatio || 1;
+    const width = Math.round(container.width * ratio);
+    const height = Math.round(container.height * ratio);
+    if (this.canvas.width !== width || this.canvas.height !== height) {
+      this.canvas.width = width;
+      this.canvas.height = height;
+    }
+    const context = this.canvas.getContext("2d");
+    context.setTransform(1, 0, 0, 1, 0, 0);
+    context.clearRect(0, 0, width, height);
+    const state = this.#session?.state;
+    if (!state?.media || !container.width || !container.height) return;
+    const transform = this.#current();
+    const rect = mediaRect(transform, container, media);
+    const element = state.media.kind === "video" ? this.player.video : this.image;
+    Object.assign(element.style, {
+      left: `${rect.left}px`,
+      top: `${rect.top}px`,
+      width: `${rect.width}px`,
+      height: `${rect.height}px`,
+    });
+    this.stage.dataset.zoom = transform.zoom.toFixed(2);
+    context.setTransform(ratio, 0, 0, ratio, 0, 0);
+    context.lineCap = "round";
+    context.lineJoin = "round";
+    context.shadowColor = "rgba(0, 0, 0, 0.35)";
+    context.shadowBlur = 2;
+    for (const stroke of state.visibleStrokes()) {
+      const points = stroke.points;
+      if (points.length === 0) continue;
+      const lineWidth = Math.max(1, strokeWidthOnScreen(stroke.width, transform, container, media));
+      const x = (p) => rect.left + p[0] * rect.width;
+      const y = (p) => rect.top + p[1] * rect.height;
+      context.strokeStyle = stroke.color;
+      context.fillStyle = stroke.color;
+      context.lineWidth = lineWidth;
+      context.beginPath();
+      if (points.length === 1) {
+        context.arc(x(points[0]), y(points[0]), lineWidth / 2, 0, Math.PI * 2);
+        context.fill();
+        continue;
+      }
+      context.moveTo(x(points[0]), y(points[0]));
+      for (let i = 1; i < points.length; i += 1) context.lineTo(x(points[i]), y(points[i]));
+      context.stroke();
+    }
+  }
+
+  #bindPointers() {
+    const canvas = this.canvas;
+    canvas.addEventListener("pointerdown", (event) => this.#onPointerDown(event));
+    canvas.addEventListener("pointermove", (event) => this.#onPointerMove(event));
+    for (const type of ["pointerup", "pointercancel", "lostpointercapture"]) {
+      canvas.addEventListener(type, (event) => this.#onPointerUp(event));
+    }
+    canvas.addEventListener("wheel", (event) => this.#onWheel(event), { passive: false });
+  }
+
+  #point(event) {
+    const box = this.stage.getBoundingClientRect();
+    return [event.clientX - box.left, event.clientY - box.top];
+  }
+
+  #canInteract() {
+    const state = this.#session?.state;
+    return Boolean(state?.media) && state.status !== "closed" && this.#session.joined;
+  }
+
+  #onPointerDown(event) {
+    if (!this.#canInteract() || event.button > 0) return;
+    event.preventDefault();
+    this.stage.focus({ preventScroll: true });
+    this.canvas.setPointerCapture(event.pointerId);
+    const point = this.#point(event);
+    this.#pointers.set(event.pointerId, point);
+    if (this.#pointers.size === 1) {
+      if (this.#tool === "pen") this.#startStroke(point);
+      else this.#startGesture({ kind: "pan", last: point });
+    } else if (this.#pointers.size === 2) {
+      this.#endStroke();
+      const [a, b] = [...this.#pointers.values()];
+      this.#startGesture({ kind: "pinch", distance: Math.hypot(a[0] - b[0], a[1] - b[1]), mid: midpoint(a, b) });
+    }
+  }
+
+  #onPointerMove(event) {
+    if (!this.#pointers.has(event.pointerId)) return;
+    const point = this.#point(event);
+    this.#pointers.set(event.pointerId, point);
+    if (this.#drawing) {
+      const samples = event.getCoalescedEvents?.() ?? [];
+      for (const sample of samples.length ? samples : [event]) this.#extendStroke(this.#point(sample));
+      return;
+    }
+    const { container, media } = this.#geometry();
+    const gesture = this.#gesture;
+    if (gesture?.kind === "pan" && this.#pointers.size === 1) {
+      const [dx, dy] = [point[0] - gesture.last[0], point[1] - gesture.last[1]];
+      gesture.last = point;
+      this.#setLocal(panBy(this.#current(), dx, dy, container, media));
+    } else if (gesture?.kind === "pinch" && this.#pointers.size >= 2) {
+      const [a, b] = [...this.#pointers.values()];
+      const distance = Math.hypot(a[0] - b[0], a[1] - b[1]);
+      const mid = midpoint(a, b);
+      let next = zoomAt(this.#current(), distance / (gesture.distance || distance), mid, container, media);
+      next = panBy(next, mid[0] - gesture.mid[0], mid[1] - gesture.mid[1], container, media);
+      gesture.distance = distance;
+      gesture.mid = mid;
+      this.#setLocal(next);
+    }
+  }
+
+  #onPointerUp(event) {
+    if (!this.#pointers.delete(event.pointerId)) return;
+    this.#endStroke();
+    if (this.#pointers.size === 1) {
+      this.#gesture = { kind: "pan", last: [...this.#pointers.values()][0] };
+    } else if (this.#pointers.size === 0) {
+      this.#gesture = null;
+      this.#finishGesture(0);
+    }
+  }
+
+  #onWheel(event) {
+    if (!this.#canInteract()) return;
+    event.preventDefault();
+    const pixels = event.deltaY * (event.deltaMode === 1 ? 16 : event.deltaMode === 2 ? 400 : 1);
+    const { container, media } = this.#geometry();
+    this.#startGesture(null);
+    this.#setLocal(zoomAt(this.#current(), Math.exp(-pixels * WHEEL_ZOOM_PER_PIXEL), this.#point(event), container, media));
+    this.#finishGesture(GESTURE_SETTLE_MS);
+  }
+
+  #onKey(event) {
+    if (!this.#canInteract() || event.altKey || event.ctrlKey || event.metaKey) return;
+    const { container } = this.#geometry();
+    const pan = {
+      ArrowLeft: [container.width * STEP_PAN, 0],
+      ArrowRight: [-container.width * STEP_PAN, 0],
+      ArrowUp: [0, container.height * STEP_PAN],
+      ArrowDown: [0, -container.height * STEP_PAN],
+    }[event.key];
+    if (pan) {
+      const { media } = this.#geometry();
+      this.#startGesture(null);
+      this.#setLocal(panBy(this.#current(), pan[0], pan[1], container, media));
+      this.#finishGesture(GESTURE_SETTLE_MS);
+    } else if (event.key === "+" || event.key === "=") this.#stepZoom(STEP_ZOOM);
+    else if (event.key === "-") this.#stepZoom(1 / STEP_ZOOM);
+    else if (event.key === "0") this.#resetZoom();
+    else return;
+    event.preventDefault();
+  }
+
+  #stepZoom(factor) {
+    if (!this.#canInteract()) return;
+    const { container, media } = this.#geometry();
+    const centre = [container.width / 2, container.height / 2];
+    this.#startGesture(null);
+    this.#setLocal(zoomAt(this.#current(), factor, centre, container, media));
+    this.#finishGesture(GESTURE_SETTLE_MS);
+  }
+
+  #resetZoom() {
+    if (!this.#canInteract()) return;
+    this.#startGesture(null);
+    this.#setLocal({ zoom: 1, cx: 0.5, cy: 0.5 });
+    this.#finishGesture(0);
+  }
+
+  #startGesture(gesture) {
+    if (gesture) this.#gesture = gesture;
+    clearTimeout(this.#settleTimer);
+    clearTimeout(this.#holdTimer);
+    if (!this.#interacting) {
+      this.#local = this.#current();
+      this.#interacting = true;
+      this.#pushed = false;
+    }
+  }
+
+  #setLocal(transform) {
+    if (this.#local && sameTransform(transform, this.#local)) return;
+    this.#local = transform;
+    this.#pushed = true;
+    this.#session.pushTransform(transform);
+    this.#scheduleRender();
+  }
+
+  /** The gesture is over (after `delay` ms without input): send the final transform. */
+  #finishGesture(delay) {
+    clearTimeout(this.#settleTimer);
+    this.#settleTimer = setTimeout(async () => {
+      this.#interacting = false;
+      if (!this.#pushed) {
+        this.#dropLocal();
+        return;
+      }
+      const ack = await this.#session?.flushTransform();
+      if (ack && !ack.ok) {
+        this.#report(ack.error);
+        this.#dropLocal();
+      } else if (!this.#interacting) {
+        this.#holdTimer = setTimeout(() => !this.#interacting && this.#dropLocal(), LOCAL_HOLD_MS);
+      }
+    }, delay);
+  }
+
+  #dropLocal() {
+    clearTimeout(this.#holdTimer);
+    if (this.#interacting) return;
+    this.#local = null;
+    this.#scheduleRender();
+  }
+
+  #toImage(point) {
+    const { container, media } = this.#geometry();
+    const [u, v] = screenToImage(point, this.#current(), container, media);
+    return [unit(u), unit(v)];
+  }
+
+  #startStroke(point) {
+    const session = this.#session;
+    const start = this.#toImage(point);
+    const stroke = { stroke_id: randomId("s", 16), color: this.#color, width: this.#width, points: [start] };
+    session.state.beginLocalStroke(stroke);
+    session.send("stroke.begin", stroke).then((ack) => {
+      if (ack?.ok) return;
+      session.state.dropLocalStroke(stroke.stroke_id);
+      this.#report(ack?.error);
+      this.#scheduleRender();
+    });
+    const { container, media } = this.#geometry();
+    const shownWidth = mediaRect(this.#current(), container, media).width || 1;
+    const batcher = new PointBatcher({
+      start,
+      minDistance: SAMPLE_PX / shownWidth,
+      flush: (points) => session.send("stroke.points", { stroke_id: stroke.stroke_id, points }),
+    });
+    this.#drawing = { session, strokeId: stroke.stroke_id, batcher };
+    this.#scheduleRender();
+  }
+
+  #extendStroke(point) {
+    const { session, strokeId, batcher } = this.#drawing;
+    const image = this.#toImage(point);
+    if (batcher.add(image)) session.state.extendLocalStroke(strokeId, [image]);
+    this.#scheduleRender();
+  }
+
+  #endStroke() {
+    if (!this.#drawing) return;
+    const { session, strokeId, batcher } = this.#drawing;
+    this.#drawing = null;
+    const last = batcher.finish();
+    if (last) session.state.extendLocalStroke(strokeId, [last]);
+    session.state.finishLocalStroke(strokeId);
+    session.send("stroke.end", { stroke_id: strokeId });
+    this.#scheduleRender();
+  }
+}
+
+function midpoint(a, b) {
+  return [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2];
+}
