@@ -16,7 +16,7 @@ from PIL import Image
 SCORE_SIDE = 1024
 """Long side, in pixels, of the grayscale copy the score is measured on."""
 
-BLUR_THRESHOLD = 60.0
+BLUR_THRESHOLD = 30.0
 """Scores below this are flagged `blurry` (chosen on the calibration set in docs/MEDIA.md)."""
 
 

@@ -28,7 +28,7 @@ class Encoding:
 
     jpeg_quality: int = 82
     webp_quality: int = 80
-    webp_method: int = 1
+    webp_method: int = 0
 
 
 @dataclass(frozen=True)
