@@ -91,10 +91,13 @@ def alpha_png() -> bytes:
     return out.getvalue()
 
 
-def heic(size: tuple[int, int] = (640, 480)) -> bytes:
+def heic(size: tuple[int, int] = (640, 480), orientation: int = 1) -> bytes:
+    """A HEIC with red top and blue bottom as stored; pillow-heif turns `orientation` into irot."""
     pillow_heif.register_heif_opener()
+    exif = Image.Exif()
+    exif[ExifTags.Base.Orientation] = orientation
     out = io.BytesIO()
-    two_tone(size, RED, BLUE).save(out, "HEIF", quality=85)
+    two_tone(size, RED, BLUE).save(out, "HEIF", quality=85, exif=exif.tobytes())
     return out.getvalue()
 
 

@@ -127,6 +127,17 @@ def test_heic_is_processed(tmp_path: Path) -> None:
     assert close_to(pixel(out / "display.webp", 0.5, 0.9), samples.BLUE)
 
 
+def test_rotated_heic_is_turned_upright_exactly_once(tmp_path: Path) -> None:
+    source = write(tmp_path, "upload", samples.heic((640, 480), orientation=6))
+    out = out_dir(tmp_path)
+
+    result = process_image(source, out, HEIF, ImageOptions())
+
+    assert (result.width, result.height) == (480, 640)
+    assert close_to(pixel(out / "display.jpg", 0.9, 0.5), samples.RED)
+    assert close_to(pixel(out / "display.jpg", 0.1, 0.5), samples.BLUE)
+
+
 def test_sixteen_bit_grayscale_is_scaled_not_clipped(tmp_path: Path) -> None:
     ramp = np.tile(np.linspace(0, 65535, 256).astype(np.uint16), (64, 1))
     buffer = io.BytesIO()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from covisor.media import BoundedExecutor, ImageOptions, process_image
-from covisor.media.sniff import JPEG
+from covisor.media import BoundedExecutor, ImageOptions, MediaError, process_image
+from covisor.media.sniff import JPEG, PNG
 from tests.media import samples
 
 
@@ -94,3 +94,20 @@ async def test_event_loop_keeps_ticking_while_a_12_megapixel_photo_is_processed(
 
     assert (result.width, result.height) == (3000, 4000)
     assert during >= 5  # a call blocking the loop would let the ticker run zero times
+
+
+async def test_processing_works_through_a_process_pool_errors_included(tmp_path: Path) -> None:
+    good = tmp_path / "good"
+    good.write_bytes(samples.camera_jpeg((640, 480)))
+    bomb = tmp_path / "bomb"
+    bomb.write_bytes(samples.png_header_only(20_000, 20_000))
+    out = tmp_path / "out"
+    out.mkdir()
+    with ProcessPoolExecutor(max_workers=1) as pool:
+        bounded = BoundedExecutor(pool, 1)
+        result = await bounded.run(process_image, good, out, JPEG, ImageOptions())
+        with pytest.raises(MediaError) as refused:
+            await bounded.run(process_image, bomb, out, PNG, ImageOptions())
+    assert (result.width, result.height) == (480, 640)
+    assert (out / "display.webp").is_file()
+    assert refused.value.code == "too_large"
