@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import math
 import os
+import shlex
 import signal
 import sys
 import tempfile
@@ -41,6 +42,7 @@ from relay_servers import (
     Server,
     ensure_baseline_installed,
     group_cpu_seconds,
+    installed_covisor_command,
     log_tail,
     machine_cpu_ticks,
     start_server,
@@ -70,6 +72,13 @@ class RunResult:
     worker_cpu_percent: float
     machine_busy_percent: float
     loop_lag_p99_ms: float
+
+    @property
+    def server_cpu_us_per_event(self) -> float:
+        """Server CPU per relayed event: the capacity cost, comparable even below saturation."""
+        if not self.relayed_per_second:
+            return math.nan
+        return self.server_cpu_percent / 100 / self.relayed_per_second * 1e6
 
 
 class Worker:
@@ -191,7 +200,7 @@ def summarise(
 async def run_one(target: str, n: int, args: argparse.Namespace, processes: Processes) -> RunResult:
     with tempfile.TemporaryDirectory(prefix=f"relay-{target}-") as scratch_name:
         scratch = Path(scratch_name)
-        server = await start_server(target, n, processes, scratch)
+        server = await start_server(target, n, processes, scratch, args.covisor_command)
         try:
             return await drive(server, args, target, processes, scratch)
         finally:
@@ -235,9 +244,9 @@ def detail_table(results: list[RunResult]) -> str:
     """Everything needed to trust (or distrust) the headline numbers."""
     lines = [
         "| run | N | offered ev/s | relayed ev/s | lost | mismatched | ack errors | unacked "
-        "| disconnects | server CPU | busiest client worker CPU | machine busy | client "
-        "loop lag p99 |",
-        "|---" * 2 + "|---:" * 11 + "|",
+        "| disconnects | server CPU | server CPU per event | busiest client worker CPU "
+        "| machine busy | client loop lag p99 |",
+        "|---" * 2 + "|---:" * 12 + "|",
     ]
     for r in results:
         errors = ", ".join(f"{code} {count}" for code, count in r.ack_errors.items()) or "0"
@@ -245,6 +254,7 @@ def detail_table(results: list[RunResult]) -> str:
             f"| {r.target} | {r.n} | {_cell(r.offered_per_second, 0)} "
             f"| {_cell(r.relayed_per_second, 0)} | {r.lost} | {r.mismatched} | {errors} "
             f"| {r.unacked} | {r.disconnects} | {_cell(r.server_cpu_percent, 0)} % "
+            f"| {_cell(r.server_cpu_us_per_event, 0)} µs "
             f"| {_cell(r.worker_cpu_percent, 0)} % | {_cell(r.machine_busy_percent, 0)} % "
             f"| {_cell(r.loop_lag_p99_ms)} ms |"
         )
@@ -278,6 +288,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2, help="client processes")
     parser.add_argument("--only", choices=TARGETS, help="run one target only")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument(
+        "--covisor-command",
+        type=shlex.split,
+        help="how to run Covisor's CLI, e.g. under a profiler (default: the installed covisor)",
+    )
     args = parser.parse_args(argv)
     args.ns = [int(part) for part in args.n.split(",") if part.strip()]
     if not args.ns or min(args.ns) < 1 or args.workers < 1 or args.seconds <= 0 or args.warmup < 0:
@@ -314,6 +329,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.only != "covisor":
             ensure_baseline_installed()
+        if args.only != "baseline" and args.covisor_command is None:
+            args.covisor_command = installed_covisor_command()
         results = asyncio.run(run(args, report))
     except BenchError as error:
         report(f"relay bench failed: {error}")

@@ -127,7 +127,8 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def covisor_command() -> list[str]:
+def installed_covisor_command() -> list[str]:
+    """The ``covisor`` console script of this interpreter's environment."""
     script = Path(sys.executable).with_name("covisor")
     if script.exists():
         return [str(script)]
@@ -204,10 +205,12 @@ async def _http_json(
         return dict(payload)
 
 
-async def covisor_conversations(url: str, data_dir: Path, n: int) -> list[ConversationPlan]:
+async def covisor_conversations(
+    url: str, data_dir: Path, n: int, covisor: Sequence[str]
+) -> list[ConversationPlan]:
     """Open ``n`` conversations as anonymous customers, accepted by one agent ``bench``."""
     added = await _run_checked(
-        [*covisor_command(), "agents", "add", "bench", "--data-dir", str(data_dir)], timeout=60
+        [*covisor, "agents", "add", "bench", "--data-dir", str(data_dir)], timeout=60
     )
     agent_token = added.strip().splitlines()[-1].strip()
     limit = asyncio.Semaphore(HTTP_CONCURRENCY)
@@ -240,8 +243,11 @@ class Server:
     conversations: list[ConversationPlan]
 
 
-async def start_server(target: str, n: int, processes: Processes, scratch: Path) -> Server:
-    """Start a fresh ``target`` server on a free loopback port and open ``n`` conversations."""
+async def start_server(
+    target: str, n: int, processes: Processes, scratch: Path, covisor: Sequence[str]
+) -> Server:
+    """Start a fresh ``target`` server on a free loopback port and open ``n`` conversations;
+    ``covisor`` is the command that runs Covisor's CLI."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     listen = ["--host", "127.0.0.1", "--port", str(port)]
@@ -249,7 +255,7 @@ async def start_server(target: str, n: int, processes: Processes, scratch: Path)
     command: list[str]
     if target == "covisor":
         data_dir.mkdir()
-        command, cwd = [*covisor_command(), "serve", *listen, "--data-dir", str(data_dir)], None
+        command, cwd = [*covisor, "serve", *listen, "--data-dir", str(data_dir)], None
     else:
         command, cwd = ["node", "server.js", *listen], BASELINE_DIR
     log = scratch / f"{target}-{n}.log"
@@ -257,5 +263,5 @@ async def start_server(target: str, n: int, processes: Processes, scratch: Path)
         process = await processes.start(*command, cwd=cwd, stdout=sink, stderr=subprocess.STDOUT)
     await _wait_healthy(url, process, log)
     if target == "covisor":
-        return Server(process, url, await covisor_conversations(url, data_dir, n))
+        return Server(process, url, await covisor_conversations(url, data_dir, n, covisor))
     return Server(process, url, baseline_conversations(n))
