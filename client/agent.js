@@ -283,7 +283,11 @@ class Console {
     this.convPage.textContent = pageLabel(state?.page);
     if (url) this.convPage.href = url;
     else this.convPage.removeAttribute("href");
-    this.convPresence.textContent = !state ? "" : state.status === "closed" ? t("agent.closed") : t(session.present.size ? "agent.shopper_online" : "agent.shopper_offline");
+    let presence = "";
+    if (state?.status === "closed") presence = t("agent.closed");
+    else if (session?.present.size) presence = t("agent.shopper_online");
+    else if (session?.departed.size) presence = t("agent.shopper_offline");
+    this.convPresence.textContent = presence;
     this.convPresence.dataset.online = String(Boolean(session?.present.size));
     const open = Boolean(state) && state.status !== "closed";
     this.issueButton.disabled = !open;
@@ -357,22 +361,21 @@ class Console {
     }
   }
 
-  /** A conversation for a caller who is not on the site yet: open, accept, then issue a PIN. */
+  /** A new conversation for a caller who is not on the site yet, already ours, with a PIN. */
   async #newPhoneSession() {
     try {
-      const opened = await new Api(origin).post("/api/conversations", { name: this.#t("agent.phone_caller"), locale: this.#t.lang });
-      await this.#api.post(`/api/conversations/${encodeURIComponent(opened.id)}/accept`);
-      this.#addSession(opened.id);
-      this.#select(opened.id);
-      await this.#issuePin();
+      const answer = await this.#api.post("/api/pins", { name: this.#t("agent.phone_caller") });
+      this.#addSession(answer.conversation_id);
+      this.#select(answer.conversation_id);
+      this.#showPin(answer);
     } catch (error) {
-      this.#showNotice(errorText(this.#t, error));
+      this.#showNotice(errorText(this.#t, error, "pin.error"));
     }
   }
 
-  #showPin({ pin, expires_at: expiresAt }) {
+  #showPin({ pin, display, expires_at: expiresAt }) {
     this.#clearPin();
-    this.pinDisplay.textContent = formatPin(pin);
+    this.pinDisplay.textContent = display || formatPin(pin);
     const tick = () => {
       const left = (Number(expiresAt) - Date.now()) / 1000;
       if (left > 0) {

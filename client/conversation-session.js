@@ -24,6 +24,11 @@ export class ConversationSession extends EventTarget {
   typing = new Map();
   /** actor id → actor, for other members with a socket in the room. */
   present = new Map();
+  /**
+   * actor id → actor, for other members seen leaving and not back. Presence is only pushed on
+   * changes, so a member who was already there when we joined is in neither map until it acts.
+   */
+  departed = new Map();
   #connection;
   #sequencer;
   #emitter;
@@ -123,6 +128,7 @@ export class ConversationSession extends EventTarget {
   disconnected() {
     this.joined = false;
     this.present.clear();
+    this.departed.clear();
     this.typing.clear();
     this.#emit("presence");
   }
@@ -232,7 +238,8 @@ export class ConversationSession extends EventTarget {
 
   /** A `typing` push. */
   onTyping(message) {
-    if (message.actor?.id === this.selfId) return;
+    if (!message.actor || message.actor.id === this.selfId) return;
+    this.#markPresent(message.actor, true);
     this.#setPeerTyping(message.actor, Boolean(message.typing));
   }
 
@@ -240,10 +247,18 @@ export class ConversationSession extends EventTarget {
   onPresence(message) {
     const actor = message.actor;
     if (!actor || actor.id === this.selfId) return;
-    if (message.online) this.present.set(actor.id, actor);
-    else {
+    this.#markPresent(actor, Boolean(message.online));
+    if (!message.online) this.#setPeerTyping(actor, false);
+  }
+
+  #markPresent(actor, online) {
+    if (online === this.present.has(actor.id) && online !== this.departed.has(actor.id)) return;
+    if (online) {
+      this.present.set(actor.id, actor);
+      this.departed.delete(actor.id);
+    } else {
       this.present.delete(actor.id);
-      this.#setPeerTyping(actor, false);
+      this.departed.set(actor.id, actor);
     }
     this.#emit("presence");
   }

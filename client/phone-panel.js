@@ -114,8 +114,8 @@ export class PhonePanel {
   async #showPin() {
     this.showButton.disabled = true;
     try {
-      const { pin, expires_at: expiresAt } = await this.#issue();
-      this.pinDisplay.textContent = formatPin(pin);
+      const { pin, display, expires_at: expiresAt } = await this.#issue();
+      this.pinDisplay.textContent = display || formatPin(pin);
       this.pinDisplay.setAttribute("aria-label", this.#t("phone.pin_aria", { digits: normalisePin(pin).split("").join(" ") }));
       this.#startCountdown(expiresAt);
     } catch (error) {

@@ -133,3 +133,18 @@ test("typing pushes from others are tracked and a message from them clears it", 
   session.receive(message(2, "done", agent));
   assert.equal(session.typing.size, 0);
 });
+
+test("presence is unknown until pushed, and typing shows a member is there", async () => {
+  const connection = fakeConnection({ join: () => snapshotAck(1) });
+  const session = new ConversationSession({ connection, conversationId: "c1", selfId: me.id });
+  await session.join();
+  assert.equal(session.present.size + session.departed.size, 0);
+  session.onTyping({ conversation_id: "c1", actor: agent, typing: false });
+  assert.deepEqual([...session.present.keys()], ["a_1"]);
+  session.onPresence({ conversation_id: "c1", actor: agent, online: false });
+  assert.equal(session.present.size, 0);
+  assert.deepEqual([...session.departed.keys()], ["a_1"]);
+  session.onPresence({ conversation_id: "c1", actor: agent, online: true });
+  assert.deepEqual([...session.present.keys()], ["a_1"]);
+  assert.equal(session.departed.size, 0);
+});

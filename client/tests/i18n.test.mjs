@@ -86,7 +86,7 @@ test("a missing translation falls back to English, then to the key", () => {
 test("error texts prefer the specific prefix, then the generic code, then internal", () => {
   const t = createTranslator("en", english);
   assert.equal(errorText(t, { code: "not_found" }, "pin.error"), english["pin.error.not_found"]);
-  assert.equal(errorText(t, { code: "conflict" }, "pin.error"), english["error.conflict"]);
+  assert.equal(errorText(t, { code: "too_large" }, "pin.error"), english["error.too_large"]);
   assert.equal(errorText(t, { code: "something_new" }), english["error.internal"]);
   assert.equal(errorText(t, { code: "rate_limited", retryAfter: 2.2 }), "Slow down a little: try again in 3 seconds.");
 });
