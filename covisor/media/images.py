@@ -18,7 +18,6 @@ from __future__ import annotations
 import io
 import logging
 import math
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -122,10 +121,10 @@ def _open_checked(source: Path, media_type: MediaType, options: ImageOptions) ->
     if media_type.pillow_format is None:
         raise MediaError("unsupported", f"{media_type.format} is not an image")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(source, formats=[media_type.pillow_format])
-    except Image.DecompressionBombError as exc:
+        image = Image.open(source, formats=[media_type.pillow_format])
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        # Pillow warns over MAX_IMAGE_PIXELS (an exception where warnings are errors) and
+        # refuses over twice that; either way the header alone said too many pixels.
         raise _too_many_pixels(options) from exc
     except (UnidentifiedImageError, *_DECODE_ERRORS) as exc:
         raise MediaError("bad_request", f"this {media_type.format} image is damaged") from exc

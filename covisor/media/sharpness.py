@@ -4,7 +4,7 @@ The Laplacian responds to edges; a blurred photo has weak edges, so the variance
 Laplacian over the image is low. The score depends on resolution (downscaling concentrates
 detail), so it is always measured on a grayscale copy fitted to the same long side
 (`SCORE_SIDE`), which makes scores of a 12 MP and a 48 MP photo comparable and keeps the cost
-to about a millisecond. How the `blurry` threshold was chosen is in docs/MEDIA.md.
+to a few milliseconds. How the `blurry` threshold was chosen is in docs/MEDIA.md.
 """
 
 from __future__ import annotations
