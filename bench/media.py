@@ -208,24 +208,33 @@ STAGES = {
 }
 
 
-def stage_profile(name: str, paths: list[Path]) -> dict[str, float]:
-    """Milliseconds per photo in each native stage; the rest is Python and file I/O."""
+def stage_profile(name: str, paths: list[Path], passes: int) -> dict[str, float]:
+    """Milliseconds per photo in each native stage; the rest is Python and file I/O.
+
+    Profiles `passes` passes and keeps the fastest, the one least disturbed by other load, so
+    the stages add up to that pass's total.
+    """
     pipeline, out = PIPELINES[name], _scratch(paths[0])
-    profiler = cProfile.Profile()
-    started = time.perf_counter()
-    profiler.enable()
-    for path in paths:
-        pipeline(path, out)
-    profiler.disable()
-    total = (time.perf_counter() - started) * 1000
-    stages: dict[str, float] = {}
-    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
-    for (_, _, function), (_, _, own_seconds, _, _) in stats.items():
-        stage = STAGES.get(function)
-        if stage is not None:
-            stages[stage] = stages.get(stage, 0.0) + own_seconds * 1000 / len(paths)
-    stages["everything else (Python, file I/O)"] = total / len(paths) - sum(stages.values())
-    return stages
+    fastest: dict[str, float] = {}
+    for _ in range(passes):
+        profiler = cProfile.Profile()
+        started = time.perf_counter()
+        profiler.enable()
+        for path in paths:
+            pipeline(path, out)
+        profiler.disable()
+        total = (time.perf_counter() - started) * 1000 / len(paths)
+        if fastest and total >= sum(fastest.values()):
+            continue
+        stages: dict[str, float] = {}
+        stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+        for (_, _, function), (_, _, own_seconds, _, _) in stats.items():
+            stage = STAGES.get(function)
+            if stage is not None:
+                stages[stage] = stages.get(stage, 0.0) + own_seconds * 1000 / len(paths)
+        stages["everything else (Python, file I/O)"] = total - sum(stages.values())
+        fastest = stages
+    return fastest
 
 
 def run_in_pool(name: str, path: Path) -> None:
@@ -309,7 +318,7 @@ def measure_single_core(
                 single[name].times += pool.submit(timed_round, name, paths).result()
         for name, pool in pools.items():
             single[name].peak_mb = pool.submit(peak_memory).result()
-        stages = pools["covisor"].submit(stage_profile, "covisor", paths).result()
+        stages = pools["covisor"].submit(stage_profile, "covisor", paths, repeat).result()
     finally:
         for pool in pools.values():
             pool.shutdown()
@@ -340,7 +349,10 @@ def print_pipelines(
             f"covisor / floor = {figures['covisor'] / figures['floor']:.1f}x"
         )
     print()
-    print("Where covisor's time goes (one core, cProfile, ms per photo):")
+    print(
+        f"Where covisor's time goes (one core, cProfile, fastest pass: "
+        f"{sum(stages.values()):.0f} ms per photo):"
+    )
     print("| stage | ms |")
     print("|---|---:|")
     for stage, ms in sorted(stages.items(), key=lambda item: -item[1]):
