@@ -2,7 +2,8 @@
 
 Run `python media/generate.py` from the repository root; it rewrites the files beside this
 script. Everything is drawn here from shapes, gradients and Pillow's built-in font, so the demo
-has no third-party assets. The output is deterministic for a given Pillow/OpenCV version.
+has no third-party assets. The pictures are byte-identical from run to run; the WebM differs
+only in its container IDs.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -98,64 +100,72 @@ def headphones(draw: ImageDraw.ImageDraw) -> None:
         draw.rounded_rectangle((x + 20, 420, x + 100, 590), radius=36, fill=(120, 90, 200))
 
 
-PRODUCTS: list[dict[str, object]] = [
-    {
-        "id": "trail-sneaker",
-        "title": "Trail sneaker",
-        "price": "89.00",
-        "paint": sneaker,
-        "colors": ((225, 235, 245), (170, 185, 205)),
-        "description": "Light trail running shoe with a grippy sole and reflective laces.",
-    },
-    {
-        "id": "stoneware-mug",
-        "title": "Stoneware mug",
-        "price": "18.50",
-        "paint": mug,
-        "colors": ((250, 238, 225), (210, 190, 170)),
-        "description": "Hand-glazed 350 ml mug; dishwasher and microwave safe.",
-    },
-    {
-        "id": "desk-lamp",
-        "title": "Desk lamp",
-        "price": "64.00",
-        "paint": lamp,
-        "colors": ((60, 64, 80), (25, 26, 34)),
-        "description": "Adjustable arm, warm 2700 K LED, weighted base.",
-    },
-    {
-        "id": "city-backpack",
-        "title": "City backpack",
-        "price": "120.00",
-        "paint": backpack,
-        "colors": ((232, 240, 228), (180, 196, 176)),
-        "description": "22 l, water-repellent, padded laptop sleeve up to 15 inches.",
-    },
-    {
-        "id": "studio-headphones",
-        "title": "Studio headphones",
-        "price": "149.00",
-        "paint": headphones,
-        "colors": ((238, 232, 250), (190, 180, 215)),
-        "description": "Closed-back over-ear headphones with a detachable cable.",
-    },
+@dataclass(frozen=True)
+class Product:
+    id: str
+    title: str
+    price: str
+    description: str
+    paint: Painter
+    backdrop: tuple[Color, Color]
+
+
+PRODUCTS = [
+    Product(
+        "trail-sneaker",
+        "Trail sneaker",
+        "89.00",
+        "Light trail running shoe with a grippy sole and reflective laces.",
+        sneaker,
+        ((225, 235, 245), (170, 185, 205)),
+    ),
+    Product(
+        "stoneware-mug",
+        "Stoneware mug",
+        "18.50",
+        "Hand-glazed 350 ml mug; dishwasher and microwave safe.",
+        mug,
+        ((250, 238, 225), (210, 190, 170)),
+    ),
+    Product(
+        "desk-lamp",
+        "Desk lamp",
+        "64.00",
+        "Adjustable arm, warm 2700 K LED, weighted base.",
+        lamp,
+        ((60, 64, 80), (25, 26, 34)),
+    ),
+    Product(
+        "city-backpack",
+        "City backpack",
+        "120.00",
+        "22 l, water-repellent, padded laptop sleeve up to 15 inches.",
+        backpack,
+        ((232, 240, 228), (180, 196, 176)),
+    ),
+    Product(
+        "studio-headphones",
+        "Studio headphones",
+        "149.00",
+        "Closed-back over-ear headphones with a detachable cable.",
+        headphones,
+        ((238, 232, 250), (190, 180, 215)),
+    ),
 ]
 
 
-def draw_product(product: dict[str, object]) -> Image.Image:
-    top, bottom = product["colors"]  # type: ignore[misc]
-    image = backdrop(top, bottom)
+def draw_product(product: Product) -> Image.Image:
+    image = backdrop(*product.backdrop)
     with_shadow(image, (300, 640, 900, 720))
-    paint: Painter = product["paint"]  # type: ignore[assignment]
-    paint(ImageDraw.Draw(image))
-    label(image, str(product["title"]), f"EUR {product['price']}")
+    product.paint(ImageDraw.Draw(image))
+    label(image, product.title, f"EUR {product.price}")
     return image
 
 
 def turntable_video(path: Path) -> None:
     """The mug turning on a turntable: 5 s, 640x360, VP9 WebM (plays in every browser)."""
     width, height = VIDEO_SIZE
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"VP90"), VIDEO_FPS, VIDEO_SIZE)
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"VP90"), VIDEO_FPS, VIDEO_SIZE)
     if not writer.isOpened():
         raise SystemExit("this OpenCV build cannot write VP9 WebM")
     base = np.asarray(backdrop((250, 238, 225), (200, 180, 160), VIDEO_SIZE))
@@ -190,16 +200,16 @@ def turntable_video(path: Path) -> None:
 def main() -> None:
     items: list[dict[str, str]] = []
     for product in PRODUCTS:
-        name = f"{product['id']}.jpg"
+        name = f"{product.id}.jpg"
         draw_product(product).save(HERE / name, "JPEG", quality=85, optimize=True)
         items.append(
             {
-                "id": str(product["id"]),
-                "title": str(product["title"]),
+                "id": product.id,
+                "title": product.title,
                 "kind": "image",
                 "file": name,
-                "description": str(product["description"]),
-                "price": str(product["price"]),
+                "description": product.description,
+                "price": product.price,
             }
         )
     turntable_video(HERE / "mug-turntable.webm")

@@ -126,7 +126,7 @@ def video(
     frames: int = 50,
 ) -> Path:
     """A real video written by OpenCV: each frame a different grey level with a moving box."""
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), fps, size)
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*fourcc), fps, size)
     assert writer.isOpened(), f"OpenCV cannot write {fourcc}"
     width, height = size
     for index in range(frames):
