@@ -229,7 +229,7 @@ class Drawer:
         emitted += 1
         samples = 1
         flush_at = start + FLUSH_INTERVAL
-        while flush_at <= end:
+        while flush_at <= end + 1e-9:
             await _sleep_until(flush_at)
             now = time.monotonic()
             if now >= stop_at:
