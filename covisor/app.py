@@ -21,6 +21,7 @@ from covisor.realtime import Realtime
 from covisor.services import SERVICES, Services, add_agent
 from covisor.store import Store
 from covisor.viewer import ViewerLimits
+from covisor.wire import MsgspecJson
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ def make_socketio(config: Config) -> socketio.AsyncServer:
         client_manager=manager,
         cors_allowed_origins="*",
         max_http_buffer_size=config.max_socket_payload,
+        json=MsgspecJson,
         logger=False,
         engineio_logger=False,
     )
@@ -76,6 +78,7 @@ def create_app(
         limits=limits,
         snapshot_every=config.snapshot_every,
         max_batch=config.commit_max_batch,
+        shared_store=config.redis_url is not None or config.mongo_url is not None,
     )
     sio = make_socketio(config)
     sio.attach(app)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import sys
 from collections.abc import Sequence
@@ -52,10 +53,25 @@ async def create_agent(config: Config, name: str) -> str:
     return token
 
 
+def tune_runtime() -> None:
+    """Interpreter settings for a latency-sensitive relay, measured with bench/relay.py.
+
+    Objects alive after start-up (modules, config, catalogue) are frozen out of the collector and
+    young-generation collections run less often, so full collections stop landing in the p99.
+    A shorter GIL switch interval lets the store's and the media pool's threads hand results
+    back without waiting out the default 5 ms behind the busy event loop.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 100)
+    sys.setswitchinterval(0.0005)
+
+
 async def serve_forever(config: Config) -> None:
     """Run until interrupted; print the bound address (the real port when `--port 0`)."""
     runner = web.AppRunner(create_app(config), access_log=None)
     await runner.setup()
+    tune_runtime()
     site = web.TCPSite(runner, config.host, config.port)
     await site.start()
     sockets = getattr(site._server, "sockets", None)

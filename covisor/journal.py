@@ -76,6 +76,8 @@ class Journal:
         limits: Limits,
         snapshot_every: int = 200,
         max_batch: int = 512,
+        max_pending: int = 20_000,
+        shared_store: bool = True,
         publish: Publisher | None = None,
     ) -> None:
         self._store = store
@@ -86,23 +88,29 @@ class Journal:
         self._publish = publish
         self._states: dict[str, ConversationState] = {}
         self._queue: list[_Pending] = []
+        self._max_pending = max_pending
+        self._shared_store = shared_store
         self._wakeup = asyncio.Event()
+        self._outbox: asyncio.Queue[list[Event]] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
+        self._publisher: asyncio.Task[None] | None = None
 
     def set_publisher(self, publish: Publisher) -> None:
         self._publish = publish
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="covisor-journal")
+        self._publisher = asyncio.create_task(self._publish_forever(), name="covisor-publisher")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+        for task in (self._task, self._publisher):
+            if task is not None:
+                task.cancel()
+                try:
+                    await task
+                except asyncio.CancelledError:
+                    pass
+        self._task = self._publisher = None
         for pending in self._queue:
             if not pending.future.done():
                 pending.future.set_exception(CovisorError("unavailable", "server is stopping"))
@@ -121,6 +129,8 @@ class Journal:
     async def _enqueue(self, pending: _Pending) -> Any:
         if self._task is None or self._task.done():
             raise CovisorError("unavailable", "the server is not accepting changes")
+        if len(self._queue) >= self._max_pending:
+            raise CovisorError("rate_limited", "the server is busy; try again", retry_after=0.5)
         self._queue.append(pending)
         self._wakeup.set()
         return await pending.future
@@ -145,19 +155,13 @@ class Journal:
         for attempt in range(_MAX_ATTEMPTS):
             ids = sorted({p.conversation_id for p in batch})
             try:
-                states = await self._fresh_states(ids)
+                states = await self._states_for(batch)
                 outcomes, appends = self._decide(batch, states)
                 stale = await self._store.commit(appends)
             except BaseException:
                 for cid in ids:
                     self._states.pop(cid, None)
                 raise
-            events = [e for a in appends if a.conversation_id not in stale for e in a.events]
-            if events and self._publish is not None:
-                try:
-                    await self._publish(events)
-                except Exception:
-                    log.exception("publishing committed events failed")
             for pending, outcome in zip(batch, outcomes, strict=True):
                 if pending.conversation_id in stale or pending.future.done():
                     continue
@@ -165,26 +169,51 @@ class Journal:
                     pending.future.set_exception(outcome)
                 else:
                     pending.future.set_result(outcome)
+            events = [e for a in appends if a.conversation_id not in stale for e in a.events]
+            if events:
+                self._outbox.put_nowait(events)
             if not stale:
                 return
             for cid in stale:
                 self._states.pop(cid, None)
             batch = [p for p in batch if p.conversation_id in stale]
             log.debug("stale on commit: %s; deciding again", ", ".join(sorted(stale)))
-            await asyncio.sleep(random.uniform(0, _BACKOFF_SECONDS * 2 ** min(attempt, 7)))
+            if attempt:
+                await asyncio.sleep(random.uniform(0, _BACKOFF_SECONDS * 2 ** min(attempt, 7)))
         _fail(batch, CovisorError("unavailable", "too much contention; try again"))
 
-    async def _fresh_states(self, ids: list[str]) -> dict[str, ConversationState]:
-        """Cached states brought up to what the store has committed, by any process."""
-        committed = await self._store.seqs(ids)
-        states: dict[str, ConversationState] = {}
-        for cid in ids:
-            if cid not in committed:
+    async def _publish_forever(self) -> None:
+        """Broadcast committed rounds in commit order, without holding up the next round."""
+        while True:
+            events = await self._outbox.get()
+            if self._publish is None:
                 continue
+            try:
+                await self._publish(events)
+            except Exception:
+                log.exception("publishing committed events failed")
+
+    async def _states_for(self, batch: list[_Pending]) -> dict[str, ConversationState]:
+        """The cached states a round needs, loaded when missing, caught up when they may be behind.
+
+        With a store shared by other processes, every state is first caught up with what the store
+        has committed, since even a refusal decided on a stale state would be wrong. A process
+        alone on its store only needs that for reads (views): its own commits are all there is.
+        """
+        ids = {p.conversation_id for p in batch}
+        read_ids = sorted(
+            {p.conversation_id for p in batch if self._shared_store or p.command is None}
+        )
+        committed = await self._store.seqs(read_ids) if read_ids else {}
+        states: dict[str, ConversationState] = {}
+        for cid in sorted(ids):
             state = self._states.get(cid)
-            if state is None or state.seq > committed[cid]:
-                state = await self._load(cid)
-            elif state.seq < committed[cid]:
+            if state is None or state.seq > committed.get(cid, state.seq):
+                try:
+                    state = await self._load(cid)
+                except CovisorError:
+                    continue
+            elif state.seq < committed.get(cid, state.seq):
                 for event in await self._store.events_after(cid, state.seq, 1 << 30):
                     state.apply(event, self._limits)
             self._states[cid] = state

@@ -148,3 +148,13 @@ async def test_rest_rejects_malformed_json_with_error_shape(harness: Harness) ->
 async def test_rest_unknown_route_is_json_not_found(harness: Harness) -> None:
     status, body = await harness.request("GET", "/api/nothing-here")
     assert status == 404 and body["error"]["code"] == "not_found"
+
+
+async def test_malformed_json_packet_leaves_server_and_others_fine(harness: Harness) -> None:
+    cid, customer, agent = await harness.session()
+    await customer.sio.eio.send('2["chat.send",{"conversation_id": NaN, "text": "x"')
+    await customer.sio.eio.send('2["chat.send",{"conversation_id":"' + cid + '","text":NaN}]')
+    sent = await agent.ok("chat.send", {"conversation_id": cid, "text": "still here"})
+    joined = await (await harness.peer(agent.token)).ok("join", {"conversation_id": cid})
+    assert joined["seq"] == sent["seq"]
+    assert [m["data"]["text"] for m in joined["snapshot"]["messages"]] == ["still here"]

@@ -76,13 +76,17 @@ async def test_concurrent_commands_share_one_commit(store: CountingStore) -> Non
 
 async def test_published_events_follow_commit_in_order(store: CountingStore) -> None:
     published: list[Event] = []
+    all_out = asyncio.Event()
 
     async def publish(events: list[Event]) -> None:
         published.extend(events)
+        if published[-1].seq == 4:
+            all_out.set()
 
     journal = await started(store)
     journal.set_publisher(publish)
     await prepare(journal)
+    await asyncio.wait_for(all_out.wait(), 5)
     assert [e.seq for e in published] == [1, 2, 3, 4]
     assert [e.seq for e in await store.events_after("c1", 0, 10)] == [1, 2, 3, 4]
     await journal.stop()
@@ -128,6 +132,19 @@ async def test_two_journals_on_one_store_never_reuse_a_seq(store: CountingStore)
     assert views[0] == views[1]
     await first.stop()
     await second.stop()
+
+
+async def test_full_queue_refuses_with_retry_after(store: CountingStore) -> None:
+    journal = await started(store, max_pending=3)
+    await prepare(journal)
+    sends = [
+        journal.submit(SHOPPER, c.ChatSend(conversation_id="c1", text=f"m{i}")) for i in range(10)
+    ]
+    results = await asyncio.gather(*sends, return_exceptions=True)
+    refused = [r for r in results if isinstance(r, CovisorError)]
+    assert refused and all(r.code == "rate_limited" and r.retry_after for r in refused)
+    assert len(refused) < 10
+    await journal.stop()
 
 
 async def test_unknown_conversation_is_not_found(store: CountingStore) -> None:
