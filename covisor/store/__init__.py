@@ -28,6 +28,28 @@ class AgentRecord:
 
 
 @dataclass(frozen=True)
+class CatalogueRecord:
+    """A product an agent can show: its processed media (`media_id`) and what the shop says.
+
+    `price` is a decimal string (`"18.50"`) in `currency`; both None for items agents added
+    by upload. `duration` is set for videos; `added_by` is the agent id, None for the demo.
+    """
+
+    id: str
+    title: str
+    description: str
+    kind: str
+    media_id: str
+    width: int
+    height: int
+    created_at: float
+    price: str | None = None
+    currency: str | None = None
+    duration: float | None = None
+    added_by: str | None = None
+
+
+@dataclass(frozen=True)
 class ConversationRecord:
     """A conversation's row: its summary, last seq and latest snapshot (state at `snapshot_seq`)."""
 
@@ -120,3 +142,11 @@ class Store(Protocol):
 
     async def attempts(self, key: str) -> Attempts | None:
         """The attempt counter under `key`, spent or not, or None if there is none."""
+
+    async def add_catalogue_item(self, item: CatalogueRecord) -> bool:
+        """Store `item` unless an item with its id exists (then change nothing, return False)."""
+
+    async def catalogue_item(self, item_id: str) -> CatalogueRecord | None: ...
+
+    async def catalogue_items(self, limit: int = 1000) -> list[CatalogueRecord]:
+        """Oldest first (ties by id), at most `limit`."""

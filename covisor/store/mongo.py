@@ -9,6 +9,7 @@ seqs, which clients treat like any other gap (they resync from a snapshot).
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, ReturnDocument
@@ -16,7 +17,7 @@ from pymongo.errors import DuplicateKeyError
 
 from covisor.events import Event, decode, encode
 from covisor.pins import Attempts, Pin, Redeemer
-from covisor.store import AgentRecord, Append, ConversationRecord
+from covisor.store import AgentRecord, Append, CatalogueRecord, ConversationRecord
 
 
 class MongoStore:
@@ -41,6 +42,7 @@ class MongoStore:
         await self._db.pins.create_index("conversation_id")
         await self._db.pins.create_index("expires_at")
         await self._db.pin_attempts.create_index("started")
+        await self._db.catalogue.create_index([("created_at", ASCENDING), ("_id", ASCENDING)])
 
     async def close(self) -> None:
         await self._client.close()
@@ -225,6 +227,26 @@ class MongoStore:
     async def attempts(self, key: str) -> Attempts | None:
         doc = await self._db.pin_attempts.find_one({"_id": key})
         return Attempts(doc["count"], doc["started"]) if doc else None
+
+    async def add_catalogue_item(self, item: CatalogueRecord) -> bool:
+        fields = dataclasses.asdict(item)
+        try:
+            await self._db.catalogue.insert_one({"_id": fields.pop("id"), **fields})
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def catalogue_item(self, item_id: str) -> CatalogueRecord | None:
+        doc = await self._db.catalogue.find_one({"_id": item_id})
+        return _catalogue_record(doc) if doc else None
+
+    async def catalogue_items(self, limit: int = 1000) -> list[CatalogueRecord]:
+        cursor = self._db.catalogue.find().sort([("created_at", ASCENDING), ("_id", ASCENDING)])
+        return [_catalogue_record(doc) async for doc in cursor.limit(limit)]
+
+
+def _catalogue_record(doc: dict[str, Any]) -> CatalogueRecord:
+    return CatalogueRecord(id=doc.pop("_id"), **doc)
 
 
 def _record(doc: dict[str, Any]) -> ConversationRecord:

@@ -20,7 +20,7 @@ import msgspec
 
 from covisor.events import Event, decode, encode
 from covisor.pins import Attempts, Pin, Redeemer
-from covisor.store import AgentRecord, Append, ConversationRecord
+from covisor.store import AgentRecord, Append, CatalogueRecord, ConversationRecord
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);
@@ -67,10 +67,29 @@ CREATE TABLE IF NOT EXISTS pin_attempts (
     started REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS pin_attempts_by_start ON pin_attempts (started);
+CREATE TABLE IF NOT EXISTS catalogue (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    description TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    media_id TEXT NOT NULL,
+    width INTEGER NOT NULL,
+    height INTEGER NOT NULL,
+    created_at REAL NOT NULL,
+    price TEXT,
+    currency TEXT,
+    duration REAL,
+    added_by TEXT
+);
+CREATE INDEX IF NOT EXISTS catalogue_by_age ON catalogue (created_at, id);
 """
 
 _CONVERSATION_COLUMNS = "id, created_at, seq, summary, snapshot, snapshot_seq"
 _PIN_COLUMNS = "digest, conversation_id, redeemer, issuer_id, created_at, expires_at, used_at"
+_CATALOGUE_COLUMNS = (
+    "id, title, description, kind, media_id, width, height, created_at, price, currency, "
+    "duration, added_by"
+)
 
 
 class SQLiteStore:
@@ -291,6 +310,42 @@ class SQLiteStore:
             )
         )
         return Attempts(*rows[0]) if rows else None
+
+    async def add_catalogue_item(self, item: CatalogueRecord) -> bool:
+        async with self._write_lock:
+            cursor = await self._w.execute(
+                f"INSERT OR IGNORE INTO catalogue ({_CATALOGUE_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    item.id,
+                    item.title,
+                    item.description,
+                    item.kind,
+                    item.media_id,
+                    item.width,
+                    item.height,
+                    item.created_at,
+                    item.price,
+                    item.currency,
+                    item.duration,
+                    item.added_by,
+                ),
+            )
+            return cursor.rowcount == 1
+
+    async def catalogue_item(self, item_id: str) -> CatalogueRecord | None:
+        rows = list(
+            await self._r.execute_fetchall(
+                f"SELECT {_CATALOGUE_COLUMNS} FROM catalogue WHERE id = ?", (item_id,)
+            )
+        )
+        return CatalogueRecord(*rows[0]) if rows else None
+
+    async def catalogue_items(self, limit: int = 1000) -> list[CatalogueRecord]:
+        rows = await self._r.execute_fetchall(
+            f"SELECT {_CATALOGUE_COLUMNS} FROM catalogue ORDER BY created_at, id LIMIT ?", (limit,)
+        )
+        return [CatalogueRecord(*row) for row in rows]
 
 
 def _commit_sync(db: sqlite3.Connection, appends: list[Append]) -> set[str]:
