@@ -34,14 +34,21 @@ export function queueItems(conversations, { t, onAccept }) {
     .map((summary) =>
       h(
         "li",
-        { class: "cv-list-item", "data-testid": "queue-item", dataset: { conversationId: summary.id } },
+        {
+          class: "cv-list-item",
+          "data-testid": "queue-item",
+          dataset: { conversationId: summary.id },
+        },
         h(
           "div",
           { class: "cv-list-text" },
           h("strong", { text: summary.name || t("agent.shopper") }),
           h("span", { class: "cv-list-sub", text: pageLabel(summary.page) }),
           summary.created_at
-            ? h("span", { class: "cv-list-sub", text: t("agent.waiting_since", { time: formatTime(t, summary.created_at) }) })
+            ? h("span", {
+                class: "cv-list-sub",
+                text: t("agent.waiting_since", { time: formatTime(t, summary.created_at) }),
+              })
             : null,
         ),
         h("button", {
@@ -86,10 +93,18 @@ export function activeItems(entries, selectedId, { t, onSelect }) {
           "span",
           { class: "cv-list-text" },
           h("strong", { text: entry.name || t("agent.shopper") }),
-          h("span", { class: "cv-list-sub", text: entry.status === "closed" ? t("agent.closed") : pageLabel(entry.page) }),
+          h("span", {
+            class: "cv-list-sub",
+            text: entry.status === "closed" ? t("agent.closed") : pageLabel(entry.page),
+          }),
         ),
         entry.unread > 0
-          ? h("span", { class: "cv-badge", "data-testid": "unread-badge", "aria-label": t("agent.unread", { count: entry.unread }), text: String(entry.unread) })
+          ? h("span", {
+              class: "cv-badge",
+              "data-testid": "unread-badge",
+              "aria-label": t("agent.unread", { count: entry.unread }),
+              text: String(entry.unread),
+            })
           : null,
       ),
     ),
@@ -98,7 +113,11 @@ export function activeItems(entries, selectedId, { t, onSelect }) {
 
 /** The `viewer.show` media for a catalogue item (only the fields the server accepts). */
 export function viewerMediaForCatalogue(item) {
-  const media = { id: String(item.id), kind: item.kind === "video" ? "video" : "image", src: item.src };
+  const media = {
+    id: String(item.id),
+    kind: item.kind === "video" ? "video" : "image",
+    src: item.src,
+  };
   if (item.title) media.title = String(item.title).slice(0, 200);
   if (Number.isInteger(item.width) && item.width > 0) media.width = item.width;
   if (Number.isInteger(item.height) && item.height > 0) media.height = item.height;
@@ -109,7 +128,8 @@ export function viewerMediaForCatalogue(item) {
 
 /** Catalogue products as buttons that put them in the viewer. */
 export function catalogueItems(items, { t, origin, onShow, disabled }) {
-  if (items.length === 0) return [h("li", { class: "cv-list-empty", text: t("agent.catalogue_empty") })];
+  if (items.length === 0)
+    return [h("li", { class: "cv-list-empty", text: t("agent.catalogue_empty") })];
   return items.map((item) =>
     h(
       "li",
@@ -126,7 +146,11 @@ export function catalogueItems(items, { t, origin, onShow, disabled }) {
           on: { click: () => onShow(viewerMediaForCatalogue(item)) },
         },
         item.thumb || item.poster
-          ? h("img", { src: serverUrl(origin, item.thumb || item.poster), alt: "", loading: "lazy" })
+          ? h("img", {
+              src: serverUrl(origin, item.thumb || item.poster),
+              alt: "",
+              loading: "lazy",
+            })
           : h("span", { class: "cv-tile-empty" }, icon(item.kind === "video" ? "play" : "image")),
         item.kind === "video" ? h("span", { class: "cv-tile-kind" }, icon("play")) : null,
         h("span", { class: "cv-tile-title", text: item.title }),

@@ -18,16 +18,16 @@ import {
   queueItems,
   safePageUrl,
 } from "./agent-lists.js";
+import { showLogin, identifyAgent, storedToken } from "./agent-login.js";
+import { AgentPhoneBox } from "./agent-phone.js";
 import { ChatView } from "./chat-view.js";
 import { Connection } from "./connection.js";
 import { ConversationSession } from "./conversation-session.js";
 import { h, icon } from "./dom.js";
-import { errorText, formatDuration, loadTranslator, pickLanguage } from "./i18n.js";
-import { formatPin, normalisePin } from "./pin.js";
+import { errorText, loadTranslator, pickLanguage } from "./i18n.js";
 import { Change } from "./viewer-state.js";
 import { Viewer } from "./viewer.js";
 
-const TOKEN_KEY = "covisor:agent-token";
 const PANES = ["list", "viewer", "chat", "media"];
 const origin = location.origin;
 
@@ -41,7 +41,6 @@ class Console {
   #queue = [];
   #catalogue = [];
   #seen = new Map();
-  #pinTimer = null;
   #noticeTimer = null;
   #catalogueUnavailable = false;
 
@@ -52,11 +51,14 @@ class Console {
     this.viewer = new Viewer({ t, origin, emptyText: t("agent.viewer_empty") });
     this.chat = new ChatView({
       t,
-      renderUpload: (item) => agentUploadCard(item, { t, origin, onShow: (media) => this.#show(media) }),
+      renderUpload: (item) =>
+        agentUploadCard(item, { t, origin, onShow: (media) => this.#show(media) }),
     });
     this.#connection = new Connection({ origin, token });
     this.#build(root);
-    this.#connection.addEventListener("queue", (event) => this.#setQueue(event.detail?.conversations ?? []));
+    this.#connection.addEventListener("queue", (event) =>
+      this.#setQueue(event.detail?.conversations ?? []),
+    );
     this.#connection.addEventListener("online", () => this.#setOnline(true));
     this.#connection.addEventListener("offline", () => this.#setOnline(false));
     this.#connection.addEventListener("unauthorized", () => logout(t("agent.token_rejected")));
@@ -66,37 +68,108 @@ class Console {
 
   #build(root) {
     const t = this.#t;
-    this.queueList = h("ul", { class: "cv-list", "data-testid": "queue-list", "aria-labelledby": "cv-queue-title" });
-    this.queueCount = h("span", { class: "cv-count", "data-testid": "queue-count", text: "0" });
-    this.activeList = h("ul", { class: "cv-list", "data-testid": "active-list", "aria-labelledby": "cv-active-title" });
-    this.catalogueList = h("ul", { class: "cv-tiles", "data-testid": "catalogue-list", "aria-labelledby": "cv-catalogue-title" });
-    this.uploadsList = h("ul", { class: "cv-uploads", "data-testid": "uploads-list", "aria-labelledby": "cv-uploads-title" });
-    this.connectionState = h("span", { class: "cv-conn", "data-testid": "connection-state", role: "status", text: t("agent.connecting") });
-    this.banner = h("p", { class: "cv-banner", "data-testid": "offline-banner", role: "status", hidden: true, text: t("agent.offline") });
-    this.notice = h("p", { class: "cv-notice", "data-testid": "console-notice", role: "alert", hidden: true });
-    this.pinInput = h("input", {
-      id: "cv-agent-pin",
-      class: "cv-pin-input",
-      inputmode: "numeric",
-      autocomplete: "off",
-      maxlength: "11",
-      placeholder: "000 000",
-      "data-testid": "agent-pin-input",
-      on: { input: () => (this.pinInput.value = formatPin(this.pinInput.value)) },
+    this.queueList = h("ul", {
+      class: "cv-list",
+      "data-testid": "queue-list",
+      "aria-labelledby": "cv-queue-title",
     });
-    this.pinDisplay = h("p", { class: "cv-pin-display", "data-testid": "agent-pin-display", "aria-live": "polite" });
-    this.pinExpiry = h("p", { class: "cv-pin-expiry", "data-testid": "agent-pin-expiry" });
-    this.convTitle = h("h2", { class: "cv-conv-title", "data-testid": "conversation-title", text: t("agent.no_conversation") });
-    this.convPage = h("a", { class: "cv-conv-page", target: "_blank", rel: "noopener noreferrer", "data-testid": "conversation-page" });
-    this.convPresence = h("span", { class: "cv-conv-presence", "data-testid": "conversation-presence" });
-    this.issueButton = h("button", { type: "button", class: "cv-btn", "data-testid": "agent-pin-issue", disabled: true, on: { click: () => this.#issuePin() } }, icon("phone"), t("agent.issue_pin"));
-    this.closeButton = h("button", { type: "button", class: "cv-btn", "data-testid": "conversation-close", disabled: true, text: t("agent.close_conversation"), on: { click: () => this.#closeConversation() } });
+    this.queueCount = h("span", { class: "cv-count", "data-testid": "queue-count", text: "0" });
+    this.activeList = h("ul", {
+      class: "cv-list",
+      "data-testid": "active-list",
+      "aria-labelledby": "cv-active-title",
+    });
+    this.catalogueList = h("ul", {
+      class: "cv-tiles",
+      "data-testid": "catalogue-list",
+      "aria-labelledby": "cv-catalogue-title",
+    });
+    this.uploadsList = h("ul", {
+      class: "cv-uploads",
+      "data-testid": "uploads-list",
+      "aria-labelledby": "cv-uploads-title",
+    });
+    this.connectionState = h("span", {
+      class: "cv-conn",
+      "data-testid": "connection-state",
+      role: "status",
+      text: t("agent.connecting"),
+    });
+    this.banner = h("p", {
+      class: "cv-banner",
+      "data-testid": "offline-banner",
+      role: "status",
+      hidden: true,
+      text: t("agent.offline"),
+    });
+    this.notice = h("p", {
+      class: "cv-notice",
+      "data-testid": "console-notice",
+      role: "alert",
+      hidden: true,
+    });
+    this.phone = new AgentPhoneBox({
+      t,
+      api: this.#api,
+      onLinked: (conversationId) => this.#open(conversationId),
+      onNotice: (text) => this.#showNotice(text),
+    });
+    this.convTitle = h("h2", {
+      class: "cv-conv-title",
+      "data-testid": "conversation-title",
+      text: t("agent.no_conversation"),
+    });
+    this.convPage = h("a", {
+      class: "cv-conv-page",
+      target: "_blank",
+      rel: "noopener noreferrer",
+      "data-testid": "conversation-page",
+    });
+    this.convPresence = h("span", {
+      class: "cv-conv-presence",
+      "data-testid": "conversation-presence",
+    });
+    this.issueButton = h(
+      "button",
+      {
+        type: "button",
+        class: "cv-btn",
+        "data-testid": "agent-pin-issue",
+        disabled: true,
+        on: { click: () => this.phone.issueFor(this.#selected?.conversationId) },
+      },
+      icon("phone"),
+      t("agent.issue_pin"),
+    );
+    this.closeButton = h("button", {
+      type: "button",
+      class: "cv-btn",
+      "data-testid": "conversation-close",
+      disabled: true,
+      text: t("agent.close_conversation"),
+      on: { click: () => this.#closeConversation() },
+    });
     this.tabs = PANES.map((pane) =>
-      h("button", { type: "button", class: "cv-tab", role: "tab", "data-testid": `tab-${pane}`, dataset: { pane }, "aria-selected": String(pane === "list"), text: t(`agent.tab.${pane}`), on: { click: () => this.#showPane(pane) } }),
+      h("button", {
+        type: "button",
+        class: "cv-tab",
+        role: "tab",
+        "data-testid": `tab-${pane}`,
+        dataset: { pane },
+        "aria-selected": String(pane === "list"),
+        text: t(`agent.tab.${pane}`),
+        on: { click: () => this.#showPane(pane) },
+      }),
     );
     this.tabBadge = h("span", { class: "cv-badge", hidden: true });
     this.tabs[2].append(this.tabBadge);
-    const section = (id, title, ...content) => h("section", { class: "cv-section" }, h("h2", { id, class: "cv-section-title" }, ...title), ...content);
+    const section = (id, title, ...content) =>
+      h(
+        "section",
+        { class: "cv-section" },
+        h("h2", { id, class: "cv-section-title" }, ...title),
+        ...content,
+      );
     this.root = h(
       "div",
       { class: "cv-console cv-theme", dataset: { pane: "list" } },
@@ -106,7 +179,18 @@ class Console {
         h("span", { class: "cv-brand", text: "Covisor" }),
         h("span", { class: "cv-agent-name", "data-testid": "agent-name", text: this.#me.name }),
         this.connectionState,
-        h("button", { type: "button", class: "cv-btn cv-icon-btn", "data-testid": "agent-logout", "aria-label": t("agent.logout"), title: t("agent.logout"), on: { click: () => logout() } }, icon("logout")),
+        h(
+          "button",
+          {
+            type: "button",
+            class: "cv-btn cv-icon-btn",
+            "data-testid": "agent-logout",
+            "aria-label": t("agent.logout"),
+            title: t("agent.logout"),
+            on: { click: () => logout() },
+          },
+          icon("logout"),
+        ),
       ),
       this.banner,
       this.notice,
@@ -116,19 +200,7 @@ class Console {
         { class: "cv-pane cv-side", dataset: { pane: "list" } },
         section("cv-queue-title", [t("agent.queue"), " ", this.queueCount], this.queueList),
         section("cv-active-title", [t("agent.active")], this.activeList),
-        section(
-          "cv-phone-title",
-          [t("agent.phone")],
-          h(
-            "form",
-            { class: "cv-phone-form", on: { submit: (event) => this.#redeemPin(event) } },
-            h("label", { for: "cv-agent-pin", text: t("agent.enter_shopper_pin") }),
-            h("div", { class: "cv-row" }, this.pinInput, h("button", { type: "submit", class: "cv-btn cv-btn--primary", "data-testid": "agent-pin-redeem", text: t("agent.link") })),
-          ),
-          h("button", { type: "button", class: "cv-btn cv-wide-btn", "data-testid": "agent-phone-new", on: { click: () => this.#newPhoneSession() } }, icon("phone"), t("agent.new_phone_session")),
-          this.pinDisplay,
-          this.pinExpiry,
-        ),
+        section("cv-phone-title", [t("agent.phone")], this.phone.elements),
       ),
       h(
         "main",
@@ -136,11 +208,20 @@ class Console {
         h(
           "div",
           { class: "cv-conv-header" },
-          h("div", { class: "cv-conv-heading" }, this.convTitle, h("p", { class: "cv-conv-sub" }, this.convPresence, this.convPage)),
+          h(
+            "div",
+            { class: "cv-conv-heading" },
+            this.convTitle,
+            h("p", { class: "cv-conv-sub" }, this.convPresence, this.convPage),
+          ),
           this.issueButton,
           this.closeButton,
         ),
-        h("div", { class: "cv-pane cv-viewer-pane", dataset: { pane: "viewer" } }, this.viewer.element),
+        h(
+          "div",
+          { class: "cv-pane cv-viewer-pane", dataset: { pane: "viewer" } },
+          this.viewer.element,
+        ),
         h(
           "div",
           { class: "cv-pane cv-media-pane", dataset: { pane: "media" } },
@@ -192,26 +273,39 @@ class Console {
   #renderQueue() {
     const t = this.#t;
     this.queueCount.textContent = String(this.#queue.length);
-    this.queueList.replaceChildren(...queueItems(this.#queue, { t, onAccept: (id, button) => this.#accept(id, button) }));
+    this.queueList.replaceChildren(
+      ...queueItems(this.#queue, { t, onAccept: (id, button) => this.#accept(id, button) }),
+    );
   }
 
   async #accept(conversationId, button) {
     button.disabled = true;
     try {
       await this.#api.post(`/api/conversations/${encodeURIComponent(conversationId)}/accept`);
-      this.#addSession(conversationId);
-      this.#select(conversationId);
-      this.#showPane("chat");
-      this.#setQueue(this.#queue);
+      this.#open(conversationId);
     } catch (error) {
       button.disabled = false;
-      this.#showNotice(error.code === "conflict" ? this.#t("agent.taken") : errorText(this.#t, error));
+      this.#showNotice(
+        error.code === "conflict" ? this.#t("agent.taken") : errorText(this.#t, error),
+      );
     }
+  }
+
+  /** Show a conversation that is now ours (accepted, or linked by PIN). */
+  #open(conversationId) {
+    this.#addSession(conversationId);
+    this.#select(conversationId);
+    this.#showPane("chat");
+    this.#setQueue(this.#queue);
   }
 
   #addSession(conversationId) {
     if (this.#sessions.has(conversationId)) return this.#sessions.get(conversationId);
-    const session = new ConversationSession({ connection: this.#connection, conversationId, selfId: this.#me.id });
+    const session = new ConversationSession({
+      connection: this.#connection,
+      conversationId,
+      selfId: this.#me.id,
+    });
     session.addEventListener("change", (event) => this.#onSessionChange(session, event.detail));
     this.#sessions.set(conversationId, session);
     session.open();
@@ -228,7 +322,7 @@ class Console {
     this.#renderActive();
     this.#renderConversation();
     this.#renderCatalogue();
-    this.#clearPin();
+    this.phone.clear();
   }
 
   #onSessionChange(session, { change }) {
@@ -239,7 +333,8 @@ class Console {
       if (!document.hidden && this.root.dataset.pane !== "list") this.#markSeen(session);
     }
     if (change === "error") this.#showNotice(this.#t("agent.join_failed"));
-    if ([Change.TIMELINE, Change.STATUS, "presence", "joined"].includes(change)) this.#renderActive();
+    if ([Change.TIMELINE, Change.STATUS, "presence", "joined"].includes(change))
+      this.#renderActive();
   }
 
   #markSeen(session) {
@@ -278,7 +373,9 @@ class Console {
     const t = this.#t;
     const session = this.#selected;
     const state = session?.state;
-    this.convTitle.textContent = state ? state.name || t("agent.shopper") : t("agent.no_conversation");
+    this.convTitle.textContent = state
+      ? state.name || t("agent.shopper")
+      : t("agent.no_conversation");
     const url = safePageUrl(state?.page);
     this.convPage.textContent = pageLabel(state?.page);
     if (url) this.convPage.href = url;
@@ -298,11 +395,20 @@ class Console {
   #renderCatalogue() {
     const t = this.#t;
     if (this.#catalogueUnavailable) {
-      this.catalogueList.replaceChildren(h("li", { class: "cv-list-empty", text: t("agent.catalogue_unavailable") }));
+      this.catalogueList.replaceChildren(
+        h("li", { class: "cv-list-empty", text: t("agent.catalogue_unavailable") }),
+      );
       return;
     }
     const disabled = !this.#selected || this.#selected.state.status === "closed";
-    this.catalogueList.replaceChildren(...catalogueItems(this.#catalogue, { t, origin, disabled, onShow: (media) => this.#show(media) }));
+    this.catalogueList.replaceChildren(
+      ...catalogueItems(this.#catalogue, {
+        t,
+        origin,
+        disabled,
+        onShow: (media) => this.#show(media),
+      }),
+    );
   }
 
   #renderUploads() {
@@ -310,7 +416,9 @@ class Console {
     const uploads = this.#selected?.state.uploads ?? [];
     this.uploadsList.replaceChildren(
       ...(uploads.length
-        ? uploads.map((item) => h("li", {}, agentUploadCard(item, { t, origin, onShow: (media) => this.#show(media) })))
+        ? uploads.map((item) =>
+            h("li", {}, agentUploadCard(item, { t, origin, onShow: (media) => this.#show(media) })),
+          )
         : [h("li", { class: "cv-list-empty", text: t("agent.uploads_empty") })]),
     );
   }
@@ -327,78 +435,18 @@ class Console {
     const session = this.#selected;
     if (!session || !confirm(this.#t("agent.close_confirm"))) return;
     try {
-      await this.#api.post(`/api/conversations/${encodeURIComponent(session.conversationId)}/close`);
+      await this.#api.post(
+        `/api/conversations/${encodeURIComponent(session.conversationId)}/close`,
+      );
     } catch (error) {
       this.#showNotice(errorText(this.#t, error));
     }
   }
 
-  async #redeemPin(event) {
-    event.preventDefault();
-    const pin = normalisePin(this.pinInput.value);
-    if (pin.length < 4) return this.#showNotice(this.#t("phone.pin_too_short"));
-    try {
-      const linked = await this.#api.post("/api/pins/redeem", { pin });
-      const conversationId = linked.conversation_id ?? linked.conversation?.id ?? linked.id;
-      this.pinInput.value = "";
-      this.#hideNotice();
-      this.#addSession(conversationId);
-      this.#select(conversationId);
-      this.#showPane("chat");
-    } catch (error) {
-      this.#showNotice(errorText(this.#t, error, "pin.error"));
-    }
-  }
-
-  async #issuePin() {
-    const session = this.#selected;
-    if (!session) return;
-    try {
-      const answer = await this.#api.post(`/api/conversations/${encodeURIComponent(session.conversationId)}/pins`);
-      this.#showPin(answer);
-    } catch (error) {
-      this.#showNotice(errorText(this.#t, error, "pin.error"));
-    }
-  }
-
-  /** A new conversation for a caller who is not on the site yet, already ours, with a PIN. */
-  async #newPhoneSession() {
-    try {
-      const answer = await this.#api.post("/api/pins", { name: this.#t("agent.phone_caller") });
-      this.#addSession(answer.conversation_id);
-      this.#select(answer.conversation_id);
-      this.#showPin(answer);
-    } catch (error) {
-      this.#showNotice(errorText(this.#t, error, "pin.error"));
-    }
-  }
-
-  #showPin({ pin, display, expires_at: expiresAt }) {
-    this.#clearPin();
-    this.pinDisplay.textContent = display || formatPin(pin);
-    const tick = () => {
-      const left = (Number(expiresAt) - Date.now()) / 1000;
-      if (left > 0) {
-        this.pinExpiry.textContent = this.#t("phone.pin_valid", { time: formatDuration(left) });
-      } else {
-        this.#clearPin();
-        this.pinExpiry.textContent = this.#t("phone.pin_expired");
-      }
-    };
-    tick();
-    this.#pinTimer = setInterval(tick, 1000);
-    this.#showPane("list");
-  }
-
-  #clearPin() {
-    clearInterval(this.#pinTimer);
-    this.pinDisplay.textContent = "";
-    this.pinExpiry.textContent = "";
-  }
-
   #showPane(pane) {
     this.root.dataset.pane = pane;
-    for (const tab of this.tabs) tab.setAttribute("aria-selected", String(tab.dataset.pane === pane));
+    for (const tab of this.tabs)
+      tab.setAttribute("aria-selected", String(tab.dataset.pane === pane));
     if (pane === "chat") this.#markSeen(this.#selected);
     this.#renderActive();
   }
@@ -416,47 +464,9 @@ class Console {
 }
 
 function logout(message = "") {
-  localStorage.removeItem(TOKEN_KEY);
+  storedToken.clear();
   location.hash = message ? `#${encodeURIComponent(message)}` : "";
   location.reload();
-}
-
-function loginForm(t, root, message) {
-  const input = h("input", { id: "cv-token", type: "password", class: "cv-token-input", autocomplete: "current-password", "data-testid": "agent-token-input", required: true });
-  const error = h("p", { class: "cv-form-message", role: "alert", "data-testid": "login-error", text: message });
-  const form = h(
-    "form",
-    {
-      class: "cv-login cv-theme",
-      "data-testid": "agent-login-form",
-      on: {
-        submit: async (event) => {
-          event.preventDefault();
-          error.textContent = "";
-          const token = input.value.trim();
-          try {
-            const me = await new Api(origin, token).get("/api/me");
-            if (me.role !== "agent") throw Object.assign(new Error("not an agent"), { code: "forbidden" });
-            localStorage.setItem(TOKEN_KEY, token);
-            start(t, root, token, me);
-          } catch (failure) {
-            error.textContent = errorText(t, failure, "agent.login_error");
-          }
-        },
-      },
-    },
-    h("h1", { text: t("agent.login_title") }),
-    h("label", { for: "cv-token", text: t("agent.token_label") }),
-    input,
-    h("button", { type: "submit", class: "cv-btn cv-btn--primary", "data-testid": "agent-login", text: t("agent.login") }),
-    error,
-  );
-  root.replaceChildren(form);
-  input.focus();
-}
-
-function start(t, root, token, me) {
-  window.covisorConsole = new Console({ t, token, me, root });
 }
 
 async function main() {
@@ -466,18 +476,18 @@ async function main() {
   document.documentElement.lang = lang;
   const t = await loadTranslator(new URL("locales/", import.meta.url), lang);
   document.title = t("agent.page_title");
+  const start = (token, me) => (window.covisorConsole = new Console({ t, token, me, root }));
+  const login = (message) => showLogin({ t, origin, root, message, onLogin: start });
   const message = decodeURIComponent(location.hash.slice(1));
   if (location.hash) history.replaceState(null, "", location.pathname + location.search);
-  const token = localStorage.getItem(TOKEN_KEY);
-  if (!token) return loginForm(t, root, message);
+  const token = storedToken.get();
+  if (!token) return login(message);
   try {
-    const me = await new Api(origin, token).get("/api/me");
-    if (me.role !== "agent") throw new Error("not an agent");
-    start(t, root, token, me);
+    start(token, await identifyAgent(origin, token));
   } catch (error) {
-    if (error.code === "offline") return loginForm(t, root, t("error.offline"));
-    localStorage.removeItem(TOKEN_KEY);
-    loginForm(t, root, t("agent.token_rejected"));
+    if (error.code === "offline") return login(t("error.offline"));
+    storedToken.clear();
+    login(t("agent.token_rejected"));
   }
 }
 

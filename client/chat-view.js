@@ -14,7 +14,14 @@ import { Change } from "./viewer-state.js";
 
 const STICK_TO_BOTTOM_PX = 48;
 const HISTORY_PAGE = 50;
-const RERENDER = new Set([Change.TIMELINE, Change.STATUS, Change.READS, "outbox", "joined", "presence"]);
+const RERENDER = new Set([
+  Change.TIMELINE,
+  Change.STATUS,
+  Change.READS,
+  "outbox",
+  "joined",
+  "presence",
+]);
 
 export class ChatView {
   #t;
@@ -50,8 +57,16 @@ export class ChatView {
       "aria-live": "polite",
       tabindex: "0",
     });
-    this.seenMark = h("span", { class: "cv-seen", "data-testid": "message-seen", text: t("chat.seen") });
-    this.typingLine = h("p", { class: "cv-typing", "data-testid": "typing-indicator", "aria-live": "polite" });
+    this.seenMark = h("span", {
+      class: "cv-seen",
+      "data-testid": "message-seen",
+      text: t("chat.seen"),
+    });
+    this.typingLine = h("p", {
+      class: "cv-typing",
+      "data-testid": "typing-indicator",
+      "aria-live": "polite",
+    });
     this.input = h("textarea", {
       class: "cv-input",
       rows: "1",
@@ -71,7 +86,12 @@ export class ChatView {
     });
     this.sendButton = h(
       "button",
-      { type: "submit", class: "cv-btn cv-send", "data-testid": "chat-send", "aria-label": t("chat.send") },
+      {
+        type: "submit",
+        class: "cv-btn cv-send",
+        "data-testid": "chat-send",
+        "aria-label": t("chat.send"),
+      },
       icon("send"),
     );
     this.form = h(
@@ -183,7 +203,8 @@ export class ChatView {
     this.input.disabled = closed || !session;
     this.sendButton.disabled = closed || !session;
     this.input.placeholder = this.#t(closed ? "chat.closed_placeholder" : "chat.placeholder");
-    this.historyButton.hidden = !state || state.messages.length < HISTORY_PAGE || this.#hasMore === false;
+    this.historyButton.hidden =
+      !state || state.messages.length < HISTORY_PAGE || this.#hasMore === false;
     if (stick) this.#scrollToBottom();
     if (this.#active) session?.markRead();
   }
@@ -213,7 +234,11 @@ export class ChatView {
   #renderItem(item, session) {
     const t = this.#t;
     if (item.kind === "upload") {
-      return h("li", { class: "cv-item cv-upload-item", dataset: { seq: String(item.seq) } }, this.#renderUpload(item, session));
+      return h(
+        "li",
+        { class: "cv-item cv-upload-item", dataset: { seq: String(item.seq) } },
+        this.#renderUpload(item, session),
+      );
     }
     if (item.kind === "system") {
       const key = {
@@ -222,7 +247,11 @@ export class ChatView {
         "member.joined": "chat.system.joined",
       }[item.type];
       const name = item.data.agent?.name ?? item.data.member?.name ?? item.actor?.name ?? "";
-      return h("li", { class: "cv-item cv-system", "data-testid": "system-message", text: t(key, { name }) });
+      return h("li", {
+        class: "cv-item cv-system",
+        "data-testid": "system-message",
+        text: t(key, { name }),
+      });
     }
     const mine = item.actor?.id === session.selfId;
     return h(
@@ -274,7 +303,8 @@ export class ChatView {
     const readUpTo = state?.readByOthers() ?? 0;
     let target = null;
     for (const item of state?.timeline ?? []) {
-      if (item.kind === "message" && item.actor?.id === selfId && item.seq <= readUpTo) target = item;
+      if (item.kind === "message" && item.actor?.id === selfId && item.seq <= readUpTo)
+        target = item;
     }
     const meta = target ? this.#items.get(target.key)?.element.querySelector(".cv-meta") : null;
     if (meta) meta.append(this.seenMark);
@@ -283,7 +313,9 @@ export class ChatView {
 
   #renderTyping() {
     const names = [...(this.#session?.typing.values() ?? [])].map((actor) => actor.name);
-    this.typingLine.textContent = names.length ? this.#t("chat.typing", { name: names.join(", ") }) : "";
+    this.typingLine.textContent = names.length
+      ? this.#t("chat.typing", { name: names.join(", ") })
+      : "";
   }
 
   #nearBottom() {

@@ -58,11 +58,15 @@ export class Connection extends EventTarget {
     socket.on("disconnect", (reason) => this.#onDisconnect(reason));
     socket.on("connect_error", (error) => this.#onConnectError(error));
     socket.on("event", (event) => this.#sessions.get(event?.conversation_id)?.receive(event));
-    socket.on("typing", (message) => this.#sessions.get(message?.conversation_id)?.onTyping(message));
+    socket.on("typing", (message) =>
+      this.#sessions.get(message?.conversation_id)?.onTyping(message),
+    );
     socket.on("presence", (message) =>
       this.#sessions.get(message?.conversation_id)?.onPresence(message),
     );
-    socket.on("queue", (message) => this.dispatchEvent(new CustomEvent("queue", { detail: message })));
+    socket.on("queue", (message) =>
+      this.dispatchEvent(new CustomEvent("queue", { detail: message })),
+    );
   }
 
   /** Close for good (logout, conversation switch); pending requests resolve as offline. */

@@ -220,7 +220,8 @@ export class ConversationSession extends EventTarget {
   /** Tell the others everything up to the newest incoming message was read. */
   markRead() {
     const seq = this.state.lastIncomingSeq();
-    if (!this.joined || seq <= this.#readSent || seq <= (this.state.reads[this.selfId] ?? 0)) return;
+    if (!this.joined || seq <= this.#readSent || seq <= (this.state.reads[this.selfId] ?? 0))
+      return;
     this.#readSent = seq;
     this.send("chat.read", { seq });
   }
@@ -270,7 +271,10 @@ export class ConversationSession extends EventTarget {
     const was = this.typing.has(actor.id);
     if (typing) {
       this.typing.set(actor.id, actor);
-      const cancel = scheduleWithTimeout(() => this.#setPeerTyping(actor, false), PEER_TYPING_TTL_MS);
+      const cancel = scheduleWithTimeout(
+        () => this.#setPeerTyping(actor, false),
+        PEER_TYPING_TTL_MS,
+      );
       this.#peerTimers.set(actor.id, cancel);
     } else {
       this.typing.delete(actor.id);

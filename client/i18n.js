@@ -13,7 +13,10 @@ export const FALLBACK_LANGUAGE = "en";
 /** The first supported language among the candidates (strings or empty values). */
 export function pickLanguage(...candidates) {
   for (const candidate of candidates.flat()) {
-    const primary = String(candidate ?? "").trim().toLowerCase().split(/[-_]/)[0];
+    const primary = String(candidate ?? "")
+      .trim()
+      .toLowerCase()
+      .split(/[-_]/)[0];
     if (LANGUAGES.includes(primary)) return primary;
   }
   return FALLBACK_LANGUAGE;

@@ -36,8 +36,17 @@ export class PhonePanel {
       "data-testid": "pin-input",
       on: { input: () => (this.pinInput.value = formatPin(this.pinInput.value)) },
     });
-    this.redeemButton = h("button", { type: "submit", class: "cv-btn cv-btn--primary", "data-testid": "pin-redeem", text: t("phone.join") });
-    this.redeemMessage = h("p", { class: "cv-form-message", "data-testid": "pin-error", role: "alert" });
+    this.redeemButton = h("button", {
+      type: "submit",
+      class: "cv-btn cv-btn--primary",
+      "data-testid": "pin-redeem",
+      text: t("phone.join"),
+    });
+    this.redeemMessage = h("p", {
+      class: "cv-form-message",
+      "data-testid": "pin-error",
+      role: "alert",
+    });
     this.showButton = h("button", {
       type: "button",
       class: "cv-btn",
@@ -45,15 +54,34 @@ export class PhonePanel {
       text: t("phone.show_pin"),
       on: { click: () => this.#showPin() },
     });
-    this.pinDisplay = h("p", { class: "cv-pin-display", "data-testid": "pin-display", "aria-live": "polite" });
+    this.pinDisplay = h("p", {
+      class: "cv-pin-display",
+      "data-testid": "pin-display",
+      "aria-live": "polite",
+    });
     this.pinExpiry = h("p", { class: "cv-pin-expiry", "data-testid": "pin-expiry" });
     this.element = h(
       "section",
-      { class: "cv-phone", "data-testid": "phone-panel", "aria-labelledby": "cv-phone-title", hidden: true },
+      {
+        class: "cv-phone",
+        "data-testid": "phone-panel",
+        "aria-labelledby": "cv-phone-title",
+        hidden: true,
+      },
       h(
         "header",
         { class: "cv-phone-header" },
-        h("button", { type: "button", class: "cv-btn cv-icon-btn", "aria-label": t("phone.back"), "data-testid": "phone-close", on: { click: onClose } }, icon("back")),
+        h(
+          "button",
+          {
+            type: "button",
+            class: "cv-btn cv-icon-btn",
+            "aria-label": t("phone.back"),
+            "data-testid": "phone-close",
+            on: { click: onClose },
+          },
+          icon("back"),
+        ),
         h("h3", { id: "cv-phone-title", text: t("phone.title") }),
       ),
       h(
@@ -116,7 +144,10 @@ export class PhonePanel {
     try {
       const { pin, display, expires_at: expiresAt } = await this.#issue();
       this.pinDisplay.textContent = display || formatPin(pin);
-      this.pinDisplay.setAttribute("aria-label", this.#t("phone.pin_aria", { digits: normalisePin(pin).split("").join(" ") }));
+      this.pinDisplay.setAttribute(
+        "aria-label",
+        this.#t("phone.pin_aria", { digits: normalisePin(pin).split("").join(" ") }),
+      );
       this.#startCountdown(expiresAt);
     } catch (error) {
       this.pinDisplay.textContent = "";

@@ -42,7 +42,11 @@ export function viewerMediaForUpload(upload) {
   const media = upload.media ?? {};
   const { display, poster } = uploadSources(media);
   if (!display || !String(display).startsWith("/")) return null;
-  const shown = { id: String(media.id ?? upload.id), kind: media.kind === "video" ? "video" : "image", src: display };
+  const shown = {
+    id: String(media.id ?? upload.id),
+    kind: media.kind === "video" ? "video" : "image",
+    src: display,
+  };
   if (Number.isInteger(media.width) && media.width > 0) shown.width = media.width;
   if (Number.isInteger(media.height) && media.height > 0) shown.height = media.height;
   if (poster && shown.kind === "video" && String(poster).startsWith("/")) shown.poster = poster;
@@ -73,7 +77,11 @@ export function uploadCard(item, { t, origin, mine, actions = [] }) {
         loading: "lazy",
         "data-testid": "upload-thumb",
       })
-    : h("div", { class: "cv-upload-thumb cv-upload-thumb--empty" }, icon(isVideo ? "play" : "image"));
+    : h(
+        "div",
+        { class: "cv-upload-thumb cv-upload-thumb--empty" },
+        icon(isVideo ? "play" : "image"),
+      );
   const statusText = {
     processing: t("upload.processing"),
     ready: t(mine ? "upload.ready_mine" : "upload.ready", { name: item.actor?.name ?? "" }),
@@ -92,7 +100,14 @@ export function uploadCard(item, { t, origin, mine, actions = [] }) {
       "figcaption",
       {},
       h("span", { class: "cv-upload-status", "data-testid": "upload-status", text: statusText }),
-      blurry ? h("span", { class: "cv-warning", "data-testid": "blur-warning", role: "alert", text: t(mine ? "upload.blurry_mine" : "upload.blurry") }) : null,
+      blurry
+        ? h("span", {
+            class: "cv-warning",
+            "data-testid": "blur-warning",
+            role: "alert",
+            text: t(mine ? "upload.blurry_mine" : "upload.blurry"),
+          })
+        : null,
       actions.length ? h("span", { class: "cv-upload-actions" }, actions) : null,
     ),
   );

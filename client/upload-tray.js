@@ -31,7 +31,12 @@ export class UploadTray {
       this.#picker(this.cameraInput, "camera", t("upload.take_photo"), "camera-button"),
       this.#picker(this.fileInput, "image", t("upload.choose_file"), "upload-button"),
     ];
-    this.element = h("ul", { class: "cv-tray", "data-testid": "upload-tray", "aria-label": t("upload.tray"), hidden: true });
+    this.element = h("ul", {
+      class: "cv-tray",
+      "data-testid": "upload-tray",
+      "aria-label": t("upload.tray"),
+      hidden: true,
+    });
   }
 
   /** Upload into `session`'s conversation with `api` (a token-bearing `Api`); nulls disable. */
@@ -56,7 +61,12 @@ export class UploadTray {
       actions.push(
         h(
           "button",
-          { type: "button", class: "cv-btn cv-btn--primary", "data-testid": "upload-retake", on: { click: () => this.retake() } },
+          {
+            type: "button",
+            class: "cv-btn cv-btn--primary",
+            "data-testid": "upload-retake",
+            on: { click: () => this.retake() },
+          },
           icon("camera"),
           this.#t("upload.retake"),
         ),
@@ -84,17 +94,35 @@ export class UploadTray {
   }
 
   #picker(input, iconName, label, testid) {
-    return h("label", { class: "cv-btn cv-icon-btn cv-picker", title: label, "data-testid": testid }, input, icon(iconName), h("span", { class: "cv-visually-hidden", text: label }));
+    return h(
+      "label",
+      { class: "cv-btn cv-icon-btn cv-picker", title: label, "data-testid": testid },
+      input,
+      icon(iconName),
+      h("span", { class: "cv-visually-hidden", text: label }),
+    );
   }
 
   #upload(file) {
     if (!this.#api || !this.#session) return;
     const session = this.#session;
-    const item = { key: `up${(trayCounter += 1)}`, file, progress: 0, status: "uploading", mediaId: null, error: null, session };
-    item.request = this.#api.upload(`/api/conversations/${encodeURIComponent(session.conversationId)}/media`, file, (fraction) => {
-      item.progress = fraction;
-      this.#renderItem(item);
-    });
+    const item = {
+      key: `up${(trayCounter += 1)}`,
+      file,
+      progress: 0,
+      status: "uploading",
+      mediaId: null,
+      error: null,
+      session,
+    };
+    item.request = this.#api.upload(
+      `/api/conversations/${encodeURIComponent(session.conversationId)}/media`,
+      file,
+      (fraction) => {
+        item.progress = fraction;
+        this.#renderItem(item);
+      },
+    );
     this.#items.push(item);
     this.#render();
     item.request.promise.then(
@@ -130,7 +158,9 @@ export class UploadTray {
   }
 
   #render() {
-    this.element.replaceChildren(...this.#items.map((item) => (item.element = this.#buildItem(item))));
+    this.element.replaceChildren(
+      ...this.#items.map((item) => (item.element = this.#buildItem(item))),
+    );
     this.element.hidden = this.#items.length === 0;
   }
 
@@ -143,7 +173,8 @@ export class UploadTray {
 
   #statusText(item) {
     const t = this.#t;
-    if (item.status === "uploading") return t("upload.uploading", { percent: Math.round(item.progress * 100) });
+    if (item.status === "uploading")
+      return t("upload.uploading", { percent: Math.round(item.progress * 100) });
     if (item.status === "processing") return t("upload.processing");
     return errorText(t, item.error, "upload.error");
   }
@@ -153,7 +184,11 @@ export class UploadTray {
     const done = item.status !== "uploading";
     return h(
       "li",
-      { class: `cv-tray-item cv-tray-item--${item.status}`, "data-testid": "upload-item", dataset: { status: item.status } },
+      {
+        class: `cv-tray-item cv-tray-item--${item.status}`,
+        "data-testid": "upload-item",
+        dataset: { status: item.status },
+      },
       h("span", { class: "cv-tray-name", text: item.file.name || t("upload.unnamed") }),
       h("progress", {
         max: "1",
@@ -171,7 +206,9 @@ export class UploadTray {
               class: "cv-btn cv-icon-btn",
               "aria-label": t(item.status === "failed" ? "upload.dismiss" : "upload.cancel"),
               "data-testid": "upload-cancel",
-              on: { click: () => (item.status === "failed" ? this.#remove(item) : item.request.abort()) },
+              on: {
+                click: () => (item.status === "failed" ? this.#remove(item) : item.request.abort()),
+              },
             },
             icon("close"),
           ),

@@ -13,52 +13,33 @@
  */
 
 import { serverUrl } from "./api.js";
-import { h, icon } from "./dom.js";
+import { h } from "./dom.js";
 import { errorText } from "./i18n.js";
 import { VideoPlayer } from "./video-player.js";
+import { PenStroke } from "./viewer-pen.js";
 import {
   Change,
-  PointBatcher,
   clampTransform,
   mediaRect,
   panBy,
-  randomId,
   sameTransform,
   screenToImage,
   strokeWidthOnScreen,
   zoomAt,
 } from "./viewer-state.js";
+import { ViewerTools } from "./viewer-tools.js";
 
-export const PEN_COLORS = Object.freeze([
-  ["#e53935", "color.red"],
-  ["#fdd835", "color.yellow"],
-  ["#43a047", "color.green"],
-  ["#1e88e5", "color.blue"],
-  ["#ffffff", "color.white"],
-  ["#111111", "color.black"],
-]);
-export const PEN_WIDTHS = Object.freeze([
-  [0.003, "width.thin"],
-  [0.007, "width.medium"],
-  [0.015, "width.thick"],
-]);
 const WHEEL_ZOOM_PER_PIXEL = 0.0015;
 const STEP_ZOOM = 1.25;
 const STEP_PAN = 0.1;
 const GESTURE_SETTLE_MS = 250;
 const LOCAL_HOLD_MS = 2000;
-const SAMPLE_PX = 1.5;
-
-const unit = (value) => Math.round(Math.min(1, Math.max(0, value)) * 1e5) / 1e5;
 
 export class Viewer extends EventTarget {
   #t;
   #origin;
   #session = null;
   #listener = (event) => this.#onChange(event.detail);
-  #tool = "move";
-  #color = PEN_COLORS[0][0];
-  #width = PEN_WIDTHS[1][0];
   #local = null;
   #interacting = false;
   #pushed = false;
@@ -116,8 +97,21 @@ export class Viewer extends EventTarget {
       this.canvas,
       this.empty,
     );
-    this.status = h("p", { class: "cv-viewer-status", "data-testid": "viewer-status", role: "status" });
-    this.tools = this.#buildTools();
+    this.status = h("p", {
+      class: "cv-viewer-status",
+      "data-testid": "viewer-status",
+      role: "status",
+    });
+    this.toolbar = new ViewerTools({
+      t,
+      zoomStep: STEP_ZOOM,
+      onToolChange: (tool) => (this.stage.dataset.tool = tool),
+      onUndo: () => this.#strokeCommand("stroke.undo"),
+      onClear: () => this.#strokeCommand("stroke.clear"),
+      onZoom: (factor) => this.#stepZoom(factor),
+      onReset: () => this.#resetZoom(),
+    });
+    this.tools = this.toolbar.element;
     this.element = h(
       "section",
       { class: "cv-viewer", "data-testid": "viewer", "aria-label": t("viewer.label") },
@@ -144,99 +138,6 @@ export class Viewer extends EventTarget {
     session?.addEventListener("change", this.#listener);
     this.#mediaKey = undefined;
     this.#onChange({ change: Change.MEDIA });
-  }
-
-  #buildTools() {
-    const t = this.#t;
-    const toggle = (tool, iconName, label) =>
-      h(
-        "button",
-        {
-          type: "button",
-          class: "cv-btn cv-icon-btn",
-          "aria-label": t(label),
-          title: t(label),
-          "aria-pressed": String(this.#tool === tool),
-          "data-testid": `tool-${tool}`,
-          dataset: { tool },
-          on: { click: () => this.#setTool(tool) },
-        },
-        icon(iconName),
-      );
-    const action = (testid, iconName, label, onClick) =>
-      h(
-        "button",
-        {
-          type: "button",
-          class: "cv-btn cv-icon-btn",
-          "aria-label": t(label),
-          title: t(label),
-          "data-testid": testid,
-          on: { click: onClick },
-        },
-        icon(iconName),
-      );
-    this.colorButtons = PEN_COLORS.map(([color, label]) =>
-      h("button", {
-        type: "button",
-        class: "cv-swatch",
-        style: `--swatch: ${color}`,
-        "aria-label": t(label),
-        title: t(label),
-        "aria-pressed": String(color === this.#color),
-        "data-testid": "pen-color",
-        dataset: { color },
-        on: { click: () => this.#setColor(color) },
-      }),
-    );
-    const width = h(
-      "select",
-      {
-        class: "cv-select",
-        "aria-label": t("tools.width"),
-        "data-testid": "pen-width",
-        on: { change: () => (this.#width = Number(width.value)) },
-      },
-      PEN_WIDTHS.map(([value, label]) =>
-        h("option", { value: String(value), text: t(label), selected: value === this.#width }),
-      ),
-    );
-    return h(
-      "div",
-      { class: "cv-tools", role: "toolbar", "aria-label": t("tools.label"), "data-testid": "viewer-tools" },
-      h("div", { class: "cv-tool-group" }, toggle("move", "move", "tools.move"), toggle("pen", "pen", "tools.pen")),
-      h("div", { class: "cv-tool-group cv-swatches", role: "group", "aria-label": t("tools.color") }, this.colorButtons),
-      width,
-      h(
-        "div",
-        { class: "cv-tool-group" },
-        action("stroke-undo", "undo", "tools.undo", () => this.#strokeCommand("stroke.undo")),
-        action("stroke-clear", "trash", "tools.clear", () => this.#strokeCommand("stroke.clear")),
-      ),
-      h(
-        "div",
-        { class: "cv-tool-group" },
-        action("zoom-out", "zoom-out", "tools.zoom_out", () => this.#stepZoom(1 / STEP_ZOOM)),
-        action("zoom-in", "zoom-in", "tools.zoom_in", () => this.#stepZoom(STEP_ZOOM)),
-        action("zoom-reset", "fit", "tools.zoom_reset", () => this.#resetZoom()),
-      ),
-    );
-  }
-
-  #setTool(tool) {
-    this.#tool = tool;
-    for (const button of this.tools.querySelectorAll("[data-tool]")) {
-      button.setAttribute("aria-pressed", String(button.dataset.tool === tool));
-    }
-    this.stage.dataset.tool = tool;
-  }
-
-  #setColor(color) {
-    this.#color = color;
-    for (const button of this.colorButtons) {
-      button.setAttribute("aria-pressed", String(button.dataset.color === color));
-    }
-    this.#setTool("pen");
   }
 
   async #strokeCommand(event) {
@@ -269,7 +170,8 @@ export class Viewer extends EventTarget {
     if (key === this.#mediaKey) return;
     this.#mediaKey = key;
     this.#dropLocal();
-    this.#natural = media?.width && media?.height ? { width: media.width, height: media.height } : null;
+    this.#natural =
+      media?.width && media?.height ? { width: media.width, height: media.height } : null;
     const isVideo = media?.kind === "video";
     this.image.hidden = !media || isVideo;
     if (media && !isVideo) {
@@ -331,12 +233,18 @@ export class Viewer extends EventTarget {
       height: `${rect.height}px`,
     });
     this.stage.dataset.zoom = transform.zoom.toFixed(2);
+    const strokes = state.visibleStrokes();
+    const selfId = this.#session.selfId;
+    this.toolbar.updateStrokeButtons(
+      strokes.some((stroke) => stroke.actor_id === selfId),
+      strokes.length > 0,
+    );
     context.setTransform(ratio, 0, 0, ratio, 0, 0);
     context.lineCap = "round";
     context.lineJoin = "round";
     context.shadowColor = "rgba(0, 0, 0, 0.35)";
     context.shadowBlur = 2;
-    for (const stroke of state.visibleStrokes()) {
+    for (const stroke of strokes) {
       const points = stroke.points;
       if (points.length === 0) continue;
       const lineWidth = Math.max(1, strokeWidthOnScreen(stroke.width, transform, container, media));
@@ -385,12 +293,16 @@ export class Viewer extends EventTarget {
     const point = this.#point(event);
     this.#pointers.set(event.pointerId, point);
     if (this.#pointers.size === 1) {
-      if (this.#tool === "pen") this.#startStroke(point);
+      if (this.toolbar.tool === "pen") this.#startStroke(point);
       else this.#startGesture({ kind: "pan", last: point });
     } else if (this.#pointers.size === 2) {
       this.#endStroke();
       const [a, b] = [...this.#pointers.values()];
-      this.#startGesture({ kind: "pinch", distance: Math.hypot(a[0] - b[0], a[1] - b[1]), mid: midpoint(a, b) });
+      this.#startGesture({
+        kind: "pinch",
+        distance: Math.hypot(a[0] - b[0], a[1] - b[1]),
+        mid: midpoint(a, b),
+      });
     }
   }
 
@@ -400,7 +312,8 @@ export class Viewer extends EventTarget {
     this.#pointers.set(event.pointerId, point);
     if (this.#drawing) {
       const samples = event.getCoalescedEvents?.() ?? [];
-      for (const sample of samples.length ? samples : [event]) this.#extendStroke(this.#point(sample));
+      for (const sample of samples.length ? samples : [event])
+        this.#extendStroke(this.#point(sample));
       return;
     }
     const { container, media } = this.#geometry();
@@ -413,7 +326,13 @@ export class Viewer extends EventTarget {
       const [a, b] = [...this.#pointers.values()];
       const distance = Math.hypot(a[0] - b[0], a[1] - b[1]);
       const mid = midpoint(a, b);
-      let next = zoomAt(this.#current(), distance / (gesture.distance || distance), mid, container, media);
+      let next = zoomAt(
+        this.#current(),
+        distance / (gesture.distance || distance),
+        mid,
+        container,
+        media,
+      );
       next = panBy(next, mid[0] - gesture.mid[0], mid[1] - gesture.mid[1], container, media);
       gesture.distance = distance;
       gesture.mid = mid;
@@ -438,7 +357,15 @@ export class Viewer extends EventTarget {
     const pixels = event.deltaY * (event.deltaMode === 1 ? 16 : event.deltaMode === 2 ? 400 : 1);
     const { container, media } = this.#geometry();
     this.#startGesture(null);
-    this.#setLocal(zoomAt(this.#current(), Math.exp(-pixels * WHEEL_ZOOM_PER_PIXEL), this.#point(event), container, media));
+    this.#setLocal(
+      zoomAt(
+        this.#current(),
+        Math.exp(-pixels * WHEEL_ZOOM_PER_PIXEL),
+        this.#point(event),
+        container,
+        media,
+      ),
+    );
     this.#finishGesture(GESTURE_SETTLE_MS);
   }
 
@@ -526,47 +453,34 @@ export class Viewer extends EventTarget {
 
   #toImage(point) {
     const { container, media } = this.#geometry();
-    const [u, v] = screenToImage(point, this.#current(), container, media);
-    return [unit(u), unit(v)];
+    return screenToImage(point, this.#current(), container, media);
   }
 
   #startStroke(point) {
-    const session = this.#session;
-    const start = this.#toImage(point);
-    const stroke = { stroke_id: randomId("s", 16), color: this.#color, width: this.#width, points: [start] };
-    session.state.beginLocalStroke(stroke);
-    session.send("stroke.begin", stroke).then((ack) => {
-      if (ack?.ok) return;
-      session.state.dropLocalStroke(stroke.stroke_id);
-      this.#report(ack?.error);
-      this.#scheduleRender();
-    });
     const { container, media } = this.#geometry();
-    const shownWidth = mediaRect(this.#current(), container, media).width || 1;
-    const batcher = new PointBatcher({
-      start,
-      minDistance: SAMPLE_PX / shownWidth,
-      flush: (points) => session.send("stroke.points", { stroke_id: stroke.stroke_id, points }),
+    this.#drawing = new PenStroke({
+      session: this.#session,
+      start: this.#toImage(point),
+      color: this.toolbar.color,
+      width: this.toolbar.width,
+      shownWidth: mediaRect(this.#current(), container, media).width,
+      onRefused: (error) => {
+        this.#report(error);
+        this.#scheduleRender();
+      },
     });
-    this.#drawing = { session, strokeId: stroke.stroke_id, batcher };
     this.#scheduleRender();
   }
 
   #extendStroke(point) {
-    const { session, strokeId, batcher } = this.#drawing;
-    const image = this.#toImage(point);
-    if (batcher.add(image)) session.state.extendLocalStroke(strokeId, [image]);
+    this.#drawing.extend(this.#toImage(point));
     this.#scheduleRender();
   }
 
   #endStroke() {
     if (!this.#drawing) return;
-    const { session, strokeId, batcher } = this.#drawing;
+    this.#drawing.finish();
     this.#drawing = null;
-    const last = batcher.finish();
-    if (last) session.state.extendLocalStroke(strokeId, [last]);
-    session.state.finishLocalStroke(strokeId);
-    session.send("stroke.end", { stroke_id: strokeId });
     this.#scheduleRender();
   }
 }

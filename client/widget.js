@@ -136,19 +136,58 @@ export class Widget {
       icon("chat"),
       h("span", { text: t("widget.launcher") }),
     );
-    this.status = h("p", { class: "cv-status", "data-testid": "conversation-status", role: "status" });
-    this.banner = h("p", { class: "cv-banner", "data-testid": "offline-banner", role: "status", hidden: true, text: t("widget.offline") });
-    this.notice = h("p", { class: "cv-notice", "data-testid": "widget-notice", role: "alert", hidden: true });
+    this.status = h("p", {
+      class: "cv-status",
+      "data-testid": "conversation-status",
+      role: "status",
+    });
+    this.banner = h("p", {
+      class: "cv-banner",
+      "data-testid": "offline-banner",
+      role: "status",
+      hidden: true,
+      text: t("widget.offline"),
+    });
+    this.notice = h("p", {
+      class: "cv-notice",
+      "data-testid": "widget-notice",
+      role: "alert",
+      hidden: true,
+    });
     this.newChat = h(
       "div",
       { class: "cv-ended", hidden: true },
-      h("button", { type: "button", class: "cv-btn cv-btn--primary", "data-testid": "new-chat", text: t("widget.new_chat"), on: { click: () => this.#startNew() } }),
+      h("button", {
+        type: "button",
+        class: "cv-btn cv-btn--primary",
+        "data-testid": "new-chat",
+        text: t("widget.new_chat"),
+        on: { click: () => this.#startNew() },
+      }),
     );
     const headerButton = (testid, iconName, label, onClick) =>
-      h("button", { type: "button", class: "cv-btn cv-icon-btn cv-header-btn", "data-testid": testid, "aria-label": label, title: label, on: { click: onClick } }, icon(iconName));
-    this.phoneToggle = headerButton("phone-toggle", "phone", t("phone.title"), () => this.#openPhone());
+      h(
+        "button",
+        {
+          type: "button",
+          class: "cv-btn cv-icon-btn cv-header-btn",
+          "data-testid": testid,
+          "aria-label": label,
+          title: label,
+          on: { click: onClick },
+        },
+        icon(iconName),
+      );
+    this.phoneToggle = headerButton("phone-toggle", "phone", t("phone.title"), () =>
+      this.#openPhone(),
+    );
     this.chat.form.before(this.tray.element);
-    this.body = h("div", { class: "cv-body", dataset: { media: "none" } }, this.viewer.element, h("div", { class: "cv-chat-col" }, this.chat.element, this.newChat));
+    this.body = h(
+      "div",
+      { class: "cv-body", dataset: { media: "none" } },
+      this.viewer.element,
+      h("div", { class: "cv-chat-col" }, this.chat.element, this.newChat),
+    );
     this.panel = h(
       "section",
       {
@@ -163,7 +202,12 @@ export class Widget {
       h(
         "header",
         { class: "cv-header" },
-        h("div", { class: "cv-title-block" }, h("h2", { id: "cv-title", text: t("widget.title") }), this.status),
+        h(
+          "div",
+          { class: "cv-title-block" },
+          h("h2", { id: "cv-title", text: t("widget.title") }),
+          this.status,
+        ),
         this.phoneToggle,
         headerButton("widget-close", "close", t("widget.close"), () => this.close()),
       ),
@@ -174,7 +218,9 @@ export class Widget {
     );
     this.host = h("div", { id: "covisor-widget", lang: t.lang });
     const root = this.host.attachShadow({ mode: "open" });
-    const sheets = ["covisor.css", "widget.css"].map((name) => h("link", { rel: "stylesheet", href: new URL(name, CLIENT_BASE).href }));
+    const sheets = ["covisor.css", "widget.css"].map((name) =>
+      h("link", { rel: "stylesheet", href: new URL(name, CLIENT_BASE).href }),
+    );
     const frame = h("div", { class: "cv-root", "data-loading": "" }, this.launcher, this.panel);
     let pending = sheets.length;
     const loaded = () => (pending -= 1) === 0 && frame.removeAttribute("data-loading");
@@ -223,7 +269,10 @@ export class Widget {
     try {
       let conversation = this.#store.load();
       if (conversation) {
-        const resumed = await this.#attach(conversation).then(() => true, (error) => this.#unlessUnauthorized(error));
+        const resumed = await this.#attach(conversation).then(
+          () => true,
+          (error) => this.#unlessUnauthorized(error),
+        );
         if (resumed) return;
         this.#store.clear();
       }
@@ -240,7 +289,12 @@ export class Widget {
   }
 
   #unlessUnauthorized(error) {
-    if (error?.code === "unauthorized" || error?.code === "forbidden" || error?.code === "not_found") return false;
+    if (
+      error?.code === "unauthorized" ||
+      error?.code === "forbidden" ||
+      error?.code === "not_found"
+    )
+      return false;
     throw error;
   }
 
@@ -254,7 +308,11 @@ export class Widget {
     connection.addEventListener("online", () => (this.banner.hidden = true));
     connection.addEventListener("offline", () => (this.banner.hidden = false));
     connection.addEventListener("unauthorized", () => this.#onUnauthorized());
-    const session = new ConversationSession({ connection, conversationId: conversation.id, selfId: me.id });
+    const session = new ConversationSession({
+      connection,
+      conversationId: conversation.id,
+      selfId: me.id,
+    });
     session.addEventListener("change", this.#sessionListener);
     this.#connection = connection;
     this.#session = session;
@@ -341,7 +399,11 @@ export class Widget {
 
   async #redeemPin(pin) {
     const conversation = await this.#api.post("/api/pins/redeem", { pin });
-    const target = { id: conversation.conversation_id, token: conversation.token, expires_at: conversation.expires_at };
+    const target = {
+      id: conversation.conversation_id,
+      token: conversation.token,
+      expires_at: conversation.expires_at,
+    };
     await this.#attach(target);
     this.#store.save(target);
     this.#hideNotice();
@@ -362,7 +424,11 @@ async function mount() {
   if (window.covisorWidget) return;
   const script = ownScriptTag();
   const origin = new URL(script?.dataset.server || new URL(import.meta.url).origin).origin;
-  const lang = pickLanguage(script?.dataset.lang, document.documentElement.lang, navigator.languages ?? [navigator.language]);
+  const lang = pickLanguage(
+    script?.dataset.lang,
+    document.documentElement.lang,
+    navigator.languages ?? [navigator.language],
+  );
   const t = await loadTranslator(new URL("locales/", CLIENT_BASE), lang);
   window.covisorWidget = new Widget({ origin, t });
 }

@@ -19,7 +19,10 @@ test("take hands out queued messages once, oldest first", () => {
   const box = outbox();
   box.add("a");
   box.add("b");
-  assert.deepEqual(box.take().map((e) => e.text), ["a", "b"]);
+  assert.deepEqual(
+    box.take().map((e) => e.text),
+    ["a", "b"],
+  );
   assert.deepEqual(box.take(), []);
 });
 
@@ -28,7 +31,10 @@ test("a message that failed for lack of connection is queued again", () => {
   const { client_id } = box.add("a");
   box.take();
   box.settle(client_id, { ok: false, error: { code: "offline" } });
-  assert.deepEqual(box.take().map((e) => e.client_id), [client_id]);
+  assert.deepEqual(
+    box.take().map((e) => e.client_id),
+    [client_id],
+  );
 });
 
 test("a refused message fails and is not resent until retried", () => {

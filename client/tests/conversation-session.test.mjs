@@ -41,7 +41,15 @@ const snapshotAck = (seq, messages = []) => ({
   mode: "snapshot",
   seq,
   now: 0,
-  snapshot: { conversation_id: "c1", seq, status: "active", messages, reads: {}, media: null, strokes: [] },
+  snapshot: {
+    conversation_id: "c1",
+    seq,
+    status: "active",
+    messages,
+    reads: {},
+    media: null,
+    strokes: [],
+  },
 });
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
@@ -52,7 +60,10 @@ test("a first join asks for a snapshot and shows its messages", async () => {
   await session.join();
   assert.deepEqual(connection.requests[0], { event: "join", payload: { conversation_id: "c1" } });
   assert.equal(session.joined, true);
-  assert.deepEqual(session.state.messages.map((m) => m.text), ["hello"]);
+  assert.deepEqual(
+    session.state.messages.map((m) => m.text),
+    ["hello"],
+  );
 });
 
 test("a re-join sends last_seq and applies the replay", async () => {
@@ -64,7 +75,10 @@ test("a re-join sends last_seq and applies the replay", async () => {
   ack = { ok: true, mode: "replay", seq: 3, now: 0, events: [message(3, "still there?", agent)] };
   await session.join();
   assert.deepEqual(connection.requests[1].payload, { conversation_id: "c1", last_seq: 2 });
-  assert.deepEqual(session.state.messages.map((m) => m.text), ["hello", "still there?"]);
+  assert.deepEqual(
+    session.state.messages.map((m) => m.text),
+    ["hello", "still there?"],
+  );
 });
 
 test("chat typed while offline is sent with its client_id after the join", async () => {
@@ -81,9 +95,10 @@ test("chat typed while offline is sent with its client_id after the join", async
   await session.join();
   await settle();
   const sends = connection.requests.filter((r) => r.event === "chat.send");
-  assert.deepEqual(sends.map((r) => r.payload), [
-    { conversation_id: "c1", text: "are you there?", client_id: entry.client_id },
-  ]);
+  assert.deepEqual(
+    sends.map((r) => r.payload),
+    [{ conversation_id: "c1", text: "are you there?", client_id: entry.client_id }],
+  );
   session.receive(message(2, "are you there?", me, entry.client_id));
   assert.deepEqual(session.outbox.entries, []);
 });
@@ -93,7 +108,9 @@ test("a message the server stored before the drop is recognised in the replay, n
   const connection = fakeConnection({
     join: () => {
       joins += 1;
-      return joins === 1 ? snapshotAck(1) : { ok: true, mode: "replay", seq: 2, now: 0, events: replayed };
+      return joins === 1
+        ? snapshotAck(1)
+        : { ok: true, mode: "replay", seq: 2, now: 0, events: replayed };
     },
     "chat.send": () => ({ ok: false, error: { code: "offline" } }),
   });
@@ -106,7 +123,10 @@ test("a message the server stored before the drop is recognised in the replay, n
   await session.join();
   await settle();
   assert.equal(connection.requests.filter((r) => r.event === "chat.send").length, 1);
-  assert.deepEqual(session.state.messages.map((m) => m.text), ["hi"]);
+  assert.deepEqual(
+    session.state.messages.map((m) => m.text),
+    ["hi"],
+  );
   assert.deepEqual(session.outbox.entries, []);
 });
 

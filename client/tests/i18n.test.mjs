@@ -38,8 +38,11 @@ test("every literal key the client code asks for exists in English", () => {
   const missing = [];
   for (const file of sources) {
     const code = readFileSync(new URL(file, clientDir), "utf8");
-    for (const match of code.matchAll(/\bt\(\s*(?:[^()"]*\?\s*)?"([a-z_]+\.[a-z_.]+)"(?:\s*:\s*"([a-z_]+\.[a-z_.]+)")?/g)) {
-      for (const key of match.slice(1).filter(Boolean)) if (!(key in english)) missing.push(`${file}: ${key}`);
+    for (const match of code.matchAll(
+      /\bt\(\s*(?:[^()"]*\?\s*)?"([a-z_]+\.[a-z_.]+)"(?:\s*:\s*"([a-z_]+\.[a-z_.]+)")?/g,
+    )) {
+      for (const key of match.slice(1).filter(Boolean))
+        if (!(key in english)) missing.push(`${file}: ${key}`);
     }
   }
   assert.deepEqual(missing, []);
@@ -52,15 +55,33 @@ test("keys built from codes exist for every value the client produces", () => {
     ...["red", "yellow", "green", "blue", "white", "black"].map((color) => `color.${color}`),
     ...["thin", "medium", "thick"].map((width) => `width.${width}`),
     ...["play", "pause"].map((kind) => `video.${kind}`),
-    ...["move", "pen", "undo", "clear", "zoom_in", "zoom_out", "zoom_reset"].map((tool) => `tools.${tool}`),
+    ...["move", "pen", "undo", "clear", "zoom_in", "zoom_out", "zoom_reset"].map(
+      (tool) => `tools.${tool}`,
+    ),
     ...["accepted", "closed", "joined"].map((notice) => `chat.system.${notice}`),
     "upload.cancel",
     "upload.dismiss",
     "upload.reason.unknown",
-    ...["bad_request", "unauthorized", "forbidden", "not_found", "conflict", "too_large", "unsupported",
-      "rate_limited", "unknown_event", "internal", "offline", "timeout", "cancelled"].map((code) => `error.${code}`),
+    ...[
+      "bad_request",
+      "unauthorized",
+      "forbidden",
+      "not_found",
+      "conflict",
+      "too_large",
+      "unsupported",
+      "rate_limited",
+      "unknown_event",
+      "internal",
+      "offline",
+      "timeout",
+      "cancelled",
+    ].map((code) => `error.${code}`),
   ];
-  assert.deepEqual(built.filter((key) => !(key in english)), []);
+  assert.deepEqual(
+    built.filter((key) => !(key in english)),
+    [],
+  );
 });
 
 test("the shop's data-lang wins, then <html lang>, then the browser", () => {
@@ -88,7 +109,10 @@ test("error texts prefer the specific prefix, then the generic code, then intern
   assert.equal(errorText(t, { code: "not_found" }, "pin.error"), english["pin.error.not_found"]);
   assert.equal(errorText(t, { code: "too_large" }, "pin.error"), english["error.too_large"]);
   assert.equal(errorText(t, { code: "something_new" }), english["error.internal"]);
-  assert.equal(errorText(t, { code: "rate_limited", retryAfter: 2.2 }), "Slow down a little: try again in 3 seconds.");
+  assert.equal(
+    errorText(t, { code: "rate_limited", retryAfter: 2.2 }),
+    "Slow down a little: try again in 3 seconds.",
+  );
 });
 
 test("durations read as m:ss or h:mm:ss", () => {

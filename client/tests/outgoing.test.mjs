@@ -28,8 +28,7 @@ function batcher(options = {}) {
 /** A send() whose acks the test releases by hand, recording what was in flight. */
 function manualSend() {
   const sent = [];
-  const send = (event, payload) =>
-    new Promise((resolve) => sent.push({ event, payload, resolve }));
+  const send = (event, payload) => new Promise((resolve) => sent.push({ event, payload, resolve }));
   return { sent, send };
 }
 
@@ -56,8 +55,14 @@ test("points are flushed at most once per interval", () => {
   points.add([0.3, 0.3]);
   assert.equal(batches.length, 1);
   timers.advance(POINT_FLUSH_MS);
-  assert.deepEqual(batches.map((b) => b.at), [0, POINT_FLUSH_MS]);
-  assert.deepEqual(batches[1].points, [[0.2, 0.2], [0.3, 0.3]]);
+  assert.deepEqual(
+    batches.map((b) => b.at),
+    [0, POINT_FLUSH_MS],
+  );
+  assert.deepEqual(batches[1].points, [
+    [0.2, 0.2],
+    [0.3, 0.3],
+  ]);
   const gaps = batches.slice(1).map((b, i) => b.at - batches[i].at);
   assert.ok(gaps.every((gap) => gap >= POINT_FLUSH_MS));
 });
@@ -83,7 +88,10 @@ test("finish delivers the pending points and a skipped last point", () => {
   points.add([0.2, 0.2]);
   points.add([0.201, 0.2]);
   assert.deepEqual(points.finish(), [0.201, 0.2]);
-  assert.deepEqual(batches.at(-1).points, [[0.2, 0.2], [0.201, 0.2]]);
+  assert.deepEqual(batches.at(-1).points, [
+    [0.2, 0.2],
+    [0.201, 0.2],
+  ]);
   timers.advance(1000);
   points.add([0.9, 0.9]);
   assert.equal(batches.length, 2);
@@ -95,7 +103,10 @@ test("a batch never holds more than 256 points", () => {
   for (let i = 1; i <= 600; i += 1) points.add([i / 1000, 0.5]);
   points.finish();
   assert.ok(batches.every((b) => b.points.length <= MAX_POINTS_PER_EVENT));
-  assert.equal(batches.reduce((n, b) => n + b.points.length, 0), 601);
+  assert.equal(
+    batches.reduce((n, b) => n + b.points.length, 0),
+    601,
+  );
 });
 
 test("the emitter sends the next event only after the previous ack", async () => {
@@ -117,12 +128,23 @@ test("queued point batches of one stroke are merged into one event", async () =>
   const { sent, send } = manualSend();
   const emitter = new OrderedEmitter({ send });
   emitter.emit("stroke.begin", { conversation_id: "c", stroke_id: "s", points: [[0, 0]] });
-  const a = emitter.emit("stroke.points", { conversation_id: "c", stroke_id: "s", points: [[1, 1]] });
-  const b = emitter.emit("stroke.points", { conversation_id: "c", stroke_id: "s", points: [[2, 2]] });
+  const a = emitter.emit("stroke.points", {
+    conversation_id: "c",
+    stroke_id: "s",
+    points: [[1, 1]],
+  });
+  const b = emitter.emit("stroke.points", {
+    conversation_id: "c",
+    stroke_id: "s",
+    points: [[2, 2]],
+  });
   sent[0].resolve({ ok: true, seq: 1 });
   await tick();
   assert.equal(sent.length, 2);
-  assert.deepEqual(sent[1].payload.points, [[1, 1], [2, 2]]);
+  assert.deepEqual(sent[1].payload.points, [
+    [1, 1],
+    [2, 2],
+  ]);
   sent[1].resolve({ ok: true, seq: 2 });
   assert.deepEqual(await a, await b);
   assert.equal(emitter.size, 0);
@@ -136,7 +158,10 @@ test("only the latest queued transform is sent", async () => {
   emitter.emit("viewer.transform", { conversation_id: "c", zoom: 3, cx: 0.4, cy: 0.5 });
   sent[0].resolve({ ok: true, seq: 1 });
   await tick();
-  assert.deepEqual(sent.map((s) => s.payload.zoom), [1, 3]);
+  assert.deepEqual(
+    sent.map((s) => s.payload.zoom),
+    [1, 3],
+  );
 });
 
 test("a rate-limited event is retried after retry_after", async () => {
@@ -178,7 +203,10 @@ test("events of different strokes or conversations are never merged", () => {
   });
   assert.equal(coalesceOutgoing(points("c", "a"), points("c", "b")), null);
   assert.equal(coalesceOutgoing(points("c", "a"), points("d", "a")), null);
-  const full = { event: "stroke.points", payload: { conversation_id: "c", stroke_id: "a", points: Array(256).fill([0, 0]) } };
+  const full = {
+    event: "stroke.points",
+    payload: { conversation_id: "c", stroke_id: "a", points: Array(256).fill([0, 0]) },
+  };
   assert.equal(coalesceOutgoing(full, points("c", "a")), null);
   const chat = { event: "chat.send", payload: { conversation_id: "c", text: "a" } };
   assert.equal(coalesceOutgoing(chat, chat), null);
@@ -204,7 +232,10 @@ test("the throttle sends the first value at once and the latest one after the in
   gate.push(3);
   assert.deepEqual(sent, [{ at: 0, value: 1 }]);
   timers.advance(90);
-  assert.deepEqual(sent, [{ at: 0, value: 1 }, { at: 100, value: 3 }]);
+  assert.deepEqual(sent, [
+    { at: 0, value: 1 },
+    { at: 100, value: 3 },
+  ]);
 });
 
 test("flush sends the waiting value immediately and cancel drops it", () => {
@@ -215,5 +246,8 @@ test("flush sends the waiting value immediately and cancel drops it", () => {
   gate.push("c");
   gate.cancel();
   timers.advance(1000);
-  assert.deepEqual(sent.map((s) => s.value), ["a", "b"]);
+  assert.deepEqual(
+    sent.map((s) => s.value),
+    ["a", "b"],
+  );
 });

@@ -41,34 +41,70 @@ test("only a sample with a shorter round trip replaces the estimate", () => {
 });
 
 test("drift over one second seeks to the expected position", () => {
-  const action = driftAction({ actual: 10, expected: 11.5, rate: 1, playbackRate: 1, playing: true });
+  const action = driftAction({
+    actual: 10,
+    expected: 11.5,
+    rate: 1,
+    playbackRate: 1,
+    playing: true,
+  });
   assert.deepEqual(action, { type: "seek", position: 11.5 });
 });
 
 test("a player behind by 0.1-1 s speeds up by 5 %", () => {
-  const action = driftAction({ actual: 10, expected: 10.5, rate: 2, playbackRate: 2, playing: true });
+  const action = driftAction({
+    actual: 10,
+    expected: 10.5,
+    rate: 2,
+    playbackRate: 2,
+    playing: true,
+  });
   assert.equal(action.type, "rate");
   near(action.rate, 2.1);
 });
 
 test("a player ahead by 0.1-1 s slows down by 5 %", () => {
-  const action = driftAction({ actual: 10.5, expected: 10, rate: 1, playbackRate: 1, playing: true });
+  const action = driftAction({
+    actual: 10.5,
+    expected: 10,
+    rate: 1,
+    playbackRate: 1,
+    playing: true,
+  });
   assert.equal(action.type, "rate");
   near(action.rate, 0.95);
 });
 
 test("an already nudged player is left alone while still drifting", () => {
-  const action = driftAction({ actual: 10, expected: 10.3, rate: 1, playbackRate: 1.05, playing: true });
+  const action = driftAction({
+    actual: 10,
+    expected: 10.3,
+    rate: 1,
+    playbackRate: 1.05,
+    playing: true,
+  });
   assert.deepEqual(action, { type: "none" });
 });
 
 test("once within 0.1 s the shared rate is restored", () => {
-  const action = driftAction({ actual: 10, expected: 10.05, rate: 1, playbackRate: 1.05, playing: true });
+  const action = driftAction({
+    actual: 10,
+    expected: 10.05,
+    rate: 1,
+    playbackRate: 1.05,
+    playing: true,
+  });
   assert.deepEqual(action, { type: "rate", rate: 1 });
 });
 
 test("small drift at the right rate needs nothing", () => {
-  const action = driftAction({ actual: 10, expected: 10.05, rate: 1, playbackRate: 1, playing: true });
+  const action = driftAction({
+    actual: 10,
+    expected: 10.05,
+    rate: 1,
+    playbackRate: 1,
+    playing: true,
+  });
   assert.deepEqual(action, { type: "none" });
 });
 
@@ -78,6 +114,12 @@ test("a new shared rate is applied even without drift", () => {
 });
 
 test("a paused player more than 0.1 s off seeks, since rate cannot help", () => {
-  const action = driftAction({ actual: 4, expected: 4.4, rate: 1, playbackRate: 1, playing: false });
+  const action = driftAction({
+    actual: 4,
+    expected: 4.4,
+    rate: 1,
+    playbackRate: 1,
+    playing: false,
+  });
   assert.deepEqual(action, { type: "seek", position: 4.4 });
 });

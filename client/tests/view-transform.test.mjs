@@ -28,7 +28,11 @@ test("at zoom 1 the media is fitted inside the container and centred", () => {
 });
 
 test("screen and image coordinates round-trip at any zoom and container", () => {
-  const transforms = [DEFAULT_TRANSFORM, { zoom: 3, cx: 0.3, cy: 0.7 }, { zoom: 10, cx: 0.9, cy: 0.1 }];
+  const transforms = [
+    DEFAULT_TRANSFORM,
+    { zoom: 3, cx: 0.3, cy: 0.7 },
+    { zoom: 10, cx: 0.9, cy: 0.1 },
+  ];
   for (const container of [desktop, phone]) {
     for (const transform of transforms) {
       const screen = imageToScreen([0.25, 0.8], transform, container, media);

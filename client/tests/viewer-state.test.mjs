@@ -28,12 +28,27 @@ const snapshot = {
   name: "Shopper",
   agent: { id: "a_1", name: "Ana" },
   messages: [
-    { seq: 2, type: "chat.message", at: 2, actor: shopper, data: { message_id: "m2", text: "hi", client_id: "k2" } },
+    {
+      seq: 2,
+      type: "chat.message",
+      at: 2,
+      actor: shopper,
+      data: { message_id: "m2", text: "hi", client_id: "k2" },
+    },
   ],
   reads: { a_1: 2 },
   media: { id: "p1", kind: "image", src: "/media/p1.jpg", width: 800, height: 600 },
   transform: { zoom: 2, cx: 0.4, cy: 0.6 },
-  strokes: [{ stroke_id: "s1", actor_id: "a_1", color: "#ff0000", width: 0.01, points: [[0.1, 0.1]], done: true }],
+  strokes: [
+    {
+      stroke_id: "s1",
+      actor_id: "a_1",
+      color: "#ff0000",
+      width: 0.01,
+      points: [[0.1, 0.1]],
+      done: true,
+    },
+  ],
   video: { playing: false, position: 0, rate: 1, at: 0 },
 };
 
@@ -44,17 +59,32 @@ test("a snapshot sets status, viewer, strokes, reads and messages", () => {
   assert.equal(state.agent.name, "Ana");
   assert.equal(state.media.id, "p1");
   assert.deepEqual(state.transform, { zoom: 2, cx: 0.4, cy: 0.6 });
-  assert.deepEqual(state.visibleStrokes().map((s) => s.stroke_id), ["s1"]);
-  assert.deepEqual(state.messages.map((m) => m.text), ["hi"]);
+  assert.deepEqual(
+    state.visibleStrokes().map((s) => s.stroke_id),
+    ["s1"],
+  );
+  assert.deepEqual(
+    state.messages.map((m) => m.text),
+    ["hi"],
+  );
   assert.equal(state.readByOthers(), 2);
   assert.equal(state.hasClientId("k2"), true);
 });
 
 test("chat messages are appended in order and reported as a timeline change", () => {
   const state = fresh();
-  assert.equal(state.apply(ev("chat.message", { message_id: "m1", text: "hello", client_id: null })), Change.TIMELINE);
+  assert.equal(
+    state.apply(ev("chat.message", { message_id: "m1", text: "hello", client_id: null })),
+    Change.TIMELINE,
+  );
   state.apply(ev("chat.message", { message_id: "m2", text: "hi there", client_id: null }, agent));
-  assert.deepEqual(state.messages.map((m) => [m.text, m.actor.role]), [["hello", "customer"], ["hi there", "agent"]]);
+  assert.deepEqual(
+    state.messages.map((m) => [m.text, m.actor.role]),
+    [
+      ["hello", "customer"],
+      ["hi there", "agent"],
+    ],
+  );
   assert.equal(state.lastIncomingSeq(), 2);
 });
 
@@ -68,17 +98,34 @@ test("a message already known from the snapshot is not added twice", () => {
 test("older history is inserted before newer messages", () => {
   const state = fresh();
   state.loadSnapshot(snapshot);
-  state.addHistory([{ seq: 1, type: "chat.message", at: 1, actor: agent, data: { message_id: "m1", text: "first" } }]);
-  assert.deepEqual(state.messages.map((m) => m.text), ["first", "hi"]);
+  state.addHistory([
+    {
+      seq: 1,
+      type: "chat.message",
+      at: 1,
+      actor: agent,
+      data: { message_id: "m1", text: "first" },
+    },
+  ]);
+  assert.deepEqual(
+    state.messages.map((m) => m.text),
+    ["first", "hi"],
+  );
 });
 
 test("accept and close change the status and leave notices in the timeline", () => {
   const state = fresh();
-  assert.equal(state.apply(ev("conversation.accepted", { agent: { id: "a_1", name: "Ana" } }, agent)), Change.STATUS);
+  assert.equal(
+    state.apply(ev("conversation.accepted", { agent: { id: "a_1", name: "Ana" } }, agent)),
+    Change.STATUS,
+  );
   assert.equal(state.status, "active");
   state.apply(ev("conversation.closed", {}, agent));
   assert.equal(state.status, "closed");
-  assert.deepEqual(state.timeline.map((i) => i.type), ["conversation.accepted", "conversation.closed"]);
+  assert.deepEqual(
+    state.timeline.map((i) => i.type),
+    ["conversation.accepted", "conversation.closed"],
+  );
 });
 
 test("viewer.show replaces the media and resets transform, strokes and video", () => {
@@ -96,7 +143,10 @@ test("viewer.show replaces the media and resets transform, strokes and video", (
 
 test("viewer.transform and video.state update the viewer", () => {
   const state = fresh();
-  assert.equal(state.apply(ev("viewer.transform", { zoom: 3, cx: 0.2, cy: 0.8 })), Change.TRANSFORM);
+  assert.equal(
+    state.apply(ev("viewer.transform", { zoom: 3, cx: 0.2, cy: 0.8 })),
+    Change.TRANSFORM,
+  );
   assert.deepEqual(state.transform, { zoom: 3, cx: 0.2, cy: 0.8 });
   const video = { playing: true, position: 12.5, rate: 1.5, at: 99 };
   assert.equal(state.apply(ev("video.state", video)), Change.VIDEO);
@@ -105,8 +155,26 @@ test("viewer.transform and video.state update the viewer", () => {
 
 test("a remote stroke grows while drawn and is marked done at its end", () => {
   const state = fresh();
-  state.apply(ev("stroke.begin", { stroke_id: "s", color: "#00ff00", width: 0.01, points: [[0.1, 0.1]] }, agent));
-  state.apply(ev("stroke.points", { stroke_id: "s", points: [[0.2, 0.2], [0.3, 0.3]] }, agent));
+  state.apply(
+    ev(
+      "stroke.begin",
+      { stroke_id: "s", color: "#00ff00", width: 0.01, points: [[0.1, 0.1]] },
+      agent,
+    ),
+  );
+  state.apply(
+    ev(
+      "stroke.points",
+      {
+        stroke_id: "s",
+        points: [
+          [0.2, 0.2],
+          [0.3, 0.3],
+        ],
+      },
+      agent,
+    ),
+  );
   let [stroke] = state.visibleStrokes();
   assert.equal(stroke.points.length, 3);
   assert.equal(stroke.done, false);
@@ -119,10 +187,15 @@ test("a remote stroke grows while drawn and is marked done at its end", () => {
 test("undo removes the named stroke and clear removes all", () => {
   const state = fresh();
   for (const id of ["a", "b", "c"]) {
-    state.apply(ev("stroke.begin", { stroke_id: id, color: "#000000", width: 0.01, points: [[0, 0]] }));
+    state.apply(
+      ev("stroke.begin", { stroke_id: id, color: "#000000", width: 0.01, points: [[0, 0]] }),
+    );
   }
   assert.equal(state.apply(ev("stroke.undo", { stroke_id: "b" })), Change.STROKES);
-  assert.deepEqual(state.visibleStrokes().map((s) => s.stroke_id), ["a", "c"]);
+  assert.deepEqual(
+    state.visibleStrokes().map((s) => s.stroke_id),
+    ["a", "c"],
+  );
   state.apply(ev("stroke.clear", {}, agent));
   assert.deepEqual(state.visibleStrokes(), []);
 });
@@ -130,18 +203,35 @@ test("undo removes the named stroke and clear removes all", () => {
 test("a local stroke shows at once and is not doubled by the server's echo", () => {
   const state = fresh();
   state.beginLocalStroke({ stroke_id: "L", color: "#0000ff", width: 0.01, points: [[0.1, 0.1]] });
-  state.extendLocalStroke("L", [[0.2, 0.2], [0.3, 0.3]]);
+  state.extendLocalStroke("L", [
+    [0.2, 0.2],
+    [0.3, 0.3],
+  ]);
   assert.equal(state.visibleStrokes().length, 1);
-  state.apply(ev("stroke.begin", { stroke_id: "L", color: "#0000ff", width: 0.01, points: [[0.1, 0.1]] }));
+  state.apply(
+    ev("stroke.begin", { stroke_id: "L", color: "#0000ff", width: 0.01, points: [[0.1, 0.1]] }),
+  );
   let strokes = state.visibleStrokes();
   assert.equal(strokes.length, 1);
   assert.equal(strokes[0].points.length, 3);
   state.finishLocalStroke("L");
-  state.apply(ev("stroke.points", { stroke_id: "L", points: [[0.2, 0.2], [0.3, 0.3]] }));
+  state.apply(
+    ev("stroke.points", {
+      stroke_id: "L",
+      points: [
+        [0.2, 0.2],
+        [0.3, 0.3],
+      ],
+    }),
+  );
   state.apply(ev("stroke.end", { stroke_id: "L" }));
   strokes = state.visibleStrokes();
   assert.equal(strokes.length, 1);
-  assert.deepEqual(strokes[0].points, [[0.1, 0.1], [0.2, 0.2], [0.3, 0.3]]);
+  assert.deepEqual(strokes[0].points, [
+    [0.1, 0.1],
+    [0.2, 0.2],
+    [0.3, 0.3],
+  ]);
   assert.equal(strokes[0].done, true);
 });
 
@@ -149,7 +239,17 @@ test("uploads follow processing, ready and failed events by media id", () => {
   const state = fresh();
   state.apply(ev("media.processing", { media: { id: "md1", kind: "image" } }));
   state.apply(ev("chat.message", { message_id: "m", text: "look" }));
-  state.apply(ev("media.ready", { media: { id: "md1", kind: "image", blur_score: 12.5, blurry: true, variants: { thumb_webp: "/media/t.webp" } } }));
+  state.apply(
+    ev("media.ready", {
+      media: {
+        id: "md1",
+        kind: "image",
+        blur_score: 12.5,
+        blurry: true,
+        variants: { thumb_webp: "/media/t.webp" },
+      },
+    }),
+  );
   state.apply(ev("media.processing", { media: { id: "md2", kind: "video" } }));
   state.apply(ev("media.failed", { media: { id: "md2" }, reason: "unsupported" }));
   const [first, second] = state.uploads;
@@ -158,7 +258,10 @@ test("uploads follow processing, ready and failed events by media id", () => {
   assert.equal(first.media.variants.thumb_webp, "/media/t.webp");
   assert.equal(second.status, "failed");
   assert.equal(second.reason, "unsupported");
-  assert.deepEqual(state.timeline.map((i) => i.kind), ["upload", "message", "upload"]);
+  assert.deepEqual(
+    state.timeline.map((i) => i.kind),
+    ["upload", "message", "upload"],
+  );
   assert.equal(state.upload("md1"), first);
 });
 
@@ -173,14 +276,33 @@ test("read marks keep the highest seq per actor and ignore the local actor", () 
 
 test("snapshot, early events and replay through the sequencer give one consistent state", () => {
   const state = fresh();
-  const sequencer = new EventSequencer({ apply: (e) => state.apply(e), resync: () => {}, schedule: () => () => {} });
+  const sequencer = new EventSequencer({
+    apply: (e) => state.apply(e),
+    resync: () => {},
+    schedule: () => () => {},
+  });
   sequencer.beginJoin();
-  const early = { seq: 3, type: "chat.message", at: 3, actor: agent, data: { message_id: "m3", text: "dup" } };
-  const later = { seq: 4, type: "chat.message", at: 4, actor: agent, data: { message_id: "m4", text: "new" } };
+  const early = {
+    seq: 3,
+    type: "chat.message",
+    at: 3,
+    actor: agent,
+    data: { message_id: "m3", text: "dup" },
+  };
+  const later = {
+    seq: 4,
+    type: "chat.message",
+    at: 4,
+    actor: agent,
+    data: { message_id: "m4", text: "new" },
+  };
   sequencer.receive(later);
   sequencer.receive(early);
   state.loadSnapshot({ ...snapshot, messages: [...snapshot.messages, early] });
   sequencer.completeJoin({ ok: true, mode: "snapshot", seq: 3, snapshot });
-  assert.deepEqual(state.messages.map((m) => m.text), ["hi", "dup", "new"]);
+  assert.deepEqual(
+    state.messages.map((m) => m.text),
+    ["hi", "dup", "new"],
+  );
   assert.equal(state.seq, 4);
 });

@@ -1,0 +1,138 @@
+/**
+ * The console's phone box. Two directions (PROTOCOL.md "Phone PINs"):
+ * the shopper reads out a PIN from the widget and the agent types it here (redeeming it with the
+ * agent token makes the agent the conversation's agent); or the agent issues a PIN, for the
+ * selected conversation or for a new conversation made for the call, and reads it to the caller.
+ */
+
+import { h, icon } from "./dom.js";
+import { errorText, formatDuration } from "./i18n.js";
+import { formatPin, normalisePin } from "./pin.js";
+
+export class AgentPhoneBox {
+  #t;
+  #api;
+  #onLinked;
+  #onNotice;
+  #timer = null;
+
+  /**
+   * @param {object} options
+   * @param {Function} options.t translator
+   * @param {import("./api.js").Api} options.api with the agent token
+   * @param {(conversationId: string) => void} options.onLinked open this conversation
+   * @param {(text: string) => void} options.onNotice show an error
+   */
+  constructor({ t, api, onLinked, onNotice }) {
+    this.#t = t;
+    this.#api = api;
+    this.#onLinked = onLinked;
+    this.#onNotice = onNotice;
+    this.input = h("input", {
+      id: "cv-agent-pin",
+      class: "cv-pin-input",
+      inputmode: "numeric",
+      autocomplete: "off",
+      maxlength: "11",
+      placeholder: "000 000",
+      "data-testid": "agent-pin-input",
+      on: { input: () => (this.input.value = formatPin(this.input.value)) },
+    });
+    this.display = h("p", {
+      class: "cv-pin-display",
+      "data-testid": "agent-pin-display",
+      "aria-live": "polite",
+    });
+    this.expiry = h("p", { class: "cv-pin-expiry", "data-testid": "agent-pin-expiry" });
+    this.elements = [
+      h(
+        "form",
+        { class: "cv-phone-form", on: { submit: (event) => this.#redeem(event) } },
+        h("label", { for: "cv-agent-pin", text: t("agent.enter_shopper_pin") }),
+        h(
+          "div",
+          { class: "cv-row" },
+          this.input,
+          h("button", {
+            type: "submit",
+            class: "cv-btn cv-btn--primary",
+            "data-testid": "agent-pin-redeem",
+            text: t("agent.link"),
+          }),
+        ),
+      ),
+      h(
+        "button",
+        {
+          type: "button",
+          class: "cv-btn cv-wide-btn",
+          "data-testid": "agent-phone-new",
+          on: { click: () => this.#newCall() },
+        },
+        icon("phone"),
+        t("agent.new_phone_session"),
+      ),
+      this.display,
+      this.expiry,
+    ];
+  }
+
+  /** Issue a PIN for one of the agent's conversations and show it. */
+  async issueFor(conversationId) {
+    try {
+      this.#show(
+        await this.#api.post(`/api/conversations/${encodeURIComponent(conversationId)}/pins`),
+      );
+    } catch (error) {
+      this.#onNotice(errorText(this.#t, error, "pin.error"));
+    }
+  }
+
+  /** Forget the PIN on screen (another conversation was selected). */
+  clear() {
+    clearInterval(this.#timer);
+    this.display.textContent = "";
+    this.expiry.textContent = "";
+  }
+
+  async #redeem(event) {
+    event.preventDefault();
+    const pin = normalisePin(this.input.value);
+    if (pin.length < 4) return this.#onNotice(this.#t("phone.pin_too_short"));
+    try {
+      const linked = await this.#api.post("/api/pins/redeem", { pin });
+      this.input.value = "";
+      this.#onLinked(linked.conversation_id ?? linked.conversation?.id);
+    } catch (error) {
+      this.#onNotice(errorText(this.#t, error, "pin.error"));
+    }
+  }
+
+  /** A new conversation for a caller who is not on the site yet, already ours, with a PIN. */
+  async #newCall() {
+    try {
+      const answer = await this.#api.post("/api/pins", { name: this.#t("agent.phone_caller") });
+      this.#onLinked(answer.conversation_id);
+      this.#show(answer);
+    } catch (error) {
+      this.#onNotice(errorText(this.#t, error, "pin.error"));
+    }
+  }
+
+  #show({ pin, display, expires_at: expiresAt }) {
+    this.clear();
+    this.display.textContent = display || formatPin(pin);
+    const tick = () => {
+      const left = (Number(expiresAt) - Date.now()) / 1000;
+      if (left > 0) {
+        this.expiry.textContent = this.#t("phone.pin_valid", { time: formatDuration(left) });
+      } else {
+        this.clear();
+        this.expiry.textContent = this.#t("phone.pin_expired");
+      }
+    };
+    tick();
+    this.#timer = setInterval(tick, 1000);
+    this.display.scrollIntoView({ block: "nearest" });
+  }
+}
