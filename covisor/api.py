@@ -148,22 +148,23 @@ async def get_conversation(request: web.Request) -> web.Response:
     return json_response(summary)
 
 
-@routes.post("/api/conversations/{conversation_id}/accept")
-async def accept(request: web.Request) -> web.Response:
+async def _agent_command(request: web.Request, command: type[c.Accept | c.Close]) -> web.Response:
+    """Apply an agent's conversation command and answer with the summary it leads to."""
     agent = await require_agent(request)
     svc = services(request)
     cid = request.match_info["conversation_id"]
-    await svc.journal.submit(agent, c.Accept(conversation_id=cid))
+    await svc.journal.submit(agent, command(conversation_id=cid))
     return json_response((await svc.journal.view(agent, cid)).summary)
+
+
+@routes.post("/api/conversations/{conversation_id}/accept")
+async def accept(request: web.Request) -> web.Response:
+    return await _agent_command(request, c.Accept)
 
 
 @routes.post("/api/conversations/{conversation_id}/close")
 async def close(request: web.Request) -> web.Response:
-    agent = await require_agent(request)
-    svc = services(request)
-    cid = request.match_info["conversation_id"]
-    await svc.journal.submit(agent, c.Close(conversation_id=cid))
-    return json_response((await svc.journal.view(agent, cid)).summary)
+    return await _agent_command(request, c.Close)
 
 
 @routes.get("/api/conversations/{conversation_id}/transcript")

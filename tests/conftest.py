@@ -240,6 +240,19 @@ async def spawn(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
         await server.kill()
 
 
+async def open_accepted(url: str, agent_token: str) -> dict[str, Any]:
+    """Open a conversation over HTTP and have the agent accept it; the open answer is returned."""
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{url}/api/conversations", json={}) as r:
+            opened: dict[str, Any] = await r.json()
+        async with http.post(
+            f"{url}/api/conversations/{opened['id']}/accept",
+            headers={"Authorization": f"Bearer {agent_token}"},
+        ) as r:
+            assert r.status == 200, await r.text()
+    return opened
+
+
 async def agent_token_for(data_dir: Path, name: str = "Agent", *extra: str) -> str:
     """Run `covisor agents add NAME` and take the token from its last line."""
     process = await asyncio.create_subprocess_exec(

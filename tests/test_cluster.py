@@ -7,10 +7,9 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
 
-from tests.conftest import Peer, agent_token_for
+from tests.conftest import Peer, agent_token_for, open_accepted
 
 pytestmark = pytest.mark.redis
 
@@ -25,15 +24,8 @@ async def test_agent_and_shopper_on_different_processes_see_one_order(
     first = await spawn(data, "--redis-url", redis, env=channel)
     second = await spawn(data, "--redis-url", redis, env=channel)
     agent_token = await agent_token_for(data)
-    async with aiohttp.ClientSession() as http:
-        async with http.post(f"{first.url}/api/conversations", json={}) as r:
-            opened = await r.json()
-        cid = opened["id"]
-        async with http.post(
-            f"{second.url}/api/conversations/{cid}/accept",
-            headers={"Authorization": f"Bearer {agent_token}"},
-        ) as r:
-            assert r.status == 200
+    opened = await open_accepted(second.url, agent_token)
+    cid = opened["id"]
 
     agent = await Peer(first.url, agent_token).connect()
     customer = await Peer(second.url, opened["token"]).connect()

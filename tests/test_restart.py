@@ -5,9 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import aiohttp
-
-from tests.conftest import Peer, agent_token_for
+from tests.conftest import Peer, agent_token_for, open_accepted
 
 IMAGE = {"id": "m1", "kind": "image", "src": "/media/demo.jpg"}
 
@@ -16,15 +14,8 @@ async def test_state_survives_kill_9_and_restart(spawn: Any, tmp_path: Path) -> 
     data = tmp_path / "data"
     server = await spawn(data)
     agent_token = await agent_token_for(data)
-    async with aiohttp.ClientSession() as http:
-        async with http.post(f"{server.url}/api/conversations", json={}) as r:
-            opened = await r.json()
-        cid = opened["id"]
-        async with http.post(
-            f"{server.url}/api/conversations/{cid}/accept",
-            headers={"Authorization": f"Bearer {agent_token}"},
-        ) as r:
-            assert r.status == 200
+    opened = await open_accepted(server.url, agent_token)
+    cid = opened["id"]
     agent = await Peer(server.url, agent_token).connect()
     customer = await Peer(server.url, opened["token"]).connect()
     await agent.ok("join", {"conversation_id": cid})
