@@ -5,17 +5,19 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Awaitable, Callable
+from concurrent.futures import Executor
 from pathlib import Path
 
 import socketio
 from aiohttp import web
 
-from covisor import api, pins_api
+from covisor import api, media_api, pins_api
 from covisor.clock import Clock, TokenSource, system_clock, system_tokens
 from covisor.config import Config
 from covisor.conversation import Limits
 from covisor.identity import Authenticator, GrantSigner
 from covisor.journal import Journal
+from covisor.media_links import MediaLinks
 from covisor.pins import DigitSource, system_digits
 from covisor.realtime import Realtime
 from covisor.services import SERVICES, Services, add_agent
@@ -63,8 +65,13 @@ def create_app(
     tokens: TokenSource = system_tokens,
     digits: DigitSource = system_digits,
     store: Store | None = None,
+    media_executor: Executor | None = None,
 ) -> web.Application:
-    """A ready-to-run application; the store opens and the journal starts on app startup."""
+    """A ready-to-run application; the store opens and the journal starts on app startup.
+
+    Uploads are decoded in a pool of `config.media_workers` processes unless `media_executor`
+    is given (tests pass one to hold processing at a point they choose).
+    """
     app = web.Application(middlewares=[api.error_middleware], client_max_size=1024**2)
     store = store or make_store(config)
     limits = Limits(
@@ -87,9 +94,10 @@ def create_app(
         await store.open()
         signer = GrantSigner(await store.secret("grants", os.urandom(32)), clock)
         auth = Authenticator(signer, store.agent_by_digest)
-        svc = Services(config, store, journal, signer, auth, clock, tokens)
+        links = MediaLinks(await store.secret("media", os.urandom(32)), clock, config.media_url_ttl)
+        svc = Services(config, store, journal, signer, auth, clock, tokens, links)
         app[SERVICES] = svc
-        Realtime(sio, config, store, journal, auth, clock)
+        Realtime(sio, config, store, journal, auth, clock, links)
         journal.start()
         if config.seed_demo:
             await seed_demo_agent(svc)
@@ -102,6 +110,7 @@ def create_app(
     app.on_cleanup.append(cleanup)
     app.add_routes(api.routes)
     pins_api.setup(app, digits)
+    media_api.setup(app, CATALOGUE_DIR / "catalogue.json", media_executor)
     add_static_routes(app)
     return app
 

@@ -53,6 +53,33 @@ class AdmitCaller(Command, frozen=True):
     """Server-internal, never parsed from a client: the actor redeemed the agent's phone PIN."""
 
 
+MediaId = Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{64}$")]
+
+
+class MediaReceived(Command, frozen=True):
+    """Server-internal: an upload's bytes are in and of an accepted type; processing starts."""
+
+    upload_id: str
+    media_id: MediaId
+    kind: Literal["image", "video"]
+    name: str
+
+
+class MediaReady(Command, frozen=True):
+    """Server-internal: the upload was processed; `media` is the item (see gallery.py)."""
+
+    upload_id: str
+    media: dict[str, Any]
+
+
+class MediaFailed(Command, frozen=True):
+    """Server-internal: the upload was refused after it was announced; `reason` is an error code."""
+
+    upload_id: str
+    media_id: MediaId
+    reason: str
+
+
 class ChatSend(Command, frozen=True):
     text: Text
     client_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None

@@ -53,7 +53,13 @@ class Config:
     max_video_bytes: int = 200 * 1024 * 1024
     max_image_pixels: int = 60_000_000
     media_workers: int = field(default_factory=lambda: max(1, os.cpu_count() or 1))
-    media_url_ttl: float = 3600.0
+    """Worker processes decoding uploads, and how many uploads are processed at once."""
+    media_url_ttl: float = 24 * 3600.0
+    """Seconds a signed media file URL works. A day, like a shopper's token: the URLs end up in
+    `<img src>` of a console or chat tab that stays open all day and must keep loading (a
+    reconnect's snapshot brings fresh ones, an open page does not refetch); a leaked URL still
+    dies within a day and opens only that one file. Shorter means more broken pictures in open
+    tabs, not much more safety: members can download the file anyway."""
 
     pin_length: int = 6
     pin_ttl: float = 600.0
@@ -83,6 +89,7 @@ _ENV_FIELDS: dict[str, type] = {
     "max_video_bytes": int,
     "max_image_pixels": int,
     "media_workers": int,
+    "media_url_ttl": float,
     "pin_length": int,
     "pin_ttl": float,
     "pin_attempts_per_address": int,

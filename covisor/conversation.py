@@ -1,4 +1,4 @@
-"""One conversation's state: who is in it, the chat, read marks and the shared viewer.
+"""One conversation's state: who is in it, the chat, read marks, its media and the shared viewer.
 
 `decide(state, actor, command, now, limits)` is a pure function: it authorises the command for the
 actor's role, validates it against the state and returns the `Draft` of the event it causes, an
@@ -12,9 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import msgspec
+
 from covisor import commands as c
 from covisor.errors import CovisorError
 from covisor.events import Draft, Event, Existing, to_wire
+from covisor.gallery import Gallery
 from covisor.identity import Identity
 from covisor.viewer import Viewer, ViewerLimits
 
@@ -43,6 +46,7 @@ class ConversationState:
     reads: dict[str, int] = field(default_factory=dict)
     client_ids: dict[str, int] = field(default_factory=dict)
     viewer: Viewer = field(default_factory=Viewer)
+    gallery: Gallery = field(default_factory=Gallery)
 
     def is_member(self, who: Identity) -> bool:
         """Shoppers by their grant; agents only once they accepted (or linked by PIN)."""
@@ -77,6 +81,8 @@ class ConversationState:
                         del self.client_ids[next(iter(self.client_ids))]
             case "chat.read":
                 self.reads[event.actor["id"]] = data["seq"]
+            case "media.processing" | "media.ready" | "media.failed":
+                self.gallery.apply(event.type, data)
             case _:
                 self.viewer.apply(event.type, data)
 
@@ -93,6 +99,7 @@ class ConversationState:
             "messages": [to_wire(m) for m in self.messages],
             "reads": dict(self.reads),
             **self.viewer.snapshot(),
+            **self.gallery.snapshot(),
         }
 
     def summary(self) -> dict[str, Any]:
@@ -150,6 +157,10 @@ def decide(
             if actor.id in state.callers:
                 return Existing(state.seq)
             return Draft("member.joined", {"member": actor.public()})
+        case c.MediaReceived() | c.MediaReady() | c.MediaFailed():
+            return state.gallery.decide(actor, command)
+        case c.ViewerShow(media=media) if actor.is_agent:
+            command = msgspec.structs.replace(command, media=state.gallery.shown(state.id, media))
     return state.viewer.decide(actor, command, now, limits.viewer)
 
 

@@ -21,6 +21,7 @@ from covisor.errors import INTERNAL, CovisorError
 from covisor.events import Event, to_wire
 from covisor.identity import Authenticator, Identity
 from covisor.journal import Journal
+from covisor.media_links import MediaLinks
 from covisor.ratelimit import EventLimiter
 from covisor.store import Store
 
@@ -53,6 +54,7 @@ class Realtime:
         journal: Journal,
         auth: Authenticator,
         clock: Clock,
+        links: MediaLinks,
     ) -> None:
         self._sio = sio
         self._config = config
@@ -60,6 +62,7 @@ class Realtime:
         self._journal = journal
         self._auth = auth
         self._clock = clock
+        self._links = links
         self._connections: dict[str, Connection] = {}
         self._special: dict[str, Handler] = {
             "time": self._time,
@@ -76,7 +79,9 @@ class Realtime:
     async def publish(self, events: list[Event]) -> None:
         """Broadcast committed events to their rooms, and the queue to agents when it changed."""
         for event in events:
-            await self._sio.emit("event", to_wire(event), room=room_of(event.conversation_id))
+            await self._sio.emit(
+                "event", self._links.event(event), room=room_of(event.conversation_id)
+            )
         if any(e.type in QUEUE_EVENTS for e in events):
             await self.push_queue()
 
@@ -148,8 +153,9 @@ class Realtime:
         last = command.last_seq
         if last is not None and last <= view.seq and view.seq - last <= self._config.replay_limit:
             events = await self._store.events_after(cid, last, view.seq - last)
-            return {**answer, "mode": "replay", "events": [to_wire(e) for e in events]}
-        return {**answer, "mode": "snapshot", "snapshot": view.snapshot}
+            return {**answer, "mode": "replay", "events": [self._links.event(e) for e in events]}
+        snapshot = self._links.snapshot(view.snapshot, conn.identity)
+        return {**answer, "mode": "snapshot", "snapshot": snapshot}
 
     async def _leave(self, sid: str, conn: Connection, payload: Any) -> dict[str, Any]:
         cid = c.parse("leave", payload).conversation_id

@@ -17,6 +17,7 @@ from covisor.identity import (
     new_agent_token,
 )
 from covisor.journal import Journal
+from covisor.media_links import MediaLinks
 from covisor.store import AgentRecord, Store
 
 
@@ -29,6 +30,7 @@ class Services:
     auth: Authenticator
     clock: Clock
     tokens: TokenSource
+    links: MediaLinks
 
     async def open_conversation(
         self, page: dict[str, str] | None, name: str

@@ -5,12 +5,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import logging
+import multiprocessing
+import threading
 from collections.abc import Callable
-from concurrent.futures import Executor
-from typing import ParamSpec, TypeVar
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, ParamSpec, TypeVar
 
 P = ParamSpec("P")
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
+
+WORKER_MODULES = ("covisor.media.images", "covisor.media.videos")
+"""Imported once by the fork server, so a new worker starts with Pillow and OpenCV loaded."""
 
 
 class BoundedExecutor:
@@ -46,3 +55,41 @@ class BoundedExecutor:
                 if not future.cancelled():
                     future.exception()  # retrieved: the caller is told about the cancellation
                 raise
+
+
+class WorkerPool(Executor):
+    """A process pool for decoding untrusted files that survives a worker dying.
+
+    Decoders (libjpeg, libheif, FFmpeg) run in worker processes, so a file that crashes one
+    kills that worker, not the server. A plain `ProcessPoolExecutor` is unusable after that
+    (`BrokenProcessPool` for every later call); this one starts a fresh pool on the next
+    submit. Work in flight when a worker died fails with `BrokenProcessPool`.
+
+    Workers are forked from a fork server that has already imported `WORKER_MODULES`: starting
+    one takes milliseconds, and no worker inherits the server's threads or locks (plain `fork`
+    from a process running aiosqlite and executor threads can deadlock).
+    """
+
+    def __init__(self, workers: int) -> None:
+        self._workers = workers
+        self._context = multiprocessing.get_context("forkserver")
+        self._context.set_forkserver_preload(list(WORKER_MODULES))
+        self._lock = threading.Lock()
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(self._workers, mp_context=self._context)
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        with self._lock:
+            try:
+                return self._pool.submit(fn, *args, **kwargs)
+            except BrokenProcessPool:
+                log.warning("a media worker died; starting a new pool")
+                self._pool.shutdown(wait=False)
+                self._pool = self._new_pool()
+                return self._pool.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        with self._lock:
+            self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)

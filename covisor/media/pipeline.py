@@ -14,7 +14,7 @@ only once it has been processed successfully, so `blobs/` holds only media that 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +30,9 @@ from covisor.media.videos import VideoOptions, process_video
 
 RECORD_FILE = "info.json"
 _READ_CHUNK = 256 * 1024
+
+Received = Callable[[StagedUpload], Awaitable[None]]
+"""Told about an upload once its bytes are in and its type is accepted, before processing."""
 
 
 @dataclass(frozen=True)
@@ -75,9 +78,18 @@ class MediaPipeline:
         self.offload = offload
         self.options = options or MediaOptions()
 
-    async def ingest(self, chunks: AsyncIterable[bytes]) -> MediaRecord:
-        """Store and process an upload; raises `MediaError` if it is refused."""
+    async def ingest(
+        self, chunks: AsyncIterable[bytes], on_received: Received | None = None
+    ) -> MediaRecord:
+        """Store and process an upload; raises `MediaError` if it is refused.
+
+        `on_received` is awaited between receiving and processing (the server announces the
+        upload to the conversation there); whatever it raises refuses the upload, leaving
+        nothing behind.
+        """
         async with self.store.stage(chunks, self.options.upload) as staged:
+            if on_received is not None:
+                await on_received(staged)
             existing = await self.get(staged.sha256)
             if existing is not None:
                 return existing
