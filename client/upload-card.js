@@ -7,30 +7,32 @@
 import { serverUrl } from "./api.js";
 import { h, icon } from "./dom.js";
 
-const VIDEO_FILE = /\.(mp4|webm|mov|m4v)(\?|$)/i;
+/** A variant's URL: the server sends `{url, width, height, mime}`; a bare string is a URL too. */
+function variantUrl(variant) {
+  if (typeof variant === "string") return variant;
+  return typeof variant?.url === "string" ? variant.url : null;
+}
 
 function first(variants, names) {
-  for (const name of names) if (variants[name]) return variants[name];
+  for (const name of names) {
+    const url = variantUrl(variants[name]);
+    if (url) return url;
+  }
   return null;
 }
 
 /**
- * The served files of a processed upload: `{display, poster, thumb}` paths (null when absent).
- * Stills prefer WebP (every current browser shows it), then JPEG.
+ * The served files of a processed upload: `{display, poster, thumb}` URLs (null when absent).
+ * Stills prefer WebP (every current browser shows it), then JPEG; a video plays `video`.
  */
 export function uploadSources(media) {
   const variants = media?.variants ?? {};
-  const poster = first(variants, ["poster_webp", "poster_jpeg", "poster"]);
+  const poster = first(variants, ["poster_webp", "poster_jpeg"]);
   const thumb = first(variants, ["thumb_webp", "thumb_jpeg"]) ?? poster;
-  let display;
-  if (media?.kind === "video") {
-    display =
-      first(variants, ["video", "display_mp4", "video_mp4", "display_webm", "video_webm"]) ??
-      Object.values(variants).find((url) => VIDEO_FILE.test(String(url))) ??
-      null;
-  } else {
-    display = first(variants, ["display_webp", "display_jpeg"]) ?? thumb;
-  }
+  const display =
+    media?.kind === "video"
+      ? first(variants, ["video"])
+      : (first(variants, ["display_webp", "display_jpeg"]) ?? thumb);
   return { display, poster, thumb };
 }
 
@@ -47,6 +49,7 @@ export function viewerMediaForUpload(upload) {
     kind: media.kind === "video" ? "video" : "image",
     src: display,
   };
+  if (media.name) shown.title = String(media.name).slice(0, 200);
   if (Number.isInteger(media.width) && media.width > 0) shown.width = media.width;
   if (Number.isInteger(media.height) && media.height > 0) shown.height = media.height;
   if (poster && shown.kind === "video" && String(poster).startsWith("/")) shown.poster = poster;

@@ -114,13 +114,21 @@ export class UploadTray {
       mediaId: null,
       error: null,
       session,
+      sinceSeq: session.state.seq,
+      claimed: null,
     };
     item.request = this.#api.upload(
       `/api/conversations/${encodeURIComponent(session.conversationId)}/media`,
       file,
       (fraction) => {
+        const finished = fraction >= 1 && item.progress < 1;
         item.progress = fraction;
-        this.#renderItem(item);
+        if (finished) {
+          this.#render();
+          this.#prune();
+        } else {
+          this.#renderItem(item);
+        }
       },
     );
     this.#items.push(item);
@@ -144,9 +152,29 @@ export class UploadTray {
     );
   }
 
-  /** Drop tray items whose upload the conversation now shows. */
+  /**
+   * Drop tray items whose upload the conversation now shows: by media id once the server
+   * answered, or, while the file is still being processed, as the first upload of our own that
+   * appeared in the conversation after this one started (the server answers only when done).
+   */
   #prune() {
-    const shown = (item) => item.mediaId && item.session.state.upload(item.mediaId);
+    const claimed = new Set(this.#items.map((item) => item.claimed).filter(Boolean));
+    for (const item of this.#items) {
+      if (item.claimed || item.progress < 1) continue;
+      const state = item.session.state;
+      const own = state.uploads.find(
+        (upload) =>
+          upload.seq > item.sinceSeq &&
+          upload.actor?.id === item.session.selfId &&
+          !claimed.has(upload.key),
+      );
+      if (own) {
+        item.claimed = own.key;
+        claimed.add(own.key);
+      }
+    }
+    const shown = (item) =>
+      item.claimed || (item.mediaId && item.session.state.upload(item.mediaId));
     const before = this.#items.length;
     this.#items = this.#items.filter((item) => !shown(item));
     if (this.#items.length !== before) this.#render();
@@ -173,9 +201,9 @@ export class UploadTray {
 
   #statusText(item) {
     const t = this.#t;
-    if (item.status === "uploading")
+    if (item.status === "uploading" && item.progress < 1)
       return t("upload.uploading", { percent: Math.round(item.progress * 100) });
-    if (item.status === "processing") return t("upload.processing");
+    if (item.status !== "failed") return t("upload.processing");
     return errorText(t, item.error, "upload.error");
   }
 
@@ -197,7 +225,7 @@ export class UploadTray {
         "aria-label": t("upload.progress", { name: item.file.name || t("upload.unnamed") }),
       }),
       h("span", { class: "cv-tray-status", role: "status", text: this.#statusText(item) }),
-      item.status === "processing"
+      item.status !== "failed" && item.progress >= 1
         ? null
         : h(
             "button",

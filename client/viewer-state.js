@@ -68,6 +68,7 @@ export class ConversationState {
   #strokes = new Map();
   #localStrokes = new Map();
   #keys = new Map();
+  #uploads = new Map();
 
   /**
    * @param {string} conversationId
@@ -92,6 +93,7 @@ export class ConversationState {
     this.#strokes = new Map((snapshot.strokes ?? []).map((s) => [s.stroke_id, copyStroke(s)]));
     this.#localStrokes.clear();
     for (const event of snapshot.messages ?? []) this.#addMessage(event);
+    this.#loadSnapshotUploads(snapshot);
   }
 
   /** Merge older `chat.message` events from `chat.history`. */
@@ -164,14 +166,18 @@ export class ConversationState {
     return this.timeline.filter((item) => item.kind === "message");
   }
 
-  /** Uploads (`media.*` events), in order of their first event. */
+  /**
+   * Uploads, in order of their first event; those only a snapshot told of (no event seen) come
+   * first. Items with events also sit in the timeline.
+   */
   get uploads() {
-    return this.timeline.filter((item) => item.kind === "upload");
+    return [...this.#uploads.values()].sort((a, b) => a.seq - b.seq);
   }
 
   /** Upload item for a media id, or undefined. */
   upload(mediaId) {
-    return this.#keys.get(`u:${mediaId}`);
+    for (const item of this.#uploads.values()) if (item.mediaId === mediaId) return item;
+    return undefined;
   }
 
   /** True when a message with this client_id is in the timeline. */
@@ -267,26 +273,58 @@ export class ConversationState {
 
   #applyMedia(event) {
     const data = event.data ?? {};
-    const id = mediaIdOf(data) ?? `seq${event.seq}`;
-    const status = event.type.slice("media.".length);
-    let item = this.#keys.get(`u:${id}`);
+    const mediaId = mediaIdOf(data);
+    const key = `u:${data.upload_id ?? mediaId ?? event.seq}`;
+    let item = this.#uploads.get(key);
     if (!item) {
-      item = {
-        kind: "upload",
-        key: `u:${id}`,
-        id,
-        seq: event.seq,
-        at: event.at,
-        actor: event.actor ?? null,
-        media: null,
-        reason: null,
-      };
-      this.#insert(item);
+      item = this.#newUpload(key, mediaId, data.upload_id, event.actor ?? data.uploaded_by);
+      item.seq = event.seq;
+      item.at = event.at;
+      this.#uploads.set(key, item);
     }
-    item.status = status;
+    if (!this.#keys.has(key)) this.#insert(item);
+    item.status = event.type.slice("media.".length);
     item.version = event.seq;
+    item.mediaId = mediaId ?? item.mediaId;
     if (data.media) item.media = { ...(item.media ?? {}), ...data.media };
-    if (status === "failed") item.reason = data.reason ?? null;
+    if (data.name && !item.name) item.name = data.name;
+    if (item.status === "failed") item.reason = data.reason ?? null;
+  }
+
+  /** Uploads a snapshot knows of (ready items and unfinished uploads) but not their events. */
+  #loadSnapshotUploads(snapshot) {
+    const known = new Set([...this.#uploads.values()].map((item) => item.mediaId));
+    for (const media of snapshot.media_items ?? []) {
+      if (known.has(media.id)) continue;
+      const item = this.#newUpload(`u:${media.id}`, media.id, null, media.uploaded_by);
+      Object.assign(item, { status: "ready", version: 0, media, name: media.name ?? null });
+      this.#uploads.set(item.key, item);
+    }
+    for (const pending of snapshot.media_pending ?? []) {
+      const key = `u:${pending.upload_id}`;
+      if (this.#uploads.has(key) || known.has(pending.media_id)) continue;
+      const item = this.#newUpload(key, pending.media_id, pending.upload_id, pending.uploaded_by);
+      Object.assign(item, { status: "processing", version: 0, name: pending.name ?? null });
+      this.#uploads.set(key, item);
+    }
+  }
+
+  #newUpload(key, mediaId, uploadId, actor) {
+    return {
+      kind: "upload",
+      key,
+      id: mediaId ?? uploadId ?? key,
+      mediaId: mediaId ?? null,
+      uploadId: uploadId ?? null,
+      seq: 0,
+      at: 0,
+      actor: actor ?? null,
+      status: "processing",
+      version: 0,
+      media: null,
+      name: null,
+      reason: null,
+    };
   }
 
   #addMessage(event) {

@@ -235,6 +235,63 @@ test("a local stroke shows at once and is not doubled by the server's echo", () 
   assert.equal(strokes[0].done, true);
 });
 
+test("uploads follow processing, ready and failed events by upload id", () => {
+  const state = fresh();
+  const variants = { thumb_webp: { url: "/api/x/thumb_webp?sig=1", width: 320, height: 240 } };
+  state.apply(
+    ev("media.processing", { upload_id: "u_1", media_id: "ab", kind: "image", name: "a.jpg" }),
+  );
+  state.apply(
+    ev("media.processing", { upload_id: "u_2", media_id: "cd", kind: "video", name: "b.mp4" }),
+  );
+  state.apply(
+    ev("media.ready", {
+      upload_id: "u_1",
+      media: { id: "ab", kind: "image", blurry: false, variants },
+    }),
+  );
+  state.apply(ev("media.failed", { upload_id: "u_2", media_id: "cd", reason: "unsupported" }));
+  const [first, second] = state.uploads;
+  assert.deepEqual([first.status, first.mediaId, first.name], ["ready", "ab", "a.jpg"]);
+  assert.equal(first.media.variants.thumb_webp.url, "/api/x/thumb_webp?sig=1");
+  assert.deepEqual([second.status, second.reason], ["failed", "unsupported"]);
+  assert.equal(state.upload("cd"), second);
+  assert.equal(state.timeline.length, 2);
+});
+
+test("a snapshot's gallery lists uploads without putting them in the chat", () => {
+  const state = fresh();
+  state.loadSnapshot({
+    ...snapshot,
+    media_items: [
+      {
+        id: "ab",
+        kind: "image",
+        name: "old.jpg",
+        blur_score: 80,
+        blurry: false,
+        variants: {},
+        uploaded_by: shopper,
+      },
+    ],
+    media_pending: [
+      { upload_id: "u_9", media_id: "ef", kind: "image", name: "new.jpg", uploaded_by: shopper },
+    ],
+  });
+  assert.deepEqual(
+    state.uploads.map((u) => [u.mediaId, u.status]),
+    [
+      ["ab", "ready"],
+      ["ef", "processing"],
+    ],
+  );
+  assert.equal(state.uploads[0].actor.id, shopper.id);
+  assert.equal(
+    state.timeline.some((item) => item.kind === "upload"),
+    false,
+  );
+});
+
 test("uploads follow processing, ready and failed events by media id", () => {
   const state = fresh();
   state.apply(ev("media.processing", { media: { id: "md1", kind: "image" } }));
