@@ -185,7 +185,10 @@ export class ChatView {
       let entry = this.#items.get(item.key);
       if (!entry || entry.version !== item.version) {
         const element = this.#renderItem(item, session);
-        entry?.element.replaceWith(element);
+        if (entry) {
+          entry.element.replaceWith(element);
+          if (entry.element === cursor) cursor = element;
+        }
         entry = { element, version: item.version };
         this.#items.set(item.key, entry);
       }

@@ -166,10 +166,7 @@ export class ConversationState {
     return this.timeline.filter((item) => item.kind === "message");
   }
 
-  /**
-   * Uploads, in order of their first event; those only a snapshot told of (no event seen) come
-   * first. Items with events also sit in the timeline.
-   */
+  /** Uploads in the order they appear in the timeline. */
   get uploads() {
     return [...this.#uploads.values()].sort((a, b) => a.seq - b.seq);
   }
@@ -291,21 +288,29 @@ export class ConversationState {
     if (item.status === "failed") item.reason = data.reason ?? null;
   }
 
-  /** Uploads a snapshot knows of (ready items and unfinished uploads) but not their events. */
+  /**
+   * Uploads a snapshot knows of (ready items and unfinished uploads) but whose events were not
+   * seen. They join the timeline at their `seq` when the server sends one, else at the top.
+   */
   #loadSnapshotUploads(snapshot) {
     const known = new Set([...this.#uploads.values()].map((item) => item.mediaId));
+    const add = (item, seq, at) => {
+      Object.assign(item, { seq: Number(seq) || 0, at: Number(at) || 0 });
+      this.#uploads.set(item.key, item);
+      this.#insert(item);
+    };
     for (const media of snapshot.media_items ?? []) {
       if (known.has(media.id)) continue;
       const item = this.#newUpload(`u:${media.id}`, media.id, null, media.uploaded_by);
-      Object.assign(item, { status: "ready", version: 0, media, name: media.name ?? null });
-      this.#uploads.set(item.key, item);
+      Object.assign(item, { status: "ready", media, name: media.name ?? null });
+      add(item, media.seq, media.at);
     }
     for (const pending of snapshot.media_pending ?? []) {
       const key = `u:${pending.upload_id}`;
       if (this.#uploads.has(key) || known.has(pending.media_id)) continue;
       const item = this.#newUpload(key, pending.media_id, pending.upload_id, pending.uploaded_by);
-      Object.assign(item, { status: "processing", version: 0, name: pending.name ?? null });
-      this.#uploads.set(key, item);
+      Object.assign(item, { status: "processing", name: pending.name ?? null });
+      add(item, pending.seq, pending.at);
     }
   }
 

@@ -259,7 +259,7 @@ test("uploads follow processing, ready and failed events by upload id", () => {
   assert.equal(state.timeline.length, 2);
 });
 
-test("a snapshot's gallery lists uploads without putting them in the chat", () => {
+test("a snapshot's gallery puts uploads in the timeline by their seq when known", () => {
   const state = fresh();
   state.loadSnapshot({
     ...snapshot,
@@ -272,6 +272,7 @@ test("a snapshot's gallery lists uploads without putting them in the chat", () =
         blurry: false,
         variants: {},
         uploaded_by: shopper,
+        seq: 3,
       },
     ],
     media_pending: [
@@ -281,14 +282,18 @@ test("a snapshot's gallery lists uploads without putting them in the chat", () =
   assert.deepEqual(
     state.uploads.map((u) => [u.mediaId, u.status]),
     [
-      ["ab", "ready"],
       ["ef", "processing"],
+      ["ab", "ready"],
     ],
   );
   assert.equal(state.uploads[0].actor.id, shopper.id);
-  assert.equal(
-    state.timeline.some((item) => item.kind === "upload"),
-    false,
+  assert.deepEqual(
+    state.timeline.map((item) => [item.kind, item.seq]),
+    [
+      ["upload", 0],
+      ["message", 2],
+      ["upload", 3],
+    ],
   );
 });
 
