@@ -250,6 +250,11 @@ export class ConversationSession extends EventTarget {
     if (!actor || actor.id === this.selfId) return;
     this.#markPresent(actor, Boolean(message.online));
     if (!message.online) this.#setPeerTyping(actor, false);
+    // Typing is not replayed, so someone arriving mid-sentence is told now.
+    if (message.online && this.#typingActive && this.joined) {
+      this.#typingSentAt = Date.now();
+      this.send("chat.typing", { typing: true });
+    }
   }
 
   #markPresent(actor, online) {

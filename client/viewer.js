@@ -289,7 +289,11 @@ export class Viewer extends EventTarget {
     if (!this.#canInteract() || event.button > 0) return;
     event.preventDefault();
     this.stage.focus({ preventScroll: true });
-    this.canvas.setPointerCapture(event.pointerId);
+    try {
+      this.canvas.setPointerCapture(event.pointerId);
+    } catch {
+      // Synthetic pointers (tests, some assistive tech) cannot be captured; moves still arrive.
+    }
     const point = this.#point(event);
     this.#pointers.set(event.pointerId, point);
     if (this.#pointers.size === 1) {

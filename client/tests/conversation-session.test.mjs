@@ -168,3 +168,17 @@ test("presence is unknown until pushed, and typing shows a member is there", asy
   assert.deepEqual([...session.present.keys()], ["a_1"]);
   assert.equal(session.departed.size, 0);
 });
+
+test("someone arriving while the local user types is told at once", async () => {
+  const connection = fakeConnection({ join: () => snapshotAck(1) });
+  const session = new ConversationSession({ connection, conversationId: "c1", selfId: me.id });
+  await session.join();
+  session.typingActivity();
+  await settle();
+  session.onPresence({ conversation_id: "c1", actor: agent, online: true });
+  await settle();
+  const typing = connection.requests.filter((r) => r.event === "chat.typing");
+  assert.deepEqual(typing.map((r) => r.payload.typing), [true, true]);
+  session.stopTyping();
+  await settle();
+});
