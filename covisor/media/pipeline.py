@@ -2,7 +2,8 @@
 
 `MediaPipeline.ingest` is what an HTTP upload handler calls with the multipart field's chunks:
 
-1. stream to the temp area, sniffing the type and enforcing its byte limit (`BlobStore.stage`);
+1. stream to the temp area, sniffing the type and enforcing its byte limit (`BlobStore.stage`),
+   then tell the caller (`on_received`: the server announces the upload to the conversation);
 2. if these exact bytes were ingested before, return that record: nothing is decoded twice;
 3. otherwise validate and process the staged file in the executor (`process_image` or
    `process_video`) into a fresh work directory, together with an `info.json` of the record;

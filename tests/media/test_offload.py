@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import pytest
 
 from covisor.media import BoundedExecutor, ImageOptions, MediaError, process_image
+from covisor.media.offload import WorkerPool
 from covisor.media.sniff import JPEG, PNG
 from tests.media import samples
 
@@ -111,3 +114,19 @@ async def test_processing_works_through_a_process_pool_errors_included(tmp_path:
     assert (result.width, result.height) == (480, 640)
     assert (out / "display.webp").is_file()
     assert refused.value.code == "too_large"
+
+
+async def test_worker_pool_starts_afresh_after_a_worker_dies(tmp_path: Path) -> None:
+    source = tmp_path / "photo"
+    source.write_bytes(samples.camera_jpeg((640, 480)))
+    out = tmp_path / "out"
+    out.mkdir()
+    pool = WorkerPool(1)
+    try:
+        bounded = BoundedExecutor(pool, 1)
+        with pytest.raises(BrokenProcessPool):
+            await bounded.run(os._exit, 1)  # as a decoder crashing on a hostile file would
+        result = await bounded.run(process_image, source, out, JPEG, ImageOptions())
+    finally:
+        pool.shutdown()
+    assert (result.width, result.height) == (480, 640)

@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from covisor.errors import CovisorError
 from covisor.media import (
     BlobStore,
     BoundedExecutor,
     MediaError,
     MediaOptions,
     MediaPipeline,
+    StagedUpload,
     UploadLimits,
 )
 from tests.media import samples
@@ -126,3 +128,30 @@ async def test_refused_upload_leaves_nothing_anywhere(
     assert refused.value.code == code
     assert list(samples.all_files(store.root)) == []
     assert [p for p in store.tmp.iterdir()] == []
+
+
+async def test_upload_is_announced_once_received_before_it_is_processed(
+    pipeline: MediaPipeline, store: BlobStore
+) -> None:
+    data = samples.camera_jpeg((800, 600))
+    seen: list[tuple[str, str, bool]] = []
+
+    async def announce(staged: StagedUpload) -> None:
+        processed = await pipeline.get(staged.sha256) is not None
+        seen.append((staged.sha256, staged.media_type.kind, processed))
+
+    record = await pipeline.ingest(samples.chunked(data), announce)
+
+    assert seen == [(record.id, "image", False)]
+
+
+async def test_refusal_by_the_announcement_leaves_nothing(
+    pipeline: MediaPipeline, store: BlobStore
+) -> None:
+    async def refuse(staged: StagedUpload) -> None:
+        raise CovisorError("conflict", "this conversation is closed")
+
+    with pytest.raises(CovisorError):
+        await pipeline.ingest(samples.chunked(samples.alpha_png()), refuse)
+
+    assert list(samples.all_files(store.root)) == []
