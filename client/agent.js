@@ -29,6 +29,9 @@ import { Change } from "./viewer-state.js";
 import { Viewer } from "./viewer.js";
 
 const PANES = ["list", "viewer", "chat", "media"];
+const CLOSE_ARM_MS = 4000;
+/** Wide enough for the three-column layout, where the chat is always on screen. */
+const WIDE = window.matchMedia("(min-width: 900px)");
 const origin = location.origin;
 
 class Console {
@@ -42,6 +45,7 @@ class Console {
   #catalogue = [];
   #seen = new Map();
   #noticeTimer = null;
+  #disarmTimer = null;
   #catalogueUnavailable = false;
 
   constructor({ t, token, me, root }) {
@@ -232,6 +236,8 @@ class Console {
       h("div", { class: "cv-pane cv-chat-pane", dataset: { pane: "chat" } }, this.chat.element),
     );
     root.replaceChildren(this.root);
+    this.chat.active = WIDE.matches;
+    WIDE.addEventListener("change", () => this.#showPane(this.root.dataset.pane));
     this.#renderQueue();
     this.#renderActive();
     this.#renderCatalogue();
@@ -314,6 +320,7 @@ class Console {
   }
 
   #select(conversationId) {
+    this.#disarmClose();
     const session = this.#sessions.get(conversationId) ?? null;
     this.#selected = session;
     this.viewer.setSession(session);
@@ -431,9 +438,19 @@ class Console {
     else this.#showPane("viewer");
   }
 
+  /** Two presses close the conversation: the first arms the button for a few seconds. */
   async #closeConversation() {
     const session = this.#selected;
-    if (!session || !confirm(this.#t("agent.close_confirm"))) return;
+    const button = this.closeButton;
+    if (!session) return;
+    if (button.dataset.armed !== "true") {
+      button.dataset.armed = "true";
+      button.textContent = this.#t("agent.close_confirm");
+      clearTimeout(this.#disarmTimer);
+      this.#disarmTimer = setTimeout(() => this.#disarmClose(), CLOSE_ARM_MS);
+      return;
+    }
+    this.#disarmClose();
     try {
       await this.#api.post(
         `/api/conversations/${encodeURIComponent(session.conversationId)}/close`,
@@ -443,10 +460,17 @@ class Console {
     }
   }
 
+  #disarmClose() {
+    clearTimeout(this.#disarmTimer);
+    delete this.closeButton.dataset.armed;
+    this.closeButton.textContent = this.#t("agent.close_conversation");
+  }
+
   #showPane(pane) {
     this.root.dataset.pane = pane;
     for (const tab of this.tabs)
       tab.setAttribute("aria-selected", String(tab.dataset.pane === pane));
+    this.chat.active = pane === "chat" || WIDE.matches;
     if (pane === "chat") this.#markSeen(this.#selected);
     this.#renderActive();
   }

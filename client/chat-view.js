@@ -117,6 +117,7 @@ export class ChatView {
       this.typingLine,
       this.form,
     );
+    document.addEventListener("visibilitychange", () => this.#markRead());
   }
 
   /** Show `session`'s chat (null for none). */
@@ -135,7 +136,11 @@ export class ChatView {
   /** Whether the chat is on screen: read marks are sent only while it is. */
   set active(value) {
     this.#active = value;
-    if (value) this.#session?.markRead();
+    this.#markRead();
+  }
+
+  #markRead() {
+    if (this.#active && document.visibilityState === "visible") this.#session?.markRead();
   }
 
   focus() {
@@ -209,7 +214,7 @@ export class ChatView {
     this.historyButton.hidden =
       !state || state.messages.length < HISTORY_PAGE || this.#hasMore === false;
     if (stick) this.#scrollToBottom();
-    if (this.#active) session?.markRead();
+    this.#markRead();
   }
 
   #renderPending(session) {

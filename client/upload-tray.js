@@ -45,7 +45,12 @@ export class UploadTray {
     this.#api = api;
     this.#session = session;
     session?.addEventListener("change", this.#listener);
-    for (const input of [this.cameraInput, this.fileInput]) input.disabled = !session;
+    this.setEnabled(Boolean(session));
+  }
+
+  /** Allow or refuse new uploads (a closed conversation takes none). */
+  setEnabled(enabled) {
+    for (const input of [this.cameraInput, this.fileInput]) input.disabled = !enabled;
   }
 
   /** Open the camera again (after a blurry photo). */

@@ -366,6 +366,7 @@ export class Widget {
     }[state.status];
     this.#setStatus(this.#session.joined || state.seq > 0 ? text : t("widget.connecting"));
     this.newChat.hidden = state.status !== "closed";
+    this.tray.setEnabled(state.status !== "closed");
     this.panel.dataset.status = state.status;
   }
 
