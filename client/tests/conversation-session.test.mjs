@@ -178,7 +178,10 @@ test("someone arriving while the local user types is told at once", async () => 
   session.onPresence({ conversation_id: "c1", actor: agent, online: true });
   await settle();
   const typing = connection.requests.filter((r) => r.event === "chat.typing");
-  assert.deepEqual(typing.map((r) => r.payload.typing), [true, true]);
+  assert.deepEqual(
+    typing.map((r) => r.payload.typing),
+    [true, true],
+  );
   session.stopTyping();
   await settle();
 });
