@@ -149,13 +149,26 @@ class Realtime:
         if cid not in conn.joined:
             conn.joined.add(cid)
             await self._presence(sid, conn, cid, online=True)
-        answer: dict[str, Any] = {"ok": True, "seq": view.seq, "now": self._clock()}
+        answer: dict[str, Any] = {
+            "ok": True,
+            "seq": view.seq,
+            "now": self._clock(),
+            "online": self._online(cid, but=sid),
+        }
         last = command.last_seq
         if last is not None and last <= view.seq and view.seq - last <= self._config.replay_limit:
             events = await self._store.events_after(cid, last, view.seq - last)
             return {**answer, "mode": "replay", "events": [self._links.event(e) for e in events]}
         snapshot = self._links.snapshot(view.snapshot, conn.identity)
         return {**answer, "mode": "snapshot", "snapshot": snapshot}
+
+    def _online(self, conversation_id: str, *, but: str) -> list[dict[str, str]]:
+        """Members joined to the conversation on this process, other than socket `but`."""
+        found: dict[str, dict[str, str]] = {}
+        for sid, conn in self._connections.items():
+            if sid != but and conversation_id in conn.joined:
+                found.setdefault(conn.identity.id, conn.identity.public())
+        return list(found.values())
 
     async def _leave(self, sid: str, conn: Connection, payload: Any) -> dict[str, Any]:
         cid = c.parse("leave", payload).conversation_id

@@ -246,6 +246,17 @@ async def test_presence_tells_members_who_is_online(harness: Harness) -> None:
     )
 
 
+async def test_join_answer_lists_members_already_online(harness: Harness) -> None:
+    cid, customer, agent = await harness.session()
+    again = await customer.ok("join", {"conversation_id": cid})
+    assert [m["role"] for m in again["online"]] == ["agent"]
+    await agent.close()
+    await customer.wait_for(
+        lambda p: any(n == "presence" and d["online"] is False for n, d in p.pushes)
+    )
+    assert (await customer.ok("join", {"conversation_id": cid}))["online"] == []
+
+
 async def test_time_answers_server_clock(harness: Harness) -> None:
     agent = await harness.peer(await harness.agent_token())
     answer = await agent.ok("time")
