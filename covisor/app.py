@@ -14,6 +14,7 @@ from aiohttp import web
 from covisor import api, media_api, pins_api
 from covisor.clock import Clock, TokenSource, system_clock, system_tokens
 from covisor.config import Config
+from covisor.cors import cors_middleware
 from covisor.conversation import Limits
 from covisor.identity import Authenticator, GrantSigner
 from covisor.journal import Journal
@@ -50,7 +51,7 @@ def make_socketio(config: Config) -> socketio.AsyncServer:
     return socketio.AsyncServer(
         async_mode="aiohttp",
         client_manager=manager,
-        cors_allowed_origins="*",
+        cors_allowed_origins="*" if "*" in config.cors_origins else list(config.cors_origins),
         max_http_buffer_size=config.max_socket_payload,
         json=MsgspecJson,
         logger=False,
@@ -72,7 +73,10 @@ def create_app(
     Uploads are decoded in a pool of `config.media_workers` processes unless `media_executor`
     is given (tests pass one to hold processing at a point they choose).
     """
-    app = web.Application(middlewares=[api.error_middleware], client_max_size=1024**2)
+    app = web.Application(
+        middlewares=[cors_middleware(config.cors_origins), api.error_middleware],
+        client_max_size=1024**2,
+    )
     store = store or make_store(config)
     limits = Limits(
         max_message_chars=config.max_message_chars,

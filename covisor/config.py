@@ -33,6 +33,7 @@ class Config:
     mongo_url: str | None = None
     mongo_db: str = "covisor"
     seed_demo: bool = True
+    cors_origins: tuple[str, ...] = ("*",)
 
     shopper_token_ttl: float = 24 * 3600.0
     max_message_chars: int = 2000
@@ -111,6 +112,8 @@ def from_env(environ: Mapping[str, str] | None = None, **overrides: Any) -> Conf
             values[name] = kind(raw)
     if "COVISOR_SEED_DEMO" in env:
         values["seed_demo"] = env["COVISOR_SEED_DEMO"].lower() not in ("0", "false", "no")
+    if env.get("COVISOR_CORS_ORIGINS"):
+        values["cors_origins"] = tuple(o.strip() for o in env["COVISOR_CORS_ORIGINS"].split(","))
     values.update({k: v for k, v in overrides.items() if v is not None})
     return Config(**values)
 

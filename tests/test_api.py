@@ -86,3 +86,17 @@ async def test_close_ends_the_conversation(harness: Harness) -> None:
     assert refused["error"]["code"] == "conflict"
     status, _ = await harness.request("POST", f"/api/conversations/{cid}/close", customer.token)
     assert status == 403
+
+
+async def test_cross_origin_preflight_is_answered_for_the_api(harness: Harness) -> None:
+    status, _ = await harness.request(
+        "OPTIONS",
+        "/api/conversations",
+        headers={"Origin": "https://shop.test", "Access-Control-Request-Method": "POST"},
+    )
+    assert status == 204
+    async with harness.http.post(
+        f"{harness.url}/api/conversations", json={}, headers={"Origin": "https://shop.test"}
+    ) as response:
+        assert response.status == 201
+        assert response.headers["Access-Control-Allow-Origin"] == "*"
