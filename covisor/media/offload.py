@@ -7,6 +7,7 @@ import contextlib
 import functools
 import logging
 import multiprocessing
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -67,7 +68,8 @@ class WorkerPool(Executor):
 
     Workers are forked from a fork server that has already imported `WORKER_MODULES`: starting
     one takes milliseconds, and no worker inherits the server's threads or locks (plain `fork`
-    from a process running aiosqlite and executor threads can deadlock).
+    from a process running aiosqlite and executor threads can deadlock). A worker exits when the
+    server process is gone, even killed with SIGKILL; left alone it would wait for work forever.
     """
 
     def __init__(self, workers: int) -> None:
@@ -78,7 +80,9 @@ class WorkerPool(Executor):
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(self._workers, mp_context=self._context)
+        return ProcessPoolExecutor(
+            self._workers, mp_context=self._context, initializer=_exit_with_parent
+        )
 
     def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
         with self._lock:
@@ -93,3 +97,16 @@ class WorkerPool(Executor):
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         with self._lock:
             self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+def _exit_with_parent() -> None:
+    """In a worker: end this process as soon as the process that started it is gone."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        parent.join()
+        os._exit(0)
+
+    threading.Thread(target=watch, name="covisor-parent-watch", daemon=True).start()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import threading
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -130,3 +131,32 @@ async def test_worker_pool_starts_afresh_after_a_worker_dies(tmp_path: Path) -> 
     finally:
         pool.shutdown()
     assert (result.width, result.height) == (480, 640)
+
+
+async def test_worker_exits_when_the_server_process_is_killed() -> None:
+    script = (
+        "import os, sys\n"
+        "from covisor.media.offload import WorkerPool\n"
+        "pool = WorkerPool(1)\n"
+        "print(pool.submit(os.getpid).result(), flush=True)\n"
+        "sys.stdin.read()\n"
+    )
+    server = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", script, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
+    )
+    assert server.stdout is not None
+    worker = int(await asyncio.wait_for(server.stdout.readline(), 20))
+    server.kill()
+    await server.wait()
+    try:
+        handle = os.pidfd_open(worker)
+    except ProcessLookupError:
+        return  # already gone
+    gone = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.add_reader(handle, gone.set)
+    try:
+        await asyncio.wait_for(gone.wait(), 10)
+    finally:
+        loop.remove_reader(handle)
+        os.close(handle)
