@@ -1,0 +1,266 @@
+"""The two sides of a conversation as a test drives and reads them: the agent console and the
+shopper's widget on the demo shop. Both embed the same viewer and chat (same test ids), so what
+is read off the screen (messages, the shown media's geometry, canvas pixels, the video clock)
+is measured the same way on both, in image-normalised coordinates where it concerns the viewer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from playwright.sync_api import Locator, Page, expect
+
+DESKTOP: dict[str, Any] = {"viewport": {"width": 1280, "height": 800}}
+"""The agent's browser context options."""
+PHONE: dict[str, Any] = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 3,
+    "is_mobile": True,
+    "has_touch": True,
+}
+"""A shopper's phone (the size of an iPhone 12-15): touch input, three device pixels per CSS
+pixel, so the canvas is checked at the resolution phones draw it."""
+
+# Where the shown media sits in its stage, and which image point is at the stage's centre.
+_GEOMETRY_JS = """
+stage => {
+  const media = stage.querySelector("img:not([hidden]), video:not([hidden])");
+  const s = stage.getBoundingClientRect();
+  const m = media.getBoundingClientRect();
+  const natural = media.tagName === "IMG"
+    ? [media.naturalWidth, media.naturalHeight] : [media.videoWidth, media.videoHeight];
+  const fit = Math.min(s.width / natural[0], s.height / natural[1]) * natural[0];
+  return {
+    zoom: Number(stage.dataset.zoom),
+    scale: m.width / fit,
+    centre: [(s.left + s.width / 2 - m.left) / m.width, (s.top + s.height / 2 - m.top) / m.height],
+    stage: [s.left, s.top, s.width, s.height],
+    media: [m.left, m.top, m.width, m.height],
+  };
+}
+"""
+
+# Every canvas pixel of the stroke colour, as image-normalised coordinates: how many, their
+# centroid and bounding box. Shadows and anti-aliased edges are not "of the colour".
+_FOOTPRINT_JS = """
+(stage, color) => {
+  const canvas = stage.querySelector("canvas");
+  const media = stage.querySelector("img:not([hidden]), video:not([hidden])");
+  const c = canvas.getBoundingClientRect();
+  const m = media.getBoundingClientRect();
+  const ratio = canvas.width / c.width;
+  const want = [1, 3, 5].map((i) => parseInt(color.slice(i, i + 2), 16));
+  const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+  let count = 0, su = 0, sv = 0;
+  let box = [Infinity, Infinity, -Infinity, -Infinity];
+  for (let i = 0; i < data.length; i += 4) {
+    if (data[i + 3] < 220) continue;
+    if (Math.max(...want.map((w, k) => Math.abs(data[i + k] - w))) > 40) continue;
+    const p = i / 4;
+    const x = (p % canvas.width + 0.5) / ratio + c.left;
+    const y = (Math.floor(p / canvas.width) + 0.5) / ratio + c.top;
+    const u = (x - m.left) / m.width, v = (y - m.top) / m.height;
+    count += 1; su += u; sv += v;
+    box = [Math.min(box[0], u), Math.min(box[1], v), Math.max(box[2], u), Math.max(box[3], v)];
+  }
+  return { count, centroid: count ? [su / count, sv / count] : null, box: count ? box : null,
+           ratio, pixels: canvas.width * canvas.height };
+}
+"""
+
+# Opaque canvas pixels within `radius` CSS px of each image-normalised point, and how many of
+# them are of the stroke colour.
+_PIXELS_NEAR_JS = """
+(stage, [points, color, radius]) => {
+  const canvas = stage.querySelector("canvas");
+  const media = stage.querySelector("img:not([hidden]), video:not([hidden])");
+  const c = canvas.getBoundingClientRect();
+  const m = media.getBoundingClientRect();
+  const ratio = canvas.width / c.width;
+  const want = [1, 3, 5].map((i) => parseInt(color.slice(i, i + 2), 16));
+  const context = canvas.getContext("2d");
+  const r = Math.ceil(radius * ratio);
+  return points.map(([u, v]) => {
+    const x = Math.round((m.left + u * m.width - c.left) * ratio);
+    const y = Math.round((m.top + v * m.height - c.top) * ratio);
+    const data = context.getImageData(x - r, y - r, 2 * r + 1, 2 * r + 1).data;
+    let opaque = 0, matching = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      if (data[i + 3] < 220) continue;
+      opaque += 1;
+      if (Math.max(...want.map((w, k) => Math.abs(data[i + k] - w))) <= 40) matching += 1;
+    }
+    return { opaque, matching };
+  });
+}
+"""
+
+_VIDEO_JS = """
+video => ({
+  time: video.currentTime, paused: video.paused, ended: video.ended,
+  rate: video.playbackRate, ready: video.readyState, duration: video.duration,
+  src: video.currentSrc, now: Date.now(),
+})
+"""
+
+
+@dataclass(frozen=True)
+class VideoSample:
+    """A player's clock read at wall time `now` (ms; both sides run on the same machine)."""
+
+    time: float
+    paused: bool
+    ended: bool
+    rate: float
+    ready: int
+    duration: float
+    src: str
+    now: float
+
+    def at(self, now: float) -> float:
+        """Where this player is at wall time `now`, if it kept going as it was."""
+        return self.time + (0.0 if self.paused else (now - self.now) / 1000 * self.rate)
+
+
+class Side:
+    """One person's tab. `press` is how this person presses a button (a tap on a phone)."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+
+    def by(self, test_id: str) -> Locator:
+        return self.page.get_by_test_id(test_id)
+
+    def press(self, target: Locator) -> None:
+        target.click()
+
+    def send_chat(self, text: str) -> None:
+        self.by("chat-input").fill(text)
+        self.press(self.by("chat-send"))
+
+    def message(self, text: str) -> Locator:
+        """The confirmed message with exactly this text."""
+        return self.by("message").filter(
+            has=self.page.locator(".cv-bubble", has_text=re.compile(f"^{re.escape(text)}$"))
+        )
+
+    def messages(self) -> list[tuple[int, str]]:
+        """Confirmed chat messages on screen, top to bottom: (seq, text)."""
+        return [
+            (int(seq), text)
+            for seq, text in self.by("message").evaluate_all(
+                "items => items.map((li) => [li.dataset.seq, "
+                "li.querySelector('.cv-bubble').textContent])"
+            )
+        ]
+
+    @property
+    def stage(self) -> Locator:
+        return self.by("viewer-stage")
+
+    def shown_image(self) -> Locator:
+        return self.by("viewer-image")
+
+    def wait_image_loaded(self, src_part: str) -> dict[str, Any]:
+        """Wait until the viewer shows a loaded image whose URL contains `src_part`."""
+        image = self.shown_image()
+        expect(image).to_be_visible()
+        expect(image).to_have_attribute("src", re.compile(re.escape(src_part)))
+        image.evaluate("img => img.decode()")
+        loaded: dict[str, Any] = image.evaluate(
+            "img => ({src: img.currentSrc, width: img.naturalWidth, height: img.naturalHeight})"
+        )
+        return loaded
+
+    def geometry(self) -> dict[str, Any]:
+        result: dict[str, Any] = self.stage.evaluate(_GEOMETRY_JS)
+        return result
+
+    def viewport_point(self, u: float, v: float) -> tuple[float, float]:
+        """Viewport px of the image-normalised point (u, v) as currently shown."""
+        left, top, width, height = self.geometry()["media"]
+        return left + u * width, top + v * height
+
+    def stroke_footprint(self, color: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.stage.evaluate(_FOOTPRINT_JS, color)
+        return result
+
+    def pixels_near(
+        self, points: list[tuple[float, float]], color: str, radius: float = 3.0
+    ) -> list[dict[str, int]]:
+        result: list[dict[str, int]] = self.stage.evaluate(_PIXELS_NEAR_JS, [points, color, radius])
+        return result
+
+    def video(self) -> VideoSample:
+        return VideoSample(**self.by("viewer-video").evaluate(_VIDEO_JS))
+
+
+class AgentConsole(Side):
+    """The agent console at /agent on a desktop."""
+
+    def __init__(self, page: Page, name: str) -> None:
+        super().__init__(page)
+        self.name = name
+
+    def log_in(self, url: str, token: str) -> None:
+        self.page.goto(f"{url}/agent")
+        self.by("agent-token-input").fill(token)
+        self.by("agent-login").click()
+        expect(self.by("agent-name")).to_have_text(self.name)
+        expect(self.by("connection-state")).to_have_attribute("data-online", "true")
+
+    def accept(self, conversation_id: str) -> None:
+        item = self.page.locator(
+            f'[data-testid="queue-item"][data-conversation-id="{conversation_id}"]'
+        )
+        self.press(item.get_by_test_id("queue-accept"))
+        self.expect_selected(conversation_id)
+
+    def expect_selected(self, conversation_id: str) -> None:
+        selected = self.page.locator(
+            f'[data-testid="active-conversation"][data-conversation-id="{conversation_id}"]'
+        )
+        expect(selected).to_have_attribute("aria-current", "true")
+
+    def show_catalogue_item(self, item_id: str) -> None:
+        self.press(self.page.locator(f'[data-testid="catalogue-item"][data-item-id="{item_id}"]'))
+
+
+class ShopperWidget(Side):
+    """The chat widget on the demo shop, on a phone."""
+
+    def press(self, target: Locator) -> None:
+        target.tap()
+
+    def open_chat(self, url: str) -> None:
+        self.url = url
+        self.page.goto(f"{url}/demo")
+        self.press(self.by("widget-launcher"))
+        expect(self.by("widget-panel")).to_have_attribute("data-status", "waiting")
+
+    def conversation_id(self) -> str:
+        stored: str = self.page.evaluate(
+            "key => JSON.parse(sessionStorage.getItem(key)).id",
+            f"covisor:conversation:{self.url}",
+        )
+        return stored
+
+    def touch_drag(self, points: list[tuple[float, float]]) -> None:
+        """One finger down at the first viewport point, through the others, lifted at the last:
+        real touch input (pointerType "touch"), as on a phone."""
+        self.touches([[point] for point in points])
+
+    def touches(self, frames: list[list[tuple[float, float]]]) -> None:
+        """A touch gesture: each frame gives every finger's viewport position; the first frame
+        puts the fingers down, the last lifts them."""
+        cdp = self.page.context.new_cdp_session(self.page)
+        try:
+            for index, frame in enumerate(frames):
+                kind = "touchStart" if index == 0 else "touchMove"
+                fingers = [{"x": x, "y": y, "id": i} for i, (x, y) in enumerate(frame)]
+                cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": fingers})
+            cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+        finally:
+            cdp.detach()

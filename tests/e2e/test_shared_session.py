@@ -1,0 +1,375 @@
+"""A shopper on a phone and an agent on a desktop, in real Chromium against `covisor serve`.
+
+Everything is checked where a person would see it: chat in the message lists, the shared view as
+the image's on-screen geometry, strokes as pixels of the annotation canvas (compared in
+image-normalised coordinates, since the phone and the desktop show the image at different sizes),
+video as both players' clocks.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import partial
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.media_files import photo_jpeg
+from tests.e2e.polling import eventually
+from tests.e2e.sides import PHONE, AgentConsole, ShopperWidget, Side
+
+pytestmark = pytest.mark.browser
+
+Pair = tuple[AgentConsole, ShopperWidget]
+
+SNEAKER = "trail-sneaker"
+RED = "#e53935"
+BLUE = "#1e88e5"
+
+
+def show_sneaker(agent: AgentConsole, shopper: ShopperWidget) -> None:
+    agent.show_catalogue_item(SNEAKER)
+    for side in (agent, shopper):
+        loaded = side.wait_image_loaded(f"/api/catalogue/{SNEAKER}/")
+        assert (loaded["width"], loaded["height"]) == (1200, 900)
+
+
+def test_chat_messages_reach_the_other_side_in_the_same_order(accepted: Pair, snap: Any) -> None:
+    agent, shopper = accepted
+    expect(shopper.by("system-message")).to_have_text("Alex joined the chat")
+
+    shopper.send_chat("Hi! Does the trail sneaker run small?")
+    expect(agent.message("Hi! Does the trail sneaker run small?")).to_have_count(1)
+    agent.send_chat("It runs true to size.")
+    agent.send_chat("Let me show you the sole.")
+    expect(shopper.message("Let me show you the sole.")).to_have_count(1)
+
+    expected = [
+        "Hi! Does the trail sneaker run small?",
+        "It runs true to size.",
+        "Let me show you the sole.",
+    ]
+    assert [text for _, text in shopper.messages()] == expected
+    assert agent.messages() == shopper.messages()
+    mine = shopper.message(expected[0])
+    expect(mine).to_have_attribute("data-mine", "true")
+    expect(agent.message(expected[0])).to_have_attribute("data-role", "customer")
+    expect(agent.message(expected[0])).to_have_attribute("data-mine", "false")
+    snap("chat")
+
+
+def test_image_shown_by_the_agent_appears_on_the_phone(accepted: Pair, snap: Any) -> None:
+    agent, shopper = accepted
+    expect(shopper.by("viewer")).to_be_hidden()
+
+    show_sneaker(agent, shopper)
+
+    expect(shopper.by("viewer")).to_have_attribute("data-kind", "image")
+    for side in (agent, shopper):
+        geometry = side.geometry()
+        assert geometry["scale"] == pytest.approx(1, abs=0.01)
+        assert geometry["centre"] == pytest.approx([0.5, 0.5], abs=0.005)
+    snap("shown")
+
+
+def assert_same_region(leader: Side, follower: Side, min_zoom: float) -> dict[str, Any]:
+    """Both sides show the image at the same magnification around the same image point."""
+    lead, follow = leader.geometry(), follower.geometry()
+    assert lead["zoom"] > min_zoom, lead
+    assert follow["zoom"] == pytest.approx(lead["zoom"], abs=0.011), (lead, follow)
+    assert follow["scale"] == pytest.approx(lead["scale"], rel=0.01), (lead, follow)
+    assert follow["centre"] == pytest.approx(lead["centre"], abs=0.005), (lead, follow)
+    return lead
+
+
+def test_zoom_on_one_side_shows_the_same_region_on_the_other(accepted: Pair, snap: Any) -> None:
+    agent, shopper = accepted
+    show_sneaker(agent, shopper)
+
+    anchor = agent.viewport_point(0.4, 0.45)
+    agent.page.mouse.move(*anchor)
+    agent.page.mouse.wheel(0, -400)
+    zoomed = eventually(lambda: assert_same_region(agent, shopper, min_zoom=1.5))
+    assert agent.viewport_point(0.4, 0.45) == pytest.approx(anchor, abs=1.0)
+    snap("agent-zoomed")
+
+    left, top, width, height = shopper.geometry()["stage"]
+    middle = (left + width / 2, top + height / 2)
+    shopper.touches(
+        [
+            [(middle[0] - spread, middle[1]), (middle[0] + spread, middle[1])]
+            for spread in range(30, 111, 10)
+        ]
+    )
+    pinched = eventually(lambda: assert_same_region(shopper, agent, min_zoom=zoomed["zoom"] * 2))
+    assert pinched["zoom"] <= 10
+    snap("shopper-pinched")
+
+    agent.press(agent.by("zoom-reset"))
+    eventually(lambda: assert_same_region(agent, shopper, min_zoom=0))
+    expect(shopper.stage).to_have_attribute("data-zoom", "1.00")
+
+
+def assert_stroke_between(
+    side: Side, color: str, start: tuple[float, float], end: tuple[float, float]
+) -> dict[str, Any]:
+    """The canvas shows a line of `color` from `start` to `end` (image-normalised) and nothing of
+    that colour elsewhere."""
+    footprint = side.stroke_footprint(color)
+    assert footprint["count"] > 0, footprint
+    middle = [(start[0] + end[0]) / 2, (start[1] + end[1]) / 2]
+    assert footprint["centroid"] == pytest.approx(middle, abs=0.01), footprint
+    (u0, v0), (u1, v1) = start, end
+    box = [min(u0, u1), min(v0, v1), max(u0, u1), max(v0, v1)]
+    assert footprint["box"] == pytest.approx(box, abs=0.02), footprint
+    return footprint
+
+
+def test_strokes_drawn_on_one_side_appear_on_the_others_canvas(accepted: Pair, snap: Any) -> None:
+    agent, shopper = accepted
+    show_sneaker(agent, shopper)
+
+    shopper.press(shopper.by("tool-pen"))
+    expect(shopper.by("tool-pen")).to_have_attribute("aria-pressed", "true")
+    start, end = (0.3, 0.35), (0.7, 0.65)
+    steps = 16
+    line = [
+        (start[0] + (end[0] - start[0]) * i / steps, start[1] + (end[1] - start[1]) * i / steps)
+        for i in range(steps + 1)
+    ]
+    shopper.touch_drag([shopper.viewport_point(u, v) for u, v in line])
+
+    on_agent = eventually(lambda: assert_stroke_between(agent, RED, start, end))
+    on_phone = assert_stroke_between(shopper, RED, start, end)
+    assert on_agent["centroid"] == pytest.approx(on_phone["centroid"], abs=0.005)
+    assert on_agent["box"] == pytest.approx(on_phone["box"], abs=0.01)
+    on_line = [(0.35, 0.3875), (0.45, 0.4625), (0.6, 0.575)]
+    off_line = [(0.35, 0.6), (0.6, 0.4), (0.5, 0.2)]
+    for side in (agent, shopper):
+        near = side.pixels_near(on_line + off_line, RED)
+        assert all(spot["matching"] > 0 for spot in near[: len(on_line)]), near
+        assert all(spot["opaque"] == 0 for spot in near[len(on_line) :]), near
+    snap("shopper-drew")
+
+    agent.press(agent.page.locator(f'[data-testid="pen-color"][data-color="{BLUE}"]'))
+    expect(agent.by("tool-pen")).to_have_attribute("aria-pressed", "true")
+    mouse = agent.page.mouse
+    mouse.move(*agent.viewport_point(0.3, 0.65))
+    mouse.down()
+    mouse.move(*agent.viewport_point(0.7, 0.35), steps=16)
+    mouse.up()
+
+    eventually(lambda: assert_stroke_between(shopper, BLUE, (0.3, 0.65), (0.7, 0.35)))
+    assert_stroke_between(agent, BLUE, (0.3, 0.65), (0.7, 0.35))
+    assert shopper.stroke_footprint(RED)["count"] > 0
+    snap("agent-drew")
+
+
+NUDGE_BAND_S = 0.1
+"""PROTOCOL.md "Video clock and drift correction": a player within 0.1 s of the expected position
+is left alone; beyond it, a playing player is nudged (up to 1 s off) or seeks (past 1 s), a paused
+one seeks. Two settled players are each within the band of the shared position, so within twice
+the band of each other, playing or paused."""
+
+
+def players_in_step(agent: AgentConsole, shopper: ShopperWidget, *, playing: bool) -> float:
+    """Both players play (or are paused) and agree within the documented tolerance; returns
+    the agent's position."""
+    ours, theirs = agent.video(), shopper.video()
+    for sample in (ours, theirs):
+        assert sample.paused is not playing and not sample.ended, (ours, theirs)
+    assert abs(ours.at(theirs.now) - theirs.time) <= 2 * NUDGE_BAND_S, (ours, theirs)
+    return ours.time
+
+
+def assert_ready(side: Side) -> None:
+    sample = side.video()
+    assert sample.ready >= 1 and sample.duration == pytest.approx(30, abs=0.2), sample
+
+
+def assert_rate(side: Side, rate: float) -> None:
+    sample = side.video()
+    assert sample.rate == pytest.approx(rate), sample
+
+
+def assert_paused_at(side: Side, position: float) -> None:
+    sample = side.video()
+    assert sample.paused and abs(sample.time - position) <= NUDGE_BAND_S, sample
+
+
+def test_video_play_seek_and_pause_follow_within_the_drift_tolerance(
+    counter_video: str, accepted: Pair, snap: Any
+) -> None:
+    agent, shopper = accepted
+    agent.show_catalogue_item(counter_video)
+    for side in (agent, shopper):
+        expect(side.by("video-controls")).to_be_visible()
+        eventually(partial(assert_ready, side))
+
+    agent.press(agent.by("video-play"))
+    eventually(lambda: players_in_step(agent, shopper, playing=True) > 0.3)
+    snap("playing")
+
+    agent.by("video-seek").fill("8")
+    position = eventually(lambda: players_in_step(agent, shopper, playing=True))
+    assert 8 <= position < 9.5
+
+    # A stalled or skipping player: over 1 s off it seeks, below it is nudged back in step.
+    shopper.by("viewer-video").evaluate("video => { video.currentTime += 3; }")
+    eventually(lambda: players_in_step(agent, shopper, playing=True))
+    shopper.by("viewer-video").evaluate("video => { video.currentTime += 0.4; }")
+    eventually(partial(assert_rate, shopper, 0.95))
+    eventually(lambda: players_in_step(agent, shopper, playing=True))
+    eventually(partial(assert_rate, shopper, 1))
+
+    shopper.press(shopper.by("video-play"))
+    eventually(lambda: players_in_step(agent, shopper, playing=False))
+    snap("paused")
+
+    shopper.by("video-seek").fill("5")
+    for side in (agent, shopper):
+        eventually(partial(assert_paused_at, side, 5.0))
+    snap("sought")
+
+
+def test_photo_uploaded_on_the_phone_reaches_the_agent_processed(
+    accepted: Pair, tmp_path: Path, snap: Any
+) -> None:
+    agent, shopper = accepted
+    photo = tmp_path / "my-old-shoe.jpg"
+    photo.write_bytes(photo_jpeg((1600, 1200)))
+
+    shopper.by("upload-input").set_input_files(photo)
+
+    card = agent.by("uploads-list").get_by_test_id("upload-card")
+    expect(card).to_have_attribute("data-status", "ready")
+    thumb = card.get_by_test_id("upload-thumb")
+    loaded = thumb.evaluate(
+        "img => img.decode().then(() => ({src: img.currentSrc, width: img.naturalWidth}))"
+    )
+    assert loaded["width"] > 0
+    url = urlsplit(loaded["src"])
+    media_id = card.get_attribute("data-media-id")
+    assert url.path.startswith(f"/api/conversations/{shopper.conversation_id()}/media/{media_id}/")
+    assert {"exp", "sig"} <= parse_qs(url.query).keys()
+    assert agent.page.request.get(loaded["src"]).ok
+    assert agent.page.request.get(url._replace(query="").geturl()).status in (401, 403, 404)
+    expect(card.get_by_test_id("upload-blur-score")).to_have_text(
+        re.compile(r"^Sharpness \d+(\.\d)?: sharp$")
+    )
+    own = shopper.by("upload-card")
+    expect(own).to_have_attribute("data-status", "ready")
+    expect(own.get_by_test_id("blur-warning")).to_have_count(0)
+    snap("uploaded")
+
+    agent.press(card.get_by_test_id("upload-show"))
+    for side in (agent, shopper):
+        shown = side.wait_image_loaded(f"/media/{media_id}/display")
+        assert (shown["width"], shown["height"]) == (1600, 1200)
+    snap("shown")
+
+
+def test_blurry_photo_warns_the_shopper_and_scores_blurry_for_the_agent(
+    accepted: Pair, tmp_path: Path
+) -> None:
+    agent, shopper = accepted
+    photo = tmp_path / "shaky.jpg"
+    photo.write_bytes(photo_jpeg((1200, 900), blur=12))
+
+    shopper.by("upload-input").set_input_files(photo)
+
+    own = shopper.by("upload-card")
+    expect(own).to_have_attribute("data-status", "ready")
+    expect(own.get_by_test_id("blur-warning")).to_be_visible()
+    expect(own.get_by_test_id("upload-retake")).to_be_visible()
+    score = agent.by("uploads-list").get_by_test_id("upload-blur-score")
+    expect(score).to_have_text(re.compile(r"^Sharpness \d+(\.\d)?: blurry$"))
+
+
+PIN = re.compile(r"^\d{3} \d{3}$")
+
+
+def test_caller_joins_the_agents_session_with_a_pin_from_a_third_context(
+    accepted: Pair, server: Any, contexts: Any, sides: list[tuple[str, Any]], snap: Any
+) -> None:
+    agent, shopper = accepted
+    shopper.send_chat("My partner is calling you about it.")
+    show_sneaker(agent, shopper)
+    agent.press(agent.by("agent-pin-issue"))
+    expect(agent.by("agent-pin-display")).to_have_text(PIN)
+    pin = agent.by("agent-pin-display").inner_text()
+
+    caller = ShopperWidget(contexts.new("caller", PHONE).new_page())
+    sides.append(("caller", caller))
+    caller.open_chat(server.url)
+    caller.press(caller.by("phone-toggle"))
+    caller.by("pin-input").press_sequentially(pin.replace(" ", ""))
+    expect(caller.by("pin-input")).to_have_value(pin)
+    caller.press(caller.by("pin-redeem"))
+
+    expect(caller.by("phone-panel")).to_be_hidden()
+    expect(caller.by("conversation-status")).to_contain_text("Alex")
+    assert caller.conversation_id() == shopper.conversation_id()
+    expect(caller.message("My partner is calling you about it.")).to_have_count(1)
+    caller.wait_image_loaded(f"/api/catalogue/{SNEAKER}/")
+    expect(agent.by("system-message").filter(has_text="joined by phone")).to_have_count(1)
+    caller.send_chat("Hello, I am the one on the phone.")
+    for side in (agent, shopper):
+        expect(side.message("Hello, I am the one on the phone.")).to_have_count(1)
+    snap("joined")
+
+
+def test_agent_links_the_shopper_who_reads_out_a_pin(
+    agent: AgentConsole, shopper: ShopperWidget, snap: Any
+) -> None:
+    shopper.press(shopper.by("phone-toggle"))
+    shopper.press(shopper.by("pin-show"))
+    expect(shopper.by("pin-display")).to_have_text(PIN)
+    pin = shopper.by("pin-display").inner_text()
+
+    agent.by("agent-pin-input").fill(pin)
+    agent.press(agent.by("agent-pin-redeem"))
+
+    agent.expect_selected(shopper.conversation_id())
+    shopper.press(shopper.by("phone-close"))
+    expect(shopper.by("widget-panel")).to_have_attribute("data-status", "active")
+    expect(shopper.by("conversation-status")).to_contain_text("Alex")
+    agent.send_chat("Got your PIN, I can see your chat now.")
+    expect(shopper.message("Got your PIN, I can see your chat now.")).to_have_count(1)
+    snap("linked")
+
+
+def test_shopper_back_online_has_every_message_once_in_order(accepted: Pair, snap: Any) -> None:
+    agent, shopper = accepted
+    agent.send_chat("Before the drop")
+    expect(shopper.message("Before the drop")).to_have_count(1)
+
+    shopper.page.context.set_offline(True)
+    expect(shopper.by("offline-banner")).to_be_visible()
+    expect(agent.by("conversation-presence")).to_have_text("Shopper offline")
+    missed = [f"While you were away, {n}" for n in ("one", "two", "three", "four", "five")]
+    for text in missed:
+        agent.send_chat(text)
+    expect(agent.message(missed[-1])).to_have_count(1)
+    shopper.send_chat("Typed while offline")
+    expect(shopper.by("message-pending")).to_have_attribute("data-status", "offline")
+    assert [text for _, text in shopper.messages()] == ["Before the drop"]
+    snap("offline")
+
+    shopper.page.context.set_offline(False)
+    expect(shopper.by("offline-banner")).to_be_hidden()
+    expect(shopper.message("Typed while offline")).to_have_count(1)
+    expect(shopper.by("message-pending")).to_have_count(0)
+    expect(agent.message("Typed while offline")).to_have_count(1)
+    expect(agent.by("conversation-presence")).to_have_text("Shopper online")
+
+    expected = ["Before the drop", *missed, "Typed while offline"]
+    caught_up = shopper.messages()
+    assert [text for _, text in caught_up] == expected
+    seqs = [seq for seq, _ in caught_up]
+    assert seqs == sorted(set(seqs))
+    assert agent.messages() == caught_up
+    snap("caught-up")
