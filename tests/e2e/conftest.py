@@ -19,9 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-sync_api = pytest.importorskip("playwright.sync_api")
-from playwright.sync_api import (  # noqa: E402
+from playwright.sync_api import (
     APIRequestContext,
     Browser,
     BrowserContext,
@@ -30,8 +28,9 @@ from playwright.sync_api import (  # noqa: E402
     sync_playwright,
 )
 
-from tests.e2e.media_files import counter_webm  # noqa: E402
-from tests.e2e.sides import DESKTOP, PHONE, AgentConsole, ShopperWidget  # noqa: E402
+from tests.e2e.media_files import counter_webm
+from tests.e2e.polling import WAIT_S
+from tests.e2e.sides import DESKTOP, PHONE, AgentConsole, ShopperWidget, Side
 
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = [
@@ -44,8 +43,7 @@ LAUNCH_ARGS = [
 ]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "e2e"
 CATALOGUE = Path(__file__).resolve().parents[2] / "media" / "catalogue.json"
-WAIT_MS = 15_000
-"""Generous for a loaded 2-core machine; every wait in these tests is bounded by it."""
+WAIT_MS = WAIT_S * 1000
 START_TIMEOUT_S = 30.0
 
 
@@ -56,7 +54,6 @@ class CovisorServer:
     url: str
     data_dir: Path
     demo_token: str
-    process: subprocess.Popen[bytes]
 
     def add_agent(self, name: str) -> str:
         """`covisor agents add NAME` against the running server's data; returns the token."""
@@ -137,7 +134,7 @@ def server(
             _wait_for_catalogue(api, token)
         finally:
             api.dispose()
-        yield CovisorServer(url, data_dir, token, process)
+        yield CovisorServer(url, data_dir, token)
     finally:
         process.terminate()
         try:
@@ -199,13 +196,13 @@ Snap = Callable[[str], None]
 
 
 @pytest.fixture
-def sides() -> list[tuple[str, Any]]:
+def sides() -> list[tuple[str, Side]]:
     """(label, side) pairs that `snap` photographs; tests' fixtures register theirs here."""
     return []
 
 
 @pytest.fixture
-def snap(request: pytest.FixtureRequest, sides: list[tuple[str, Any]]) -> Iterator[Snap]:
+def snap(request: pytest.FixtureRequest, sides: list[tuple[str, Side]]) -> Iterator[Snap]:
     """`snap("step")` saves a screenshot of every side as <test>-<step>-<side>.png; the end
     state is saved after the test whatever its outcome."""
     test = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
@@ -220,25 +217,25 @@ def snap(request: pytest.FixtureRequest, sides: list[tuple[str, Any]]) -> Iterat
 
 @pytest.fixture
 def agent(
-    server: CovisorServer, contexts: Contexts, sides: list[tuple[str, Any]], snap: Snap
+    server: CovisorServer, contexts: Contexts, sides: list[tuple[str, Side]], snap: Snap
 ) -> AgentConsole:
     """A new agent logged in to the console through the login form."""
     token = server.add_agent("Alex")
     page = contexts.new("agent", DESKTOP).new_page()
-    console = AgentConsole(page, name="Alex")
-    console.log_in(server.url, token)
+    console = AgentConsole(page, server.url, name="Alex")
+    console.log_in(token)
     sides.append(("agent", console))
     return console
 
 
 @pytest.fixture
 def shopper(
-    server: CovisorServer, contexts: Contexts, sides: list[tuple[str, Any]], snap: Snap
+    server: CovisorServer, contexts: Contexts, sides: list[tuple[str, Side]], snap: Snap
 ) -> ShopperWidget:
     """A shopper on a phone who opened the chat on the demo shop (waiting for an agent)."""
     page = contexts.new("shopper", PHONE).new_page()
-    widget = ShopperWidget(page)
-    widget.open_chat(server.url)
+    widget = ShopperWidget(page, server.url)
+    widget.open_chat()
     sides.append(("shopper", widget))
     return widget
 

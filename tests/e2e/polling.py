@@ -8,10 +8,12 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
+WAIT_S = 15.0
+"""Every wait in the end-to-end tests is bounded by this: generous for a loaded 2-core machine."""
 POLL_S = 0.05
 
 
-def eventually(check: Callable[[], T], timeout: float = 15.0) -> T:
+def eventually(check: Callable[[], T], timeout: float = WAIT_S) -> T:
     """Call `check` until it returns without raising AssertionError; return its result.
 
     After `timeout` seconds the last AssertionError is raised, so a failure says what was

@@ -125,10 +125,12 @@ class VideoSample:
 
 
 class Side:
-    """One person's tab. `press` is how this person presses a button (a tap on a phone)."""
+    """One person's tab on the server at `origin`. `press` is how this person presses a button
+    (a tap on a phone)."""
 
-    def __init__(self, page: Page) -> None:
+    def __init__(self, page: Page, origin: str) -> None:
         self.page = page
+        self.origin = origin
 
     def by(self, test_id: str) -> Locator:
         return self.page.get_by_test_id(test_id)
@@ -160,12 +162,9 @@ class Side:
     def stage(self) -> Locator:
         return self.by("viewer-stage")
 
-    def shown_image(self) -> Locator:
-        return self.by("viewer-image")
-
     def wait_image_loaded(self, src_part: str) -> dict[str, Any]:
         """Wait until the viewer shows a loaded image whose URL contains `src_part`."""
-        image = self.shown_image()
+        image = self.by("viewer-image")
         expect(image).to_be_visible()
         expect(image).to_have_attribute("src", re.compile(re.escape(src_part)))
         image.evaluate("img => img.decode()")
@@ -200,12 +199,13 @@ class Side:
 class AgentConsole(Side):
     """The agent console at /agent on a desktop."""
 
-    def __init__(self, page: Page, name: str) -> None:
-        super().__init__(page)
+    def __init__(self, page: Page, origin: str, name: str) -> None:
+        super().__init__(page, origin)
         self.name = name
 
-    def log_in(self, url: str, token: str) -> None:
-        self.page.goto(f"{url}/agent")
+    def log_in(self, token: str) -> None:
+        """Open /agent and log in through the form with an agent's token."""
+        self.page.goto(f"{self.origin}/agent")
         self.by("agent-token-input").fill(token)
         self.by("agent-login").click()
         expect(self.by("agent-name")).to_have_text(self.name)
@@ -234,16 +234,16 @@ class ShopperWidget(Side):
     def press(self, target: Locator) -> None:
         target.tap()
 
-    def open_chat(self, url: str) -> None:
-        self.url = url
-        self.page.goto(f"{url}/demo")
+    def open_chat(self) -> None:
+        """Open the demo shop and the chat: a new conversation, waiting for an agent."""
+        self.page.goto(f"{self.origin}/demo")
         self.press(self.by("widget-launcher"))
         expect(self.by("widget-panel")).to_have_attribute("data-status", "waiting")
 
     def conversation_id(self) -> str:
         stored: str = self.page.evaluate(
             "key => JSON.parse(sessionStorage.getItem(key)).id",
-            f"covisor:conversation:{self.url}",
+            f"covisor:conversation:{self.origin}",
         )
         return stored
 
