@@ -12,10 +12,12 @@ from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
 
-DESKTOP: dict[str, Any] = {"viewport": {"width": 1280, "height": 800}}
-"""The agent's browser context options."""
+DESKTOP: dict[str, Any] = {"viewport": {"width": 1280, "height": 800}, "locale": "en-US"}
+"""The agent's browser context options (English whatever the machine's locale: tests read the
+English texts)."""
 PHONE: dict[str, Any] = {
     "viewport": {"width": 390, "height": 844},
+    "locale": "en-US",
     "device_scale_factor": 3,
     "is_mobile": True,
     "has_touch": True,
