@@ -15,7 +15,7 @@ them, each single-core in a fresh process pinned to one CPU:
 
 Then photos/s with every core (a process pool), peak RSS per process, the WebP effort
 trade-off behind `Encoding.webp_method`, and the calibration behind `BLUR_THRESHOLD`.
-Numbers go in docs/MEDIA.md. The machine is shared: keep the counts small.
+Numbers go in docs/BENCHMARKS.md. The machine is shared: keep the counts small.
 """
 
 from __future__ import annotations

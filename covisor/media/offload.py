@@ -43,10 +43,14 @@ class BoundedExecutor:
         Work in an executor cannot be stopped, so if the caller is cancelled this still waits
         for `fn` to finish before re-raising: the slot stays taken while the work runs, and the
         caller's clean-up (say, removing the directory `fn` writes into) runs after it.
+
+        The job is handed over from a thread, not the event loop: a process pool's `submit`
+        can block on starting a worker (the first one waits for the fork server to import
+        Pillow and OpenCV, a few hundred ms), which must not stall every connection.
         """
         async with self._slots:
-            loop = asyncio.get_running_loop()
-            future = loop.run_in_executor(self.executor, functools.partial(fn, *args, **kwargs))
+            call = functools.partial(fn, *args, **kwargs)
+            future = asyncio.ensure_future(self._submit_and_wait(call))
             try:
                 return await asyncio.shield(future)
             except asyncio.CancelledError:
@@ -56,6 +60,10 @@ class BoundedExecutor:
                 if not future.cancelled():
                     future.exception()  # retrieved: the caller is told about the cancellation
                 raise
+
+    async def _submit_and_wait(self, call: Callable[[], T]) -> T:
+        submitted = await asyncio.to_thread(self.executor.submit, call)
+        return await asyncio.wrap_future(submitted)
 
 
 class WorkerPool(Executor):
