@@ -122,7 +122,7 @@ async def upload(request: web.Request) -> web.Response:
 
 
 @routes.get(f"/api/conversations/{{conversation_id}}/media/{_MEDIA}")
-async def media_status(request: web.Request) -> web.Response:
+async def media_item_status(request: web.Request) -> web.Response:
     reader = await identify(request)
     info = request.match_info
     return json_response(
