@@ -14,8 +14,8 @@ from aiohttp import web
 from covisor import api, media_api, pins_api
 from covisor.clock import Clock, TokenSource, system_clock, system_tokens
 from covisor.config import Config
-from covisor.cors import cors_middleware
 from covisor.conversation import Limits
+from covisor.cors import cors_middleware
 from covisor.identity import Authenticator, GrantSigner
 from covisor.journal import Journal
 from covisor.media_links import MediaLinks

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 _PREFIXES = ("/api/", "/client/", "/healthz")
 _ALLOW_HEADERS = "Authorization, Content-Type"
@@ -19,9 +20,7 @@ _ALLOW_METHODS = "GET, POST, OPTIONS"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def cors_middleware(
-    allowed: tuple[str, ...],
-) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+def cors_middleware(allowed: tuple[str, ...]) -> Middleware:
     """Answer preflights and add `Access-Control-Allow-Origin` for allowed origins."""
 
     def allow(origin: str) -> str | None:

@@ -202,7 +202,9 @@ class SQLiteStore:
         async with self._write_lock:
             # The whole transaction is one trip to the connection's thread: at stroke rates the
             # per-statement hops of the async API, not SQLite, were the cost of a round.
-            stale: set[str] = await self._w._execute(_commit_sync, self._w._conn, appends)
+            stale: set[str] = await self._w._execute(  # type: ignore[no-untyped-call]
+                _commit_sync, self._w._conn, appends
+            )
         return stale
 
     async def seqs(self, conversation_ids: list[str]) -> dict[str, int]:
