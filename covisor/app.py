@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
 from pathlib import Path
@@ -139,8 +140,19 @@ def add_static_routes(app: web.Application) -> None:
     app.router.add_get("/agent", page("agent.html"))
     if CLIENT_DIR.is_dir():
         app.router.add_static("/client/", CLIENT_DIR, follow_symlinks=False)
-    if CATALOGUE_DIR.is_dir():
-        app.router.add_static("/media/", CATALOGUE_DIR, follow_symlinks=False)
+    app.router.add_get("/media/{name}", demo_catalogue_file)
+
+
+_CATALOGUE_FILE = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.(jpe?g|png|webp|webm|mp4|json)$")
+
+
+async def demo_catalogue_file(request: web.Request) -> web.FileResponse:
+    """The demo shop's own product pictures and list: media files only, never the generator."""
+    name = request.match_info["name"]
+    path = CATALOGUE_DIR / name
+    if not _CATALOGUE_FILE.match(name) or not path.is_file():
+        raise web.HTTPNotFound(reason="no such catalogue file")
+    return web.FileResponse(path)
 
 
 async def seed_demo_agent(svc: Services) -> None:

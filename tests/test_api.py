@@ -100,3 +100,11 @@ async def test_cross_origin_preflight_is_answered_for_the_api(harness: Harness) 
     ) as response:
         assert response.status == 201
         assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+async def test_demo_catalogue_serves_media_but_not_its_generator(harness: Harness) -> None:
+    async with harness.http.get(f"{harness.url}/media/catalogue.json") as response:
+        assert response.status == 200
+    for path in ("/media/generate.py", "/media/..%2Fpyproject.toml", "/media/.hidden.jpg"):
+        async with harness.http.get(harness.url + path) as response:
+            assert response.status == 404, path
