@@ -15,6 +15,7 @@ from typing import Any
 import socketio
 
 from covisor import commands as c
+from covisor.broadcast import Broadcaster
 from covisor.clock import Clock
 from covisor.config import Config
 from covisor.errors import INTERNAL, CovisorError
@@ -57,6 +58,7 @@ class Realtime:
         links: MediaLinks,
     ) -> None:
         self._sio = sio
+        self._broadcast = Broadcaster(sio)
         self._config = config
         self._store = store
         self._journal = journal
@@ -79,8 +81,8 @@ class Realtime:
     async def publish(self, events: list[Event]) -> None:
         """Broadcast committed events to their rooms, and the queue to agents when it changed."""
         for event in events:
-            await self._sio.emit(
-                "event", self._links.event(event), room=room_of(event.conversation_id)
+            await self._broadcast.to_room(
+                "event", self._links.event(event), room_of(event.conversation_id)
             )
         if any(e.type in QUEUE_EVENTS for e in events):
             await self.push_queue()
