@@ -82,7 +82,7 @@ class ConversationState:
             case "chat.read":
                 self.reads[event.actor["id"]] = data["seq"]
             case "media.processing" | "media.ready" | "media.failed":
-                self.gallery.apply(event.type, data)
+                self.gallery.apply(event.type, data, event.seq)
             case _:
                 self.viewer.apply(event.type, data)
 

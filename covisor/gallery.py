@@ -106,12 +106,14 @@ class Gallery:
                 )
         raise CovisorError("bad_request", f"{type(command).__name__} is not a media command")
 
-    def apply(self, type_: str, data: dict[str, Any]) -> None:
+    def apply(self, type_: str, data: dict[str, Any], seq: int) -> None:
+        """Apply a `media.*` event; a ready item keeps the `seq` of its event, so a client can
+        place it among the chat messages of a snapshot."""
         if type_ == "media.processing":
             self.pending[data["upload_id"]] = data
         elif type_ == "media.ready":
             self.pending.pop(data["upload_id"], None)
-            self.items[data["media"]["id"]] = data["media"]
+            self.items[data["media"]["id"]] = {**data["media"], "seq": seq}
         elif type_ == "media.failed":
             self.pending.pop(data["upload_id"], None)
 

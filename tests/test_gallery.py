@@ -85,11 +85,12 @@ def test_announced_upload_is_pending_until_ready() -> None:
     }
     assert state.snapshot()["media_items"] == []
 
-    run(state, SHOPPER, c.MediaReady(conversation_id="c1", upload_id="u1", media=item()))
+    ready = run(state, SHOPPER, c.MediaReady(conversation_id="c1", upload_id="u1", media=item()))
 
     snapshot = state.snapshot()
-    assert snapshot["media_items"] == [item()] and snapshot["media_pending"] == []
-    assert media_status(snapshot, PHOTO) == {"status": "ready", **item()}
+    assert snapshot["media_items"] == [{**item(), "seq": ready.seq}]
+    assert snapshot["media_pending"] == []
+    assert media_status(snapshot, PHOTO) == {"status": "ready", **item(), "seq": ready.seq}
 
 
 def test_failed_upload_leaves_no_item() -> None:
