@@ -22,12 +22,12 @@ export class ConversationSession extends EventTarget {
   joined = false;
   /** actor id → actor, for other members currently typing. */
   typing = new Map();
-  /** actor id → actor, for other members with a socket in the room. */
-  present = new Map();
   /**
-   * actor id → actor, for other members seen leaving and not back. Presence is only pushed on
-   * changes, so a member who was already there when we joined is in neither map until it acts.
+   * actor id → actor, for other members with a socket in the room: those the join answer lists
+   * as online, then kept up to date by `presence` pushes.
    */
+  present = new Map();
+  /** actor id → actor, for other members seen leaving and not back. */
   departed = new Map();
   #connection;
   #sequencer;
@@ -119,6 +119,11 @@ export class ConversationSession extends EventTarget {
     if (ack.mode === "snapshot") this.state.loadSnapshot(ack.snapshot);
     this.#sequencer.completeJoin(ack);
     this.joined = true;
+    // Members on other server processes are not listed; their `presence` push comes when they
+    // next join, so the list adds to what is known and removes nothing.
+    for (const actor of ack.online ?? []) {
+      if (actor?.id && actor.id !== this.selfId) this.#markPresent(actor, true);
+    }
     this.#emit("joined");
     this.#flushOutbox();
     return ack;

@@ -154,6 +154,24 @@ test("typing pushes from others are tracked and a message from them clears it", 
   assert.equal(session.typing.size, 0);
 });
 
+test("members the join answer lists as online are present at once, then follow presence", async () => {
+  const ack = { ...snapshotAck(1), online: [agent, me] };
+  const connection = fakeConnection({ join: () => ack });
+  const session = new ConversationSession({ connection, conversationId: "c1", selfId: me.id });
+  const changes = [];
+  session.addEventListener("change", (event) => changes.push(event.detail.change));
+  await session.join();
+  assert.deepEqual([...session.present.keys()], ["a_1"]);
+  assert.ok(changes.includes("presence"));
+  session.onPresence({ conversation_id: "c1", actor: agent, online: false });
+  assert.equal(session.present.size, 0);
+  assert.deepEqual([...session.departed.keys()], ["a_1"]);
+  session.disconnected();
+  await session.join();
+  assert.deepEqual([...session.present.keys()], ["a_1"]);
+  assert.equal(session.departed.size, 0);
+});
+
 test("presence is unknown until pushed, and typing shows a member is there", async () => {
   const connection = fakeConnection({ join: () => snapshotAck(1) });
   const session = new ConversationSession({ connection, conversationId: "c1", selfId: me.id });
