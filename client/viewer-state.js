@@ -32,7 +32,23 @@ export const Change = Object.freeze({
   VIDEO: "video",
 });
 
-const SYSTEM_EVENTS = new Set(["conversation.accepted", "conversation.closed", "member.joined"]);
+/**
+ * Timeline key of a system notice, one per fact (this agent accepted, this caller joined, the
+ * conversation closed) rather than per seq, so the notice a snapshot implies and the notice of the
+ * event itself are one item whichever arrives first.
+ */
+function systemKey(type, data) {
+  switch (type) {
+    case "conversation.accepted":
+      return `s:accepted:${data.agent?.id ?? ""}`;
+    case "member.joined":
+      return `s:joined:${data.member?.id ?? ""}`;
+    case "conversation.closed":
+      return "s:closed";
+    default:
+      return null;
+  }
+}
 
 /** Media id carried by a `media.*` event, whichever field the server used. */
 function mediaIdOf(data) {
@@ -93,6 +109,7 @@ export class ConversationState {
     this.#strokes = new Map((snapshot.strokes ?? []).map((s) => [s.stroke_id, copyStroke(s)]));
     this.#localStrokes.clear();
     for (const event of snapshot.messages ?? []) this.#addMessage(event);
+    this.#loadSnapshotNotices(snapshot);
     this.#loadSnapshotUploads(snapshot);
   }
 
@@ -289,6 +306,35 @@ export class ConversationState {
   }
 
   /**
+   * The system notices a snapshot implies (the agent accepted, callers joined by phone, the
+   * conversation closed), so a reload or a late joiner shows what live members saw. Placed at the
+   * fact's `seq` when the server sends one; else just before that person's first message in the
+   * snapshot (they arrived before they spoke), or after the snapshot's messages if they have not
+   * written there: the latest point where it can have happened. A notice already in the timeline
+   * from its event keeps its place.
+   */
+  #loadSnapshotNotices(snapshot) {
+    const messages = snapshot.messages ?? [];
+    const end = Number(snapshot.seq) || this.seq;
+    const placed = (seq, actorId) => {
+      if (Number(seq)) return Number(seq);
+      const first = messages.find((event) => event.actor?.id === actorId);
+      return first ? first.seq - 0.5 : end + 0.5;
+    };
+    const notices = [];
+    const agent = snapshot.agent;
+    if (agent?.id) {
+      notices.push(["conversation.accepted", { agent }, placed(agent.seq, agent.id)]);
+    }
+    for (const caller of snapshot.callers ?? []) {
+      const member = { id: caller.id, role: "caller", name: caller.name };
+      notices.push(["member.joined", { member }, placed(caller.seq, caller.id)]);
+    }
+    if (snapshot.status === "closed") notices.push(["conversation.closed", {}, end + 0.5]);
+    for (const [type, data, seq] of notices) this.#addSystem({ type, data, seq, at: null });
+  }
+
+  /**
    * Uploads a snapshot knows of (ready items and unfinished uploads) but whose events were not
    * seen. They join the timeline at their `seq` when the server sends one, else at the top.
    */
@@ -349,10 +395,11 @@ export class ConversationState {
   }
 
   #addSystem(event) {
-    if (!SYSTEM_EVENTS.has(event.type)) return;
+    const key = systemKey(event.type, event.data ?? {});
+    if (!key) return;
     this.#insert({
       kind: "system",
-      key: `s:${event.seq}`,
+      key,
       seq: event.seq,
       at: event.at,
       actor: event.actor ?? null,

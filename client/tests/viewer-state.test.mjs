@@ -293,8 +293,87 @@ test("a snapshot's gallery puts uploads in the timeline by their seq when known"
       ["upload", 0],
       ["message", 2],
       ["upload", 3],
+      ["system", 3.5],
     ],
   );
+});
+
+const caller = { id: "k_1", role: "caller", name: "Caller" };
+const said = (n, actor) => ({
+  seq: n,
+  type: "chat.message",
+  at: n,
+  actor,
+  data: { text: `m${n}` },
+});
+const timelineOf = (state) =>
+  state.timeline.map((item) =>
+    item.kind === "system"
+      ? `${item.type} ${item.data.agent?.name ?? item.data.member?.name ?? ""}`.trim()
+      : item.text,
+  );
+
+test("a snapshot shows who joined: before their first message, or after the messages", () => {
+  const state = fresh(caller.id);
+  state.loadSnapshot({
+    ...snapshot,
+    seq: 7,
+    messages: [said(2, shopper), said(4, agent), said(5, shopper)],
+    callers: [{ id: "k_1", name: "Caller" }],
+  });
+  assert.deepEqual(timelineOf(state), [
+    "m2",
+    "conversation.accepted Ana",
+    "m4",
+    "m5",
+    "member.joined Caller",
+  ]);
+  const joined = state.timeline.at(-1);
+  assert.equal(joined.data.member.role, "caller");
+  state.apply({ ...said(8, caller), type: "chat.message", conversation_id: "c_1" });
+  assert.equal(state.timeline.at(-1).text, "m8");
+});
+
+test("a snapshot's notices go exactly where the server's seq says", () => {
+  const state = fresh();
+  state.loadSnapshot({
+    ...snapshot,
+    seq: 7,
+    agent: { id: "a_1", name: "Ana", seq: 3 },
+    callers: [{ id: "k_1", name: "Caller", seq: 5 }],
+    messages: [said(2, shopper), said(4, shopper), said(6, caller)],
+  });
+  assert.deepEqual(timelineOf(state), [
+    "m2",
+    "conversation.accepted Ana",
+    "m4",
+    "member.joined Caller",
+    "m6",
+  ]);
+});
+
+test("a notice seen live keeps its place and is not doubled by a later snapshot", () => {
+  const state = fresh();
+  state.apply(ev("chat.message", { text: "first" }));
+  state.apply(ev("conversation.accepted", { agent: { id: "a_1", name: "Ana" } }, agent));
+  state.apply(ev("chat.message", { text: "second" }));
+  state.loadSnapshot({
+    ...snapshot,
+    seq: 3,
+    status: "closed",
+    messages: [
+      { ...said(1, shopper), data: { text: "first" } },
+      { ...said(3, shopper), data: { text: "second" } },
+    ],
+  });
+  assert.deepEqual(timelineOf(state), [
+    "first",
+    "conversation.accepted Ana",
+    "second",
+    "conversation.closed",
+  ]);
+  state.apply(ev("conversation.closed", {}, agent));
+  assert.equal(state.timeline.filter((item) => item.type === "conversation.closed").length, 1);
 });
 
 test("uploads follow processing, ready and failed events by media id", () => {
