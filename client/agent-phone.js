@@ -15,6 +15,8 @@ export class AgentPhoneBox {
   #onLinked;
   #onNotice;
   #timer = null;
+  /** The conversation the PIN on screen lets a caller into, or null. */
+  #shownFor = null;
 
   /**
    * @param {object} options
@@ -82,17 +84,27 @@ export class AgentPhoneBox {
     try {
       this.#show(
         await this.#api.post(`/api/conversations/${encodeURIComponent(conversationId)}/pins`),
+        conversationId,
       );
     } catch (error) {
       this.#onNotice(errorText(this.#t, error, "pin.error"));
     }
   }
 
-  /** Forget the PIN on screen (another conversation was selected). */
+  /** Forget the PIN on screen (another conversation was selected, or the PIN was used). */
   clear() {
     clearInterval(this.#timer);
+    this.#shownFor = null;
     this.display.textContent = "";
     this.expiry.textContent = "";
+  }
+
+  /**
+   * A caller joined `conversationId` (its `member.joined` event): a PIN is used at most once and
+   * a new one revokes the old, so the PIN shown for that conversation is spent and goes away.
+   */
+  callerJoined(conversationId) {
+    if (conversationId === this.#shownFor) this.clear();
   }
 
   async #redeem(event) {
@@ -113,14 +125,15 @@ export class AgentPhoneBox {
     try {
       const answer = await this.#api.post("/api/pins", { name: this.#t("agent.phone_caller") });
       this.#onLinked(answer.conversation_id);
-      this.#show(answer);
+      this.#show(answer, answer.conversation_id);
     } catch (error) {
       this.#onNotice(errorText(this.#t, error, "pin.error"));
     }
   }
 
-  #show({ pin, display, expires_at: expiresAt }) {
+  #show({ pin, display, expires_at: expiresAt }, conversationId) {
     this.clear();
+    this.#shownFor = conversationId;
     this.display.textContent = display || formatPin(pin);
     const tick = () => {
       const left = (Number(expiresAt) - Date.now()) / 1000;

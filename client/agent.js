@@ -332,7 +332,8 @@ class Console {
     this.phone.clear();
   }
 
-  #onSessionChange(session, { change }) {
+  #onSessionChange(session, { change, event }) {
+    if (event?.type === "member.joined") this.phone.callerJoined(session.conversationId);
     if (session === this.#selected) {
       if ([Change.STATUS, "presence", "joined"].includes(change)) this.#renderConversation();
       if ([Change.TIMELINE, "joined"].includes(change)) this.#renderUploads();
