@@ -5,7 +5,8 @@
  * Everything a person typed is put in the page as text nodes (`textContent`), never as HTML.
  * The list is keyed by timeline item, so an update touches only what changed and keeps scroll
  * position and focus. Upload items are drawn by the host (`renderUpload`), since the shopper and
- * the agent act on them differently.
+ * the agent act on them differently. A host that creates its conversation only when there is
+ * something to say (`start`) keeps the composer open without a session.
  */
 
 import { h, icon } from "./dom.js";
@@ -26,6 +27,8 @@ const RERENDER = new Set([
 export class ChatView {
   #t;
   #renderUpload;
+  #start;
+  #starting = false;
   #session = null;
   #listener = (event) => this.#onChange(event.detail);
   #items = new Map();
@@ -38,10 +41,13 @@ export class ChatView {
    * @param {Function} options.t translator
    * @param {(item: object, session: object) => Node} options.renderUpload draws an upload item
    * @param {Node[]} [options.composerTools] extra controls shown left of the input (uploads)
+   * @param {() => Promise<void>} [options.start] called on sending without a session; it sets
+   *   one (`setSession`) or leaves the text in the composer when it cannot
    */
-  constructor({ t, renderUpload, composerTools = [] }) {
+  constructor({ t, renderUpload, composerTools = [], start = null }) {
     this.#t = t;
     this.#renderUpload = renderUpload;
+    this.#start = start;
     this.historyButton = h("button", {
       type: "button",
       class: "cv-btn cv-link-btn",
@@ -159,9 +165,23 @@ export class ChatView {
     else this.#session?.stopTyping();
   }
 
-  #submit() {
+  async #submit() {
     const text = this.input.value.trim();
-    if (!text || !this.#session || this.#session.state.status === "closed") return;
+    if (!text || this.#starting) return;
+    if (!this.#session && this.#start) {
+      // The text stays on screen, unchangeable, until there is a conversation to send it to.
+      this.#starting = true;
+      this.input.readOnly = true;
+      this.sendButton.disabled = true;
+      try {
+        await this.#start();
+      } finally {
+        this.#starting = false;
+        this.input.readOnly = false;
+        this.#render(false);
+      }
+    }
+    if (!this.#session || this.#session.state.status === "closed") return;
     this.#session.sendChat(text);
     this.input.value = "";
     this.#onInput();
@@ -208,8 +228,9 @@ export class ChatView {
     this.#renderPending(session);
     this.#placeSeenMark(state, session?.selfId);
     const closed = state?.status === "closed";
-    this.input.disabled = closed || !session;
-    this.sendButton.disabled = closed || !session;
+    const writable = Boolean(session) || Boolean(this.#start);
+    this.input.disabled = closed || !writable;
+    this.sendButton.disabled = closed || !writable || this.#starting;
     this.input.placeholder = this.#t(closed ? "chat.closed_placeholder" : "chat.placeholder");
     this.historyButton.hidden =
       !state || state.messages.length < HISTORY_PAGE || this.#hasMore === false;

@@ -111,8 +111,14 @@ export class PhonePanel {
 
   close() {
     this.element.hidden = true;
+    this.forgetPin();
+  }
+
+  /** Take the shown PIN away: the panel closed, or an agent took the conversation (it is spent). */
+  forgetPin() {
     this.#stopCountdown();
     this.pinDisplay.textContent = "";
+    this.pinDisplay.removeAttribute("aria-label");
     this.pinExpiry.textContent = "";
   }
 

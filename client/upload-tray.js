@@ -4,6 +4,7 @@
  * XMLHttpRequest upload progress. Once the server answers with the media id, the tray item waits
  * until the conversation shows that upload (its `media.*` event) and then leaves: from there the
  * chat's upload card shows processing, ready, failure and the blur warning with "take it again".
+ * Without a conversation yet, picking a file first asks the host to `start` one.
  */
 
 import { h, icon } from "./dom.js";
@@ -16,15 +17,23 @@ let trayCounter = 0;
 export class UploadTray {
   #t;
   #origin;
+  #start;
   #api = null;
   #session = null;
   #listener = (event) => event.detail.change === Change.TIMELINE && this.#prune();
   #items = [];
 
-  /** @param {{t: Function, origin: string}} options */
-  constructor({ t, origin }) {
+  /**
+   * @param {object} options
+   * @param {Function} options.t translator
+   * @param {string} options.origin the Covisor server
+   * @param {() => Promise<void>} [options.start] makes a conversation (`setContext`) when a file
+   *   is picked without one; without `start`, no context means no uploads
+   */
+  constructor({ t, origin, start = null }) {
     this.#t = t;
     this.#origin = origin;
+    this.#start = start;
     this.cameraInput = this.#fileInput("camera-input", "image/*", true);
     this.fileInput = this.#fileInput("upload-input", "image/*,video/*", false);
     this.tools = [
@@ -39,13 +48,16 @@ export class UploadTray {
     });
   }
 
-  /** Upload into `session`'s conversation with `api` (a token-bearing `Api`); nulls disable. */
+  /**
+   * Upload into `session`'s conversation with `api` (a token-bearing `Api`); nulls disable,
+   * unless the host can `start` a conversation.
+   */
   setContext(api, session) {
     this.#session?.removeEventListener("change", this.#listener);
     this.#api = api;
     this.#session = session;
     session?.addEventListener("change", this.#listener);
-    this.setEnabled(Boolean(session));
+    this.setEnabled(Boolean(session) || Boolean(this.#start));
   }
 
   /** Allow or refuse new uploads (a closed conversation takes none). */
@@ -89,9 +101,11 @@ export class UploadTray {
       "data-testid": testid,
       disabled: true,
       on: {
-        change: () => {
-          for (const file of input.files ?? []) this.#upload(file);
+        change: async () => {
+          const files = [...(input.files ?? [])];
           input.value = "";
+          if (files.length && !this.#session) await this.#start?.();
+          for (const file of files) this.#upload(file);
         },
       },
     });

@@ -8,8 +8,10 @@
  * from `<html lang>` and the browser. The widget lives in a shadow root, so the shop's CSS does not
  * leak in and ours does not leak out (`--cv-accent` on `#covisor-widget` recolours it).
  *
- * On first open it creates a conversation (`POST /api/conversations` with the page's url and
- * title) and keeps `{id, token}` in sessionStorage, so a reload in the same tab resumes it.
+ * Opening the panel creates nothing: the conversation (`POST /api/conversations` with the page's
+ * url and title) is made on the first message, the first upload or "Show my PIN", so a shopper
+ * who only looks, or only types an agent's PIN, leaves no waiting conversation in the agents'
+ * queue. Its `{id, token}` is kept in sessionStorage, so a reload in the same tab resumes it.
  */
 
 import { Api } from "./api.js";
@@ -25,6 +27,8 @@ import { Viewer } from "./viewer.js";
 
 const CLIENT_BASE = new URL("./", import.meta.url);
 const EXPIRY_MARGIN_MS = 60_000;
+/** Where an on-screen keyboard would cover the chat and the viewer (the full-screen panel). */
+const PHONE_SIZED = window.matchMedia("(pointer: coarse) and (max-width: 600px)");
 
 /** The `<script>` that loaded this module (module scripts have no `document.currentScript`). */
 function ownScriptTag() {
@@ -95,7 +99,8 @@ export class Widget {
   #connection = null;
   #session = null;
   #conversation = null;
-  #starting = null;
+  #resuming = null;
+  #creating = null;
   #sessionListener = (event) => this.#onSessionChange(event.detail);
 
   /** @param {{origin: string, t: Function}} options */
@@ -105,9 +110,11 @@ export class Widget {
     this.#api = new Api(origin);
     this.#store = new StoredConversation(origin);
     this.viewer = new Viewer({ t, origin, emptyText: t("viewer.empty_shopper") });
-    this.tray = new UploadTray({ t, origin });
+    const start = () => this.#ensureConversation();
+    this.tray = new UploadTray({ t, origin, start });
     this.chat = new ChatView({
       t,
+      start,
       composerTools: this.tray.tools,
       renderUpload: (item, session) => this.tray.renderUpload(item, session),
     });
@@ -231,6 +238,7 @@ export class Widget {
     root.append(...sheets, frame);
     document.body.append(this.host);
     this.#layout();
+    this.#renderStatus();
     if (this.#store.wasOpen) this.open();
   }
 
@@ -245,8 +253,8 @@ export class Widget {
     this.launcher.hidden = true;
     this.#store.wasOpen = true;
     this.chat.active = true;
-    this.chat.focus();
-    await this.#ensureConversation();
+    this.#focusComposer();
+    await this.#resume();
   }
 
   close() {
@@ -258,33 +266,57 @@ export class Widget {
     this.launcher.focus();
   }
 
-  #ensureConversation() {
+  /** Reconnect to the conversation this tab already has, if any; never makes a new one. */
+  #resume() {
     if (this.#session) return Promise.resolve();
-    this.#starting ??= this.#startConversation().finally(() => (this.#starting = null));
-    return this.#starting;
+    this.#resuming ??= this.#resumeStored().finally(() => {
+      this.#resuming = null;
+      this.#renderStatus();
+    });
+    return this.#resuming;
   }
 
-  async #startConversation() {
+  async #resumeStored() {
+    const conversation = this.#store.load();
+    if (!conversation) return;
     this.#setStatus(this.#t("widget.connecting"));
     try {
-      let conversation = this.#store.load();
-      if (conversation) {
-        const resumed = await this.#attach(conversation).then(
-          () => true,
-          (error) => this.#unlessUnauthorized(error),
-        );
-        if (resumed) return;
-        this.#store.clear();
-      }
-      conversation = await this.#api.post("/api/conversations", {
+      const resumed = await this.#attach(conversation).then(
+        () => true,
+        (error) => this.#unlessUnauthorized(error),
+      );
+      if (!resumed) this.#store.clear();
+    } catch (error) {
+      this.#showNotice(errorText(this.#t, error));
+    }
+  }
+
+  /**
+   * The conversation to write into: this tab's, or a new one when it has none (first message,
+   * first upload, "Show my PIN"). Failures are shown as a notice; the caller finds no session.
+   */
+  async #ensureConversation() {
+    await this.#resume();
+    if (this.#session || this.#store.load()) return;
+    this.#creating ??= this.#createConversation().finally(() => {
+      this.#creating = null;
+      this.#renderStatus();
+    });
+    await this.#creating;
+  }
+
+  async #createConversation() {
+    this.#setStatus(this.#t("widget.connecting"));
+    try {
+      const conversation = await this.#api.post("/api/conversations", {
         page: { url: location.href.slice(0, 500), title: document.title.slice(0, 500) },
         locale: this.#t.lang,
       });
       this.#store.save(conversation);
       await this.#attach(conversation);
+      this.#hideNotice();
     } catch (error) {
       this.#showNotice(errorText(this.#t, error));
-      this.#setStatus("");
     }
   }
 
@@ -330,35 +362,52 @@ export class Widget {
     this.#connection?.close();
     this.#session = null;
     this.#connection = null;
+    this.#conversation = null;
     this.viewer.setSession(null);
     this.chat.setSession(null);
     this.tray.setContext(null, null);
   }
 
-  async #onUnauthorized() {
+  #onUnauthorized() {
     this.#detach();
     this.#store.clear();
     this.#showNotice(this.#t("widget.expired"));
-    if (!this.panel.hidden) await this.#ensureConversation();
+    this.#renderStatus();
   }
 
-  async #startNew() {
+  /** After a closed chat: back to an empty one, made when the shopper writes. */
+  #startNew() {
     this.#detach();
     this.#store.clear();
     this.#hideNotice();
-    await this.#ensureConversation();
-    this.chat.focus();
+    this.#renderStatus();
+    this.#focusComposer();
+  }
+
+  /** Focus the message box, except where the keyboard it raises would hide the panel. */
+  #focusComposer() {
+    if (!PHONE_SIZED.matches) this.chat.focus();
   }
 
   #onSessionChange({ change }) {
     if (change === Change.STATUS || change === "joined") this.#renderStatus();
+    if (change === Change.STATUS && this.#session?.state.status !== "waiting") {
+      this.phone.forgetPin();
+    }
     if (change === "error") this.#showNotice(this.#t("widget.join_failed"));
   }
 
   #renderStatus() {
-    const state = this.#session?.state;
-    if (!state) return;
     const t = this.#t;
+    const state = this.#session?.state;
+    if (!state) {
+      const busy = this.#resuming || this.#creating;
+      this.#setStatus(t(busy ? "widget.connecting" : "widget.status.new"));
+      this.newChat.hidden = true;
+      this.tray.setEnabled(true);
+      this.panel.dataset.status = "new";
+      return;
+    }
     const text = {
       waiting: t("widget.status.waiting"),
       active: t("widget.status.active", { name: state.agent?.name ?? "" }),
@@ -409,7 +458,7 @@ export class Widget {
     this.#store.save(target);
     this.#hideNotice();
     this.phone.close();
-    this.chat.focus();
+    this.#focusComposer();
   }
 
   async #issuePin() {
