@@ -30,7 +30,7 @@ from playwright.sync_api import (
 
 from tests.e2e.media_files import counter_webm
 from tests.e2e.polling import WAIT_S
-from tests.e2e.sides import DESKTOP, PHONE, AgentConsole, ShopperWidget, Side
+from tests.e2e.sides import DESKTOP, GREETING, PHONE, AgentConsole, ShopperWidget, Side
 
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = [
@@ -229,15 +229,22 @@ def agent(
 
 
 @pytest.fixture
-def shopper(
+def visitor(
     server: CovisorServer, contexts: Contexts, sides: list[tuple[str, Side]], snap: Snap
 ) -> ShopperWidget:
-    """A shopper on a phone who opened the chat on the demo shop (waiting for an agent)."""
+    """A shopper on a phone who opened the chat on the demo shop and has not written yet."""
     page = contexts.new("shopper", PHONE).new_page()
     widget = ShopperWidget(page, server.url)
-    widget.open_chat()
+    widget.open_widget()
     sides.append(("shopper", widget))
     return widget
+
+
+@pytest.fixture
+def shopper(visitor: ShopperWidget) -> ShopperWidget:
+    """The visitor after writing `GREETING`: a conversation waiting for an agent."""
+    visitor.start_chat(GREETING)
+    return visitor
 
 
 @pytest.fixture

@@ -25,6 +25,9 @@ PHONE: dict[str, Any] = {
 """A shopper's phone (the size of an iPhone 12-15): touch input, three device pixels per CSS
 pixel, so the canvas is checked at the resolution phones draw it."""
 
+GREETING = "Hi, I have a question about my order."
+"""The shopper's first message: writing it is what creates the conversation."""
+
 # Where the shown media sits in its stage, and which image point is at the stage's centre.
 _GEOMETRY_JS = """
 stage => {
@@ -160,6 +163,17 @@ class Side:
             )
         ]
 
+    def timeline(self) -> list[str]:
+        """The chat list top to bottom as read on screen: confirmed messages' texts and system
+        notices ("Alex joined the chat")."""
+        shown: list[str] = self.by("message-list").evaluate(
+            "list => [...list.querySelectorAll("
+            "'[data-testid=message], [data-testid=system-message]')].map((li) => "
+            "li.dataset.testid === 'message' ? li.querySelector('.cv-bubble').textContent "
+            ": li.textContent)"
+        )
+        return shown
+
     @property
     def stage(self) -> Locator:
         return self.by("viewer-stage")
@@ -231,16 +245,31 @@ class AgentConsole(Side):
 
 
 class ShopperWidget(Side):
-    """The chat widget on the demo shop, on a phone."""
+    """The chat widget on the demo shop, on a phone (`touch`) or a desktop."""
+
+    def __init__(self, page: Page, origin: str, *, touch: bool = True) -> None:
+        super().__init__(page, origin)
+        self.touch = touch
 
     def press(self, target: Locator) -> None:
-        target.tap()
+        if self.touch:
+            target.tap()
+        else:
+            target.click()
 
-    def open_chat(self) -> None:
-        """Open the demo shop and the chat: a new conversation, waiting for an agent."""
+    def open_widget(self) -> None:
+        """Open the demo shop and the chat panel, ready to write. No conversation exists yet:
+        the first message, upload or shown PIN creates it."""
         self.page.goto(f"{self.origin}/demo")
         self.press(self.by("widget-launcher"))
+        expect(self.by("widget-panel")).to_be_visible()
+        expect(self.by("chat-input")).to_be_enabled()
+
+    def start_chat(self, text: str) -> None:
+        """Write the first message: the conversation starts, waiting for an agent."""
+        self.send_chat(text)
         expect(self.by("widget-panel")).to_have_attribute("data-status", "waiting")
+        expect(self.message(text)).to_have_count(1)
 
     def conversation_id(self) -> str:
         stored: str = self.page.evaluate(

@@ -19,13 +19,14 @@ from playwright.sync_api import expect
 
 from tests.e2e.media_files import photo_jpeg
 from tests.e2e.polling import eventually
-from tests.e2e.sides import PHONE, AgentConsole, ShopperWidget, Side
+from tests.e2e.sides import DESKTOP, GREETING, PHONE, AgentConsole, ShopperWidget, Side
 
 pytestmark = pytest.mark.browser
 
 Pair = tuple[AgentConsole, ShopperWidget]
 
 SNEAKER = "trail-sneaker"
+ACCEPTED = "Alex joined the chat"
 RED = "#e53935"
 BLUE = "#1e88e5"
 
@@ -37,9 +38,26 @@ def show_sneaker(agent: AgentConsole, shopper: ShopperWidget) -> None:
         assert (loaded["width"], loaded["height"]) == (1200, 900)
 
 
+def test_opening_the_widget_on_a_desktop_puts_the_cursor_in_an_empty_chat(
+    server: Any, contexts: Any, sides: list[tuple[str, Side]], snap: Any
+) -> None:
+    desktop = ShopperWidget(contexts.new("desktop", DESKTOP).new_page(), server.url, touch=False)
+    sides.append(("desktop", desktop))
+    desktop.open_widget()
+
+    expect(desktop.by("chat-input")).to_be_focused()
+    expect(desktop.by("widget-panel")).to_have_attribute("data-status", "new")
+    expect(desktop.by("upload-input")).to_be_enabled()
+    key = f"covisor:conversation:{server.url}"
+    assert desktop.page.evaluate("key => sessionStorage.getItem(key)", key) is None
+
+
 def test_chat_messages_reach_the_other_side_in_the_same_order(accepted: Pair, snap: Any) -> None:
     agent, shopper = accepted
-    expect(shopper.by("system-message")).to_have_text("Alex joined the chat")
+    expect(agent.by("conversation-presence")).to_have_text("Shopper online")
+    for side in (agent, shopper):
+        expect(side.by("system-message")).to_have_text(ACCEPTED)
+    assert agent.timeline() == shopper.timeline() == [GREETING, ACCEPTED]
 
     shopper.send_chat("Hi! Does the trail sneaker run small?")
     expect(agent.message("Hi! Does the trail sneaker run small?")).to_have_count(1)
@@ -49,22 +67,33 @@ def test_chat_messages_reach_the_other_side_in_the_same_order(accepted: Pair, sn
         expect(side.message("Let me show you the sole.")).to_have_count(1)
 
     expected = [
+        GREETING,
         "Hi! Does the trail sneaker run small?",
         "It runs true to size.",
         "Let me show you the sole.",
     ]
     assert [text for _, text in shopper.messages()] == expected
     assert agent.messages() == shopper.messages()
-    mine = shopper.message(expected[0])
+    mine = shopper.message(expected[1])
     expect(mine).to_have_attribute("data-mine", "true")
-    expect(agent.message(expected[0])).to_have_attribute("data-role", "customer")
-    expect(agent.message(expected[0])).to_have_attribute("data-mine", "false")
+    expect(agent.message(expected[1])).to_have_attribute("data-role", "customer")
+    expect(agent.message(expected[1])).to_have_attribute("data-mine", "false")
     snap("chat")
+
+    shopper.page.reload()
+    expect(shopper.message(expected[-1])).to_have_count(1)
+    expect(shopper.by("system-message")).to_have_text(ACCEPTED)
+    assert shopper.messages() == agent.messages()
+    expect(shopper.by("chat-input")).not_to_be_focused()
 
 
 def test_image_shown_by_the_agent_appears_on_the_phone(accepted: Pair, snap: Any) -> None:
     agent, shopper = accepted
     expect(shopper.by("viewer")).to_be_hidden()
+    thumbs = agent.by("catalogue-item").locator("img")
+    expect(thumbs.first).to_be_visible()
+    fits = thumbs.evaluate_all("images => images.map((img) => getComputedStyle(img).objectFit)")
+    assert fits and set(fits) == {"contain"}, fits
 
     show_sneaker(agent, shopper)
 
@@ -308,7 +337,8 @@ def test_caller_joins_the_agents_session_with_a_pin_from_a_third_context(
 
     caller = ShopperWidget(contexts.new("caller", PHONE).new_page(), server.url)
     sides.append(("caller", caller))
-    caller.open_chat()
+    caller.open_widget()
+    expect(caller.by("chat-input")).not_to_be_focused()
     caller.press(caller.by("phone-toggle"))
     caller.by("pin-input").press_sequentially(pin.replace(" ", ""))
     expect(caller.by("pin-input")).to_have_value(pin)
@@ -320,6 +350,11 @@ def test_caller_joins_the_agents_session_with_a_pin_from_a_third_context(
     expect(caller.message("My partner is calling you about it.")).to_have_count(1)
     caller.wait_image_loaded(f"/api/catalogue/{SNEAKER}/")
     expect(agent.by("system-message").filter(has_text="joined by phone")).to_have_count(1)
+    expect(agent.by("agent-pin-display")).to_have_text("")
+    expect(agent.by("agent-pin-expiry")).to_have_text("")
+    expect(agent.by("queue-count")).to_have_text("0")
+    for side in (agent, shopper, caller):
+        expect(side.by("system-message")).to_have_text([ACCEPTED, "Caller joined by phone"])
     caller.send_chat("Hello, I am the one on the phone.")
     for side in (agent, shopper):
         expect(side.message("Hello, I am the one on the phone.")).to_have_count(1)
@@ -327,8 +362,10 @@ def test_caller_joins_the_agents_session_with_a_pin_from_a_third_context(
 
 
 def test_agent_links_the_shopper_who_reads_out_a_pin(
-    agent: AgentConsole, shopper: ShopperWidget, snap: Any
+    agent: AgentConsole, visitor: ShopperWidget, snap: Any
 ) -> None:
+    shopper = visitor
+    expect(shopper.by("chat-input")).not_to_be_focused()
     shopper.press(shopper.by("phone-toggle"))
     shopper.press(shopper.by("pin-show"))
     expect(shopper.by("pin-display")).to_have_text(PIN)
@@ -338,6 +375,8 @@ def test_agent_links_the_shopper_who_reads_out_a_pin(
     agent.press(agent.by("agent-pin-redeem"))
 
     agent.expect_selected(shopper.conversation_id())
+    expect(shopper.by("pin-display")).to_have_text("")
+    expect(shopper.by("pin-expiry")).to_have_text("")
     shopper.press(shopper.by("phone-close"))
     expect(shopper.by("widget-panel")).to_have_attribute("data-status", "active")
     expect(shopper.by("conversation-status")).to_contain_text("Alex")
@@ -360,7 +399,7 @@ def test_shopper_back_online_has_every_message_once_in_order(accepted: Pair, sna
     expect(agent.message(missed[-1])).to_have_count(1)
     shopper.send_chat("Typed while offline")
     expect(shopper.by("message-pending")).to_have_attribute("data-status", "offline")
-    assert [text for _, text in shopper.messages()] == ["Before the drop"]
+    assert [text for _, text in shopper.messages()] == [GREETING, "Before the drop"]
     snap("offline")
 
     shopper.page.context.set_offline(False)
@@ -370,7 +409,7 @@ def test_shopper_back_online_has_every_message_once_in_order(accepted: Pair, sna
     expect(agent.message("Typed while offline")).to_have_count(1)
     expect(agent.by("conversation-presence")).to_have_text("Shopper online")
 
-    expected = ["Before the drop", *missed, "Typed while offline"]
+    expected = [GREETING, "Before the drop", *missed, "Typed while offline"]
     caught_up = shopper.messages()
     assert [text for _, text in caught_up] == expected
     seqs = [seq for seq, _ in caught_up]
