@@ -27,6 +27,8 @@ pixel, so the canvas is checked at the resolution phones draw it."""
 
 GREETING = "Hi, I have a question about my order."
 """The shopper's first message: writing it is what creates the conversation."""
+UPLOAD = "[upload]"
+"""How `Side.timeline` reads an upload card."""
 
 # Where the shown media sits in its stage, and which image point is at the stage's centre.
 _GEOMETRY_JS = """
@@ -164,13 +166,17 @@ class Side:
         ]
 
     def timeline(self) -> list[str]:
-        """The chat list top to bottom as read on screen: confirmed messages' texts and system
-        notices ("Alex joined the chat")."""
+        """The chat list top to bottom as read on screen: confirmed messages' texts, system
+        notices ("Alex joined the chat") and `UPLOAD` for each upload card."""
         shown: list[str] = self.by("message-list").evaluate(
-            "list => [...list.querySelectorAll("
-            "'[data-testid=message], [data-testid=system-message]')].map((li) => "
-            "li.dataset.testid === 'message' ? li.querySelector('.cv-bubble').textContent "
-            ": li.textContent)"
+            """(list, upload) => [...list.querySelectorAll(
+                 "[data-testid=message], [data-testid=system-message], [data-testid=upload-card]"
+               )].map((item) => ({
+                 "message": () => item.querySelector(".cv-bubble").textContent,
+                 "system-message": () => item.textContent,
+                 "upload-card": () => upload,
+               })[item.dataset.testid]())""",
+            UPLOAD,
         )
         return shown
 

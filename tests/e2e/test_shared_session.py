@@ -19,7 +19,15 @@ from playwright.sync_api import expect
 
 from tests.e2e.media_files import photo_jpeg
 from tests.e2e.polling import eventually
-from tests.e2e.sides import DESKTOP, GREETING, PHONE, AgentConsole, ShopperWidget, Side
+from tests.e2e.sides import (
+    DESKTOP,
+    GREETING,
+    PHONE,
+    UPLOAD,
+    AgentConsole,
+    ShopperWidget,
+    Side,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -303,6 +311,14 @@ def test_photo_uploaded_on_the_phone_reaches_the_agent_processed(
         shown = side.wait_image_loaded(f"/media/{media_id}/display")
         assert (shown["width"], shown["height"]) == (1600, 1200)
     snap("shown")
+
+    shopper.send_chat("That is the one I have.")
+    expect(agent.message("That is the one I have.")).to_have_count(1)
+    shopper.page.reload()
+    expect(shopper.message("That is the one I have.")).to_have_count(1)
+    expect(shopper.by("upload-card")).to_have_attribute("data-status", "ready")
+    in_order = [GREETING, UPLOAD, "That is the one I have."]
+    assert [item for item in shopper.timeline() if item in in_order] == in_order
 
 
 def test_blurry_photo_warns_the_shopper_and_scores_blurry_for_the_agent(
