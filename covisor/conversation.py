@@ -40,8 +40,8 @@ class ConversationState:
     page: dict[str, str] | None = None
     name: str = "Shopper"
     customer_id: str | None = None
-    agent: dict[str, str] | None = None
-    callers: dict[str, str] = field(default_factory=dict)
+    agent: dict[str, Any] | None = None
+    callers: dict[str, dict[str, Any]] = field(default_factory=dict)
     messages: list[Event] = field(default_factory=list)
     reads: dict[str, int] = field(default_factory=dict)
     client_ids: dict[str, int] = field(default_factory=dict)
@@ -66,12 +66,17 @@ class ConversationState:
                 self.name = data.get("name", self.name)
                 self.customer_id = event.actor["id"]
             case "conversation.accepted":
-                self.agent = data["agent"]
+                self.agent = {**data["agent"], "seq": event.seq}
                 self.status = "active"
             case "conversation.closed":
                 self.status = "closed"
             case "member.joined":
-                self.callers[data["member"]["id"]] = data["member"]["name"]
+                member = data["member"]
+                self.callers[member["id"]] = {
+                    "id": member["id"],
+                    "name": member["name"],
+                    "seq": event.seq,
+                }
             case "chat.message":
                 self.messages.append(event)
                 del self.messages[: -limits.recent_messages]
@@ -95,7 +100,7 @@ class ConversationState:
             "page": self.page,
             "name": self.name,
             "agent": self.agent,
-            "callers": [{"id": k, "name": v} for k, v in self.callers.items()],
+            "callers": list(self.callers.values()),
             "messages": [to_wire(m) for m in self.messages],
             "reads": dict(self.reads),
             **self.viewer.snapshot(),

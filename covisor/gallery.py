@@ -107,13 +107,13 @@ class Gallery:
         raise CovisorError("bad_request", f"{type(command).__name__} is not a media command")
 
     def apply(self, type_: str, data: dict[str, Any], seq: int) -> None:
-        """Apply a `media.*` event; a ready item keeps the `seq` of its event, so a client can
-        place it among the chat messages of a snapshot."""
+        """Apply a `media.*` event. A ready item keeps the `seq` at which its upload was announced
+        (`media.processing`), where live clients showed it, so a snapshot places it there too."""
         if type_ == "media.processing":
-            self.pending[data["upload_id"]] = data
+            self.pending[data["upload_id"]] = {**data, "seq": seq}
         elif type_ == "media.ready":
-            self.pending.pop(data["upload_id"], None)
-            self.items[data["media"]["id"]] = {**data["media"], "seq": seq}
+            announced = self.pending.pop(data["upload_id"], {}).get("seq", seq)
+            self.items[data["media"]["id"]] = {**data["media"], "seq": announced}
         elif type_ == "media.failed":
             self.pending.pop(data["upload_id"], None)
 

@@ -100,5 +100,10 @@ def test_apply_refuses_an_event_out_of_order() -> None:
 def test_snapshot_lists_callers_admitted_by_pin() -> None:
     state = active()
     caller = Identity("k1", "caller", "Caller", "c1")
-    run(state, caller, c.AdmitCaller(conversation_id="c1"))
-    assert state.snapshot()["callers"] == [{"id": "k1", "name": "Caller"}]
+    joined = run(state, caller, c.AdmitCaller(conversation_id="c1"))
+    assert state.snapshot()["callers"] == [{"id": "k1", "name": "Caller", "seq": joined.seq}]
+
+
+def test_snapshot_agent_carries_the_seq_it_accepted_at() -> None:
+    state = active()
+    assert state.snapshot()["agent"] == {"id": "a1", "name": "Ann", "seq": 2}

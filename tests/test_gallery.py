@@ -70,6 +70,7 @@ def show(src: str, media_id: str = PHOTO, **extra: Any) -> c.ViewerShow:
 def test_announced_upload_is_pending_until_ready() -> None:
     state = active()
     event = run(state, SHOPPER, received())
+    announced = event.seq
     assert event.type == "media.processing"
     assert event.data == {
         "upload_id": "u1",
@@ -82,15 +83,16 @@ def test_announced_upload_is_pending_until_ready() -> None:
         "status": "processing",
         "id": PHOTO,
         **event.data,
+        "seq": announced,
     }
     assert state.snapshot()["media_items"] == []
 
-    ready = run(state, SHOPPER, c.MediaReady(conversation_id="c1", upload_id="u1", media=item()))
+    run(state, SHOPPER, c.MediaReady(conversation_id="c1", upload_id="u1", media=item()))
 
     snapshot = state.snapshot()
-    assert snapshot["media_items"] == [{**item(), "seq": ready.seq}]
+    assert snapshot["media_items"] == [{**item(), "seq": announced}]
     assert snapshot["media_pending"] == []
-    assert media_status(snapshot, PHOTO) == {"status": "ready", **item(), "seq": ready.seq}
+    assert media_status(snapshot, PHOTO) == {"status": "ready", **item(), "seq": announced}
 
 
 def test_failed_upload_leaves_no_item() -> None:

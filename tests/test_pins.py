@@ -167,7 +167,7 @@ def test_admitted_caller_joins_as_a_sequenced_member() -> None:
     draft = decide(state, CALLER, c.AdmitCaller(conversation_id="c1"), T0, Limits())
     assert draft == Draft("member.joined", {"member": CALLER.public()})
     state.apply(Event("c1", 3, draft.type, T0, CALLER.public(), draft.data), Limits())
-    assert state.callers == {"p1": "Caller"}
+    assert state.callers == {"p1": {"id": "p1", "name": "Caller", "seq": 3}}
     again = decide(state, CALLER, c.AdmitCaller(conversation_id="c1"), T0, Limits())
     assert again == Existing(3)
 
