@@ -59,7 +59,12 @@ export class ConversationSession extends EventTarget {
       resync: () => this.join(),
     });
     this.#emitter = new OrderedEmitter({
-      send: (event, payload) => this.#connection.request(event, payload),
+      // The server answers a sequenced command with its event and does not push it again.
+      send: (event, payload) =>
+        this.#connection.request(event, payload).then((ack) => {
+          if (ack?.ok && ack.event) this.receive(ack.event);
+          return ack;
+        }),
     });
     this.#transforms = new LatestThrottle({
       intervalMs: TRANSFORM_INTERVAL_MS,

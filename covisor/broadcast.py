@@ -23,14 +23,16 @@ class Broadcaster:
         self._sio = sio
         self._direct = type(sio.manager) is socketio.AsyncManager
 
-    async def to_room(self, event: str, data: Any, room: str) -> None:
+    async def to_room(self, event: str, data: Any, room: str, skip: str | None = None) -> None:
+        """Send to every socket in `room` but the one with sid `skip`."""
         if not self._direct:
-            await self._sio.emit(event, data, room=room)
+            await self._sio.emit(event, data, room=room, skip_sid=skip)
             return
         manager = self._sio.manager
         encoded = self._sio.packet_class(
             sio_packet.EVENT, namespace=NAMESPACE, data=[event, data]
         ).encode()
         message = eio_packet.Packet(eio_packet.MESSAGE, encoded)
-        for _sid, eio_sid in list(manager.get_participants(NAMESPACE, room)):
-            await self._sio.eio.send_packet(eio_sid, message)
+        for sid, eio_sid in list(manager.get_participants(NAMESPACE, room)):
+            if sid != skip:
+                await self._sio.eio.send_packet(eio_sid, message)

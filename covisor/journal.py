@@ -34,7 +34,10 @@ from covisor.store import Append, Store
 
 log = logging.getLogger(__name__)
 
-Publisher = Callable[[list[Event]], Awaitable[None]]
+Published = tuple[Event, str | None]
+"""A committed event and the `origin` of the command that caused it (None for the server's own)."""
+
+Publisher = Callable[[list[Published]], Awaitable[None]]
 
 _MAX_ATTEMPTS = 12
 _BACKOFF_SECONDS = 0.001
@@ -62,6 +65,7 @@ class _Pending:
     actor: Identity
     conversation_id: str
     command: c.Command | None
+    origin: str | None = None
     future: asyncio.Future[Any] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -91,7 +95,7 @@ class Journal:
         self._max_pending = max_pending
         self._shared_store = shared_store
         self._wakeup = asyncio.Event()
-        self._outbox: asyncio.Queue[list[Event]] = asyncio.Queue()
+        self._outbox: asyncio.Queue[list[Published]] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._publisher: asyncio.Task[None] | None = None
 
@@ -116,9 +120,16 @@ class Journal:
                 pending.future.set_exception(CovisorError("unavailable", "server is stopping"))
         self._queue.clear()
 
-    async def submit(self, actor: Identity, command: c.Command) -> Outcome:
-        """Decide, commit and publish `command`; raises `CovisorError` if it is refused."""
-        result: Outcome = await self._enqueue(_Pending(actor, command.conversation_id, command))
+    async def submit(
+        self, actor: Identity, command: c.Command, origin: str | None = None
+    ) -> Outcome:
+        """Decide, commit and publish `command`; raises `CovisorError` if it is refused.
+
+        `origin` is an opaque tag of the sender (a socket id) handed to the publisher with the
+        event, so the sender, who gets its event in the answer, is not sent it again.
+        """
+        pending = _Pending(actor, command.conversation_id, command, origin)
+        result: Outcome = await self._enqueue(pending)
         return result
 
     async def view(self, actor: Identity, conversation_id: str) -> View:
@@ -169,9 +180,15 @@ class Journal:
                     pending.future.set_exception(outcome)
                 else:
                     pending.future.set_result(outcome)
-            events = [e for a in appends if a.conversation_id not in stale for e in a.events]
-            if events:
-                self._outbox.put_nowait(events)
+            published = [
+                (outcome.event, pending.origin)
+                for pending, outcome in zip(batch, outcomes, strict=True)
+                if isinstance(outcome, Outcome)
+                and outcome.event is not None
+                and pending.conversation_id not in stale
+            ]
+            if published:
+                self._outbox.put_nowait(published)
             if not stale:
                 return
             for cid in stale:
@@ -185,11 +202,11 @@ class Journal:
     async def _publish_forever(self) -> None:
         """Broadcast committed rounds in commit order, without holding up the next round."""
         while True:
-            events = await self._outbox.get()
+            published = await self._outbox.get()
             if self._publish is None:
                 continue
             try:
-                await self._publish(events)
+                await self._publish(published)
             except Exception:
                 log.exception("publishing committed events failed")
 

@@ -19,9 +19,9 @@ from covisor.broadcast import Broadcaster
 from covisor.clock import Clock
 from covisor.config import Config
 from covisor.errors import INTERNAL, CovisorError
-from covisor.events import Event, to_wire
+from covisor.events import to_wire
 from covisor.identity import Authenticator, Identity
-from covisor.journal import Journal
+from covisor.journal import Journal, Published
 from covisor.media_links import MediaLinks
 from covisor.ratelimit import EventLimiter
 from covisor.store import Store
@@ -78,13 +78,14 @@ class Realtime:
         sio.on("*", self._dispatch)
         journal.set_publisher(self.publish)
 
-    async def publish(self, events: list[Event]) -> None:
-        """Broadcast committed events to their rooms, and the queue to agents when it changed."""
-        for event in events:
+    async def publish(self, published: list[Published]) -> None:
+        """Broadcast committed events to their rooms, except to the socket that sent each (its
+        ack carried the event), and the queue to agents when it changed."""
+        for event, origin in published:
             await self._broadcast.to_room(
-                "event", self._links.event(event), room_of(event.conversation_id)
+                "event", self._links.event(event), room_of(event.conversation_id), skip=origin
             )
-        if any(e.type in QUEUE_EVENTS for e in events):
+        if any(event.type in QUEUE_EVENTS for event, _ in published):
             await self.push_queue()
 
     async def push_queue(self, to: str = AGENTS_ROOM) -> None:
@@ -125,8 +126,10 @@ class Realtime:
             special = self._special.get(event)
             if special is not None:
                 return await special(sid, conn, args[0])
-            outcome = await self._journal.submit(conn.identity, c.parse(event, args[0]))
-            return {"ok": True, "seq": outcome.seq}
+            outcome = await self._journal.submit(conn.identity, c.parse(event, args[0]), sid)
+            if outcome.event is None:
+                return {"ok": True, "seq": outcome.seq}
+            return {"ok": True, "seq": outcome.seq, "event": self._links.event(outcome.event)}
         except CovisorError as refusal:
             return refusal.to_dict()
         except Exception:

@@ -55,8 +55,11 @@ class Peer:
         return self
 
     async def call(self, event: str, data: Any = None) -> dict[str, Any]:
+        """Send with an ack; the sender's own event comes in the ack and is recorded as received."""
         payload = {} if data is None else data
         answer: dict[str, Any] = await self.sio.call(event, payload, timeout=WAIT)
+        if isinstance(answer, dict) and "event" in answer:
+            await self._on_event(answer["event"])
         return answer
 
     async def ok(self, event: str, data: Any = None) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from covisor.conversation import Limits
 from covisor.errors import CovisorError
 from covisor.events import Event
 from covisor.identity import Identity
-from covisor.journal import Journal
+from covisor.journal import Journal, Published
 from covisor.store import Append
 from covisor.store.sqlite import SQLiteStore
 
@@ -78,8 +78,8 @@ async def test_published_events_follow_commit_in_order(store: CountingStore) -> 
     published: list[Event] = []
     all_out = asyncio.Event()
 
-    async def publish(events: list[Event]) -> None:
-        published.extend(events)
+    async def publish(round_: list[Published]) -> None:
+        published.extend(event for event, _ in round_)
         if published[-1].seq == 4:
             all_out.set()
 

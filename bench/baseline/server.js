@@ -94,15 +94,17 @@ io.on('connection', (socket) => {
       }
       const { conversation_id: conversationId, ...data } = payload;
       const seq = nextSeq(conversationId);
-      io.to(conversationId).emit('event', {
+      const event = {
         conversation_id: conversationId,
         seq,
         type,
         at: Date.now(),
         actor: socket.data.actor,
         data,
-      });
-      ack({ ok: true, seq });
+      };
+      // Like Covisor: the sender gets its event in the ack, everyone else as a push.
+      socket.to(conversationId).emit('event', event);
+      ack({ ok: true, seq, event });
     });
   }
 

@@ -203,3 +203,25 @@ test("someone arriving while the local user types is told at once", async () => 
   session.stopTyping();
   await settle();
 });
+
+test("the sender's own event arrives in the ack and is applied once", async () => {
+  const own = message(3, "from me", me, "k1");
+  const connection = fakeConnection({
+    join: () => snapshotAck(2, [message(2, "hello", agent)]),
+    "chat.send": () => ({ ok: true, seq: 3, event: own }),
+  });
+  const session = new ConversationSession({ connection, conversationId: "c1", selfId: me.id });
+  await session.join();
+  await session.send("chat.send", { text: "from me", client_id: "k1" });
+  await settle();
+  assert.equal(session.state.messages.at(-1)?.seq, 3);
+  session.receive(own);
+  await settle();
+  assert.deepEqual(
+    session.state.messages.map((m) => [m.seq, m.text]),
+    [
+      [2, "hello"],
+      [3, "from me"],
+    ],
+  );
+});
