@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -241,6 +242,16 @@ async def spawn(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
     yield start
     for server in started:
         await server.kill()
+
+
+async def spawn_pair(
+    spawn: Callable[..., Any], redis: str, data: Path, **env: str
+) -> tuple[ServerProcess, ServerProcess]:
+    """Two `covisor serve` processes on one data dir and one Redis, on a channel of their own."""
+    shared = {"COVISOR_REDIS_CHANNEL": f"covisor-test-{uuid.uuid4().hex}", **env}
+    first = await spawn(data, "--redis-url", redis, env=shared)
+    second = await spawn(data, "--redis-url", redis, env=shared)
+    return first, second
 
 
 async def open_accepted(url: str, agent_token: str) -> dict[str, Any]:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import Peer, agent_token_for, open_accepted
+from tests.conftest import Peer, agent_token_for, open_accepted, spawn_pair
 
 pytestmark = pytest.mark.redis
 
@@ -20,9 +19,7 @@ async def test_agent_and_shopper_on_different_processes_see_one_order(
     spawn: Any, redis: str, tmp_path: Path
 ) -> None:
     data = tmp_path / "data"
-    channel = {"COVISOR_REDIS_CHANNEL": f"covisor-test-{uuid.uuid4().hex}"}
-    first = await spawn(data, "--redis-url", redis, env=channel)
-    second = await spawn(data, "--redis-url", redis, env=channel)
+    first, second = await spawn_pair(spawn, redis, data)
     agent_token = await agent_token_for(data)
     opened = await open_accepted(second.url, agent_token)
     cid = opened["id"]

@@ -6,7 +6,6 @@ import asyncio
 import hashlib
 import hmac
 import sqlite3
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -18,7 +17,7 @@ import pytest
 from covisor.app import create_app
 from covisor.config import Config
 from covisor.pins import system_digits
-from tests.conftest import Harness, ManualClock, Peer, agent_token_for, serving
+from tests.conftest import Harness, ManualClock, Peer, agent_token_for, serving, spawn_pair
 
 IMAGE = {"id": "m1", "kind": "image", "src": "/media/demo.jpg", "width": 800, "height": 600}
 WRONG = {
@@ -366,13 +365,13 @@ async def test_pin_issued_on_one_process_is_redeemed_once_on_either(
     spawn: Any, redis: str, tmp_path: Path
 ) -> None:
     data = tmp_path / "data"
-    env = {
-        "COVISOR_REDIS_CHANNEL": f"covisor-test-{uuid.uuid4().hex}",
-        "COVISOR_PIN_ATTEMPTS_PER_ADDRESS": "1000",
-        "COVISOR_PIN_ATTEMPTS_PER_CONVERSATION": "1000",
-    }
-    first = await spawn(data, "--redis-url", redis, env=env)
-    second = await spawn(data, "--redis-url", redis, env=env)
+    first, second = await spawn_pair(
+        spawn,
+        redis,
+        data,
+        COVISOR_PIN_ATTEMPTS_PER_ADDRESS="1000",
+        COVISOR_PIN_ATTEMPTS_PER_CONVERSATION="1000",
+    )
     agent_token = await agent_token_for(data)
     async with aiohttp.ClientSession() as http:
 
@@ -416,9 +415,7 @@ async def test_lockout_on_one_process_holds_on_another(
     spawn: Any, redis: str, tmp_path: Path
 ) -> None:
     data = tmp_path / "data"
-    env = {"COVISOR_REDIS_CHANNEL": f"covisor-test-{uuid.uuid4().hex}"}
-    first = await spawn(data, "--redis-url", redis, env=env)
-    second = await spawn(data, "--redis-url", redis, env=env)
+    first, second = await spawn_pair(spawn, redis, data)
     async with aiohttp.ClientSession() as http:
         for _ in range(10):
             async with http.post(f"{first.url}/api/pins/redeem", json={"pin": "000000"}) as r:
