@@ -90,6 +90,7 @@ def create_app(
         limits=limits,
         snapshot_every=config.snapshot_every,
         max_batch=config.commit_max_batch,
+        max_pending=config.max_pending_commands,
         shared_store=config.redis_url is not None or config.mongo_url is not None,
     )
     sio = make_socketio(config)

@@ -45,6 +45,7 @@ class Config:
     replay_limit: int = 1000
     snapshot_every: int = 200
     commit_max_batch: int = 512
+    max_pending_commands: int = 20_000
 
     chat_rate: RateLimit = RateLimit(5, 10)
     stroke_rate: RateLimit = RateLimit(120, 240)
