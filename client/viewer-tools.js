@@ -123,23 +123,13 @@ export class ViewerTools {
   }
 
   #toggle(tool, iconName, label) {
-    return h(
-      "button",
-      {
-        type: "button",
-        class: "cv-btn cv-icon-btn",
-        "aria-label": this.#t(label),
-        title: this.#t(label),
-        "aria-pressed": String(this.tool === tool),
-        "data-testid": `tool-${tool}`,
-        dataset: { tool },
-        on: { click: () => this.setTool(tool) },
-      },
-      icon(iconName),
-    );
+    return this.#action(`tool-${tool}`, iconName, label, () => this.setTool(tool), {
+      "aria-pressed": String(this.tool === tool),
+      dataset: { tool },
+    });
   }
 
-  #action(testid, iconName, label, onClick) {
+  #action(testid, iconName, label, onClick, attributes = {}) {
     return h(
       "button",
       {
@@ -149,6 +139,7 @@ export class ViewerTools {
         title: this.#t(label),
         "data-testid": testid,
         on: { click: onClick },
+        ...attributes,
       },
       icon(iconName),
     );
