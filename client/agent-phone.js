@@ -8,6 +8,7 @@
 import { h, icon } from "./dom.js";
 import { errorText, formatDuration } from "./i18n.js";
 import { formatPin, normalisePin } from "./pin.js";
+import { pinInput } from "./pin-input.js";
 
 export class AgentPhoneBox {
   #t;
@@ -30,16 +31,7 @@ export class AgentPhoneBox {
     this.#api = api;
     this.#onLinked = onLinked;
     this.#onNotice = onNotice;
-    this.input = h("input", {
-      id: "cv-agent-pin",
-      class: "cv-pin-input",
-      inputmode: "numeric",
-      autocomplete: "off",
-      maxlength: "11",
-      placeholder: "000 000",
-      "data-testid": "agent-pin-input",
-      on: { input: () => (this.input.value = formatPin(this.input.value)) },
-    });
+    this.input = pinInput({ id: "cv-agent-pin", testid: "agent-pin-input", autocomplete: "off" });
     this.display = h("p", {
       class: "cv-pin-display",
       "data-testid": "agent-pin-display",

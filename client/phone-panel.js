@@ -8,6 +8,7 @@
 import { h, icon } from "./dom.js";
 import { errorText, formatDuration } from "./i18n.js";
 import { formatPin, normalisePin } from "./pin.js";
+import { pinInput } from "./pin-input.js";
 
 export class PhonePanel {
   #t;
@@ -26,15 +27,10 @@ export class PhonePanel {
     this.#t = t;
     this.#redeem = redeem;
     this.#issue = issue;
-    this.pinInput = h("input", {
-      class: "cv-pin-input",
+    this.pinInput = pinInput({
       id: "cv-pin-input",
-      inputmode: "numeric",
+      testid: "pin-input",
       autocomplete: "one-time-code",
-      maxlength: "11",
-      placeholder: "000 000",
-      "data-testid": "pin-input",
-      on: { input: () => (this.pinInput.value = formatPin(this.pinInput.value)) },
     });
     this.redeemButton = h("button", {
       type: "submit",
