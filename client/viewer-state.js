@@ -380,7 +380,7 @@ export class ConversationState {
 
   #addMessage(event) {
     const data = event.data ?? {};
-    const key = `m:${data.message_id ?? event.seq}`;
+    const key = `m:${event.seq}`;
     if (this.#keys.has(key)) return;
     this.#insert({
       kind: "message",
@@ -389,7 +389,6 @@ export class ConversationState {
       at: event.at,
       actor: event.actor ?? null,
       text: String(data.text ?? ""),
-      message_id: data.message_id ?? null,
       client_id: data.client_id ?? null,
     });
   }

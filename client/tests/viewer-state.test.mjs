@@ -33,7 +33,7 @@ const snapshot = {
       type: "chat.message",
       at: 2,
       actor: shopper,
-      data: { message_id: "m2", text: "hi", client_id: "k2" },
+      data: { text: "hi", client_id: "k2" },
     },
   ],
   reads: { a_1: 2 },
@@ -74,10 +74,10 @@ test("a snapshot sets status, viewer, strokes, reads and messages", () => {
 test("chat messages are appended in order and reported as a timeline change", () => {
   const state = fresh();
   assert.equal(
-    state.apply(ev("chat.message", { message_id: "m1", text: "hello", client_id: null })),
+    state.apply(ev("chat.message", { text: "hello", client_id: null })),
     Change.TIMELINE,
   );
-  state.apply(ev("chat.message", { message_id: "m2", text: "hi there", client_id: null }, agent));
+  state.apply(ev("chat.message", { text: "hi there", client_id: null }, agent));
   assert.deepEqual(
     state.messages.map((m) => [m.text, m.actor.role]),
     [
@@ -104,7 +104,7 @@ test("older history is inserted before newer messages", () => {
       type: "chat.message",
       at: 1,
       actor: agent,
-      data: { message_id: "m1", text: "first" },
+      data: { text: "first" },
     },
   ]);
   assert.deepEqual(
@@ -379,7 +379,7 @@ test("a notice seen live keeps its place and is not doubled by a later snapshot"
 test("uploads follow processing, ready and failed events by media id", () => {
   const state = fresh();
   state.apply(ev("media.processing", { media: { id: "md1", kind: "image" } }));
-  state.apply(ev("chat.message", { message_id: "m", text: "look" }));
+  state.apply(ev("chat.message", { text: "look" }));
   state.apply(
     ev("media.ready", {
       media: {
@@ -428,14 +428,14 @@ test("snapshot, early events and replay through the sequencer give one consisten
     type: "chat.message",
     at: 3,
     actor: agent,
-    data: { message_id: "m3", text: "dup" },
+    data: { text: "dup" },
   };
   const later = {
     seq: 4,
     type: "chat.message",
     at: 4,
     actor: agent,
-    data: { message_id: "m4", text: "new" },
+    data: { text: "new" },
   };
   sequencer.receive(later);
   sequencer.receive(early);
