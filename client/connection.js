@@ -13,7 +13,7 @@
  */
 
 import { io } from "./vendor/socket.io.esm.min.js";
-import { ServerClock } from "./video-clock.js";
+import { ServerClock } from "./server-clock.js";
 
 const ACK_TIMEOUT_MS = 10_000;
 const TIME_SAMPLES = 4;

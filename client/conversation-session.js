@@ -8,7 +8,8 @@
  */
 
 import { ChatOutbox } from "./chat-outbox.js";
-import { EventSequencer, scheduleWithTimeout } from "./event-sequencer.js";
+import { EventSequencer } from "./event-sequencer.js";
+import { scheduleWithTimeout } from "./schedule.js";
 import { LatestThrottle, OrderedEmitter } from "./outgoing.js";
 import { ConversationState } from "./viewer-state.js";
 

@@ -9,21 +9,10 @@
  * event twice. No DOM, no sockets: time is injected through `schedule`.
  */
 
+import { scheduleWithTimeout } from "./schedule.js";
+
 /** A hole in the sequence that lasts this long triggers a resync (PROTOCOL.md). */
 export const GAP_TIMEOUT_MS = 2000;
-
-/**
- * @callback Schedule
- * @param {() => void} fn
- * @param {number} ms
- * @returns {() => void} cancels the timer
- */
-
-/** @type {Schedule} */
-export function scheduleWithTimeout(fn, ms) {
-  const handle = setTimeout(fn, ms);
-  return () => clearTimeout(handle);
-}
 
 export class EventSequencer {
   /** Highest `seq` applied so far (0 before anything). */
@@ -44,7 +33,7 @@ export class EventSequencer {
    * @param {(lastSeq: number) => void} options.resync called when a gap outlives the timeout;
    *   the owner should send `join` with `last_seq` (and call `beginJoin` first)
    * @param {number} [options.gapTimeoutMs]
-   * @param {Schedule} [options.schedule]
+   * @param {import("./schedule.js").Schedule} [options.schedule]
    */
   constructor({ apply, resync, gapTimeoutMs = GAP_TIMEOUT_MS, schedule = scheduleWithTimeout }) {
     this.#apply = apply;

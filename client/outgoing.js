@@ -9,7 +9,7 @@
  * No DOM, no sockets: `send` and the clock are injected.
  */
 
-import { scheduleWithTimeout } from "./event-sequencer.js";
+import { scheduleWithTimeout } from "./schedule.js";
 
 export const POINT_FLUSH_MS = 33;
 export const MAX_POINTS_PER_EVENT = 256;
@@ -57,7 +57,7 @@ export class OrderedEmitter {
    * @param {object} options
    * @param {(event: string, payload: object) => Promise<object>} options.send resolves with the
    *   ack (`{ok: true, ...}` or the error shape; transport failures as `{ok: false, error}` too)
-   * @param {import("./event-sequencer.js").Schedule} [options.schedule]
+   * @param {import("./schedule.js").Schedule} [options.schedule]
    * @param {(queued: object, next: object) => object|null} [options.coalesce]
    */
   constructor({ send, schedule = scheduleWithTimeout, coalesce = coalesceOutgoing }) {
@@ -142,7 +142,7 @@ export class LatestThrottle {
    * @param {(value: any) => void} options.send
    * @param {number} options.intervalMs
    * @param {() => number} [options.now]
-   * @param {import("./event-sequencer.js").Schedule} [options.schedule]
+   * @param {import("./schedule.js").Schedule} [options.schedule]
    */
   constructor({ send, intervalMs, now = () => performance.now(), schedule = scheduleWithTimeout }) {
     this.#send = send;
@@ -213,7 +213,7 @@ export class PointBatcher {
    * @param {number} [options.intervalMs]
    * @param {number} [options.minDistance]
    * @param {() => number} [options.now] ms clock
-   * @param {import("./event-sequencer.js").Schedule} [options.schedule]
+   * @param {import("./schedule.js").Schedule} [options.schedule]
    */
   constructor({
     flush,

@@ -1,66 +1,16 @@
 /**
  * The shared video clock (PROTOCOL.md "Video clock and drift correction").
  *
- * The server keeps `{playing, position, rate, at}`; every client estimates the server clock with
- * `time` round trips and, every `DRIFT_CHECK_MS`, compares its player with the expected position
- * and answers with one action: seek, set the playback rate (nudge or restore) or nothing. Pure:
- * the caller reads the player and applies the action.
+ * The server keeps `{playing, position, rate, at}`; every client estimates the server clock
+ * (`ServerClock`, server-clock.js) and, every `DRIFT_CHECK_MS`, compares its player with the
+ * expected position and answers with one action: seek, set the playback rate (nudge or restore)
+ * or nothing. Pure: the caller reads the player and applies the action.
  */
 
 export const DRIFT_CHECK_MS = 250;
 export const SEEK_THRESHOLD_S = 1;
 export const NUDGE_THRESHOLD_S = 0.1;
 export const NUDGE_FACTOR = 0.05;
-
-/** Estimate of the server clock from `time` round trips; keeps the shortest round trip. */
-export class ServerClock {
-  #now;
-  #offset = 0;
-  #bestRoundTrip = Infinity;
-
-  /** @param {() => number} [now] local clock in ms (injected for tests) */
-  constructor(now = () => Date.now()) {
-    this.#now = now;
-  }
-
-  /** ms to add to the local clock to get the server clock. */
-  get offset() {
-    return this.#offset;
-  }
-
-  /** Round trip of the sample in use (Infinity before the first one). */
-  get roundTrip() {
-    return this.#bestRoundTrip;
-  }
-
-  get synced() {
-    return Number.isFinite(this.#bestRoundTrip);
-  }
-
-  /**
-   * Record one `time` exchange: local send time, local receive time, server `now` from the ack.
-   * Returns true when it replaced the estimate (its round trip was the shortest so far).
-   */
-  addSample(sentAt, receivedAt, serverNow) {
-    const roundTrip = receivedAt - sentAt;
-    if (!(roundTrip >= 0) || !Number.isFinite(serverNow) || roundTrip >= this.#bestRoundTrip) {
-      return false;
-    }
-    this.#bestRoundTrip = roundTrip;
-    this.#offset = serverNow - (sentAt + receivedAt) / 2;
-    return true;
-  }
-
-  /** Current server time in ms. */
-  now() {
-    return this.#now() + this.#offset;
-  }
-
-  /** Local clock in ms (the one samples are measured with). */
-  localNow() {
-    return this.#now();
-  }
-}
 
 /**
  * Expected player position in seconds at server time `serverTime` (ms), optionally clamped to

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { ConversationSession } from "../conversation-session.js";
-import { ServerClock } from "../video-clock.js";
+import { ServerClock } from "../server-clock.js";
 
 const me = { id: "u_me", role: "customer", name: "Shopper" };
 const agent = { id: "a_1", role: "agent", name: "Ana" };

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { ServerClock, driftAction, expectedPosition } from "../video-clock.js";
+import { driftAction, expectedPosition } from "../video-clock.js";
 
 const near = (actual, expected, epsilon = 1e-9) =>
   assert.ok(Math.abs(actual - expected) < epsilon, `${actual} is not ${expected}`);
@@ -19,25 +19,6 @@ test("a paused video stays at its position", () => {
 test("the expected position is clamped to the duration", () => {
   const video = { playing: true, position: 58, rate: 1, at: 0 };
   assert.equal(expectedPosition(video, 10_000, 60), 60);
-});
-
-test("the clock offset is now minus the round trip midpoint", () => {
-  let local = 0;
-  const clock = new ServerClock(() => local);
-  assert.equal(clock.addSample(1000, 1100, 51_050), true);
-  assert.equal(clock.offset, 50_000);
-  local = 2000;
-  assert.equal(clock.now(), 52_000);
-});
-
-test("only a sample with a shorter round trip replaces the estimate", () => {
-  const clock = new ServerClock(() => 0);
-  clock.addSample(0, 100, 5_050);
-  assert.equal(clock.addSample(200, 400, 9_999_999), false);
-  assert.equal(clock.offset, 5_000);
-  assert.equal(clock.addSample(500, 520, 6_010), true);
-  assert.equal(clock.offset, 5_500);
-  assert.equal(clock.roundTrip, 20);
 });
 
 test("drift over one second seeks to the expected position", () => {
