@@ -25,7 +25,7 @@ import { Connection } from "./connection.js";
 import { ConversationSession } from "./conversation-session.js";
 import { h, icon } from "./dom.js";
 import { errorText, loadTranslator, pickLanguage } from "./i18n.js";
-import { Change } from "./viewer-state.js";
+import { Change } from "./conversation-state.js";
 import { Viewer } from "./viewer.js";
 
 const PANES = ["list", "viewer", "chat", "media"];

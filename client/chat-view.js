@@ -11,7 +11,7 @@
 
 import { h, icon } from "./dom.js";
 import { formatTime } from "./i18n.js";
-import { Change } from "./viewer-state.js";
+import { Change } from "./conversation-state.js";
 
 const STICK_TO_BOTTOM_PX = 48;
 const HISTORY_PAGE = 50;

@@ -11,7 +11,7 @@ import { ChatOutbox } from "./chat-outbox.js";
 import { EventSequencer } from "./event-sequencer.js";
 import { scheduleWithTimeout } from "./schedule.js";
 import { LatestThrottle, OrderedEmitter } from "./outgoing.js";
-import { ConversationState } from "./viewer-state.js";
+import { ConversationState } from "./conversation-state.js";
 
 const TRANSFORM_INTERVAL_MS = 80;
 const TYPING_REPEAT_MS = 3000;

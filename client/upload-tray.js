@@ -10,7 +10,7 @@
 import { h, icon } from "./dom.js";
 import { errorText } from "./i18n.js";
 import { uploadCard } from "./upload-card.js";
-import { Change } from "./viewer-state.js";
+import { Change } from "./conversation-state.js";
 
 let trayCounter = 0;
 

@@ -6,7 +6,7 @@
  * moves when the server's echo replaces it.
  */
 
-import { PointBatcher, randomId } from "./viewer-state.js";
+import { PointBatcher, randomId } from "./outgoing.js";
 
 /** Pointer samples closer than this many screen pixels are not sent. */
 const SAMPLE_PX = 1.5;

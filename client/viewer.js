@@ -17,8 +17,8 @@ import { h } from "./dom.js";
 import { errorText } from "./i18n.js";
 import { VideoPlayer } from "./video-player.js";
 import { PenStroke } from "./viewer-pen.js";
+import { Change } from "./conversation-state.js";
 import {
-  Change,
   clampTransform,
   mediaRect,
   panBy,
@@ -26,7 +26,7 @@ import {
   screenToImage,
   strokeWidthOnScreen,
   zoomAt,
-} from "./viewer-state.js";
+} from "./view-transform.js";
 import { ViewerTools } from "./viewer-tools.js";
 
 const WHEEL_ZOOM_PER_PIXEL = 0.0015;

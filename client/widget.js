@@ -22,7 +22,7 @@ import { h, icon } from "./dom.js";
 import { errorText, loadTranslator, pickLanguage } from "./i18n.js";
 import { PhonePanel } from "./phone-panel.js";
 import { UploadTray } from "./upload-tray.js";
-import { Change } from "./viewer-state.js";
+import { Change } from "./conversation-state.js";
 import { Viewer } from "./viewer.js";
 
 const CLIENT_BASE = new URL("./", import.meta.url);

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { Change, ConversationState, DEFAULT_TRANSFORM, EventSequencer } from "../viewer-state.js";
+import { Change, ConversationState } from "../conversation-state.js";
+import { EventSequencer } from "../event-sequencer.js";
+import { DEFAULT_TRANSFORM } from "../view-transform.js";
 
 const shopper = { id: "u_shop", role: "customer", name: "Shopper" };
 const agent = { id: "a_1", role: "agent", name: "Ana" };

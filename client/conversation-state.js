@@ -6,18 +6,9 @@
  * see `EventSequencer`); `apply` returns which part changed so a view re-renders only that part.
  * Strokes the local user is drawing live in a separate overlay until the server echoes their
  * `stroke.end`, so they show at once and are never drawn twice. No DOM, no sockets.
- *
- * This module also re-exports the other pure client modules, so one import gives the whole
- * viewer/conversation logic.
  */
 
 import { DEFAULT_TRANSFORM } from "./view-transform.js";
-
-export * from "./event-sequencer.js";
-export * from "./view-transform.js";
-export * from "./video-clock.js";
-export * from "./outgoing.js";
-export * from "./chat-outbox.js";
 
 export const STOPPED_VIDEO = Object.freeze({ playing: false, position: 0, rate: 1, at: 0 });
 
