@@ -9,7 +9,6 @@
  * On a phone-sized screen one pane shows at a time, switched by a tab bar.
  */
 
-import { Api } from "./api.js";
 import {
   activeItems,
   agentUploadCard,
@@ -20,12 +19,14 @@ import {
 } from "./agent-lists.js";
 import { showLogin, identifyAgent, storedToken } from "./agent-login.js";
 import { AgentPhoneBox } from "./agent-phone.js";
+import { Api } from "./api.js";
 import { ChatView } from "./chat-view.js";
 import { Connection } from "./connection.js";
 import { ConversationSession } from "./conversation-session.js";
+import { Change } from "./conversation-state.js";
 import { h, icon } from "./dom.js";
 import { errorText, loadTranslator, pickLanguage } from "./i18n.js";
-import { Change } from "./conversation-state.js";
+import { Events } from "./protocol.js";
 import { Viewer } from "./viewer.js";
 
 const PANES = ["list", "viewer", "chat", "media"];
@@ -434,7 +435,7 @@ class Console {
   async #show(media) {
     const session = this.#selected;
     if (!session) return;
-    const ack = await session.send("viewer.show", { media });
+    const ack = await session.send(Events.VIEWER_SHOW, { media });
     if (!ack?.ok) this.#showNotice(errorText(this.#t, ack?.error));
     else this.#showPane("viewer");
   }

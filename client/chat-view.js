@@ -9,9 +9,9 @@
  * something to say (`start`) keeps the composer open without a session.
  */
 
+import { Change } from "./conversation-state.js";
 import { h, icon } from "./dom.js";
 import { formatTime } from "./i18n.js";
-import { Change } from "./conversation-state.js";
 
 const STICK_TO_BOTTOM_PX = 48;
 const HISTORY_PAGE = 50;

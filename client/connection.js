@@ -12,8 +12,9 @@
  * (detail: the queue payload, agents only).
  */
 
-import { io } from "./vendor/socket.io.esm.min.js";
+import { Events } from "./protocol.js";
 import { ServerClock } from "./server-clock.js";
+import { io } from "./vendor/socket.io.esm.min.js";
 
 const ACK_TIMEOUT_MS = 10_000;
 const TIME_SAMPLES = 4;
@@ -57,14 +58,14 @@ export class Connection extends EventTarget {
     socket.on("connect", () => this.#onConnect());
     socket.on("disconnect", (reason) => this.#onDisconnect(reason));
     socket.on("connect_error", (error) => this.#onConnectError(error));
-    socket.on("event", (event) => this.#sessions.get(event?.conversation_id)?.receive(event));
-    socket.on("typing", (message) =>
+    socket.on(Events.EVENT, (event) => this.#sessions.get(event?.conversation_id)?.receive(event));
+    socket.on(Events.TYPING, (message) =>
       this.#sessions.get(message?.conversation_id)?.onTyping(message),
     );
-    socket.on("presence", (message) =>
+    socket.on(Events.PRESENCE, (message) =>
       this.#sessions.get(message?.conversation_id)?.onPresence(message),
     );
-    socket.on("queue", (message) =>
+    socket.on(Events.QUEUE, (message) =>
       this.dispatchEvent(new CustomEvent("queue", { detail: message })),
     );
   }
@@ -111,7 +112,7 @@ export class Connection extends EventTarget {
     for (const session of this.#sessions.values()) session.join();
     for (let i = 0; i < TIME_SAMPLES && this.online; i += 1) {
       const sentAt = this.clock.localNow();
-      const ack = await this.request("time", {});
+      const ack = await this.request(Events.TIME, {});
       if (ack?.ok) this.clock.addSample(sentAt, this.clock.localNow(), ack.now);
     }
   }

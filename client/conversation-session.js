@@ -8,10 +8,11 @@
  */
 
 import { ChatOutbox } from "./chat-outbox.js";
-import { EventSequencer } from "./event-sequencer.js";
-import { scheduleWithTimeout } from "./schedule.js";
-import { LatestThrottle, OrderedEmitter } from "./outgoing.js";
 import { ConversationState } from "./conversation-state.js";
+import { EventSequencer } from "./event-sequencer.js";
+import { LatestThrottle, OrderedEmitter } from "./outgoing.js";
+import { Events } from "./protocol.js";
+import { scheduleWithTimeout } from "./schedule.js";
 
 const TRANSFORM_INTERVAL_MS = 80;
 const TYPING_REPEAT_MS = 3000;
@@ -70,7 +71,7 @@ export class ConversationSession extends EventTarget {
     this.#transforms = new LatestThrottle({
       intervalMs: TRANSFORM_INTERVAL_MS,
       send: (transform) => {
-        this.#lastTransformAck = this.send("viewer.transform", transform);
+        this.#lastTransformAck = this.send(Events.VIEWER_TRANSFORM, transform);
       },
     });
   }
@@ -97,7 +98,7 @@ export class ConversationSession extends EventTarget {
     this.#transforms.cancel();
     if (this.joined) {
       this.joined = false;
-      await this.#connection.request("leave", { conversation_id: this.conversationId });
+      await this.#connection.request(Events.LEAVE, { conversation_id: this.conversationId });
     }
   }
 
@@ -116,7 +117,7 @@ export class ConversationSession extends EventTarget {
     const payload = { conversation_id: this.conversationId };
     if (this.#sequencer.lastSeq > 0) payload.last_seq = this.#sequencer.lastSeq;
     this.#sequencer.beginJoin();
-    const ack = await this.#connection.request("join", payload);
+    const ack = await this.#connection.request(Events.JOIN, payload);
     if (!ack?.ok) {
       this.#sequencer.abortJoin();
       if (ack?.error?.code !== "offline") this.#emit("error", { error: ack?.error });
@@ -179,7 +180,7 @@ export class ConversationSession extends EventTarget {
     if (!this.joined) return;
     for (const entry of this.outbox.take()) {
       const payload = { text: entry.text, client_id: entry.client_id };
-      this.send("chat.send", payload).then((ack) => {
+      this.send(Events.CHAT_SEND, payload).then((ack) => {
         this.outbox.settle(entry.client_id, ack);
         // A repeat the server recognised returns an old seq and broadcasts nothing new.
         if (ack?.ok && ack.seq <= this.#sequencer.lastSeq) this.outbox.seen(entry.client_id);
@@ -213,7 +214,7 @@ export class ConversationSession extends EventTarget {
     if (!this.#typingActive || now - this.#typingSentAt > TYPING_REPEAT_MS) {
       this.#typingActive = true;
       this.#typingSentAt = now;
-      if (this.joined) this.send("chat.typing", { typing: true });
+      if (this.joined) this.send(Events.CHAT_TYPING, { typing: true });
     }
     this.#cancelTypingIdle?.();
     this.#cancelTypingIdle = scheduleWithTimeout(() => this.stopTyping(), TYPING_IDLE_MS);
@@ -225,7 +226,7 @@ export class ConversationSession extends EventTarget {
     this.#cancelTypingIdle = null;
     if (!this.#typingActive) return;
     this.#typingActive = false;
-    if (this.joined) this.send("chat.typing", { typing: false });
+    if (this.joined) this.send(Events.CHAT_TYPING, { typing: false });
   }
 
   /** Tell the others everything up to the newest incoming message was read. */
@@ -234,14 +235,14 @@ export class ConversationSession extends EventTarget {
     if (!this.joined || seq <= this.#readSent || seq <= (this.state.reads[this.selfId] ?? 0))
       return;
     this.#readSent = seq;
-    this.send("chat.read", { seq });
+    this.send(Events.CHAT_READ, { seq });
   }
 
   /** Fetch older messages than the oldest shown; resolves with `has_more`. */
   async loadHistory(limit = 50) {
     const oldest = this.state.messages[0]?.seq;
     const payload = oldest ? { before_seq: oldest, limit } : { limit };
-    const ack = await this.send("chat.history", payload);
+    const ack = await this.send(Events.CHAT_HISTORY, payload);
     if (!ack?.ok) return false;
     this.state.addHistory(ack.messages ?? []);
     this.#emit("timeline");
@@ -264,7 +265,7 @@ export class ConversationSession extends EventTarget {
     // Typing is not replayed, so someone arriving mid-sentence is told now.
     if (message.online && this.#typingActive && this.joined) {
       this.#typingSentAt = Date.now();
-      this.send("chat.typing", { typing: true });
+      this.send(Events.CHAT_TYPING, { typing: true });
     }
   }
 

@@ -9,6 +9,7 @@
  * No DOM, no sockets: `send` and the clock are injected.
  */
 
+import { Events } from "./protocol.js";
 import { scheduleWithTimeout } from "./schedule.js";
 
 export const POINT_FLUSH_MS = 33;
@@ -32,13 +33,13 @@ export function coalesceOutgoing(queued, next) {
   if (queued.event !== next.event) return null;
   if (queued.payload.conversation_id !== next.payload.conversation_id) return null;
   switch (next.event) {
-    case "stroke.points": {
+    case Events.STROKE_POINTS: {
       if (queued.payload.stroke_id !== next.payload.stroke_id) return null;
       const points = [...queued.payload.points, ...next.payload.points];
       return points.length <= MAX_POINTS_PER_EVENT ? { ...queued.payload, points } : null;
     }
-    case "viewer.transform":
-    case "chat.typing":
+    case Events.VIEWER_TRANSFORM:
+    case Events.CHAT_TYPING:
       return next.payload;
     default:
       return null;

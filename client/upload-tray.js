@@ -7,10 +7,10 @@
  * Without a conversation yet, picking a file first asks the host to `start` one.
  */
 
+import { Change } from "./conversation-state.js";
 import { h, icon } from "./dom.js";
 import { errorText } from "./i18n.js";
 import { uploadCard } from "./upload-card.js";
-import { Change } from "./conversation-state.js";
 
 let trayCounter = 0;
 

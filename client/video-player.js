@@ -11,6 +11,7 @@
 
 import { h, icon } from "./dom.js";
 import { formatDuration } from "./i18n.js";
+import { VIDEO_COMMANDS } from "./protocol.js";
 import { DRIFT_CHECK_MS, driftAction, expectedPosition } from "./video-clock.js";
 
 const RATES = [0.5, 0.75, 1, 1.25, 1.5, 2];
@@ -177,7 +178,7 @@ export class VideoPlayer {
     if (kind === "rate") video.playbackRate = payload.rate;
     this.#busy += 1;
     try {
-      await session.send(`video.${kind}`, payload);
+      await session.send(VIDEO_COMMANDS[kind], payload);
     } finally {
       this.#busy -= 1;
       this.sync();

@@ -7,6 +7,7 @@
  */
 
 import { PointBatcher, randomId } from "./outgoing.js";
+import { Events } from "./protocol.js";
 
 /** Pointer samples closer than this many screen pixels are not sent. */
 const SAMPLE_PX = 1.5;
@@ -33,7 +34,7 @@ export class PenStroke {
     this.strokeId = randomId("s", 16);
     const stroke = { stroke_id: this.strokeId, color, width, points: [first] };
     session.state.beginLocalStroke(stroke);
-    session.send("stroke.begin", stroke).then((ack) => {
+    session.send(Events.STROKE_BEGIN, stroke).then((ack) => {
       if (ack?.ok) return;
       session.state.dropLocalStroke(this.strokeId);
       onRefused(ack?.error);
@@ -41,7 +42,7 @@ export class PenStroke {
     this.#batcher = new PointBatcher({
       start: first,
       minDistance: SAMPLE_PX / Math.max(1, shownWidth),
-      flush: (points) => session.send("stroke.points", { stroke_id: this.strokeId, points }),
+      flush: (points) => session.send(Events.STROKE_POINTS, { stroke_id: this.strokeId, points }),
     });
   }
 
@@ -56,6 +57,6 @@ export class PenStroke {
     const last = this.#batcher.finish();
     if (last) this.#session.state.extendLocalStroke(this.strokeId, [last]);
     this.#session.state.finishLocalStroke(this.strokeId);
-    this.#session.send("stroke.end", { stroke_id: this.strokeId });
+    this.#session.send(Events.STROKE_END, { stroke_id: this.strokeId });
   }
 }

@@ -13,11 +13,11 @@
  */
 
 import { serverUrl } from "./api.js";
+import { Change } from "./conversation-state.js";
 import { h } from "./dom.js";
 import { errorText } from "./i18n.js";
+import { Events } from "./protocol.js";
 import { VideoPlayer } from "./video-player.js";
-import { PenStroke } from "./viewer-pen.js";
-import { Change } from "./conversation-state.js";
 import {
   clampTransform,
   mediaRect,
@@ -27,6 +27,7 @@ import {
   strokeWidthOnScreen,
   zoomAt,
 } from "./view-transform.js";
+import { PenStroke } from "./viewer-pen.js";
 import { ViewerTools } from "./viewer-tools.js";
 
 const WHEEL_ZOOM_PER_PIXEL = 0.0015;
@@ -106,8 +107,8 @@ export class Viewer extends EventTarget {
       t,
       zoomStep: STEP_ZOOM,
       onToolChange: (tool) => (this.stage.dataset.tool = tool),
-      onUndo: () => this.#strokeCommand("stroke.undo"),
-      onClear: () => this.#strokeCommand("stroke.clear"),
+      onUndo: () => this.#strokeCommand(Events.STROKE_UNDO),
+      onClear: () => this.#strokeCommand(Events.STROKE_CLEAR),
       onZoom: (factor) => this.#stepZoom(factor),
       onReset: () => this.#resetZoom(),
     });

@@ -18,11 +18,11 @@ import { Api } from "./api.js";
 import { ChatView } from "./chat-view.js";
 import { Connection } from "./connection.js";
 import { ConversationSession } from "./conversation-session.js";
+import { Change } from "./conversation-state.js";
 import { h, icon } from "./dom.js";
 import { errorText, loadTranslator, pickLanguage } from "./i18n.js";
 import { PhonePanel } from "./phone-panel.js";
 import { UploadTray } from "./upload-tray.js";
-import { Change } from "./conversation-state.js";
 import { Viewer } from "./viewer.js";
 
 const CLIENT_BASE = new URL("./", import.meta.url);
