@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 import pytest
 
@@ -45,7 +46,12 @@ async def store(tmp_path: Path) -> AsyncIterator[CountingStore]:
     await store.close()
 
 
-async def started(store: SQLiteStore, **kw: int) -> Journal:
+class JournalOptions(TypedDict, total=False):
+    snapshot_every: int
+    max_pending: int
+
+
+async def started(store: SQLiteStore, **kw: Unpack[JournalOptions]) -> Journal:
     journal = Journal(store, clock, limits=Limits(), **kw)
     journal.start()
     return journal

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -108,7 +109,7 @@ def test_original_is_added_only_when_asked(links: MediaLinks) -> None:
 
 
 def test_snapshot_signs_items_and_shown_media_of_its_own_conversation(links: MediaLinks) -> None:
-    snapshot = {
+    snapshot: dict[str, Any] = {
         "conversation_id": "c1",
         "media": {"id": PHOTO, "kind": "image", "src": media_path("c1", PHOTO, "display_webp")},
         "media_items": [ITEM],

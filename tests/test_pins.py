@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from covisor import commands as c
@@ -151,13 +153,11 @@ def test_unknown_client_address_shares_one_key() -> None:
 
 def _active_conversation() -> ConversationState:
     state = ConversationState("c1")
-    for seq, (type_, actor, data) in enumerate(
-        [
-            ("conversation.opened", SHOPPER, {"page": None, "name": "Sam"}),
-            ("conversation.accepted", AGENT, {"agent": {"id": "a1", "name": "Ann"}}),
-        ],
-        start=1,
-    ):
+    history: list[tuple[str, Identity, dict[str, Any]]] = [
+        ("conversation.opened", SHOPPER, {"page": None, "name": "Sam"}),
+        ("conversation.accepted", AGENT, {"agent": {"id": "a1", "name": "Ann"}}),
+    ]
+    for seq, (type_, actor, data) in enumerate(history, start=1):
         state.apply(Event("c1", seq, type_, T0, actor.public(), data), Limits())
     return state
 

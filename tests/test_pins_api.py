@@ -68,6 +68,7 @@ async def server(serve: Serve) -> Harness:
 async def issue(h: Harness, cid: str, token: str) -> dict[str, Any]:
     status, body = await h.request("POST", f"/api/conversations/{cid}/pins", token)
     assert status == 201, body
+    assert isinstance(body, dict), body
     return body
 
 
@@ -78,6 +79,7 @@ async def redeem(h: Harness, pin: str, token: str | None = None, **extra: Any) -
 async def redeemed(h: Harness, pin: str, token: str | None = None) -> dict[str, Any]:
     status, body = await redeem(h, pin, token)
     assert status == 200, body
+    assert isinstance(body, dict), body
     return body
 
 
