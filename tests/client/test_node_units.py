@@ -2,11 +2,15 @@
 
 The client is plain ES modules without a build step; its DOM-free logic (event sequencing,
 catch-up, viewer geometry, video drift policy, outgoing batching, i18n catalogues) is tested with
-`node --test client/tests/`. This wrapper makes one `pytest` command run those too.
+node's test runner in `client/tests/*.test.mjs`. Each of those files is one pytest item here (id:
+the file name), so one `pytest` command runs them and a failure names the file; its message is
+node's own report, which names the failing test.
 """
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -14,23 +18,33 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+NODE_TESTS = sorted((REPO / "client" / "tests").glob("*.test.mjs"))
 
 
-def test_client_node_unit_tests_pass() -> None:
+def test_client_has_node_unit_tests() -> None:
+    assert NODE_TESTS, "no client/tests/*.test.mjs found"
+
+
+@pytest.mark.parametrize("path", NODE_TESTS, ids=lambda path: path.name)
+def test_node_unit_file_passes(path: Path) -> None:
     node = shutil.which("node")
     if node is None:
         pytest.fail("node is not installed; the client unit tests need Node >= 20")
     result = subprocess.run(
-        [node, "--test", "client/tests/"],
+        [node, "--test", "--test-reporter=spec", str(path.relative_to(REPO))],
         cwd=REPO,
+        env={**os.environ, "NO_COLOR": "1"},
         capture_output=True,
-        text=True,
+        encoding="utf-8",
+        errors="replace",
         timeout=120,
         check=False,
     )
-    summary = "\n".join(
-        line for line in result.stdout.splitlines() if line.startswith(("# ", "not ok"))
-    )
-    assert result.returncode == 0, f"node --test failed:\n{summary}\n{result.stderr[-4000:]}"
-    assert "# fail 0" in result.stdout
-    assert "# pass 0" not in result.stdout
+    report = f"{result.stdout[-8000:]}\n{result.stderr[-4000:]}".strip()
+    if result.returncode != 0:
+        pytest.fail(f"node --test {path.name} failed:\n{report}", pytrace=False)
+    passed = re.search(r"^\S+ pass (\d+)$", result.stdout, re.MULTILINE)
+    failed = re.search(r"^\S+ fail (\d+)$", result.stdout, re.MULTILINE)
+    assert passed and failed, f"no summary from node --test {path.name}:\n{report}"
+    assert failed.group(1) == "0", f"node --test {path.name} reported failures:\n{report}"
+    assert int(passed.group(1)) > 0, f"node --test {path.name} ran no tests:\n{report}"
