@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install everything the test suite needs on a fresh machine, then run it.
+# Install everything the test suite needs on a fresh machine, then lint, type-check and test.
 # Usage: bash scripts/test.sh [pytest args...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -7,8 +7,19 @@ cd "$(dirname "$0")/.."
 if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi
-.venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e '.[test]'
+# pip runs only when pyproject.toml changed since the last successful install into this .venv
+# (a new .venv has no stamp); delete the stamp to force a reinstall.
+stamp=.venv/.covisor-test-install
+want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+if [ "$(cat "$stamp" 2>/dev/null || true)" != "$want" ]; then
+    .venv/bin/python -m pip install --quiet --upgrade pip
+    .venv/bin/python -m pip install --quiet -e '.[test]'
+    echo "$want" >"$stamp"
+fi
+
+# Lint and type-check before the tests; either failing fails the run.
+.venv/bin/python -m ruff check covisor tests bench
+.venv/bin/python -m mypy # files and strictness: [tool.mypy] in pyproject.toml
 
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
