@@ -9,12 +9,14 @@ import { h, icon } from "./dom.js";
 import { errorText, formatDuration } from "./i18n.js";
 import { formatPin, normalisePin } from "./pin.js";
 import { pinInput } from "./pin-input.js";
+import { DEFAULT_LIMITS } from "./protocol.js";
 
 export class AgentPhoneBox {
   #t;
   #api;
   #onLinked;
   #onNotice;
+  #pinLength;
   #timer = null;
   /** The conversation the PIN on screen lets a caller into, or null. */
   #shownFor = null;
@@ -25,13 +27,20 @@ export class AgentPhoneBox {
    * @param {import("./api.js").Api} options.api with the agent token
    * @param {(conversationId: string) => void} options.onLinked open this conversation
    * @param {(text: string) => void} options.onNotice show an error
+   * @param {number} [options.pinLength] digits of a PIN (the server's `pin_length`)
    */
-  constructor({ t, api, onLinked, onNotice }) {
+  constructor({ t, api, onLinked, onNotice, pinLength = DEFAULT_LIMITS.pin_length }) {
     this.#t = t;
     this.#api = api;
     this.#onLinked = onLinked;
     this.#onNotice = onNotice;
-    this.input = pinInput({ id: "cv-agent-pin", testid: "agent-pin-input", autocomplete: "off" });
+    this.#pinLength = pinLength;
+    this.input = pinInput({
+      id: "cv-agent-pin",
+      testid: "agent-pin-input",
+      autocomplete: "off",
+      length: pinLength,
+    });
     this.display = h("p", {
       class: "cv-pin-display",
       "data-testid": "agent-pin-display",
@@ -102,7 +111,7 @@ export class AgentPhoneBox {
   async #redeem(event) {
     event.preventDefault();
     const pin = normalisePin(this.input.value);
-    if (pin.length < 4) return this.#onNotice(this.#t("phone.pin_too_short"));
+    if (pin.length < this.#pinLength) return this.#onNotice(this.#t("phone.pin_too_short"));
     try {
       const linked = await this.#api.post("/api/pins/redeem", { pin });
       this.input.value = "";

@@ -6,7 +6,8 @@
  * with the same viewer as the shopper, and link phone callers with PINs.
  *
  * One Socket.IO connection carries every conversation; each has its own `ConversationSession`.
- * On a phone-sized screen one pane shows at a time, switched by a tab bar.
+ * On a phone-sized screen one pane shows at a time, switched by a tab bar. The server's limits
+ * (`GET /api/config`) are read once at start, while the language loads.
  */
 
 import {
@@ -26,7 +27,7 @@ import { ConversationSession } from "./conversation-session.js";
 import { Change } from "./conversation-state.js";
 import { h, icon } from "./dom.js";
 import { errorText, loadTranslator, pickLanguage } from "./i18n.js";
-import { Events } from "./protocol.js";
+import { DEFAULT_LIMITS, Events, loadLimits } from "./protocol.js";
 import { Viewer } from "./viewer.js";
 
 const PANES = ["list", "viewer", "chat", "media"];
@@ -39,6 +40,7 @@ class Console {
   #t;
   #api;
   #me;
+  #limits;
   #connection;
   #sessions = new Map();
   #selected = null;
@@ -49,15 +51,17 @@ class Console {
   #disarmTimer = null;
   #catalogueUnavailable = false;
 
-  constructor({ t, token, me, root }) {
+  constructor({ t, token, me, root, limits = DEFAULT_LIMITS }) {
     this.#t = t;
     this.#api = new Api(origin, token);
     this.#me = me;
+    this.#limits = limits;
     this.viewer = new Viewer({ t, origin, emptyText: t("agent.viewer_empty") });
     this.chat = new ChatView({
       t,
       renderUpload: (item) =>
         agentUploadCard(item, { t, origin, onShow: (media) => this.#show(media) }),
+      maxMessageChars: limits.max_message_chars,
     });
     this.#connection = new Connection({ origin, token });
     this.#build(root);
@@ -118,6 +122,7 @@ class Console {
       api: this.#api,
       onLinked: (conversationId) => this.#open(conversationId),
       onNotice: (text) => this.#showNotice(text),
+      pinLength: this.#limits.pin_length,
     });
     this.convTitle = h("h2", {
       class: "cv-conv-title",
@@ -312,6 +317,7 @@ class Console {
       connection: this.#connection,
       conversationId,
       selfId: this.#me.id,
+      limits: this.#limits,
     });
     session.addEventListener("change", (event) => this.#onSessionChange(session, event.detail));
     this.#sessions.set(conversationId, session);
@@ -500,9 +506,13 @@ async function main() {
   const params = new URLSearchParams(location.search);
   const lang = pickLanguage(params.get("lang"), navigator.languages ?? [navigator.language]);
   document.documentElement.lang = lang;
-  const t = await loadTranslator(new URL("locales/", import.meta.url), lang);
+  const [t, limits] = await Promise.all([
+    loadTranslator(new URL("locales/", import.meta.url), lang),
+    loadLimits(new Api(origin)),
+  ]);
   document.title = t("agent.page_title");
-  const start = (token, me) => (window.covisorConsole = new Console({ t, token, me, root }));
+  const start = (token, me) =>
+    (window.covisorConsole = new Console({ t, token, me, root, limits }));
   const login = (message) => showLogin({ t, origin, root, message, onLogin: start });
   const message = decodeURIComponent(location.hash.slice(1));
   if (location.hash) history.replaceState(null, "", location.pathname + location.search);

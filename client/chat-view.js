@@ -12,6 +12,7 @@
 import { Change } from "./conversation-state.js";
 import { h, icon } from "./dom.js";
 import { formatTime } from "./i18n.js";
+import { DEFAULT_LIMITS } from "./protocol.js";
 
 const STICK_TO_BOTTOM_PX = 48;
 const HISTORY_PAGE = 50;
@@ -43,8 +44,15 @@ export class ChatView {
    * @param {Node[]} [options.composerTools] extra controls shown left of the input (uploads)
    * @param {() => Promise<void>} [options.start] called on sending without a session; it sets
    *   one (`setSession`) or leaves the text in the composer when it cannot
+   * @param {number} [options.maxMessageChars] longest message the server takes
    */
-  constructor({ t, renderUpload, composerTools = [], start = null }) {
+  constructor({
+    t,
+    renderUpload,
+    composerTools = [],
+    start = null,
+    maxMessageChars = DEFAULT_LIMITS.max_message_chars,
+  }) {
     this.#t = t;
     this.#renderUpload = renderUpload;
     this.#start = start;
@@ -76,7 +84,7 @@ export class ChatView {
     this.input = h("textarea", {
       class: "cv-input",
       rows: "1",
-      maxlength: "2000",
+      maxlength: String(maxMessageChars),
       "data-testid": "chat-input",
       "aria-label": t("chat.input_label"),
       placeholder: t("chat.placeholder"),

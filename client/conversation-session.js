@@ -10,8 +10,8 @@
 import { ChatOutbox } from "./chat-outbox.js";
 import { ConversationState } from "./conversation-state.js";
 import { EventSequencer } from "./event-sequencer.js";
-import { LatestThrottle, OrderedEmitter } from "./outgoing.js";
-import { Events } from "./protocol.js";
+import { LatestThrottle, OrderedEmitter, coalesceOutgoing } from "./outgoing.js";
+import { DEFAULT_LIMITS, Events } from "./protocol.js";
 import { scheduleWithTimeout } from "./schedule.js";
 
 const TRANSFORM_INTERVAL_MS = 80;
@@ -48,12 +48,15 @@ export class ConversationSession extends EventTarget {
    * @param {import("./connection.js").Connection} options.connection
    * @param {string} options.conversationId
    * @param {string|null} options.selfId the local actor id (from `GET /api/me`)
+   * @param {typeof DEFAULT_LIMITS} [options.limits] the server's limits (`loadLimits`)
    */
-  constructor({ connection, conversationId, selfId }) {
+  constructor({ connection, conversationId, selfId, limits = DEFAULT_LIMITS }) {
     super();
     this.#connection = connection;
     this.conversationId = conversationId;
     this.selfId = selfId;
+    /** The server's limits this session keeps to (stroke batches here and in the pen). */
+    this.limits = limits;
     this.state = new ConversationState(conversationId, selfId);
     this.outbox = new ChatOutbox();
     this.#sequencer = new EventSequencer({
@@ -67,6 +70,7 @@ export class ConversationSession extends EventTarget {
           if (ack?.ok && ack.event) this.receive(ack.event);
           return ack;
         }),
+      coalesce: (queued, next) => coalesceOutgoing(queued, next, limits.max_stroke_points),
     });
     this.#transforms = new LatestThrottle({
       intervalMs: TRANSFORM_INTERVAL_MS,

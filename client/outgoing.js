@@ -5,15 +5,15 @@
  * can be processed out of order (`stroke.points` before its `stroke.begin`). `OrderedEmitter`
  * sends one event at a time, waits for its ack, retries after `rate_limited`, and merges queued
  * events that supersede each other (point batches of one stroke, transforms, typing flags).
- * `PointBatcher` samples a stroke's points and flushes them at most every 33 ms.
+ * `PointBatcher` samples a stroke's points and flushes them at most every 33 ms. Batches hold at
+ * most the server's `max_stroke_points` (protocol.js limits; 256 by default).
  * No DOM, no sockets: `send` and the clock are injected.
  */
 
-import { Events } from "./protocol.js";
+import { DEFAULT_LIMITS, Events } from "./protocol.js";
 import { scheduleWithTimeout } from "./schedule.js";
 
 export const POINT_FLUSH_MS = 33;
-export const MAX_POINTS_PER_EVENT = 256;
 const MAX_RATE_LIMIT_RETRIES = 5;
 
 /** A random id of `length` base-36 characters; works in insecure contexts (no randomUUID). */
@@ -27,16 +27,17 @@ export function randomId(prefix = "", length = 16) {
 
 /**
  * Merge a queued, not yet sent event with a newer one when the newer one makes it redundant
- * or can ride along. Returns the merged payload, or null when both must be sent.
+ * or can ride along. Returns the merged payload, or null when both must be sent. Point batches
+ * merge only up to `maxPoints` points (the server's `max_stroke_points`).
  */
-export function coalesceOutgoing(queued, next) {
+export function coalesceOutgoing(queued, next, maxPoints = DEFAULT_LIMITS.max_stroke_points) {
   if (queued.event !== next.event) return null;
   if (queued.payload.conversation_id !== next.payload.conversation_id) return null;
   switch (next.event) {
     case Events.STROKE_POINTS: {
       if (queued.payload.stroke_id !== next.payload.stroke_id) return null;
       const points = [...queued.payload.points, ...next.payload.points];
-      return points.length <= MAX_POINTS_PER_EVENT ? { ...queued.payload, points } : null;
+      return points.length <= maxPoints ? { ...queued.payload, points } : null;
     }
     case Events.VIEWER_TRANSFORM:
     case Events.CHAT_TYPING:
@@ -198,6 +199,7 @@ export class PointBatcher {
   #flush;
   #intervalMs;
   #minDistance;
+  #maxPoints;
   #now;
   #schedule;
   #pending = [];
@@ -209,10 +211,11 @@ export class PointBatcher {
 
   /**
    * @param {object} options
-   * @param {(points: number[][]) => void} options.flush receives 1–256 points per call
+   * @param {(points: number[][]) => void} options.flush receives 1–`maxPoints` points per call
    * @param {number[]} options.start the stroke's first point (already sent with `stroke.begin`)
    * @param {number} [options.intervalMs]
    * @param {number} [options.minDistance]
+   * @param {number} [options.maxPoints] most points in one batch (`max_stroke_points`)
    * @param {() => number} [options.now] ms clock
    * @param {import("./schedule.js").Schedule} [options.schedule]
    */
@@ -221,6 +224,7 @@ export class PointBatcher {
     start,
     intervalMs = POINT_FLUSH_MS,
     minDistance = 0,
+    maxPoints = DEFAULT_LIMITS.max_stroke_points,
     now = () => performance.now(),
     schedule = scheduleWithTimeout,
   }) {
@@ -228,6 +232,7 @@ export class PointBatcher {
     this.#lastKept = start;
     this.#intervalMs = intervalMs;
     this.#minDistance = minDistance;
+    this.#maxPoints = Math.max(1, maxPoints);
     this.#now = now;
     this.#schedule = schedule;
   }
@@ -244,7 +249,7 @@ export class PointBatcher {
     this.#skipped = null;
     this.#lastKept = point;
     this.#pending.push(point);
-    if (this.#pending.length >= MAX_POINTS_PER_EVENT) {
+    if (this.#pending.length >= this.#maxPoints) {
       this.#flushNow();
     } else if (!this.#cancelTimer) {
       const wait = this.#lastFlushAt + this.#intervalMs - this.#now();

@@ -9,11 +9,13 @@ import { h, icon } from "./dom.js";
 import { errorText, formatDuration } from "./i18n.js";
 import { formatPin, normalisePin } from "./pin.js";
 import { pinInput } from "./pin-input.js";
+import { DEFAULT_LIMITS } from "./protocol.js";
 
 export class PhonePanel {
   #t;
   #redeem;
   #issue;
+  #pinLength;
   #countdown = null;
 
   /**
@@ -22,15 +24,18 @@ export class PhonePanel {
    * @param {(pin: string) => Promise<void>} options.redeem switch to the PIN's conversation
    * @param {() => Promise<{pin: string, expires_at: number}>} options.issue a PIN for this one
    * @param {() => void} options.onClose
+   * @param {number} [options.pinLength] digits of a PIN (the server's `pin_length`)
    */
-  constructor({ t, redeem, issue, onClose }) {
+  constructor({ t, redeem, issue, onClose, pinLength = DEFAULT_LIMITS.pin_length }) {
     this.#t = t;
     this.#redeem = redeem;
     this.#issue = issue;
+    this.#pinLength = pinLength;
     this.pinInput = pinInput({
       id: "cv-pin-input",
       testid: "pin-input",
       autocomplete: "one-time-code",
+      length: pinLength,
     });
     this.redeemButton = h("button", {
       type: "submit",
@@ -125,7 +130,7 @@ export class PhonePanel {
   async #submit(event) {
     event.preventDefault();
     const pin = normalisePin(this.pinInput.value);
-    if (pin.length < 4) {
+    if (pin.length < this.#pinLength) {
       this.redeemMessage.textContent = this.#t("phone.pin_too_short");
       return;
     }

@@ -12,3 +12,12 @@ export function normalisePin(typed) {
 export function formatPin(pin) {
   return normalisePin(pin).replace(/(\d{3})(?=\d)/g, "$1 ");
 }
+
+/**
+ * What a PIN field for `length` digits looks like: its `maxLength` (the digits plus the grouping
+ * spaces, 7 for 6 digits) and its `placeholder` (zeros grouped the same way, "000 000").
+ */
+export function pinField(length) {
+  const placeholder = formatPin("0".repeat(Math.max(1, Math.trunc(length) || 1)));
+  return { maxLength: placeholder.length, placeholder };
+}

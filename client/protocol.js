@@ -1,6 +1,11 @@
 /**
- * The names of PROTOCOL.md the client depends on, in one place: every Socket.IO event the client
- * emits or listens to. No DOM, no sockets.
+ * The names and numbers of PROTOCOL.md the client depends on, in one place: every Socket.IO event
+ * the client emits or listens to, and the server's limits (`GET /api/config`).
+ *
+ * Limits: `DEFAULT_LIMITS` are the server's defaults and only a fallback; a widget or console
+ * asks its server once at start (`loadLimits`) and passes the answer on (point batches, PIN field,
+ * composer, upload sizes), so a server configured otherwise is followed without a client change.
+ * No DOM, no sockets.
  */
 
 /** Socket.IO event names (PROTOCOL.md "Socket.IO"). */
@@ -40,3 +45,68 @@ export const VIDEO_COMMANDS = Object.freeze({
   seek: Events.VIDEO_SEEK,
   rate: Events.VIDEO_RATE,
 });
+
+/** `GET /api/config`: public, answers `{"limits": {...}}`. */
+export const CONFIG_PATH = "/api/config";
+
+/**
+ * The server's default limits, used until (and unless) `GET /api/config` answers.
+ * `max_stroke_points`: points in one `stroke.begin` / `stroke.points`; `pin_length`: digits of a
+ * phone PIN; byte limits per upload kind; `max_socket_payload`: bytes of one Socket.IO packet.
+ */
+export const DEFAULT_LIMITS = Object.freeze({
+  max_message_chars: 2000,
+  max_stroke_points: 256,
+  max_socket_payload: 64 * 1024,
+  max_image_bytes: 25 * 1024 * 1024,
+  max_video_bytes: 200 * 1024 * 1024,
+  pin_length: 6,
+});
+
+/** How long the start of a widget or console waits for `/api/config` before using defaults. */
+export const CONFIG_TIMEOUT_MS = 5000;
+
+const positiveInteger = (value) => Number.isSafeInteger(value) && value > 0;
+
+/**
+ * The limits of a `GET /api/config` answer over the defaults: each known limit the answer gives
+ * as a positive integer replaces its default; anything else (missing, malformed, unknown keys)
+ * leaves the default. Always returns a complete, frozen limits object.
+ */
+export function mergeLimits(answer, defaults = DEFAULT_LIMITS) {
+  const given = answer?.limits ?? {};
+  const limits = { ...defaults };
+  for (const name of Object.keys(defaults)) {
+    if (positiveInteger(given[name])) limits[name] = given[name];
+  }
+  return Object.freeze(limits);
+}
+
+/**
+ * Ask the server for its limits once: `api` is anything with `get(path)` resolving to parsed
+ * JSON (an `Api`, token or not). Never rejects: a failure, or no answer within `timeoutMs`,
+ * gives `DEFAULT_LIMITS`.
+ */
+export async function loadLimits(api, { timeoutMs = CONFIG_TIMEOUT_MS } = {}) {
+  let cancel = () => {};
+  const timeout = new Promise((resolve) => {
+    const handle = setTimeout(() => resolve(null), timeoutMs);
+    cancel = () => clearTimeout(handle);
+  });
+  try {
+    const answer = await Promise.race([api.get(CONFIG_PATH), timeout]);
+    return mergeLimits(answer);
+  } catch {
+    return DEFAULT_LIMITS;
+  } finally {
+    cancel();
+  }
+}
+
+/** The byte limit for uploading `file`: by its declared type, the larger one when unknown. */
+export function uploadByteLimit(file, limits = DEFAULT_LIMITS) {
+  const type = String(file?.type ?? "");
+  if (type.startsWith("image/")) return limits.max_image_bytes;
+  if (type.startsWith("video/")) return limits.max_video_bytes;
+  return Math.max(limits.max_image_bytes, limits.max_video_bytes);
+}

@@ -7,9 +7,11 @@
  * Without a conversation yet, picking a file first asks the host to `start` one.
  */
 
+import { ApiError } from "./api.js";
 import { Change } from "./conversation-state.js";
 import { h, icon } from "./dom.js";
 import { errorText } from "./i18n.js";
+import { DEFAULT_LIMITS, uploadByteLimit } from "./protocol.js";
 import { uploadCard } from "./upload-card.js";
 
 let trayCounter = 0;
@@ -18,6 +20,7 @@ export class UploadTray {
   #t;
   #origin;
   #start;
+  #limits;
   #api = null;
   #session = null;
   #listener = (event) => event.detail.change === Change.TIMELINE && this.#prune();
@@ -29,11 +32,14 @@ export class UploadTray {
    * @param {string} options.origin the Covisor server
    * @param {() => Promise<void>} [options.start] makes a conversation (`setContext`) when a file
    *   is picked without one; without `start`, no context means no uploads
+   * @param {typeof DEFAULT_LIMITS} [options.limits] the server's limits: a file over the byte
+   *   limit of its kind is refused here instead of being sent
    */
-  constructor({ t, origin, start = null }) {
+  constructor({ t, origin, start = null, limits = DEFAULT_LIMITS }) {
     this.#t = t;
     this.#origin = origin;
     this.#start = start;
+    this.#limits = limits;
     this.cameraInput = this.#fileInput("camera-input", "image/*", true);
     this.fileInput = this.#fileInput("upload-input", "image/*,video/*", false);
     this.tools = [
@@ -136,6 +142,13 @@ export class UploadTray {
       sinceSeq: session.state.seq,
       claimed: null,
     };
+    if (file.size > uploadByteLimit(file, this.#limits)) {
+      item.status = "failed";
+      item.error = new ApiError("too_large", "over the server's limit for this kind of file");
+      this.#items.push(item);
+      this.#render();
+      return;
+    }
     item.request = this.#api.upload(
       `/api/conversations/${encodeURIComponent(session.conversationId)}/media`,
       file,

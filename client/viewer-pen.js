@@ -1,9 +1,9 @@
 /**
  * Drawing one stroke with the pointer: the stroke shows at once in the state's local overlay,
  * `stroke.begin` carries the first point, sampled points follow in batches (`PointBatcher`, at
- * most every 33 ms) and `stroke.end` closes it. Points are image-normalised and clamped to
- * [0, 1], as the server requires. The local overlay holds exactly the points sent, so nothing
- * moves when the server's echo replaces it.
+ * most every 33 ms and at most the server's `max_stroke_points` each) and `stroke.end` closes
+ * it. Points are image-normalised and clamped to [0, 1], as the server requires. The local
+ * overlay holds exactly the points sent, so nothing moves when the server's echo replaces it.
  */
 
 import { PointBatcher, randomId } from "./outgoing.js";
@@ -42,6 +42,7 @@ export class PenStroke {
     this.#batcher = new PointBatcher({
       start: first,
       minDistance: SAMPLE_PX / Math.max(1, shownWidth),
+      maxPoints: session.limits.max_stroke_points,
       flush: (points) => session.send(Events.STROKE_POINTS, { stroke_id: this.strokeId, points }),
     });
   }

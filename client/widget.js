@@ -12,6 +12,7 @@
  * url and title) is made on the first message, the first upload or "Show my PIN", so a shopper
  * who only looks, or only types an agent's PIN, leaves no waiting conversation in the agents'
  * queue. Its `{id, token}` is kept in sessionStorage, so a reload in the same tab resumes it.
+ * The server's limits (`GET /api/config`) are read once while the language loads.
  */
 
 import { Api } from "./api.js";
@@ -22,6 +23,7 @@ import { Change } from "./conversation-state.js";
 import { h, icon } from "./dom.js";
 import { errorText, loadTranslator, pickLanguage } from "./i18n.js";
 import { PhonePanel } from "./phone-panel.js";
+import { DEFAULT_LIMITS, loadLimits } from "./protocol.js";
 import { UploadTray } from "./upload-tray.js";
 import { Viewer } from "./viewer.js";
 
@@ -96,6 +98,7 @@ export class Widget {
   #origin;
   #api;
   #store;
+  #limits;
   #connection = null;
   #session = null;
   #conversation = null;
@@ -103,26 +106,29 @@ export class Widget {
   #creating = null;
   #sessionListener = (event) => this.#onSessionChange(event.detail);
 
-  /** @param {{origin: string, t: Function}} options */
-  constructor({ origin, t }) {
+  /** @param {{origin: string, t: Function, limits?: typeof DEFAULT_LIMITS}} options */
+  constructor({ origin, t, limits = DEFAULT_LIMITS }) {
     this.#t = t;
     this.#origin = origin;
+    this.#limits = limits;
     this.#api = new Api(origin);
     this.#store = new StoredConversation(origin);
     this.viewer = new Viewer({ t, origin, emptyText: t("viewer.empty_shopper") });
     const start = () => this.#ensureConversation();
-    this.tray = new UploadTray({ t, origin, start });
+    this.tray = new UploadTray({ t, origin, start, limits });
     this.chat = new ChatView({
       t,
       start,
       composerTools: this.tray.tools,
       renderUpload: (item, session) => this.tray.renderUpload(item, session),
+      maxMessageChars: limits.max_message_chars,
     });
     this.phone = new PhonePanel({
       t,
       redeem: (pin) => this.#redeemPin(pin),
       issue: () => this.#issuePin(),
       onClose: () => this.#closePhone(),
+      pinLength: limits.pin_length,
     });
     this.#build();
     this.viewer.addEventListener("media", () => this.#layout());
@@ -344,6 +350,7 @@ export class Widget {
       connection,
       conversationId: conversation.id,
       selfId: me.id,
+      limits: this.#limits,
     });
     session.addEventListener("change", this.#sessionListener);
     this.#connection = connection;
@@ -469,7 +476,10 @@ export class Widget {
   }
 }
 
-/** Read the script tag's settings, load the language and mount the widget (once per page). */
+/**
+ * Read the script tag's settings, load the language and the server's limits, and mount the widget
+ * (once per page).
+ */
 async function mount() {
   if (window.covisorWidget) return;
   const script = ownScriptTag();
@@ -479,8 +489,11 @@ async function mount() {
     document.documentElement.lang,
     navigator.languages ?? [navigator.language],
   );
-  const t = await loadTranslator(new URL("locales/", CLIENT_BASE), lang);
-  window.covisorWidget = new Widget({ origin, t });
+  const [t, limits] = await Promise.all([
+    loadTranslator(new URL("locales/", CLIENT_BASE), lang),
+    loadLimits(new Api(origin)),
+  ]);
+  window.covisorWidget = new Widget({ origin, t, limits });
 }
 
 if (document.readyState === "loading") {

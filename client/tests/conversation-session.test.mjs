@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { ConversationSession } from "../conversation-session.js";
+import { DEFAULT_LIMITS } from "../protocol.js";
 import { ServerClock } from "../server-clock.js";
 
 const me = { id: "u_me", role: "customer", name: "Shopper" };
@@ -224,4 +225,42 @@ test("the sender's own event arrives in the ack and is applied once", async () =
       [3, "from me"],
     ],
   );
+});
+
+/** Five one-point batches of a stroke sent back to back; returns the batch sizes on the wire. */
+async function pointBatchesSent(limits) {
+  const connection = fakeConnection();
+  const session = new ConversationSession({
+    connection,
+    conversationId: "c1",
+    selfId: me.id,
+    ...(limits ? { limits } : {}),
+  });
+  const acks = [1, 2, 3, 4, 5].map((i) =>
+    session.send("stroke.points", { stroke_id: "s1", points: [[i / 10, 0.5]] }),
+  );
+  await Promise.all(acks);
+  return connection.requests
+    .filter((request) => request.event === "stroke.points")
+    .map((request) => request.payload.points.length);
+}
+
+test("queued point batches merge up to the server's max_stroke_points", async () => {
+  assert.deepEqual(await pointBatchesSent(), [1, 4], "default 256: all waiting ones merge");
+  const limits = { ...DEFAULT_LIMITS, max_stroke_points: 3 };
+  assert.deepEqual(await pointBatchesSent(limits), [1, 3, 1]);
+});
+
+test("a session keeps the limits it was given, the defaults otherwise", () => {
+  const connection = fakeConnection();
+  const plain = new ConversationSession({ connection, conversationId: "c1", selfId: me.id });
+  assert.equal(plain.limits, DEFAULT_LIMITS);
+  const limits = { ...DEFAULT_LIMITS, max_stroke_points: 64 };
+  const tuned = new ConversationSession({
+    connection,
+    conversationId: "c1",
+    selfId: me.id,
+    limits,
+  });
+  assert.equal(tuned.limits.max_stroke_points, 64);
 });

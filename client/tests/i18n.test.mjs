@@ -10,7 +10,8 @@ import {
   interpolate,
   pickLanguage,
 } from "../i18n.js";
-import { formatPin, normalisePin } from "../pin.js";
+import { formatPin, normalisePin, pinField } from "../pin.js";
+import { DEFAULT_LIMITS } from "../protocol.js";
 
 const clientDir = new URL("../", import.meta.url);
 const load = (lang) => JSON.parse(readFileSync(new URL(`locales/${lang}.json`, clientDir), "utf8"));
@@ -127,4 +128,11 @@ test("PINs are grouped by three for reading and reduced to digits for the server
   assert.equal(formatPin("48291"), "482 91");
   assert.equal(normalisePin(" 482-913 "), "482913");
   assert.equal(formatPin(normalisePin("482 913")), "482 913");
+});
+
+test("the PIN field fits the PIN length with its grouping spaces", () => {
+  assert.deepEqual(pinField(DEFAULT_LIMITS.pin_length), { maxLength: 7, placeholder: "000 000" });
+  assert.deepEqual(pinField(4), { maxLength: 5, placeholder: "000 0" });
+  assert.deepEqual(pinField(9), { maxLength: 11, placeholder: "000 000 000" });
+  assert.deepEqual(pinField(3), { maxLength: 3, placeholder: "000" });
 });

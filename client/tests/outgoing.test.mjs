@@ -3,13 +3,13 @@ import { test } from "node:test";
 
 import {
   LatestThrottle,
-  MAX_POINTS_PER_EVENT,
   OrderedEmitter,
   POINT_FLUSH_MS,
   PointBatcher,
   coalesceOutgoing,
   randomId,
 } from "../outgoing.js";
+import { DEFAULT_LIMITS } from "../protocol.js";
 import { fakeTimers } from "./fake-timers.mjs";
 
 function batcher(options = {}) {
@@ -97,15 +97,32 @@ test("finish delivers the pending points and a skipped last point", () => {
   assert.equal(batches.length, 2);
 });
 
-test("a batch never holds more than 256 points", () => {
+test("a batch never holds more than the default 256 points", () => {
   const { points, batches } = batcher();
   points.add([0, 0.5]);
   for (let i = 1; i <= 600; i += 1) points.add([i / 1000, 0.5]);
   points.finish();
-  assert.ok(batches.every((b) => b.points.length <= MAX_POINTS_PER_EVENT));
+  assert.equal(DEFAULT_LIMITS.max_stroke_points, 256);
+  assert.ok(batches.every((b) => b.points.length <= 256));
+  assert.equal(Math.max(...batches.map((b) => b.points.length)), 256);
   assert.equal(
     batches.reduce((n, b) => n + b.points.length, 0),
     601,
+  );
+});
+
+test("a batch follows the server's max_stroke_points when given", () => {
+  const { points, batches } = batcher({ maxPoints: 10 });
+  for (let i = 1; i <= 35; i += 1) points.add([i / 1000, 0.5]);
+  assert.deepEqual(
+    batches.map((b) => b.points.length),
+    [1, 10, 10, 10],
+  );
+  points.finish();
+  assert.equal(batches.at(-1).points.length, 4);
+  assert.equal(
+    batches.reduce((n, b) => n + b.points.length, 0),
+    35,
   );
 });
 
@@ -208,6 +225,9 @@ test("events of different strokes or conversations are never merged", () => {
     payload: { conversation_id: "c", stroke_id: "a", points: Array(256).fill([0, 0]) },
   };
   assert.equal(coalesceOutgoing(full, points("c", "a")), null);
+  const ten = { ...full, payload: { ...full.payload, points: Array(10).fill([0, 0]) } };
+  assert.equal(coalesceOutgoing(ten, points("c", "a")).points.length, 11);
+  assert.equal(coalesceOutgoing(ten, points("c", "a"), 10), null, "a lower server limit");
   const chat = { event: "chat.send", payload: { conversation_id: "c", text: "a" } };
   assert.equal(coalesceOutgoing(chat, chat), null);
 });

@@ -2,7 +2,15 @@ import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
 import { test } from "node:test";
 
-import { Events, VIDEO_COMMANDS } from "../protocol.js";
+import {
+  CONFIG_PATH,
+  DEFAULT_LIMITS,
+  Events,
+  VIDEO_COMMANDS,
+  loadLimits,
+  mergeLimits,
+  uploadByteLimit,
+} from "../protocol.js";
 
 const clientDir = new URL("../", import.meta.url);
 
@@ -35,4 +43,81 @@ test("client modules name Socket.IO events through the constants, not string lit
     }
   }
   assert.deepEqual(offenders, []);
+});
+
+test("the default limits are the server's defaults", () => {
+  assert.deepEqual(DEFAULT_LIMITS, {
+    max_message_chars: 2000,
+    max_stroke_points: 256,
+    max_socket_payload: 65536,
+    max_image_bytes: 25 * 1024 * 1024,
+    max_video_bytes: 200 * 1024 * 1024,
+    pin_length: 6,
+  });
+  assert.ok(Object.isFrozen(DEFAULT_LIMITS));
+});
+
+test("the server's limits replace the defaults one by one", () => {
+  const limits = mergeLimits({ limits: { max_stroke_points: 64, pin_length: 8 } });
+  assert.equal(limits.max_stroke_points, 64);
+  assert.equal(limits.pin_length, 8);
+  assert.equal(limits.max_message_chars, 2000, "not given: the default stays");
+  assert.ok(Object.isFrozen(limits));
+});
+
+test("malformed or unknown limits leave the defaults", () => {
+  const limits = mergeLimits({
+    limits: {
+      max_stroke_points: "64",
+      pin_length: 0,
+      max_message_chars: -1,
+      max_image_bytes: 1.5,
+      max_video_bytes: null,
+      surprise: 7,
+    },
+  });
+  assert.deepEqual(limits, DEFAULT_LIMITS);
+  assert.deepEqual(mergeLimits(null), DEFAULT_LIMITS);
+  assert.deepEqual(mergeLimits({}), DEFAULT_LIMITS);
+  assert.deepEqual(mergeLimits({ limits: [] }), DEFAULT_LIMITS);
+});
+
+test("loadLimits asks GET /api/config once and merges its answer", async () => {
+  const asked = [];
+  const api = {
+    get: async (path) => {
+      asked.push(path);
+      return { limits: { max_message_chars: 500, pin_length: 4 } };
+    },
+  };
+  const limits = await loadLimits(api);
+  assert.deepEqual(asked, [CONFIG_PATH]);
+  assert.equal(CONFIG_PATH, "/api/config");
+  assert.equal(limits.max_message_chars, 500);
+  assert.equal(limits.pin_length, 4);
+  assert.equal(limits.max_stroke_points, 256);
+});
+
+test("loadLimits falls back to the defaults when the server fails or does not answer", async () => {
+  const failing = { get: async () => Promise.reject(new Error("offline")) };
+  assert.equal(await loadLimits(failing), DEFAULT_LIMITS);
+  const silent = { get: () => new Promise(() => {}) };
+  const started = Date.now();
+  assert.deepEqual(await loadLimits(silent, { timeoutMs: 20 }), DEFAULT_LIMITS);
+  assert.ok(Date.now() - started < 1000);
+  const throwing = {
+    get: () => {
+      throw new Error("no fetch");
+    },
+  };
+  assert.equal(await loadLimits(throwing), DEFAULT_LIMITS);
+});
+
+test("an upload's byte limit follows its declared kind, the larger one when unknown", () => {
+  const limits = { ...DEFAULT_LIMITS, max_image_bytes: 10, max_video_bytes: 100 };
+  assert.equal(uploadByteLimit({ type: "image/jpeg" }, limits), 10);
+  assert.equal(uploadByteLimit({ type: "video/mp4" }, limits), 100);
+  assert.equal(uploadByteLimit({ type: "" }, limits), 100);
+  assert.equal(uploadByteLimit({}, limits), 100);
+  assert.equal(uploadByteLimit({ type: "image/png" }), 25 * 1024 * 1024);
 });
