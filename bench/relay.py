@@ -49,7 +49,6 @@ from relay_servers import (
 )
 
 CLIENTS_SCRIPT = Path(__file__).resolve().with_name("relay_clients.py")
-SHOWN_MEDIA = {"id": "m1", "kind": "image", "src": "/media/demo.jpg"}
 TARGETS = ("covisor", "baseline")
 
 
@@ -135,7 +134,7 @@ async def drive(
                 warmup=args.warmup,
                 seconds=args.seconds,
                 setup_timeout=setup_timeout,
-                media=SHOWN_MEDIA,
+                media={"media_id": server.shown},
             )
         )
     await asyncio.gather(*(worker.hear(setup_timeout + 5) for worker in workers))

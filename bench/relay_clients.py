@@ -57,7 +57,8 @@ class ConversationPlan:
 
 @dataclass(frozen=True)
 class WorkerPlan:
-    """Everything a worker needs; ``media`` is shown by the viewer before drawing (None: skip)."""
+    """Everything a worker needs; ``media`` is the ``viewer.show`` payload (``{"media_id"}``)
+    shown by the viewer before drawing (None: skip)."""
 
     url: str
     conversations: list[ConversationPlan]
@@ -302,7 +303,7 @@ async def _open(
         joining = {"conversation_id": conversation.conversation_id}
         await asyncio.gather(_call(viewer, "join", joining), _call(drawer, "join", joining))
         if plan.media is not None:
-            await _call(viewer, "viewer.show", {**joining, "media": plan.media})
+            await _call(viewer, "viewer.show", {**joining, **plan.media})
 
 
 async def _probe_loop_lag(stats: Stats, lags: list[float]) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import io
 import os
 import shutil
 import signal
@@ -207,8 +208,9 @@ async def _http_json(
 
 async def covisor_conversations(
     url: str, data_dir: Path, n: int, covisor: Sequence[str]
-) -> list[ConversationPlan]:
-    """Open ``n`` conversations as anonymous customers, accepted by one agent ``bench``."""
+) -> tuple[list[ConversationPlan], str]:
+    """Open ``n`` conversations as anonymous customers, accepted by one agent ``bench``, who
+    adds a catalogue item to show; returns the plans and the item's id."""
     added = await _run_checked(
         [*covisor, "agents", "add", "bench", "--data-dir", str(data_dir)], timeout=60
     )
@@ -227,7 +229,25 @@ async def covisor_conversations(
             return ConversationPlan(conversation_id, customer_token, agent_token)
 
     async with aiohttp.ClientSession(base_url=url, timeout=aiohttp.ClientTimeout(total=30)) as http:
-        return list(await asyncio.gather(*(open_one(i) for i in range(n))))
+        plans = list(await asyncio.gather(*(open_one(i) for i in range(n))))
+        form = aiohttp.FormData()
+        form.add_field("file", _picture(), filename="bench.png", content_type="image/png")
+        form.add_field("title", "Bench picture")
+        headers = {"Authorization": f"Bearer {agent_token}"}
+        async with http.post("/api/catalogue", data=form, headers=headers) as response:
+            if response.status != 201:
+                raise BenchError(f"POST /api/catalogue: HTTP {response.status}")
+            item = await response.json()
+        return plans, str(item["id"])
+
+
+def _picture() -> bytes:
+    """A small PNG for the viewer to show while the clients draw on it."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (640, 480), (200, 120, 40)).save(out, "PNG")
+    return out.getvalue()
 
 
 def baseline_conversations(n: int) -> list[ConversationPlan]:
@@ -241,6 +261,8 @@ class Server:
     process: asyncio.subprocess.Process
     url: str
     conversations: list[ConversationPlan]
+    shown: str
+    """The `media_id` the viewers show (the baseline relays it without looking)."""
 
 
 async def start_server(
@@ -263,5 +285,6 @@ async def start_server(
         process = await processes.start(*command, cwd=cwd, stdout=sink, stderr=subprocess.STDOUT)
     await _wait_healthy(url, process, log)
     if target == "covisor":
-        return Server(process, url, await covisor_conversations(url, data_dir, n, covisor))
-    return Server(process, url, baseline_conversations(n))
+        plans, shown = await covisor_conversations(url, data_dir, n, covisor)
+        return Server(process, url, plans, shown)
+    return Server(process, url, baseline_conversations(n), "bench-picture")

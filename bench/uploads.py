@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -35,10 +34,8 @@ import aiohttp
 import socketio
 from aiohttp.test_utils import TestServer
 
-from covisor.app import create_app
+from covisor.app import COVISOR, create_app
 from covisor.config import Config
-from covisor.media_api import MEDIA
-from covisor.services import SERVICES, add_agent
 from media import write_photos
 
 T = TypeVar("T")
@@ -62,17 +59,17 @@ class Result:
 
 async def run(name: str, photos: list[bytes], concurrency: int, workers: int, data: Path) -> Result:
     config = Config(data_dir=data, port=0, seed_demo=False, media_workers=workers)
-    server = TestServer(create_app(config), host="127.0.0.1")
+    server = TestServer(await create_app(config), host="127.0.0.1")
     await server.start_server()
+    covisor = server.app[COVISOR]
     if name == "on the loop":
-        server.app[MEDIA].pipeline.offload = OnTheLoop()  # type: ignore[assignment]
+        covisor.media.pipeline.offload = OnTheLoop()  # type: ignore[assignment]
     url = str(server.make_url("")).rstrip("/")
     try:
         async with aiohttp.ClientSession() as http:
             async with http.post(f"{url}/api/conversations", json={}) as answer:
                 opened = await answer.json()
-            svc = server.app[SERVICES]
-            _, agent_token = await add_agent(svc.store, "Bench", svc.tokens, svc.clock)
+            _, agent_token = await covisor.agents.add("Bench")
             auth = {"Authorization": f"Bearer {agent_token}"}
             async with http.post(f"{url}/api/conversations/{opened['id']}/accept", headers=auth):
                 pass
@@ -169,4 +166,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

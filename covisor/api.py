@@ -1,6 +1,6 @@
-"""The REST adapter: conversations, the agent's queue, transcripts and health.
+"""The REST adapter: conversations, the agent's queue, transcripts, health; shared HTTP helpers.
 
-Handlers parse and authorise, then call the journal or the store. Errors of any kind leave as the
+Handlers parse and authorise, then call a service. Errors of any kind leave as the
 JSON error shape of docs/PROTOCOL.md through `error_middleware`; no stack trace reaches a client.
 """
 
@@ -9,20 +9,19 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 from aiohttp import web
 
-from covisor import commands as c
+from covisor.conversation_service import ConversationService
 from covisor.errors import INTERNAL, CovisorError
 from covisor.events import to_wire
-from covisor.identity import Identity
-from covisor.services import SERVICES, Services
+from covisor.identity import Authenticator, Identity
 
 log = logging.getLogger(__name__)
 
-routes = web.RouteTableDef()
+_Body = TypeVar("_Body", bound=msgspec.Struct)
 
 _STATUS = ("waiting", "active", "closed")
 
@@ -56,23 +55,24 @@ async def error_middleware(
         return json_response(INTERNAL.to_dict(), 500)
 
 
-def services(request: web.Request) -> Services:
-    return request.app[SERVICES]
+class RequestAuth:
+    """Who sent a request: the bearer token of its `Authorization` header, as an `Identity`."""
 
+    def __init__(self, authenticator: Authenticator) -> None:
+        self._authenticator = authenticator
 
-async def identify(request: web.Request) -> Identity:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        raise CovisorError("unauthorized", "send Authorization: Bearer <token>")
-    return await services(request).auth.identify(token.strip())
+    async def identify(self, request: web.Request) -> Identity:
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise CovisorError("unauthorized", "send Authorization: Bearer <token>")
+        return await self._authenticator.identify(token.strip())
 
-
-async def require_agent(request: web.Request) -> Identity:
-    identity = await identify(request)
-    if not identity.is_agent:
-        raise CovisorError("forbidden", "agents only")
-    return identity
+    async def require_agent(self, request: web.Request) -> Identity:
+        identity = await self.identify(request)
+        if not identity.is_agent:
+            raise CovisorError("forbidden", "agents only")
+        return identity
 
 
 async def read_json(request: web.Request, limit: int = 64 * 1024) -> dict[str, Any]:
@@ -93,14 +93,12 @@ async def read_json(request: web.Request, limit: int = 64 * 1024) -> dict[str, A
     return body
 
 
-@routes.get("/healthz")
-async def healthz(request: web.Request) -> web.Response:
+async def read_body(request: web.Request, kind: type[_Body]) -> _Body:
+    """The request's JSON body as `kind`, or `bad_request` naming the field that is wrong."""
     try:
-        await services(request).store.ping()
-    except Exception:
-        log.exception("health check failed")
-        raise CovisorError("unavailable", "store is not answering") from None
-    return json_response({"status": "ok"})
+        return msgspec.convert(await read_json(request), type=kind)
+    except msgspec.ValidationError as exc:
+        raise CovisorError("bad_request", str(exc)) from None
 
 
 class _OpenBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -109,75 +107,88 @@ class _OpenBody(msgspec.Struct, forbid_unknown_fields=True):
     locale: str | None = None
 
 
-@routes.post("/api/conversations")
-async def open_conversation(request: web.Request) -> web.Response:
-    try:
-        body = msgspec.convert(await read_json(request), type=_OpenBody)
-    except msgspec.ValidationError as exc:
-        raise CovisorError("bad_request", str(exc)) from None
-    page = {k: v[:500] for k, v in (body.page or {}).items() if k in ("url", "title")}
-    name = (body.name or "").strip()[:80] or "Shopper"
-    svc = services(request)
-    conversation_id, token, expires_at = await svc.open_conversation(page or None, name)
-    return json_response({"id": conversation_id, "token": token, "expires_at": expires_at}, 201)
+class ConversationApi:
+    """Health, the client's limits, conversations, the agent's lists and transcripts."""
 
+    def __init__(
+        self,
+        auth: RequestAuth,
+        conversations: ConversationService,
+        *,
+        ping: Callable[[], Awaitable[None]],
+        client_limits: dict[str, Any],
+    ) -> None:
+        self._auth = auth
+        self._conversations = conversations
+        self._ping = ping
+        self._client_limits = client_limits
 
-@routes.get("/api/conversations")
-async def list_conversations(request: web.Request) -> web.Response:
-    agent = await require_agent(request)
-    status = request.query.get("status", "waiting")
-    if status not in _STATUS:
-        raise CovisorError("bad_request", f"status must be one of {', '.join(_STATUS)}")
-    mine = agent.id if status != "waiting" else None
-    records = await services(request).store.conversations(status=status, agent_id=mine)
-    return json_response(
-        {"conversations": [{**r.summary, "created_at": r.created_at} for r in records]}
-    )
+    def routes(self) -> list[web.RouteDef]:
+        return [
+            web.get("/healthz", self.healthz),
+            web.get("/api/config", self.client_config),
+            web.post("/api/conversations", self.open_conversation),
+            web.get("/api/conversations", self.list_conversations),
+            web.get("/api/conversations/{conversation_id}", self.get_conversation),
+            web.post("/api/conversations/{conversation_id}/accept", self.accept),
+            web.post("/api/conversations/{conversation_id}/close", self.close),
+            web.get("/api/conversations/{conversation_id}/transcript", self.transcript),
+            web.get("/api/me", self.me),
+        ]
 
+    async def healthz(self, request: web.Request) -> web.Response:
+        try:
+            await self._ping()
+        except Exception:
+            log.exception("health check failed")
+            raise CovisorError("unavailable", "store is not answering") from None
+        return json_response({"status": "ok"})
 
-async def _member_view(request: web.Request) -> tuple[Identity, str, dict[str, Any]]:
-    identity = await identify(request)
-    cid = request.match_info["conversation_id"]
-    view = await services(request).journal.view(identity, cid)
-    return identity, cid, view.summary
+    async def client_config(self, request: web.Request) -> web.Response:
+        """The limits clients must keep to; public, since a shopper needs them before a token."""
+        return json_response({"limits": self._client_limits})
 
+    async def open_conversation(self, request: web.Request) -> web.Response:
+        body = await read_body(request, _OpenBody)
+        page = {k: v[:500] for k, v in (body.page or {}).items() if k in ("url", "title")}
+        name = (body.name or "").strip()[:80] or "Shopper"
+        conversation_id, token, expires_at = await self._conversations.open(page or None, name)
+        return json_response({"id": conversation_id, "token": token, "expires_at": expires_at}, 201)
 
-@routes.get("/api/conversations/{conversation_id}")
-async def get_conversation(request: web.Request) -> web.Response:
-    _, _, summary = await _member_view(request)
-    return json_response(summary)
+    async def list_conversations(self, request: web.Request) -> web.Response:
+        agent = await self._auth.require_agent(request)
+        status = request.query.get("status", "waiting")
+        if status not in _STATUS:
+            raise CovisorError("bad_request", f"status must be one of {', '.join(_STATUS)}")
+        records = await self._conversations.listing(agent, status)
+        return json_response({"conversations": [r.to_wire() for r in records]})
 
+    async def get_conversation(self, request: web.Request) -> web.Response:
+        reader = await self._auth.identify(request)
+        record = await self._conversations.summary(reader, request.match_info["conversation_id"])
+        return json_response(record.to_wire())
 
-async def _agent_command(request: web.Request, command: type[c.Accept | c.Close]) -> web.Response:
-    """Apply an agent's conversation command and answer with the summary it leads to."""
-    agent = await require_agent(request)
-    svc = services(request)
-    cid = request.match_info["conversation_id"]
-    await svc.journal.submit(agent, command(conversation_id=cid))
-    return json_response((await svc.journal.view(agent, cid)).summary)
+    async def accept(self, request: web.Request) -> web.Response:
+        agent = await self._auth.require_agent(request)
+        record = await self._conversations.accept(agent, request.match_info["conversation_id"])
+        return json_response(record.to_wire())
 
+    async def close(self, request: web.Request) -> web.Response:
+        agent = await self._auth.require_agent(request)
+        record = await self._conversations.close(agent, request.match_info["conversation_id"])
+        return json_response(record.to_wire())
 
-@routes.post("/api/conversations/{conversation_id}/accept")
-async def accept(request: web.Request) -> web.Response:
-    return await _agent_command(request, c.Accept)
+    async def transcript(self, request: web.Request) -> web.Response:
+        reader = await self._auth.identify(request)
+        cid = request.match_info["conversation_id"]
+        record, messages = await self._conversations.transcript(reader, cid)
+        return json_response(
+            {"conversation": record.to_wire(), "messages": [to_wire(m) for m in messages]}
+        )
 
-
-@routes.post("/api/conversations/{conversation_id}/close")
-async def close(request: web.Request) -> web.Response:
-    return await _agent_command(request, c.Close)
-
-
-@routes.get("/api/conversations/{conversation_id}/transcript")
-async def transcript(request: web.Request) -> web.Response:
-    _, cid, summary = await _member_view(request)
-    messages = await services(request).store.events_of_type(cid, "chat.message", None, 10_000)
-    return json_response({"conversation": summary, "messages": [to_wire(m) for m in messages]})
-
-
-@routes.get("/api/me")
-async def me(request: web.Request) -> web.Response:
-    identity = await identify(request)
-    body: dict[str, Any] = identity.public()
-    if identity.conversation_id is not None:
-        body["conversation_id"] = identity.conversation_id
-    return json_response(body)
+    async def me(self, request: web.Request) -> web.Response:
+        identity = await self._auth.identify(request)
+        body: dict[str, Any] = identity.public()
+        if identity.conversation_id is not None:
+            body["conversation_id"] = identity.conversation_id
+        return json_response(body)

@@ -1,28 +1,56 @@
-"""Wiring: build the store, journal and adapters from a `Config` into one aiohttp application."""
+"""The composition root: every service built once, from a `Config`, and wired into one app.
+
+`build` opens the store, reads the server secrets (once, here) and constructs each service from
+explicit arguments, each taking only what it uses, in the order their arguments require; nothing
+else constructs a service. `web_application` hands the services to the adapters (HTTP routes and
+Socket.IO handlers), which validate, authorise, call a service and answer. Adding a service means
+adding it here, where its dependencies are visible, not ordering startup hooks.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
 import re
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import socketio
 from aiohttp import web
 
-from covisor import api, media_api, pins_api
+from covisor.agents import Agents
+from covisor.api import ConversationApi, RequestAuth, error_middleware
+from covisor.broadcast import make_manager
+from covisor.catalogue_service import CatalogueService
 from covisor.clock import Clock, TokenSource, system_clock, system_tokens
 from covisor.config import Config
 from covisor.conversation import Limits
+from covisor.conversation_service import ConversationService
 from covisor.cors import cors_middleware
 from covisor.identity import Authenticator, GrantSigner
 from covisor.journal import Journal
+from covisor.media import (
+    BlobStore,
+    BoundedExecutor,
+    ImageOptions,
+    MediaOptions,
+    MediaPipeline,
+    UploadLimits,
+)
+from covisor.media.offload import WorkerPool
+from covisor.media_api import MediaApi
 from covisor.media_links import MediaLinks
-from covisor.pins import DigitSource, system_digits
-from covisor.realtime import Realtime
-from covisor.services import SERVICES, Services, add_agent
+from covisor.media_service import MediaService
+from covisor.pin_service import PinService
+from covisor.pins import AttemptLimit, DigitSource, PinRules, system_digits
+from covisor.pins_api import PinApi
+from covisor.ratelimit import EventLimiter
+from covisor.realtime import Fanout, Realtime
 from covisor.store import Store
 from covisor.viewer import ViewerLimits
 from covisor.wire import MsgspecJson
@@ -45,11 +73,70 @@ def make_store(config: Config) -> Store:
     return SQLiteStore(config.database_path)
 
 
-def make_socketio(config: Config) -> socketio.AsyncServer:
-    manager = None
-    if config.redis_url:
-        manager = socketio.AsyncRedisManager(config.redis_url, channel=config.redis_channel)
-    return socketio.AsyncServer(
+def conversation_limits(config: Config) -> Limits:
+    return Limits(
+        max_message_chars=config.max_message_chars,
+        recent_messages=config.recent_messages,
+        remembered_client_ids=config.remembered_client_ids,
+        viewer=ViewerLimits(
+            max_strokes=config.max_strokes,
+            max_points_per_stroke=config.max_points_per_stroke,
+            max_stroke_points=config.max_stroke_points,
+        ),
+    )
+
+
+@dataclass
+class Covisor:
+    """Every running part of one server process; `close` stops them in reverse order."""
+
+    config: Config
+    clock: Clock
+    store: Store
+    sio: socketio.AsyncServer
+    journal: Journal
+    auth: Authenticator
+    agents: Agents
+    conversations: ConversationService
+    pins: PinService
+    media: MediaService
+    catalogue: CatalogueService
+    realtime: Realtime
+    seeding: asyncio.Task[int] | None = None
+    _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    async def close(self) -> None:
+        for closer in reversed(self._closers):
+            await closer()
+        self._closers.clear()
+
+
+async def build(
+    config: Config,
+    *,
+    clock: Clock = system_clock,
+    tokens: TokenSource = system_tokens,
+    digits: DigitSource = system_digits,
+    store: Store | None = None,
+    media_executor: Executor | None = None,
+) -> Covisor:
+    """Open the store and start every service. Uploads are decoded in a pool of
+    `config.media_workers` processes unless `media_executor` is given (tests pass one to hold
+    processing at a point they choose)."""
+    closers: list[Callable[[], Awaitable[None]]] = []
+    store = store or make_store(config)
+    await store.open()
+    closers.append(store.close)
+
+    signer = GrantSigner(await store.secret("grants", os.urandom(32)), clock)
+    auth = Authenticator(signer, store.agent_by_digest)
+    links = MediaLinks(await store.secret("media", os.urandom(32)), clock, config.media_url_ttl)
+    pin_key = await store.secret("pins", os.urandom(32))
+    limits = conversation_limits(config)
+
+    manager = make_manager(config)
+    closers.append(manager.close)
+    sio = socketio.AsyncServer(
         async_mode="aiohttp",
         client_manager=manager,
         cors_allowed_origins="*" if "*" in config.cors_origins else list(config.cors_origins),
@@ -58,67 +145,192 @@ def make_socketio(config: Config) -> socketio.AsyncServer:
         logger=False,
         engineio_logger=False,
     )
-
-
-def create_app(
-    config: Config,
-    *,
-    clock: Clock = system_clock,
-    tokens: TokenSource = system_tokens,
-    digits: DigitSource = system_digits,
-    store: Store | None = None,
-    media_executor: Executor | None = None,
-) -> web.Application:
-    """A ready-to-run application; the store opens and the journal starts on app startup.
-
-    Uploads are decoded in a pool of `config.media_workers` processes unless `media_executor`
-    is given (tests pass one to hold processing at a point they choose).
-    """
-    app = web.Application(
-        middlewares=[cors_middleware(config.cors_origins), api.error_middleware],
-        client_max_size=1024**2,
-    )
-    store = store or make_store(config)
-    limits = Limits(
-        max_message_chars=config.max_message_chars,
-        recent_messages=config.recent_messages,
-        viewer=ViewerLimits(config.max_strokes, config.max_points_per_stroke),
-    )
+    fanout = Fanout(sio, links, store)
     journal = Journal(
         store,
         clock,
         limits=limits,
+        publish=fanout.publish,
         snapshot_every=config.snapshot_every,
         max_batch=config.commit_max_batch,
         max_pending=config.max_pending_commands,
         shared_store=config.redis_url is not None or config.mongo_url is not None,
     )
-    sio = make_socketio(config)
-    sio.attach(app)
+    conversations = ConversationService(
+        store,
+        journal,
+        signer,
+        limits,
+        shopper_token_ttl=config.shopper_token_ttl,
+        clock=clock,
+        tokens=tokens,
+    )
+    journal.start()
+    closers.append(journal.stop)
 
-    async def startup(app: web.Application) -> None:
-        await store.open()
-        signer = GrantSigner(await store.secret("grants", os.urandom(32)), clock)
-        auth = Authenticator(signer, store.agent_by_digest)
-        links = MediaLinks(await store.secret("media", os.urandom(32)), clock, config.media_url_ttl)
-        svc = Services(config, store, journal, signer, auth, clock, tokens, links)
-        app[SERVICES] = svc
-        Realtime(sio, config, store, journal, auth, clock, links)
-        journal.start()
-        if config.seed_demo:
-            await seed_demo_agent(svc)
+    pins = PinService(
+        store,
+        journal,
+        conversations,
+        signer,
+        key=pin_key,
+        rules=PinRules(config.pin_length, config.pin_ttl),
+        per_client=AttemptLimit(config.pin_attempts_per_address, config.pin_attempt_window),
+        per_conversation=AttemptLimit(
+            config.pin_attempts_per_conversation, config.pin_attempt_window
+        ),
+        caller_token_ttl=config.shopper_token_ttl,
+        digits=digits,
+        clock=clock,
+        tokens=tokens,
+    )
+    pipeline = await _media_pipeline(config, media_executor, closers)
+    media = MediaService(journal, conversations, links, pipeline, tokens)
+    catalogue = CatalogueService(store, pipeline, clock=clock, tokens=tokens)
+    realtime = Realtime(
+        sio,
+        journal=journal,
+        conversations=conversations,
+        catalogue=catalogue,
+        auth=auth,
+        links=links,
+        fanout=fanout,
+        new_limiter=lambda: EventLimiter(
+            config.chat_rate, config.stroke_rate, config.other_rate, clock
+        ),
+        replay_limit=config.replay_limit,
+        clock=clock,
+    )
+    realtime.attach()
+    agents = Agents(store, tokens, clock)
+    covisor = Covisor(
+        config,
+        clock,
+        store,
+        sio,
+        journal,
+        auth,
+        agents,
+        conversations,
+        pins,
+        media,
+        catalogue,
+        realtime,
+        _closers=closers,
+    )
+    if config.seed_demo:
+        await _seed_demo_agent(agents, config.data_dir)
+        catalogue_file = CATALOGUE_DIR / "catalogue.json"
+        if catalogue_file.is_file():
+            covisor.seeding = _start_seeding(catalogue, catalogue_file, closers)
+    return covisor
 
-    async def cleanup(app: web.Application) -> None:
-        await journal.stop()
-        await store.close()
 
-    app.on_startup.append(startup)
-    app.on_cleanup.append(cleanup)
-    app.add_routes(api.routes)
-    pins_api.setup(app, digits)
-    media_api.setup(app, CATALOGUE_DIR / "catalogue.json", media_executor)
+async def _media_pipeline(
+    config: Config,
+    executor: Executor | None,
+    closers: list[Callable[[], Awaitable[None]]],
+) -> MediaPipeline:
+    blobs = BlobStore(config.data_dir / "media")
+    await blobs.open()
+    swept = await blobs.sweep_tmp()
+    if swept:
+        log.info("removed %d stale upload temp entries", swept)
+    if executor is None:
+        pool = WorkerPool(config.media_workers)
+
+        async def stop_workers() -> None:
+            await asyncio.to_thread(pool.shutdown, True, cancel_futures=True)
+
+        closers.append(stop_workers)
+        executor = pool
+    options = MediaOptions(
+        upload=UploadLimits(config.max_image_bytes, config.max_video_bytes),
+        image=ImageOptions(max_pixels=config.max_image_pixels),
+    )
+    return MediaPipeline(blobs, BoundedExecutor(executor, config.media_workers), options)
+
+
+def _start_seeding(
+    catalogue: CatalogueService, path: Path, closers: list[Callable[[], Awaitable[None]]]
+) -> asyncio.Task[int]:
+    """Load the demo catalogue in the background; the server answers meanwhile."""
+
+    async def seed() -> int:
+        try:
+            added = await catalogue.seed(path)
+        except Exception:
+            log.exception("loading the demo catalogue failed")
+            return 0
+        if added:
+            log.info("loaded %d demo catalogue items", added)
+        return added
+
+    task = asyncio.create_task(seed(), name="covisor-catalogue")
+
+    async def stop() -> None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    closers.append(stop)
+    return task
+
+
+async def _seed_demo_agent(agents: Agents, data_dir: Path) -> None:
+    """On a first start, make a demo agent and tell the operator how to log in."""
+    token = await agents.add_demo()
+    if token is None:
+        return
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / DEMO_AGENT_FILE
+    path.write_text(token + "\n")
+    path.chmod(0o600)
+    print(
+        f"Created the demo agent. Log in at /agent with this token (also in {path}):\n{token}",
+        flush=True,
+    )
+
+
+COVISOR = web.AppKey("covisor", Covisor)
+
+
+def web_application(covisor: Covisor) -> web.Application:
+    """The HTTP and Socket.IO adapters over `covisor`'s services; closing the app closes them."""
+    config = covisor.config
+    app = web.Application(
+        middlewares=[cors_middleware(config.cors_origins), error_middleware],
+        client_max_size=1024**2,
+    )
+    app[COVISOR] = covisor
+    auth = RequestAuth(covisor.auth)
+    conversation_api = ConversationApi(
+        auth,
+        covisor.conversations,
+        ping=covisor.store.ping,
+        client_limits=config.client_limits(),
+    )
+    media_api = MediaApi(
+        auth,
+        covisor.media,
+        covisor.catalogue,
+        max_upload_bytes=max(config.max_image_bytes, config.max_video_bytes),
+    )
+    for adapter in (conversation_api, PinApi(auth, covisor.pins), media_api):
+        app.add_routes(adapter.routes())
+    covisor.sio.attach(app)
     add_static_routes(app)
+
+    async def close(app: web.Application) -> None:
+        await covisor.close()
+
+    app.on_cleanup.append(close)
     return app
+
+
+async def create_app(config: Config, **parts: Any) -> web.Application:
+    """`web_application(await build(config, **parts))`: a ready-to-run server."""
+    return web_application(await build(config, **parts))
 
 
 def add_static_routes(app: web.Application) -> None:
@@ -154,18 +366,3 @@ async def demo_catalogue_file(request: web.Request) -> web.FileResponse:
     if not _CATALOGUE_FILE.match(name) or not path.is_file():
         raise web.HTTPNotFound(reason="no such catalogue file")
     return web.FileResponse(path)
-
-
-async def seed_demo_agent(svc: Services) -> None:
-    """On a first start, make a demo agent and tell the operator how to log in."""
-    if await svc.store.count_agents() > 0:
-        return
-    _, token = await add_agent(svc.store, "Demo Agent", svc.tokens, svc.clock)
-    svc.config.data_dir.mkdir(parents=True, exist_ok=True)
-    path = svc.config.data_dir / DEMO_AGENT_FILE
-    path.write_text(token + "\n")
-    path.chmod(0o600)
-    print(
-        f"Created the demo agent. Log in at /agent with this token (also in {path}):\n{token}",
-        flush=True,
-    )

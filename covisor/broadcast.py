@@ -1,38 +1,99 @@
-"""Room broadcasts with one encoding and no per-recipient tasks when everything is in-process.
+"""Socket.IO client managers: every emit, in one process or many, takes the same path.
 
-python-socketio's `emit` to a room creates a task per recipient and waits for them all; at stroke
-rates that bookkeeping cost as much as the relay itself (bench/relay.py). With the in-memory
-manager every recipient is a local socket, so the packet is encoded once and queued on each
-socket directly, in order. With Redis (or any pub/sub manager) rooms span processes, and `emit`
-is the only way to reach the others.
+python-socketio's `AsyncManager.emit` encodes a broadcast once but then creates a task per
+recipient and waits for them all; at stroke rates that bookkeeping cost as much as the relay
+itself (bench/relay.py). `LocalFanout`, the manager of one process, keeps the single encoding
+and queues the packet on each local recipient's socket directly, in order, with no task per
+recipient.
+
+The managers are passed to `socketio.AsyncServer(client_manager=...)`, so the server and the
+adapters only ever call `sio.emit`: `LocalFanout` alone in one process, `RedisBroadcast` across
+processes. The Redis manager hands each emit to its local delivery (`_handle_emit`, which calls
+the next class in the MRO: `LocalFanout.emit`) and publishes it to the other processes, whose
+listeners deliver it locally through the same `LocalFanout.emit`.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from typing import Any
 
 import socketio
 from engineio import packet as eio_packet
 from socketio import packet as sio_packet
 
-NAMESPACE = "/"
+from covisor.config import Config
 
 
-class Broadcaster:
-    def __init__(self, sio: socketio.AsyncServer) -> None:
-        self._sio = sio
-        self._direct = type(sio.manager) is socketio.AsyncManager
+class LocalFanout(socketio.AsyncManager):  # type: ignore[misc]
+    """Delivery to this process's sockets: one encoding, one queued packet per recipient."""
 
-    async def to_room(self, event: str, data: Any, room: str, skip: str | None = None) -> None:
-        """Send to every socket in `room` but the one with sid `skip`."""
-        if not self._direct:
-            await self._sio.emit(event, data, room=room, skip_sid=skip)
+    async def emit(
+        self,
+        event: str,
+        data: Any,
+        namespace: str,
+        room: str | None = None,
+        skip_sid: str | list[str] | None = None,
+        callback: Any = None,
+        to: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if callback is not None:
+            await super().emit(
+                event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, to=to
+            )
             return
-        manager = self._sio.manager
-        encoded = self._sio.packet_class(
-            sio_packet.EVENT, namespace=NAMESPACE, data=[event, data]
+        room = to or room
+        if namespace not in self.rooms:
+            return
+        args = list(data) if isinstance(data, tuple) else [] if data is None else [data]
+        skip = skip_sid if isinstance(skip_sid, list) else [skip_sid]
+        server = self.server
+        encoded = server.packet_class(
+            sio_packet.EVENT, namespace=namespace, data=[event, *args]
         ).encode()
-        message = eio_packet.Packet(eio_packet.MESSAGE, encoded)
-        for sid, eio_sid in list(manager.get_participants(NAMESPACE, room)):
-            if sid != skip:
-                await self._sio.eio.send_packet(eio_sid, message)
+        packets = [
+            eio_packet.Packet(eio_packet.MESSAGE, part)
+            for part in (encoded if isinstance(encoded, list) else [encoded])
+        ]
+        for sid, eio_sid in list(self.get_participants(namespace, room)):
+            if sid in skip:
+                continue
+            for message in packets:
+                await server.eio.send_packet(eio_sid, message)
+
+    async def close(self) -> None:
+        """Release what the manager holds beyond its sockets (nothing, in one process)."""
+
+
+class RedisBroadcast(socketio.AsyncRedisManager, LocalFanout):  # type: ignore[misc]
+    """Several processes sharing rooms through Redis pub/sub; local delivery by `LocalFanout`."""
+
+    def __init__(self, url: str, channel: str) -> None:
+        super().__init__(url, channel=channel)
+        self._clients: list[Any] = []
+
+    def _redis_connect(self) -> None:
+        """Connect, remembering the clients: python-socketio's publisher and listener may each
+        connect (and reconnect), replacing `self.redis` without closing the one before."""
+        super()._redis_connect()
+        self._clients += [self.pubsub, self.redis]
+
+    async def close(self) -> None:
+        """Stop listening and close every Redis connection (python-socketio leaves them open)."""
+        listener = getattr(self, "thread", None)
+        if listener is not None:
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listener
+        for client in self._clients:
+            await client.aclose()
+        self._clients.clear()
+
+
+def make_manager(config: Config) -> LocalFanout:
+    if config.redis_url:
+        return RedisBroadcast(config.redis_url, channel=config.redis_channel)
+    return LocalFanout()

@@ -13,10 +13,10 @@ from typing import Any
 from aiohttp import web
 
 from covisor import config as configuration
+from covisor.agents import Agents
 from covisor.app import create_app, make_store
 from covisor.clock import system_clock, system_tokens
-from covisor.config import Config
-from covisor.services import add_agent
+from covisor.config import Config, ConfigError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -31,7 +31,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     configuration.add_server_arguments(add)
 
     args = parser.parse_args(argv)
-    config = configuration.from_arguments(args)
+    try:
+        config = configuration.from_arguments(args)
+    except ConfigError as refusal:
+        print(f"covisor: invalid configuration: {refusal}", file=sys.stderr)
+        return 2
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -48,7 +52,7 @@ async def create_agent(config: Config, name: str) -> str:
     store = make_store(config)
     await store.open()
     try:
-        _, token = await add_agent(store, name, system_tokens, system_clock)
+        _, token = await Agents(store, system_tokens, system_clock).add(name)
     finally:
         await store.close()
     return token
@@ -81,7 +85,7 @@ def tune_runtime() -> None:
 
 async def serve_forever(config: Config) -> None:
     """Run until interrupted; print the bound address (the real port when `--port 0`)."""
-    runner = web.AppRunner(create_app(config), access_log=None)
+    runner = web.AppRunner(await create_app(config), access_log=None)
     await runner.setup()
     tune_runtime()
     site = web.TCPSite(runner, config.host, config.port)

@@ -98,7 +98,16 @@ class ChatHistory(Command, frozen=True):
     limit: Annotated[int, msgspec.Meta(ge=1, le=100)] = 50
 
 
-class Media(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+MediaRef = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+"""An upload's media id (64 hex digits) or a catalogue item's id (never 64 hex digits)."""
+
+VariantName = Annotated[str, msgspec.Meta(pattern=r"^[a-z_]{1,32}$")]
+
+
+class LegacyMedia(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """The `viewer.show` media of protocol 1.0, by URL: accepted for one release, read only for
+    the file its `src` names (see `ViewerShow`)."""
+
     id: Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
     kind: Literal["image", "video"]
     src: Annotated[str, msgspec.Meta(max_length=2048, pattern=r"^/[^/\\]")]
@@ -110,7 +119,22 @@ class Media(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
 
 
 class ViewerShow(Command, frozen=True):
-    media: Media
+    """Show one of the conversation's ready uploads or a catalogue item, by id.
+
+    `variant` picks the file (`display_webp` for an image, `video` for a video by default). The
+    old form `{media: {src, ...}}` is still accepted: the adapter reads which file `src` names
+    and turns it into `media_id` and `variant`; the rest of it is ignored.
+    """
+
+    media_id: MediaRef | None = None
+    variant: VariantName | None = None
+    media: LegacyMedia | None = None
+
+
+class ShowProduct(Command, frozen=True):
+    """Server-internal: show a catalogue item; `media` is its viewer entry (catalogue_service)."""
+
+    media: dict[str, Any]
 
 
 class ViewerTransform(Command, frozen=True):
@@ -123,12 +147,12 @@ class StrokeBegin(Command, frozen=True):
     stroke_id: StrokeId
     color: Color
     width: Annotated[float, msgspec.Meta(ge=0.0005, le=0.05)]
-    points: Annotated[list[Point], msgspec.Meta(max_length=256)] = []
+    points: list[Point] = []
 
 
 class StrokePoints(Command, frozen=True):
     stroke_id: StrokeId
-    points: Annotated[list[Point], msgspec.Meta(min_length=1, max_length=256)]
+    points: Annotated[list[Point], msgspec.Meta(min_length=1)]
 
 
 class StrokeEnd(Command, frozen=True):

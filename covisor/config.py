@@ -1,7 +1,13 @@
 """All of Covisor's settings, read once from CLI flags and `COVISOR_*` environment variables.
 
-Precedence: a CLI flag beats the environment, which beats the default. Every limit the server
-enforces is a field here with a safe default, so operators can see and change them in one place.
+Every field of `Config` is settable as `COVISOR_<FIELD>` (upper case): numbers as numbers, flags
+as `1`/`0` (`true`/`false`, `yes`/`no`), lists comma-separated, rate limits as `RATE/BURST`
+(`5/10`: five events a second, ten at once), "none" for an optional value. A CLI flag beats the
+environment, which beats the default. Defaults are written here and nowhere else: the domain,
+the journal and the adapters receive their limits from this object.
+
+A config is validated when it is built: a value out of range stops the server at start with an
+error that names the setting and its variable (`ConfigError`), never later at the first request.
 """
 
 from __future__ import annotations
@@ -9,10 +15,20 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import types
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from covisor import pins
+
+ENV_PREFIX = "COVISOR_"
+
+
+class ConfigError(ValueError):
+    """A setting that cannot be used; the message says which and why."""
 
 
 @dataclass(frozen=True)
@@ -22,52 +38,102 @@ class RateLimit:
     rate: float
     burst: float
 
+    @classmethod
+    def parse(cls, text: str) -> RateLimit:
+        rate, sep, burst = text.partition("/")
+        if not sep:
+            raise ValueError("expected RATE/BURST, such as 5/10")
+        return cls(float(rate), float(burst))
+
+
+def _bounded(default: Any, low: float | None = None, high: float | None = None) -> Any:
+    """A field with an inclusive range, checked by `Config.__post_init__`."""
+    return field(default=default, metadata={"low": low, "high": high})
+
+
+def _cpu_count() -> int:
+    return max(1, os.cpu_count() or 1)
+
 
 @dataclass(frozen=True)
 class Config:
     host: str = "127.0.0.1"
-    port: int = 8080
+    port: int = _bounded(8080, 0, 65535)
+    """`0` picks a free port; the server prints the one it got."""
     data_dir: Path = Path(".data")
+    """The SQLite database, media files and the demo agent's token live here."""
     redis_url: str | None = None
+    """Share Socket.IO rooms with other processes through this Redis; None: one process."""
     redis_channel: str = "covisor"
     mongo_url: str | None = None
+    """Keep state in this MongoDB instead of SQLite in `data_dir`."""
     mongo_db: str = "covisor"
     seed_demo: bool = True
+    """On a first start, create a demo agent and load the demo catalogue."""
     cors_origins: tuple[str, ...] = ("*",)
+    """Shop origins that may embed the widget; `*` for any."""
 
-    shopper_token_ttl: float = 24 * 3600.0
-    max_message_chars: int = 2000
-    max_socket_payload: int = 64 * 1024
-    max_stroke_points: int = 256
-    max_strokes: int = 500
-    max_points_per_stroke: int = 20_000
-    recent_messages: int = 50
-    replay_limit: int = 1000
-    snapshot_every: int = 200
-    commit_max_batch: int = 512
-    max_pending_commands: int = 20_000
+    shopper_token_ttl: float = _bounded(24 * 3600.0, 60, 366 * 24 * 3600)
+    """Seconds a shopper's or caller's token lasts."""
+    max_message_chars: int = _bounded(2000, 1, 20_000)
+    max_socket_payload: int = _bounded(64 * 1024, 4 * 1024, 16 * 1024 * 1024)
+    """Bytes of one Socket.IO packet; a larger one closes the connection."""
+    max_stroke_points: int = _bounded(256, 1, 4096)
+    """Points in one `stroke.begin` or `stroke.points` event."""
+    max_strokes: int = _bounded(500, 1, 100_000)
+    """Strokes on one shown media before a clear is needed."""
+    max_points_per_stroke: int = _bounded(20_000, 1, 1_000_000)
+    recent_messages: int = _bounded(50, 1, 10_000)
+    """Chat messages a join snapshot carries; older ones come from `chat.history`."""
+    remembered_client_ids: int = _bounded(200, 1, 100_000)
+    """Per conversation, the latest chat `client_id`s kept to drop a resent message."""
+    replay_limit: int = _bounded(1000, 0, 1_000_000)
+    """A rejoin at most this many events behind gets the events, else a snapshot."""
+    snapshot_every: int = _bounded(200, 1, 1_000_000)
+    """Events between two stored state snapshots of a conversation."""
+    commit_max_batch: int = _bounded(512, 1, 100_000)
+    """Commands decided and committed in one journal round (one transaction)."""
+    max_pending_commands: int = _bounded(20_000, 1, 10_000_000)
+    """Commands queued for the journal before new ones are refused with `rate_limited`."""
 
     chat_rate: RateLimit = RateLimit(5, 10)
     stroke_rate: RateLimit = RateLimit(120, 240)
     other_rate: RateLimit = RateLimit(30, 60)
 
-    max_image_bytes: int = 25 * 1024 * 1024
-    max_video_bytes: int = 200 * 1024 * 1024
-    max_image_pixels: int = 60_000_000
-    media_workers: int = field(default_factory=lambda: max(1, os.cpu_count() or 1))
+    max_image_bytes: int = _bounded(25 * 1024 * 1024, 1024, 1024**3)
+    max_video_bytes: int = _bounded(200 * 1024 * 1024, 1024, 16 * 1024**3)
+    max_image_pixels: int = _bounded(60_000_000, 1, 1_000_000_000)
+    media_workers: int = field(default_factory=_cpu_count, metadata={"low": 1, "high": 256})
     """Worker processes decoding uploads, and how many uploads are processed at once."""
-    media_url_ttl: float = 24 * 3600.0
+    media_url_ttl: float = _bounded(24 * 3600.0, 60, 366 * 24 * 3600)
     """Seconds a signed media file URL works. A day, like a shopper's token: the URLs end up in
     `<img src>` of a console or chat tab that stays open all day and must keep loading (a
     reconnect's snapshot brings fresh ones, an open page does not refetch); a leaked URL still
     dies within a day and opens only that one file. Shorter means more broken pictures in open
     tabs, not much more safety: members can download the file anyway."""
 
-    pin_length: int = 6
-    pin_ttl: float = 600.0
-    pin_attempts_per_address: int = 10
-    pin_attempts_per_conversation: int = 5
-    pin_attempt_window: float = 600.0
+    pin_length: int = _bounded(6, pins.MIN_LENGTH, pins.MAX_LENGTH)
+    """Digits of a phone PIN; four to nine, what the clients' PIN field takes."""
+    pin_ttl: float = _bounded(600.0, 30, 24 * 3600)
+    pin_attempts_per_address: int = _bounded(10, 1, 10_000)
+    pin_attempts_per_conversation: int = _bounded(5, 1, 10_000)
+    pin_attempt_window: float = _bounded(600.0, 1, 7 * 24 * 3600)
+
+    def __post_init__(self) -> None:
+        for spec in dataclasses.fields(self):
+            value = getattr(self, spec.name)
+            low, high = spec.metadata.get("low"), spec.metadata.get("high")
+            if low is not None and value < low or high is not None and value > high:
+                raise ConfigError(f"{spec.name} = {value}: must be between {low} and {high}")
+        for name in ("chat_rate", "stroke_rate", "other_rate"):
+            limit: RateLimit = getattr(self, name)
+            if not (limit.rate > 0 and limit.burst >= 1):
+                raise ConfigError(f"{name}: the rate must be above 0 and the burst at least 1")
+        if not self.cors_origins or not all(self.cors_origins):
+            raise ConfigError("cors_origins: list at least one origin, or *")
+        for origin in self.cors_origins:
+            if origin != "*" and not origin.startswith(("http://", "https://")):
+                raise ConfigError(f"cors_origins: {origin!r} is not an http(s) origin")
 
     @property
     def database_path(self) -> Path:
@@ -76,47 +142,67 @@ class Config:
     def replace(self, **changes: Any) -> Config:
         return dataclasses.replace(self, **changes)
 
+    def client_limits(self) -> dict[str, Any]:
+        """The limits a client needs to stay within them (served by `GET /api/config`)."""
+        return {
+            "max_message_chars": self.max_message_chars,
+            "max_stroke_points": self.max_stroke_points,
+            "max_socket_payload": self.max_socket_payload,
+            "max_image_bytes": self.max_image_bytes,
+            "max_video_bytes": self.max_video_bytes,
+            "pin_length": self.pin_length,
+        }
 
-_ENV_FIELDS: dict[str, type] = {
-    "host": str,
-    "port": int,
-    "data_dir": Path,
-    "redis_url": str,
-    "redis_channel": str,
-    "mongo_url": str,
-    "mongo_db": str,
-    "shopper_token_ttl": float,
-    "max_message_chars": int,
-    "max_image_bytes": int,
-    "max_video_bytes": int,
-    "max_image_pixels": int,
-    "media_workers": int,
-    "media_url_ttl": float,
-    "pin_length": int,
-    "pin_ttl": float,
-    "pin_attempts_per_address": int,
-    "pin_attempts_per_conversation": int,
-    "pin_attempt_window": float,
-}
+
+def env_name(field_name: str) -> str:
+    return ENV_PREFIX + field_name.upper()
+
+
+def _parse(kind: Any, raw: str) -> Any:
+    """`raw` as a value of the field type `kind`."""
+    if typing.get_origin(kind) in (typing.Union, types.UnionType):
+        if raw.strip().lower() in ("", "none"):
+            return None
+        (kind,) = (arg for arg in typing.get_args(kind) if arg is not type(None))
+    if kind is bool:
+        word = raw.strip().lower()
+        if word in ("1", "true", "yes", "on"):
+            return True
+        if word in ("0", "false", "no", "off"):
+            return False
+        raise ValueError("expected 1 or 0")
+    if typing.get_origin(kind) is tuple:
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    if kind is RateLimit:
+        return RateLimit.parse(raw)
+    return kind(raw.strip())
+
+
+_TYPES = typing.get_type_hints(Config)
 
 
 def from_env(environ: Mapping[str, str] | None = None, **overrides: Any) -> Config:
-    """Build a config from `COVISOR_<FIELD>` variables, then apply explicit overrides.
+    """A config from `COVISOR_<FIELD>` variables and explicit overrides (None means unset).
 
-    `COVISOR_SEED_DEMO=0` turns off the demo agent and catalogue on first start.
+    Raises `ConfigError` naming the variable when a value cannot be read or is out of range.
     """
     env = os.environ if environ is None else environ
     values: dict[str, Any] = {}
-    for name, kind in _ENV_FIELDS.items():
-        raw = env.get(f"COVISOR_{name.upper()}")
-        if raw:
-            values[name] = kind(raw)
-    if "COVISOR_SEED_DEMO" in env:
-        values["seed_demo"] = env["COVISOR_SEED_DEMO"].lower() not in ("0", "false", "no")
-    if env.get("COVISOR_CORS_ORIGINS"):
-        values["cors_origins"] = tuple(o.strip() for o in env["COVISOR_CORS_ORIGINS"].split(","))
+    for spec in dataclasses.fields(Config):
+        raw = env.get(env_name(spec.name))
+        if raw is None:
+            continue
+        try:
+            values[spec.name] = _parse(_TYPES[spec.name], raw)
+        except ValueError as exc:
+            raise ConfigError(f"{env_name(spec.name)}={raw!r}: {exc}") from None
     values.update({k: v for k, v in overrides.items() if v is not None})
-    return Config(**values)
+    try:
+        return Config(**values)
+    except ConfigError as exc:
+        name = str(exc).split(" ", 1)[0].rstrip(":")
+        source = env_name(name) if name in values and name not in overrides else None
+        raise ConfigError(f"{exc} (set by {source})" if source else str(exc)) from None
 
 
 def add_server_arguments(parser: argparse.ArgumentParser) -> None:
@@ -128,8 +214,20 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
         "--redis-url", help="share Socket.IO rooms through Redis (COVISOR_REDIS_URL)"
     )
     parser.add_argument("--mongo-url", help="use MongoDB instead of SQLite (COVISOR_MONGO_URL)")
+    parser.add_argument(
+        "--media-workers",
+        type=int,
+        help="processes decoding uploads (COVISOR_MEDIA_WORKERS, one per core)",
+    )
+    parser.add_argument(
+        "--seed-demo",
+        action=argparse.BooleanOptionalAction,
+        help="create a demo agent and catalogue on a first start (COVISOR_SEED_DEMO, on)",
+    )
+
+
+_FLAGS = ("host", "port", "data_dir", "redis_url", "mongo_url", "media_workers", "seed_demo")
 
 
 def from_arguments(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> Config:
-    keys = ("host", "port", "data_dir", "redis_url", "mongo_url")
-    return from_env(environ, **{k: getattr(args, k, None) for k in keys})
+    return from_env(environ, **{k: getattr(args, k, None) for k in _FLAGS})

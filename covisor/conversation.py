@@ -12,8 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import msgspec
-
 from covisor import commands as c
 from covisor.errors import CovisorError
 from covisor.events import Draft, Event, Existing, to_wire
@@ -26,10 +24,20 @@ Status = Literal["waiting", "active", "closed"]
 
 @dataclass(frozen=True)
 class Limits:
-    max_message_chars: int = 2000
-    recent_messages: int = 50
-    remembered_client_ids: int = 200
-    viewer: ViewerLimits = field(default_factory=ViewerLimits)
+    """A conversation's bounds; the composition root fills them from the config."""
+
+    max_message_chars: int
+    recent_messages: int
+    remembered_client_ids: int
+    viewer: ViewerLimits
+
+
+def is_member(who: Identity, conversation_id: str, agent_id: str | None) -> bool:
+    """The one membership rule: shoppers and callers by their grant, which names exactly one
+    conversation; agents once they are its agent (accepted it, or linked by PIN)."""
+    if who.is_agent:
+        return agent_id == who.id
+    return who.conversation_id == conversation_id
 
 
 @dataclass
@@ -49,10 +57,7 @@ class ConversationState:
     gallery: Gallery = field(default_factory=Gallery)
 
     def is_member(self, who: Identity) -> bool:
-        """Shoppers by their grant; agents only once they accepted (or linked by PIN)."""
-        if who.is_agent:
-            return self.agent is not None and self.agent["id"] == who.id
-        return who.conversation_id == self.id
+        return is_member(who, self.id, self.agent["id"] if self.agent else None)
 
     def apply(self, event: Event, limits: Limits) -> None:
         """Advance the state by one committed event (the event's `seq` must be the next one)."""
@@ -164,8 +169,13 @@ def decide(
             return Draft("member.joined", {"member": actor.public()})
         case c.MediaReceived() | c.MediaReady() | c.MediaFailed():
             return state.gallery.decide(actor, command)
-        case c.ViewerShow(media=media) if actor.is_agent:
-            command = msgspec.structs.replace(command, media=state.gallery.shown(state.id, media))
+        case c.ViewerShow(media_id=media_id, variant=variant) if actor.is_agent:
+            if media_id is None:
+                raise CovisorError("bad_request", "viewer.show: name the media_id to show")
+            media = state.gallery.viewer_media(media_id, variant)
+            return state.viewer.show(actor, media)
+        case c.ShowProduct(media=media):
+            return state.viewer.show(actor, media)
     return state.viewer.decide(actor, command, now, limits.viewer)
 
 

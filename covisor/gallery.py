@@ -8,20 +8,18 @@ the conversation's own items (media_links.py), and `viewer.show` takes an upload
 the conversation's gallery and never its original, which keeps the uploader's EXIF and location.
 
 Events keep no URLs, because URLs expire: an item names its variants with their size and type,
-and the adapters add freshly signed URLs whenever they send an item or a viewer source out.
+the viewer names an item and a variant, and the adapters add freshly signed URLs whenever they
+send an item or a viewer source out.
+
 Pure domain code, like viewer.py: `decide` returns the event a command causes, `apply` changes
 the state by an event.
 """
 
 from __future__ import annotations
 
-import posixpath
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote
-
-import msgspec
 
 from covisor import commands as c
 from covisor.errors import CovisorError
@@ -31,38 +29,18 @@ from covisor.identity import Identity
 ORIGINAL = "original"
 """The variant name of the uploaded file itself: for agents only, never shown in the viewer."""
 
-_MEDIA_PATH = re.compile(
-    r"/api/conversations/(?P<cid>[^/]+)/media/(?P<mid>[0-9a-f]{64})/(?P<variant>[a-z_]{1,32})"
-)
+DEFAULT_VARIANT = {"image": "display_webp", "video": "video"}
+"""What the viewer shows of an item when the agent names no variant."""
+
+POSTER_VARIANT = "poster_webp"
+
+_UPLOAD_ID = re.compile(r"[0-9a-f]{64}")
 
 
-@dataclass(frozen=True)
-class MediaPath:
-    """What a conversation media file path names."""
-
-    conversation_id: str
-    media_id: str
-    variant: str
-
-
-def media_path(conversation_id: str, media_id: str, variant: str) -> str:
-    """The unsigned path of a conversation's media file; the URL adds `?exp=…&sig=…`."""
-    return f"/api/conversations/{conversation_id}/media/{media_id}/{variant}"
-
-
-def parse_media_path(src: str) -> MediaPath | None:
-    """The conversation media file `src` points at, or None if it points elsewhere.
-
-    `src` is read as a browser resolves it before requesting it: query and fragment dropped,
-    percent-escapes decoded, backslashes taken as slashes and dot segments resolved. So no
-    spelling of a media URL (`%6Friginal`, `/x/../api/…`) passes for a path that is not one.
-    """
-    path = re.split(r"[?#]", src, maxsplit=1)[0]
-    path = posixpath.normpath(unquote(path).replace("\\", "/"))
-    found = _MEDIA_PATH.fullmatch(path)
-    if found is None:
-        return None
-    return MediaPath(found["cid"], found["mid"], found["variant"])
+def is_upload(media_id: str) -> bool:
+    """Whether `media_id` names an upload (the SHA-256 of its bytes) rather than a catalogue
+    item, whose ids are never 64 hex digits."""
+    return _UPLOAD_ID.fullmatch(media_id) is not None
 
 
 def media_status(snapshot: dict[str, Any], media_id: str) -> dict[str, Any] | None:
@@ -88,6 +66,8 @@ class Gallery:
     def decide(self, actor: Identity, command: c.Command) -> Draft:
         match command:
             case c.MediaReceived(upload_id=upload_id, media_id=media_id, kind=kind, name=name):
+                if upload_id in self.pending:
+                    raise CovisorError("conflict", f"upload {upload_id!r} is already under way")
                 return Draft(
                     "media.processing",
                     {
@@ -123,28 +103,54 @@ class Gallery:
             "media_pending": list(self.pending.values()),
         }
 
-    def shown(self, conversation_id: str, media: c.Media) -> c.Media:
-        """`media` as the viewer keeps it, or the refusal to show it.
+    def viewer_media(self, media_id: str, variant: str | None) -> dict[str, Any]:
+        """The viewer entry for one of this conversation's ready items, or the refusal.
 
-        Sources that name a conversation media file must be this conversation's item (`id`),
-        a variant it has, not the original; they are kept as their unsigned path. Other
-        same-origin paths (catalogue products) are kept as given.
+        The entry names the item and its variant, never a URL (adapters sign one on the way
+        out); the original is never shown, since it keeps the uploader's EXIF and location.
         """
-        src = self._own_source(conversation_id, media.id, media.src)
-        poster = media.poster and self._own_source(conversation_id, media.id, media.poster)
-        return msgspec.structs.replace(media, src=src, poster=poster)
-
-    def _own_source(self, conversation_id: str, media_id: str, source: str) -> str:
-        found = parse_media_path(source)
-        if found is None:
-            return source
-        if found.conversation_id != conversation_id:
-            raise CovisorError("forbidden", "that media belongs to another conversation")
-        if found.variant == ORIGINAL:
-            raise CovisorError("forbidden", "originals are never shown in the viewer")
-        item = self.items.get(found.media_id)
-        if item is None or found.media_id != media_id:
+        item = self.items.get(media_id)
+        if item is None:
             raise CovisorError("bad_request", f"media {media_id!r} is not in this conversation")
-        if found.variant not in item["variants"]:
-            raise CovisorError("bad_request", f"that media has no variant {found.variant!r}")
-        return media_path(conversation_id, found.media_id, found.variant)
+        chosen = variant or DEFAULT_VARIANT[item["kind"]]
+        if chosen == ORIGINAL:
+            raise CovisorError("forbidden", "originals are never shown in the viewer")
+        if chosen not in item["variants"]:
+            raise CovisorError("bad_request", f"that media has no variant {chosen!r}")
+        return viewer_entry(
+            "upload",
+            media_id,
+            chosen,
+            kind=item["kind"],
+            title=item.get("name"),
+            width=item.get("width"),
+            height=item.get("height"),
+            duration=item.get("duration"),
+            poster=POSTER_VARIANT if POSTER_VARIANT in item["variants"] else None,
+        )
+
+
+def viewer_entry(
+    source: str,
+    media_id: str,
+    variant: str,
+    *,
+    kind: str,
+    title: str | None,
+    width: int | None,
+    height: int | None,
+    duration: float | None = None,
+    poster: str | None = None,
+) -> dict[str, Any]:
+    """What `viewer.show` stores: `source` is `upload` or `catalogue`, `id` that source's id,
+    `variant` and `poster_variant` file names of it; optional facts are left out when unknown."""
+    entry: dict[str, Any] = {"source": source, "id": media_id, "variant": variant, "kind": kind}
+    facts = {
+        "title": title,
+        "width": width,
+        "height": height,
+        "duration": duration if kind == "video" else None,
+        "poster_variant": poster if kind == "video" else None,
+    }
+    entry.update({key: value for key, value in facts.items() if value is not None})
+    return entry

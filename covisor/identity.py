@@ -13,19 +13,27 @@ import hashlib
 import hmac
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import msgspec
 
 from covisor.clock import Clock, TokenSource
 from covisor.errors import CovisorError
 
-if TYPE_CHECKING:
-    from covisor.store import AgentRecord
-
 Role = Literal["agent", "customer", "caller"]
 
-AgentLookup = Callable[[str], Awaitable["AgentRecord | None"]]
+
+@dataclass(frozen=True)
+class AgentRecord:
+    """A stored agent: the token itself is never kept, only its digest."""
+
+    id: str
+    name: str
+    token_digest: str
+    created_at: float
+
+
+AgentLookup = Callable[[str], Awaitable[AgentRecord | None]]
 
 AGENT_PREFIX = "a."
 GRANT_PREFIX = "g."

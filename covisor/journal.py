@@ -78,11 +78,11 @@ class Journal:
         clock: Clock,
         *,
         limits: Limits,
-        snapshot_every: int = 200,
-        max_batch: int = 512,
-        max_pending: int = 20_000,
-        shared_store: bool = True,
-        publish: Publisher | None = None,
+        publish: Publisher,
+        snapshot_every: int,
+        max_batch: int,
+        max_pending: int,
+        shared_store: bool,
     ) -> None:
         self._store = store
         self._clock = clock
@@ -98,9 +98,6 @@ class Journal:
         self._outbox: asyncio.Queue[list[Published]] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._publisher: asyncio.Task[None] | None = None
-
-    def set_publisher(self, publish: Publisher) -> None:
-        self._publish = publish
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="covisor-journal")
@@ -203,8 +200,6 @@ class Journal:
         """Broadcast committed rounds in commit order, without holding up the next round."""
         while True:
             published = await self._outbox.get()
-            if self._publish is None:
-                continue
             try:
                 await self._publish(published)
             except Exception:
@@ -227,7 +222,7 @@ class Journal:
             state = self._states.get(cid)
             if state is None or state.seq > committed.get(cid, state.seq):
                 try:
-                    state = await self._load(cid)
+                    state = await load_state(self._store, cid, self._limits)
                 except CovisorError:
                     continue
             elif state.seq < committed.get(cid, state.seq):
@@ -236,18 +231,6 @@ class Journal:
             self._states[cid] = state
             states[cid] = state
         return states
-
-    async def _load(self, conversation_id: str) -> ConversationState:
-        record = await self._store.conversation(conversation_id)
-        if record is None:
-            raise CovisorError("not_found", "no such conversation")
-        if record.snapshot is not None:
-            state = msgspec.json.decode(record.snapshot, type=ConversationState)
-        else:
-            state = ConversationState(conversation_id)
-        for event in await self._store.events_after(conversation_id, state.seq, 1 << 30):
-            state.apply(event, self._limits)
-        return state
 
     def _decide(
         self, batch: list[_Pending], states: dict[str, ConversationState]
@@ -306,3 +289,17 @@ def _fail(batch: list[_Pending], error: CovisorError) -> None:
     for pending in batch:
         if not pending.future.done():
             pending.future.set_exception(error)
+
+
+async def load_state(store: Store, conversation_id: str, limits: Limits) -> ConversationState:
+    """A conversation's committed state: its latest stored snapshot and the events after it."""
+    record = await store.conversation(conversation_id)
+    if record is None:
+        raise CovisorError("not_found", "no such conversation")
+    if record.snapshot is not None:
+        state = msgspec.json.decode(record.snapshot, type=ConversationState)
+    else:
+        state = ConversationState(conversation_id)
+    for event in await store.events_after(conversation_id, state.seq, 1 << 30):
+        state.apply(event, limits)
+    return state

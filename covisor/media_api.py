@@ -1,175 +1,123 @@
 """The REST adapter for media: uploads into conversations, their signed files, the catalogue.
 
-`setup(app, catalogue, executor)` adds the routes and, on startup (after the core services), opens
-the blob store under `data_dir/media`, starts the worker pool and, with `seed_demo`, loads the
-demo catalogue in the background. Upload bodies are multipart, read part by part and streamed to
-disk chunk by chunk (`request.multipart()` never buffers a part, so `client_max_size` does not
-apply; the byte limits are enforced while the file streams in).
+Upload bodies are multipart, read part by part and streamed to disk chunk by chunk
+(`request.multipart()` never buffers a part, so `client_max_size` does not apply; the byte
+limits are enforced while the file streams in).
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
+import re
 from collections.abc import AsyncIterator
-from concurrent.futures import Executor
-from pathlib import Path
 
 import aiohttp
 from aiohttp import BodyPartReader, MultipartReader, web
 
-from covisor.api import identify, json_response, require_agent
+from covisor.api import RequestAuth, json_response
+from covisor.catalogue_service import CatalogueService
 from covisor.errors import CovisorError
-from covisor.media import (
-    BlobStore,
-    BoundedExecutor,
-    ImageOptions,
-    MediaOptions,
-    MediaPipeline,
-    UploadLimits,
-)
-from covisor.media.offload import WorkerPool
+from covisor.media_links import CATALOGUE_FILE, CONVERSATION_FILE, route
 from covisor.media_service import MediaService, ServedFile
-from covisor.services import SERVICES
 
-log = logging.getLogger(__name__)
-
-routes = web.RouteTableDef()
-
-MEDIA = web.AppKey("media", MediaService)
-SEEDING = web.AppKey("media_seeding", asyncio.Task[int])
-
-_MEDIA = r"{media_id:[0-9a-f]{64}}"
-_VARIANT = r"{variant:[a-z_]{1,32}}"
 _CHUNK = 256 * 1024
 _FORM_OVERHEAD = 64 * 1024
 _TEXT_FIELD_BYTES = 1024
 _CATALOGUE_CACHE = "public, max-age=86400"
+_UPLOAD_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_MEDIA_ITEM = "/api/conversations/{conversation_id}/media/{media_id}"
 
 
-def setup(app: web.Application, catalogue: Path, executor: Executor | None = None) -> None:
-    own_pools: list[Executor] = []
+class MediaApi:
+    def __init__(
+        self,
+        auth: RequestAuth,
+        media: MediaService,
+        catalogue: CatalogueService,
+        *,
+        max_upload_bytes: int,
+    ) -> None:
+        self._auth = auth
+        self._media = media
+        self._catalogue = catalogue
+        self._max_body = max_upload_bytes + _FORM_OVERHEAD
 
-    async def start_media(app: web.Application) -> None:
-        svc = app[SERVICES]
-        config = svc.config
-        blobs = BlobStore(config.data_dir / "media")
-        await blobs.open()
-        swept = await blobs.sweep_tmp()
-        if swept:
-            log.info("removed %d stale upload temp entries", swept)
-        pool = executor
-        if pool is None:
-            pool = WorkerPool(config.media_workers)
-            own_pools.append(pool)
-        options = MediaOptions(
-            upload=UploadLimits(config.max_image_bytes, config.max_video_bytes),
-            image=ImageOptions(max_pixels=config.max_image_pixels),
+    def routes(self) -> list[web.RouteDef]:
+        return [
+            web.post("/api/conversations/{conversation_id}/media", self.upload),
+            web.get(route(_MEDIA_ITEM), self.media_item_status),
+            web.get(route(CONVERSATION_FILE), self.conversation_file),
+            web.get("/api/catalogue", self.list_catalogue),
+            web.post("/api/catalogue", self.add_to_catalogue),
+            web.get(route(CATALOGUE_FILE), self.catalogue_file),
+        ]
+
+    async def upload(self, request: web.Request) -> web.Response:
+        """A member's upload: 201 with the ready item once processed, or the refusal.
+
+        `?upload_id=` is the client's name for the upload (letters, digits, `_`, `-`; up to
+        64), echoed in its `media.*` events and the answer; the server picks one if absent.
+        """
+        uploader = await self._auth.identify(request)
+        cid = request.match_info["conversation_id"]
+        upload_id = request.query.get("upload_id")
+        if upload_id is not None and not _UPLOAD_ID.match(upload_id):
+            raise CovisorError("bad_request", "upload_id: letters, digits, _ and -, up to 64")
+        await self._media.check_uploader(uploader, cid)
+        self._check_length(request)
+        reader = await _multipart(request)
+        part = await _next_file(reader, {})
+        item = await self._media.upload(
+            uploader, cid, upload_id or self._media.new_upload_id(), _chunks(part), part.filename
         )
-        media = MediaService(
-            svc, MediaPipeline(blobs, BoundedExecutor(pool, config.media_workers), options)
+        return json_response(item, 201)
+
+    async def media_item_status(self, request: web.Request) -> web.Response:
+        reader = await self._auth.identify(request)
+        info = request.match_info
+        return json_response(
+            await self._media.status(reader, info["conversation_id"], info["media_id"])
         )
-        app[MEDIA] = media
-        if config.seed_demo and catalogue.is_file():
-            app[SEEDING] = asyncio.create_task(_seed(media, catalogue), name="covisor-catalogue")
 
-    async def stop_seeding(app: web.Application) -> None:
-        task = app.get(SEEDING)
-        if task is not None and not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+    async def conversation_file(self, request: web.Request) -> web.FileResponse:
+        """A file of a conversation's media item, by signed URL (no Authorization needed)."""
+        info = request.match_info
+        served, left = await self._media.conversation_file(
+            info["conversation_id"],
+            info["media_id"],
+            info["variant"],
+            request.query.get("exp"),
+            request.query.get("sig"),
+        )
+        return _file_response(served, f"private, max-age={int(left)}, immutable")
 
-    async def stop_workers(app: web.Application) -> None:
-        for pool in own_pools:
-            await asyncio.to_thread(pool.shutdown, True, cancel_futures=True)
+    async def list_catalogue(self, request: web.Request) -> web.Response:
+        await self._auth.require_agent(request)
+        return json_response({"items": await self._catalogue.entries()})
 
-    app.on_startup.append(start_media)
-    app.on_shutdown.append(stop_seeding)
-    app.on_cleanup.append(stop_workers)
-    app.add_routes(routes)
+    async def add_to_catalogue(self, request: web.Request) -> web.Response:
+        """An agent adds a product by uploading its picture or video (`file`, optional
+        `title`)."""
+        agent = await self._auth.require_agent(request)
+        self._check_length(request)
+        reader = await _multipart(request)
+        fields: dict[str, str] = {}
+        part = await _next_file(reader, fields)
+        record = await self._media.pipeline.ingest(_chunks(part))
+        await _rest(reader, fields)
+        entry = await self._catalogue.add(agent, record, part.filename, fields.get("title"))
+        return json_response(entry, 201)
 
+    async def catalogue_file(self, request: web.Request) -> web.FileResponse:
+        info = request.match_info
+        served = await self._catalogue.file(info["item_id"], info["variant"])
+        return _file_response(served, _CATALOGUE_CACHE)
 
-async def _seed(media: MediaService, catalogue: Path) -> int:
-    try:
-        added = await media.seed_catalogue(catalogue)
-    except Exception:
-        log.exception("loading the demo catalogue failed")
-        return 0
-    if added:
-        log.info("loaded %d demo catalogue items", added)
-    return added
-
-
-def media(request: web.Request) -> MediaService:
-    return request.app[MEDIA]
-
-
-@routes.post("/api/conversations/{conversation_id}/media")
-async def upload(request: web.Request) -> web.Response:
-    """A member's upload: 201 with the ready item once processed, or the refusal."""
-    uploader = await identify(request)
-    cid = request.match_info["conversation_id"]
-    service = media(request)
-    await service.check_uploader(uploader, cid)
-    _check_length(request)
-    reader = await _multipart(request)
-    fields: dict[str, str] = {}
-    part = await _next_file(reader, fields)
-    item = await service.upload(uploader, cid, _chunks(part), part.filename)
-    return json_response(item, 201)
-
-
-@routes.get(f"/api/conversations/{{conversation_id}}/media/{_MEDIA}")
-async def media_item_status(request: web.Request) -> web.Response:
-    reader = await identify(request)
-    info = request.match_info
-    return json_response(
-        await media(request).status(reader, info["conversation_id"], info["media_id"])
-    )
-
-
-@routes.get(f"/api/conversations/{{conversation_id}}/media/{_MEDIA}/{_VARIANT}")
-async def conversation_file(request: web.Request) -> web.FileResponse:
-    """A file of a conversation's media item, by signed URL (no Authorization needed)."""
-    info = request.match_info
-    served, left = await media(request).conversation_file(
-        info["conversation_id"],
-        info["media_id"],
-        info["variant"],
-        request.query.get("exp"),
-        request.query.get("sig"),
-    )
-    return _file_response(served, f"private, max-age={int(left)}, immutable")
-
-
-@routes.get("/api/catalogue")
-async def catalogue(request: web.Request) -> web.Response:
-    await require_agent(request)
-    return json_response({"items": await media(request).catalogue()})
-
-
-@routes.post("/api/catalogue")
-async def add_to_catalogue(request: web.Request) -> web.Response:
-    """An agent adds a product by uploading its picture or video (`file`, optional `title`)."""
-    agent = await require_agent(request)
-    _check_length(request)
-    reader = await _multipart(request)
-    fields: dict[str, str] = {}
-    part = await _next_file(reader, fields)
-    service = media(request)
-    record = await service.pipeline.ingest(_chunks(part))
-    await _rest(reader, fields)
-    entry = await service.add_to_catalogue(agent, record, part.filename, fields.get("title"))
-    return json_response(entry, 201)
-
-
-@routes.get("/api/catalogue/{item_id:[A-Za-z0-9_-]{1,64}}/" + _VARIANT)
-async def catalogue_file(request: web.Request) -> web.FileResponse:
-    info = request.match_info
-    served = await media(request).catalogue_file(info["item_id"], info["variant"])
-    return _file_response(served, _CATALOGUE_CACHE)
+    def _check_length(self, request: web.Request) -> None:
+        """Refuse a body that announces it is over every limit before reading any of it."""
+        if request.content_length is not None and request.content_length > self._max_body:
+            raise CovisorError(
+                "too_large", f"the upload is over the {self._max_body // 1024**2} MB limit"
+            )
 
 
 def _file_response(served: ServedFile, cache_control: str) -> web.FileResponse:
@@ -182,14 +130,6 @@ def _file_response(served: ServedFile, cache_control: str) -> web.FileResponse:
     if served.download_name is not None:
         headers["Content-Disposition"] = f'attachment; filename="{served.download_name}"'
     return web.FileResponse(served.path, headers=headers)
-
-
-def _check_length(request: web.Request) -> None:
-    """Refuse a body that announces it is over every limit before reading any of it."""
-    config = request.app[SERVICES].config
-    limit = max(config.max_image_bytes, config.max_video_bytes) + _FORM_OVERHEAD
-    if request.content_length is not None and request.content_length > limit:
-        raise CovisorError("too_large", f"the upload is over the {limit // 1024**2} MB limit")
 
 
 async def _multipart(request: web.Request) -> MultipartReader:

@@ -1,4 +1,9 @@
-"""Signed, expiring URLs for a conversation's media files, added to whatever is sent out.
+"""Where media files are served, and the signed URLs added to whatever is sent out.
+
+This module alone knows the shape of media URLs: the routes of media_api.py are built from its
+templates, and nothing in the domain sees a URL. Catalogue files are public and stable:
+
+    /api/catalogue/{item_id}/{variant}
 
 A file of a conversation's media item is fetched at
 
@@ -26,16 +31,72 @@ import base64
 import hashlib
 import hmac
 import math
+import posixpath
+import re
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 from covisor.clock import Clock
 from covisor.errors import CovisorError
 from covisor.events import Event, to_wire
-from covisor.gallery import ORIGINAL, media_path, parse_media_path
+from covisor.gallery import ORIGINAL
 from covisor.identity import Identity
 
 _STEP_SECONDS = 3600.0
 _MAX_EXP_DIGITS = 12
+
+CONVERSATION_FILE = "/api/conversations/{conversation_id}/media/{media_id}/{variant}"
+CATALOGUE_FILE = "/api/catalogue/{item_id}/{variant}"
+PATTERNS = {
+    "conversation_id": r"[^/]+",
+    "media_id": r"[0-9a-f]{64}",
+    "item_id": r"[A-Za-z0-9_-]{1,64}",
+    "variant": r"[a-z_]{1,32}",
+}
+"""What each part of a media URL may be: route patterns for aiohttp and the parser alike."""
+
+
+def route(template: str) -> str:
+    """`template` as an aiohttp route, each part constrained by its pattern."""
+    return re.sub(r"\{(\w+)\}", lambda m: f"{{{m[1]}:{PATTERNS[m[1]]}}}", template)
+
+
+def _matcher(template: str) -> re.Pattern[str]:
+    return re.compile(re.sub(r"\{(\w+)\}", lambda m: f"(?P<{m[1]}>{PATTERNS[m[1]]})", template))
+
+
+_CONVERSATION_FILE = _matcher(CONVERSATION_FILE)
+_CATALOGUE_FILE = _matcher(CATALOGUE_FILE)
+
+
+@dataclass(frozen=True)
+class FileRef:
+    """The file a media URL names: a conversation's (`conversation_id` set) or the catalogue's."""
+
+    media_id: str
+    variant: str
+    conversation_id: str | None = None
+
+
+def parse_source(src: str) -> FileRef | None:
+    """The media file `src` names, or None if it names none; for the old `viewer.show` form.
+
+    `src` is read as a browser resolves it before requesting it: query and fragment dropped,
+    percent-escapes decoded, backslashes taken as slashes and dot segments resolved. So no
+    spelling of a media URL (`%6Friginal`, `/x/../api/…`) passes for a path that is not one.
+    """
+    path = re.split(r"[?#]", src, maxsplit=1)[0]
+    path = posixpath.normpath(unquote(path).replace("\\", "/"))
+    if found := _CONVERSATION_FILE.fullmatch(path):
+        return FileRef(found["media_id"], found["variant"], found["conversation_id"])
+    if found := _CATALOGUE_FILE.fullmatch(path):
+        return FileRef(found["item_id"], found["variant"])
+    return None
+
+
+def catalogue_url(item_id: str, variant: str) -> str:
+    return CATALOGUE_FILE.format(item_id=item_id, variant=variant)
 
 
 class MediaLinks:
@@ -52,7 +113,10 @@ class MediaLinks:
         step = min(_STEP_SECONDS, self._ttl)
         expires = int(math.ceil((self._now() + self._ttl) / step) * step)
         mac = self._mac(conversation_id, media_id, variant, expires)
-        return f"{media_path(conversation_id, media_id, variant)}?exp={expires}&sig={mac}"
+        path = CONVERSATION_FILE.format(
+            conversation_id=conversation_id, media_id=media_id, variant=variant
+        )
+        return f"{path}?exp={expires}&sig={mac}"
 
     def verify(
         self, conversation_id: str, media_id: str, variant: str, exp: str | None, sig: str | None
@@ -87,16 +151,19 @@ class MediaLinks:
     def viewer_media(
         self, conversation_id: str, media: dict[str, Any] | None
     ) -> dict[str, Any] | None:
-        """Shown media with its `src` and `poster` signed when they are the conversation's files."""
-        if media is None:
-            return None
-        shown = dict(media)
-        for key in ("src", "poster"):
-            source = media.get(key)
-            found = parse_media_path(source) if isinstance(source, str) else None
-            if found and found.conversation_id == conversation_id and found.variant != ORIGINAL:
-                shown[key] = self.url(conversation_id, found.media_id, found.variant)
+        """Shown media (gallery.viewer_entry) with the URLs of its file and poster: `src` and
+        `poster`, signed for the conversation's uploads, stable for catalogue items."""
+        if media is None or "source" not in media:
+            return media
+        shown = {**media, "src": self._file(conversation_id, media, media["variant"])}
+        if "poster_variant" in media:
+            shown["poster"] = self._file(conversation_id, media, media["poster_variant"])
         return shown
+
+    def _file(self, conversation_id: str, media: dict[str, Any], variant: str) -> str:
+        if media["source"] == "upload":
+            return self.url(conversation_id, media["id"], variant)
+        return catalogue_url(media["id"], variant)
 
     def event(self, event: Event) -> dict[str, Any]:
         """The wire form of a sequenced event, with signed URLs where it names media files."""

@@ -10,11 +10,13 @@ limit, while an agent redeeming many shoppers' PINs in a row is never locked out
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from covisor import commands as c
+from covisor.clock import Clock, TokenSource
+from covisor.conversation_service import ConversationService
 from covisor.errors import CovisorError
-from covisor.identity import Identity
+from covisor.identity import GrantSigner, Identity
+from covisor.journal import Journal
 from covisor.pins import (
     AttemptLimit,
     DigitSource,
@@ -30,7 +32,7 @@ from covisor.pins import (
     too_many_attempts,
     wrong_pin,
 )
-from covisor.services import Services
+from covisor.store import Store, SummaryRecord
 
 _DRAWS = 20
 """Fresh digits tried before giving up when the drawn ones belong to a live PIN. With even half
@@ -50,16 +52,34 @@ class CallerPass:
 class PinService:
     """Issues PINs for members of a conversation and redeems them for callers and agents."""
 
-    def __init__(self, services: Services, key: bytes, digits: DigitSource) -> None:
-        config = services.config
-        self._svc = services
+    def __init__(
+        self,
+        store: Store,
+        journal: Journal,
+        conversations: ConversationService,
+        signer: GrantSigner,
+        *,
+        key: bytes,
+        rules: PinRules,
+        per_client: AttemptLimit,
+        per_conversation: AttemptLimit,
+        caller_token_ttl: float,
+        digits: DigitSource,
+        clock: Clock,
+        tokens: TokenSource,
+    ) -> None:
+        self._store = store
+        self._journal = journal
+        self._conversations = conversations
+        self._signer = signer
         self._key = key
+        self.rules = rules
+        self._per_client = per_client
+        self._per_conversation = per_conversation
+        self._caller_token_ttl = caller_token_ttl
         self._digits = digits
-        self.rules = PinRules(config.pin_length, config.pin_ttl)
-        self._per_client = AttemptLimit(config.pin_attempts_per_address, config.pin_attempt_window)
-        self._per_conversation = AttemptLimit(
-            config.pin_attempts_per_conversation, config.pin_attempt_window
-        )
+        self._clock = clock
+        self._tokens = tokens
 
     async def issue(self, issuer: Identity, conversation_id: str) -> IssuedPin:
         """A new PIN for a member's conversation, revoking the one issued before it.
@@ -67,41 +87,33 @@ class PinService:
         The agent's PIN lets a caller join; the shopper's PIN lets an agent take the
         conversation. Non-members get `forbidden`, closed conversations `conflict`.
         """
-        view = await self._svc.journal.view(issuer, conversation_id)
-        return await self._issue(conversation_id, redeemer_for(issuer, view.summary), issuer.id)
+        record = await self._conversations.summary(issuer, conversation_id)
+        return await self._issue(conversation_id, redeemer_for(issuer, record.summary), issuer.id)
 
     async def issue_for_call(self, agent: Identity, name: str) -> tuple[str, IssuedPin]:
         """A new conversation, already the agent's, and a PIN for the caller to join it."""
-        svc = self._svc
-        conversation_id = "c_" + svc.tokens(12)
-        await svc.store.create_conversation(conversation_id, svc.clock())
-        await svc.journal.submit(agent, c.Open(conversation_id=conversation_id, name=name))
-        await svc.journal.submit(agent, c.Accept(conversation_id=conversation_id))
+        conversation_id = await self._conversations.open_for_agent(agent, name)
         return conversation_id, await self._issue(conversation_id, "caller", agent.id)
 
     async def admit_caller(self, typed: str, name: str, client: str | None) -> CallerPass:
         """Redeem an agent's PIN from the client address `client`: the caller joins its
         conversation (a sequenced `member.joined`) and gets a token for it."""
         pin = await self._redeem(typed, "caller", address_key(client))
-        svc = self._svc
-        caller = Identity("p_" + svc.tokens(9), "caller", name, pin.conversation_id)
-        await svc.journal.submit(caller, c.AdmitCaller(conversation_id=pin.conversation_id))
-        token, expires_at = svc.signer.issue(caller, svc.config.shopper_token_ttl)
+        caller = Identity("p_" + self._tokens(9), "caller", name, pin.conversation_id)
+        await self._journal.submit(caller, c.AdmitCaller(conversation_id=pin.conversation_id))
+        token, expires_at = self._signer.issue(caller, self._caller_token_ttl)
         return CallerPass(pin.conversation_id, token, expires_at, caller.public())
 
-    async def link_agent(self, typed: str, agent: Identity) -> dict[str, Any]:
+    async def link_agent(self, typed: str, agent: Identity) -> SummaryRecord:
         """Redeem a shopper's PIN: the agent takes the conversation as if accepting it from the
         queue (`conflict` if another agent already has it). Returns the conversation summary."""
         pin = await self._redeem(typed, "agent", agent_key(agent))
-        journal = self._svc.journal
-        await journal.submit(agent, c.Accept(conversation_id=pin.conversation_id))
-        return (await journal.view(agent, pin.conversation_id)).summary
+        return await self._conversations.accept(agent, pin.conversation_id)
 
     async def _issue(self, conversation_id: str, redeemer: Redeemer, issuer_id: str) -> IssuedPin:
-        svc = self._svc
         for _ in range(_DRAWS):
             digits = self.rules.draw(self._digits)
-            now = svc.clock()
+            now = self._clock()
             pin = Pin(
                 pin_digest(self._key, digits),
                 conversation_id,
@@ -110,13 +122,13 @@ class PinService:
                 now,
                 self.rules.expires_at(now),
             )
-            if await svc.store.add_pin(pin):
+            if await self._store.add_pin(pin):
                 return IssuedPin(digits, pin.expires_at)
         raise CovisorError("unavailable", "no free PIN right now; try again in a moment")
 
     async def _redeem(self, typed: str, redeemer: Redeemer, client_key: str) -> Pin:
         digits = self.rules.normalise(typed)
-        store, now, limit = self._svc.store, self._svc.clock(), self._per_client
+        store, now, limit = self._store, self._clock(), self._per_client
         counted = await store.count_attempt(client_key, now, limit.reset_before(now))
         wait = limit.wait(counted, now, counted=True)
         if wait is not None:
@@ -132,7 +144,7 @@ class PinService:
         other side) can be attributed to a conversation; digits that match nothing are
         counted against the client alone.
         """
-        store, limit = self._svc.store, self._per_conversation
+        store, limit = self._store, self._per_conversation
         found = await store.pin(digest)
         if found is None:
             raise wrong_pin()

@@ -77,16 +77,21 @@ class IssuedPin:
         return {"pin": self.digits, "display": self.display, "expires_at": self.expires_at}
 
 
+MIN_LENGTH = 4
+MAX_LENGTH = 9
+"""Nine digits at most: the PIN field of the clients takes "ddd ddd ddd"."""
+
+
 @dataclass(frozen=True)
 class PinRules:
-    """How long a PIN is and how long it lives."""
+    """How long a PIN is and how long it lives (the config's `pin_length`, `pin_ttl`)."""
 
-    length: int = 6
-    ttl: float = 600.0
+    length: int
+    ttl: float
 
     def __post_init__(self) -> None:
-        if not 4 <= self.length <= 12:
-            raise ValueError("a PIN has 4 to 12 digits")
+        if not MIN_LENGTH <= self.length <= MAX_LENGTH:
+            raise ValueError(f"a PIN has {MIN_LENGTH} to {MAX_LENGTH} digits")
         if self.ttl <= 0:
             raise ValueError("a PIN must live for some time")
 

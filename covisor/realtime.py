@@ -15,25 +15,58 @@ from typing import Any
 import socketio
 
 from covisor import commands as c
-from covisor.broadcast import Broadcaster
+from covisor.catalogue_service import CatalogueService
 from covisor.clock import Clock
-from covisor.config import Config
+from covisor.conversation_service import ConversationService
 from covisor.errors import INTERNAL, CovisorError
 from covisor.events import to_wire
+from covisor.gallery import is_upload
 from covisor.identity import Authenticator, Identity
 from covisor.journal import Journal, Published
-from covisor.media_links import MediaLinks
+from covisor.media_links import MediaLinks, parse_source
 from covisor.ratelimit import EventLimiter
 from covisor.store import Store
 
 log = logging.getLogger(__name__)
 
 AGENTS_ROOM = "agents"
+QUEUE_LENGTH = 100
+"""Waiting conversations pushed to agents at most (the oldest beyond are listed by REST)."""
 QUEUE_EVENTS = frozenset({"conversation.opened", "conversation.accepted", "conversation.closed"})
 
 
 def room_of(conversation_id: str) -> str:
     return f"c:{conversation_id}"
+
+
+class Fanout:
+    """Sends committed events to their conversation's room, and the queue to agents.
+
+    The journal calls `publish` with each committed round, in commit order. `sio.emit` goes
+    through the client manager (broadcast.py), which reaches other processes when there are.
+    """
+
+    def __init__(self, sio: socketio.AsyncServer, links: MediaLinks, store: Store) -> None:
+        self._sio = sio
+        self._links = links
+        self._store = store
+
+    async def publish(self, published: list[Published]) -> None:
+        """Broadcast committed events to their rooms, except to the socket that sent each (its
+        ack carried the event), and the queue to agents when it changed."""
+        for event, origin in published:
+            await self._sio.emit(
+                "event",
+                self._links.event(event),
+                room=room_of(event.conversation_id),
+                skip_sid=origin,
+            )
+        if any(event.type in QUEUE_EVENTS for event, _ in published):
+            await self.push_queue()
+
+    async def push_queue(self, to: str = AGENTS_ROOM) -> None:
+        waiting = await self._store.conversations(status="waiting", limit=QUEUE_LENGTH)
+        await self._sio.emit("queue", {"conversations": [r.to_wire() for r in waiting]}, room=to)
 
 
 @dataclass
@@ -47,24 +80,32 @@ Handler = Callable[[str, Connection, Any], Awaitable[dict[str, Any]]]
 
 
 class Realtime:
+    """The Socket.IO event handlers; `attach` registers them on the server."""
+
     def __init__(
         self,
         sio: socketio.AsyncServer,
-        config: Config,
-        store: Store,
+        *,
         journal: Journal,
+        conversations: ConversationService,
+        catalogue: CatalogueService,
         auth: Authenticator,
-        clock: Clock,
         links: MediaLinks,
+        fanout: Fanout,
+        new_limiter: Callable[[], EventLimiter],
+        replay_limit: int,
+        clock: Clock,
     ) -> None:
         self._sio = sio
-        self._broadcast = Broadcaster(sio)
-        self._config = config
-        self._store = store
         self._journal = journal
+        self._conversations = conversations
+        self._catalogue = catalogue
         self._auth = auth
-        self._clock = clock
         self._links = links
+        self._fanout = fanout
+        self._new_limiter = new_limiter
+        self._replay_limit = replay_limit
+        self._clock = clock
         self._connections: dict[str, Connection] = {}
         self._special: dict[str, Handler] = {
             "time": self._time,
@@ -73,25 +114,11 @@ class Realtime:
             "chat.typing": self._typing,
             "chat.history": self._history,
         }
-        sio.on("connect", self._connect)
-        sio.on("disconnect", self._disconnect)
-        sio.on("*", self._dispatch)
-        journal.set_publisher(self.publish)
 
-    async def publish(self, published: list[Published]) -> None:
-        """Broadcast committed events to their rooms, except to the socket that sent each (its
-        ack carried the event), and the queue to agents when it changed."""
-        for event, origin in published:
-            await self._broadcast.to_room(
-                "event", self._links.event(event), room_of(event.conversation_id), skip=origin
-            )
-        if any(event.type in QUEUE_EVENTS for event, _ in published):
-            await self.push_queue()
-
-    async def push_queue(self, to: str = AGENTS_ROOM) -> None:
-        waiting = await self._store.conversations(status="waiting", limit=100)
-        summaries = [{**r.summary, "created_at": r.created_at} for r in waiting]
-        await self._sio.emit("queue", {"conversations": summaries}, room=to)
+    def attach(self) -> None:
+        self._sio.on("connect", self._connect)
+        self._sio.on("disconnect", self._disconnect)
+        self._sio.on("*", self._dispatch)
 
     async def _connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
@@ -101,12 +128,10 @@ class Realtime:
             raise socketio.exceptions.ConnectionRefusedError(
                 refusal.message, {"code": refusal.code}
             ) from None
-        config = self._config
-        limiter = EventLimiter(config.chat_rate, config.stroke_rate, config.other_rate, self._clock)
-        self._connections[sid] = Connection(identity, limiter)
+        self._connections[sid] = Connection(identity, self._new_limiter())
         if identity.is_agent:
             await self._sio.enter_room(sid, AGENTS_ROOM)
-            await self.push_queue(to=sid)
+            await self._fanout.push_queue(to=sid)
 
     async def _disconnect(self, sid: str, reason: Any = None) -> None:
         conn = self._connections.pop(sid, None)
@@ -126,7 +151,10 @@ class Realtime:
             special = self._special.get(event)
             if special is not None:
                 return await special(sid, conn, args[0])
-            outcome = await self._journal.submit(conn.identity, c.parse(event, args[0]), sid)
+            command = c.parse(event, args[0])
+            if isinstance(command, c.ViewerShow):
+                command = await self._resolve_show(command)
+            outcome = await self._journal.submit(conn.identity, command, sid)
             if outcome.event is None:
                 return {"ok": True, "seq": outcome.seq}
             return {"ok": True, "seq": outcome.seq, "event": self._links.event(outcome.event)}
@@ -143,7 +171,7 @@ class Realtime:
         command = c.parse("join", payload)
         assert isinstance(command, c.Join)
         cid = command.conversation_id
-        await self._require_member(conn.identity, cid)
+        await self._conversations.summary(conn.identity, cid)
         await self._sio.enter_room(sid, room_of(cid))
         try:
             view = await self._journal.view(conn.identity, cid)
@@ -161,8 +189,8 @@ class Realtime:
             "online": self._online(cid, but=sid),
         }
         last = command.last_seq
-        if last is not None and last <= view.seq and view.seq - last <= self._config.replay_limit:
-            events = await self._store.events_after(cid, last, view.seq - last)
+        if last is not None and last <= view.seq and view.seq - last <= self._replay_limit:
+            events = await self._conversations.events_after(cid, last, view.seq - last)
             return {**answer, "mode": "replay", "events": [self._links.event(e) for e in events]}
         snapshot = self._links.snapshot(view.snapshot, conn.identity)
         return {**answer, "mode": "snapshot", "snapshot": snapshot}
@@ -199,23 +227,31 @@ class Realtime:
         command = c.parse("chat.history", payload)
         assert isinstance(command, c.ChatHistory)
         self._require_joined(conn, command.conversation_id)
-        found = await self._store.events_of_type(
-            command.conversation_id, "chat.message", command.before_seq, command.limit + 1
+        messages, has_more = await self._conversations.history(
+            command.conversation_id, command.before_seq, command.limit
         )
-        has_more = len(found) > command.limit
-        messages = found[1:] if has_more else found
         return {"ok": True, "messages": [to_wire(m) for m in messages], "has_more": has_more}
 
-    async def _require_member(self, identity: Identity, conversation_id: str) -> None:
-        if not identity.is_agent:
-            if identity.conversation_id != conversation_id:
-                raise CovisorError("forbidden", "you are not a member of this conversation")
-            return
-        record = await self._store.conversation(conversation_id)
-        if record is None:
-            raise CovisorError("not_found", "no such conversation")
-        if record.summary.get("agent_id") != identity.id:
-            raise CovisorError("forbidden", "accept this conversation before joining it")
+    async def _resolve_show(self, command: c.ViewerShow) -> c.Command:
+        """`viewer.show` by ids: an upload stays for the domain to find in the gallery, a
+        catalogue item becomes `ShowProduct` with its entry; the 1.0 form is read for its ids."""
+        media_id, variant = command.media_id, command.variant
+        if command.media is not None:
+            if media_id is not None:
+                raise CovisorError("bad_request", "viewer.show takes media_id or media, not both")
+            found = parse_source(command.media.src)
+            if found is None:
+                raise CovisorError("bad_request", "viewer.show: src names no media of this server")
+            if found.conversation_id not in (None, command.conversation_id):
+                raise CovisorError("forbidden", "that media belongs to another conversation")
+            media_id, variant = found.media_id, found.variant
+        if media_id is None:
+            raise CovisorError("bad_request", "viewer.show: name the media_id to show")
+        cid = command.conversation_id
+        if is_upload(media_id):
+            return c.ViewerShow(conversation_id=cid, media_id=media_id, variant=variant)
+        media = await self._catalogue.viewer_media(media_id, variant)
+        return c.ShowProduct(conversation_id=cid, media=media)
 
     @staticmethod
     def _require_joined(conn: Connection, conversation_id: str) -> None:

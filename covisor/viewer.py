@@ -55,8 +55,10 @@ class VideoClock:
 
 @dataclass(frozen=True)
 class ViewerLimits:
-    max_strokes: int = 500
-    max_points_per_stroke: int = 20_000
+    max_strokes: int
+    max_points_per_stroke: int
+    max_stroke_points: int
+    """Points in one `stroke.begin` or `stroke.points` event."""
 
 
 @dataclass
@@ -70,16 +72,15 @@ class Viewer:
         self, actor: Identity, command: c.Command, now: float, limits: ViewerLimits
     ) -> Draft:
         match command:
-            case c.ViewerShow(media=media):
-                if not actor.is_agent:
-                    raise CovisorError("forbidden", "only an agent chooses what the viewer shows")
-                return Draft("viewer.show", {"media": msgspec.to_builtins(media)})
+            case c.ViewerShow() | c.ShowProduct():
+                raise CovisorError("forbidden", "only an agent chooses what the viewer shows")
             case c.ViewerTransform(zoom=zoom, cx=cx, cy=cy):
                 self._require_media()
                 return Draft("viewer.transform", {"zoom": zoom, "cx": cx, "cy": cy})
             case c.StrokeBegin():
                 return self._decide_begin(actor, command, limits)
             case c.StrokePoints(stroke_id=stroke_id, points=points):
+                _check_batch(points, limits)
                 stroke = self._open_stroke(actor, stroke_id)
                 if len(stroke.points) + len(points) > limits.max_points_per_stroke:
                     raise CovisorError("bad_request", "stroke has too many points; end it")
@@ -107,6 +108,13 @@ class Viewer:
                 clock = self._require_video()
                 return self._video(clock.playing, clock.position_at(now), rate, now)
         raise CovisorError("bad_request", f"{type(command).__name__} is not a viewer command")
+
+    def show(self, actor: Identity, media: dict[str, Any]) -> Draft:
+        """Show `media`, a viewer entry already resolved to a file this conversation may show
+        (gallery.viewer_entry); only agents choose what is shown."""
+        if not actor.is_agent:
+            raise CovisorError("forbidden", "only an agent chooses what the viewer shows")
+        return Draft("viewer.show", {"media": media})
 
     def apply(self, type_: str, data: dict[str, Any]) -> None:
         if type_ == "viewer.show":
@@ -145,6 +153,7 @@ class Viewer:
         }
 
     def _decide_begin(self, actor: Identity, command: c.StrokeBegin, limits: ViewerLimits) -> Draft:
+        _check_batch(command.points, limits)
         self._require_media()
         if self._find(command.stroke_id) is not None:
             raise CovisorError("bad_request", f"stroke {command.stroke_id!r} already exists")
@@ -193,4 +202,11 @@ class Viewer:
             position = min(position, float(duration))
         return Draft(
             "video.state", {"playing": playing, "position": position, "rate": rate, "at": now}
+        )
+
+
+def _check_batch(points: list[c.Point], limits: ViewerLimits) -> None:
+    if len(points) > limits.max_stroke_points:
+        raise CovisorError(
+            "bad_request", f"at most {limits.max_stroke_points} points in one stroke event"
         )

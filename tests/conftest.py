@@ -17,9 +17,9 @@ import socketio
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from covisor.app import create_app
+from covisor.app import COVISOR, Covisor, create_app
 from covisor.config import Config
-from covisor.services import SERVICES, Services, add_agent
+from covisor.store import CatalogueRecord
 
 WAIT = 5.0
 
@@ -92,13 +92,18 @@ class Harness:
         self.peers: list[Peer] = []
 
     @property
-    def services(self) -> Services:
-        return self.server.app[SERVICES]
+    def services(self) -> Covisor:
+        return self.server.app[COVISOR]
 
     async def agent_token(self, name: str = "Agent") -> str:
-        svc = self.services
-        _, token = await add_agent(svc.store, name, svc.tokens, svc.clock)
+        _, token = await self.services.agents.add(name)
         return token
+
+    async def product(self, kind: str = "image", item_id: str | None = None) -> str:
+        """A catalogue item to show, with made-up media (its files are never fetched)."""
+        item_id = item_id or f"{kind}-{uuid.uuid4().hex[:8]}"
+        await add_product(self.services.store, item_id, kind)
+        return item_id
 
     async def open_conversation(self, **body: Any) -> dict[str, Any]:
         async with self.http.post(f"{self.url}/api/conversations", json=body) as response:
@@ -174,8 +179,39 @@ async def serving(app: web.Application) -> AsyncIterator[Harness]:
 
 @pytest.fixture
 async def harness(config: Config) -> AsyncIterator[Harness]:
-    async with serving(create_app(config)) as h:
+    async with serving(await create_app(config)) as h:
         yield h
+
+
+async def product_in(data_dir: Path, item_id: str = "demo-image", kind: str = "image") -> str:
+    """`add_product` into the SQLite store of `covisor serve --data-dir data_dir`."""
+    from covisor.store.sqlite import SQLiteStore
+
+    store = SQLiteStore(Config(data_dir=data_dir).database_path)
+    await store.open()
+    try:
+        await add_product(store, item_id, kind)
+    finally:
+        await store.close()
+    return item_id
+
+
+async def add_product(store: Any, item_id: str, kind: str = "image") -> None:
+    """A catalogue item with made-up media: enough to show it, its files are never fetched."""
+    video = kind == "video"
+    await store.add_catalogue_item(
+        CatalogueRecord(
+            id=item_id,
+            title=f"Test {kind}",
+            description="",
+            kind=kind,
+            media_id="0" * 64,
+            width=640,
+            height=480,
+            created_at=0.0,
+            duration=60.0 if video else None,
+        )
+    )
 
 
 def redis_url() -> str:

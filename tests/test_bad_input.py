@@ -8,8 +8,6 @@ import pytest
 
 from tests.conftest import Harness
 
-IMAGE = {"id": "m1", "kind": "image", "src": "/media/demo.jpg"}
-
 
 @pytest.mark.parametrize(
     ("event", "payload", "code"),
@@ -77,7 +75,7 @@ async def test_malformed_event_gets_error_ack_and_changes_nothing(
     harness: Harness, event: str, payload: Any, code: str
 ) -> None:
     cid, customer, agent = await harness.session()
-    await agent.ok("viewer.show", {"conversation_id": cid, "media": IMAGE})
+    await agent.ok("viewer.show", {"conversation_id": cid, "media_id": await harness.product()})
     before = await customer.ok("join", {"conversation_id": cid})
     if isinstance(payload, dict):
         payload = {k: (cid if v == "{cid}" else v) for k, v in payload.items()}
@@ -122,7 +120,7 @@ async def test_chat_flood_is_rate_limited_with_retry_after(harness: Harness) -> 
 
 async def test_stroke_on_someone_elses_stroke_is_forbidden(harness: Harness) -> None:
     cid, customer, agent = await harness.session()
-    await agent.ok("viewer.show", {"conversation_id": cid, "media": IMAGE})
+    await agent.ok("viewer.show", {"conversation_id": cid, "media_id": await harness.product()})
     await agent.ok(
         "stroke.begin",
         {"conversation_id": cid, "stroke_id": "a1", "color": "#000000", "width": 0.01},

@@ -8,11 +8,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Peer, agent_token_for, open_accepted, spawn_pair
+from tests.conftest import Peer, agent_token_for, open_accepted, product_in, spawn_pair
 
 pytestmark = pytest.mark.redis
-
-IMAGE = {"id": "m1", "kind": "image", "src": "/media/demo.jpg"}
 
 
 async def test_agent_and_shopper_on_different_processes_see_one_order(
@@ -29,7 +27,7 @@ async def test_agent_and_shopper_on_different_processes_see_one_order(
     try:
         await agent.ok("join", {"conversation_id": cid})
         await customer.ok("join", {"conversation_id": cid})
-        await agent.ok("viewer.show", {"conversation_id": cid, "media": IMAGE})
+        await agent.ok("viewer.show", {"conversation_id": cid, "media_id": await product_in(data)})
         stroke = {"conversation_id": cid, "color": "#ff0000", "width": 0.01}
         await customer.ok("stroke.begin", {**stroke, "stroke_id": "c"})
         await agent.ok("stroke.begin", {**stroke, "stroke_id": "a"})

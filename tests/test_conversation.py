@@ -6,12 +6,14 @@ import msgspec
 import pytest
 
 from covisor import commands as c
-from covisor.conversation import ConversationState, Limits, decide
+from covisor.app import conversation_limits
+from covisor.config import Config
+from covisor.conversation import ConversationState, decide
 from covisor.errors import CovisorError
 from covisor.events import Draft, Event, Existing
 from covisor.identity import Identity
 
-LIMITS = Limits()
+LIMITS = conversation_limits(Config())
 SHOPPER = Identity("s1", "customer", "Sam", "c1")
 AGENT = Identity("a1", "agent", "Ann")
 OTHER_AGENT = Identity("a2", "agent", "Bob")

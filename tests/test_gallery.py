@@ -8,13 +8,15 @@ import msgspec
 import pytest
 
 from covisor import commands as c
-from covisor.conversation import ConversationState, Limits, decide
+from covisor.app import conversation_limits
+from covisor.config import Config
+from covisor.conversation import ConversationState, decide
 from covisor.errors import CovisorError
 from covisor.events import Draft, Event
-from covisor.gallery import MediaPath, media_path, media_status, parse_media_path
+from covisor.gallery import is_upload, media_status, viewer_entry
 from covisor.identity import Identity
 
-LIMITS = Limits()
+LIMITS = conversation_limits(Config())
 SHOPPER = Identity("s1", "customer", "Sam", "c1")
 AGENT = Identity("a1", "agent", "Ann")
 PHOTO = "a" * 64
@@ -62,9 +64,8 @@ def uploaded(state: ConversationState, media_id: str = PHOTO) -> None:
     run(state, SHOPPER, c.MediaReady(conversation_id="c1", upload_id="u1", media=item(media_id)))
 
 
-def show(src: str, media_id: str = PHOTO, **extra: Any) -> c.ViewerShow:
-    media = c.Media(id=media_id, kind="image", src=src, **extra)
-    return c.ViewerShow(conversation_id="c1", media=media)
+def show(media_id: str, variant: str | None = None) -> c.ViewerShow:
+    return c.ViewerShow(conversation_id="c1", media_id=media_id, variant=variant)
 
 
 def test_announced_upload_is_pending_until_ready() -> None:
@@ -132,70 +133,74 @@ def test_upload_into_a_closed_conversation_is_refused() -> None:
     assert refused.value.code == "conflict"
 
 
-def test_viewer_keeps_an_uploaded_source_unsigned() -> None:
+def test_agent_shows_an_upload_by_id_and_the_event_names_no_url() -> None:
     state = active()
     uploaded(state)
-    path = media_path("c1", PHOTO, "display_webp")
-    event = run(state, AGENT, show(f"{path}?exp=1&sig=abc", width=1500, height=2000))
-    assert event.data["media"]["src"] == path
-    assert state.viewer.media is not None and state.viewer.media["src"] == path
+    event = run(state, AGENT, show(PHOTO))
+    assert event.data["media"] == {
+        "source": "upload",
+        "id": PHOTO,
+        "variant": "display_webp",
+        "kind": "image",
+        "title": "IMG_1.jpg",
+        "width": 3000,
+        "height": 4000,
+    }
+    assert state.viewer.media == event.data["media"]
 
 
-def test_viewer_keeps_catalogue_sources_as_given() -> None:
+def test_agent_shows_a_catalogue_item_resolved_by_the_adapter() -> None:
     state = active()
-    event = run(state, AGENT, show("/api/catalogue/mug/display_webp", media_id="mug"))
-    assert event.data["media"]["src"] == "/api/catalogue/mug/display_webp"
+    entry = viewer_entry(
+        "catalogue", "mug", "display_webp", kind="image", title="Mug", width=8, height=6
+    )
+    event = run(state, AGENT, c.ShowProduct(conversation_id="c1", media=entry))
+    assert event.data["media"] == entry
 
 
-REFUSED_SOURCES = [
-    ("original", media_path("c1", PHOTO, "original") + "?exp=1&sig=x", "forbidden"),
-    ("escaped original", f"/api/conversations/c1/media/{PHOTO}/%6Friginal?exp=1", "forbidden"),
-    ("dotted original", f"/x/../api/conversations/c1/media/{PHOTO}/original", "forbidden"),
-    ("backslashed original", f"/api\\conversations\\c1\\media\\{PHOTO}\\original", "forbidden"),
-    ("other conversation", media_path("c2", PHOTO, "display_webp"), "forbidden"),
-    ("not uploaded here", media_path("c1", OTHER, "display_webp"), "bad_request"),
-    ("no such variant", media_path("c1", PHOTO, "video"), "bad_request"),
+REFUSED = [
+    ("original", PHOTO, "original", "forbidden"),
+    ("not uploaded here", OTHER, None, "bad_request"),
+    ("no such variant", PHOTO, "video", "bad_request"),
 ]
 
 
 @pytest.mark.parametrize(
-    ("src", "code"),
-    [(s, code) for _, s, code in REFUSED_SOURCES],
-    ids=[n for n, _, _ in REFUSED_SOURCES],
+    ("media_id", "variant", "code"), [r[1:] for r in REFUSED], ids=[r[0] for r in REFUSED]
 )
-def test_viewer_refuses_sources_that_are_not_this_conversations_display_files(
-    src: str, code: str
+def test_viewer_refuses_what_is_not_this_conversations_shown_file(
+    media_id: str, variant: str | None, code: str
 ) -> None:
     state = active()
     uploaded(state)
     with pytest.raises(CovisorError) as refused:
-        decide(state, AGENT, show(src), 1000.0, LIMITS)
+        decide(state, AGENT, show(media_id, variant), 1000.0, LIMITS)
     assert refused.value.code == code
-
-
-def test_viewer_refuses_a_poster_of_another_item() -> None:
-    state = active()
-    uploaded(state)
-    uploaded(state, OTHER)
-    command = show(
-        media_path("c1", PHOTO, "display_webp"), poster=media_path("c1", OTHER, "display_webp")
-    )
-    with pytest.raises(CovisorError) as refused:
-        decide(state, AGENT, command, 1000.0, LIMITS)
-    assert refused.value.code == "bad_request"
 
 
 def test_shopper_showing_media_is_refused_as_a_shopper() -> None:
     state = active()
+    uploaded(state)
+    for command in (
+        show(PHOTO),
+        c.ShowProduct(conversation_id="c1", media={"source": "catalogue", "id": "mug"}),
+    ):
+        with pytest.raises(CovisorError) as refused:
+            decide(state, SHOPPER, command, 1000.0, LIMITS)
+        assert refused.value.code == "forbidden"
+        assert "agent" in refused.value.message
+
+
+def test_an_upload_id_still_under_way_cannot_be_used_again() -> None:
+    state = active()
+    run(state, SHOPPER, received("u1"))
     with pytest.raises(CovisorError) as refused:
-        decide(state, SHOPPER, show(media_path("c1", OTHER, "original")), 1000.0, LIMITS)
-    assert refused.value.code == "forbidden"
-    assert "agent" in refused.value.message
+        decide(state, SHOPPER, received("u1", OTHER), 1000.0, LIMITS)
+    assert refused.value.code == "conflict"
+    run(state, SHOPPER, c.MediaReady(conversation_id="c1", upload_id="u1", media=item()))
+    run(state, SHOPPER, received("u1", OTHER))
 
 
-def test_media_path_round_trips_and_other_paths_are_not_media() -> None:
-    path = media_path("c_x", PHOTO, "thumb_webp")
-    assert parse_media_path(path + "?exp=5&sig=s#top") == MediaPath("c_x", PHOTO, "thumb_webp")
-    assert parse_media_path("/api/catalogue/mug/display_webp") is None
-    assert parse_media_path(f"/api/conversations/c_x/media/{PHOTO}") is None
-    assert parse_media_path(f"/api/conversations/c_x/media/{PHOTO}/thumb_webp/extra") is None
+def test_only_64_hex_digits_name_an_upload() -> None:
+    assert is_upload(PHOTO)
+    assert not is_upload("trail-sneaker") and not is_upload(PHOTO[:-1]) and not is_upload("A" * 64)

@@ -10,17 +10,19 @@ from typing import TypedDict, Unpack
 import pytest
 
 from covisor import commands as c
-from covisor.conversation import Limits
+from covisor.app import conversation_limits
+from covisor.config import Config
 from covisor.errors import CovisorError
 from covisor.events import Event
 from covisor.identity import Identity
-from covisor.journal import Journal, Published
+from covisor.journal import Journal, Published, Publisher
 from covisor.store import Append
 from covisor.store.sqlite import SQLiteStore
 
 SHOPPER = Identity("s1", "customer", "Sam", "c1")
 AGENT = Identity("a1", "agent", "Ann")
-IMAGE = c.Media(id="i", kind="image", src="/media/i.jpg")
+IMAGE = {"source": "catalogue", "id": "i", "variant": "display_webp", "kind": "image"}
+DEFAULTS = Config()
 
 
 class CountingStore(SQLiteStore):
@@ -49,10 +51,24 @@ async def store(tmp_path: Path) -> AsyncIterator[CountingStore]:
 class JournalOptions(TypedDict, total=False):
     snapshot_every: int
     max_pending: int
+    publish: Publisher
+
+
+async def ignore(published: list[Published]) -> None:
+    pass
 
 
 async def started(store: SQLiteStore, **kw: Unpack[JournalOptions]) -> Journal:
-    journal = Journal(store, clock, limits=Limits(), **kw)
+    journal = Journal(
+        store,
+        clock,
+        limits=conversation_limits(DEFAULTS),
+        publish=kw.get("publish", ignore),
+        snapshot_every=kw.get("snapshot_every", DEFAULTS.snapshot_every),
+        max_batch=DEFAULTS.commit_max_batch,
+        max_pending=kw.get("max_pending", DEFAULTS.max_pending_commands),
+        shared_store=True,
+    )
     journal.start()
     return journal
 
@@ -60,7 +76,7 @@ async def started(store: SQLiteStore, **kw: Unpack[JournalOptions]) -> Journal:
 async def prepare(journal: Journal) -> None:
     await journal.submit(SHOPPER, c.Open(conversation_id="c1"))
     await journal.submit(AGENT, c.Accept(conversation_id="c1"))
-    await journal.submit(AGENT, c.ViewerShow(conversation_id="c1", media=IMAGE))
+    await journal.submit(AGENT, c.ShowProduct(conversation_id="c1", media=IMAGE))
     await journal.submit(
         SHOPPER, c.StrokeBegin(conversation_id="c1", stroke_id="s", color="#000000", width=0.01)
     )
@@ -89,8 +105,7 @@ async def test_published_events_follow_commit_in_order(store: CountingStore) -> 
         if published[-1].seq == 4:
             all_out.set()
 
-    journal = await started(store)
-    journal.set_publisher(publish)
+    journal = await started(store, publish=publish)
     await prepare(journal)
     await asyncio.wait_for(all_out.wait(), 5)
     assert [e.seq for e in published] == [1, 2, 3, 4]

@@ -19,7 +19,6 @@ from PIL import Image
 
 from covisor.app import create_app
 from covisor.config import Config
-from covisor.media_api import SEEDING
 from tests.conftest import WAIT, Harness, ManualClock, serving
 from tests.media import samples
 
@@ -38,7 +37,7 @@ async def serve(config: Config, clock: ManualClock) -> AsyncIterator[Serve]:
     async with AsyncExitStack() as stack:
 
         async def start(executor: Any = None, **changes: Any) -> Harness:
-            app = create_app(config.replace(**changes), clock=clock, media_executor=executor)
+            app = await create_app(config.replace(**changes), clock=clock, media_executor=executor)
             return await stack.enter_async_context(serving(app))
 
         yield start
@@ -97,6 +96,13 @@ async def snapshot_of(h: Harness, cid: str, token: str) -> dict[str, Any]:
     snapshot = (await peer.ok("join", {"conversation_id": cid}))["snapshot"]
     assert isinstance(snapshot, dict), snapshot
     return snapshot
+
+
+async def seeding(h: Harness) -> int:
+    """How many demo catalogue items the server's background seeding added."""
+    task = h.services.seeding
+    assert task is not None
+    return await task
 
 
 def swap(url: str, old: str, new: str) -> str:
@@ -236,7 +242,8 @@ async def test_upload_to_someone_elses_conversation_is_refused_before_reading(
     other_agent = await server.agent_token("Bob")
     assert (await upload(server, cid, other_agent, samples.alpha_png()))[0] == 403
     assert (await upload(server, cid, None, samples.alpha_png()))[0] == 401
-    assert (await upload(server, "c_nope", customer.token, samples.alpha_png()))[0] == 404
+    assert (await upload(server, "c_nope", customer.token, samples.alpha_png()))[0] == 403
+    assert (await upload(server, "c_nope", agent.token, samples.alpha_png()))[0] == 404
 
     assert list(samples.all_files(media_root(server))) == []
     assert (await snapshot_of(server, cid, agent.token))["seq"] == seq
@@ -426,30 +433,111 @@ async def test_media_status_is_for_members_and_their_conversations_media(
     assert (await fetch(server, swap(url, stranger["id"], cid)))[0] == 403
 
 
-async def test_agent_shows_an_upload_in_the_viewer(server: Harness) -> None:
+async def test_agent_shows_an_upload_in_the_viewer_by_id(server: Harness) -> None:
     cid, customer, agent = await server.session()
     item = await uploaded(server, cid, customer.token, samples.alpha_png())
-    display = item["variants"]["display_webp"]
-    media = {"id": item["id"], "kind": "image", "src": display["url"], "width": 200}
 
-    shown = await agent.ok("viewer.show", {"conversation_id": cid, "media": media})
+    shown = await agent.ok("viewer.show", {"conversation_id": cid, "media_id": item["id"]})
 
     await customer.wait_seq(shown["seq"])
     [event] = customer.of_type("viewer.show")
-    assert urlsplit(event["data"]["media"]["src"]).query
-    assert picture(await fetched(server, event["data"]["media"]["src"])).size == (200, 100)
+    media = event["data"]["media"]
+    assert (media["source"], media["id"], media["variant"]) == (
+        "upload",
+        item["id"],
+        "display_webp",
+    )
+    assert (media["kind"], media["width"], media["height"]) == ("image", 200, 100)
+    assert urlsplit(media["src"]).query
+    assert picture(await fetched(server, media["src"])).size == (200, 100)
     [stored] = await server.services.store.events_of_type(cid, "viewer.show", None, 1)
-    assert stored.data["media"]["src"] == display["url"].split("?")[0]
+    assert "src" not in stored.data["media"] and stored.data["media"]["id"] == item["id"]
     later = await snapshot_of(server, cid, customer.token)
     assert (await fetch(server, later["media"]["src"]))[0] == 200
     assert [i["id"] for i in later["media_items"]] == [item["id"]]
 
-    status, agent_view = await server.request(
+    jpeg = {"conversation_id": cid, "media_id": item["id"], "variant": "display_jpeg"}
+    assert (
+        picture(
+            await fetched(
+                server, (await agent.ok("viewer.show", jpeg))["event"]["data"]["media"]["src"]
+            )
+        ).format
+        == "JPEG"
+    )
+    original = await agent.call("viewer.show", {**jpeg, "variant": "original"})
+    assert original["error"]["code"] == "forbidden"
+    elsewhere = await agent.call("viewer.show", {**jpeg, "media_id": "f" * 64})
+    assert elsewhere["error"]["code"] == "bad_request"
+    nothing = await agent.call("viewer.show", {"conversation_id": cid, "media_id": "p_nope"})
+    assert nothing["error"]["code"] == "not_found"
+
+
+async def test_the_old_viewer_show_form_is_read_for_the_file_its_src_names(
+    server: Harness,
+) -> None:
+    cid, customer, agent = await server.session()
+    stranger = await server.open_conversation()
+    await server.accepted(stranger["id"], agent.token)
+    item = await uploaded(server, cid, customer.token, samples.alpha_png())
+    theirs = await uploaded(
+        server, stranger["id"], stranger["token"], samples.jpeg_bytes(samples.detailed((64, 48)))
+    )
+    display = item["variants"]["display_webp"]["url"]
+    claimed = {"id": item["id"], "kind": "video", "src": display, "width": 999}
+
+    shown = await agent.ok("viewer.show", {"conversation_id": cid, "media": claimed})
+
+    media = shown["event"]["data"]["media"]
+    assert (media["source"], media["id"], media["variant"]) == (
+        "upload",
+        item["id"],
+        "display_webp",
+    )
+    assert (media["kind"], media["width"]) == ("image", 200)
+    _, agent_view = await server.request(
         "GET", f"/api/conversations/{cid}/media/{item['id']}", agent.token
     )
-    original = {**media, "src": agent_view["variants"]["original"]["url"]}
-    refused = await agent.call("viewer.show", {"conversation_id": cid, "media": original})
-    assert refused["error"]["code"] == "forbidden"
+    path = display.split("?")[0]
+    refused = {
+        agent_view["variants"]["original"]["url"]: "forbidden",
+        path.replace("display_webp", "%6Friginal"): "forbidden",
+        "/x/.." + path.replace("display_webp", "original"): "forbidden",
+        "/" + path[1:].replace("/", "\\").replace("display_webp", "original"): "forbidden",
+        theirs["variants"]["display_webp"]["url"]: "forbidden",
+        "/media/demo.jpg": "bad_request",
+    }
+    for src, code in refused.items():
+        answer = await agent.call(
+            "viewer.show", {"conversation_id": cid, "media": {**claimed, "src": src}}
+        )
+        assert answer["error"]["code"] == code, src
+    both = {"conversation_id": cid, "media_id": item["id"], "media": claimed}
+    assert (await agent.call("viewer.show", both))["error"]["code"] == "bad_request"
+
+
+async def test_the_client_names_its_upload_and_each_of_its_events_says_so(
+    server: Harness,
+) -> None:
+    cid, customer, agent = await server.session()
+    form = aiohttp.FormData()
+    form.add_field("file", samples.alpha_png(), filename="a.png")
+    path = f"/api/conversations/{cid}/media?upload_id=u_mine-1"
+
+    status, item = await server.request("POST", path, customer.token, data=form)
+
+    assert status == 201 and item["upload_id"] == "u_mine-1"
+    await agent.wait_for(lambda p: bool(p.of_type("media.ready")))
+    for type_ in ("media.processing", "media.ready"):
+        assert [e["data"]["upload_id"] for e in agent.of_type(type_)] == ["u_mine-1"]
+    for bad in ("../x", "", "u" * 65, "a b"):
+        form = aiohttp.FormData()
+        form.add_field("file", samples.alpha_png(), filename="a.png")
+        answer = await server.request(
+            "POST", f"/api/conversations/{cid}/media?upload_id={bad}", customer.token, data=form
+        )
+        assert answer[0] == 400 and answer[1]["error"]["code"] == "bad_request", bad
+    assert len(agent.of_type("media.processing")) == 1
 
 
 async def test_upload_must_be_multipart_with_a_file_field(server: Harness) -> None:
@@ -466,8 +554,8 @@ async def test_demo_catalogue_is_loaded_once_and_listed_for_agents(
     config: Config, clock: ManualClock
 ) -> None:
     seeded = config.replace(seed_demo=True, media_workers=2)
-    async with serving(create_app(seeded, clock=clock)) as h:
-        assert await h.server.app[SEEDING] == 6
+    async with serving(await create_app(seeded, clock=clock)) as h:
+        assert await seeding(h) == 6
         agent = await h.agent_token()
         status, listed = await h.request("GET", "/api/catalogue", agent)
         customer = (await h.open_conversation())["token"]
@@ -478,8 +566,8 @@ async def test_demo_catalogue_is_loaded_once_and_listed_for_agents(
     video = by_id["mug-turntable"]
     assert video["kind"] == "video" and video["poster"] and video["duration"] > 0
 
-    async with serving(create_app(seeded, clock=clock)) as again:
-        assert await again.server.app[SEEDING] == 0
+    async with serving(await create_app(seeded, clock=clock)) as again:
+        assert await seeding(again) == 0
         status, relisted = await again.request("GET", "/api/catalogue", agent)
         for item in (by_id["trail-sneaker"], video):
             status, headers, _ = await fetch(again, item["src"])
@@ -502,10 +590,15 @@ async def test_agent_adds_a_catalogue_item_and_shows_it(server: Harness) -> None
     _, listed = await server.request("GET", "/api/catalogue", agent.token)
     assert listed["items"] == [item]
     assert picture(await fetched(server, item["thumb"])).size == (320, 213)
-    media = {"id": item["id"], "kind": "image", "src": item["src"], "title": item["title"]}
-    shown = await agent.ok("viewer.show", {"conversation_id": cid, "media": media})
+    shown = await agent.ok("viewer.show", {"conversation_id": cid, "media_id": item["id"]})
     await customer.wait_seq(shown["seq"])
-    assert customer.of_type("viewer.show")[0]["data"]["media"]["src"] == item["src"]
+    [event] = customer.of_type("viewer.show")
+    assert event["data"]["media"]["src"] == item["src"]
+    assert event["data"]["media"]["source"] == "catalogue"
+    assert event["data"]["media"]["title"] == "Walnut tray"
+    old_form = {"id": item["id"], "kind": "image", "src": item["src"]}
+    again = await agent.ok("viewer.show", {"conversation_id": cid, "media": old_form})
+    assert again["event"]["data"]["media"] == event["data"]["media"]
 
     form = aiohttp.FormData()
     form.add_field("file", samples.alpha_png(), filename="a.png")

@@ -9,9 +9,9 @@ import pytest
 
 from covisor.errors import CovisorError
 from covisor.events import Event
-from covisor.gallery import media_path
+from covisor.gallery import viewer_entry
 from covisor.identity import Identity
-from covisor.media_links import MediaLinks
+from covisor.media_links import CONVERSATION_FILE, FileRef, MediaLinks, parse_source, route
 from tests.conftest import ManualClock
 
 PHOTO = "a" * 64
@@ -33,6 +33,12 @@ def clock() -> ManualClock:
 @pytest.fixture
 def links(clock: ManualClock) -> MediaLinks:
     return MediaLinks(b"k" * 32, clock, DAY)
+
+
+def media_path(conversation_id: str, media_id: str, variant: str) -> str:
+    return CONVERSATION_FILE.format(
+        conversation_id=conversation_id, media_id=media_id, variant=variant
+    )
 
 
 def signed(url: str) -> tuple[str, str]:
@@ -108,20 +114,69 @@ def test_original_is_added_only_when_asked(links: MediaLinks) -> None:
     }, "the stored item must not change"
 
 
-def test_snapshot_signs_items_and_shown_media_of_its_own_conversation(links: MediaLinks) -> None:
+def test_snapshot_signs_items_and_the_shown_upload_of_its_own_conversation(
+    links: MediaLinks,
+) -> None:
+    shown = viewer_entry(
+        "upload", PHOTO, "display_webp", kind="image", title=None, width=10, height=10
+    )
     snapshot: dict[str, Any] = {
         "conversation_id": "c1",
-        "media": {"id": PHOTO, "kind": "image", "src": media_path("c1", PHOTO, "display_webp")},
+        "media": shown,
         "media_items": [ITEM],
         "media_pending": [],
     }
     agent = links.snapshot(snapshot, Identity("a1", "agent", "Ann"))
     shopper = links.snapshot(snapshot, Identity("s1", "customer", "Sam", "c1"))
-    assert "?exp=" in agent["media"]["src"]
+    assert agent["media"]["src"].startswith(media_path("c1", PHOTO, "display_webp") + "?exp=")
+    links.verify("c1", PHOTO, "display_webp", *signed(agent["media"]["src"]))
     assert "original" in agent["media_items"][0]["variants"]
     assert "original" not in shopper["media_items"][0]["variants"]
-    foreign = {**snapshot, "media": {**snapshot["media"], "src": media_path("c2", PHOTO, "x")}}
-    assert links.snapshot(foreign, Identity("a1", "agent", "Ann"))["media"] == foreign["media"]
+    assert snapshot["media"] == shown, "the stored entry must not change"
+
+
+def test_a_shown_catalogue_video_gets_its_stable_file_and_poster_urls(links: MediaLinks) -> None:
+    shown = viewer_entry(
+        "catalogue",
+        "mug-turntable",
+        "video",
+        kind="video",
+        title="Mug",
+        width=640,
+        height=480,
+        duration=4.0,
+        poster="poster_webp",
+    )
+    event = Event("c1", 2, "viewer.show", 1.0, {"id": "a1"}, {"media": shown})
+    media = links.event(event)["data"]["media"]
+    assert media["src"] == "/api/catalogue/mug-turntable/video"
+    assert media["poster"] == "/api/catalogue/mug-turntable/poster_webp"
+    assert media["duration"] == 4.0 and media["poster_variant"] == "poster_webp"
+
+
+def test_old_viewer_sources_are_read_as_a_browser_resolves_them() -> None:
+    path = media_path("c_x", PHOTO, "thumb_webp")
+    assert parse_source(path + "?exp=5&sig=s#top") == FileRef(PHOTO, "thumb_webp", "c_x")
+    assert parse_source(f"/api/conversations/c1/media/{PHOTO}/%6Friginal?exp=1") == FileRef(
+        PHOTO, "original", "c1"
+    )
+    assert parse_source(f"/x/../api/conversations/c1/media/{PHOTO}/original") == FileRef(
+        PHOTO, "original", "c1"
+    )
+    assert parse_source(f"/api\\conversations\\c1\\media\\{PHOTO}\\original") == FileRef(
+        PHOTO, "original", "c1"
+    )
+    assert parse_source("/api/catalogue/mug/display_webp") == FileRef("mug", "display_webp")
+    assert parse_source(f"/api/conversations/c_x/media/{PHOTO}") is None
+    assert parse_source(f"/api/conversations/c_x/media/{PHOTO}/thumb_webp/extra") is None
+    assert parse_source("/media/demo.jpg") is None
+
+
+def test_routes_are_built_from_the_same_templates() -> None:
+    assert route(CONVERSATION_FILE) == (
+        "/api/conversations/{conversation_id:[^/]+}/media/{media_id:[0-9a-f]{64}}"
+        "/{variant:[a-z_]{1,32}}"
+    )
 
 
 def test_pushed_media_ready_event_carries_no_original(links: MediaLinks) -> None:

@@ -7,7 +7,9 @@ from typing import Any
 import pytest
 
 from covisor import commands as c
-from covisor.conversation import ConversationState, Limits, decide
+from covisor.app import conversation_limits
+from covisor.config import Config
+from covisor.conversation import ConversationState, decide
 from covisor.errors import CovisorError
 from covisor.events import Draft, Event, Existing
 from covisor.identity import Identity
@@ -32,6 +34,9 @@ ACTIVE = {"id": "c1", "status": "active", "agent_id": "a1", "agent_name": "Ann"}
 LIMIT = AttemptLimit(limit=3, window=60.0)
 T0 = 1_000_000.0
 
+LIMITS = conversation_limits(Config())
+RULES = PinRules(6, 600.0)
+
 
 def test_pin_is_shown_grouped_by_three() -> None:
     assert display("482913") == "482 913"
@@ -49,35 +54,35 @@ def test_issued_pin_goes_out_with_digits_display_and_expiry() -> None:
 
 @pytest.mark.parametrize("typed", ["482913", "482 913", "482-913", " 482.913 "])
 def test_typed_pin_is_normalised_to_its_digits(typed: str) -> None:
-    assert PinRules().normalise(typed) == "482913"
+    assert RULES.normalise(typed) == "482913"
 
 
 @pytest.mark.parametrize("typed", ["", "48291", "4829131", "48a913", "４８２９１３"])
 def test_what_is_not_a_pin_is_a_bad_request(typed: str) -> None:
     with pytest.raises(CovisorError) as refused:
-        PinRules().normalise(typed)
+        RULES.normalise(typed)
     assert refused.value.code == "bad_request" and "6 digits" in refused.value.message
 
 
 def test_drawn_pin_has_the_configured_length() -> None:
-    assert PinRules(length=8).draw(lambda n: "0" * n) == "00000000"
-    drawn = PinRules().draw(system_digits)
+    assert PinRules(8, 600.0).draw(lambda n: "0" * n) == "00000000"
+    drawn = RULES.draw(system_digits)
     assert len(drawn) == 6 and drawn.isdigit()
 
 
 def test_digit_source_returning_something_else_is_a_bug() -> None:
     with pytest.raises(ValueError):
-        PinRules().draw(lambda n: "12345")
+        RULES.draw(lambda n: "12345")
 
 
-def test_pin_lengths_outside_four_to_twelve_are_refused() -> None:
-    for length in (3, 13):
+def test_pin_lengths_outside_four_to_nine_are_refused() -> None:
+    for length in (3, 10):
         with pytest.raises(ValueError):
-            PinRules(length=length)
+            PinRules(length, 600.0)
 
 
 def test_pin_expires_ttl_after_issue() -> None:
-    assert PinRules(ttl=600.0).expires_at(T0) == T0 + 600_000.0
+    assert RULES.expires_at(T0) == T0 + 600_000.0
 
 
 def test_digest_depends_on_key_and_digits_and_hides_them() -> None:
@@ -158,24 +163,24 @@ def _active_conversation() -> ConversationState:
         ("conversation.accepted", AGENT, {"agent": {"id": "a1", "name": "Ann"}}),
     ]
     for seq, (type_, actor, data) in enumerate(history, start=1):
-        state.apply(Event("c1", seq, type_, T0, actor.public(), data), Limits())
+        state.apply(Event("c1", seq, type_, T0, actor.public(), data), LIMITS)
     return state
 
 
 def test_admitted_caller_joins_as_a_sequenced_member() -> None:
     state = _active_conversation()
-    draft = decide(state, CALLER, c.AdmitCaller(conversation_id="c1"), T0, Limits())
+    draft = decide(state, CALLER, c.AdmitCaller(conversation_id="c1"), T0, LIMITS)
     assert draft == Draft("member.joined", {"member": CALLER.public()})
-    state.apply(Event("c1", 3, draft.type, T0, CALLER.public(), draft.data), Limits())
+    state.apply(Event("c1", 3, draft.type, T0, CALLER.public(), draft.data), LIMITS)
     assert state.callers == {"p1": {"id": "p1", "name": "Caller", "seq": 3}}
-    again = decide(state, CALLER, c.AdmitCaller(conversation_id="c1"), T0, Limits())
+    again = decide(state, CALLER, c.AdmitCaller(conversation_id="c1"), T0, LIMITS)
     assert again == Existing(3)
 
 
 def test_only_callers_are_admitted() -> None:
     state = _active_conversation()
     with pytest.raises(CovisorError) as refused:
-        decide(state, SHOPPER, c.AdmitCaller(conversation_id="c1"), T0, Limits())
+        decide(state, SHOPPER, c.AdmitCaller(conversation_id="c1"), T0, LIMITS)
     assert refused.value.code == "forbidden"
 
 

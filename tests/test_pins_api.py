@@ -19,7 +19,6 @@ from covisor.config import Config
 from covisor.pins import system_digits
 from tests.conftest import Harness, ManualClock, Peer, agent_token_for, serving, spawn_pair
 
-IMAGE = {"id": "m1", "kind": "image", "src": "/media/demo.jpg", "width": 800, "height": 600}
 WRONG = {
     "ok": False,
     "error": {"code": "not_found", "message": "this PIN is not valid; ask for a new one"},
@@ -54,7 +53,7 @@ async def serve(config: Config, clock: ManualClock, digits: ScriptedDigits) -> A
     async with AsyncExitStack() as stack:
 
         async def start(**changes: Any) -> Harness:
-            app = create_app(config.replace(**changes), clock=clock, digits=digits)
+            app = await create_app(config.replace(**changes), clock=clock, digits=digits)
             return await stack.enter_async_context(serving(app))
 
         yield start
@@ -100,7 +99,9 @@ def presence(peer: Peer, role: str, online: bool) -> bool:
 
 async def test_caller_joins_agents_session_and_chats(server: Harness, clock: ManualClock) -> None:
     cid, customer, agent = await server.session()
-    await agent.ok("viewer.show", {"conversation_id": cid, "media": IMAGE})
+    await agent.ok(
+        "viewer.show", {"conversation_id": cid, "media_id": await server.product(item_id="m1")}
+    )
     issued = await issue(server, cid, agent.token)
     assert len(issued["pin"]) == 6 and issued["pin"].isdigit()
     assert issued["display"] == f"{issued['pin'][:3]} {issued['pin'][3:]}"

@@ -9,9 +9,6 @@ import socketio
 
 from tests.conftest import Harness
 
-IMAGE = {"id": "m1", "kind": "image", "src": "/media/demo.jpg", "width": 800, "height": 600}
-VIDEO = {"id": "v1", "kind": "video", "src": "/media/demo.mp4", "duration": 30.0}
-
 
 async def test_connect_without_token_is_refused_with_reason(harness: Harness) -> None:
     client = socketio.AsyncClient(reconnection=False)
@@ -44,11 +41,9 @@ async def test_chat_message_reaches_both_members_with_same_seq(harness: Harness)
 
 async def test_three_clients_see_identical_event_order(harness: Harness) -> None:
     cid, customer, agent = await harness.session()
-    opened_token = harness.services.signer
-    assert opened_token is not None
     third = await harness.peer(customer.token)
     await third.ok("join", {"conversation_id": cid})
-    await agent.ok("viewer.show", {"conversation_id": cid, "media": IMAGE})
+    await agent.ok("viewer.show", {"conversation_id": cid, "media_id": await harness.product()})
     acks = await asyncio.gather(
         *(
             peer.ok("chat.send", {"conversation_id": cid, "text": f"m{i}"})
@@ -66,9 +61,11 @@ async def test_three_clients_see_identical_event_order(harness: Harness) -> None
 
 async def test_only_agent_changes_what_viewer_shows(harness: Harness) -> None:
     cid, customer, agent = await harness.session()
-    refused = await customer.call("viewer.show", {"conversation_id": cid, "media": IMAGE})
+    refused = await customer.call(
+        "viewer.show", {"conversation_id": cid, "media_id": await harness.product()}
+    )
     assert refused["error"]["code"] == "forbidden"
-    await agent.ok("viewer.show", {"conversation_id": cid, "media": IMAGE})
+    await agent.ok("viewer.show", {"conversation_id": cid, "media_id": await harness.product()})
     zoom = await customer.ok(
         "viewer.transform", {"conversation_id": cid, "zoom": 2.5, "cx": 0.3, "cy": 0.7}
     )
@@ -78,7 +75,7 @@ async def test_only_agent_changes_what_viewer_shows(harness: Harness) -> None:
 
 async def test_stroke_points_stream_to_viewer_while_drawn(harness: Harness) -> None:
     cid, customer, agent = await harness.session()
-    await agent.ok("viewer.show", {"conversation_id": cid, "media": IMAGE})
+    await agent.ok("viewer.show", {"conversation_id": cid, "media_id": await harness.product()})
     begin = {"conversation_id": cid, "stroke_id": "s1", "color": "#ff0000", "width": 0.01}
     await customer.ok("stroke.begin", {**begin, "points": [[0.1, 0.1]]})
     ack = await customer.ok(
@@ -96,7 +93,7 @@ async def test_stroke_points_stream_to_viewer_while_drawn(harness: Harness) -> N
 
 async def test_undo_removes_only_the_senders_last_stroke(harness: Harness) -> None:
     cid, customer, agent = await harness.session()
-    await agent.ok("viewer.show", {"conversation_id": cid, "media": IMAGE})
+    await agent.ok("viewer.show", {"conversation_id": cid, "media_id": await harness.product()})
     for peer, sid in ((customer, "c1"), (agent, "a1"), (customer, "c2")):
         await peer.ok(
             "stroke.begin",
@@ -112,7 +109,9 @@ async def test_undo_removes_only_the_senders_last_stroke(harness: Harness) -> No
 
 async def test_video_state_carries_server_time_for_position(harness: Harness) -> None:
     cid, customer, agent = await harness.session()
-    await agent.ok("viewer.show", {"conversation_id": cid, "media": VIDEO})
+    await agent.ok(
+        "viewer.show", {"conversation_id": cid, "media_id": await harness.product("video")}
+    )
     await agent.ok("video.seek", {"conversation_id": cid, "position": 12.5})
     play = await customer.ok("video.play", {"conversation_id": cid})
     await agent.wait_seq(play["seq"])

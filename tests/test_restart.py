@@ -5,9 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import Peer, agent_token_for, open_accepted
-
-IMAGE = {"id": "m1", "kind": "image", "src": "/media/demo.jpg"}
+from tests.conftest import Peer, agent_token_for, open_accepted, product_in
 
 
 async def test_state_survives_kill_9_and_restart(spawn: Any, tmp_path: Path) -> None:
@@ -21,7 +19,7 @@ async def test_state_survives_kill_9_and_restart(spawn: Any, tmp_path: Path) -> 
     await agent.ok("join", {"conversation_id": cid})
     await customer.ok("join", {"conversation_id": cid})
     await customer.ok("chat.send", {"conversation_id": cid, "text": "my parcel is damaged"})
-    await agent.ok("viewer.show", {"conversation_id": cid, "media": IMAGE})
+    await agent.ok("viewer.show", {"conversation_id": cid, "media_id": await product_in(data)})
     await agent.ok("viewer.transform", {"conversation_id": cid, "zoom": 3, "cx": 0.2, "cy": 0.8})
     stroke = {"conversation_id": cid, "stroke_id": "s1", "color": "#112233", "width": 0.01}
     await customer.ok("stroke.begin", {**stroke, "points": [[0.5, 0.5]]})

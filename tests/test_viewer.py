@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from covisor import commands as c
 from covisor.errors import CovisorError
 from covisor.events import Draft
+from covisor.gallery import viewer_entry
 from covisor.identity import Identity
 from covisor.viewer import VideoClock, Viewer, ViewerLimits
 
 AGENT = Identity("a1", "agent", "Ann")
 SHOPPER = Identity("s1", "customer", "Sam", "c1")
-LIMITS = ViewerLimits(max_strokes=3, max_points_per_stroke=5)
-VIDEO = c.Media(id="v", kind="video", src="/media/v.mp4", duration=60.0)
-IMAGE = c.Media(id="i", kind="image", src="/media/i.jpg")
+LIMITS = ViewerLimits(max_strokes=3, max_points_per_stroke=5, max_stroke_points=4)
+FACTS: dict[str, Any] = {"title": None, "width": 640, "height": 480}
+VIDEO = viewer_entry("catalogue", "v", "video", kind="video", duration=60.0, **FACTS)
+IMAGE = viewer_entry("catalogue", "i", "display_webp", kind="image", **FACTS)
 
 
 def step(viewer: Viewer, actor: Identity, command: c.Command, now: float = 0.0) -> Draft:
@@ -23,14 +27,27 @@ def step(viewer: Viewer, actor: Identity, command: c.Command, now: float = 0.0) 
     return draft
 
 
-def shown(media: c.Media = IMAGE) -> Viewer:
+def show(viewer: Viewer, media: dict[str, Any]) -> None:
+    draft = viewer.show(AGENT, media)
+    viewer.apply(draft.type, draft.data)
+
+
+def shown(media: dict[str, Any] = IMAGE) -> Viewer:
     viewer = Viewer()
-    step(viewer, AGENT, c.ViewerShow(conversation_id="c1", media=media))
+    show(viewer, media)
     return viewer
 
 
+BEGIN: dict[str, Any] = {
+    "conversation_id": "c1",
+    "stroke_id": "s0",
+    "color": "#ff0000",
+    "width": 0.01,
+}
+
+
 def begin(stroke_id: str) -> c.StrokeBegin:
-    return c.StrokeBegin(conversation_id="c1", stroke_id=stroke_id, color="#ff0000", width=0.01)
+    return c.StrokeBegin(**{**BEGIN, "stroke_id": stroke_id})
 
 
 def test_video_clock_advances_with_rate_only_while_playing() -> None:
@@ -61,7 +78,7 @@ def test_showing_new_media_resets_strokes_transform_and_video() -> None:
     viewer = shown(VIDEO)
     step(viewer, SHOPPER, begin("s1"))
     step(viewer, SHOPPER, c.ViewerTransform(conversation_id="c1", zoom=4, cx=0.1, cy=0.1))
-    step(viewer, AGENT, c.ViewerShow(conversation_id="c1", media=IMAGE))
+    show(viewer, IMAGE)
     assert viewer.strokes == [] and viewer.transform.zoom == 1.0 and not viewer.video.playing
 
 
@@ -71,9 +88,26 @@ def test_stroke_limits_are_enforced() -> None:
         step(viewer, SHOPPER, begin(f"s{i}"))
     with pytest.raises(CovisorError, match="too many strokes"):
         viewer.decide(SHOPPER, begin("s3"), 0, LIMITS)
-    points = c.StrokePoints(conversation_id="c1", stroke_id="s2", points=[(0.1, 0.1)] * 6)
+    step(
+        viewer,
+        SHOPPER,
+        c.StrokePoints(conversation_id="c1", stroke_id="s2", points=[(0.1, 0.1)] * 4),
+    )
+    points = c.StrokePoints(conversation_id="c1", stroke_id="s2", points=[(0.1, 0.1)] * 2)
     with pytest.raises(CovisorError, match="too many points"):
         viewer.decide(SHOPPER, points, 0, LIMITS)
+
+
+def test_one_event_carries_at_most_the_configured_points() -> None:
+    viewer = shown()
+    five = [(0.1, 0.1)] * 5
+    with pytest.raises(CovisorError, match="at most 4 points"):
+        viewer.decide(SHOPPER, c.StrokeBegin(**{**BEGIN, "points": five}), 0, LIMITS)
+    step(viewer, SHOPPER, begin("s1"))
+    with pytest.raises(CovisorError, match="at most 4 points"):
+        viewer.decide(
+            SHOPPER, c.StrokePoints(conversation_id="c1", stroke_id="s1", points=five), 0, LIMITS
+        )
 
 
 def test_points_after_end_are_refused() -> None:
@@ -86,5 +120,9 @@ def test_points_after_end_are_refused() -> None:
 
 def test_shopper_cannot_show_media() -> None:
     with pytest.raises(CovisorError) as refused:
-        Viewer().decide(SHOPPER, c.ViewerShow(conversation_id="c1", media=IMAGE), 0, LIMITS)
+        Viewer().show(SHOPPER, IMAGE)
+    assert refused.value.code == "forbidden"
+    by_id = c.ViewerShow(conversation_id="c1", media_id="i")
+    with pytest.raises(CovisorError) as refused:
+        Viewer().decide(SHOPPER, by_id, 0, LIMITS)
     assert refused.value.code == "forbidden"

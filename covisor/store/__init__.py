@@ -16,15 +16,17 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from covisor.events import Event
+from covisor.identity import AgentRecord
 from covisor.pins import Attempts, Pin, Redeemer
 
-
-@dataclass(frozen=True)
-class AgentRecord:
-    id: str
-    name: str
-    token_digest: str
-    created_at: float
+__all__ = [
+    "AgentRecord",
+    "Append",
+    "CatalogueRecord",
+    "ConversationRecord",
+    "Store",
+    "SummaryRecord",
+]
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,20 @@ class ConversationRecord:
 
 
 @dataclass(frozen=True)
+class SummaryRecord:
+    """What listings and membership checks need of a conversation, without its snapshot."""
+
+    id: str
+    created_at: float
+    seq: int
+    summary: dict[str, Any]
+
+    def to_wire(self) -> dict[str, Any]:
+        """The summary clients see: every field of the domain's summary plus `created_at`."""
+        return {**self.summary, "created_at": self.created_at}
+
+
+@dataclass(frozen=True)
 class Append:
     """New events for one conversation, with the summary (and maybe snapshot) they lead to."""
 
@@ -92,12 +108,16 @@ class Store(Protocol):
     async def create_conversation(self, conversation_id: str, created_at: float) -> None:
         """A new, empty conversation (seq 0); its first event is appended by `commit`."""
 
-    async def conversation(self, conversation_id: str) -> ConversationRecord | None: ...
+    async def conversation(self, conversation_id: str) -> ConversationRecord | None:
+        """The whole row, with the latest snapshot: what loading the state needs."""
+
+    async def summary(self, conversation_id: str) -> SummaryRecord | None:
+        """The committed summary alone (no snapshot), for reads that must not queue."""
 
     async def conversations(
         self, *, status: str | None = None, agent_id: str | None = None, limit: int = 200
-    ) -> list[ConversationRecord]:
-        """Newest first."""
+    ) -> list[SummaryRecord]:
+        """Opened conversations (seq > 0), newest first."""
 
     async def seqs(self, conversation_ids: list[str]) -> dict[str, int]:
         """The last committed seq of each existing conversation among `conversation_ids`."""

@@ -17,7 +17,15 @@ from pymongo.errors import DuplicateKeyError
 
 from covisor.events import Event, decode, encode
 from covisor.pins import Attempts, Pin, Redeemer
-from covisor.store import AgentRecord, Append, CatalogueRecord, ConversationRecord
+from covisor.store import (
+    AgentRecord,
+    Append,
+    CatalogueRecord,
+    ConversationRecord,
+    SummaryRecord,
+)
+
+_SUMMARY_FIELDS = {"created_at": 1, "seq": 1, "summary": 1}
 
 
 class MongoStore:
@@ -96,16 +104,24 @@ class MongoStore:
         doc = await self._db.conversations.find_one({"_id": conversation_id})
         return _record(doc) if doc else None
 
+    async def summary(self, conversation_id: str) -> SummaryRecord | None:
+        doc = await self._db.conversations.find_one({"_id": conversation_id}, _SUMMARY_FIELDS)
+        return _summary(doc) if doc else None
+
     async def conversations(
         self, *, status: str | None = None, agent_id: str | None = None, limit: int = 200
-    ) -> list[ConversationRecord]:
+    ) -> list[SummaryRecord]:
         query: dict[str, Any] = {"seq": {"$gt": 0}}
         if status is not None:
             query["status"] = status
         if agent_id is not None:
             query["agent_id"] = agent_id
-        cursor = self._db.conversations.find(query).sort("created_at", DESCENDING).limit(limit)
-        return [_record(doc) async for doc in cursor]
+        cursor = (
+            self._db.conversations.find(query, _SUMMARY_FIELDS)
+            .sort("created_at", DESCENDING)
+            .limit(limit)
+        )
+        return [_summary(doc) async for doc in cursor]
 
     async def seqs(self, conversation_ids: list[str]) -> dict[str, int]:
         cursor = self._db.conversations.find({"_id": {"$in": conversation_ids}}, {"seq": 1})
@@ -259,6 +275,10 @@ def _record(doc: dict[str, Any]) -> ConversationRecord:
         bytes(snapshot) if snapshot is not None else None,
         doc.get("snapshot_seq", 0),
     )
+
+
+def _summary(doc: dict[str, Any]) -> SummaryRecord:
+    return SummaryRecord(doc["_id"], doc["created_at"], doc["seq"], doc.get("summary") or {})
 
 
 def _pin_fields(pin: Pin) -> dict[str, Any]:

@@ -20,7 +20,13 @@ import msgspec
 
 from covisor.events import Event, decode, encode
 from covisor.pins import Attempts, Pin, Redeemer
-from covisor.store import AgentRecord, Append, CatalogueRecord, ConversationRecord
+from covisor.store import (
+    AgentRecord,
+    Append,
+    CatalogueRecord,
+    ConversationRecord,
+    SummaryRecord,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);
@@ -85,6 +91,7 @@ CREATE INDEX IF NOT EXISTS catalogue_by_age ON catalogue (created_at, id);
 """
 
 _CONVERSATION_COLUMNS = "id, created_at, seq, summary, snapshot, snapshot_seq"
+_SUMMARY_COLUMNS = "id, created_at, seq, summary"
 _PIN_COLUMNS = "digest, conversation_id, redeemer, issuer_id, created_at, expires_at, used_at"
 _CATALOGUE_COLUMNS = (
     "id, title, description, kind, media_id, width, height, created_at, price, currency, "
@@ -179,9 +186,17 @@ class SQLiteStore:
         )
         return _record(rows[0]) if rows else None
 
+    async def summary(self, conversation_id: str) -> SummaryRecord | None:
+        rows = list(
+            await self._r.execute_fetchall(
+                f"SELECT {_SUMMARY_COLUMNS} FROM conversations WHERE id = ?", (conversation_id,)
+            )
+        )
+        return _summary(rows[0]) if rows else None
+
     async def conversations(
         self, *, status: str | None = None, agent_id: str | None = None, limit: int = 200
-    ) -> list[ConversationRecord]:
+    ) -> list[SummaryRecord]:
         where, args = ["seq > 0"], []
         if status is not None:
             where.append("status = ?")
@@ -190,11 +205,11 @@ class SQLiteStore:
             where.append("agent_id = ?")
             args.append(agent_id)
         rows = await self._r.execute_fetchall(
-            f"SELECT {_CONVERSATION_COLUMNS} FROM conversations WHERE {' AND '.join(where)} "
+            f"SELECT {_SUMMARY_COLUMNS} FROM conversations WHERE {' AND '.join(where)} "
             "ORDER BY created_at DESC LIMIT ?",
             (*args, limit),
         )
-        return [_record(row) for row in rows]
+        return [_summary(row) for row in rows]
 
     async def commit(self, appends: list[Append]) -> set[str]:
         if not appends:
@@ -385,6 +400,11 @@ def _record(row: Any) -> ConversationRecord:
     return ConversationRecord(
         id_, created_at, seq, msgspec.json.decode(summary), snapshot, snapshot_seq
     )
+
+
+def _summary(row: Any) -> SummaryRecord:
+    id_, created_at, seq, summary = row
+    return SummaryRecord(id_, created_at, seq, msgspec.json.decode(summary))
 
 
 def _event_rows(appends: Iterable[Append]) -> list[tuple[str, int, str, bytes]]:

@@ -71,6 +71,19 @@ async def test_conversations_filter_by_status_and_agent_newest_first(store: Any)
     assert [r.id for r in await store.conversations(status="active", agent_id="a1")] == ["c1"]
 
 
+async def test_summary_is_the_committed_summary_without_the_snapshot(store: Any) -> None:
+    assert await store.summary("c1") is None
+    await store.create_conversation("c1", 5.0)
+    empty = await store.summary("c1")
+    assert (empty.id, empty.created_at, empty.seq, empty.summary) == ("c1", 5.0, 0, {})
+    summary = {"id": "c1", "status": "active", "agent_id": "a1"}
+    await store.commit([Append("c1", 0, [event("c1", 1)], summary, b'{"x":1}')])
+    record = await store.summary("c1")
+    assert (record.seq, record.summary) == (1, summary)
+    assert record.to_wire() == {**summary, "created_at": 5.0}
+    assert not hasattr(record, "snapshot")
+
+
 async def test_events_of_type_pages_backwards(store: Any) -> None:
     await store.create_conversation("c1", 1.0)
     events = [event("c1", s, "chat.message" if s % 2 else "stroke.points") for s in range(1, 11)]

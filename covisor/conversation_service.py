@@ -1,0 +1,132 @@
+"""Conversations in the running server: opening them, who may read them, listing and reading.
+
+Writes go through the journal, in order with everything else. Reads that only need what is
+committed (a summary, the transcript, a membership check before an upload) come from the store
+and never queue behind writes; only a join's snapshot is read through the journal, which serves
+it from its cached state in order with the events that are being broadcast.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from covisor import commands as c
+from covisor.clock import Clock, TokenSource
+from covisor.conversation import Limits, is_member
+from covisor.errors import CovisorError
+from covisor.events import Event
+from covisor.identity import GrantSigner, Identity
+from covisor.journal import Journal, load_state
+from covisor.store import Store, SummaryRecord
+
+TRANSCRIPT_LIMIT = 10_000
+"""Chat messages a transcript lists at most."""
+
+
+class ConversationService:
+    def __init__(
+        self,
+        store: Store,
+        journal: Journal,
+        signer: GrantSigner,
+        limits: Limits,
+        *,
+        shopper_token_ttl: float,
+        clock: Clock,
+        tokens: TokenSource,
+    ) -> None:
+        self._store = store
+        self._journal = journal
+        self._signer = signer
+        self._limits = limits
+        self._shopper_token_ttl = shopper_token_ttl
+        self._clock = clock
+        self._tokens = tokens
+
+    async def open(self, page: dict[str, str] | None, name: str) -> tuple[str, str, float]:
+        """Create a waiting conversation; return `(id, shopper token, token expiry ms)`."""
+        conversation_id = await self._create()
+        shopper = Identity("s_" + self._tokens(9), "customer", name, conversation_id)
+        await self._journal.submit(
+            shopper, c.Open(conversation_id=conversation_id, page=page, name=name)
+        )
+        token, expires_at = self._signer.issue(shopper, self._shopper_token_ttl)
+        return conversation_id, token, expires_at
+
+    async def open_for_agent(self, agent: Identity, name: str) -> str:
+        """A conversation opened by an agent for someone not connected yet (a phone caller),
+        already the agent's."""
+        conversation_id = await self._create()
+        await self._journal.submit(agent, c.Open(conversation_id=conversation_id, name=name))
+        await self._journal.submit(agent, c.Accept(conversation_id=conversation_id))
+        return conversation_id
+
+    async def _create(self) -> str:
+        conversation_id = "c_" + self._tokens(12)
+        await self._store.create_conversation(conversation_id, self._clock())
+        return conversation_id
+
+    async def summary(self, reader: Identity, conversation_id: str) -> SummaryRecord:
+        """The committed summary of a conversation `reader` is a member of; the refusal
+        otherwise: `forbidden` for a shopper's other conversations (existing or not: a grant
+        tells nothing about others), `not_found` for an agent's unknown one, `forbidden` for
+        one the agent does not have. The one membership check outside the journal."""
+        if not reader.is_agent and reader.conversation_id != conversation_id:
+            raise CovisorError("forbidden", "you are not a member of this conversation")
+        record = await self._store.summary(conversation_id)
+        if record is None or record.seq == 0:
+            raise CovisorError("not_found", "no such conversation")
+        if not is_member(reader, conversation_id, record.summary.get("agent_id")):
+            raise CovisorError("forbidden", "you are not a member of this conversation")
+        return record
+
+    async def open_summary(self, member: Identity, conversation_id: str) -> SummaryRecord:
+        """`summary`, refused with `conflict` when the conversation is closed."""
+        record = await self.summary(member, conversation_id)
+        if record.summary["status"] == "closed":
+            raise CovisorError("conflict", "this conversation is closed")
+        return record
+
+    async def listing(self, agent: Identity, status: str) -> list[SummaryRecord]:
+        """The queue (`waiting`, everyone's) or the agent's own `active` or `closed` ones."""
+        mine = agent.id if status != "waiting" else None
+        return await self._store.conversations(status=status, agent_id=mine)
+
+    async def accept(self, agent: Identity, conversation_id: str) -> SummaryRecord:
+        await self._journal.submit(agent, c.Accept(conversation_id=conversation_id))
+        return await self.summary(agent, conversation_id)
+
+    async def close(self, agent: Identity, conversation_id: str) -> SummaryRecord:
+        await self._journal.submit(agent, c.Close(conversation_id=conversation_id))
+        return await self.summary(agent, conversation_id)
+
+    async def transcript(
+        self, reader: Identity, conversation_id: str
+    ) -> tuple[SummaryRecord, list[Event]]:
+        record = await self.summary(reader, conversation_id)
+        messages = await self._store.events_of_type(
+            conversation_id, "chat.message", None, TRANSCRIPT_LIMIT
+        )
+        return record, messages
+
+    async def history(
+        self, conversation_id: str, before_seq: int | None, limit: int
+    ) -> tuple[list[Event], bool]:
+        """Up to `limit` chat messages before `before_seq`, oldest first, and whether there are
+        earlier ones. The caller checks membership (a joined socket is a member)."""
+        found = await self._store.events_of_type(
+            conversation_id, "chat.message", before_seq, limit + 1
+        )
+        has_more = len(found) > limit
+        return (found[1:] if has_more else found), has_more
+
+    async def events_after(self, conversation_id: str, after_seq: int, limit: int) -> list[Event]:
+        """Committed events after `after_seq`, for a member catching up (membership checked
+        by the caller)."""
+        return await self._store.events_after(conversation_id, after_seq, limit)
+
+    async def snapshot(self, reader: Identity, conversation_id: str) -> dict[str, Any]:
+        """The committed state of a member's conversation, loaded from the store: for reads
+        that need more than the summary but need not be ordered with the broadcast."""
+        await self.summary(reader, conversation_id)
+        return (await load_state(self._store, conversation_id, self._limits)).snapshot()

@@ -1,0 +1,77 @@
+"""Broadcasting through the client manager: one process and several take the same path."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from contextlib import AsyncExitStack
+
+import pytest
+
+from covisor.app import create_app
+from covisor.broadcast import LocalFanout, RedisBroadcast
+from covisor.config import Config
+from tests.conftest import Harness, Peer, serving
+
+
+async def test_one_process_broadcasts_through_the_local_fanout(harness: Harness) -> None:
+    manager = harness.services.sio.manager
+    assert type(manager) is LocalFanout
+    cid, customer, agent = await harness.session()
+    second = await harness.peer(customer.token)
+    await second.ok("join", {"conversation_id": cid})
+    sent = await customer.ok("chat.send", {"conversation_id": cid, "text": "hello"})
+    for peer in (agent, second):
+        await peer.wait_seq(sent["seq"])
+    assert [e["seq"] for e in customer.events if e["type"] == "chat.message"] == [sent["seq"]]
+    assert agent.of_type("chat.message") == second.of_type("chat.message")
+    await customer.ok("chat.typing", {"conversation_id": cid, "typing": True})
+    await agent.wait_for(lambda p: any(name == "typing" for name, _ in p.pushes))
+    assert not any(name == "typing" for name, _ in customer.pushes)
+
+
+@pytest.mark.redis
+async def test_two_processes_broadcast_through_redis_in_one_gapless_order(
+    config: Config, redis: str
+) -> None:
+    shared = config.replace(redis_url=redis, redis_channel=f"covisor-test-{uuid.uuid4().hex}")
+    async with AsyncExitStack() as stack:
+        first = await stack.enter_async_context(serving(await create_app(shared)))
+        second = await stack.enter_async_context(serving(await create_app(shared)))
+        for server in (first, second):
+            assert type(server.services.sio.manager) is RedisBroadcast
+        opened = await second.open_conversation()
+        cid = opened["id"]
+        agent_token = await first.agent_token()
+        await first.accepted(cid, agent_token)
+        agent = await first.peer(agent_token)
+        shopper = await second.peer(opened["token"])
+        watcher = await first.peer(opened["token"])
+        peers = (agent, shopper, watcher)
+        for peer in peers:
+            await peer.ok("join", {"conversation_id": cid})
+        await agent.ok("viewer.show", {"conversation_id": cid, "media_id": await first.product()})
+
+        async def talk(peer: Peer, name: str) -> list[int]:
+            stroke = {"conversation_id": cid, "stroke_id": name}
+            acks = [await peer.ok("stroke.begin", {**stroke, "color": "#ff0000", "width": 0.01})]
+            for i in range(30):
+                if i % 6 == 0:
+                    text = {"conversation_id": cid, "text": f"{name} {i}"}
+                    acks.append(await peer.ok("chat.send", text))
+                points = {**stroke, "points": [[i / 30, 0.5]]}
+                acks.append(await peer.ok("stroke.points", points))
+            return [ack["seq"] for ack in acks]
+
+        sent = await asyncio.gather(*(talk(p, n) for p, n in zip(peers, "asw", strict=True)))
+        last = max(max(seqs) for seqs in sent)
+        for peer in peers:
+            await peer.wait_seq(last)
+        orders = [[(e["seq"], e["type"], e["data"]) for e in p.events] for p in peers]
+        for order in orders:
+            seqs = [seq for seq, _, _ in sorted(order)]
+            assert seqs == list(range(seqs[0], last + 1))
+        assert sorted(orders[0]) == sorted(orders[1]) == sorted(orders[2])
+
+        await shopper.ok("chat.typing", {"conversation_id": cid, "typing": True})
+        await agent.wait_for(lambda p: any(name == "typing" for name, _ in p.pushes))

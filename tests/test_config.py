@@ -1,0 +1,101 @@
+"""Settings: every field from `COVISOR_*`, validated at start, limits served to clients."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import sys
+import typing
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from covisor.config import Config, ConfigError, RateLimit, env_name, from_env
+from tests.conftest import Harness
+
+TYPES = typing.get_type_hints(Config)
+
+
+def changed(name: str, default: Any) -> tuple[str, Any]:
+    """A valid value for field `name` other than its default: `(as typed, as parsed)`."""
+    kind = TYPES[name]
+    if kind is bool:
+        return ("0", False) if default else ("1", True)
+    if kind in (int, float):
+        return str(default + 1), default + 1
+    if kind is Path:
+        return "/srv/covisor", Path("/srv/covisor")
+    if kind is RateLimit:
+        return "7/14", RateLimit(7, 14)
+    if kind == tuple[str, ...]:
+        return "https://a.example, https://b.example", ("https://a.example", "https://b.example")
+    return "redis://example:6379/1", "redis://example:6379/1"
+
+
+def test_every_field_is_settable_from_its_variable() -> None:
+    defaults = Config()
+    for spec in dataclasses.fields(Config):
+        raw, expected = changed(spec.name, getattr(defaults, spec.name))
+        config = from_env({env_name(spec.name): raw})
+        assert getattr(config, spec.name) == expected, spec.name
+
+
+def test_optional_values_are_unset_by_none() -> None:
+    config = from_env({"COVISOR_REDIS_URL": "none", "COVISOR_MONGO_URL": ""})
+    assert config.redis_url is None and config.mongo_url is None
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "said"),
+    [
+        ("COVISOR_PIN_LENGTH", "20", "pin_length = 20: must be between 4 and 9"),
+        ("COVISOR_PORT", "http", "COVISOR_PORT='http'"),
+        ("COVISOR_SEED_DEMO", "maybe", "COVISOR_SEED_DEMO='maybe': expected 1 or 0"),
+        ("COVISOR_CHAT_RATE", "5", "COVISOR_CHAT_RATE='5': expected RATE/BURST"),
+        ("COVISOR_STROKE_RATE", "0/10", "stroke_rate: the rate must be above 0"),
+        ("COVISOR_MEDIA_WORKERS", "0", "media_workers = 0: must be between 1 and 256"),
+        ("COVISOR_CORS_ORIGINS", "shop.example", "'shop.example' is not an http(s) origin"),
+    ],
+)
+def test_a_bad_value_is_refused_naming_the_setting(variable: str, value: str, said: str) -> None:
+    with pytest.raises(ConfigError) as refused:
+        from_env({variable: value})
+    assert said in str(refused.value)
+    assert variable in str(refused.value)
+
+
+def test_a_flag_beats_the_environment() -> None:
+    config = from_env({"COVISOR_PORT": "9000", "COVISOR_HOST": "0.0.0.0"}, port=9100)
+    assert (config.port, config.host) == (9100, "0.0.0.0")
+
+
+async def test_serve_refuses_to_start_on_a_bad_setting_and_says_why(tmp_path: Path) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "covisor",
+        "serve",
+        "--port",
+        "0",
+        "--data-dir",
+        str(tmp_path),
+        env={"COVISOR_PIN_LENGTH": "20", "PATH": "/usr/bin:/bin"},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 2
+    assert out == b""
+    message = err.decode()
+    assert "pin_length = 20: must be between 4 and 9 (set by COVISOR_PIN_LENGTH)" in message
+    assert "Traceback" not in message
+
+
+async def test_clients_are_served_the_limits_of_the_config(harness: Harness) -> None:
+    status, body = await harness.request("GET", "/api/config")
+    assert status == 200
+    config = harness.services.config
+    assert body == {"limits": config.client_limits()}
+    assert body["limits"]["max_stroke_points"] == config.max_stroke_points == 256
+    assert body["limits"]["pin_length"] == 6
