@@ -18,6 +18,7 @@ from covisor.conversation_service import ConversationService
 from covisor.errors import INTERNAL, CovisorError
 from covisor.events import to_wire
 from covisor.identity import Authenticator, Identity
+from covisor.store import SummaryRecord
 
 log = logging.getLogger(__name__)
 
@@ -169,13 +170,19 @@ class ConversationApi:
         return json_response(record.to_wire())
 
     async def accept(self, request: web.Request) -> web.Response:
-        agent = await self._auth.require_agent(request)
-        record = await self._conversations.accept(agent, request.match_info["conversation_id"])
-        return json_response(record.to_wire())
+        return await self._agent_action(request, self._conversations.accept)
 
     async def close(self, request: web.Request) -> web.Response:
+        return await self._agent_action(request, self._conversations.close)
+
+    async def _agent_action(
+        self,
+        request: web.Request,
+        action: Callable[[Identity, str], Awaitable[SummaryRecord]],
+    ) -> web.Response:
+        """An agent's change to the conversation in the path, answered with its summary."""
         agent = await self._auth.require_agent(request)
-        record = await self._conversations.close(agent, request.match_info["conversation_id"])
+        record = await action(agent, request.match_info["conversation_id"])
         return json_response(record.to_wire())
 
     async def transcript(self, request: web.Request) -> web.Response:
