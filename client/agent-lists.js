@@ -111,19 +111,12 @@ export function activeItems(entries, selectedId, { t, onSelect }) {
   );
 }
 
-/** The `viewer.show` media for a catalogue item (only the fields the server accepts). */
+/**
+ * The `viewer.show` payload for a catalogue item: its id (`GET /api/catalogue`'s `id`); the
+ * server shows its default file (display image or video).
+ */
 export function viewerMediaForCatalogue(item) {
-  const media = {
-    id: String(item.id),
-    kind: item.kind === "video" ? "video" : "image",
-    src: item.src,
-  };
-  if (item.title) media.title = String(item.title).slice(0, 200);
-  if (Number.isInteger(item.width) && item.width > 0) media.width = item.width;
-  if (Number.isInteger(item.height) && item.height > 0) media.height = item.height;
-  if (item.poster) media.poster = item.poster;
-  if (Number.isFinite(item.duration)) media.duration = item.duration;
-  return media;
+  return { media_id: String(item.id) };
 }
 
 /** Catalogue products as buttons that put them in the viewer. */

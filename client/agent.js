@@ -60,7 +60,7 @@ class Console {
     this.chat = new ChatView({
       t,
       renderUpload: (item) =>
-        agentUploadCard(item, { t, origin, onShow: (media) => this.#show(media) }),
+        agentUploadCard(item, { t, origin, onShow: (shown) => this.#show(shown) }),
       maxMessageChars: limits.max_message_chars,
     });
     this.#connection = new Connection({ origin, token });
@@ -421,7 +421,7 @@ class Console {
         t,
         origin,
         disabled,
-        onShow: (media) => this.#show(media),
+        onShow: (shown) => this.#show(shown),
       }),
     );
   }
@@ -432,16 +432,21 @@ class Console {
     this.uploadsList.replaceChildren(
       ...(uploads.length
         ? uploads.map((item) =>
-            h("li", {}, agentUploadCard(item, { t, origin, onShow: (media) => this.#show(media) })),
+            h("li", {}, agentUploadCard(item, { t, origin, onShow: (shown) => this.#show(shown) })),
           )
         : [h("li", { class: "cv-list-empty", text: t("agent.uploads_empty") })]),
     );
   }
 
-  async #show(media) {
+  /**
+   * Put a catalogue item or one of the shopper's uploads in the shared viewer: `shown` is
+   * `{media_id, variant?}` (viewerMediaForCatalogue / viewerMediaForUpload); the server resolves
+   * the id, and its `viewer.show` event (in the ack here, pushed to the others) has the URLs.
+   */
+  async #show(shown) {
     const session = this.#selected;
     if (!session) return;
-    const ack = await session.send(Events.VIEWER_SHOW, { media });
+    const ack = await session.send(Events.VIEWER_SHOW, shown);
     if (!ack?.ok) this.#showNotice(errorText(this.#t, ack?.error));
     else this.#showPane("viewer");
   }

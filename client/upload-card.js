@@ -1,7 +1,8 @@
 /**
  * A shopper's upload as it appears in the chat: thumbnail, processing state, failure reason and
  * the blur verdict, plus the host's own actions (retake for the shopper, "show in viewer" and the
- * blur score for the agent). Also maps a processed upload's variants to what `viewer.show` takes.
+ * blur score for the agent). Also names a ready upload for `viewer.show`, which takes ids, not
+ * URLs: the server resolves the id to the conversation's item and signs the file's URL itself.
  */
 
 import { serverUrl } from "./api.js";
@@ -36,25 +37,28 @@ export function uploadSources(media) {
   return { display, poster, thumb };
 }
 
+/** What the viewer may show of an upload, best first; the first is the server's default. */
+const SHOWN_VARIANTS = {
+  image: ["display_webp", "display_jpeg", "thumb_webp", "thumb_jpeg"],
+  video: ["video"],
+};
+
+/** An upload's media id: 64 hex digits (the SHA-256 of its bytes). */
+const UPLOAD_MEDIA_ID = /^[0-9a-f]{64}$/;
+
 /**
- * The `viewer.show` media for a ready upload, or null when it has nothing to show. Only fields the
- * server accepts are included (it refuses unknown ones).
+ * The `viewer.show` payload for a ready upload (`{media_id}`, plus `variant` only when the
+ * server's default for its kind is missing), or null when it has nothing to show.
  */
 export function viewerMediaForUpload(upload) {
-  const media = upload.media ?? {};
-  const { display, poster } = uploadSources(media);
-  if (!display || !String(display).startsWith("/")) return null;
-  const shown = {
-    id: String(media.id ?? upload.id),
-    kind: media.kind === "video" ? "video" : "image",
-    src: display,
-  };
-  if (media.name) shown.title = String(media.name).slice(0, 200);
-  if (Number.isInteger(media.width) && media.width > 0) shown.width = media.width;
-  if (Number.isInteger(media.height) && media.height > 0) shown.height = media.height;
-  if (poster && shown.kind === "video" && String(poster).startsWith("/")) shown.poster = poster;
-  if (Number.isFinite(media.duration) && media.duration >= 0) shown.duration = media.duration;
-  return shown;
+  const media = upload?.media ?? {};
+  const mediaId = String(media.id ?? upload?.mediaId ?? "");
+  if (!UPLOAD_MEDIA_ID.test(mediaId)) return null;
+  const names = SHOWN_VARIANTS[media.kind === "video" ? "video" : "image"];
+  const variants = media.variants ?? {};
+  const variant = names.find((name) => variantUrl(variants[name]));
+  if (!variant) return null;
+  return variant === names[0] ? { media_id: mediaId } : { media_id: mediaId, variant };
 }
 
 /** A server failure reason (a code such as "unsupported") in words; generic when unknown. */

@@ -34,41 +34,72 @@ test("a video plays its video variant with the poster as thumbnail", () => {
   assert.match(sources.thumb, /poster_webp/);
 });
 
-test("the viewer gets only fields the server accepts", () => {
+const MEDIA_ID = "ab".repeat(32);
+
+test("a ready photo is shown by its media id alone (the server's default variant)", () => {
   const upload = {
-    id: "ab",
+    id: MEDIA_ID,
+    status: "ready",
     media: {
-      id: "ab",
+      id: MEDIA_ID,
+      kind: "image",
+      name: "shoe.jpg",
+      width: 1600,
+      height: 1200,
+      blur_score: 30,
+      variants: {
+        display_webp: signed("display_webp"),
+        display_jpeg: signed("display_jpeg"),
+        thumb_webp: signed("thumb_webp"),
+      },
+    },
+  };
+  assert.deepEqual(viewerMediaForUpload(upload), { media_id: MEDIA_ID });
+});
+
+test("a ready video is shown by its media id alone", () => {
+  const upload = {
+    id: MEDIA_ID,
+    media: {
+      id: MEDIA_ID,
       kind: "video",
       name: "mug.mp4",
-      mime: "video/mp4",
-      width: 1280,
-      height: 720,
       duration: 4.5,
-      blur_score: 3,
-      uploaded_by: { id: "u" },
       variants: { video: signed("video"), poster_webp: signed("poster_webp") },
     },
   };
-  const shown = viewerMediaForUpload(upload);
-  assert.deepEqual(Object.keys(shown).sort(), [
-    "duration",
-    "height",
-    "id",
-    "kind",
-    "poster",
-    "src",
-    "title",
-    "width",
-  ]);
-  assert.equal(shown.title, "mug.mp4");
+  assert.deepEqual(viewerMediaForUpload(upload), { media_id: MEDIA_ID });
+});
+
+test("a variant is named only when the default one is missing", () => {
+  const jpegOnly = {
+    media: { id: MEDIA_ID, kind: "image", variants: { display_jpeg: signed("display_jpeg") } },
+  };
+  assert.deepEqual(viewerMediaForUpload(jpegOnly), {
+    media_id: MEDIA_ID,
+    variant: "display_jpeg",
+  });
+  const thumbOnly = {
+    media: { id: MEDIA_ID, kind: "image", variants: { thumb_webp: signed("thumb_webp") } },
+  };
+  assert.deepEqual(viewerMediaForUpload(thumbOnly), { media_id: MEDIA_ID, variant: "thumb_webp" });
 });
 
 test("an upload without a usable rendition cannot be shown", () => {
   assert.equal(viewerMediaForUpload({ id: "x", media: { kind: "image", variants: {} } }), null);
+  const noVideo = { media: { id: MEDIA_ID, kind: "video", variants: { poster_webp: "/p" } } };
+  assert.equal(viewerMediaForUpload(noVideo), null, "a poster is not the video");
+  const original = { media: { id: MEDIA_ID, kind: "image", variants: { original: "/o" } } };
+  assert.equal(viewerMediaForUpload(original), null, "the original is never shown");
 });
 
-test("catalogue items are trimmed to the viewer.show media shape", () => {
+test("only an upload's 64-hex media id is sent, never an upload or tray id", () => {
+  const still = { media: { kind: "image", variants: { display_webp: signed("display_webp") } } };
+  assert.equal(viewerMediaForUpload({ id: "u_x", ...still }), null);
+  assert.equal(viewerMediaForUpload({ id: "u_x", mediaId: MEDIA_ID, ...still }).media_id, MEDIA_ID);
+});
+
+test("a catalogue item is shown by its id alone", () => {
   const item = {
     id: "p_1",
     title: "Mug",
@@ -83,14 +114,8 @@ test("catalogue items are trimmed to the viewer.show media shape", () => {
     height: 480,
     duration: 5,
   };
-  assert.deepEqual(viewerMediaForCatalogue(item), {
-    id: "p_1",
-    kind: "video",
-    src: "/api/catalogue/p_1/video",
-    title: "Mug",
-    width: 640,
-    height: 480,
-    poster: "/api/catalogue/p_1/poster_webp",
-    duration: 5,
+  assert.deepEqual(viewerMediaForCatalogue(item), { media_id: "p_1" });
+  assert.deepEqual(viewerMediaForCatalogue({ id: "trail-sneaker", kind: "image" }), {
+    media_id: "trail-sneaker",
   });
 });
