@@ -185,6 +185,19 @@ export class ConversationState {
     return undefined;
   }
 
+  /**
+   * The upload item of an upload this client sent: by the `upload_id` it chose (echoed in the
+   * upload's `media.*` events and in snapshots' unfinished uploads), else by the media id of the
+   * server's answer (a snapshot's ready items carry no upload id). Undefined while the
+   * conversation does not show it yet.
+   */
+  findUpload({ uploadId = null, mediaId = null } = {}) {
+    if (uploadId) {
+      for (const item of this.#uploads.values()) if (item.uploadId === uploadId) return item;
+    }
+    return mediaId ? this.upload(mediaId) : undefined;
+  }
+
   /** True when a message with this client_id is in the timeline. */
   hasClientId(clientId) {
     return this.timeline.some((item) => item.kind === "message" && item.client_id === clientId);

@@ -1,20 +1,33 @@
 /**
  * The shopper's photo/video uploads: a camera button (`capture="environment"`, opens the phone's
  * camera), a general file button, and a tray of uploads in flight with a progress bar fed by
- * XMLHttpRequest upload progress. Once the server answers with the media id, the tray item waits
- * until the conversation shows that upload (its `media.*` event) and then leaves: from there the
- * chat's upload card shows processing, ready, failure and the blur warning with "take it again".
- * Without a conversation yet, picking a file first asks the host to `start` one.
+ * XMLHttpRequest upload progress. Each upload goes out with an `upload_id` the client chose,
+ * which the server echoes in the upload's `media.*` events: as soon as the conversation shows
+ * that upload, the tray item leaves, and from there the chat's upload card shows processing,
+ * ready, failure and the blur warning with "take it again". Without a conversation yet, picking
+ * a file first asks the host to `start` one.
  */
 
 import { ApiError } from "./api.js";
 import { Change } from "./conversation-state.js";
 import { h, icon } from "./dom.js";
 import { errorText } from "./i18n.js";
+import { randomId } from "./outgoing.js";
 import { DEFAULT_LIMITS, uploadByteLimit } from "./protocol.js";
 import { uploadCard } from "./upload-card.js";
 
 let trayCounter = 0;
+
+/** A fresh upload id: "u_" and 20 base-36 characters (the server takes `[A-Za-z0-9_-]{1,64}`). */
+export function newUploadId() {
+  return randomId("u_", 20);
+}
+
+/** Where an upload into `conversationId` is posted, naming it `uploadId`. */
+export function uploadPath(conversationId, uploadId) {
+  const conversation = encodeURIComponent(conversationId);
+  return `/api/conversations/${conversation}/media?upload_id=${encodeURIComponent(uploadId)}`;
+}
 
 export class UploadTray {
   #t;
@@ -133,14 +146,13 @@ export class UploadTray {
     const session = this.#session;
     const item = {
       key: `up${(trayCounter += 1)}`,
+      uploadId: newUploadId(),
       file,
       progress: 0,
       status: "uploading",
       mediaId: null,
       error: null,
       session,
-      sinceSeq: session.state.seq,
-      claimed: null,
     };
     if (file.size > uploadByteLimit(file, this.#limits)) {
       item.status = "failed";
@@ -150,7 +162,7 @@ export class UploadTray {
       return;
     }
     item.request = this.#api.upload(
-      `/api/conversations/${encodeURIComponent(session.conversationId)}/media`,
+      uploadPath(session.conversationId, item.uploadId),
       file,
       (fraction) => {
         const finished = fraction >= 1 && item.progress < 1;
@@ -185,28 +197,13 @@ export class UploadTray {
   }
 
   /**
-   * Drop tray items whose upload the conversation now shows: by media id once the server
-   * answered, or, while the file is still being processed, as the first upload of our own that
-   * appeared in the conversation after this one started (the server answers only when done).
+   * Drop tray items whose upload the conversation now shows: its `media.processing` carries our
+   * upload id (the server answers the POST only when processing is done). A refusal before the
+   * announcement never reaches the conversation, so that item stays, with its error.
    */
   #prune() {
-    const claimed = new Set(this.#items.map((item) => item.claimed).filter(Boolean));
-    for (const item of this.#items) {
-      if (item.claimed || item.progress < 1) continue;
-      const state = item.session.state;
-      const own = state.uploads.find(
-        (upload) =>
-          upload.seq > item.sinceSeq &&
-          upload.actor?.id === item.session.selfId &&
-          !claimed.has(upload.key),
-      );
-      if (own) {
-        item.claimed = own.key;
-        claimed.add(own.key);
-      }
-    }
     const shown = (item) =>
-      item.claimed || (item.mediaId && item.session.state.upload(item.mediaId));
+      item.session.state.findUpload({ uploadId: item.uploadId, mediaId: item.mediaId });
     const before = this.#items.length;
     this.#items = this.#items.filter((item) => !shown(item));
     if (this.#items.length !== before) this.#render();

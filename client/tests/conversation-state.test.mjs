@@ -261,6 +261,36 @@ test("uploads follow processing, ready and failed events by upload id", () => {
   assert.equal(state.timeline.length, 2);
 });
 
+test("an upload this client sent is found by the upload id it chose", () => {
+  const state = fresh();
+  const theirs = { upload_id: "u_theirs", media_id: "ab", kind: "image", name: "x.jpg" };
+  const mine = { upload_id: "u_mine", media_id: "ab", kind: "image", name: "x.jpg" };
+  assert.equal(state.findUpload({ uploadId: "u_mine" }), undefined, "not announced yet");
+  state.apply(ev("media.processing", theirs, agent));
+  assert.equal(state.findUpload({ uploadId: "u_mine" }), undefined, "same bytes, other upload");
+  state.apply(ev("media.processing", mine));
+  const found = state.findUpload({ uploadId: "u_mine" });
+  assert.equal(found.uploadId, "u_mine");
+  assert.equal(found.status, "processing");
+  state.apply(ev("media.ready", { upload_id: "u_mine", media: { id: "ab", kind: "image" } }));
+  assert.equal(state.findUpload({ uploadId: "u_mine" }), found);
+  assert.equal(found.status, "ready");
+  assert.equal(state.findUpload({ uploadId: "u_other" }), undefined);
+  assert.equal(state.findUpload({}), undefined);
+});
+
+test("an upload known only from a snapshot's ready items is found by its media id", () => {
+  const state = fresh();
+  state.loadSnapshot({
+    ...snapshot,
+    media_items: [{ id: "ab", kind: "image", variants: {}, uploaded_by: shopper, seq: 3 }],
+    media_pending: [{ upload_id: "u_2", media_id: "cd", kind: "image", uploaded_by: shopper }],
+  });
+  assert.equal(state.findUpload({ uploadId: "u_1" }), undefined, "the item names no upload id");
+  assert.equal(state.findUpload({ uploadId: "u_1", mediaId: "ab" }).mediaId, "ab");
+  assert.equal(state.findUpload({ uploadId: "u_2" }).mediaId, "cd");
+});
+
 test("a snapshot's gallery puts uploads in the timeline by their seq when known", () => {
   const state = fresh();
   state.loadSnapshot({
