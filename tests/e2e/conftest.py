@@ -3,6 +3,10 @@
 Each test gets fresh browser contexts: the agent on a desktop viewport, the shopper on a phone
 viewport with touch. Screenshots go to tests/artifacts/e2e/ (git-ignored), always at the end of a
 test and wherever a test calls `snap`.
+
+The server runs with some limits other than its defaults (`SERVER_LIMITS`), which the clients
+only know from `GET /api/config`: an 8-digit PIN does not fit a field sized for the default six,
+and a stroke sent in batches over the limit would be refused.
 """
 
 from __future__ import annotations
@@ -45,15 +49,19 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "e2e"
 CATALOGUE = Path(__file__).resolve().parents[2] / "media" / "catalogue.json"
 WAIT_MS = WAIT_S * 1000
 START_TIMEOUT_S = 30.0
+SERVER_LIMITS = {"pin_length": 8, "max_message_chars": 1500, "max_stroke_points": 8}
+"""Set through `COVISOR_*` variables; each differs from the server's (and client's) default."""
 
 
 @dataclass
 class CovisorServer:
-    """`covisor serve --port 0` in a child process with the demo agent and catalogue."""
+    """`covisor serve --port 0` in a child process with the demo agent and catalogue, and
+    `limits` (`SERVER_LIMITS`) instead of some default ones."""
 
     url: str
     data_dir: Path
     demo_token: str
+    limits: dict[str, int]
 
     def add_agent(self, name: str) -> str:
         """`covisor agents add NAME` against the running server's data; returns the token."""
@@ -67,7 +75,12 @@ class CovisorServer:
 
 
 def _start_server(data_dir: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    env = {**os.environ, "COVISOR_SEED_DEMO": "1", "COVISOR_MEDIA_WORKERS": "1"}
+    env = {
+        **os.environ,
+        "COVISOR_SEED_DEMO": "1",
+        "COVISOR_MEDIA_WORKERS": "1",
+        **{f"COVISOR_{name.upper()}": str(value) for name, value in SERVER_LIMITS.items()},
+    }
     with log.open("wb") as sink:
         process = subprocess.Popen(
             [sys.executable, "-m", "covisor", "serve", "--port", "0", "--data-dir", data_dir],
@@ -134,7 +147,7 @@ def server(
             _wait_for_catalogue(api, token)
         finally:
             api.dispose()
-        yield CovisorServer(url, data_dir, token)
+        yield CovisorServer(url, data_dir, token, dict(SERVER_LIMITS))
     finally:
         process.terminate()
         try:

@@ -6,11 +6,12 @@ is measured the same way on both, in image-normalised coordinates where it conce
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page, WebSocket, expect
 
 DESKTOP: dict[str, Any] = {"viewport": {"width": 1280, "height": 800}, "locale": "en-US"}
 """The agent's browser context options (English whatever the machine's locale: tests read the
@@ -29,6 +30,10 @@ GREETING = "Hi, I have a question about my order."
 """The shopper's first message: writing it is what creates the conversation."""
 UPLOAD = "[upload]"
 """How `Side.timeline` reads an upload card."""
+
+_SOCKET_IO_EVENT = re.compile(r"^42(?P<ack>\d*)(?P<body>\[.*\])$", re.DOTALL)
+"""An Engine.IO message (4) carrying a Socket.IO EVENT (2) on the default namespace, with an
+optional ack id: `421["viewer.show",{...}]`."""
 
 # Where the shown media sits in its stage, and which image point is at the stage's centre.
 _GEOMETRY_JS = """
@@ -138,6 +143,21 @@ class Side:
     def __init__(self, page: Page, origin: str) -> None:
         self.page = page
         self.origin = origin
+        self._sent: list[tuple[str, Any]] = []
+        page.on("websocket", self._watch_socket)
+
+    def _watch_socket(self, socket: WebSocket) -> None:
+        def record(frame: str | bytes) -> None:
+            found = _SOCKET_IO_EVENT.match(frame) if isinstance(frame, str) else None
+            if found:
+                name, *args = json.loads(found["body"])
+                self._sent.append((name, args[0] if args else None))
+
+        socket.on("framesent", record)
+
+    def sent(self, event: str) -> list[Any]:
+        """Payloads of the Socket.IO `event`s this tab has sent over its WebSocket, in order."""
+        return [payload for name, payload in self._sent if name == event]
 
     def by(self, test_id: str) -> Locator:
         return self.page.get_by_test_id(test_id)

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Response, expect
 
 from tests.e2e.media_files import photo_jpeg
 from tests.e2e.polling import eventually
@@ -58,6 +58,34 @@ def test_opening_the_widget_on_a_desktop_puts_the_cursor_in_an_empty_chat(
     expect(desktop.by("upload-input")).to_be_enabled()
     key = f"covisor:conversation:{server.url}"
     assert desktop.page.evaluate("key => sessionStorage.getItem(key)", key) is None
+
+
+def grouped(digits: str) -> str:
+    """Digits grouped by three, as PINs are shown and typed ("48291307" → "482 913 07")."""
+    return re.sub(r"(\d{3})(?=\d)", r"\1 ", digits)
+
+
+def pin_shape(length: int) -> re.Pattern[str]:
+    """A shown PIN of `length` digits."""
+    return re.compile("^" + re.escape(grouped("0" * length)).replace("0", r"\d") + "$")
+
+
+def test_widget_and_console_keep_to_the_limits_the_server_announces(
+    server: Any, agent: AgentConsole, visitor: ShopperWidget
+) -> None:
+    answer = agent.page.request.get(f"{server.url}/api/config")
+    assert answer.ok and answer.json()["limits"].items() >= server.limits.items(), answer.text()
+    pin_length, max_chars = server.limits["pin_length"], server.limits["max_message_chars"]
+    placeholder = grouped("0" * pin_length)
+    for side, field in ((visitor, "pin-input"), (agent, "agent-pin-input")):
+        expect(side.by("chat-input")).to_have_attribute("maxlength", str(max_chars))
+        expect(side.by(field)).to_have_attribute("maxlength", str(len(placeholder)))
+        expect(side.by(field)).to_have_attribute("placeholder", placeholder)
+
+    visitor.press(visitor.by("phone-toggle"))
+    typed = "1234567890123"
+    visitor.by("pin-input").press_sequentially(typed)
+    expect(visitor.by("pin-input")).to_have_value(grouped(typed[:pin_length]))
 
 
 def test_chat_messages_reach_the_other_side_in_the_same_order(accepted: Pair, snap: Any) -> None:
@@ -105,6 +133,9 @@ def test_image_shown_by_the_agent_appears_on_the_phone(accepted: Pair, snap: Any
 
     show_sneaker(agent, shopper)
 
+    assert agent.sent("viewer.show") == [
+        {"conversation_id": shopper.conversation_id(), "media_id": SNEAKER}
+    ]
     expect(shopper.by("viewer")).to_have_attribute("data-kind", "image")
     for side in (agent, shopper):
         geometry = side.geometry()
@@ -166,7 +197,9 @@ def assert_stroke_between(
     return footprint
 
 
-def test_strokes_drawn_on_one_side_appear_on_the_others_canvas(accepted: Pair, snap: Any) -> None:
+def test_strokes_drawn_on_one_side_appear_on_the_others_canvas(
+    server: Any, accepted: Pair, snap: Any
+) -> None:
     agent, shopper = accepted
     show_sneaker(agent, shopper)
 
@@ -204,6 +237,10 @@ def test_strokes_drawn_on_one_side_appear_on_the_others_canvas(accepted: Pair, s
     assert_stroke_between(agent, BLUE, (0.3, 0.65), (0.7, 0.35))
     assert shopper.stroke_footprint(RED)["count"] > 0
     snap("agent-drew")
+    # Both drew in batches of at most the server's max_stroke_points (8 here, not 256).
+    for side in (agent, shopper):
+        batches = [len(sent["points"]) for sent in side.sent("stroke.points")]
+        assert batches and max(batches) <= server.limits["max_stroke_points"], batches
 
 
 NUDGE_BAND_S = 0.1
@@ -283,7 +320,14 @@ def test_photo_uploaded_on_the_phone_reaches_the_agent_processed(
     photo = tmp_path / "my-old-shoe.jpg"
     photo.write_bytes(photo_jpeg((1600, 1200)))
 
-    shopper.by("upload-input").set_input_files(photo)
+    def is_upload(response: Response) -> bool:
+        return response.request.method == "POST" and "/media?" in response.url
+
+    with shopper.page.expect_response(is_upload) as uploaded:
+        shopper.by("upload-input").set_input_files(photo)
+    upload_id = parse_qs(urlsplit(uploaded.value.url).query)["upload_id"][0]
+    assert re.fullmatch(r"u_[0-9a-z]{20}", upload_id), upload_id
+    assert uploaded.value.status == 201 and uploaded.value.json()["upload_id"] == upload_id
 
     card = agent.by("uploads-list").get_by_test_id("upload-card")
     expect(card).to_have_attribute("data-status", "ready")
@@ -310,6 +354,9 @@ def test_photo_uploaded_on_the_phone_reaches_the_agent_processed(
     for side in (agent, shopper):
         shown = side.wait_image_loaded(f"/media/{media_id}/display")
         assert (shown["width"], shown["height"]) == (1600, 1200)
+    assert agent.sent("viewer.show") == [
+        {"conversation_id": shopper.conversation_id(), "media_id": media_id}
+    ]
     snap("shown")
 
     shopper.send_chat("That is the one I have.")
@@ -338,9 +385,6 @@ def test_blurry_photo_warns_the_shopper_and_scores_blurry_for_the_agent(
     expect(score).to_have_text(re.compile(r"^Sharpness \d+(\.\d)?: blurry$"))
 
 
-PIN = re.compile(r"^\d{3} \d{3}$")
-
-
 def test_caller_joins_the_agents_session_with_a_pin_from_a_third_context(
     accepted: Pair, server: Any, contexts: Any, sides: list[tuple[str, Side]], snap: Any
 ) -> None:
@@ -348,7 +392,7 @@ def test_caller_joins_the_agents_session_with_a_pin_from_a_third_context(
     shopper.send_chat("My partner is calling you about it.")
     show_sneaker(agent, shopper)
     agent.press(agent.by("agent-pin-issue"))
-    expect(agent.by("agent-pin-display")).to_have_text(PIN)
+    expect(agent.by("agent-pin-display")).to_have_text(pin_shape(server.limits["pin_length"]))
     pin = agent.by("agent-pin-display").inner_text()
 
     caller = ShopperWidget(contexts.new("caller", PHONE).new_page(), server.url)
@@ -378,16 +422,17 @@ def test_caller_joins_the_agents_session_with_a_pin_from_a_third_context(
 
 
 def test_agent_links_the_shopper_who_reads_out_a_pin(
-    agent: AgentConsole, visitor: ShopperWidget, snap: Any
+    server: Any, agent: AgentConsole, visitor: ShopperWidget, snap: Any
 ) -> None:
     shopper = visitor
     expect(shopper.by("chat-input")).not_to_be_focused()
     shopper.press(shopper.by("phone-toggle"))
     shopper.press(shopper.by("pin-show"))
-    expect(shopper.by("pin-display")).to_have_text(PIN)
+    expect(shopper.by("pin-display")).to_have_text(pin_shape(server.limits["pin_length"]))
     pin = shopper.by("pin-display").inner_text()
 
-    agent.by("agent-pin-input").fill(pin)
+    agent.by("agent-pin-input").press_sequentially(pin.replace(" ", ""))
+    expect(agent.by("agent-pin-input")).to_have_value(pin)
     agent.press(agent.by("agent-pin-redeem"))
 
     agent.expect_selected(shopper.conversation_id())
