@@ -6,7 +6,6 @@ JSON error shape of docs/PROTOCOL.md through `error_middleware`; no stack trace 
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -14,6 +13,7 @@ from typing import Any, TypeVar
 import msgspec
 from aiohttp import web
 
+from covisor import wire
 from covisor.conversation_service import ConversationService
 from covisor.errors import INTERNAL, CovisorError
 from covisor.events import to_wire
@@ -85,10 +85,9 @@ async def read_json(request: web.Request, limit: int = 64 * 1024) -> dict[str, A
         raise CovisorError("too_large", f"body over {limit} bytes")
     if not raw.strip():
         return {}
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise CovisorError("bad_request", "body is not valid JSON") from None
+    body = wire.decode(raw)
+    if isinstance(body, wire.Undecodable):
+        raise CovisorError("bad_request", f"the body is {body.reason}")
     if not isinstance(body, dict):
         raise CovisorError("bad_request", "body must be a JSON object")
     return body

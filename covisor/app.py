@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import socketio
 from aiohttp import web
 
 from covisor.agents import Agents
@@ -53,7 +52,7 @@ from covisor.ratelimit import EventLimiter
 from covisor.realtime import Fanout, Realtime
 from covisor.store import Store
 from covisor.viewer import ViewerLimits
-from covisor.wire import MsgspecJson
+from covisor.wire import Packet, Server
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +92,7 @@ class Covisor:
     config: Config
     clock: Clock
     store: Store
-    sio: socketio.AsyncServer
+    sio: Server
     journal: Journal
     auth: Authenticator
     agents: Agents
@@ -136,12 +135,12 @@ async def build(
 
     manager = make_manager(config)
     closers.append(manager.close)
-    sio = socketio.AsyncServer(
+    sio = Server(
         async_mode="aiohttp",
         client_manager=manager,
+        serializer=Packet,
         cors_allowed_origins="*" if "*" in config.cors_origins else list(config.cors_origins),
         max_http_buffer_size=config.max_socket_payload,
-        json=MsgspecJson,
         logger=False,
         engineio_logger=False,
     )

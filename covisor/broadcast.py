@@ -24,6 +24,7 @@ from engineio import packet as eio_packet
 from socketio import packet as sio_packet
 
 from covisor.config import Config
+from covisor.wire import TrustedJson
 
 
 class LocalFanout(socketio.AsyncManager):  # type: ignore[misc]
@@ -74,6 +75,12 @@ class RedisBroadcast(socketio.AsyncRedisManager, LocalFanout):  # type: ignore[m
     def __init__(self, url: str, channel: str) -> None:
         super().__init__(url, channel=channel)
         self._clients: list[Any] = []
+
+    def set_server(self, server: socketio.AsyncServer) -> None:
+        """Exchange messages with the other processes in `TrustedJson`: they carry whole
+        events, nested deeper than a client's packet may be."""
+        super().set_server(server)
+        self.json = TrustedJson
 
     def _redis_connect(self) -> None:
         """Connect, remembering the clients: python-socketio's publisher and listener may each

@@ -17,6 +17,7 @@ from covisor.agents import Agents
 from covisor.app import create_app, make_store
 from covisor.clock import system_clock, system_tokens
 from covisor.config import Config, ConfigError
+from covisor.http_server import AppRunner
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -85,7 +86,7 @@ def tune_runtime() -> None:
 
 async def serve_forever(config: Config) -> None:
     """Run until interrupted; print the bound address (the real port when `--port 0`)."""
-    runner = web.AppRunner(await create_app(config), access_log=None)
+    runner = AppRunner(await create_app(config), access_log=None)
     await runner.setup()
     tune_runtime()
     site = web.TCPSite(runner, config.host, config.port)

@@ -16,9 +16,11 @@ import pytest
 import socketio
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from aiohttp.web_runner import BaseRunner
 
 from covisor.app import COVISOR, Covisor, create_app
 from covisor.config import Config
+from covisor.http_server import AppRunner
 from covisor.store import CatalogueRecord
 
 WAIT = 5.0
@@ -162,10 +164,17 @@ class ManualClock:
         self.now += seconds * 1000.0
 
 
+class CovisorTestServer(TestServer):
+    """aiohttp's test server on Covisor's runner, as `covisor serve` runs the app."""
+
+    async def _make_runner(self, **kwargs: Any) -> BaseRunner:
+        return AppRunner(self.app, **kwargs)
+
+
 @asynccontextmanager
 async def serving(app: web.Application) -> AsyncIterator[Harness]:
     """Run `app` on a loopback port until the block ends, closing its peers first."""
-    server = TestServer(app, host="127.0.0.1")
+    server = CovisorTestServer(app, host="127.0.0.1")
     await server.start_server()
     async with aiohttp.ClientSession() as http:
         h = Harness(server, http)

@@ -143,6 +143,29 @@ async def test_rest_rejects_malformed_json_with_error_shape(harness: Harness) ->
     assert status == 400 and body["ok"] is False
 
 
+BAD_BODIES = {
+    "lone surrogate in page title": b'{"page": {"title": "a\\ud800b"}}',
+    "lone surrogate in name": b'{"name": "\\udfff"}',
+    "nested thousands deep": b'{"page": ' + b"[" * 3000 + b"]" * 3000 + b"}",
+    "nested seven deep": b'{"page": {"a": [[[[[1]]]]]}}',
+    "NaN": b'{"name": NaN}',
+    "not UTF-8": b'{"name": "\xff"}',
+}
+
+
+@pytest.mark.parametrize("route", ["/api/conversations", "/api/pins/redeem", "/api/pins"])
+@pytest.mark.parametrize("body", BAD_BODIES.values(), ids=BAD_BODIES.keys())
+async def test_json_bodies_that_cannot_be_read_are_bad_requests_on_every_route(
+    harness: Harness, route: str, body: bytes
+) -> None:
+    token = await harness.agent_token() if route == "/api/pins" else None
+    status, answer = await harness.request(
+        "POST", route, token, data=body, headers={"Content-Type": "application/json"}
+    )
+    assert status == 400 and answer["error"]["code"] == "bad_request", answer
+    assert set(answer["error"]) == {"code", "message"}
+
+
 async def test_rest_unknown_route_is_json_not_found(harness: Harness) -> None:
     status, body = await harness.request("GET", "/api/nothing-here")
     assert status == 404 and body["error"]["code"] == "not_found"

@@ -1,0 +1,54 @@
+"""Every event packet gets an ack in the error shape, whatever its bytes; the connection stays."""
+
+from __future__ import annotations
+
+import pytest
+
+from covisor.wire import MAX_DEPTH, Undecodable, decode
+from tests.conftest import Harness
+from tests.hostile_packets import PACKETS
+from tests.raw_socketio import RawSocket
+
+
+@pytest.mark.parametrize(("data", "code"), PACKETS.values(), ids=PACKETS.keys())
+async def test_a_hostile_packet_is_answered_in_the_error_shape(
+    harness: Harness, data: str, code: str
+) -> None:
+    cid, customer, _ = await harness.session()
+    before = (await customer.ok("join", {"conversation_id": cid}))["snapshot"]
+    raw = await RawSocket.connect(harness.http, harness.url, customer.token)
+    try:
+        answer = await raw.call_raw(data)
+        assert answer["ok"] is False and answer["error"]["code"] == code, answer
+        assert set(answer["error"]) == {"code", "message"}
+        assert "Traceback" not in answer["error"]["message"]
+        assert (await raw.call("time", {}))["ok"] is True
+    finally:
+        await raw.close()
+    after = (await customer.ok("join", {"conversation_id": cid}))["snapshot"]
+    assert after == before
+
+
+def test_decoding_is_bounded_in_depth_and_never_raises() -> None:
+    nested: list[object] = []
+    for _ in range(MAX_DEPTH - 1):
+        nested = [nested]
+    assert decode(str(nested).replace(" ", "")) == nested
+    refused = decode("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1))
+    assert refused == Undecodable(f"JSON nested deeper than {MAX_DEPTH} levels")
+    assert isinstance(decode(b"\xff"), Undecodable)
+    assert decode('{"a": [1, 2.5, "x", null, true]}') == {"a": [1, 2.5, "x", None, True]}
+
+
+async def test_a_connect_packet_that_cannot_be_read_is_refused_as_unauthorized(
+    harness: Harness,
+) -> None:
+    ws = await harness.http.ws_connect(f"{harness.url}/socket.io/?EIO=4&transport=websocket")
+    try:
+        opened = await ws.receive_str()
+        assert opened.startswith("0")
+        await ws.send_str('40{"token":"a\\ud800"}')
+        refused = await ws.receive_str()
+        assert refused.startswith("44{") and '"unauthorized"' in refused
+    finally:
+        await ws.close()
