@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import msgspec
 from aiohttp import web
 
+from covisor import commands as c
 from covisor import wire
 from covisor.conversation_service import ConversationService
 from covisor.errors import INTERNAL, CovisorError
@@ -102,9 +103,10 @@ async def read_body(request: web.Request, kind: type[_Body]) -> _Body:
 
 
 class _OpenBody(msgspec.Struct, forbid_unknown_fields=True):
-    page: dict[str, str] | None = None
-    name: str | None = None
-    locale: str | None = None
+    page: c.Page | None = None
+    name: c.PersonName | None = None
+    locale: Annotated[str, msgspec.Meta(max_length=35)] | None = None
+    """Accepted for older widgets and not kept: the language is the widget's business."""
 
 
 class ConversationApi:
@@ -150,9 +152,9 @@ class ConversationApi:
 
     async def open_conversation(self, request: web.Request) -> web.Response:
         body = await read_body(request, _OpenBody)
-        page = {k: v[:500] for k, v in (body.page or {}).items() if k in ("url", "title")}
-        name = (body.name or "").strip()[:80] or "Shopper"
-        conversation_id, token, expires_at = await self._conversations.open(page or None, name)
+        page = body.page.to_dict() if body.page is not None else None
+        name = c.name_or(body.name, "Shopper")
+        conversation_id, token, expires_at = await self._conversations.open(page, name)
         return json_response({"id": conversation_id, "token": token, "expires_at": expires_at}, 201)
 
     async def list_conversations(self, request: web.Request) -> web.Response:

@@ -355,7 +355,9 @@ def add_static_routes(app: web.Application) -> None:
     app.router.add_get("/media/{name}", demo_catalogue_file)
 
 
-_CATALOGUE_FILE = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.(jpe?g|png|webp|webm|mp4|json)$")
+_CATALOGUE_FILE = re.compile(
+    r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.(jpe?g|png|webp|webm|mp4|json)\Z"
+)
 
 
 async def demo_catalogue_file(request: web.Request) -> web.FileResponse:

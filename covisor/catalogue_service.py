@@ -24,6 +24,12 @@ SHOWN_VARIANTS = {"image": ("display_webp", "display_jpeg"), "video": ("video",)
 """What of a catalogue item the viewer may show: the pipeline makes these for every item."""
 
 
+def check_title(title: str | None) -> None:
+    """Refuse a product title over `TITLE_CHARS` characters (never cut it)."""
+    if title is not None and len(title.strip()) > TITLE_CHARS:
+        raise CovisorError("bad_request", f"title: at most {TITLE_CHARS} characters")
+
+
 def catalogue_entry(item: CatalogueRecord) -> dict[str, Any]:
     """What `GET /api/catalogue` lists for an item; its URLs are stable and public."""
     entry: dict[str, Any] = {
@@ -60,7 +66,8 @@ class CatalogueService:
         self, agent: Identity, record: MediaRecord, filename: str | None, title: str | None
     ) -> dict[str, Any]:
         """A new catalogue item of an agent's processed upload; returns its listing entry."""
-        name = (title or "").strip()[:TITLE_CHARS] or display_name(filename)
+        check_title(title)
+        name = (title or "").strip() or display_name(filename)
         item = self._record("p_" + self._tokens(9), name, "", record, added_by=agent.id)
         await self._store.add_catalogue_item(item)
         return catalogue_entry(item)

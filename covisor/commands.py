@@ -19,9 +19,29 @@ Unit = Annotated[float, msgspec.Meta(ge=0.0, le=1.0)]
 Point = tuple[Unit, Unit]
 Seq = Annotated[int, msgspec.Meta(ge=0, le=2**53)]
 Seconds = Annotated[float, msgspec.Meta(ge=0.0, le=1e7)]
-StrokeId = Annotated[str, msgspec.Meta(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.:-]+$")]
-Color = Annotated[str, msgspec.Meta(pattern=r"^#[0-9a-fA-F]{6}$")]
+StrokeId = Annotated[str, msgspec.Meta(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.:-]+\Z")]
+Color = Annotated[str, msgspec.Meta(pattern=r"^#[0-9a-fA-F]{6}\Z")]
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=20_000)]
+
+
+PersonName = Annotated[str, msgspec.Meta(max_length=80)]
+"""The name someone gives themselves (a shopper, a caller); blank means their role's default."""
+
+
+def name_or(given: str | None, default: str) -> str:
+    """`given` without surrounding blanks, or `default` when nothing is left."""
+    return (given or "").strip() or default
+
+
+class Page(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """The shop page a conversation was opened from (the widget cuts both to 500)."""
+
+    url: Annotated[str, msgspec.Meta(max_length=500)] | None = None
+    title: Annotated[str, msgspec.Meta(max_length=500)] | None = None
+
+    def to_dict(self) -> dict[str, str] | None:
+        found = {k: v for k, v in (("url", self.url), ("title", self.title)) if v is not None}
+        return found or None
 
 
 class Command(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -53,7 +73,7 @@ class AdmitCaller(Command, frozen=True):
     """Server-internal, never parsed from a client: the actor redeemed the agent's phone PIN."""
 
 
-MediaId = Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{64}$")]
+MediaId = Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{64}\Z")]
 
 
 class MediaReceived(Command, frozen=True):
@@ -98,10 +118,10 @@ class ChatHistory(Command, frozen=True):
     limit: Annotated[int, msgspec.Meta(ge=1, le=100)] = 50
 
 
-MediaRef = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+MediaRef = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{1,64}\Z")]
 """An upload's media id (64 hex digits) or a catalogue item's id (never 64 hex digits)."""
 
-VariantName = Annotated[str, msgspec.Meta(pattern=r"^[a-z_]{1,32}$")]
+VariantName = Annotated[str, msgspec.Meta(pattern=r"^[a-z_]{1,32}\Z")]
 
 
 class LegacyMedia(msgspec.Struct, forbid_unknown_fields=True, frozen=True):

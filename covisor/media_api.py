@@ -12,9 +12,10 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 from aiohttp import BodyPartReader, MultipartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from covisor.api import RequestAuth, json_response
-from covisor.catalogue_service import CatalogueService
+from covisor.catalogue_service import CatalogueService, check_title
 from covisor.errors import CovisorError
 from covisor.media_links import CATALOGUE_FILE, CONVERSATION_FILE, route
 from covisor.media_service import MediaService, ServedFile
@@ -23,7 +24,9 @@ _CHUNK = 256 * 1024
 _FORM_OVERHEAD = 64 * 1024
 _TEXT_FIELD_BYTES = 1024
 _CATALOGUE_CACHE = "public, max-age=86400"
-_UPLOAD_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_UPLOAD_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}\Z")
+_UNREADABLE = (ValueError, AssertionError, HttpProcessingError)
+"""What aiohttp's multipart reader raises on a body it cannot parse (part headers included)."""
 _MEDIA_ITEM = "/api/conversations/{conversation_id}/media/{media_id}"
 
 
@@ -102,6 +105,7 @@ class MediaApi:
         reader = await _multipart(request)
         fields: dict[str, str] = {}
         part = await _next_file(reader, fields)
+        check_title(fields.get("title"))
         record = await self._media.pipeline.ingest(_chunks(part))
         await _rest(reader, fields)
         entry = await self._catalogue.add(agent, record, part.filename, fields.get("title"))
@@ -137,7 +141,7 @@ async def _multipart(request: web.Request) -> MultipartReader:
         raise CovisorError("bad_request", "send the file as multipart/form-data, field 'file'")
     try:
         return await request.multipart()
-    except (ValueError, AssertionError):
+    except _UNREADABLE:
         raise CovisorError("bad_request", "the multipart body is malformed") from None
 
 
@@ -163,7 +167,7 @@ async def _rest(reader: MultipartReader, fields: dict[str, str]) -> None:
 async def _next_part(reader: MultipartReader) -> BodyPartReader | None:
     try:
         part = await reader.next()
-    except (ValueError, AssertionError):
+    except _UNREADABLE:
         raise CovisorError("bad_request", "the multipart body is malformed") from None
     if part is not None and not isinstance(part, BodyPartReader):
         raise CovisorError("bad_request", "nested multipart bodies are not accepted")

@@ -34,7 +34,7 @@ NAME_CHARS = 120
 """Longest display name kept from a client's file name."""
 
 _PUBLIC_EXTENSION = {"webp": "webp", "jpg": "jpeg"}
-_STILL = re.compile(r"^(?P<stem>[a-z]+)\.(?P<ext>webp|jpg)$")
+_STILL = re.compile(r"^(?P<stem>[a-z]+)\.(?P<ext>webp|jpg)\Z")
 
 
 @dataclass(frozen=True)

@@ -7,23 +7,18 @@ from typing import Annotated, Any
 import msgspec
 from aiohttp import web
 
+from covisor import commands as c
 from covisor.api import RequestAuth, json_response, read_body
 from covisor.pin_service import PinService
 
-Name = Annotated[str, msgspec.Meta(max_length=200)]
-
 
 class _CallBody(msgspec.Struct, forbid_unknown_fields=True):
-    name: Name | None = None
+    name: c.PersonName | None = None
 
 
 class _RedeemBody(msgspec.Struct, forbid_unknown_fields=True):
     pin: Annotated[str, msgspec.Meta(max_length=64)]
-    name: Name | None = None
-
-
-def _name(given: str | None, default: str) -> str:
-    return (given or "").strip()[:80] or default
+    name: c.PersonName | None = None
 
 
 class PinApi:
@@ -47,7 +42,7 @@ class PinApi:
         agent = await self._auth.require_agent(request)
         body = await read_body(request, _CallBody)
         conversation_id, issued = await self._pins.issue_for_call(
-            agent, _name(body.name, "Phone caller")
+            agent, c.name_or(body.name, "Phone caller")
         )
         return json_response({"conversation_id": conversation_id, **issued.to_wire()}, 201)
 
@@ -63,7 +58,7 @@ class PinApi:
             answer = {"conversation_id": record.id, "conversation": record.to_wire()}
         else:
             admitted = await self._pins.admit_caller(
-                body.pin, _name(body.name, "Caller"), request.remote
+                body.pin, c.name_or(body.name, "Caller"), request.remote
             )
             answer = {
                 "conversation_id": admitted.conversation_id,

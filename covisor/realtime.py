@@ -205,10 +205,10 @@ class Realtime:
 
     async def _leave(self, sid: str, conn: Connection, payload: Any) -> dict[str, Any]:
         cid = c.parse("leave", payload).conversation_id
-        if cid in conn.joined:
-            conn.joined.discard(cid)
-            await self._sio.leave_room(sid, room_of(cid))
-            await self._presence(sid, conn, cid, online=False)
+        self._require_joined(conn, cid)
+        conn.joined.discard(cid)
+        await self._sio.leave_room(sid, room_of(cid))
+        await self._presence(sid, conn, cid, online=False)
         return {"ok": True}
 
     async def _typing(self, sid: str, conn: Connection, payload: Any) -> dict[str, Any]:

@@ -166,6 +166,44 @@ async def test_json_bodies_that_cannot_be_read_are_bad_requests_on_every_route(
     assert set(answer["error"]) == {"code", "message"}
 
 
+LENIENT_BODIES = {
+    "name over 80": ("/api/conversations", {"name": "n" * 81}),
+    "page url over 500": ("/api/conversations", {"page": {"url": "https://s.test/" + "u" * 500}}),
+    "page with an unknown key": ("/api/conversations", {"page": {"url": "/", "referrer": "x"}}),
+    "locale over 35": ("/api/conversations", {"locale": "x" * 36}),
+    "caller name over 80": ("/api/pins/redeem", {"pin": "123456", "name": "n" * 81}),
+}
+
+
+@pytest.mark.parametrize(("route", "body"), LENIENT_BODIES.values(), ids=LENIENT_BODIES.keys())
+async def test_bodies_outside_the_documented_format_are_refused_not_cut(
+    harness: Harness, route: str, body: dict[str, Any]
+) -> None:
+    status, answer = await harness.request("POST", route, json=body)
+    assert status == 400 and answer["error"]["code"] == "bad_request", answer
+    assert (await harness.request("POST", "/api/conversations", json={"name": "n" * 80}))[0] == 201
+
+
+async def test_event_formats_are_exact(harness: Harness) -> None:
+    cid, customer, agent = await harness.session()
+    await agent.ok("viewer.show", {"conversation_id": cid, "media_id": await harness.product()})
+    stroke = {"conversation_id": cid, "stroke_id": "s1", "width": 0.01}
+    for color in ("#ff0000\n", "#ff0000 ", "ff0000", "#FF00001"):
+        refused = await customer.call("stroke.begin", {**stroke, "color": color})
+        assert refused["error"]["code"] == "bad_request", color
+    refused = await customer.call(
+        "stroke.begin", {**stroke, "stroke_id": "s1\n", "color": "#ff0000"}
+    )
+    assert refused["error"]["code"] == "bad_request"
+    await customer.ok("stroke.begin", {**stroke, "color": "#ff0000"})
+    other = (await harness.open_conversation())["id"]
+    for stranger in (other, "c_nope"):
+        left = await customer.call("leave", {"conversation_id": stranger})
+        assert left["error"]["code"] == "forbidden", stranger
+    await customer.ok("leave", {"conversation_id": cid})
+    assert (await customer.call("leave", {"conversation_id": cid}))["error"]["code"] == "forbidden"
+
+
 async def test_rest_unknown_route_is_json_not_found(harness: Harness) -> None:
     status, body = await harness.request("GET", "/api/nothing-here")
     assert status == 404 and body["error"]["code"] == "not_found"

@@ -605,3 +605,13 @@ async def test_agent_adds_a_catalogue_item_and_shows_it(server: Harness) -> None
     assert (await server.request("POST", "/api/catalogue", customer.token, data=form))[0] == 403
     assert (await server.request("GET", "/api/catalogue/p_nope/display_webp"))[0] == 404
     assert (await fetch(server, item["src"].replace("display_webp", "original")))[0] == 404
+    for title_first in (True, False):
+        form = aiohttp.FormData()
+        if title_first:
+            form.add_field("title", "t" * 201)
+        form.add_field("file", samples.alpha_png(), filename="a.png")
+        if not title_first:
+            form.add_field("title", "t" * 201)
+        status, refused = await server.request("POST", "/api/catalogue", agent.token, data=form)
+        assert status == 400 and "200" in refused["error"]["message"]
+    assert (await server.request("GET", "/api/catalogue", agent.token))[1] == listed
