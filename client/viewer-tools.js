@@ -47,19 +47,21 @@ export class ViewerTools {
       this.#toggle("move", "move", "tools.move"),
       this.#toggle("pen", "pen", "tools.pen"),
     ];
-    this.colorButtons = PEN_COLORS.map(([color, label]) =>
-      h("button", {
+    this.colorButtons = PEN_COLORS.map(([color, label]) => {
+      const button = h("button", {
         type: "button",
         class: "cv-swatch",
-        style: `--swatch: ${color}`,
         "aria-label": t(label),
         title: t(label),
         "aria-pressed": String(color === this.color),
         "data-testid": "pen-color",
         dataset: { color },
         on: { click: () => this.#setColor(color) },
-      }),
-    );
+      });
+      // Through the CSSOM, not a style attribute, which the pages' CSP refuses.
+      button.style.setProperty("--swatch", color);
+      return button;
+    });
     const width = h(
       "select",
       {

@@ -31,6 +31,7 @@ from covisor.config import Config
 from covisor.conversation import Limits
 from covisor.conversation_service import ConversationService
 from covisor.cors import cors_middleware
+from covisor.headers import security_headers
 from covisor.identity import Authenticator, GrantSigner
 from covisor.journal import Journal
 from covisor.media import (
@@ -298,7 +299,7 @@ def web_application(covisor: Covisor) -> web.Application:
     """The HTTP and Socket.IO adapters over `covisor`'s services; closing the app closes them."""
     config = covisor.config
     app = web.Application(
-        middlewares=[cors_middleware(config.cors_origins), error_middleware],
+        middlewares=[security_headers(), cors_middleware(config.cors_origins), error_middleware],
         client_max_size=1024**2,
     )
     app[COVISOR] = covisor
