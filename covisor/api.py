@@ -15,6 +15,7 @@ from aiohttp import web
 
 from covisor import commands as c
 from covisor import wire
+from covisor.addresses import ClientAddresses
 from covisor.conversation_service import ConversationService
 from covisor.errors import INTERNAL, CovisorError
 from covisor.events import to_wire
@@ -115,12 +116,14 @@ class ConversationApi:
     def __init__(
         self,
         auth: RequestAuth,
+        addresses: ClientAddresses,
         conversations: ConversationService,
         *,
         ping: Callable[[], Awaitable[None]],
         client_limits: dict[str, Any],
     ) -> None:
         self._auth = auth
+        self._addresses = addresses
         self._conversations = conversations
         self._ping = ping
         self._client_limits = client_limits
@@ -154,7 +157,8 @@ class ConversationApi:
         body = await read_body(request, _OpenBody)
         page = body.page.to_dict() if body.page is not None else None
         name = c.name_or(body.name, "Shopper")
-        conversation_id, token, expires_at = await self._conversations.open(page, name)
+        client = self._addresses.of(request.remote, request.headers)
+        conversation_id, token, expires_at = await self._conversations.open(page, name, client)
         return json_response({"id": conversation_id, "token": token, "expires_at": expires_at}, 201)
 
     async def list_conversations(self, request: web.Request) -> web.Response:

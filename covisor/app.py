@@ -22,6 +22,7 @@ from typing import Any
 
 from aiohttp import web
 
+from covisor.addresses import ClientAddresses, parse_networks
 from covisor.agents import Agents
 from covisor.api import ConversationApi, RequestAuth, error_middleware
 from covisor.broadcast import make_manager
@@ -47,8 +48,9 @@ from covisor.media_api import MediaApi
 from covisor.media_links import MediaLinks
 from covisor.media_service import MediaService
 from covisor.pin_service import PinService
-from covisor.pins import AttemptLimit, DigitSource, PinRules, system_digits
+from covisor.pins import DigitSource, PinRules, system_digits
 from covisor.pins_api import PinApi
+from covisor.quotas import AttemptLimit, Quotas
 from covisor.ratelimit import EventLimiter
 from covisor.realtime import Fanout, Realtime
 from covisor.store import Store
@@ -78,6 +80,7 @@ def conversation_limits(config: Config) -> Limits:
         max_message_chars=config.max_message_chars,
         recent_messages=config.recent_messages,
         remembered_client_ids=config.remembered_client_ids,
+        max_media_items=config.max_media_items,
         viewer=ViewerLimits(
             max_strokes=config.max_strokes,
             max_points_per_stroke=config.max_points_per_stroke,
@@ -133,6 +136,7 @@ async def build(
     links = MediaLinks(await store.secret("media", os.urandom(32)), clock, config.media_url_ttl)
     pin_key = await store.secret("pins", os.urandom(32))
     limits = conversation_limits(config)
+    quotas = Quotas(store, clock)
 
     manager = make_manager(config)
     closers.append(manager.close)
@@ -161,6 +165,8 @@ async def build(
         journal,
         signer,
         limits,
+        quotas=quotas,
+        opens_per_client=AttemptLimit(config.conversations_per_address, config.open_window),
         shopper_token_ttl=config.shopper_token_ttl,
         clock=clock,
         tokens=tokens,
@@ -179,13 +185,28 @@ async def build(
         per_conversation=AttemptLimit(
             config.pin_attempts_per_conversation, config.pin_attempt_window
         ),
+        quotas=quotas,
+        issues_per_client=AttemptLimit(config.pin_issues_per_client, config.pin_attempt_window),
         caller_token_ttl=config.shopper_token_ttl,
         digits=digits,
         clock=clock,
         tokens=tokens,
     )
     pipeline = await _media_pipeline(config, media_executor, closers)
-    media = MediaService(journal, conversations, links, pipeline, tokens)
+    media = MediaService(
+        journal,
+        conversations,
+        links,
+        pipeline,
+        tokens,
+        quotas=quotas,
+        uploads_per_conversation=AttemptLimit(
+            config.uploads_per_conversation, config.upload_window
+        ),
+        bytes_per_conversation=AttemptLimit(
+            config.upload_bytes_per_conversation, config.upload_window
+        ),
+    )
     catalogue = CatalogueService(store, pipeline, clock=clock, tokens=tokens)
     realtime = Realtime(
         sio,
@@ -304,8 +325,10 @@ def web_application(covisor: Covisor) -> web.Application:
     )
     app[COVISOR] = covisor
     auth = RequestAuth(covisor.auth)
+    addresses = ClientAddresses(parse_networks(config.trusted_proxies))
     conversation_api = ConversationApi(
         auth,
+        addresses,
         covisor.conversations,
         ping=covisor.store.ping,
         client_limits=config.client_limits(),
@@ -316,7 +339,7 @@ def web_application(covisor: Covisor) -> web.Application:
         covisor.catalogue,
         max_upload_bytes=max(config.max_image_bytes, config.max_video_bytes),
     )
-    for adapter in (conversation_api, PinApi(auth, covisor.pins), media_api):
+    for adapter in (conversation_api, PinApi(auth, addresses, covisor.pins), media_api):
         app.add_routes(adapter.routes())
     covisor.sio.attach(app)
     add_static_routes(app)

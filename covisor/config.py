@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from covisor import pins
+from covisor.addresses import parse_networks
 
 ENV_PREFIX = "COVISOR_"
 
@@ -112,12 +113,28 @@ class Config:
     dies within a day and opens only that one file. Shorter means more broken pictures in open
     tabs, not much more safety: members can download the file anyway."""
 
+    max_media_items: int = _bounded(200, 1, 100_000)
+    """Uploads a conversation holds at most (ready and being processed)."""
+    uploads_per_conversation: int = _bounded(60, 1, 1_000_000)
+    upload_bytes_per_conversation: int = _bounded(1024**3, 1024, 1024**4)
+    upload_window: float = _bounded(3600.0, 1, 7 * 24 * 3600)
+    """Seconds of the window in which a conversation takes at most `uploads_per_conversation`
+    uploads and `upload_bytes_per_conversation` bytes."""
+    conversations_per_address: int = _bounded(30, 1, 1_000_000)
+    """Conversations one client address opens at most in `open_window` seconds."""
+    open_window: float = _bounded(600.0, 1, 7 * 24 * 3600)
+    trusted_proxies: tuple[str, ...] = ()
+    """Reverse proxies (addresses or networks) whose `Forwarded`/`X-Forwarded-For` header names
+    the client; empty: the client is the TCP peer."""
+
     pin_length: int = _bounded(6, pins.MIN_LENGTH, pins.MAX_LENGTH)
     """Digits of a phone PIN; four to nine, what the clients' PIN field takes."""
     pin_ttl: float = _bounded(600.0, 30, 24 * 3600)
     pin_attempts_per_address: int = _bounded(10, 1, 10_000)
     pin_attempts_per_conversation: int = _bounded(5, 1, 10_000)
     pin_attempt_window: float = _bounded(600.0, 1, 7 * 24 * 3600)
+    pin_issues_per_client: int = _bounded(20, 1, 1_000_000)
+    """PINs one agent, or one shopper's address, issues at most in `pin_attempt_window`."""
 
     def __post_init__(self) -> None:
         for spec in dataclasses.fields(self):
@@ -129,6 +146,10 @@ class Config:
             limit: RateLimit = getattr(self, name)
             if not (limit.rate > 0 and limit.burst >= 1):
                 raise ConfigError(f"{name}: the rate must be above 0 and the burst at least 1")
+        try:
+            parse_networks(self.trusted_proxies)
+        except ValueError as exc:
+            raise ConfigError(f"trusted_proxies: {exc}") from None
         if not self.cors_origins or not all(self.cors_origins):
             raise ConfigError("cors_origins: list at least one origin, or *")
         for origin in self.cors_origins:

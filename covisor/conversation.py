@@ -29,6 +29,7 @@ class Limits:
     max_message_chars: int
     recent_messages: int
     remembered_client_ids: int
+    max_media_items: int
     viewer: ViewerLimits
 
 
@@ -168,7 +169,7 @@ def decide(
                 return Existing(state.seq)
             return Draft("member.joined", {"member": actor.public()})
         case c.MediaReceived() | c.MediaReady() | c.MediaFailed():
-            return state.gallery.decide(actor, command)
+            return state.gallery.decide(actor, command, limits.max_media_items)
         case c.ViewerShow(media_id=media_id, variant=variant) if actor.is_agent:
             if media_id is None:
                 raise CovisorError("bad_request", "viewer.show: name the media_id to show")

@@ -11,12 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from covisor import commands as c
+from covisor.addresses import address_key
 from covisor.clock import Clock, TokenSource
 from covisor.conversation import Limits, is_member
 from covisor.errors import CovisorError
 from covisor.events import Event
 from covisor.identity import GrantSigner, Identity
 from covisor.journal import Journal, load_state
+from covisor.quotas import AttemptLimit, Quotas
 from covisor.store import Store, SummaryRecord
 
 TRANSCRIPT_LIMIT = 10_000
@@ -31,6 +33,8 @@ class ConversationService:
         signer: GrantSigner,
         limits: Limits,
         *,
+        quotas: Quotas,
+        opens_per_client: AttemptLimit,
         shopper_token_ttl: float,
         clock: Clock,
         tokens: TokenSource,
@@ -39,12 +43,19 @@ class ConversationService:
         self._journal = journal
         self._signer = signer
         self._limits = limits
+        self._quotas = quotas
+        self._opens_per_client = opens_per_client
         self._shopper_token_ttl = shopper_token_ttl
         self._clock = clock
         self._tokens = tokens
 
-    async def open(self, page: dict[str, str] | None, name: str) -> tuple[str, str, float]:
-        """Create a waiting conversation; return `(id, shopper token, token expiry ms)`."""
+    async def open(
+        self, page: dict[str, str] | None, name: str, client: str | None
+    ) -> tuple[str, str, float]:
+        """Create a waiting conversation for an anonymous shopper at address `client`; return
+        `(id, shopper token, token expiry ms)`. Limited per client address."""
+        key = "open:" + address_key(client)
+        await self._quotas.spend(key, self._opens_per_client, "conversations opened")
         conversation_id = await self._create()
         shopper = Identity("s_" + self._tokens(9), "customer", name, conversation_id)
         await self._journal.submit(

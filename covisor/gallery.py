@@ -63,11 +63,16 @@ class Gallery:
     items: dict[str, dict[str, Any]] = field(default_factory=dict)
     pending: dict[str, dict[str, Any]] = field(default_factory=dict)
 
-    def decide(self, actor: Identity, command: c.Command) -> Draft:
+    def decide(self, actor: Identity, command: c.Command, max_items: int) -> Draft:
+        """`max_items`: ready and pending items a conversation holds at most."""
         match command:
             case c.MediaReceived(upload_id=upload_id, media_id=media_id, kind=kind, name=name):
                 if upload_id in self.pending:
                     raise CovisorError("conflict", f"upload {upload_id!r} is already under way")
+                if media_id not in self.items and len(self.items) + len(self.pending) >= max_items:
+                    raise CovisorError(
+                        "conflict", f"this conversation holds {max_items} media items at most"
+                    )
                 return Draft(
                     "media.processing",
                     {

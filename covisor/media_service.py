@@ -27,6 +27,7 @@ from covisor.identity import Identity
 from covisor.journal import Journal
 from covisor.media import MediaPipeline, MediaRecord, StagedUpload, Variant
 from covisor.media_links import MediaLinks
+from covisor.quotas import AttemptLimit, Quotas
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +116,14 @@ class MediaService:
         links: MediaLinks,
         pipeline: MediaPipeline,
         tokens: TokenSource,
+        *,
+        quotas: Quotas,
+        uploads_per_conversation: AttemptLimit,
+        bytes_per_conversation: AttemptLimit,
     ) -> None:
+        self._quotas = quotas
+        self._uploads = uploads_per_conversation
+        self._bytes = bytes_per_conversation
         self._journal = journal
         self._conversations = conversations
         self._links = links
@@ -123,8 +131,11 @@ class MediaService:
         self._tokens = tokens
 
     async def check_uploader(self, uploader: Identity, conversation_id: str) -> None:
-        """Refuse before a byte is read: non-members, unknown and closed conversations."""
+        """Refuse before a byte is read: non-members, unknown and closed conversations, and a
+        conversation over its upload quotas (this upload is counted)."""
         await self._conversations.open_summary(uploader, conversation_id)
+        await self._quotas.check("upload-bytes:" + conversation_id, self._bytes, "upload bytes")
+        await self._quotas.spend("uploads:" + conversation_id, self._uploads, "uploads")
 
     def new_upload_id(self) -> str:
         return "u_" + self._tokens(9)
@@ -156,6 +167,7 @@ class MediaService:
                 kind=staged.media_type.kind,
                 name=name,
             )
+            await self._quotas.add("upload-bytes:" + conversation_id, self._bytes, staged.size)
             await journal.submit(uploader, received)
             announced.append(staged.sha256)
 

@@ -12,19 +12,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from covisor import commands as c
+from covisor.addresses import address_key
 from covisor.clock import Clock, TokenSource
 from covisor.conversation_service import ConversationService
 from covisor.errors import CovisorError
 from covisor.identity import GrantSigner, Identity
 from covisor.journal import Journal
 from covisor.pins import (
-    AttemptLimit,
     DigitSource,
     IssuedPin,
     Pin,
     PinRules,
     Redeemer,
-    address_key,
     agent_key,
     conversation_key,
     pin_digest,
@@ -32,6 +31,7 @@ from covisor.pins import (
     too_many_attempts,
     wrong_pin,
 )
+from covisor.quotas import AttemptLimit, Quotas
 from covisor.store import Store, SummaryRecord
 
 _DRAWS = 20
@@ -63,6 +63,8 @@ class PinService:
         rules: PinRules,
         per_client: AttemptLimit,
         per_conversation: AttemptLimit,
+        quotas: Quotas,
+        issues_per_client: AttemptLimit,
         caller_token_ttl: float,
         digits: DigitSource,
         clock: Clock,
@@ -76,22 +78,31 @@ class PinService:
         self.rules = rules
         self._per_client = per_client
         self._per_conversation = per_conversation
+        self._quotas = quotas
+        self._issues_per_client = issues_per_client
         self._caller_token_ttl = caller_token_ttl
         self._digits = digits
         self._clock = clock
         self._tokens = tokens
 
-    async def issue(self, issuer: Identity, conversation_id: str) -> IssuedPin:
+    async def issue(self, issuer: Identity, conversation_id: str, client: str | None) -> IssuedPin:
         """A new PIN for a member's conversation, revoking the one issued before it.
 
         The agent's PIN lets a caller join; the shopper's PIN lets an agent take the
-        conversation. Non-members get `forbidden`, closed conversations `conflict`.
+        conversation. Non-members get `forbidden`, closed conversations `conflict`. Issuing is
+        limited per client: an agent by identity, a shopper by address `client`.
         """
         record = await self._conversations.summary(issuer, conversation_id)
-        return await self._issue(conversation_id, redeemer_for(issuer, record.summary), issuer.id)
+        redeemer = redeemer_for(issuer, record.summary)
+        issuer_key = agent_key(issuer) if issuer.is_agent else address_key(client)
+        await self._quotas.spend("issue:" + issuer_key, self._issues_per_client, "PINs issued")
+        return await self._issue(conversation_id, redeemer, issuer.id)
 
     async def issue_for_call(self, agent: Identity, name: str) -> tuple[str, IssuedPin]:
         """A new conversation, already the agent's, and a PIN for the caller to join it."""
+        await self._quotas.spend(
+            "issue:" + agent_key(agent), self._issues_per_client, "PINs issued"
+        )
         conversation_id = await self._conversations.open_for_agent(agent, name)
         return conversation_id, await self._issue(conversation_id, "caller", agent.id)
 

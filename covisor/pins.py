@@ -7,8 +7,8 @@ A PIN is `length` random digits (6 by default), shown grouped by three ("482 913
 - a shopper's PIN ("I'm on the phone") is typed in by the agent, who then takes the conversation.
 
 The store keeps only `pin_digest(key, digits)`, an HMAC under a server secret, so a copy of the
-PIN table alone does not give a usable PIN. Redeeming is limited by `AttemptLimit` (fixed windows
-whose counters live in the store, shared by every process).
+PIN table alone does not give a usable PIN. Redeeming is limited by `quotas.AttemptLimit`
+(fixed windows whose counters live in the store, shared by every process).
 
 Everything here is pure: no store, no HTTP; time comes in as `now` (ms since the epoch) and
 randomness as a `DigitSource`.
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import re
 import secrets
 from collections.abc import Callable, Mapping
@@ -52,14 +51,6 @@ class Pin:
     created_at: float
     expires_at: float
     used_at: float | None = None
-
-
-@dataclass(frozen=True)
-class Attempts:
-    """A counter of redemption attempts in the fixed window that began at `started` (ms)."""
-
-    count: int
-    started: float
 
 
 @dataclass(frozen=True)
@@ -160,25 +151,6 @@ def too_many_attempts(wait: float) -> CovisorError:
     return CovisorError("rate_limited", "too many PIN attempts; try again later", retry_after=wait)
 
 
-def address_key(remote: str | None) -> str:
-    """The rate-limit key of a client address: the IPv4 address, or the /64 of an IPv6 one.
-
-    One IPv6 subscriber usually holds a whole /64, so keying by the full address would hand a
-    single guesser 2**64 separate allowances.
-    """
-    if not remote:
-        return "address:unknown"
-    try:
-        address = ipaddress.ip_address(remote)
-    except ValueError:
-        return f"address:{remote[:64]}"
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:
-            return f"address:{address.ipv4_mapped}"
-        return f"address:{ipaddress.IPv6Network((address, 64), strict=False)}"
-    return f"address:{address}"
-
-
 def agent_key(agent: Identity) -> str:
     """Agents are limited per agent, not per address: a call centre shares one address."""
     return f"agent:{agent.id}"
@@ -186,33 +158,3 @@ def agent_key(agent: Identity) -> str:
 
 def conversation_key(conversation_id: str) -> str:
     return f"conversation:{conversation_id}"
-
-
-@dataclass(frozen=True)
-class AttemptLimit:
-    """At most `limit` failed attempts in a fixed window of `window` seconds.
-
-    The window opens with the first counted attempt and everything is forgiven when it ends. A
-    counter in the store says how many attempts fell in its window; `wait` turns it into a
-    verdict.
-    """
-
-    limit: int
-    window: float
-
-    def reset_before(self, now: float) -> float:
-        """A counter whose window started at or before this instant (ms) is spent: it restarts."""
-        return now - self.window * 1000.0
-
-    def wait(self, attempts: Attempts | None, now: float, *, counted: bool) -> float | None:
-        """Seconds until an attempt is allowed again, or None if this one may go ahead.
-
-        `counted` says whether `attempts` already includes this attempt (taken before trying,
-        so concurrent attempts cannot all slip under the limit) or only earlier failures.
-        """
-        if attempts is None or attempts.started <= self.reset_before(now):
-            return None
-        allowed = self.limit if counted else self.limit - 1
-        if attempts.count <= allowed:
-            return None
-        return max(0.001, (attempts.started + self.window * 1000.0 - now) / 1000.0)

@@ -8,6 +8,7 @@ import msgspec
 from aiohttp import web
 
 from covisor import commands as c
+from covisor.addresses import ClientAddresses
 from covisor.api import RequestAuth, json_response, read_body
 from covisor.pin_service import PinService
 
@@ -22,8 +23,9 @@ class _RedeemBody(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class PinApi:
-    def __init__(self, auth: RequestAuth, pins: PinService) -> None:
+    def __init__(self, auth: RequestAuth, addresses: ClientAddresses, pins: PinService) -> None:
         self._auth = auth
+        self._addresses = addresses
         self._pins = pins
 
     def routes(self) -> list[web.RouteDef]:
@@ -35,7 +37,8 @@ class PinApi:
 
     async def issue_pin(self, request: web.Request) -> web.Response:
         issuer = await self._auth.identify(request)
-        issued = await self._pins.issue(issuer, request.match_info["conversation_id"])
+        client = self._addresses.of(request.remote, request.headers)
+        issued = await self._pins.issue(issuer, request.match_info["conversation_id"], client)
         return json_response(issued.to_wire(), 201)
 
     async def issue_call_pin(self, request: web.Request) -> web.Response:
@@ -58,7 +61,9 @@ class PinApi:
             answer = {"conversation_id": record.id, "conversation": record.to_wire()}
         else:
             admitted = await self._pins.admit_caller(
-                body.pin, c.name_or(body.name, "Caller"), request.remote
+                body.pin,
+                c.name_or(body.name, "Caller"),
+                self._addresses.of(request.remote, request.headers),
             )
             answer = {
                 "conversation_id": admitted.conversation_id,

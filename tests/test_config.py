@@ -28,6 +28,8 @@ def changed(name: str, default: Any) -> tuple[str, Any]:
         return "/srv/covisor", Path("/srv/covisor")
     if kind is RateLimit:
         return "7/14", RateLimit(7, 14)
+    if name == "trusted_proxies":
+        return "10.0.0.1, 2001:db8::/32", ("10.0.0.1", "2001:db8::/32")
     if kind == tuple[str, ...]:
         return "https://a.example, https://b.example", ("https://a.example", "https://b.example")
     return "redis://example:6379/1", "redis://example:6379/1"
@@ -56,6 +58,7 @@ def test_optional_values_are_unset_by_none() -> None:
         ("COVISOR_STROKE_RATE", "0/10", "stroke_rate: the rate must be above 0"),
         ("COVISOR_MEDIA_WORKERS", "0", "media_workers = 0: must be between 1 and 256"),
         ("COVISOR_CORS_ORIGINS", "shop.example", "'shop.example' is not an http(s) origin"),
+        ("COVISOR_TRUSTED_PROXIES", "10.0.0.0/8, proxy.local", "trusted_proxies: 'proxy.local'"),
     ],
 )
 def test_a_bad_value_is_refused_naming_the_setting(variable: str, value: str, said: str) -> None:

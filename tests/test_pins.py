@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from covisor import commands as c
+from covisor.addresses import address_key
 from covisor.app import conversation_limits
 from covisor.config import Config
 from covisor.conversation import ConversationState, decide
@@ -14,17 +15,15 @@ from covisor.errors import CovisorError
 from covisor.events import Draft, Event, Existing
 from covisor.identity import Identity
 from covisor.pins import (
-    AttemptLimit,
-    Attempts,
     IssuedPin,
     PinRules,
-    address_key,
     display,
     pin_digest,
     redeemer_for,
     system_digits,
     wrong_pin,
 )
+from covisor.quotas import AttemptLimit, Attempts
 
 AGENT = Identity("a1", "agent", "Ann")
 SHOPPER = Identity("s1", "customer", "Sam", "c1")

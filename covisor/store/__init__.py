@@ -17,7 +17,8 @@ from typing import Any, Protocol
 
 from covisor.events import Event
 from covisor.identity import AgentRecord
-from covisor.pins import Attempts, Pin, Redeemer
+from covisor.pins import Pin, Redeemer
+from covisor.quotas import Attempts
 
 __all__ = [
     "AgentRecord",
@@ -150,11 +151,15 @@ class Store(Protocol):
         Atomic: of any number of concurrent claims of one PIN, from any process, one gets it.
         """
 
-    async def count_attempt(self, key: str, now: float, reset_before: float) -> Attempts:
-        """Add one to the attempt counter under `key`, atomically across processes; return it.
+    async def count_attempt(
+        self, key: str, now: float, reset_before: float, amount: int = 1
+    ) -> Attempts:
+        """Add `amount` to the counter under `key`, atomically across processes; return it.
 
-        A counter whose window started at or before `reset_before` is spent: it restarts at
-        `now` with a count of 1 (spent counters of other keys may be dropped on the way).
+        A counter lives one window, from its first count at `started` until
+        `started + (now - reset_before)` of that first count: a spent counter restarts at `now`
+        with `amount`. Spent counters of any key may be dropped on the way. Counters keep PIN
+        attempts and the quotas of quotas.py; a key is always counted with one window.
         """
 
     async def forgive_attempt(self, key: str) -> None:

@@ -16,7 +16,8 @@ from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from covisor.events import Event, decode, encode
-from covisor.pins import Attempts, Pin, Redeemer
+from covisor.pins import Pin, Redeemer
+from covisor.quotas import Attempts
 from covisor.store import (
     AgentRecord,
     Append,
@@ -49,7 +50,7 @@ class MongoStore:
         )
         await self._db.pins.create_index("conversation_id")
         await self._db.pins.create_index("expires_at")
-        await self._db.pin_attempts.create_index("started")
+        await self._db.counters.create_index("expires")
         await self._db.catalogue.create_index([("created_at", ASCENDING), ("_id", ASCENDING)])
 
     async def close(self) -> None:
@@ -215,16 +216,19 @@ class MongoStore:
         )
         return _pin(doc) if doc else None
 
-    async def count_attempt(self, key: str, now: float, reset_before: float) -> Attempts:
-        await self._db.pin_attempts.delete_many({"started": {"$lte": reset_before}})
-        live = {"$gt": ["$started", reset_before]}
-        doc = await self._db.pin_attempts.find_one_and_update(
+    async def count_attempt(
+        self, key: str, now: float, reset_before: float, amount: int = 1
+    ) -> Attempts:
+        await self._db.counters.delete_many({"expires": {"$lte": now}})
+        live = {"$gt": ["$expires", now]}
+        doc = await self._db.counters.find_one_and_update(
             {"_id": key},
             [
                 {
                     "$set": {
-                        "count": {"$cond": [live, {"$add": ["$count", 1]}, 1]},
+                        "count": {"$cond": [live, {"$add": ["$count", amount]}, amount]},
                         "started": {"$cond": [live, "$started", now]},
+                        "expires": {"$cond": [live, "$expires", now + (now - reset_before)]},
                     }
                 }
             ],
@@ -236,12 +240,12 @@ class MongoStore:
         return Attempts(doc["count"], doc["started"])
 
     async def forgive_attempt(self, key: str) -> None:
-        await self._db.pin_attempts.update_one(
+        await self._db.counters.update_one(
             {"_id": key, "count": {"$gt": 0}}, {"$inc": {"count": -1}}
         )
 
     async def attempts(self, key: str) -> Attempts | None:
-        doc = await self._db.pin_attempts.find_one({"_id": key})
+        doc = await self._db.counters.find_one({"_id": key})
         return Attempts(doc["count"], doc["started"]) if doc else None
 
     async def add_catalogue_item(self, item: CatalogueRecord) -> bool:

@@ -19,7 +19,8 @@ import aiosqlite
 import msgspec
 
 from covisor.events import Event, decode, encode
-from covisor.pins import Attempts, Pin, Redeemer
+from covisor.pins import Pin, Redeemer
+from covisor.quotas import Attempts
 from covisor.store import (
     AgentRecord,
     Append,
@@ -67,12 +68,14 @@ CREATE TABLE IF NOT EXISTS pins (
 );
 CREATE INDEX IF NOT EXISTS pins_by_conversation ON pins (conversation_id);
 CREATE INDEX IF NOT EXISTS pins_by_expiry ON pins (expires_at);
-CREATE TABLE IF NOT EXISTS pin_attempts (
+DROP TABLE IF EXISTS pin_attempts;
+CREATE TABLE IF NOT EXISTS counters (
     key TEXT PRIMARY KEY,
     count INTEGER NOT NULL,
-    started REAL NOT NULL
+    started REAL NOT NULL,
+    expires REAL NOT NULL
 );
-CREATE INDEX IF NOT EXISTS pin_attempts_by_start ON pin_attempts (started);
+CREATE INDEX IF NOT EXISTS counters_by_expiry ON counters (expires);
 CREATE TABLE IF NOT EXISTS catalogue (
     id TEXT PRIMARY KEY,
     title TEXT NOT NULL,
@@ -302,14 +305,17 @@ class SQLiteStore:
             )
         return Pin(*rows[0]) if rows else None
 
-    async def count_attempt(self, key: str, now: float, reset_before: float) -> Attempts:
+    async def count_attempt(
+        self, key: str, now: float, reset_before: float, amount: int = 1
+    ) -> Attempts:
         async with self._immediate() as db:
-            await db.execute("DELETE FROM pin_attempts WHERE started <= ?", (reset_before,))
+            await db.execute("DELETE FROM counters WHERE expires <= ?", (now,))
             rows = list(
                 await db.execute_fetchall(
-                    "INSERT INTO pin_attempts (key, count, started) VALUES (?, 1, ?) "
-                    "ON CONFLICT (key) DO UPDATE SET count = count + 1 RETURNING count, started",
-                    (key, now),
+                    "INSERT INTO counters (key, count, started, expires) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (key) DO UPDATE SET count = count + excluded.count "
+                    "RETURNING count, started",
+                    (key, amount, now, now + (now - reset_before)),
                 )
             )
         return Attempts(*rows[0])
@@ -317,13 +323,13 @@ class SQLiteStore:
     async def forgive_attempt(self, key: str) -> None:
         async with self._write_lock:
             await self._w.execute(
-                "UPDATE pin_attempts SET count = count - 1 WHERE key = ? AND count > 0", (key,)
+                "UPDATE counters SET count = count - 1 WHERE key = ? AND count > 0", (key,)
             )
 
     async def attempts(self, key: str) -> Attempts | None:
         rows = list(
             await self._r.execute_fetchall(
-                "SELECT count, started FROM pin_attempts WHERE key = ?", (key,)
+                "SELECT count, started FROM counters WHERE key = ?", (key,)
             )
         )
         return Attempts(*rows[0]) if rows else None

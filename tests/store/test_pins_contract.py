@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from covisor.pins import Attempts, Pin, Redeemer
+from covisor.pins import Pin, Redeemer
+from covisor.quotas import Attempts
 
 T0 = 1_000_000.0
 TTL = 600_000.0
