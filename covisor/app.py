@@ -207,6 +207,12 @@ async def build(
             config.upload_bytes_per_conversation, config.upload_window
         ),
     )
+    ended = await media.recover()
+    if ended:
+        log.info("ended %d uploads a stopped process left under way", ended)
+    swept = await pipeline.store.sweep()
+    if swept:
+        log.info("removed the upload files of %d stopped processes", swept)
     catalogue = CatalogueService(store, pipeline, clock=clock, tokens=tokens)
     realtime = Realtime(
         sio,
@@ -254,9 +260,7 @@ async def _media_pipeline(
 ) -> MediaPipeline:
     blobs = BlobStore(config.data_dir / "media")
     await blobs.open()
-    swept = await blobs.sweep_tmp()
-    if swept:
-        log.info("removed %d stale upload temp entries", swept)
+    closers.append(blobs.close)
     if executor is None:
         pool = WorkerPool(config.media_workers)
 

@@ -122,6 +122,7 @@ class ConversationState:
             "agent_id": self.agent["id"] if self.agent else None,
             "agent_name": self.agent["name"] if self.agent else None,
             "last_seq": self.seq,
+            "uploads_pending": len(self.gallery.pending),
         }
 
 
@@ -137,6 +138,8 @@ def decide(
         return _decide_accept(state, actor)
     if not state.is_member(actor):
         raise CovisorError("forbidden", "you are not a member of this conversation")
+    if isinstance(command, c.MediaReady | c.MediaFailed):
+        return state.gallery.decide(actor, command, limits.max_media_items)
     if state.status == "closed":
         raise CovisorError("conflict", "this conversation is closed")
     match command:
@@ -168,7 +171,7 @@ def decide(
             if actor.id in state.callers:
                 return Existing(state.seq)
             return Draft("member.joined", {"member": actor.public()})
-        case c.MediaReceived() | c.MediaReady() | c.MediaFailed():
+        case c.MediaReceived():
             return state.gallery.decide(actor, command, limits.max_media_items)
         case c.ViewerShow(media_id=media_id, variant=variant) if actor.is_agent:
             if media_id is None:

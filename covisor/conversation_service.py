@@ -140,4 +140,12 @@ class ConversationService:
         """The committed state of a member's conversation, loaded from the store: for reads
         that need more than the summary but need not be ordered with the broadcast."""
         await self.summary(reader, conversation_id)
+        return await self.committed_snapshot(conversation_id)
+
+    async def committed_snapshot(self, conversation_id: str) -> dict[str, Any]:
+        """`snapshot` for the server's own use: no reader, no membership check."""
         return (await load_state(self._store, conversation_id, self._limits)).snapshot()
+
+    async def with_pending_uploads(self) -> list[str]:
+        """Conversations with uploads under way (for recovery after a crash)."""
+        return await self._store.with_pending_uploads()

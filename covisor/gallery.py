@@ -84,12 +84,19 @@ class Gallery:
                     },
                 )
             case c.MediaReady(upload_id=upload_id, media=media):
+                self._require_pending(upload_id)
                 return Draft("media.ready", {"upload_id": upload_id, "media": media})
             case c.MediaFailed(upload_id=upload_id, media_id=media_id, reason=reason):
+                self._require_pending(upload_id)
                 return Draft(
                     "media.failed", {"upload_id": upload_id, "media_id": media_id, "reason": reason}
                 )
         raise CovisorError("bad_request", f"{type(command).__name__} is not a media command")
+
+    def _require_pending(self, upload_id: str) -> None:
+        """An upload ends once: a second ending (a recovery racing the owner) is refused."""
+        if upload_id not in self.pending:
+            raise CovisorError("conflict", f"upload {upload_id!r} is not under way")
 
     def apply(self, type_: str, data: dict[str, Any], seq: int) -> None:
         """Apply a `media.*` event. A ready item keeps the `seq` at which its upload was announced

@@ -106,6 +106,11 @@ def derived_file(pipeline: MediaPipeline, record: MediaRecord, variant: str) -> 
     return ServedFile(pipeline.store.derived_dir(record.id) / found.path, found.mime)
 
 
+def _claim_name(conversation_id: str, upload_id: str) -> str:
+    """The claim file of an upload: both ids are letters, digits, `_` and `-` only."""
+    return f"{conversation_id}~{upload_id}"
+
+
 class MediaService:
     """Feeds uploads through `pipeline` into conversations and serves their files."""
 
@@ -158,6 +163,8 @@ class MediaService:
         journal = self._journal
         name = display_name(filename)
         announced: list[str] = []
+        claim = _claim_name(conversation_id, upload_id)
+        self.pipeline.store.claim(claim)
 
         async def announce(staged: StagedUpload) -> None:
             received = c.MediaReceived(
@@ -172,17 +179,60 @@ class MediaService:
             announced.append(staged.sha256)
 
         try:
-            record = await self.pipeline.ingest(chunks, announce)
-        except BaseException as refusal:
-            if announced:
-                reason = refusal.code if isinstance(refusal, CovisorError) else "internal"
-                await self._fail(uploader, conversation_id, upload_id, announced[0], reason)
-            raise
-        item = media_item(record, name, uploader.public())
-        ready = c.MediaReady(conversation_id=conversation_id, upload_id=upload_id, media=item)
-        await journal.submit(uploader, ready)
+            try:
+                record = await self.pipeline.ingest(chunks, announce)
+            except BaseException as refusal:
+                if announced:
+                    reason = refusal.code if isinstance(refusal, CovisorError) else "internal"
+                    await self._fail(uploader, conversation_id, upload_id, announced[0], reason)
+                raise
+            item = media_item(record, name, uploader.public())
+            ready = c.MediaReady(conversation_id=conversation_id, upload_id=upload_id, media=item)
+            await journal.submit(uploader, ready)
+        finally:
+            self.pipeline.store.release(claim)
         found = {"status": "ready", "upload_id": upload_id, **item}
         return self._present(conversation_id, found, uploader)
+
+    async def recover(self) -> int:
+        """Finish the uploads a dead process left under way, in every conversation.
+
+        An upload is abandoned when no live process claims it (blobs.py): its files were
+        processed (the process died before recording it) and it becomes `media.ready`, or they
+        were not and it becomes `media.failed` with reason `unavailable`. Run on start-up,
+        before `BlobStore.sweep` removes the dead process's half-written files. Returns how
+        many uploads were ended.
+        """
+        ended = 0
+        for conversation_id in await self._conversations.with_pending_uploads():
+            snapshot = await self._conversations.committed_snapshot(conversation_id)
+            for pending in snapshot["media_pending"]:
+                upload_id, media_id = pending["upload_id"], pending["media_id"]
+                if await self.pipeline.store.claimed_alive(_claim_name(conversation_id, upload_id)):
+                    continue
+                by = pending["uploaded_by"]
+                uploader = Identity(by["id"], by["role"], by["name"], conversation_id)
+                record = await self.pipeline.get(media_id)
+                try:
+                    if record is None:
+                        failed = c.MediaFailed(
+                            conversation_id=conversation_id,
+                            upload_id=upload_id,
+                            media_id=media_id,
+                            reason="unavailable",
+                        )
+                        await self._journal.submit(uploader, failed)
+                    else:
+                        item = media_item(record, pending["name"], by)
+                        ready = c.MediaReady(
+                            conversation_id=conversation_id, upload_id=upload_id, media=item
+                        )
+                        await self._journal.submit(uploader, ready)
+                except CovisorError as refusal:
+                    log.warning("upload %s left under way: %s", upload_id, refusal.message)
+                    continue
+                ended += 1
+        return ended
 
     async def status(self, reader: Identity, conversation_id: str, media_id: str) -> dict[str, Any]:
         """A member's look at one media item of the conversation: ready or still processing."""

@@ -2,7 +2,10 @@
 
 Layout under the data directory's media root:
 
-    tmp/                     uploads and work directories being written (never served)
+    tmp/<lease>.lock         held (flock) by one live process for its whole life
+    tmp/<lease>/             that process's uploads and work directories being written
+    tmp/<lease>/claims/      one empty file per upload the process is taking through the
+                             pipeline (`claim`), so others know it is not abandoned
     blobs/ab/<sha256>        an original, named by the SHA-256 of its bytes
     derived/ab/<sha256>/     what was made from it (variants, poster, info.json)
 
@@ -11,6 +14,10 @@ limit of its sniffed kind as it arrives, fsynced and only then renamed into `blo
 within one file system is atomic, so a reader sees a whole file or none. The same bytes uploaded
 twice map to the same name and are stored once. Client file names never become paths. Whatever
 fails, including the request being cancelled mid-stream, leaves nothing in `tmp/`.
+
+A process killed mid-upload (kill -9, a power cut) leaves its lease behind; the kernel drops its
+lock with it. `sweep` removes the leases whose lock nobody holds, with every half-written file
+in them, and spares the live ones of other processes sharing the root.
 """
 
 from __future__ import annotations
@@ -18,11 +25,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import fcntl
 import hashlib
 import os
 import secrets
 import shutil
-import time
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,11 +82,36 @@ class BlobStore:
         self.tmp = root / "tmp"
         self.blobs = root / "blobs"
         self.derived = root / "derived"
+        self.lease = f"lease-{secrets.token_hex(8)}"
+        self.scratch = self.tmp / self.lease
+        self._lock: int | None = None
 
     async def open(self) -> None:
-        """Create the directories; call once before use."""
+        """Create the directories and take this process's lease; call once before use."""
         for directory in (self.tmp, self.blobs, self.derived):
             await aiofiles.os.makedirs(directory, exist_ok=True)
+        self._lock = await asyncio.to_thread(_hold, self.tmp, self.lease)
+        await aiofiles.os.makedirs(self.scratch, exist_ok=True)
+
+    async def close(self) -> None:
+        """Give the lease back, removing what is left in it."""
+        if self._lock is not None:
+            await asyncio.to_thread(_remove_lease, self.tmp, self.lease)
+            os.close(self._lock)
+            self._lock = None
+
+    def claim(self, name: str) -> None:
+        """Mark the upload `name` (a file name) as being taken through the pipeline here."""
+        claims = self.scratch / "claims"
+        claims.mkdir(exist_ok=True)
+        (claims / name).touch()
+
+    def release(self, name: str) -> None:
+        _unlink(self.scratch / "claims" / name)
+
+    async def claimed_alive(self, name: str) -> bool:
+        """Whether a live process (this one or another sharing the root) claims `name`."""
+        return await asyncio.to_thread(_claimed_alive, self.tmp, self.lease, name)
 
     def blob_path(self, sha256: str) -> Path:
         return self.blobs / _shard(sha256) / sha256
@@ -122,7 +154,7 @@ class BlobStore:
     @contextlib.asynccontextmanager
     async def work_dir(self) -> AsyncIterator[Path]:
         """A fresh temp-area directory for derived files; removed on exit unless published."""
-        path = self.tmp / f"work-{secrets.token_hex(16)}"
+        path = self.scratch / f"work-{secrets.token_hex(16)}"
         await aiofiles.os.mkdir(path)
         try:
             yield path
@@ -147,16 +179,15 @@ class BlobStore:
             await asyncio.to_thread(_fsync_dir, dest.parent)
         return dest
 
-    async def sweep_tmp(self, older_than: float = 3600.0) -> int:
-        """Delete temp entries older than `older_than` seconds (left by a crashed process).
+    async def sweep(self) -> int:
+        """Remove the leases of dead processes, with what they were writing; spare the live.
 
-        Run on start-up; the age guard spares uploads other live processes are writing.
-        Returns how many entries were removed.
+        Run on start-up. Returns how many leases were removed.
         """
-        return await asyncio.to_thread(_sweep, self.tmp, time.time() - older_than)
+        return await asyncio.to_thread(_sweep, self.tmp, self.lease)
 
     async def _receive(self, chunks: AsyncIterable[bytes], limits: UploadLimits) -> StagedUpload:
-        path = self.tmp / f"upload-{secrets.token_hex(16)}"
+        path = self.scratch / f"upload-{secrets.token_hex(16)}"
         digest = hashlib.sha256()
         head = bytearray()
         media_type: MediaType | None = None
@@ -221,10 +252,55 @@ def _fsync_tree(directory: Path) -> None:
     _fsync_dir(directory)
 
 
-def _sweep(tmp: Path, cutoff: float) -> int:
+def _hold(tmp: Path, lease: str) -> int:
+    """Create `tmp/<lease>.lock` already flocked (locked under a hidden name, then renamed, so
+    no sweeper ever sees it unlocked): held until the descriptor closes or the process dies."""
+    hidden = tmp / f".{lease}.lock"
+    fd = os.open(hidden, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    os.rename(hidden, tmp / f"{lease}.lock")
+    return fd
+
+
+def _is_alive(lock_file: Path) -> bool:
+    """Whether some process holds `lock_file` (this one included)."""
+    try:
+        fd = os.open(lock_file, os.O_RDWR)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
+def _live_leases(tmp: Path, own: str) -> list[str]:
+    leases = [own]
+    for lock_file in tmp.glob("lease-*.lock"):
+        lease = lock_file.stem
+        if lease != own and _is_alive(lock_file):
+            leases.append(lease)
+    return leases
+
+
+def _claimed_alive(tmp: Path, own: str, name: str) -> bool:
+    return any((tmp / lease / "claims" / name).exists() for lease in _live_leases(tmp, own))
+
+
+def _remove_lease(tmp: Path, lease: str) -> None:
+    shutil.rmtree(tmp / lease, ignore_errors=True)
+    _unlink(tmp / f"{lease}.lock")
+
+
+def _sweep(tmp: Path, own: str) -> int:
+    """Remove every entry of `tmp` but the live leases and hidden files (a lease being taken)."""
+    live = set(_live_leases(tmp, own))
     removed = 0
     for entry in tmp.iterdir():
-        if entry.lstat().st_mtime >= cutoff:
+        if entry.name.startswith(".") or entry.name.removesuffix(".lock") in live:
             continue
         if entry.is_dir() and not entry.is_symlink():
             shutil.rmtree(entry, ignore_errors=True)

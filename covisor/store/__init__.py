@@ -120,6 +120,9 @@ class Store(Protocol):
     ) -> list[SummaryRecord]:
         """Opened conversations (seq > 0), newest first."""
 
+    async def with_pending_uploads(self, limit: int = 1000) -> list[str]:
+        """Ids of conversations whose summary counts uploads under way (`uploads_pending`)."""
+
     async def seqs(self, conversation_ids: list[str]) -> dict[str, int]:
         """The last committed seq of each existing conversation among `conversation_ids`."""
 

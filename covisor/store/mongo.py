@@ -124,6 +124,12 @@ class MongoStore:
         )
         return [_summary(doc) async for doc in cursor]
 
+    async def with_pending_uploads(self, limit: int = 1000) -> list[str]:
+        cursor = self._db.conversations.find(
+            {"summary.uploads_pending": {"$gt": 0}}, {"_id": 1}
+        ).limit(limit)
+        return [doc["_id"] async for doc in cursor]
+
     async def seqs(self, conversation_ids: list[str]) -> dict[str, int]:
         cursor = self._db.conversations.find({"_id": {"$in": conversation_ids}}, {"seq": 1})
         return {doc["_id"]: doc["seq"] async for doc in cursor}

@@ -225,6 +225,14 @@ class SQLiteStore:
             )
         return stale
 
+    async def with_pending_uploads(self, limit: int = 1000) -> list[str]:
+        rows = await self._r.execute_fetchall(
+            "SELECT id FROM conversations "
+            "WHERE json_extract(summary, '$.uploads_pending') > 0 LIMIT ?",
+            (limit,),
+        )
+        return [row[0] for row in rows]
+
     async def seqs(self, conversation_ids: list[str]) -> dict[str, int]:
         marks = ",".join("?" * len(conversation_ids))
         rows = await self._r.execute_fetchall(

@@ -16,6 +16,7 @@ async def store(tmp_path: Path) -> AsyncIterator[BlobStore]:
     blob_store = BlobStore(tmp_path / "media")
     await blob_store.open()
     yield blob_store
+    await blob_store.close()
 
 
 @pytest.fixture

@@ -13,6 +13,8 @@ import numpy as np
 import pillow_heif
 from PIL import ExifTags, Image, ImageCms, ImageDraw, ImageFilter
 
+from covisor.media.blobs import BlobStore
+
 RED = (220, 20, 20)
 BLUE = (20, 20, 220)
 GREEN = (20, 200, 20)
@@ -178,3 +180,9 @@ async def chunked(data: bytes, size: int = 64 * 1024) -> AsyncIterator[bytes]:
 
 def all_files(directory: Path) -> Iterable[Path]:
     return sorted(p for p in directory.rglob("*") if p.is_file())
+
+
+def left_behind(store: BlobStore) -> list[Path]:
+    """Every file under the store's root but the lock of its own lease."""
+    lock = store.tmp / f"{store.lease}.lock"
+    return [p for p in all_files(store.root) if p != lock]

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import os
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -23,7 +21,7 @@ async def test_upload_is_stored_under_its_sha256(store: BlobStore) -> None:
     assert blob.path == store.blobs / digest[:2] / digest
     assert blob.path.read_bytes() == data
     assert (blob.size, blob.media_type.format) == (len(data), "jpeg")
-    assert list(samples.all_files(store.tmp)) == []
+    assert list(samples.all_files(store.scratch)) == []
 
 
 async def test_same_bytes_uploaded_twice_are_stored_once(store: BlobStore) -> None:
@@ -54,7 +52,7 @@ async def test_over_limit_upload_is_refused_while_streaming(store: BlobStore) ->
 
     assert refused.value.code == "too_large"
     assert consumed <= 60_000  # stopped reading at the limit, not at the end
-    assert list(samples.all_files(store.root)) == []
+    assert samples.left_behind(store) == []
 
 
 async def test_video_limit_applies_to_videos(store: BlobStore, tmp_path: Path) -> None:
@@ -71,7 +69,7 @@ async def test_unsupported_upload_leaves_nothing(store: BlobStore, data: bytes) 
     with pytest.raises(MediaError) as refused:
         await store.put(samples.chunked(data, 100), UploadLimits())
     assert refused.value.code == "unsupported"
-    assert list(samples.all_files(store.root)) == []
+    assert samples.left_behind(store) == []
 
 
 async def test_cancelled_upload_leaves_nothing(store: BlobStore) -> None:
@@ -85,27 +83,51 @@ async def test_cancelled_upload_leaves_nothing(store: BlobStore) -> None:
 
     upload = asyncio.create_task(store.put(stalls(), UploadLimits()))
     await started.wait()
-    assert list(samples.all_files(store.tmp))  # the temp file exists mid-stream
+    assert list(samples.all_files(store.scratch))  # the temp file exists mid-stream
     upload.cancel()
     with pytest.raises(asyncio.CancelledError):
         await upload
-    assert list(samples.all_files(store.root)) == []
+    assert samples.left_behind(store) == []
 
 
 async def test_staged_upload_not_committed_is_deleted(store: BlobStore) -> None:
     async with store.stage(samples.chunked(samples.alpha_png()), UploadLimits()) as staged:
-        assert staged.path.parent == store.tmp
+        assert staged.path.parent == store.scratch
         assert staged.path.exists()
     assert not staged.path.exists()
     assert list(samples.all_files(store.blobs)) == []
 
 
-async def test_sweep_removes_only_old_temp_entries(store: BlobStore) -> None:
-    old = store.tmp / "upload-old"
-    old.write_bytes(b"x")
-    stale = time.time() - 7200
-    os.utime(old, (stale, stale))
-    fresh = store.tmp / "upload-fresh"
-    fresh.write_bytes(b"x")
-    assert await store.sweep_tmp(older_than=3600) == 1
-    assert [p.name for p in store.tmp.iterdir()] == ["upload-fresh"]
+async def test_sweep_removes_dead_leases_and_spares_live_ones(
+    store: BlobStore, tmp_path: Path
+) -> None:
+    other = BlobStore(store.root)
+    await other.open()
+    (other.scratch / "upload-half").write_bytes(b"x")
+    dead = store.tmp / "lease-0123456789abcdef"
+    dead.mkdir()
+    (dead / "upload-half").write_bytes(b"x")
+    (store.tmp / "lease-0123456789abcdef.lock").touch()
+    (store.tmp / "upload-from-an-old-version").write_bytes(b"x")
+
+    assert await store.sweep() == 3
+
+    assert sorted(p.name for p in store.tmp.iterdir()) == sorted(
+        [store.lease, f"{store.lease}.lock", other.lease, f"{other.lease}.lock"]
+    )
+    assert (other.scratch / "upload-half").exists()
+    await other.close()
+    assert sorted(p.name for p in store.tmp.iterdir()) == [store.lease, f"{store.lease}.lock"]
+
+
+async def test_a_claim_is_alive_while_its_process_holds_its_lease(store: BlobStore) -> None:
+    other = BlobStore(store.root)
+    await other.open()
+    other.claim("c_1~u_1")
+    assert await store.claimed_alive("c_1~u_1")
+    assert not await store.claimed_alive("c_1~u_2")
+    other.release("c_1~u_1")
+    assert not await store.claimed_alive("c_1~u_1")
+    other.claim("c_1~u_1")
+    await other.close()
+    assert not await store.claimed_alive("c_1~u_1")

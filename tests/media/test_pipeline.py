@@ -37,7 +37,7 @@ async def test_photo_upload_becomes_a_record_with_served_files(
         assert path is not None and path.stat().st_size == variant.bytes
     assert pipeline.variant_path(record, "../../blobs") is None
     assert await pipeline.get(record.id) == record
-    assert list(samples.all_files(store.tmp)) == []
+    assert list(samples.all_files(store.scratch)) == []
 
 
 async def test_video_upload_becomes_a_record(
@@ -89,7 +89,7 @@ async def test_concurrent_duplicates_publish_one_copy(
     assert len({r.id for r in records}) == 1
     assert len(list(samples.all_files(store.blobs))) == 1
     assert len(list(store.derived.glob("*/*"))) == 1
-    assert list(samples.all_files(store.tmp)) == []
+    assert list(samples.all_files(store.scratch)) == []
 
 
 def _truncated_jpeg() -> bytes:
@@ -126,8 +126,8 @@ async def test_refused_upload_leaves_nothing_anywhere(
         await pipeline.ingest(samples.chunked(data, 8192))
 
     assert refused.value.code == code
-    assert list(samples.all_files(store.root)) == []
-    assert [p for p in store.tmp.iterdir()] == []
+    assert list(samples.all_files(store.blobs)) == list(samples.all_files(store.derived)) == []
+    assert [p for p in store.scratch.iterdir()] == []
 
 
 async def test_upload_is_announced_once_received_before_it_is_processed(
@@ -154,4 +154,4 @@ async def test_refusal_by_the_announcement_leaves_nothing(
     with pytest.raises(CovisorError):
         await pipeline.ingest(samples.chunked(samples.alpha_png()), refuse)
 
-    assert list(samples.all_files(store.root)) == []
+    assert samples.left_behind(store) == []
