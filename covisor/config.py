@@ -88,8 +88,10 @@ class Config:
     """Chat messages a join snapshot carries; older ones come from `chat.history`."""
     remembered_client_ids: int = _bounded(200, 1, 100_000)
     """Per conversation, the latest chat `client_id`s kept to drop a resent message."""
-    replay_limit: int = _bounded(1000, 0, 1_000_000)
-    """A rejoin at most this many events behind gets the events, else a snapshot."""
+    replay_limit: int = _bounded(5000, 0, 100_000)
+    """A rejoin at most this many events behind gets the missed events, read from the store's
+    event log, else a snapshot. The log keeps every event; the bound is on the answer's size
+    (a stroke batch is up to a few KiB): beyond it a snapshot is smaller and as exact."""
     snapshot_every: int = _bounded(200, 1, 1_000_000)
     """Events between two stored state snapshots of a conversation."""
     commit_max_batch: int = _bounded(512, 1, 100_000)

@@ -7,6 +7,8 @@ import asyncio
 import pytest
 import socketio
 
+from covisor import commands as c
+from covisor.identity import Identity
 from tests.conftest import Harness
 
 
@@ -271,3 +273,28 @@ async def test_sender_gets_its_event_in_the_ack_and_not_again(harness: Harness) 
     after = await agent.ok("chat.send", {"conversation_id": cid, "text": "marker"})
     await customer.wait_seq(after["seq"])
     assert [e["seq"] for e in customer.events if e["seq"] >= answer["seq"]] == [after["seq"]]
+
+
+async def test_a_rejoin_thousands_of_events_behind_is_replayed_from_the_event_log(
+    harness: Harness,
+) -> None:
+    cid, customer, agent = await harness.session()
+    await agent.ok("viewer.show", {"conversation_id": cid, "media_id": await harness.product()})
+    left = (await customer.ok("join", {"conversation_id": cid}))["seq"]
+    await customer.close()
+    journal = harness.services.journal
+    me = (await harness.request("GET", "/api/me", agent.token))[1]
+    drawer = Identity(me["id"], "agent", me["name"])
+    await journal.submit(
+        drawer, c.StrokeBegin(conversation_id=cid, stroke_id="s", color="#000000", width=0.01)
+    )
+    for i in range(1500):
+        points = [(i / 1500, 0.5)]
+        await journal.submit(
+            drawer, c.StrokePoints(conversation_id=cid, stroke_id="s", points=points)
+        )
+    back = await harness.peer(customer.token)
+    answer = await back.ok("join", {"conversation_id": cid, "last_seq": left})
+    assert answer["mode"] == "replay"
+    assert [e["seq"] for e in answer["events"]] == list(range(left + 1, answer["seq"] + 1))
+    assert len(answer["events"]) == 1501
