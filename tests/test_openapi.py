@@ -1,0 +1,519 @@
+"""docs/openapi.yaml against a live server: schemathesis fuzzes every operation it describes.
+
+A `covisor serve` child process (schemathesis is synchronous: it cannot call a server running
+on the test's own event loop) is given a small world first: two agents, conversations in each
+state with their shoppers, a caller, a chat message, a processed upload with its signed URLs, a
+catalogue item and unused phone PINs. Each generated case then keeps what schemathesis drew or,
+as Hypothesis chooses, takes a *persona*: a real token with the real ids, signed URL, PIN or
+picture that go with it, so the fuzzing reaches past `401` and `404` into the answers that
+carry data. Coverage-phase cases (schemathesis's deterministic boundary and negative cases) take
+the personas in turn, leaving alone the part each case is about.
+
+Every answer must be no server error and conform to the document: a declared status, a
+declared content type, a body that matches its schema, the declared headers; and a method an
+operation's path does not declare must be answered `405`. A server bug found here and not fixed
+yet is a `KnownBug`: only the failures it explains are let through, and a strict xfail test
+reproduces it, so fixing it fails that test until both are removed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import pytest
+import requests
+import schemathesis
+import socketio
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from PIL import Image
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import Failure
+from schemathesis.core.parameters import ParameterLocation
+from schemathesis.generation.meta import CoveragePhaseData
+from schemathesis.openapi.checks import UnsupportedMethodResponse
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+    unsupported_method,
+)
+
+from tests.conftest import agent_token_for
+
+SPEC = Path(__file__).resolve().parent.parent / "docs" / "openapi.yaml"
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+    unsupported_method,
+]
+
+MAX_EXAMPLES = 30
+"""Fuzzed cases per operation, on top of the examples and coverage phases."""
+
+schema = schemathesis.openapi.from_path(SPEC)
+
+
+def png(colour: tuple[int, int, int], size: tuple[int, int] = (64, 48)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, colour).save(out, format="PNG")
+    return out.getvalue()
+
+
+Case = schemathesis.Case[Any]
+
+Patch = dict[str, Any]
+"""Real values for a case: `path` and `query` parameters merged in, `body` replacing."""
+
+Persona = tuple[str | None, Patch | None]
+"""Whose token a case sends (`None`: the drawn one; "anonymous": none) and what it patches."""
+
+
+@dataclass
+class World:
+    """What the server holds before fuzzing starts: tokens and ids by role."""
+
+    url: str
+    http: requests.Session
+    tokens: dict[str, str] = field(default_factory=dict)
+    conversations: dict[str, str] = field(default_factory=dict)
+    media_id: str = ""
+    signed: list[Patch] = field(default_factory=list)
+    catalogue_files: list[Patch] = field(default_factory=list)
+    caller_pins: list[str] = field(default_factory=list)
+    shopper_pins: list[str] = field(default_factory=list)
+    turns: Counter[str] = field(default_factory=Counter)
+    answered: dict[str, Counter[int]] = field(default_factory=dict)
+
+    def call(self, method: str, path: str, token: str | None = None, **kw: Any) -> Any:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = self.http.request(method, self.url + path, headers=headers, timeout=30, **kw)
+        assert response.status_code < 300, (method, path, response.status_code, response.text)
+        return response.json()
+
+    def open_conversation(self, key: str, accepted_by: str | None = None) -> str:
+        """A conversation with its customer's token, both under `key`."""
+        opened = self.call("POST", "/api/conversations", json={"page": {"url": "https://s/p"}})
+        cid = str(opened["id"])
+        self.conversations[key] = cid
+        self.tokens[key] = opened["token"]
+        if accepted_by is not None:
+            self.call("POST", f"/api/conversations/{cid}/accept", self.tokens[accepted_by])
+        return cid
+
+    def at(self, key: str, **path: str) -> Patch:
+        return {"path": {"conversation_id": self.conversations[key], **path}}
+
+
+WORLD: World | None = None
+"""The world the case hooks draw from, set by the `world` fixture for this module's tests."""
+
+
+class Server:
+    """`covisor serve` in a child process; its output is kept, and copied to a log file."""
+
+    def __init__(self, data_dir: Path, log: Path) -> None:
+        env = {
+            **os.environ,
+            "COVISOR_SEED_DEMO": "0",
+            "COVISOR_MEDIA_WORKERS": "1",
+            # Enough PIN attempts that fuzzing keeps reaching the PIN check, not the lockout.
+            "COVISOR_PIN_ATTEMPTS_PER_ADDRESS": "10000",
+            "COVISOR_PIN_ATTEMPTS_PER_CONVERSATION": "10000",
+        }
+        self.lines: list[str] = []
+        self._ended = False
+        self._changed = threading.Condition()
+        self._log: IO[str] = log.open("w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "covisor", "serve", "--port", "0", "--data-dir", str(data_dir)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env=env,
+            text=True,
+            errors="replace",
+        )
+        self._drain = threading.Thread(target=self._copy, daemon=True)
+        self._drain.start()
+        self.url = ""
+        if not self.wait_for("Covisor listening on ", timeout=30):
+            self.stop()
+            raise RuntimeError("covisor serve did not start:\n" + "".join(self.lines[-30:]))
+        self.url = next(line for line in self.lines if "listening on" in line).split()[-1]
+
+    def _copy(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self._log.write(line)
+            self._log.flush()
+            with self._changed:
+                self.lines.append(line)
+                self._changed.notify_all()
+        with self._changed:
+            self._ended = True
+            self._changed.notify_all()
+
+    def wait_for(self, text: str, timeout: float) -> bool:
+        """Whether the server's output comes to hold `text` within `timeout` seconds, before it
+        ends."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._ended or text in "".join(self.lines), timeout)
+            return text in "".join(self.lines)
+
+    def stop(self) -> None:
+        """SIGINT, as Ctrl-C: the server closes its app and its media workers."""
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self._drain.join(10)
+        assert self.process.stdout is not None
+        self.process.stdout.close()
+        self._log.close()
+
+
+async def chat(url: str, token: str, conversation_id: str, text: str) -> None:
+    """One chat message over Socket.IO, so transcripts have events to answer."""
+    sio = socketio.AsyncClient(reconnection=False)
+    await sio.connect(url, auth={"token": token}, transports=["websocket"])
+    try:
+        for event, payload in (
+            ("join", {"conversation_id": conversation_id}),
+            ("chat.send", {"conversation_id": conversation_id, "text": text}),
+        ):
+            answer = await sio.call(event, payload, timeout=10)
+            assert answer["ok"] is True, answer
+    finally:
+        await sio.disconnect()
+
+
+def build_world(w: World) -> None:
+    active = w.open_conversation("customer", accepted_by="agent")
+    w.open_conversation("waiting_customer")
+    w.open_conversation("queued_customer")  # for accept alone
+    w.open_conversation("closing_customer", accepted_by="agent")  # for close alone
+    closed = w.open_conversation("closed_customer", accepted_by="agent")
+    w.call("POST", f"/api/conversations/{closed}/close", w.tokens["agent"])
+    w.conversations.update(
+        active=active,
+        waiting=w.conversations["waiting_customer"],
+        queued=w.conversations["queued_customer"],
+        to_close=w.conversations["closing_customer"],
+        closed=closed,
+    )
+    asyncio.run(chat(w.url, w.tokens["customer"], active, "Does it come in blue?"))
+
+    call = w.call("POST", "/api/pins", w.tokens["agent"], json={"name": "Caller"})
+    w.tokens["caller"] = w.call("POST", "/api/pins/redeem", json={"pin": call["pin"]})["token"]
+    w.conversations["call"] = call["conversation_id"]
+    # Unused PINs: agents' for callers to redeem, shoppers' (of conversations no persona asks
+    # a PIN for, which would revoke them) for agents to redeem.
+    for n in range(2):
+        w.caller_pins.append(w.call("POST", "/api/pins", w.tokens["agent"], json={})["pin"])
+        cid = w.open_conversation(f"pin_shopper_{n}")
+        issued = w.call("POST", f"/api/conversations/{cid}/pins", w.tokens[f"pin_shopper_{n}"])
+        w.shopper_pins.append(issued["pin"])
+
+    item = w.call(
+        "POST",
+        f"/api/conversations/{active}/media",
+        w.tokens["customer"],
+        files={"file": ("red.png", png((200, 30, 30)), "image/png")},
+    )
+    w.media_id = item["id"]
+    seen = w.call("GET", f"/api/conversations/{active}/media/{w.media_id}", w.tokens["agent"])
+    for variant, described in seen["variants"].items():
+        query = described["url"].partition("?")[2]
+        w.signed.append(
+            {
+                "path": {"conversation_id": active, "media_id": w.media_id, "variant": variant},
+                "query": dict(part.split("=", 1) for part in query.split("&")),
+            }
+        )
+    product = w.call(
+        "POST",
+        "/api/catalogue",
+        w.tokens["agent"],
+        files={"file": ("blue.png", png((30, 30, 200)), "image/png")},
+        data={"title": "Blue"},
+    )
+    for variant in ("display_webp", "display_jpeg", "thumb_webp", "thumb_jpeg"):
+        w.catalogue_files.append({"path": {"item_id": product["id"], "variant": variant}})
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    global WORLD
+    root = tmp_path_factory.mktemp("openapi")
+    # Agents are added before the server starts: `covisor agents add` next to a running server
+    # has failed with "database table is locked" (SQLiteStore.open's executescript) and then
+    # never exited, its SQLite connection's thread left open.
+    tokens = {
+        key: asyncio.run(agent_token_for(root / "data", name))
+        for key, name in (("agent", "Agent"), ("other_agent", "Other agent"))
+    }
+    server = Server(root / "data", root / "server.log")
+    http = requests.Session()
+    try:
+        w = World(server.url, http, tokens=tokens)
+        build_world(w)
+        WORLD = w
+        yield w
+    finally:
+        WORLD = None
+        http.close()
+        server.stop()
+
+
+TOKENS = ["agent", "customer", "caller", "other_agent", "waiting_customer", "anonymous"]
+PUBLIC = {
+    "GET /healthz",
+    "GET /api/config",
+    "GET /api/openapi.yaml",
+    "POST /api/conversations",
+    "GET /api/conversations/{conversation_id}/media/{media_id}/{variant}",
+    "GET /api/catalogue/{item_id}/{variant}",
+}
+
+
+def personas(w: World, label: str) -> list[Persona]:
+    """The coherent ways to call `label` with real values, the likeliest answers first."""
+    media = {"media_id": w.media_id}
+    upload = {"file": png((10, 200, 10))}
+    readers: list[Persona] = [
+        ("customer", w.at("active")),
+        ("agent", w.at("active")),
+        ("caller", w.at("call")),
+        ("agent", w.at("call")),
+        ("other_agent", w.at("active")),
+        ("waiting_customer", w.at("active")),
+        ("agent", w.at("waiting")),
+        ("agent", w.at("closed")),
+    ]
+    found: dict[str, list[Persona]] = {
+        "GET /api/conversations": [("agent", None), ("other_agent", None), ("customer", None)],
+        "GET /api/conversations/{conversation_id}": readers,
+        "GET /api/conversations/{conversation_id}/transcript": readers,
+        "POST /api/conversations/{conversation_id}/accept": [
+            ("agent", w.at("queued")),
+            ("other_agent", w.at("queued")),
+            ("agent", w.at("active")),
+            ("agent", w.at("closed")),
+            ("customer", w.at("active")),
+        ],
+        # Never with "active": closing it would leave later operations only closed ones.
+        "POST /api/conversations/{conversation_id}/close": [
+            ("agent", w.at("to_close")),
+            ("other_agent", w.at("to_close")),
+            ("agent", w.at("closed")),
+            ("agent", w.at("queued")),
+        ],
+        "GET /api/me": [(token, None) for token in TOKENS],
+        "POST /api/conversations/{conversation_id}/pins": [
+            ("agent", w.at("active")),
+            ("waiting_customer", w.at("waiting")),
+            ("customer", w.at("active")),
+            ("caller", w.at("call")),
+            ("agent", w.at("closed")),
+        ],
+        "POST /api/pins": [("agent", None), ("customer", None)],
+        "POST /api/pins/redeem": [
+            ("anonymous", {"body": {"pin": w.caller_pins[0], "name": "Caller"}}),
+            ("agent", {"body": {"pin": w.shopper_pins[0]}}),
+            ("anonymous", {"body": {"pin": w.caller_pins[1]}}),
+            ("other_agent", {"body": {"pin": w.shopper_pins[1]}}),
+            ("anonymous", {"body": {"pin": w.shopper_pins[0]}}),
+            ("customer", {"body": {"pin": w.caller_pins[0]}}),
+        ],
+        "POST /api/conversations/{conversation_id}/media": [
+            ("customer", {**w.at("active"), "body": upload}),
+            ("agent", {**w.at("active"), "body": upload}),
+            ("caller", {**w.at("call"), "body": upload}),
+            ("customer", w.at("active")),
+            ("agent", w.at("active")),
+            ("agent", {**w.at("closed"), "body": upload}),
+            ("other_agent", {**w.at("active"), "body": upload}),
+        ],
+        "GET /api/conversations/{conversation_id}/media/{media_id}": [
+            ("agent", w.at("active", **media)),
+            ("customer", w.at("active", **media)),
+            ("caller", w.at("call", **media)),
+            ("customer", w.at("active")),
+            ("other_agent", w.at("active", **media)),
+        ],
+        "GET /api/conversations/{conversation_id}/media/{media_id}/{variant}": [
+            (None, signed) for signed in w.signed
+        ],
+        "GET /api/catalogue": [("agent", None), ("customer", None)],
+        "POST /api/catalogue": [
+            ("agent", {"body": {"file": png((200, 200, 10)), "title": "Yellow"}}),
+            ("agent", None),
+            ("customer", {"body": {"file": png((200, 200, 10))}}),
+        ],
+        "GET /api/catalogue/{item_id}/{variant}": [(None, path) for path in w.catalogue_files],
+    }
+    return found.get(label, [])
+
+
+def patches(w: World, label: str) -> list[Patch | None]:
+    """Every real value `label` can take, to mix with any token."""
+    return [patch for _, patch in personas(w, label)] + [None]
+
+
+def apply(case: Case, w: World, persona: Persona, keep: str = "") -> Any:
+    """`case` with the persona's token and values, except the parameter named `keep`."""
+    auth, patch = persona
+    if keep != "Authorization":
+        if auth == "anonymous":
+            case.headers.pop("Authorization", None)
+        elif auth is not None:
+            case.headers["Authorization"] = f"Bearer {w.tokens[auth]}"
+    if patch is not None:
+        if "path" in patch:
+            path = {k: v for k, v in patch["path"].items() if k != keep}
+            case.path_parameters = {**case.path_parameters, **path}
+        if "query" in patch:
+            query = {k: v for k, v in patch["query"].items() if k != keep}
+            case.query = {**(case.query or {}), **query}
+        if "body" in patch and keep != "body":
+            case.body = patch["body"]
+    return case
+
+
+@schema.hook
+def flatmap_case(context: schemathesis.HookContext, case: Case) -> Any:
+    """A drawn case, with a persona or with any token and any real values mixed."""
+    w = WORLD
+    label = case.operation.label
+    if w is None:
+        return st.just(case)
+    tokens: list[str | None] = [None] if label in PUBLIC else [*TOKENS, None]
+    choice = st.one_of(
+        st.sampled_from([*personas(w, label), (None, None)]),
+        st.tuples(st.sampled_from(tokens), st.sampled_from(patches(w, label))),
+    )
+    return choice.map(lambda persona: apply(case, w, persona))
+
+
+@dataclass(frozen=True)
+class KnownBug:
+    """A server bug this test found that is not fixed yet: `explains` picks out its failures
+    and no others. Each has a strict xfail test below, which fails once the bug is fixed:
+    then remove the test and the bug from `KNOWN_BUGS`."""
+
+    name: str
+    explains: Callable[[Failure, Case, schemathesis.Response], bool]
+
+
+NO_ALLOW_HEADER = KnownBug(
+    "a route called with a method it does not have answers 405 without the `Allow` header that "
+    "RFC 9110 requires: api.error_middleware answers aiohttp's HTTPMethodNotAllowed with a new "
+    "JSON response and drops its headers (schemathesis's unsupported_method check, ST204)",
+    lambda failure, case, response: (
+        isinstance(failure, UnsupportedMethodResponse)
+        and failure.failure_reason == "missing_allow_header"
+        and response.status_code == 405
+        and "Allow" not in response.headers
+    ),
+)
+KNOWN_BUGS = [NO_ALLOW_HEADER]
+
+
+@schema.hook
+def filter_failure(
+    context: schemathesis.HookContext,
+    failure: Failure,
+    case: Case,
+    response: schemathesis.Response,
+) -> bool:
+    """Every failure counts but those a known bug explains."""
+    return not any(bug.explains(failure, case, response) for bug in KNOWN_BUGS)
+
+
+@schema.hook
+def after_call(
+    context: schemathesis.HookContext, case: Case, response: schemathesis.Response
+) -> None:
+    w = WORLD
+    if w is not None:
+        w.answered.setdefault(case.operation.label, Counter())[response.status_code] += 1
+
+
+def take_turn(case: Case, w: World) -> None:
+    """A coverage case (made when the tests are collected, before the world exists) takes the
+    next persona of its operation, leaving alone the parameter the case is about."""
+    meta = case.meta
+    if meta is None or not isinstance(meta.phase.data, CoveragePhaseData):
+        return
+    label = case.operation.label
+    options: list[Persona] = [*personas(w, label), (None, None)]
+    persona = options[w.turns[label] % len(options)]
+    w.turns[label] += 1
+    about = meta.phase.data
+    keep = "body" if about.parameter_location == ParameterLocation.BODY else about.parameter or ""
+    apply(case, w, persona, keep)
+
+
+# GET /api/openapi.yaml is documented but not served yet (test_serves_this_document); once it
+# is, drop this exclusion and the xfail mark there.
+@schema.exclude(path="/api/openapi.yaml").parametrize()
+@settings(
+    max_examples=MAX_EXAMPLES,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
+def test_api_conforms_to_openapi(case: Case, world: World) -> None:
+    take_turn(case, world)
+    case.call_and_validate(base_url=world.url, session=world.http, checks=CHECKS, timeout=30)
+
+
+@pytest.mark.xfail(
+    reason="GET /api/openapi.yaml is documented but not served yet; remove this mark with it",
+    strict=True,
+)
+def test_serves_this_document(world: World) -> None:
+    """The server serves docs/openapi.yaml itself, as YAML."""
+    response = world.http.get(world.url + "/api/openapi.yaml", timeout=30)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].split(";")[0] == "application/yaml"
+    assert response.content == SPEC.read_bytes()
+
+
+def test_fuzzing_reached_every_success(world: World) -> None:
+    """Each fuzzed operation got at least one 2xx: the personas still lead somewhere."""
+    if not world.answered:
+        pytest.skip("no operation was fuzzed in this run")
+    missed = {
+        label: dict(statuses)
+        for label, statuses in world.answered.items()
+        if not any(200 <= status < 300 for status in statuses)
+    }
+    assert not missed
+
+
+@pytest.mark.xfail(reason=NO_ALLOW_HEADER.name, strict=True)
+def test_405_names_the_methods_allowed(world: World) -> None:
+    response = world.http.request("DELETE", world.url + "/api/catalogue", timeout=30)
+    assert response.status_code == 405
+    assert response.json()["error"]["code"] == "bad_request"
+    allowed = {method.strip() for method in response.headers.get("Allow", "").split(",")}
+    assert {"GET", "POST"} <= allowed
