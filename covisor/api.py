@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import msgspec
@@ -25,6 +26,8 @@ from covisor.store import SummaryRecord
 log = logging.getLogger(__name__)
 
 _Body = TypeVar("_Body", bound=msgspec.Struct)
+
+OPENAPI = Path(__file__).resolve().parent.parent / "docs" / "openapi.yaml"
 
 _STATUS = ("waiting", "active", "closed")
 
@@ -52,7 +55,10 @@ async def error_middleware(
         code = {404: "not_found", 405: "bad_request", 413: "too_large"}.get(http.status)
         if code is None:
             raise
-        return json_response(CovisorError(code, http.reason).to_dict(), http.status)
+        response = json_response(CovisorError(code, http.reason).to_dict(), http.status)
+        if "Allow" in http.headers:
+            response.headers["Allow"] = http.headers["Allow"]
+        return response
     except Exception:
         log.exception("%s %s failed", request.method, request.path)
         return json_response(INTERNAL.to_dict(), 500)
@@ -139,6 +145,7 @@ class ConversationApi:
             web.post("/api/conversations/{conversation_id}/close", self.close),
             web.get("/api/conversations/{conversation_id}/transcript", self.transcript),
             web.get("/api/me", self.me),
+            web.get("/api/openapi.yaml", self.openapi),
         ]
 
     async def healthz(self, request: web.Request) -> web.Response:
@@ -197,6 +204,10 @@ class ConversationApi:
         return json_response(
             {"conversation": record.to_wire(), "messages": [to_wire(m) for m in messages]}
         )
+
+    async def openapi(self, request: web.Request) -> web.FileResponse:
+        """docs/openapi.yaml, the description of every route, as it is in the source tree."""
+        return web.FileResponse(OPENAPI, headers={"Content-Type": "application/yaml"})
 
     async def me(self, request: web.Request) -> web.Response:
         identity = await self._auth.identify(request)

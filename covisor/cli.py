@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import gc
 import logging
+import signal
 import sys
 from collections.abc import Coroutine, Sequence
 from typing import Any
@@ -51,8 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 async def create_agent(config: Config, name: str) -> str:
     store = make_store(config)
-    await store.open()
     try:
+        await store.open()
         _, token = await Agents(store, system_tokens, system_clock).add(name)
     finally:
         await store.close()
@@ -85,7 +86,8 @@ def tune_runtime() -> None:
 
 
 async def serve_forever(config: Config) -> None:
-    """Run until interrupted; print the bound address (the real port when `--port 0`)."""
+    """Run until SIGINT (Ctrl-C) or SIGTERM, then stop cleanly and quietly; print the bound
+    address (the real port when `--port 0`)."""
     runner = AppRunner(await create_app(config), access_log=None)
     await runner.setup()
     tune_runtime()
@@ -96,8 +98,13 @@ async def serve_forever(config: Config) -> None:
     print(f"Covisor listening on http://{config.host}:{port}", flush=True)
     print(f"  shop demo:     http://{config.host}:{port}/demo", flush=True)
     print(f"  agent console: http://{config.host}:{port}/agent", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
     try:
-        await asyncio.Event().wait()
+        await stop.wait()
+        print("Covisor is stopping", flush=True)
     finally:
         await runner.cleanup()
 

@@ -42,7 +42,6 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import Failure
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation.meta import CoveragePhaseData
-from schemathesis.openapi.checks import UnsupportedMethodResponse
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_headers_conformance,
@@ -423,18 +422,7 @@ class KnownBug:
     explains: Callable[[Failure, Case, schemathesis.Response], bool]
 
 
-NO_ALLOW_HEADER = KnownBug(
-    "a route called with a method it does not have answers 405 without the `Allow` header that "
-    "RFC 9110 requires: api.error_middleware answers aiohttp's HTTPMethodNotAllowed with a new "
-    "JSON response and drops its headers (schemathesis's unsupported_method check, ST204)",
-    lambda failure, case, response: (
-        isinstance(failure, UnsupportedMethodResponse)
-        and failure.failure_reason == "missing_allow_header"
-        and response.status_code == 405
-        and "Allow" not in response.headers
-    ),
-)
-KNOWN_BUGS = [NO_ALLOW_HEADER]
+KNOWN_BUGS: list[KnownBug] = []
 
 
 @schema.hook
@@ -472,9 +460,7 @@ def take_turn(case: Case, w: World) -> None:
     apply(case, w, persona, keep)
 
 
-# GET /api/openapi.yaml is documented but not served yet (test_serves_this_document); once it
-# is, drop this exclusion and the xfail mark there.
-@schema.exclude(path="/api/openapi.yaml").parametrize()
+@schema.parametrize()
 @settings(
     max_examples=MAX_EXAMPLES,
     derandomize=True,
@@ -486,10 +472,6 @@ def test_api_conforms_to_openapi(case: Case, world: World) -> None:
     case.call_and_validate(base_url=world.url, session=world.http, checks=CHECKS, timeout=30)
 
 
-@pytest.mark.xfail(
-    reason="GET /api/openapi.yaml is documented but not served yet; remove this mark with it",
-    strict=True,
-)
 def test_serves_this_document(world: World) -> None:
     """The server serves docs/openapi.yaml itself, as YAML."""
     response = world.http.get(world.url + "/api/openapi.yaml", timeout=30)
@@ -510,7 +492,6 @@ def test_fuzzing_reached_every_success(world: World) -> None:
     assert not missed
 
 
-@pytest.mark.xfail(reason=NO_ALLOW_HEADER.name, strict=True)
 def test_405_names_the_methods_allowed(world: World) -> None:
     response = world.http.request("DELETE", world.url + "/api/catalogue", timeout=30)
     assert response.status_code == 405

@@ -110,12 +110,18 @@ class SQLiteStore:
         self._write_lock = asyncio.Lock()
 
     async def open(self) -> None:
+        """Connect and create the schema; on failure, close what was opened (its threads
+        would otherwise keep the process alive)."""
         self._path.parent.mkdir(parents=True, exist_ok=True)
-        self._writer = await self._connect()
-        await self._writer.execute("PRAGMA journal_mode=WAL")
-        await self._writer.executescript(SCHEMA)
-        await self._writer.commit()
-        self._reader = await self._connect()
+        try:
+            self._writer = await self._connect()
+            await self._writer.execute_fetchall("PRAGMA journal_mode=WAL")
+            async with self._write_lock:
+                await self._writer.executescript(f"BEGIN IMMEDIATE;\n{SCHEMA}\nCOMMIT;")
+            self._reader = await self._connect()
+        except BaseException:
+            await self.close()
+            raise
 
     async def _connect(self) -> aiosqlite.Connection:
         db = await aiosqlite.connect(self._path, isolation_level=None)
