@@ -145,6 +145,7 @@ class ConversationApi:
             web.post("/api/conversations/{conversation_id}/close", self.close),
             web.get("/api/conversations/{conversation_id}/transcript", self.transcript),
             web.get("/api/me", self.me),
+            web.post("/api/me/token", self.renew_token),
             web.get("/api/openapi.yaml", self.openapi),
         ]
 
@@ -204,6 +205,11 @@ class ConversationApi:
         return json_response(
             {"conversation": record.to_wire(), "messages": [to_wire(m) for m in messages]}
         )
+
+    async def renew_token(self, request: web.Request) -> web.Response:
+        holder = await self._auth.identify(request)
+        token, expires_at = await self._conversations.renew(holder)
+        return json_response({"token": token, "expires_at": expires_at})
 
     async def openapi(self, request: web.Request) -> web.FileResponse:
         """docs/openapi.yaml, the description of every route, as it is in the source tree."""

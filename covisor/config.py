@@ -74,8 +74,9 @@ class Config:
     cors_origins: tuple[str, ...] = ("*",)
     """Shop origins that may embed the widget; `*` for any."""
 
-    shopper_token_ttl: float = _bounded(24 * 3600.0, 60, 366 * 24 * 3600)
-    """Seconds a shopper's or caller's token lasts."""
+    shopper_token_ttl: float = _bounded(30 * 24 * 3600.0, 60, 366 * 24 * 3600)
+    """Seconds a shopper's or caller's token lasts (30 days: a shopper who comes back next week
+    finds the conversation); the widget renews it with `POST /api/me/token`."""
     max_message_chars: int = _bounded(2000, 1, 20_000)
     max_socket_payload: int = _bounded(64 * 1024, 4 * 1024, 16 * 1024 * 1024)
     """Bytes of one Socket.IO packet; a larger one closes the connection."""

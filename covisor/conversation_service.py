@@ -64,6 +64,15 @@ class ConversationService:
         token, expires_at = self._signer.issue(shopper, self._shopper_token_ttl)
         return conversation_id, token, expires_at
 
+    async def renew(self, holder: Identity) -> tuple[str, float]:
+        """A fresh token for a shopper's or caller's still valid one: same identity, same
+        conversation, a full lifetime from now; `(token, expiry ms)`. Agents' tokens do not
+        expire (they are revoked), so theirs are refused."""
+        if holder.is_agent:
+            raise CovisorError("bad_request", "agent tokens do not expire; nothing to renew")
+        await self.summary(holder, holder.conversation_id or "")
+        return self._signer.issue(holder, self._shopper_token_ttl)
+
     async def open_for_agent(self, agent: Identity, name: str) -> str:
         """A conversation opened by an agent for someone not connected yet (a phone caller),
         already the agent's."""

@@ -18,6 +18,9 @@ from covisor.errors import CovisorError
 from covisor.events import Draft
 from covisor.identity import Identity
 
+END_SLACK = 0.05
+"""Seconds before the end that count as the end (a frame at 20 fps)."""
+
 
 @dataclass
 class Transform:
@@ -100,6 +103,8 @@ class Viewer:
                 clock = self._require_video()
                 playing = isinstance(command, c.VideoPlay)
                 start = clock.position_at(now) if position is None else position
+                if playing and self._at_end(start):
+                    start = 0.0
                 return self._video(playing, start, clock.rate, now)
             case c.VideoSeek(position=position):
                 clock = self._require_video()
@@ -195,6 +200,11 @@ class Viewer:
         if self._require_media().get("kind") != "video":
             raise CovisorError("bad_request", "the viewer is not showing a video")
         return self.video
+
+    def _at_end(self, position: float) -> bool:
+        """Ended is a state: a video at (or within a frame of) its end plays again from 0."""
+        duration = (self.media or {}).get("duration")
+        return duration is not None and position >= float(duration) - END_SLACK
 
     def _video(self, playing: bool, position: float, rate: float, now: float) -> Draft:
         duration = (self.media or {}).get("duration")

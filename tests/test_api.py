@@ -108,3 +108,18 @@ async def test_demo_catalogue_serves_media_but_not_its_generator(harness: Harnes
     for path in ("/media/generate.py", "/media/..%2Fpyproject.toml", "/media/.hidden.jpg"):
         async with harness.http.get(harness.url + path) as response:
             assert response.status == 404, path
+
+
+async def test_a_shopper_renews_their_token_for_a_full_lifetime(harness: Harness) -> None:
+    opened = await harness.open_conversation()
+    config = harness.services.config
+    assert config.shopper_token_ttl == 30 * 24 * 3600
+    status, renewed = await harness.request("POST", "/api/me/token", opened["token"])
+    assert status == 200 and renewed["token"] != opened["token"]
+    assert renewed["expires_at"] >= opened["expires_at"]
+    status, me = await harness.request("GET", "/api/me", renewed["token"])
+    assert status == 200 and me["conversation_id"] == opened["id"]
+    assert (await harness.request("POST", "/api/me/token", "g.forged.token"))[0] == 401
+    agent = await harness.agent_token()
+    status, refused = await harness.request("POST", "/api/me/token", agent)
+    assert status == 400 and refused["error"]["code"] == "bad_request"

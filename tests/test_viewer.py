@@ -126,3 +126,17 @@ def test_shopper_cannot_show_media() -> None:
     with pytest.raises(CovisorError) as refused:
         Viewer().decide(SHOPPER, by_id, 0, LIMITS)
     assert refused.value.code == "forbidden"
+
+
+def test_play_at_the_end_restarts_from_zero_for_everyone() -> None:
+    viewer = shown(VIDEO)
+    step(viewer, AGENT, c.VideoPlay(conversation_id="c1", position=50.0), now=0.0)
+    ended = step(viewer, SHOPPER, c.VideoPlay(conversation_id="c1"), now=20_000.0)
+    assert ended.data["position"] == 0.0 and ended.data["playing"] is True
+    step(viewer, AGENT, c.VideoSeek(conversation_id="c1", position=60.0))
+    again = step(viewer, AGENT, c.VideoPlay(conversation_id="c1", position=60.0))
+    assert again.data["position"] == 0.0
+    paused = step(viewer, AGENT, c.VideoPause(conversation_id="c1", position=59.99))
+    assert paused.data["position"] == 59.99 and paused.data["playing"] is False
+    middle = step(viewer, AGENT, c.VideoPlay(conversation_id="c1", position=30.0))
+    assert middle.data["position"] == 30.0
