@@ -193,11 +193,13 @@ async def build(
         tokens=tokens,
     )
     pipeline = await _media_pipeline(config, media_executor, closers)
+    catalogue = CatalogueService(store, pipeline, clock=clock, tokens=tokens)
     media = MediaService(
         journal,
         conversations,
         links,
         pipeline,
+        catalogue,
         tokens,
         quotas=quotas,
         uploads_per_conversation=AttemptLimit(
@@ -213,7 +215,6 @@ async def build(
     swept = await pipeline.store.sweep()
     if swept:
         log.info("removed the upload files of %d stopped processes", swept)
-    catalogue = CatalogueService(store, pipeline, clock=clock, tokens=tokens)
     realtime = Realtime(
         sio,
         journal=journal,

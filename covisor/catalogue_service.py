@@ -14,8 +14,8 @@ from covisor.errors import CovisorError
 from covisor.gallery import DEFAULT_VARIANT, POSTER_VARIANT, viewer_entry
 from covisor.identity import Identity
 from covisor.media import MediaPipeline, MediaRecord, load_catalogue
+from covisor.media_files import ServedFile, derived_file, display_name, media_record
 from covisor.media_links import catalogue_url
-from covisor.media_service import ServedFile, derived_file, display_name, media_record
 from covisor.store import CatalogueRecord, Store
 
 TITLE_CHARS = 200

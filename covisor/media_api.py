@@ -17,8 +17,9 @@ from aiohttp.http_exceptions import HttpProcessingError
 from covisor.api import RequestAuth, json_response
 from covisor.catalogue_service import CatalogueService, check_title
 from covisor.errors import CovisorError
+from covisor.media_files import ServedFile
 from covisor.media_links import CATALOGUE_FILE, CONVERSATION_FILE, route
-from covisor.media_service import MediaService, ServedFile
+from covisor.media_service import MediaService
 
 _CHUNK = 256 * 1024
 _FORM_OVERHEAD = 64 * 1024
@@ -47,6 +48,7 @@ class MediaApi:
     def routes(self) -> list[web.RouteDef]:
         return [
             web.post("/api/conversations/{conversation_id}/media", self.upload),
+            web.post("/api/conversations/{conversation_id}/annotated", self.annotate),
             web.get(route(_MEDIA_ITEM), self.media_item_status),
             web.get(route(CONVERSATION_FILE), self.conversation_file),
             web.get("/api/catalogue", self.list_catalogue),
@@ -62,16 +64,20 @@ class MediaApi:
         """
         uploader = await self._auth.identify(request)
         cid = request.match_info["conversation_id"]
-        upload_id = request.query.get("upload_id")
-        if upload_id is not None and not _UPLOAD_ID.match(upload_id):
-            raise CovisorError("bad_request", "upload_id: letters, digits, _ and -, up to 64")
+        upload_id = self._upload_id(request)
         await self._media.check_uploader(uploader, cid)
         self._check_length(request)
         reader = await _multipart(request)
         part = await _next_file(reader, {})
-        item = await self._media.upload(
-            uploader, cid, upload_id or self._media.new_upload_id(), _chunks(part), part.filename
-        )
+        item = await self._media.upload(uploader, cid, upload_id, _chunks(part), part.filename)
+        return json_response(item, 201)
+
+    async def annotate(self, request: web.Request) -> web.Response:
+        """A member saves the picture the viewer shows with its strokes (a PNG drawn by the
+        server): 201 with the new item, as an upload of theirs; `?upload_id=` as for uploads."""
+        member = await self._auth.identify(request)
+        upload_id = self._upload_id(request)
+        item = await self._media.annotate(member, request.match_info["conversation_id"], upload_id)
         return json_response(item, 201)
 
     async def media_item_status(self, request: web.Request) -> web.Response:
@@ -115,6 +121,15 @@ class MediaApi:
         info = request.match_info
         served = await self._catalogue.file(info["item_id"], info["variant"])
         return _file_response(served, _CATALOGUE_CACHE)
+
+    def _upload_id(self, request: web.Request) -> str:
+        """The client's `?upload_id=`, checked, or a new one."""
+        upload_id = request.query.get("upload_id")
+        if upload_id is None:
+            return self._media.new_upload_id()
+        if not _UPLOAD_ID.match(upload_id):
+            raise CovisorError("bad_request", "upload_id: letters, digits, _ and -, up to 64")
+        return upload_id
 
     def _check_length(self, request: web.Request) -> None:
         """Refuse a body that announces it is over every limit before reading any of it."""

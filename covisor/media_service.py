@@ -12,60 +12,30 @@ The product catalogue, processed by the same pipeline, is catalogue_service.py's
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import AsyncIterable
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import AsyncIterable, AsyncIterator
 from typing import Any
 
 from covisor import commands as c
+from covisor.catalogue_service import CatalogueService
 from covisor.clock import TokenSource
 from covisor.conversation_service import ConversationService
 from covisor.errors import CovisorError
 from covisor.gallery import ORIGINAL, media_status
 from covisor.identity import Identity
 from covisor.journal import Journal
-from covisor.media import MediaPipeline, MediaRecord, StagedUpload, Variant
+from covisor.media import MediaPipeline, MediaRecord, StagedUpload
+from covisor.media.annotate import Line, render_annotated
+from covisor.media_files import (
+    ServedFile,
+    derived_file,
+    display_name,
+    media_record,
+    public_variants,
+)
 from covisor.media_links import MediaLinks
 from covisor.quotas import AttemptLimit, Quotas
 
 log = logging.getLogger(__name__)
-
-NAME_CHARS = 120
-"""Longest display name kept from a client's file name."""
-
-_PUBLIC_EXTENSION = {"webp": "webp", "jpg": "jpeg"}
-_STILL = re.compile(r"^(?P<stem>[a-z]+)\.(?P<ext>webp|jpg)\Z")
-
-
-@dataclass(frozen=True)
-class ServedFile:
-    """A file to send: `download_name` makes it an attachment instead of something shown."""
-
-    path: Path
-    mime: str
-    download_name: str | None = None
-
-
-def display_name(filename: str | None) -> str:
-    """What is kept of a client's file name: its last path component, printable, at most
-    `NAME_CHARS` characters. Data to show, never part of a path."""
-    last = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
-    printable = "".join(ch for ch in last if ch.isprintable()).strip()
-    return printable[:NAME_CHARS] or "upload"
-
-
-def public_variants(record: MediaRecord) -> dict[str, Variant]:
-    """The served files of a record under their protocol names: `display_webp`, `display_jpeg`,
-    `thumb_*`, `poster_*` and `video` (whatever the container)."""
-    named: dict[str, Variant] = {}
-    for file_name, variant in record.variants.items():
-        still = _STILL.match(file_name)
-        if still:
-            named[f"{still['stem']}_{_PUBLIC_EXTENSION[still['ext']]}"] = variant
-        elif file_name.startswith("video."):
-            named["video"] = variant
-    return named
 
 
 def media_item(record: MediaRecord, name: str, uploaded_by: dict[str, str]) -> dict[str, Any]:
@@ -91,19 +61,8 @@ def media_item(record: MediaRecord, name: str, uploaded_by: dict[str, str]) -> d
     return item
 
 
-async def media_record(pipeline: MediaPipeline, media_id: str) -> MediaRecord:
-    record = await pipeline.get(media_id)
-    if record is None:
-        raise CovisorError("not_found", "no such media")
-    return record
-
-
-def derived_file(pipeline: MediaPipeline, record: MediaRecord, variant: str) -> ServedFile:
-    """A processed file of `record` by its protocol name; `not_found` if it has none such."""
-    found = public_variants(record).get(variant)
-    if found is None:
-        raise CovisorError("not_found", f"this media has no {variant!r} file")
-    return ServedFile(pipeline.store.derived_dir(record.id) / found.path, found.mime)
+async def _once(data: bytes) -> AsyncIterator[bytes]:
+    yield data
 
 
 def _claim_name(conversation_id: str, upload_id: str) -> str:
@@ -120,6 +79,7 @@ class MediaService:
         conversations: ConversationService,
         links: MediaLinks,
         pipeline: MediaPipeline,
+        catalogue: CatalogueService,
         tokens: TokenSource,
         *,
         quotas: Quotas,
@@ -133,6 +93,7 @@ class MediaService:
         self._conversations = conversations
         self._links = links
         self.pipeline = pipeline
+        self._catalogue = catalogue
         self._tokens = tokens
 
     async def check_uploader(self, uploader: Identity, conversation_id: str) -> None:
@@ -193,6 +154,32 @@ class MediaService:
             self.pipeline.store.release(claim)
         found = {"status": "ready", "upload_id": upload_id, **item}
         return self._present(conversation_id, found, uploader)
+
+    async def annotate(
+        self, member: Identity, conversation_id: str, upload_id: str
+    ) -> dict[str, Any]:
+        """Save the picture the viewer shows, with its strokes drawn on it (rendered here, in
+        the worker pool, from the stored strokes), as a new upload of `member`'s into the
+        conversation; returns the ready item, as `upload` does."""
+        snapshot = await self._conversations.snapshot(member, conversation_id)
+        shown = snapshot["media"]
+        if shown is None or "source" not in shown:
+            raise CovisorError("bad_request", "nothing is shown in the viewer")
+        if shown["kind"] != "image":
+            raise CovisorError("bad_request", "only a picture can be saved with its strokes")
+        await self.check_uploader(member, conversation_id)
+        if shown["source"] == "upload":
+            record = await media_record(self.pipeline, shown["id"])
+            source = derived_file(self.pipeline, record, shown["variant"])
+        else:
+            source = await self._catalogue.file(shown["id"], shown["variant"])
+        lines = [
+            Line(s["color"], s["width"], [(x, y) for x, y in s["points"]])
+            for s in snapshot["strokes"]
+        ]
+        png = await self.pipeline.offload.run(render_annotated, source.path, lines)
+        name = f"{shown.get('title') or 'picture'} (annotated).png"
+        return await self.upload(member, conversation_id, upload_id, _once(png), name)
 
     async def recover(self) -> int:
         """Finish the uploads a dead process left under way, in every conversation.

@@ -613,3 +613,39 @@ async def test_agent_adds_a_catalogue_item_and_shows_it(server: Harness) -> None
         status, refused = await server.request("POST", "/api/catalogue", agent.token, data=form)
         assert status == 400 and "200" in refused["error"]["message"]
     assert (await server.request("GET", "/api/catalogue", agent.token))[1] == listed
+
+
+async def test_the_shown_picture_is_saved_with_its_strokes_drawn_by_the_server(
+    server: Harness,
+) -> None:
+    cid, customer, agent = await server.session()
+    nothing = await server.request("POST", f"/api/conversations/{cid}/annotated", customer.token)
+    assert nothing[0] == 400 and "nothing is shown" in nothing[1]["error"]["message"]
+    blue = io.BytesIO()
+    Image.new("RGB", (400, 300), (20, 40, 200)).save(blue, "PNG")
+    item = await uploaded(server, cid, customer.token, blue.getvalue(), filename="box.png")
+    await agent.ok("viewer.show", {"conversation_id": cid, "media_id": item["id"]})
+    stroke = {"conversation_id": cid, "stroke_id": "s1", "color": "#ff0000", "width": 0.02}
+    await customer.ok("stroke.begin", {**stroke, "points": [[0.1, 0.5], [0.9, 0.5]]})
+    await customer.ok("stroke.end", {"conversation_id": cid, "stroke_id": "s1"})
+
+    path = f"/api/conversations/{cid}/annotated?upload_id=u_evidence"
+    status, saved = await server.request("POST", path, customer.token)
+
+    assert status == 201 and saved["upload_id"] == "u_evidence"
+    assert saved["name"] == "box.png (annotated).png" and saved["id"] != item["id"]
+    assert saved["uploaded_by"]["role"] == "customer"
+    drawn = picture(await fetched(server, saved["variants"]["display_webp"]["url"]))
+    assert drawn.size == (400, 300)
+    red, _, blue_channel = pixel(drawn.convert("RGB"), (200, 150))[:3]
+    assert red > 200 and blue_channel < 60, "the stroke is drawn across the middle"
+    assert pixel(drawn.convert("RGB"), (200, 40))[2] > 150, "and nothing else changed"
+    await agent.wait_for(
+        lambda p: any(e["data"].get("upload_id") == "u_evidence" for e in p.of_type("media.ready"))
+    )
+    stranger = await server.open_conversation()
+    assert (await server.request("POST", path, stranger["token"]))[0] == 403
+    video = {"conversation_id": cid, "media_id": await server.product("video")}
+    await agent.ok("viewer.show", video)
+    refused = await server.request("POST", path.replace("u_evidence", "u_2"), agent.token)
+    assert refused[0] == 400 and "only a picture" in refused[1]["error"]["message"]

@@ -189,16 +189,16 @@ class Server:
         self._log.close()
 
 
-async def chat(url: str, token: str, conversation_id: str, text: str) -> None:
-    """One chat message over Socket.IO, so transcripts have events to answer."""
+async def say(url: str, token: str, conversation_id: str, *events: tuple[str, Any]) -> None:
+    """Join over Socket.IO and send `events` (name, payload without the conversation id), so
+    transcripts have messages and the viewer shows something to annotate."""
     sio = socketio.AsyncClient(reconnection=False)
     await sio.connect(url, auth={"token": token}, transports=["websocket"])
     try:
-        for event, payload in (
-            ("join", {"conversation_id": conversation_id}),
-            ("chat.send", {"conversation_id": conversation_id, "text": text}),
-        ):
-            answer = await sio.call(event, payload, timeout=10)
+        for event, payload in (("join", {}), *events):
+            answer = await sio.call(
+                event, {"conversation_id": conversation_id, **payload}, timeout=10
+            )
             assert answer["ok"] is True, answer
     finally:
         await sio.disconnect()
@@ -218,7 +218,7 @@ def build_world(w: World) -> None:
         to_close=w.conversations["closing_customer"],
         closed=closed,
     )
-    asyncio.run(chat(w.url, w.tokens["customer"], active, "Does it come in blue?"))
+    asyncio.run(say(w.url, w.tokens["customer"], active, ("chat.send", {"text": "In blue?"})))
 
     call = w.call("POST", "/api/pins", w.tokens["agent"], json={"name": "Caller"})
     w.tokens["caller"] = w.call("POST", "/api/pins/redeem", json={"pin": call["pin"]})["token"]
@@ -238,6 +238,9 @@ def build_world(w: World) -> None:
         files={"file": ("red.png", png((200, 30, 30)), "image/png")},
     )
     w.media_id = item["id"]
+    stroke = {"stroke_id": "s1", "color": "#00ff00", "width": 0.02, "points": [[0.1, 0.1]]}
+    asyncio.run(say(w.url, w.tokens["agent"], active, ("viewer.show", {"media_id": w.media_id})))
+    asyncio.run(say(w.url, w.tokens["customer"], active, ("stroke.begin", stroke)))
     seen = w.call("GET", f"/api/conversations/{active}/media/{w.media_id}", w.tokens["agent"])
     for variant, described in seen["variants"].items():
         query = described["url"].partition("?")[2]
@@ -361,6 +364,13 @@ def personas(w: World, label: str) -> list[Persona]:
         "GET /api/conversations/{conversation_id}/media/{media_id}/{variant}": [
             (None, signed) for signed in w.signed
         ],
+        "POST /api/conversations/{conversation_id}/annotated": [
+            ("customer", w.at("active")),
+            ("agent", w.at("active")),
+            ("caller", w.at("call")),
+            ("other_agent", w.at("active")),
+        ],
+        "POST /api/me/token": [("customer", None), ("caller", None), ("agent", None)],
         "GET /api/catalogue": [("agent", None), ("customer", None)],
         "POST /api/catalogue": [
             ("agent", {"body": {"file": png((200, 200, 10)), "title": "Yellow"}}),
