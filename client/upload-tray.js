@@ -6,6 +6,11 @@
  * that upload, the tray item leaves, and from there the chat's upload card shows processing,
  * ready, failure and the blur warning with "take it again". Without a conversation yet, picking
  * a file first asks the host to `start` one.
+ *
+ * Photos are made smaller before they go (photo-resize.js: long side at most 2560 px, JPEG,
+ * upright, no metadata) unless the shopper ticks "Original" next to the upload buttons, which
+ * sends every file as it is. While a photo is being prepared its tray item says so; cancelling
+ * then sends nothing.
  */
 
 import { ApiError } from "./api.js";
@@ -13,6 +18,7 @@ import { Change } from "./conversation-state.js";
 import { h, icon } from "./dom.js";
 import { errorText } from "./i18n.js";
 import { randomId } from "./outgoing.js";
+import { preparePhoto } from "./photo-resize.js";
 import { DEFAULT_LIMITS, uploadByteLimit } from "./protocol.js";
 import { uploadCard } from "./upload-card.js";
 
@@ -34,6 +40,7 @@ export class UploadTray {
   #origin;
   #start;
   #limits;
+  #prepare;
   #api = null;
   #session = null;
   #listener = (event) => event.detail.change === Change.TIMELINE && this.#prune();
@@ -46,18 +53,34 @@ export class UploadTray {
    * @param {() => Promise<void>} [options.start] makes a conversation (`setContext`) when a file
    *   is picked without one; without `start`, no context means no uploads
    * @param {typeof DEFAULT_LIMITS} [options.limits] the server's limits: a file over the byte
-   *   limit of its kind is refused here instead of being sent
+   *   limit of its kind is refused here instead of being sent (after the photo was made smaller)
+   * @param {typeof preparePhoto} [options.prepare] what makes a photo smaller (tests replace it)
    */
-  constructor({ t, origin, start = null, limits = DEFAULT_LIMITS }) {
+  constructor({ t, origin, start = null, limits = DEFAULT_LIMITS, prepare = preparePhoto }) {
     this.#t = t;
     this.#origin = origin;
     this.#start = start;
     this.#limits = limits;
+    this.#prepare = prepare;
     this.cameraInput = this.#fileInput("camera-input", "image/*", true);
     this.fileInput = this.#fileInput("upload-input", "image/*,video/*", false);
+    this.originalInput = h("input", {
+      type: "checkbox",
+      class: "cv-original-check",
+      "data-testid": "upload-original",
+      disabled: true,
+    });
+    const hint = t("upload.original_hint");
     this.tools = [
       this.#picker(this.cameraInput, "camera", t("upload.take_photo"), "camera-button"),
       this.#picker(this.fileInput, "image", t("upload.choose_file"), "upload-button"),
+      h(
+        "label",
+        { class: "cv-original", title: hint, "data-testid": "upload-original-toggle" },
+        this.originalInput,
+        h("span", { class: "cv-original-text", text: t("upload.original") }),
+        h("span", { class: "cv-visually-hidden", text: hint }),
+      ),
     ];
     this.element = h("ul", {
       class: "cv-tray",
@@ -81,7 +104,13 @@ export class UploadTray {
 
   /** Allow or refuse new uploads (a closed conversation takes none). */
   setEnabled(enabled) {
-    for (const input of [this.cameraInput, this.fileInput]) input.disabled = !enabled;
+    for (const input of [this.cameraInput, this.fileInput, this.originalInput])
+      input.disabled = !enabled;
+  }
+
+  /** Whether the shopper chose to send files as they are ("Original" ticked). */
+  get sendsOriginal() {
+    return this.originalInput.checked;
   }
 
   /** Open the camera again (after a blurry photo). */
@@ -148,22 +177,45 @@ export class UploadTray {
       key: `up${(trayCounter += 1)}`,
       uploadId: newUploadId(),
       file,
+      sent: null,
+      prepared: null,
       progress: 0,
       status: "uploading",
+      preparing: true,
       mediaId: null,
       error: null,
       session,
+      request: null,
     };
-    if (file.size > uploadByteLimit(file, this.#limits)) {
+    // Cancelled while the photo is being prepared: nothing is sent.
+    item.request = {
+      abort: () => {
+        item.cancelled = true;
+        this.#remove(item);
+      },
+    };
+    this.#items.push(item);
+    this.#render();
+    this.#prepare(file, { original: this.sendsOriginal }).then(
+      (prepared) => this.#send(item, prepared),
+      () => this.#send(item, { file, reason: "failed" }),
+    );
+  }
+
+  #send(item, prepared) {
+    if (item.cancelled) return;
+    item.preparing = false;
+    item.sent = prepared.file;
+    item.prepared = prepared.reason;
+    if (item.sent.size > uploadByteLimit(item.sent, this.#limits)) {
       item.status = "failed";
       item.error = new ApiError("too_large", "over the server's limit for this kind of file");
-      this.#items.push(item);
       this.#render();
       return;
     }
     item.request = this.#api.upload(
-      uploadPath(session.conversationId, item.uploadId),
-      file,
+      uploadPath(item.session.conversationId, item.uploadId),
+      item.sent,
       (fraction) => {
         const finished = fraction >= 1 && item.progress < 1;
         item.progress = fraction;
@@ -175,7 +227,6 @@ export class UploadTray {
         }
       },
     );
-    this.#items.push(item);
     this.#render();
     item.request.promise.then(
       (answer) => {
@@ -230,6 +281,7 @@ export class UploadTray {
 
   #statusText(item) {
     const t = this.#t;
+    if (item.preparing) return t("upload.preparing");
     if (item.status === "uploading" && item.progress < 1)
       return t("upload.uploading", { percent: Math.round(item.progress * 100) });
     if (item.status !== "failed") return t("upload.processing");
@@ -244,7 +296,7 @@ export class UploadTray {
       {
         class: `cv-tray-item cv-tray-item--${item.status}`,
         "data-testid": "upload-item",
-        dataset: { status: item.status },
+        dataset: { status: item.status, ...(item.prepared ? { prepared: item.prepared } : {}) },
       },
       h("span", { class: "cv-tray-name", text: item.file.name || t("upload.unnamed") }),
       h("progress", {
