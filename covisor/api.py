@@ -6,13 +6,16 @@ JSON error shape of docs/PROTOCOL.md through `error_middleware`; no stack trace 
 
 from __future__ import annotations
 
+import hmac
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import msgspec
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from covisor import commands as c
 from covisor import wire
@@ -21,6 +24,7 @@ from covisor.conversation_service import ConversationService
 from covisor.errors import INTERNAL, CovisorError
 from covisor.events import to_wire
 from covisor.identity import Authenticator, Identity
+from covisor.metrics import CONTENT_TYPE, Metrics
 from covisor.store import SummaryRecord
 
 log = logging.getLogger(__name__)
@@ -30,6 +34,33 @@ _Body = TypeVar("_Body", bound=msgspec.Struct)
 OPENAPI = Path(__file__).resolve().parent.parent / "docs" / "openapi.yaml"
 
 _STATUS = ("waiting", "active", "closed")
+
+
+def http_metrics(metrics: Metrics) -> Middleware:
+    """Time every request by method, route template (never the raw path: ids would make a
+    series each) and status."""
+
+    @web.middleware
+    async def middleware(
+        request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        started = time.perf_counter()
+        status = 500
+        try:
+            response = await handler(request)
+            status = response.status
+            return response
+        except web.HTTPException as http:
+            status = http.status
+            raise
+        finally:
+            resource = request.match_info.route.resource
+            route = resource.canonical if resource is not None else "unmatched"
+            metrics.http.labels(request.method, route, str(status)).observe(
+                time.perf_counter() - started
+            )
+
+    return middleware
 
 
 def json_response(body: Any, status: int = 200) -> web.Response:
@@ -126,8 +157,14 @@ class ConversationApi:
         conversations: ConversationService,
         *,
         ping: Callable[[], Awaitable[None]],
+        readiness: Callable[[], Awaitable[dict[str, bool]]],
+        metrics: Metrics,
+        metrics_token: str | None,
         client_limits: dict[str, Any],
     ) -> None:
+        self._readiness = readiness
+        self._metrics = metrics
+        self._metrics_token = metrics_token
         self._auth = auth
         self._addresses = addresses
         self._conversations = conversations
@@ -137,6 +174,8 @@ class ConversationApi:
     def routes(self) -> list[web.RouteDef]:
         return [
             web.get("/healthz", self.healthz),
+            web.get("/readyz", self.readyz),
+            web.get("/metrics", self.metrics),
             web.get("/api/config", self.client_config),
             web.post("/api/conversations", self.open_conversation),
             web.get("/api/conversations", self.list_conversations),
@@ -156,6 +195,22 @@ class ConversationApi:
             log.exception("health check failed")
             raise CovisorError("unavailable", "store is not answering") from None
         return json_response({"status": "ok"})
+
+    async def readyz(self, request: web.Request) -> web.Response:
+        """200 when this process should get traffic, else 503 (the parts say which fails)."""
+        parts = await self._readiness()
+        if all(parts.values()):
+            return json_response({"status": "ready", **parts})
+        return json_response({"status": "not ready", **parts}, 503)
+
+    async def metrics(self, request: web.Request) -> web.Response:
+        """This process's figures in Prometheus's text format; with `metrics_token` set, only
+        for a bearer of it."""
+        if self._metrics_token is not None:
+            _, _, given = request.headers.get("Authorization", "").partition(" ")
+            if not hmac.compare_digest(given.strip().encode(), self._metrics_token.encode()):
+                raise CovisorError("unauthorized", "send Authorization: Bearer <metrics token>")
+        return web.Response(body=self._metrics.exposition(), headers={"Content-Type": CONTENT_TYPE})
 
     async def client_config(self, request: web.Request) -> web.Response:
         """The limits clients must keep to; public, since a shopper needs them before a token."""

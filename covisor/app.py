@@ -24,8 +24,8 @@ from aiohttp import web
 
 from covisor.addresses import ClientAddresses, parse_networks
 from covisor.agents import Agents
-from covisor.api import ConversationApi, RequestAuth, error_middleware
-from covisor.broadcast import make_manager
+from covisor.api import ConversationApi, RequestAuth, error_middleware, http_metrics
+from covisor.broadcast import LocalFanout, make_manager
 from covisor.catalogue_service import CatalogueService
 from covisor.clock import Clock, TokenSource, system_clock, system_tokens
 from covisor.config import Config
@@ -43,10 +43,11 @@ from covisor.media import (
     MediaPipeline,
     UploadLimits,
 )
-from covisor.media.offload import WorkerPool
+from covisor.media.offload import WorkerPool, alive
 from covisor.media_api import MediaApi
 from covisor.media_links import MediaLinks
 from covisor.media_service import MediaService
+from covisor.metrics import Metrics
 from covisor.pin_service import PinService
 from covisor.pins import DigitSource, PinRules, system_digits
 from covisor.pins_api import PinApi
@@ -63,6 +64,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CLIENT_DIR = PROJECT_ROOT / "client"
 CATALOGUE_DIR = PROJECT_ROOT / "media"
 DEMO_AGENT_FILE = "demo-agent.txt"
+READY_TIMEOUT = 3.0
+"""Seconds a part has to answer a readiness check."""
 
 
 def make_store(config: Config) -> Store:
@@ -95,6 +98,8 @@ class Covisor:
 
     config: Config
     clock: Clock
+    metrics: Metrics
+    manager: LocalFanout
     store: Store
     sio: Server
     journal: Journal
@@ -106,7 +111,27 @@ class Covisor:
     catalogue: CatalogueService
     realtime: Realtime
     seeding: asyncio.Task[int] | None = None
+    draining: bool = False
     _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    async def readiness(self) -> dict[str, bool]:
+        """Whether each part a request needs answers now: the store, Redis (when several
+        processes share rooms), a media worker; and whether the process still takes work."""
+        checks: dict[str, Awaitable[Any]] = {
+            "store": self.store.ping(),
+            "broadcast": self.manager.ping(),
+            "media_workers": self.media.pipeline.offload.run(alive),
+        }
+        found = {"accepting": not self.draining}
+        for name, check in checks.items():
+            try:
+                await asyncio.wait_for(check, READY_TIMEOUT)
+            except Exception:
+                log.warning("readiness: %s does not answer", name)
+                found[name] = False
+            else:
+                found[name] = True
+        return found
 
     async def close(self) -> None:
         for closer in reversed(self._closers):
@@ -138,7 +163,8 @@ async def build(
     limits = conversation_limits(config)
     quotas = Quotas(store, clock)
 
-    manager = make_manager(config)
+    metrics = Metrics()
+    manager = make_manager(config, metrics)
     closers.append(manager.close)
     sio = Server(
         async_mode="aiohttp",
@@ -159,6 +185,7 @@ async def build(
         max_batch=config.commit_max_batch,
         max_pending=config.max_pending_commands,
         shared_store=config.redis_url is not None or config.mongo_url is not None,
+        metrics=metrics,
     )
     conversations = ConversationService(
         store,
@@ -208,6 +235,7 @@ async def build(
         bytes_per_conversation=AttemptLimit(
             config.upload_bytes_per_conversation, config.upload_window
         ),
+        metrics=metrics,
     )
     ended = await media.recover()
     if ended:
@@ -228,12 +256,15 @@ async def build(
         ),
         replay_limit=config.replay_limit,
         clock=clock,
+        metrics=metrics,
     )
     realtime.attach()
     agents = Agents(store, tokens, clock)
     covisor = Covisor(
         config,
         clock,
+        metrics,
+        manager,
         store,
         sio,
         journal,
@@ -325,7 +356,12 @@ def web_application(covisor: Covisor) -> web.Application:
     """The HTTP and Socket.IO adapters over `covisor`'s services; closing the app closes them."""
     config = covisor.config
     app = web.Application(
-        middlewares=[security_headers(), cors_middleware(config.cors_origins), error_middleware],
+        middlewares=[
+            http_metrics(covisor.metrics),
+            security_headers(),
+            cors_middleware(config.cors_origins),
+            error_middleware,
+        ],
         client_max_size=1024**2,
     )
     app[COVISOR] = covisor
@@ -336,6 +372,9 @@ def web_application(covisor: Covisor) -> web.Application:
         addresses,
         covisor.conversations,
         ping=covisor.store.ping,
+        readiness=covisor.readiness,
+        metrics=covisor.metrics,
+        metrics_token=config.metrics_token,
         client_limits=config.client_limits(),
     )
     media_api = MediaApi(

@@ -17,14 +17,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from typing import Any
 
+import redis.asyncio
 import socketio
 from engineio import packet as eio_packet
 from socketio import packet as sio_packet
 
 from covisor.config import Config
+from covisor.metrics import Metrics
 from covisor.wire import TrustedJson
+
+log = logging.getLogger(__name__)
 
 
 class LocalFanout(socketio.AsyncManager):  # type: ignore[misc]
@@ -68,13 +73,40 @@ class LocalFanout(socketio.AsyncManager):  # type: ignore[misc]
     async def close(self) -> None:
         """Release what the manager holds beyond its sockets (nothing, in one process)."""
 
+    async def ping(self) -> None:
+        """Raise if the manager cannot reach the other processes (always fine alone)."""
+
 
 class RedisBroadcast(socketio.AsyncRedisManager, LocalFanout):  # type: ignore[misc]
     """Several processes sharing rooms through Redis pub/sub; local delivery by `LocalFanout`."""
 
-    def __init__(self, url: str, channel: str) -> None:
+    def __init__(self, url: str, channel: str, metrics: Metrics) -> None:
         super().__init__(url, channel=channel)
         self._clients: list[Any] = []
+        self._metrics = metrics
+
+    async def ping(self) -> None:
+        client = redis.asyncio.from_url(self.redis_url)
+        try:
+            await client.ping()
+        finally:
+            await client.aclose()
+
+    async def _publish(self, data: Any) -> Any:
+        """Publish to the other processes, reconnecting once; count what Redis refused
+        (python-socketio's own `_publish` only logs it)."""
+        message = self.json.dumps(data)
+        for attempt in range(2):
+            try:
+                if not getattr(self, "connected", False):
+                    self._redis_connect()
+                return await self.redis.publish(self.channel, message)
+            except Exception as exc:
+                self._metrics.redis_errors.inc()
+                self.connected = False
+                if attempt:
+                    log.error("a broadcast did not reach the other processes: %s", exc)
+        return None
 
     def set_server(self, server: socketio.AsyncServer) -> None:
         """Exchange messages with the other processes in `TrustedJson`: they carry whole
@@ -100,7 +132,7 @@ class RedisBroadcast(socketio.AsyncRedisManager, LocalFanout):  # type: ignore[m
         self._clients.clear()
 
 
-def make_manager(config: Config) -> LocalFanout:
+def make_manager(config: Config, metrics: Metrics) -> LocalFanout:
     if config.redis_url:
-        return RedisBroadcast(config.redis_url, channel=config.redis_channel)
+        return RedisBroadcast(config.redis_url, config.redis_channel, metrics)
     return LocalFanout()

@@ -73,6 +73,8 @@ class Config:
     """On a first start, create a demo agent and load the demo catalogue."""
     cors_origins: tuple[str, ...] = ("*",)
     """Shop origins that may embed the widget; `*` for any."""
+    metrics_token: str | None = None
+    """When set, `GET /metrics` requires `Authorization: Bearer <metrics_token>`."""
 
     shopper_token_ttl: float = _bounded(30 * 24 * 3600.0, 60, 366 * 24 * 3600)
     """Seconds a shopper's or caller's token lasts (30 days: a shopper who comes back next week

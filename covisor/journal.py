@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +31,7 @@ from covisor.conversation import ConversationState, Limits, decide
 from covisor.errors import INTERNAL, CovisorError
 from covisor.events import Draft, Event
 from covisor.identity import Identity
+from covisor.metrics import Metrics
 from covisor.store import Append, Store
 
 log = logging.getLogger(__name__)
@@ -83,9 +85,11 @@ class Journal:
         max_batch: int,
         max_pending: int,
         shared_store: bool,
+        metrics: Metrics,
     ) -> None:
         self._store = store
         self._clock = clock
+        self._metrics = metrics
         self._limits = limits
         self._snapshot_every = snapshot_every
         self._max_batch = max_batch
@@ -150,6 +154,10 @@ class Journal:
             while self._queue:
                 batch = self._queue[: self._max_batch]
                 del self._queue[: self._max_batch]
+                metrics = self._metrics
+                metrics.journal_queue.set(len(self._queue))
+                metrics.journal_batch.observe(len(batch))
+                started = time.perf_counter()
                 try:
                     await self._round(batch)
                 except asyncio.CancelledError:
@@ -158,6 +166,7 @@ class Journal:
                 except Exception:
                     log.exception("journal round failed")
                     _fail(batch, INTERNAL)
+                metrics.journal_round.observe(time.perf_counter() - started)
 
     async def _round(self, batch: list[_Pending]) -> None:
         for attempt in range(_MAX_ATTEMPTS):

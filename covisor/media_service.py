@@ -12,6 +12,7 @@ The product catalogue, processed by the same pipeline, is catalogue_service.py's
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterable, AsyncIterator
 from typing import Any
 
@@ -33,6 +34,7 @@ from covisor.media_files import (
     public_variants,
 )
 from covisor.media_links import MediaLinks
+from covisor.metrics import Metrics
 from covisor.quotas import AttemptLimit, Quotas
 
 log = logging.getLogger(__name__)
@@ -85,7 +87,9 @@ class MediaService:
         quotas: Quotas,
         uploads_per_conversation: AttemptLimit,
         bytes_per_conversation: AttemptLimit,
+        metrics: Metrics,
     ) -> None:
+        self._metrics = metrics
         self._quotas = quotas
         self._uploads = uploads_per_conversation
         self._bytes = bytes_per_conversation
@@ -126,6 +130,10 @@ class MediaService:
         announced: list[str] = []
         claim = _claim_name(conversation_id, upload_id)
         self.pipeline.store.claim(claim)
+        jobs = self._metrics.media_jobs
+        started = time.perf_counter()
+        jobs.labels("receiving").inc()
+        state = ["receiving"]
 
         async def announce(staged: StagedUpload) -> None:
             received = c.MediaReceived(
@@ -138,19 +146,25 @@ class MediaService:
             await self._quotas.add("upload-bytes:" + conversation_id, self._bytes, staged.size)
             await journal.submit(uploader, received)
             announced.append(staged.sha256)
+            jobs.labels("receiving").dec()
+            jobs.labels("processing").inc()
+            state[0] = "processing"
 
         try:
             try:
                 record = await self.pipeline.ingest(chunks, announce)
             except BaseException as refusal:
+                reason = refusal.code if isinstance(refusal, CovisorError) else "internal"
+                self._metrics.media_failures.labels(reason).inc()
                 if announced:
-                    reason = refusal.code if isinstance(refusal, CovisorError) else "internal"
                     await self._fail(uploader, conversation_id, upload_id, announced[0], reason)
                 raise
             item = media_item(record, name, uploader.public())
             ready = c.MediaReady(conversation_id=conversation_id, upload_id=upload_id, media=item)
             await journal.submit(uploader, ready)
+            self._metrics.media_seconds.labels(record.kind).observe(time.perf_counter() - started)
         finally:
+            jobs.labels(state[0]).dec()
             self.pipeline.store.release(claim)
         found = {"status": "ready", "upload_id": upload_id, **item}
         return self._present(conversation_id, found, uploader)

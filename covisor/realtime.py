@@ -24,12 +24,15 @@ from covisor.gallery import is_upload
 from covisor.identity import Authenticator, Identity
 from covisor.journal import Journal, Published
 from covisor.media_links import MediaLinks, parse_source
+from covisor.metrics import Metrics
 from covisor.ratelimit import EventLimiter
 from covisor.store import Store
 
 log = logging.getLogger(__name__)
 
 AGENTS_ROOM = "agents"
+KNOWN_EVENTS = frozenset({*c.BY_EVENT, "time"})
+"""Event names counted under their own label; any other counts as `other` (labels stay few)."""
 QUEUE_LENGTH = 100
 """Waiting conversations pushed to agents at most (the oldest beyond are listed by REST)."""
 QUEUE_EVENTS = frozenset({"conversation.opened", "conversation.accepted", "conversation.closed"})
@@ -95,6 +98,7 @@ class Realtime:
         new_limiter: Callable[[], EventLimiter],
         replay_limit: int,
         clock: Clock,
+        metrics: Metrics,
     ) -> None:
         self._sio = sio
         self._journal = journal
@@ -106,6 +110,7 @@ class Realtime:
         self._new_limiter = new_limiter
         self._replay_limit = replay_limit
         self._clock = clock
+        self._metrics = metrics
         self._connections: dict[str, Connection] = {}
         self._special: dict[str, Handler] = {
             "time": self._time,
@@ -129,6 +134,7 @@ class Realtime:
                 refusal.message, {"code": refusal.code}
             ) from None
         self._connections[sid] = Connection(identity, self._new_limiter())
+        self._metrics.connections.labels(identity.role).inc()
         if identity.is_agent:
             await self._sio.enter_room(sid, AGENTS_ROOM)
             await self._fanout.push_queue(to=sid)
@@ -137,10 +143,20 @@ class Realtime:
         conn = self._connections.pop(sid, None)
         if conn is None:
             return
+        self._metrics.connections.labels(conn.identity.role).dec()
         for cid in conn.joined:
             await self._presence(sid, conn, cid, online=False)
 
     async def _dispatch(self, event: str, sid: str, *args: Any) -> dict[str, Any]:
+        answer = await self._answer(event, sid, *args)
+        outcome = "ok" if answer["ok"] else answer["error"]["code"]
+        name = event if event in KNOWN_EVENTS else "other"
+        self._metrics.events.labels(name, outcome).inc()
+        if outcome == "rate_limited":
+            self._metrics.rate_limited.inc()
+        return answer
+
+    async def _answer(self, event: str, sid: str, *args: Any) -> dict[str, Any]:
         try:
             conn = self._connections.get(sid)
             if conn is None:

@@ -40,6 +40,8 @@ async def test_two_processes_broadcast_through_redis_in_one_gapless_order(
         second = await stack.enter_async_context(serving(await create_app(shared)))
         for server in (first, second):
             assert type(server.services.sio.manager) is RedisBroadcast
+            _, ready = await server.request("GET", "/readyz")
+            assert ready["broadcast"] is True
         opened = await second.open_conversation()
         cid = opened["id"]
         agent_token = await first.agent_token()

@@ -16,6 +16,7 @@ from covisor.errors import CovisorError
 from covisor.events import Event
 from covisor.identity import Identity
 from covisor.journal import Journal, Published, Publisher
+from covisor.metrics import Metrics
 from covisor.store import Append
 from covisor.store.sqlite import SQLiteStore
 
@@ -68,6 +69,7 @@ async def started(store: SQLiteStore, **kw: Unpack[JournalOptions]) -> Journal:
         max_batch=DEFAULTS.commit_max_batch,
         max_pending=kw.get("max_pending", DEFAULTS.max_pending_commands),
         shared_store=True,
+        metrics=Metrics(),
     )
     journal.start()
     return journal

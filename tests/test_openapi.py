@@ -288,6 +288,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 TOKENS = ["agent", "customer", "caller", "other_agent", "waiting_customer", "anonymous"]
 PUBLIC = {
     "GET /healthz",
+    "GET /readyz",
+    "GET /metrics",
     "GET /api/config",
     "GET /api/openapi.yaml",
     "POST /api/conversations",

@@ -23,6 +23,11 @@ WORKER_MODULES = ("covisor.media.images", "covisor.media.videos")
 """Imported once by the fork server, so a new worker starts with Pillow and OpenCV loaded."""
 
 
+def alive() -> bool:
+    """A job that only answers: a worker that runs it is up (readiness checks)."""
+    return True
+
+
 class BoundedExecutor:
     """Runs functions in `executor`, at most `limit` at once; the rest wait their turn.
 

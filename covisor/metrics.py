@@ -1,0 +1,77 @@
+"""What a running process counts, for `GET /metrics` in Prometheus's text format.
+
+Each process has its own registry (not prometheus-client's global one, so several servers in
+one test process do not mix) and serves its own figures: scrape every process, as Prometheus
+does with one target per instance. Labels are bounded sets (roles, event types, outcome
+codes, route templates, media kinds), never ids, so the series stay few.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+_LATENCY = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+_BATCH = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
+_MEDIA_SECONDS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.connections = Gauge(
+            "covisor_connections", "Socket.IO connections open, by role", ["role"], registry=r
+        )
+        self.events = Counter(
+            "covisor_events",
+            "Socket.IO events answered, by event and outcome (ok or the error code)",
+            ["event", "outcome"],
+            registry=r,
+        )
+        self.rate_limited = Counter(
+            "covisor_rate_limited", "Requests and events refused with rate_limited", registry=r
+        )
+        self.journal_round = Histogram(
+            "covisor_journal_round_seconds",
+            "Time of one journal round: decide, commit (fsync), answer",
+            buckets=_LATENCY,
+            registry=r,
+        )
+        self.journal_batch = Histogram(
+            "covisor_journal_batch_size",
+            "Commands in one journal round",
+            buckets=_BATCH,
+            registry=r,
+        )
+        self.journal_queue = Gauge(
+            "covisor_journal_queue", "Commands waiting for the journal", registry=r
+        )
+        self.media_jobs = Gauge(
+            "covisor_media_jobs", "Media jobs in this process, by state", ["state"], registry=r
+        )
+        self.media_seconds = Histogram(
+            "covisor_media_job_seconds",
+            "Time to take an upload from its first byte to ready, by kind",
+            ["kind"],
+            buckets=_MEDIA_SECONDS,
+            registry=r,
+        )
+        self.media_failures = Counter(
+            "covisor_media_failures", "Uploads refused, by error code", ["reason"], registry=r
+        )
+        self.http = Histogram(
+            "covisor_http_request_seconds",
+            "HTTP requests by method, route template and status",
+            ["method", "route", "status"],
+            buckets=_LATENCY,
+            registry=r,
+        )
+        self.redis_errors = Counter(
+            "covisor_redis_publish_errors", "Broadcasts Redis refused", registry=r
+        )
+
+    def exposition(self) -> bytes:
+        return generate_latest(self.registry)
