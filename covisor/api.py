@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import secrets
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -18,7 +19,7 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 from covisor import commands as c
-from covisor import wire
+from covisor import logs, wire
 from covisor.addresses import ClientAddresses
 from covisor.conversation_service import ConversationService
 from covisor.errors import INTERNAL, CovisorError
@@ -38,17 +39,22 @@ _STATUS = ("waiting", "active", "closed")
 
 def http_metrics(metrics: Metrics) -> Middleware:
     """Time every request by method, route template (never the raw path: ids would make a
-    series each) and status."""
+    series each) and status; give it a request id (log lines, `X-Request-Id`)."""
 
     @web.middleware
     async def middleware(
         request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
     ) -> web.StreamResponse:
+        request_id = secrets.token_hex(8)
+        logs.request_id.set(request_id)
+        logs.conversation_id.set(request.match_info.get("conversation_id"))
         started = time.perf_counter()
         status = 500
         try:
             response = await handler(request)
             status = response.status
+            if not response.prepared:
+                response.headers["X-Request-Id"] = request_id
             return response
         except web.HTTPException as http:
             status = http.status

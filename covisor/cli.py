@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import logging
 import signal
 import sys
 from collections.abc import Coroutine, Sequence
@@ -14,6 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from covisor import config as configuration
+from covisor import logs
 from covisor.agents import Agents
 from covisor.app import create_app, make_store
 from covisor.clock import system_clock, system_tokens
@@ -38,9 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as refusal:
         print(f"covisor: invalid configuration: {refusal}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.configure("json" if config.log_format == "json" else "text")
     if args.command == "serve":
         run_event_loop(serve_forever(config))
         return 0

@@ -73,6 +73,8 @@ class Config:
     """On a first start, create a demo agent and load the demo catalogue."""
     cors_origins: tuple[str, ...] = ("*",)
     """Shop origins that may embed the widget; `*` for any."""
+    log_format: str = "text"
+    """`text` for people, `json` (one object a line) for log shippers."""
     metrics_token: str | None = None
     """When set, `GET /metrics` requires `Authorization: Bearer <metrics_token>`."""
 
@@ -151,6 +153,8 @@ class Config:
             limit: RateLimit = getattr(self, name)
             if not (limit.rate > 0 and limit.burst >= 1):
                 raise ConfigError(f"{name}: the rate must be above 0 and the burst at least 1")
+        if self.log_format not in ("text", "json"):
+            raise ConfigError(f"log_format = {self.log_format}: must be text or json")
         try:
             parse_networks(self.trusted_proxies)
         except ValueError as exc:
@@ -246,13 +250,25 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
         help="processes decoding uploads (COVISOR_MEDIA_WORKERS, one per core)",
     )
     parser.add_argument(
+        "--log-format", choices=("text", "json"), help="log lines (COVISOR_LOG_FORMAT, text)"
+    )
+    parser.add_argument(
         "--seed-demo",
         action=argparse.BooleanOptionalAction,
         help="create a demo agent and catalogue on a first start (COVISOR_SEED_DEMO, on)",
     )
 
 
-_FLAGS = ("host", "port", "data_dir", "redis_url", "mongo_url", "media_workers", "seed_demo")
+_FLAGS = (
+    "host",
+    "port",
+    "data_dir",
+    "redis_url",
+    "mongo_url",
+    "media_workers",
+    "seed_demo",
+    "log_format",
+)
 
 
 def from_arguments(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> Config:

@@ -15,6 +15,7 @@ from typing import Any
 import socketio
 
 from covisor import commands as c
+from covisor import logs
 from covisor.catalogue_service import CatalogueService
 from covisor.clock import Clock
 from covisor.conversation_service import ConversationService
@@ -33,6 +34,17 @@ log = logging.getLogger(__name__)
 AGENTS_ROOM = "agents"
 KNOWN_EVENTS = frozenset({*c.BY_EVENT, "time"})
 """Event names counted under their own label; any other counts as `other` (labels stay few)."""
+NOTABLE_EVENTS = frozenset(
+    {
+        "conversation.opened",
+        "conversation.accepted",
+        "conversation.closed",
+        "member.joined",
+        "media.ready",
+        "media.failed",
+    }
+)
+"""Committed events that get a log line (strokes and chat would drown the log)."""
 QUEUE_LENGTH = 100
 """Waiting conversations pushed to agents at most (the oldest beyond are listed by REST)."""
 QUEUE_EVENTS = frozenset({"conversation.opened", "conversation.accepted", "conversation.closed"})
@@ -58,6 +70,9 @@ class Fanout:
         """Broadcast committed events to their rooms, except to the socket that sent each (its
         ack carried the event), and the queue to agents when it changed."""
         for event, origin in published:
+            if event.type in NOTABLE_EVENTS:
+                logs.conversation_id.set(event.conversation_id)
+                log.info("%s at seq %d", event.type, event.seq)
             await self._sio.emit(
                 "event",
                 self._links.event(event),
@@ -135,6 +150,8 @@ class Realtime:
             ) from None
         self._connections[sid] = Connection(identity, self._new_limiter())
         self._metrics.connections.labels(identity.role).inc()
+        logs.sid.set(sid)
+        log.info("%s connected", identity.role)
         if identity.is_agent:
             await self._sio.enter_room(sid, AGENTS_ROOM)
             await self._fanout.push_queue(to=sid)
@@ -144,10 +161,16 @@ class Realtime:
         if conn is None:
             return
         self._metrics.connections.labels(conn.identity.role).dec()
+        logs.sid.set(sid)
+        log.info("%s disconnected", conn.identity.role)
         for cid in conn.joined:
             await self._presence(sid, conn, cid, online=False)
 
     async def _dispatch(self, event: str, sid: str, *args: Any) -> dict[str, Any]:
+        logs.sid.set(sid)
+        payload = args[0] if len(args) == 1 and isinstance(args[0], dict) else {}
+        cid = payload.get("conversation_id")
+        logs.conversation_id.set(cid[:64] if isinstance(cid, str) else None)
         answer = await self._answer(event, sid, *args)
         outcome = "ok" if answer["ok"] else answer["error"]["code"]
         name = event if event in KNOWN_EVENTS else "other"
