@@ -7,7 +7,7 @@
  * "presence", "joined" or "error" (with `error`).
  */
 
-import { ChatOutbox } from "./chat-outbox.js";
+import { ChatOutbox, localOutboxStorage } from "./chat-outbox.js";
 import { ConversationState } from "./conversation-state.js";
 import { EventSequencer } from "./event-sequencer.js";
 import { LatestThrottle, OrderedEmitter, coalesceOutgoing } from "./outgoing.js";
@@ -15,6 +15,16 @@ import { DEFAULT_LIMITS, Events } from "./protocol.js";
 import { scheduleWithTimeout } from "./schedule.js";
 
 const TRANSFORM_INTERVAL_MS = 80;
+
+/** In a browser, unsent messages are kept per conversation and person in localStorage. */
+function defaultOutboxStorage(conversationId, selfId) {
+  if (typeof window === "undefined" || !selfId) return null;
+  try {
+    return localOutboxStorage(`covisor:outbox:${conversationId}:${selfId}`, window.localStorage);
+  } catch {
+    return null; // storage disabled: reading window.localStorage throws
+  }
+}
 const TYPING_REPEAT_MS = 3000;
 const TYPING_IDLE_MS = 4000;
 const PEER_TYPING_TTL_MS = 8000;
@@ -49,8 +59,19 @@ export class ConversationSession extends EventTarget {
    * @param {string} options.conversationId
    * @param {string|null} options.selfId the local actor id (from `GET /api/me`)
    * @param {typeof DEFAULT_LIMITS} [options.limits] the server's limits (`loadLimits`)
+   * @param {import("./chat-outbox.js").OutboxStorage|null} [options.outboxStorage] where unsent
+   *   messages survive a reload; in a browser `localStorage` under
+   *   `covisor:outbox:<conversation>:<self>` by default, none elsewhere
+   * @param {number} [options.sendWindow] most events in flight at once (`OrderedEmitter`)
    */
-  constructor({ connection, conversationId, selfId, limits = DEFAULT_LIMITS }) {
+  constructor({
+    connection,
+    conversationId,
+    selfId,
+    limits = DEFAULT_LIMITS,
+    outboxStorage = defaultOutboxStorage(conversationId, selfId),
+    sendWindow = undefined,
+  }) {
     super();
     this.#connection = connection;
     this.conversationId = conversationId;
@@ -58,7 +79,7 @@ export class ConversationSession extends EventTarget {
     /** The server's limits this session keeps to (stroke batches here and in the pen). */
     this.limits = limits;
     this.state = new ConversationState(conversationId, selfId);
-    this.outbox = new ChatOutbox();
+    this.outbox = new ChatOutbox({ storage: outboxStorage });
     this.#sequencer = new EventSequencer({
       apply: (event) => this.#apply(event),
       resync: () => this.join(),
@@ -71,6 +92,7 @@ export class ConversationSession extends EventTarget {
           return ack;
         }),
       coalesce: (queued, next) => coalesceOutgoing(queued, next, limits.max_stroke_points),
+      window: sendWindow,
     });
     this.#transforms = new LatestThrottle({
       intervalMs: TRANSFORM_INTERVAL_MS,
@@ -129,6 +151,10 @@ export class ConversationSession extends EventTarget {
     }
     if (ack.mode === "snapshot") this.state.loadSnapshot(ack.snapshot);
     this.#sequencer.completeJoin(ack);
+    // Messages a previous page sent whose ack it never saw are in the snapshot already.
+    const already = this.outbox.entries.filter((entry) => this.state.hasClientId(entry.client_id));
+    for (const entry of already) this.outbox.seen(entry.client_id);
+    if (already.length > 0) this.#emit("outbox");
     this.joined = true;
     // Members on other server processes are not listed; their `presence` push comes when they
     // next join, so the list adds to what is known and removes nothing.

@@ -1,10 +1,10 @@
 /**
  * Getting client events to the server in order and within the rate limits.
  *
- * python-socketio may run a client's handlers concurrently, so two events emitted back to back
- * can be processed out of order (`stroke.points` before its `stroke.begin`). `OrderedEmitter`
- * sends one event at a time, waits for its ack, retries after `rate_limited`, and merges queued
- * events that supersede each other (point batches of one stroke, transforms, typing flags).
+ * The server applies one connection's commands in the order they arrive, so `OrderedEmitter`
+ * keeps several events in flight (no round trip per event), paces itself under the server's rate
+ * limits, retries after `rate_limited`, and merges queued events that supersede each other (point
+ * batches of one stroke, transforms, typing flags).
  * `PointBatcher` samples a stroke's points and flushes them at most every 33 ms. Batches hold at
  * most the server's `max_stroke_points` (protocol.js limits; 256 by default).
  * No DOM, no sockets: `send` and the clock are injected.
@@ -47,13 +47,82 @@ export function coalesceOutgoing(queued, next, maxPoints = DEFAULT_LIMITS.max_st
   }
 }
 
-/** Sends events strictly one after another; see the module docstring. */
+/**
+ * The server's per-connection rate limits (PROTOCOL.md *Rate limits (per connection)*) as
+ * `{rate per second, burst}` by event class; the emitter paces itself to stay under them.
+ */
+export const RATE_LIMITS = {
+  chat: { rate: 5, burst: 10 },
+  stroke: { rate: 120, burst: 240 },
+  other: { rate: 30, burst: 60 },
+};
+
+/** The rate-limit class of a client event. */
+export function rateClass(event) {
+  if (event === Events.CHAT_SEND || event === Events.CHAT_TYPING) return "chat";
+  if (event.startsWith("stroke.")) return "stroke";
+  return "other";
+}
+
+/**
+ * Events the server does not hand to its journal at once (it looks something up first), so a
+ * later event could overtake them: the emitter sends them alone, after everything before them
+ * was answered, and sends nothing after them until they are.
+ */
+export const BARRIER_EVENTS = new Set([Events.VIEWER_SHOW, Events.CHAT_HISTORY]);
+
+/** A token bucket: `wait()` says how many ms until one token is there; `take()` spends one. */
+class TokenBucket {
+  #rate;
+  #burst;
+  #now;
+  #tokens;
+  #at;
+
+  constructor({ rate, burst }, now) {
+    this.#rate = rate;
+    // One token of margin: joins and clock samples count against the server's buckets too.
+    this.#burst = Math.max(1, burst - 1);
+    this.#now = now;
+    this.#tokens = this.#burst;
+    this.#at = now();
+  }
+
+  #refill() {
+    const now = this.#now();
+    this.#tokens = Math.min(this.#burst, this.#tokens + ((now - this.#at) / 1000) * this.#rate);
+    this.#at = now;
+  }
+
+  wait() {
+    this.#refill();
+    return this.#tokens >= 1 ? 0 : Math.ceil(((1 - this.#tokens) / this.#rate) * 1000);
+  }
+
+  take() {
+    this.#refill();
+    this.#tokens -= 1;
+  }
+}
+
+/**
+ * Sends events in the order they were emitted without waiting one round trip per event: the
+ * server applies the commands of one connection in arrival order, so up to `window` events are
+ * in flight at once (`BARRIER_EVENTS` excepted, see there). It paces itself under the server's
+ * rate limits, retries after `rate_limited`, and merges a queued, not yet sent event with a newer
+ * one that supersedes it (point batches of one stroke, transforms, typing flags).
+ */
 export class OrderedEmitter {
   #send;
   #schedule;
   #coalesce;
-  #queue = [];
-  #busy = false;
+  #window;
+  #now;
+  #buckets;
+  /** Events not answered yet, in emit order; `sent` tells which are in flight. */
+  #items = [];
+  #inFlight = 0;
+  #cancelWait = null;
 
   /**
    * @param {object} options
@@ -61,29 +130,48 @@ export class OrderedEmitter {
    *   ack (`{ok: true, ...}` or the error shape; transport failures as `{ok: false, error}` too)
    * @param {import("./schedule.js").Schedule} [options.schedule]
    * @param {(queued: object, next: object) => object|null} [options.coalesce]
+   * @param {number} [options.window] most events in flight at once
+   * @param {() => number} [options.now] ms clock for the pacing
+   * @param {typeof RATE_LIMITS} [options.rateLimits]
    */
-  constructor({ send, schedule = scheduleWithTimeout, coalesce = coalesceOutgoing }) {
+  constructor({
+    send,
+    schedule = scheduleWithTimeout,
+    coalesce = coalesceOutgoing,
+    window = 16,
+    now = () => Date.now(),
+    rateLimits = RATE_LIMITS,
+  }) {
     this.#send = send;
     this.#schedule = schedule;
     this.#coalesce = coalesce;
+    this.#window = Math.max(1, window);
+    this.#now = now;
+    this.#buckets = Object.fromEntries(
+      Object.entries(rateLimits).map(([name, limit]) => [name, new TokenBucket(limit, now)]),
+    );
   }
 
   /** Events waiting or in flight. */
   get size() {
-    return this.#queue.length;
+    return this.#items.length;
+  }
+
+  /** Events sent and not answered yet. */
+  get inFlight() {
+    return this.#inFlight;
   }
 
   /** Queue `event`; resolves with its ack (shared with any event merged into it). */
   emit(event, payload) {
     return new Promise((resolve) => {
-      const last = this.#queue.at(-1);
-      const mergeable = last && !(this.#busy && this.#queue.length === 1);
-      const merged = mergeable ? this.#coalesce(last, { event, payload }) : null;
+      const last = this.#items.at(-1);
+      const merged = last && !last.sent ? this.#coalesce(last, { event, payload }) : null;
       if (merged) {
         last.payload = merged;
         last.resolvers.push(resolve);
       } else {
-        this.#queue.push({ event, payload, resolvers: [resolve], retries: 0 });
+        this.#items.push({ event, payload, resolvers: [resolve], retries: 0, sent: false });
       }
       this.#pump();
     });
@@ -91,37 +179,65 @@ export class OrderedEmitter {
 
   /** Drop everything not yet sent; their promises resolve with `{ok: false, code: cancelled}`. */
   cancelPending() {
-    const keep = this.#busy ? this.#queue.slice(0, 1) : [];
-    for (const item of this.#queue.slice(keep.length)) {
+    const unsent = this.#items.filter((item) => !item.sent);
+    this.#items = this.#items.filter((item) => item.sent);
+    for (const item of unsent) {
       for (const resolve of item.resolvers) {
         resolve({ ok: false, error: { code: "cancelled", message: "not sent" } });
       }
     }
-    this.#queue = keep;
   }
 
-  async #pump() {
-    if (this.#busy) return;
-    this.#busy = true;
-    while (this.#queue.length > 0) {
-      const item = this.#queue[0];
-      let ack;
-      try {
-        ack = await this.#send(item.event, item.payload);
-      } catch (error) {
-        ack = { ok: false, error: { code: "offline", message: String(error?.message ?? error) } };
+  #pump() {
+    if (this.#cancelWait) return;
+    for (;;) {
+      const item = this.#items.find((candidate) => !candidate.sent);
+      if (!item || this.#inFlight >= this.#window) return;
+      const barrierInFlight = this.#items.some((other) => other.sent && other.barrier);
+      const barrier = BARRIER_EVENTS.has(item.event);
+      if (barrierInFlight || (barrier && this.#inFlight > 0)) return;
+      const bucket = this.#buckets[rateClass(item.event)];
+      const wait = bucket?.wait() ?? 0;
+      if (wait > 0) {
+        this.#pause(wait);
+        return;
       }
-      const code = ack?.error?.code;
-      if (code === "rate_limited" && item.retries < MAX_RATE_LIMIT_RETRIES) {
-        item.retries += 1;
-        const seconds = Number(ack.error.retry_after) || 1;
-        await new Promise((resolve) => this.#schedule(resolve, seconds * 1000));
-        continue;
-      }
-      this.#queue.shift();
-      for (const resolve of item.resolvers) resolve(ack);
+      bucket?.take();
+      item.sent = true;
+      item.barrier = barrier;
+      this.#inFlight += 1;
+      this.#sendItem(item);
     }
-    this.#busy = false;
+  }
+
+  #pause(ms) {
+    this.#cancelWait = this.#schedule(() => {
+      this.#cancelWait = null;
+      this.#pump();
+    }, ms);
+  }
+
+  async #sendItem(item) {
+    let ack;
+    try {
+      ack = await this.#send(item.event, item.payload);
+    } catch (error) {
+      ack = { ok: false, error: { code: "offline", message: String(error?.message ?? error) } };
+    }
+    this.#inFlight -= 1;
+    if (ack?.error?.code === "rate_limited" && item.retries < MAX_RATE_LIMIT_RETRIES) {
+      // Sent again first, before anything not yet sent; events already in flight behind it
+      // may land before it (the pacing makes this rare).
+      item.retries += 1;
+      item.sent = false;
+      const seconds = Number(ack.error.retry_after) || 1;
+      this.#cancelWait?.();
+      this.#pause(seconds * 1000);
+      return;
+    }
+    this.#items.splice(this.#items.indexOf(item), 1);
+    for (const resolve of item.resolvers) resolve(ack);
+    this.#pump();
   }
 }
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { ChatOutbox } from "../chat-outbox.js";
+import { ChatOutbox, localOutboxStorage } from "../chat-outbox.js";
 
 function outbox() {
   let n = 0;
@@ -65,4 +65,47 @@ test("a message seen in a replay before its ack is never sent again", () => {
   box.seen(client_id);
   box.settle(client_id, { ok: false, error: { code: "offline" } });
   assert.deepEqual(box.take(), []);
+});
+
+test("with a storage every change is written through and a new outbox takes it over", () => {
+  const saved = [];
+  const storage = { load: () => saved.at(-1) ?? [], save: (entries) => saved.push(entries) };
+  const outbox = new ChatOutbox({ storage });
+  const a = outbox.add("a");
+  const b = outbox.add("b");
+  outbox.take();
+  outbox.settle(b.client_id, { ok: false, error: { code: "forbidden" } });
+  assert.deepEqual(
+    saved.at(-1).map((entry) => [entry.text, entry.status]),
+    [
+      ["a", "sending"],
+      ["b", "failed"],
+    ],
+  );
+  const reloaded = new ChatOutbox({ storage });
+  assert.deepEqual(
+    reloaded.entries.map((entry) => [entry.client_id, entry.status]),
+    [
+      [a.client_id, "queued"],
+      [b.client_id, "failed"],
+    ],
+    "what was in flight is sent again; a refused message stays refused",
+  );
+  reloaded.seen(a.client_id);
+  reloaded.discard(b.client_id);
+  assert.deepEqual(saved.at(-1), []);
+});
+
+test("localOutboxStorage survives unreadable data and a full storage", () => {
+  const broken = {
+    getItem: () => "{not json",
+    setItem: () => {
+      throw new Error("QuotaExceededError");
+    },
+    removeItem: () => {},
+  };
+  const storage = localOutboxStorage("k", broken);
+  assert.deepEqual(storage.load(), []);
+  assert.doesNotThrow(() => storage.save([{ client_id: "m", text: "x" }]));
+  assert.equal(localOutboxStorage("k", null), null);
 });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
+import { localOutboxStorage } from "../chat-outbox.js";
 import { ConversationSession } from "../conversation-session.js";
 import { DEFAULT_LIMITS } from "../protocol.js";
 import { ServerClock } from "../server-clock.js";
@@ -234,6 +235,7 @@ async function pointBatchesSent(limits) {
     connection,
     conversationId: "c1",
     selfId: me.id,
+    sendWindow: 1,
     ...(limits ? { limits } : {}),
   });
   const acks = [1, 2, 3, 4, 5].map((i) =>
@@ -263,4 +265,106 @@ test("a session keeps the limits it was given, the defaults otherwise", () => {
     limits,
   });
   assert.equal(tuned.limits.max_stroke_points, 64);
+});
+
+/** An in-memory stand-in for localStorage. */
+function memoryStore() {
+  const items = new Map();
+  return {
+    getItem: (key) => items.get(key) ?? null,
+    setItem: (key, value) => items.set(key, String(value)),
+    removeItem: (key) => items.delete(key),
+    items,
+  };
+}
+
+test("messages typed offline survive a reload and are sent once, in order, after the join", async () => {
+  const store = memoryStore();
+  const storage = () => localOutboxStorage("covisor:outbox:c1:u_me", store);
+  const offline = fakeConnection();
+  offline.online = false;
+  const before = new ConversationSession({
+    connection: offline,
+    conversationId: "c1",
+    selfId: me.id,
+    outboxStorage: storage(),
+  });
+  const typed = ["one", "two", "three"].map((text) => before.sendChat(text).client_id);
+  assert.equal(JSON.parse(store.items.get("covisor:outbox:c1:u_me")).length, 3);
+
+  // The page reloads: a new session on a new connection finds the three messages.
+  let seq = 2;
+  const sends = [];
+  const connection = fakeConnection({
+    join: () => snapshotAck(2, [message(2, "hello", agent)]),
+    "chat.send": (payload) => {
+      sends.push(payload);
+      seq += 1;
+      return { ok: true, seq, event: message(seq, payload.text, me, payload.client_id) };
+    },
+  });
+  const after = new ConversationSession({
+    connection,
+    conversationId: "c1",
+    selfId: me.id,
+    outboxStorage: storage(),
+  });
+  assert.deepEqual(
+    after.outbox.entries.map((entry) => [entry.text, entry.status]),
+    [
+      ["one", "queued"],
+      ["two", "queued"],
+      ["three", "queued"],
+    ],
+  );
+  await after.join();
+  assert.equal(
+    sends.length,
+    3,
+    "all three are on the wire before the first ack is handled (pipelined)",
+  );
+  await settle();
+  assert.deepEqual(
+    sends.map((payload) => payload.client_id),
+    typed,
+  );
+  assert.deepEqual(
+    after.state.messages.map((m) => m.text),
+    ["hello", "one", "two", "three"],
+  );
+  assert.equal(after.outbox.entries.length, 0);
+  assert.equal(store.items.has("covisor:outbox:c1:u_me"), false, "nothing left in storage");
+});
+
+test("a stored message the snapshot already shows is dropped from the outbox, not resent", async () => {
+  const store = memoryStore();
+  const storage = localOutboxStorage("k", store);
+  store.setItem(
+    "k",
+    JSON.stringify([
+      { client_id: "m_a", text: "arrived", status: "sending", createdAt: 1 },
+      { client_id: "m_b", text: "lost", status: "sending", createdAt: 2 },
+    ]),
+  );
+  const sends = [];
+  const connection = fakeConnection({
+    join: () => snapshotAck(3, [message(3, "arrived", me, "m_a")]),
+    "chat.send": (payload) => {
+      sends.push(payload.client_id);
+      return { ok: true, seq: 4, event: message(4, payload.text, me, payload.client_id) };
+    },
+  });
+  const session = new ConversationSession({
+    connection,
+    conversationId: "c1",
+    selfId: me.id,
+    outboxStorage: storage,
+  });
+  await session.join();
+  await settle();
+  assert.deepEqual(sends, ["m_b"]);
+  assert.deepEqual(
+    session.state.messages.map((m) => m.text),
+    ["arrived", "lost"],
+  );
 });

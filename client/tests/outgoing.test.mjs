@@ -126,24 +126,80 @@ test("a batch follows the server's max_stroke_points when given", () => {
   );
 });
 
-test("the emitter sends the next event only after the previous ack", async () => {
+test("the emitter pipelines events in order without waiting for each ack", async () => {
   const { sent, send } = manualSend();
   const emitter = new OrderedEmitter({ send });
   const first = emitter.emit("stroke.begin", { conversation_id: "c", stroke_id: "s" });
   const second = emitter.emit("stroke.end", { conversation_id: "c", stroke_id: "s" });
-  assert.equal(sent.length, 1);
+  assert.deepEqual(
+    sent.map((s) => s.event),
+    ["stroke.begin", "stroke.end"],
+  );
+  assert.equal(emitter.inFlight, 2);
+  sent[1].resolve({ ok: true, seq: 2 });
   sent[0].resolve({ ok: true, seq: 1 });
   assert.deepEqual(await first, { ok: true, seq: 1 });
-  await tick();
-  assert.equal(sent.length, 2);
-  assert.equal(sent[1].event, "stroke.end");
-  sent[1].resolve({ ok: true, seq: 2 });
   assert.deepEqual(await second, { ok: true, seq: 2 });
+  assert.equal(emitter.size, 0);
+});
+
+test("no more than the window is in flight; the rest follows as acks come", async () => {
+  const { sent, send } = manualSend();
+  const emitter = new OrderedEmitter({ send, window: 3 });
+  for (let i = 0; i < 5; i += 1) emitter.emit("chat.send", { conversation_id: "c", text: `${i}` });
+  assert.equal(sent.length, 3);
+  sent[0].resolve({ ok: true, seq: 1 });
+  await tick();
+  assert.deepEqual(
+    sent.map((s) => s.payload.text),
+    ["0", "1", "2", "3"],
+  );
+});
+
+test("the emitter paces itself under the server's chat rate limit", async () => {
+  const timers = fakeTimers();
+  const { sent, send } = manualSend();
+  const emitter = new OrderedEmitter({
+    send,
+    window: 100,
+    now: timers.now,
+    schedule: timers.schedule,
+  });
+  for (let i = 0; i < 12; i += 1) emitter.emit("chat.send", { conversation_id: "c", text: `${i}` });
+  assert.equal(sent.length, 9, "a burst of 10, one kept back for joins");
+  timers.advance(199);
+  assert.equal(sent.length, 9);
+  timers.advance(1);
+  assert.equal(sent.length, 10, "then 5 per second");
+  timers.advance(400);
+  assert.equal(sent.length, 12);
+  assert.deepEqual(
+    sent.map((s) => s.payload.text),
+    ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"],
+  );
+});
+
+test("viewer.show goes alone: after the acks before it, and before anything after it", async () => {
+  const { sent, send } = manualSend();
+  const emitter = new OrderedEmitter({ send });
+  emitter.emit("stroke.clear", { conversation_id: "c" });
+  emitter.emit("viewer.show", { conversation_id: "c", media_id: "m" });
+  emitter.emit("viewer.transform", { conversation_id: "c", zoom: 2, cx: 0.5, cy: 0.5 });
+  assert.equal(sent.length, 1);
+  sent[0].resolve({ ok: true, seq: 1 });
+  await tick();
+  assert.deepEqual(
+    sent.map((s) => s.event),
+    ["stroke.clear", "viewer.show"],
+  );
+  sent[1].resolve({ ok: true, seq: 2 });
+  await tick();
+  assert.equal(sent.length, 3);
 });
 
 test("queued point batches of one stroke are merged into one event", async () => {
   const { sent, send } = manualSend();
-  const emitter = new OrderedEmitter({ send });
+  const emitter = new OrderedEmitter({ send, window: 1 });
   emitter.emit("stroke.begin", { conversation_id: "c", stroke_id: "s", points: [[0, 0]] });
   const a = emitter.emit("stroke.points", {
     conversation_id: "c",
@@ -169,7 +225,7 @@ test("queued point batches of one stroke are merged into one event", async () =>
 
 test("only the latest queued transform is sent", async () => {
   const { sent, send } = manualSend();
-  const emitter = new OrderedEmitter({ send });
+  const emitter = new OrderedEmitter({ send, window: 1 });
   emitter.emit("viewer.transform", { conversation_id: "c", zoom: 1, cx: 0.5, cy: 0.5 });
   emitter.emit("viewer.transform", { conversation_id: "c", zoom: 2, cx: 0.5, cy: 0.5 });
   emitter.emit("viewer.transform", { conversation_id: "c", zoom: 3, cx: 0.4, cy: 0.5 });
