@@ -113,9 +113,32 @@ export function jpegName(name) {
   return `${base || "photo"}.jpg`;
 }
 
-/** Decode `file` upright: an `ImageBitmap` (or anything with width, height and `close`). */
+/**
+ * Decode `file` upright: an `ImageBitmap`, or where `createImageBitmap` refuses (a browser that
+ * does not know the option), an `<img>` (which applies the EXIF orientation when drawn, in every
+ * current browser) wrapped as `{width, height, source, close}`.
+ */
 async function browserDecode(file) {
-  return createImageBitmap(file, { imageOrientation: "from-image" });
+  try {
+    return await createImageBitmap(file, { imageOrientation: "from-image" });
+  } catch (error) {
+    if (typeof Image !== "function" || typeof URL?.createObjectURL !== "function") throw error;
+  }
+  const url = URL.createObjectURL(file);
+  const image = new Image();
+  image.src = url;
+  try {
+    await image.decode();
+  } catch (error) {
+    URL.revokeObjectURL(url);
+    throw error;
+  }
+  return {
+    width: image.naturalWidth,
+    height: image.naturalHeight,
+    source: image,
+    close: () => URL.revokeObjectURL(url),
+  };
 }
 
 /** Draw `bitmap` at `width` × `height` on white and encode it as a JPEG `Blob`. */
@@ -129,7 +152,7 @@ async function browserEncode(bitmap, width, height, quality) {
   context.fillRect(0, 0, width, height);
   context.imageSmoothingEnabled = true;
   context.imageSmoothingQuality = "high";
-  context.drawImage(bitmap, 0, 0, width, height);
+  context.drawImage(bitmap.source ?? bitmap, 0, 0, width, height);
   if (offscreen) return canvas.convertToBlob({ type: "image/jpeg", quality });
   return new Promise((resolve, reject) =>
     canvas.toBlob(

@@ -9,6 +9,7 @@ file arrive. A HEIC, which Chromium cannot decode, goes as it is.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 from pathlib import Path
@@ -166,3 +167,43 @@ def test_a_heic_chromium_cannot_decode_goes_as_it_is(accepted: Pair, tmp_path: P
     assert media_id == hashlib.sha256(photo.read_bytes()).hexdigest()
     item = agent.media_item(shopper.conversation_id(), media_id)
     assert item["status"] == "ready"
+
+
+_PREPARE_WITHOUT_BITMAP_OPTIONS_JS = """
+async (encoded) => {
+  const { preparePhoto } = await import("/client/photo-resize.js");
+  const bytes = Uint8Array.from(atob(encoded), (c) => c.charCodeAt(0));
+  const file = new File([bytes], "IMG_0045.JPG", { type: "image/jpeg" });
+  const real = window.createImageBitmap;
+  window.createImageBitmap = () => Promise.reject(new TypeError("imageOrientation: unknown"));
+  try {
+    const prepared = await preparePhoto(file);
+    const out = new Uint8Array(await prepared.file.arrayBuffer());
+    let binary = "";
+    for (let i = 0; i < out.length; i += 0x8000)
+      binary += String.fromCharCode(...out.subarray(i, i + 0x8000));
+    return { reason: prepared.reason, name: prepared.file.name, bytes: btoa(binary) };
+  } finally {
+    window.createImageBitmap = real;
+  }
+}
+"""
+
+
+def test_where_create_image_bitmap_refuses_an_img_decodes_it_upright(
+    visitor: ShopperWidget,
+) -> None:
+    """A browser whose createImageBitmap does not take `imageOrientation` still gets the photo
+    made smaller and upright, through an <img>."""
+    original = phone_photo((3200, 2400))
+    prepared = visitor.page.evaluate(
+        _PREPARE_WITHOUT_BITMAP_OPTIONS_JS, base64.b64encode(original).decode()
+    )
+    assert (prepared["reason"], prepared["name"]) == ("resized", "IMG_0045.jpg")
+    out = base64.b64decode(prepared["bytes"])
+    assert len(out) < len(original)
+    with Image.open(io.BytesIO(out)) as image:
+        assert image.size == (1920, 2560)
+        assert len(image.getexif()) == 0
+        assert near(mean_colour(image, (0.6, 0.1, 0.9, 0.9)), RED)
+        assert near(mean_colour(image, (0.1, 0.1, 0.4, 0.9)), BLUE)
