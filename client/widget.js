@@ -5,13 +5,18 @@
  *           data-lang="de"></script>
  *
  * `data-server` defaults to the script's own origin; `data-lang` overrides the language picked
- * from `<html lang>` and the browser. The widget lives in a shadow root, so the shop's CSS does not
- * leak in and ours does not leak out (`--cv-accent` on `#covisor-widget` recolours it).
+ * from `<html lang>` and the browser; `data-team`, `data-avatar`, `data-greeting` and
+ * `data-reply-minutes` fill the welcome card (docs/CLIENT.md). The widget lives in a shadow root,
+ * so the shop's CSS does not leak in and ours does not leak out (`--cv-accent` on
+ * `#covisor-widget` recolours it).
  *
  * Opening the panel creates nothing: the conversation (`POST /api/conversations` with the page's
  * url and title) is made on the first message, the first upload or "Show my PIN", so a shopper
  * who only looks, or only types an agent's PIN, leaves no waiting conversation in the agents'
- * queue. Its `{id, token}` is kept in sessionStorage, so a reload in the same tab resumes it.
+ * queue. Its `{id, token, expires_at}` is kept in localStorage per server, so another tab or a
+ * visit next week finds it; the token is renewed (`POST /api/me/token`) once less than half its
+ * lifetime is left. A stored conversation is joined at page load even with the panel closed, so
+ * unsent messages go out and replies show as an unread badge on the launcher.
  * The server's limits (`GET /api/config`) are read once while the language loads.
  */
 
@@ -29,6 +34,12 @@ import { Viewer } from "./viewer.js";
 
 const CLIENT_BASE = new URL("./", import.meta.url);
 const EXPIRY_MARGIN_MS = 60_000;
+/** A shopper token's lifetime when the stored conversation does not say when it was issued. */
+const DEFAULT_TOKEN_LIFETIME_MS = 30 * 24 * 3600 * 1000;
+/** How often a page left open checks whether its token is due for renewal. */
+const RENEW_CHECK_MS = 3600 * 1000;
+const PREVIEW_CHARS = 90;
+const TITLE_BLINK_MS = 1200;
 /** Where an on-screen keyboard would cover the chat and the viewer (the full-screen panel). */
 const PHONE_SIZED = window.matchMedia("(pointer: coarse) and (max-width: 600px)");
 
@@ -42,16 +53,49 @@ function ownScriptTag() {
   return null;
 }
 
-/** sessionStorage under one key per server, tolerant of storage being unavailable. */
+/** Storage that may be missing or refuse writes (private mode, quota): never throws. */
+function safeStorage(kind) {
+  try {
+    return window[kind] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The shopper's conversation with this server, `{id, token, expires_at, issued_at}`, in
+ * localStorage (one per shop origin and Covisor server, shared by the shop's tabs); whether the
+ * panel was open is per tab (sessionStorage), and the sound setting per shop.
+ */
 class StoredConversation {
   constructor(origin) {
     this.key = `covisor:conversation:${origin}`;
     this.openKey = `covisor:open:${origin}`;
+    this.soundKey = `covisor:sound:${origin}`;
+    this.local = safeStorage("localStorage");
+    this.session = safeStorage("sessionStorage");
+  }
+
+  #get(store, key) {
+    try {
+      return store?.getItem(key) ?? null;
+    } catch {
+      return null;
+    }
+  }
+
+  #set(store, key, value) {
+    try {
+      if (value === null) store?.removeItem(key);
+      else store?.setItem(key, value);
+    } catch {
+      // The chat still works; only what survives the page is lost.
+    }
   }
 
   load() {
     try {
-      const value = JSON.parse(sessionStorage.getItem(this.key) ?? "null");
+      const value = JSON.parse(this.#get(this.local, this.key) ?? "null");
       if (!value?.id || !value?.token) return null;
       if (Number(value.expires_at) && value.expires_at - EXPIRY_MARGIN_MS < Date.now()) return null;
       return value;
@@ -61,35 +105,70 @@ class StoredConversation {
   }
 
   save(conversation) {
-    try {
-      sessionStorage.setItem(this.key, JSON.stringify(conversation));
-    } catch {
-      // Private mode or storage quota: the chat still works, only reload-resume is lost.
-    }
+    this.#set(this.local, this.key, JSON.stringify(conversation));
   }
 
   clear() {
-    try {
-      sessionStorage.removeItem(this.key);
-    } catch {
-      // see save()
-    }
+    this.#set(this.local, this.key, null);
   }
 
   get wasOpen() {
-    try {
-      return sessionStorage.getItem(this.openKey) === "1";
-    } catch {
-      return false;
-    }
+    return this.#get(this.session, this.openKey) === "1";
   }
 
   set wasOpen(value) {
-    try {
-      sessionStorage.setItem(this.openKey, value ? "1" : "0");
-    } catch {
-      // see save()
+    this.#set(this.session, this.openKey, value ? "1" : "0");
+  }
+
+  get sound() {
+    return this.#get(this.local, this.soundKey) === "on";
+  }
+
+  set sound(value) {
+    this.#set(this.local, this.soundKey, value ? "on" : null);
+  }
+}
+
+/** The conversation as stored: when the token was issued is kept to know its lifetime. */
+function stamped(conversation) {
+  return {
+    id: conversation.id,
+    token: conversation.token,
+    expires_at: conversation.expires_at,
+    issued_at: Date.now(),
+  };
+}
+
+/** Whether less than half of the token's lifetime is left. */
+export function renewalDue(conversation, now = Date.now()) {
+  const expires = Number(conversation?.expires_at);
+  if (!expires) return false;
+  const issued = Number(conversation.issued_at) || expires - DEFAULT_TOKEN_LIFETIME_MS;
+  return expires - now < (expires - issued) / 2;
+}
+
+/** A short two-tone chime with WebAudio (no audio file to fetch); silent where unsupported. */
+function chime() {
+  try {
+    const context = new AudioContext();
+    const gain = context.createGain();
+    gain.connect(context.destination);
+    gain.gain.setValueAtTime(0.0001, context.currentTime);
+    gain.gain.exponentialRampToValueAtTime(0.15, context.currentTime + 0.02);
+    gain.gain.exponentialRampToValueAtTime(0.0001, context.currentTime + 0.45);
+    for (const [frequency, start] of [
+      [880, 0],
+      [1320, 0.12],
+    ]) {
+      const tone = context.createOscillator();
+      tone.frequency.value = frequency;
+      tone.connect(gain);
+      tone.start(context.currentTime + start);
+      tone.stop(context.currentTime + 0.45);
     }
+    setTimeout(() => context.close(), 800);
+  } catch {
+    // No WebAudio, or the browser wants a user gesture first.
   }
 }
 
@@ -104,13 +183,29 @@ export class Widget {
   #conversation = null;
   #resuming = null;
   #creating = null;
+  #renewing = null;
+  #config;
+  /** Highest seq shown to the shopper with the panel open (read, whatever the server knows). */
+  #seenSeq = 0;
+  /** Seq of a preview the shopper dismissed: it stays away until a newer message. */
+  #dismissedSeq = 0;
+  #blinkTimer = null;
+  #pageTitle = null;
   #sessionListener = (event) => this.#onSessionChange(event.detail);
 
-  /** @param {{origin: string, t: Function, limits?: typeof DEFAULT_LIMITS}} options */
-  constructor({ origin, t, limits = DEFAULT_LIMITS }) {
+  /**
+   * @param {object} options
+   * @param {string} options.origin
+   * @param {Function} options.t
+   * @param {typeof DEFAULT_LIMITS} [options.limits]
+   * @param {{team?: string, avatar?: string, greeting?: string, replyMinutes?: number}} [options.config]
+   *   the welcome card (from the script tag's data- attributes); blanks take translated defaults
+   */
+  constructor({ origin, t, limits = DEFAULT_LIMITS, config = {} }) {
     this.#t = t;
     this.#origin = origin;
     this.#limits = limits;
+    this.#config = config;
     this.#api = new Api(origin);
     this.#store = new StoredConversation(origin);
     this.viewer = new Viewer({ t, origin, emptyText: t("viewer.empty_shopper") });
@@ -130,6 +225,8 @@ export class Widget {
       onClose: () => this.#closePhone(),
       pinLength: limits.pin_length,
     });
+    // Nothing is read while the panel is closed: replies stay unread for the launcher's badge.
+    this.chat.active = false;
     this.#build();
     this.viewer.addEventListener("media", () => this.#layout());
   }
@@ -148,6 +245,41 @@ export class Widget {
       },
       icon("chat"),
       h("span", { text: t("widget.launcher") }),
+    );
+    this.badge = h("span", {
+      class: "cv-badge",
+      "data-testid": "launcher-badge",
+      hidden: true,
+    });
+    this.launcher.append(this.badge);
+    this.previewName = h("span", { class: "cv-preview-name" });
+    this.previewText = h("span", { class: "cv-preview-text" });
+    this.preview = h(
+      "div",
+      { class: "cv-preview", "data-testid": "launcher-preview", hidden: true },
+      h(
+        "button",
+        {
+          type: "button",
+          class: "cv-preview-open",
+          "data-testid": "launcher-preview-open",
+          on: { click: () => this.open() },
+        },
+        this.previewName,
+        this.previewText,
+      ),
+      h(
+        "button",
+        {
+          type: "button",
+          class: "cv-btn cv-icon-btn cv-preview-close",
+          "data-testid": "launcher-preview-close",
+          "aria-label": t("widget.preview_dismiss"),
+          title: t("widget.preview_dismiss"),
+          on: { click: () => this.#dismissPreview() },
+        },
+        icon("close"),
+      ),
     );
     this.status = h("p", {
       class: "cv-status",
@@ -194,12 +326,17 @@ export class Widget {
     this.phoneToggle = headerButton("phone-toggle", "phone", t("phone.title"), () =>
       this.#openPhone(),
     );
+    this.soundToggle = headerButton("sound-toggle", "volume", t("widget.sound"), () =>
+      this.#toggleSound(),
+    );
+    this.soundToggle.setAttribute("aria-pressed", String(this.#store.sound));
     this.chat.form.before(this.tray.element);
+    this.welcome = this.#buildWelcome();
     this.body = h(
       "div",
       { class: "cv-body", dataset: { media: "none" } },
       this.viewer.element,
-      h("div", { class: "cv-chat-col" }, this.chat.element, this.newChat),
+      h("div", { class: "cv-chat-col" }, this.welcome, this.chat.element, this.newChat),
     );
     this.panel = h(
       "section",
@@ -218,9 +355,10 @@ export class Widget {
         h(
           "div",
           { class: "cv-title-block" },
-          h("h2", { id: "cv-title", text: t("widget.title") }),
+          h("h2", { id: "cv-title", text: this.#config.team || t("widget.title") }),
           this.status,
         ),
+        this.soundToggle,
         this.phoneToggle,
         headerButton("widget-close", "close", t("widget.close"), () => this.close()),
       ),
@@ -234,7 +372,13 @@ export class Widget {
     const sheets = ["covisor.css", "widget.css"].map((name) =>
       h("link", { rel: "stylesheet", href: new URL(name, CLIENT_BASE).href }),
     );
-    const frame = h("div", { class: "cv-root", "data-loading": "" }, this.launcher, this.panel);
+    const frame = h(
+      "div",
+      { class: "cv-root", "data-loading": "" },
+      this.preview,
+      this.launcher,
+      this.panel,
+    );
     let pending = sheets.length;
     const loaded = () => (pending -= 1) === 0 && frame.removeAttribute("data-loading");
     for (const sheet of sheets) {
@@ -245,7 +389,57 @@ export class Widget {
     document.body.append(this.host);
     this.#layout();
     this.#renderStatus();
+    document.addEventListener("visibilitychange", () => this.#onVisibility());
+    window.addEventListener("storage", (event) => this.#onStorage(event));
+    setInterval(() => this.#renewIfDue(), RENEW_CHECK_MS);
     if (this.#store.wasOpen) this.open();
+    else if (this.#store.load()) this.#resume();
+  }
+
+  /** Team, avatar, greeting and expected reply time: what the panel says before anyone wrote. */
+  #buildWelcome() {
+    const t = this.#t;
+    const { team, avatar, greeting, replyMinutes } = this.#config;
+    const teamName = team || t("widget.team");
+    const initials = teamName
+      .split(/\s+/)
+      .filter(Boolean)
+      .slice(0, 2)
+      .map((word) => word[0].toUpperCase())
+      .join("");
+    const picture = avatar
+      ? h("img", { class: "cv-avatar", src: avatar, alt: "", "data-testid": "welcome-avatar" })
+      : h(
+          "span",
+          {
+            class: "cv-avatar cv-avatar--initials",
+            "aria-hidden": "true",
+            "data-testid": "welcome-avatar",
+            text: team ? initials : "",
+          },
+          team ? null : icon("chat"),
+        );
+    const minutes = Number(replyMinutes);
+    const reply =
+      Number.isFinite(minutes) && minutes > 0
+        ? t("widget.reply_minutes", { minutes: Math.round(minutes) })
+        : t("widget.reply_default");
+    return h(
+      "div",
+      { class: "cv-welcome", "data-testid": "widget-welcome" },
+      picture,
+      h(
+        "div",
+        { class: "cv-welcome-text" },
+        h("p", { class: "cv-welcome-team", "data-testid": "welcome-team", text: teamName }),
+        h("p", {
+          class: "cv-welcome-greeting",
+          "data-testid": "welcome-greeting",
+          text: greeting || t("widget.greeting"),
+        }),
+        h("p", { class: "cv-welcome-reply", "data-testid": "welcome-reply", text: reply }),
+      ),
+    );
   }
 
   toggle() {
@@ -259,6 +453,7 @@ export class Widget {
     this.launcher.hidden = true;
     this.#store.wasOpen = true;
     this.chat.active = true;
+    this.#markSeen();
     this.#focusComposer();
     await this.#resume();
   }
@@ -269,6 +464,7 @@ export class Widget {
     this.launcher.setAttribute("aria-expanded", "false");
     this.#store.wasOpen = false;
     this.chat.active = false;
+    this.#renderUnread();
     this.launcher.focus();
   }
 
@@ -314,10 +510,14 @@ export class Widget {
   async #createConversation() {
     this.#setStatus(this.#t("widget.connecting"));
     try {
-      const conversation = await this.#api.post("/api/conversations", {
-        page: { url: location.href.slice(0, 500), title: document.title.slice(0, 500) },
+      const created = await this.#api.post("/api/conversations", {
+        page: {
+          url: location.href.slice(0, 500),
+          title: (this.#pageTitle ?? document.title).slice(0, 500),
+        },
         locale: this.#t.lang,
       });
+      const conversation = stamped(created);
       this.#store.save(conversation);
       await this.#attach(conversation);
       this.#hideNotice();
@@ -360,7 +560,36 @@ export class Widget {
     this.tray.setContext(api, session);
     session.open();
     connection.connect();
+    this.#seenSeq = 0;
+    this.#dismissedSeq = 0;
     this.#renderStatus();
+    this.#renewIfDue();
+  }
+
+  /**
+   * Swap the token for a fresh one for the same conversation once less than half of its lifetime
+   * is left (`POST /api/me/token`); the socket uses it from its next reconnect. A failure is
+   * tried again at the next check; an expired token ends in `#onUnauthorized` as before.
+   */
+  #renewIfDue() {
+    const current = this.#conversation;
+    if (!current || this.#renewing || !renewalDue(current)) return this.#renewing;
+    this.#renewing = this.#api
+      .withToken(current.token)
+      .post("/api/me/token", {})
+      .then((answer) => {
+        if (this.#conversation !== current || !answer?.token) return;
+        const renewed = stamped({ ...current, token: answer.token, expires_at: answer.expires_at });
+        this.#conversation = renewed;
+        this.#store.save(renewed);
+        if (this.#connection) this.#connection.token = renewed.token;
+        this.tray.setContext(this.#api.withToken(renewed.token), this.#session);
+      })
+      .catch(() => {})
+      .finally(() => {
+        this.#renewing = null;
+      });
+    return this.#renewing;
   }
 
   #detach() {
@@ -396,8 +625,15 @@ export class Widget {
     if (!PHONE_SIZED.matches) this.chat.focus();
   }
 
-  #onSessionChange({ change }) {
-    if (change === Change.STATUS || change === "joined") this.#renderStatus();
+  #onSessionChange({ change, event }) {
+    if (change === Change.STATUS || change === "joined" || change === Change.TIMELINE) {
+      this.#renderStatus();
+    }
+    if (event?.type === "chat.message" && event.actor?.id !== this.#session?.selfId) {
+      this.#onIncoming();
+    }
+    if (!this.panel.hidden && !document.hidden) this.#markSeen();
+    this.#renderUnread();
     if (change === Change.STATUS && this.#session?.state.status !== "waiting") {
       this.phone.forgetPin();
     }
@@ -413,6 +649,7 @@ export class Widget {
       this.newChat.hidden = true;
       this.tray.setEnabled(true);
       this.panel.dataset.status = "new";
+      this.welcome.hidden = false;
       return;
     }
     const text = {
@@ -424,6 +661,128 @@ export class Widget {
     this.newChat.hidden = state.status !== "closed";
     this.tray.setEnabled(state.status !== "closed");
     this.panel.dataset.status = state.status;
+    const answered = state.messages.some((message) => message.actor?.id !== this.#session.selfId);
+    const unknown = !this.#session.joined && !(state.seq > 0);
+    this.welcome.hidden = unknown || state.status !== "waiting" || answered;
+  }
+
+  /** Messages from others the shopper has not seen: after their read mark and their own last
+   * message, and not shown with the panel open. */
+  #unread() {
+    const session = this.#session;
+    if (!session) return [];
+    const self = session.selfId;
+    let seen = Math.max(session.state.reads?.[self] ?? 0, this.#seenSeq);
+    for (const message of session.state.messages) {
+      if (message.actor?.id === self) seen = Math.max(seen, message.seq);
+    }
+    return session.state.messages.filter(
+      (message) => message.actor?.id !== self && message.seq > seen,
+    );
+  }
+
+  /** The panel is open in a visible tab: everything in it counts as seen. */
+  #markSeen() {
+    const state = this.#session?.state;
+    if (state) this.#seenSeq = Math.max(this.#seenSeq, state.seq ?? 0);
+    this.#stopBlink();
+    this.#renderUnread();
+  }
+
+  /** Badge and preview on the launcher while the panel is closed; the title while hidden. */
+  #renderUnread() {
+    const t = this.#t;
+    const unread = this.panel.hidden ? this.#unread() : [];
+    const count = unread.length;
+    this.badge.hidden = count === 0;
+    this.badge.textContent = count > 9 ? "9+" : String(count);
+    this.badge.setAttribute("aria-label", t("widget.unread", { count }));
+    if (count) {
+      this.launcher.setAttribute(
+        "aria-label",
+        `${t("widget.launcher")}, ${t("widget.unread", { count })}`,
+      );
+    } else {
+      this.launcher.removeAttribute("aria-label");
+    }
+    const latest = unread.at(-1);
+    const showPreview = Boolean(latest) && latest.seq > this.#dismissedSeq;
+    this.preview.hidden = !showPreview;
+    if (showPreview) {
+      const text = latest.text.length > PREVIEW_CHARS
+        ? `${latest.text.slice(0, PREVIEW_CHARS - 1).trimEnd()}…`
+        : latest.text;
+      this.previewName.textContent = latest.actor?.name ?? "";
+      this.previewText.textContent = text;
+      this.preview.dataset.seq = String(latest.seq);
+    }
+    if (this.#blinkTimer) this.#blinkTitle(false);
+  }
+
+  #dismissPreview() {
+    this.#dismissedSeq = Number(this.preview.dataset.seq) || 0;
+    this.preview.hidden = true;
+    this.launcher.focus();
+  }
+
+  /** A new message from the agent arrived live. */
+  #onIncoming() {
+    const unseen = this.panel.hidden || document.hidden;
+    if (!unseen) return;
+    if (this.#store.sound) chime();
+    if (document.hidden) {
+      this.#pageTitle ??= document.title;
+      if (!this.#blinkTimer) {
+        this.#blinkTimer = setInterval(() => this.#blinkTitle(true), TITLE_BLINK_MS);
+      }
+      this.#blinkTitle(false);
+    }
+  }
+
+  /** Alternate the page title with "(n) New message" (toggle), or show the latter now. */
+  #blinkTitle(toggle) {
+    const count = Math.max(1, this.#unreadWhileHidden());
+    const alert = this.#t("widget.title_new", { count });
+    const showAlert = toggle ? document.title !== alert : true;
+    document.title = showAlert ? alert : this.#pageTitle;
+  }
+
+  #unreadWhileHidden() {
+    if (!this.panel.hidden) {
+      const session = this.#session;
+      const self = session?.selfId;
+      return (session?.state.messages ?? []).filter(
+        (message) => message.actor?.id !== self && message.seq > this.#seenSeq,
+      ).length;
+    }
+    return this.#unread().length;
+  }
+
+  #stopBlink() {
+    if (this.#blinkTimer) clearInterval(this.#blinkTimer);
+    this.#blinkTimer = null;
+    if (this.#pageTitle !== null) document.title = this.#pageTitle;
+    this.#pageTitle = null;
+  }
+
+  #onVisibility() {
+    if (document.hidden) return;
+    this.#stopBlink();
+    if (!this.panel.hidden) this.#markSeen();
+    this.#renewIfDue();
+  }
+
+  /** Another tab of the shop started or resumed a conversation: this one follows. */
+  #onStorage(event) {
+    if (event.key !== this.#store.key || this.#session || this.#creating) return;
+    if (this.#store.load()) this.#resume();
+  }
+
+  #toggleSound() {
+    const on = !this.#store.sound;
+    this.#store.sound = on;
+    this.soundToggle.setAttribute("aria-pressed", String(on));
+    if (on) chime();
   }
 
   #setStatus(text) {
@@ -456,11 +815,11 @@ export class Widget {
 
   async #redeemPin(pin) {
     const conversation = await this.#api.post("/api/pins/redeem", { pin });
-    const target = {
+    const target = stamped({
       id: conversation.conversation_id,
       token: conversation.token,
       expires_at: conversation.expires_at,
-    };
+    });
     await this.#attach(target);
     this.#store.save(target);
     this.#hideNotice();
@@ -493,7 +852,14 @@ async function mount() {
     loadTranslator(new URL("locales/", CLIENT_BASE), lang),
     loadLimits(new Api(origin)),
   ]);
-  window.covisorWidget = new Widget({ origin, t, limits });
+  const data = script?.dataset ?? {};
+  const config = {
+    team: data.team?.trim().slice(0, 80),
+    avatar: data.avatar ? new URL(data.avatar, document.baseURI).href : "",
+    greeting: data.greeting?.trim().slice(0, 500),
+    replyMinutes: data.replyMinutes,
+  };
+  window.covisorWidget = new Widget({ origin, t, limits, config });
 }
 
 if (document.readyState === "loading") {

@@ -299,7 +299,7 @@ class ShopperWidget(Side):
 
     def conversation_id(self) -> str:
         stored: str = self.page.evaluate(
-            "key => JSON.parse(sessionStorage.getItem(key)).id",
+            "key => JSON.parse(localStorage.getItem(key)).id",
             f"covisor:conversation:{self.origin}",
         )
         return stored

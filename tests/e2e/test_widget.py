@@ -1,0 +1,245 @@
+"""The shopper's widget on its own terms: nothing typed is lost on a reload, the conversation is
+kept per shop in localStorage with a renewed token, replies show on the closed launcher, the
+welcome card, keyboard use and the demo's language switch (issue 11: 1, 3, 7, 10, 13)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from playwright.sync_api import Page, Route, expect
+
+from .sides import PHONE, AgentConsole, ShopperWidget, Side
+
+Pair = tuple[AgentConsole, ShopperWidget]
+
+SOCKET = "**/socket.io/**"
+
+
+def stored_conversation(widget: ShopperWidget) -> dict[str, Any]:
+    stored: dict[str, Any] = widget.page.evaluate(
+        "key => JSON.parse(localStorage.getItem(key))", f"covisor:conversation:{widget.origin}"
+    )
+    return stored
+
+
+def test_messages_written_offline_survive_a_reload_and_arrive_once_in_order(
+    accepted: Pair, snap: Any
+) -> None:
+    agent, shopper = accepted
+    page = shopper.page
+    page.context.set_offline(True)
+    expect(shopper.by("offline-banner")).to_be_visible()
+    lines = [f"Offline line {n}" for n in ("one", "two", "three", "four", "five", "six")]
+    for text in lines:
+        shopper.send_chat(text)
+    expect(shopper.by("message-pending")).to_have_count(len(lines))
+
+    # Reload with the socket still unreachable: the page loads, the messages are still there,
+    # shown as pending, and nothing is sent.
+    page.route(SOCKET, lambda route: route.abort())
+    page.context.set_offline(False)
+    page.reload()
+    expect(shopper.by("widget-panel")).to_be_visible()
+    pending = shopper.by("message-pending")
+    expect(pending).to_have_count(len(lines))
+    for index, text in enumerate(lines):
+        expect(pending.nth(index)).to_contain_text(text)
+    snap("pending-after-reload")
+
+    page.unroute(SOCKET)
+    for text in lines:
+        expect(agent.message(text)).to_have_count(1)
+        expect(shopper.message(text)).to_have_count(1)
+    expect(shopper.by("message-pending")).to_have_count(0)
+    on_agent = [text for _, text in agent.messages()]
+    assert [text for text in on_agent if text.startswith("Offline line")] == lines
+    assert shopper.messages() == agent.messages()
+    left = page.evaluate(
+        "() => Object.keys(localStorage).filter((k) => k.startsWith('covisor:outbox:'))"
+    )
+    assert left == [], "the outbox in storage is empty once everything arrived"
+
+
+def test_quick_messages_are_pipelined_and_keep_their_order(accepted: Pair) -> None:
+    agent, shopper = accepted
+    lines = [f"Quick {n}" for n in range(1, 9)]
+    # Typed and submitted in one go, faster than any round trip.
+    shopper.by("chat-form").evaluate(
+        """(form, lines) => { const input = form.querySelector("[data-testid=chat-input]");
+             for (const text of lines) { input.value = text; form.requestSubmit(); } }""",
+        lines,
+    )
+    for text in lines:
+        expect(agent.message(text)).to_have_count(1)
+    on_agent = [text for _, text in agent.messages() if text.startswith("Quick")]
+    assert on_agent == lines
+    sent = [payload["text"] for payload in shopper.sent("chat.send")]
+    assert [text for text in sent if text.startswith("Quick")] == lines
+
+
+def test_a_new_tab_finds_the_conversation_and_the_reply_that_came_meanwhile(
+    accepted: Pair, sides: list[tuple[str, Side]], snap: Any
+) -> None:
+    agent, shopper = accepted
+    conversation = stored_conversation(shopper)
+    assert conversation["expires_at"] > conversation["issued_at"]
+    shopper.press(shopper.by("widget-close"))
+    shopper.page.close()
+
+    agent.send_chat("Your parcel left the warehouse this morning.")
+    expect(agent.message("Your parcel left the warehouse this morning.")).to_have_count(1)
+
+    # Another tab of the same browser: the conversation is there, the reply waits on the launcher.
+    tab = ShopperWidget(shopper.page.context.new_page(), shopper.origin)
+    sides[:] = [(label, side) for label, side in sides if side is not shopper] + [("tab", tab)]
+    tab.page.goto(f"{tab.origin}/demo")
+    badge = tab.by("launcher-badge")
+    expect(badge).to_have_text("1")
+    expect(tab.by("launcher-preview")).to_contain_text("Your parcel left the warehouse")
+    expect(tab.by("launcher-preview")).to_contain_text(agent.name)
+    snap("badge")
+
+    tab.press(tab.by("launcher-preview-open"))
+    expect(tab.by("widget-panel")).to_have_attribute("data-status", "active")
+    expect(tab.message("Your parcel left the warehouse this morning.")).to_have_count(1)
+    expect(badge).to_be_hidden()
+    assert stored_conversation(tab)["id"] == conversation["id"]
+
+
+def test_the_token_is_renewed_once_half_its_lifetime_is_gone(accepted: Pair) -> None:
+    _, shopper = accepted
+    key = f"covisor:conversation:{shopper.origin}"
+    before = stored_conversation(shopper)
+    # Pretend it was issued 40 days ago: less than half of its lifetime is left.
+    shopper.page.evaluate(
+        "([key, value]) => localStorage.setItem(key, JSON.stringify(value))",
+        [key, {**before, "issued_at": before["issued_at"] - 40 * 24 * 3600 * 1000}],
+    )
+    shopper.page.reload()
+    shopper.page.wait_for_function(
+        "([key, token]) => JSON.parse(localStorage.getItem(key)).token !== token",
+        arg=[key, before["token"]],
+    )
+    after = stored_conversation(shopper)
+    assert after["id"] == before["id"]
+    assert after["expires_at"] >= before["expires_at"]
+    assert after["issued_at"] > before["issued_at"]
+    # The new token works: the chat goes on after a reload that uses it.
+    shopper.page.reload()
+    shopper.send_chat("Still me, with a fresh token")
+    expect(shopper.message("Still me, with a fresh token")).to_have_count(1)
+
+
+def test_a_closed_conversation_offers_a_new_one(accepted: Pair) -> None:
+    agent, shopper = accepted
+    close = agent.by("conversation-close")
+    agent.press(close)
+    agent.press(close)
+    expect(shopper.by("widget-panel")).to_have_attribute("data-status", "closed")
+    shopper.page.reload()
+    expect(shopper.by("widget-panel")).to_have_attribute("data-status", "closed")
+    new_chat = shopper.by("new-chat")
+    expect(new_chat).to_be_visible()
+    old = stored_conversation(shopper)["id"]
+    shopper.press(new_chat)
+    expect(shopper.by("widget-panel")).to_have_attribute("data-status", "new")
+    expect(shopper.by("widget-welcome")).to_be_visible()
+    shopper.start_chat("A new question")
+    assert stored_conversation(shopper)["id"] != old
+
+
+def set_hidden(page: Page, hidden: bool) -> None:
+    """What switching to another tab and back does to `document.hidden`."""
+    page.evaluate(
+        """hidden => { Object.defineProperty(document, "hidden", {value: hidden,
+                                                                  configurable: true});
+                       document.dispatchEvent(new Event("visibilitychange")); }""",
+        hidden,
+    )
+
+
+def test_replies_to_a_closed_chat_show_a_badge_a_preview_and_blink_the_hidden_title(
+    accepted: Pair, snap: Any
+) -> None:
+    agent, shopper = accepted
+    page = shopper.page
+    title = page.title()
+    shopper.press(shopper.by("widget-close"))
+    expect(shopper.by("launcher-badge")).to_be_hidden()
+    set_hidden(page, True)
+    agent.send_chat("Yes, we have it in size 42.")
+    agent.send_chat("Shall I show you the sole up close? " + "It is a very grippy one. " * 6)
+    expect(shopper.by("launcher-badge")).to_have_text("2")
+    preview = shopper.by("launcher-preview")
+    expect(preview).to_contain_text("Shall I show you the sole up close?")
+    expect(preview).to_contain_text("…")
+    page.wait_for_function("() => document.title === '(2) New message'")
+    snap("unread")
+    set_hidden(page, False)
+    expect(page).to_have_title(title)
+
+    shopper.press(shopper.by("launcher-preview-close"))
+    expect(preview).to_be_hidden()
+    expect(shopper.by("launcher-badge")).to_have_text("2")
+    shopper.press(shopper.by("widget-launcher"))
+    expect(shopper.by("message-list")).to_contain_text("size 42")
+    shopper.press(shopper.by("widget-close"))
+    expect(shopper.by("launcher-badge")).to_be_hidden()
+
+
+def test_sound_is_off_by_default_and_a_toggle_turns_it_on(visitor: ShopperWidget) -> None:
+    toggle = visitor.by("sound-toggle")
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    visitor.press(toggle)
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    visitor.page.reload()
+    expect(visitor.by("sound-toggle")).to_have_attribute("aria-pressed", "true")
+
+
+def test_the_welcome_card_and_escape(visitor: ShopperWidget) -> None:
+    expect(visitor.by("widget-welcome")).to_be_visible()
+    expect(visitor.by("welcome-team")).to_have_text("Customer service")
+    expect(visitor.by("welcome-greeting")).to_contain_text("How can we help?")
+    expect(visitor.by("welcome-reply")).to_have_text("We usually reply within a few minutes.")
+
+    visitor.by("chat-input").focus()
+    visitor.page.keyboard.press("Escape")
+    expect(visitor.by("widget-panel")).to_be_hidden()
+    expect(visitor.by("widget-launcher")).to_be_focused()
+
+
+def test_welcome_from_the_script_tag_and_the_demo_language_switch(
+    server: Any, contexts: Any, sides: list[tuple[str, Side]], snap: Any
+) -> None:
+    page = contexts.new("polish", PHONE).new_page()
+    shopper = ShopperWidget(page, server.url)
+    sides.append(("shopper", shopper))
+    page.goto(f"{server.url}/demo")
+    page.get_by_test_id("demo-lang").select_option("pl")
+    page.wait_for_url(re.compile(r"lang=pl"))
+    expect(shopper.by("widget-launcher")).to_have_text("Porozmawiaj z nami")
+    shopper.press(shopper.by("widget-launcher"))
+    expect(shopper.by("welcome-team")).to_have_text("Obsługa klienta")
+    expect(shopper.by("welcome-reply")).to_have_text("Zwykle odpowiadamy w ciągu kilku minut.")
+    snap("polish-welcome")
+
+    # A shop's own settings on the script tag.
+    def with_settings(route: Route) -> None:
+        response = route.fetch()
+        tag = 'src="/client/widget.js"'
+        settings = (
+            'data-team="Northwind help desk" data-greeting="Cześć! Pomożemy dobrać rozmiar." '
+            'data-reply-minutes="5"'
+        )
+        route.fulfill(response=response, body=response.text().replace(tag, f"{tag} {settings}"))
+
+    page.route(re.compile(r".*/demo(\?.*)?$"), with_settings)
+    page.reload()
+    expect(shopper.by("widget-panel")).to_be_visible()
+    expect(shopper.by("welcome-team")).to_have_text("Northwind help desk")
+    expect(shopper.by("welcome-avatar")).to_have_text("NH")
+    expect(shopper.by("welcome-greeting")).to_have_text("Cześć! Pomożemy dobrać rozmiar.")
+    expect(shopper.by("welcome-reply")).to_have_text("Zwykle odpowiadamy w ciągu 5 min.")
+    expect(page.locator("#cv-title")).to_have_text("Northwind help desk")
+    snap("configured")
