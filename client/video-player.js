@@ -162,9 +162,29 @@ export class VideoPlayer {
     return Number.isFinite(declared) ? declared : Infinity;
   }
 
+  /**
+   * Whether the shared video plays right now: `playing` and not yet at its end. A video that
+   * reached its end is ended (shown as "Play"), however long ago it was started.
+   */
+  #playingNow() {
+    const session = this.#session;
+    if (!session?.state.video.playing) return false;
+    return !this.#atEnd(expectedPosition(session.state.video, session.clock.now(), Infinity));
+  }
+
+  #atEnd(position) {
+    const duration = this.#duration();
+    return Number.isFinite(duration) && position >= duration - END_TOLERANCE_S;
+  }
+
+  /** Play from the end restarts at 0 (the server does the same for everyone). */
   #togglePlay() {
-    const playing = this.#session?.state.video.playing;
-    this.#act(playing ? "pause" : "play", { position: this.video.currentTime });
+    if (this.#playingNow()) {
+      this.#act("pause", { position: this.video.currentTime });
+      return;
+    }
+    const position = this.#atEnd(this.video.currentTime) ? 0 : this.video.currentTime;
+    this.#act("play", { position });
   }
 
   /** A local control: do it at once, send it, and resume drift correction after the ack. */
@@ -172,7 +192,10 @@ export class VideoPlayer {
     const session = this.#session;
     if (!session) return;
     const video = this.video;
-    if (kind === "play") this.#play();
+    if (kind === "play") {
+      if (payload.position === 0) video.currentTime = 0;
+      this.#play();
+    }
     if (kind === "pause") video.pause();
     if (kind === "seek") video.currentTime = payload.position;
     if (kind === "rate") video.playbackRate = payload.rate;
@@ -202,7 +225,7 @@ export class VideoPlayer {
 
   #renderBar() {
     const shared = this.#session?.state.video;
-    const playing = Boolean(shared?.playing);
+    const playing = this.#playingNow();
     const label = this.#t(playing ? "video.pause" : "video.play");
     if (this.playButton.getAttribute("aria-label") !== label) {
       this.playButton.setAttribute("aria-label", label);
