@@ -5,9 +5,10 @@
  */
 
 import { serverUrl } from "./api.js";
+import { displayName } from "./chat-view.js";
 import { h, icon } from "./dom.js";
-import { formatTime } from "./i18n.js";
-import { uploadCard, viewerMediaForUpload } from "./upload-card.js";
+import { formatDuration, formatTime } from "./i18n.js";
+import { uploadCard, uploadSources, viewerMediaForUpload } from "./upload-card.js";
 
 /** A page title (or its url) from a conversation summary, for one line of text. */
 export function pageLabel(page) {
@@ -42,7 +43,7 @@ export function queueItems(conversations, { t, onAccept }) {
         h(
           "div",
           { class: "cv-list-text" },
-          h("strong", { text: summary.name || t("agent.shopper") }),
+          h("strong", { text: displayName(t, summary.name) }),
           h("span", { class: "cv-list-sub", text: pageLabel(summary.page) }),
           summary.created_at
             ? h("span", {
@@ -55,7 +56,7 @@ export function queueItems(conversations, { t, onAccept }) {
           type: "button",
           class: "cv-btn cv-btn--primary",
           "data-testid": "queue-accept",
-          "aria-label": t("agent.accept_label", { name: summary.name || t("agent.shopper") }),
+          "aria-label": t("agent.accept_label", { name: displayName(t, summary.name) }),
           text: t("agent.accept"),
           on: { click: (event) => onAccept(summary.id, event.currentTarget) },
         }),
@@ -92,7 +93,7 @@ export function activeItems(entries, selectedId, { t, onSelect }) {
         h(
           "span",
           { class: "cv-list-text" },
-          h("strong", { text: entry.name || t("agent.shopper") }),
+          h("strong", { text: displayName(t, entry.name) }),
           h("span", {
             class: "cv-list-sub",
             text: entry.status === "closed" ? t("agent.closed") : pageLabel(entry.page),
@@ -152,33 +153,92 @@ export function catalogueItems(items, { t, origin, onShow, disabled }) {
   );
 }
 
-/** Blur score and verdict of a processed photo, for the agent. */
-function blurLine(t, media) {
+/** Blur scores (PROTOCOL.md `blur_score`) from which a photo counts as sharp; under 30 is blurry. */
+export const SHARP_FROM = 100;
+
+/**
+ * A plain-language quality verdict for a processed photo: "blurry" (the server's `blurry`),
+ * "soft" (usable, not crisp) or "sharp"; null for videos and photos without a score.
+ */
+export function photoQuality(media) {
   if (!Number.isFinite(media?.blur_score)) return null;
-  const score = media.blur_score.toFixed(1);
+  if (media.blurry) return "blurry";
+  return media.blur_score >= SHARP_FROM ? "sharp" : "soft";
+}
+
+/** Bytes in words: "830 KB", "4.2 MB" (decimal units, as file managers show them). */
+export function formatBytes(bytes, lang = "en") {
+  if (!Number.isFinite(bytes) || bytes < 0) return "";
+  const units = ["B", "KB", "MB", "GB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  const digits = unit > 0 && value < 10 ? 1 : 0;
+  const number = new Intl.NumberFormat(lang, { maximumFractionDigits: digits }).format(value);
+  return `${number} ${units[unit]}`;
+}
+
+/**
+ * The facts line of an upload for the agent: file name, time, and its size (bytes when the
+ * server says, else the picture's pixels or the video's length).
+ */
+export function uploadFacts(item, t) {
+  const media = item.media ?? {};
+  const parts = [];
+  const name = media.name ?? item.name;
+  if (name) parts.push(name);
+  if (item.at > 0) parts.push(formatTime(t, item.at));
+  if (Number.isFinite(media.bytes)) parts.push(formatBytes(media.bytes, t.lang));
+  else if (media.width > 0 && media.height > 0) parts.push(`${media.width} × ${media.height}`);
+  if (media.kind === "video" && Number.isFinite(media.duration))
+    parts.push(formatDuration(media.duration));
+  return parts.join(" · ");
+}
+
+function qualityLine(t, media) {
+  const quality = photoQuality(media);
+  if (!quality) return null;
   return h("span", {
-    class: `cv-blur${media.blurry ? " cv-blur--bad" : ""}`,
+    class: `cv-blur cv-blur--${quality}`,
     "data-testid": "upload-blur-score",
-    text: t(media.blurry ? "agent.blur_bad" : "agent.blur_ok", { score }),
+    dataset: { quality },
+    title: t("agent.quality_score", { score: media.blur_score.toFixed(1) }),
+    text: t(`agent.quality.${quality}`),
   });
 }
 
-/** An upload card with the agent's actions: "show in viewer" and the blur score. */
-export function agentUploadCard(item, { t, origin, onShow }) {
-  const shown = item.status === "ready" ? viewerMediaForUpload(item) : null;
+/**
+ * An upload card with the agent's actions: the facts (name, time, size), a quality hint,
+ * "enlarge" (a private lightbox, the shopper's screen does not change), "download original"
+ * and "show in viewer".
+ * @param {object} item upload item from `ConversationState`
+ * @param {object} options `{t, origin, onShow(shown), onEnlarge(item), onOriginal(item)}`
+ */
+export function agentUploadCard(item, { t, origin, onShow, onEnlarge, onOriginal }) {
+  const ready = item.status === "ready";
+  const shown = ready ? viewerMediaForUpload(item) : null;
+  const facts = uploadFacts(item, t);
+  const details = [];
+  if (facts) details.push(h("span", { class: "cv-upload-facts", "data-testid": "upload-facts", text: facts }));
+  const quality = ready ? qualityLine(t, item.media) : null;
+  if (quality) details.push(quality);
   const actions = [];
-  const blur = item.status === "ready" ? blurLine(t, item.media) : null;
-  if (blur) actions.push(blur);
-  if (shown) {
-    actions.push(
-      h("button", {
-        type: "button",
-        class: "cv-btn",
-        "data-testid": "upload-show",
-        text: t("agent.show_in_viewer"),
-        on: { click: () => onShow(shown) },
-      }),
+  const button = (testid, label, iconName, onClick) =>
+    h(
+      "button",
+      { type: "button", class: "cv-btn", "data-testid": testid, on: { click: onClick } },
+      iconName ? icon(iconName) : null,
+      label,
     );
+  if (shown) actions.push(button("upload-show", t("agent.show_in_viewer"), null, () => onShow(shown)));
+  if (ready && onEnlarge && uploadSources(item.media).display) {
+    actions.push(button("upload-enlarge", t("agent.enlarge"), "zoom-in", () => onEnlarge(item)));
   }
-  return uploadCard(item, { t, origin, mine: false, actions });
+  if (ready && onOriginal && item.mediaId) {
+    actions.push(button("upload-original", t("agent.download_original"), "download", () => onOriginal(item)));
+  }
+  return uploadCard(item, { t, origin, mine: false, details, actions });
 }

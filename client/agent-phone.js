@@ -16,6 +16,7 @@ export class AgentPhoneBox {
   #api;
   #onLinked;
   #onNotice;
+  #onAction;
   #pinLength;
   #timer = null;
   /** The conversation the PIN on screen lets a caller into, or null. */
@@ -25,15 +26,25 @@ export class AgentPhoneBox {
    * @param {object} options
    * @param {Function} options.t translator
    * @param {import("./api.js").Api} options.api with the agent token
-   * @param {(conversationId: string) => void} options.onLinked open this conversation
+   * @param {(conversationId: string, options?: {keepPane?: boolean}) => void} options.onLinked
+   *   open this conversation (`keepPane`: without leaving the phone box on a phone)
    * @param {(text: string) => void} options.onNotice show an error
+   * @param {() => void} [options.onAction] the agent did something here (an old error may go)
    * @param {number} [options.pinLength] digits of a PIN (the server's `pin_length`)
    */
-  constructor({ t, api, onLinked, onNotice, pinLength = DEFAULT_LIMITS.pin_length }) {
+  constructor({
+    t,
+    api,
+    onLinked,
+    onNotice,
+    onAction = () => {},
+    pinLength = DEFAULT_LIMITS.pin_length,
+  }) {
     this.#t = t;
     this.#api = api;
     this.#onLinked = onLinked;
     this.#onNotice = onNotice;
+    this.#onAction = onAction;
     this.#pinLength = pinLength;
     this.input = pinInput({
       id: "cv-agent-pin",
@@ -41,12 +52,17 @@ export class AgentPhoneBox {
       autocomplete: "off",
       length: pinLength,
     });
-    this.display = h("p", {
-      class: "cv-pin-display",
-      "data-testid": "agent-pin-display",
-      "aria-live": "polite",
-    });
+    this.input.addEventListener("input", () => this.#onAction());
+    this.display = h("p", { class: "cv-pin-display", "data-testid": "agent-pin-display" });
     this.expiry = h("p", { class: "cv-pin-expiry", "data-testid": "agent-pin-expiry" });
+    /** The PIN on screen and its expiry, shown next to the button that asked for it. */
+    this.card = h(
+      "div",
+      { class: "cv-pin-card", "aria-live": "polite", hidden: true },
+      this.display,
+      this.expiry,
+    );
+    this.sideSlot = h("div", { class: "cv-pin-slot" }, this.card);
     this.elements = [
       h(
         "form",
@@ -75,17 +91,17 @@ export class AgentPhoneBox {
         icon("phone"),
         t("agent.new_phone_session"),
       ),
-      this.display,
-      this.expiry,
+      this.sideSlot,
     ];
   }
 
-  /** Issue a PIN for one of the agent's conversations and show it. */
-  async issueFor(conversationId) {
+  /** Issue a PIN for one of the agent's conversations and show it in `place` (by its button). */
+  async issueFor(conversationId, place = this.sideSlot) {
     try {
       this.#show(
         await this.#api.post(`/api/conversations/${encodeURIComponent(conversationId)}/pins`),
         conversationId,
+        place,
       );
     } catch (error) {
       this.#onNotice(errorText(this.#t, error, "pin.error"));
@@ -98,6 +114,7 @@ export class AgentPhoneBox {
     this.#shownFor = null;
     this.display.textContent = "";
     this.expiry.textContent = "";
+    this.card.hidden = true;
   }
 
   /**
@@ -110,6 +127,7 @@ export class AgentPhoneBox {
 
   async #redeem(event) {
     event.preventDefault();
+    this.#onAction();
     const pin = normalisePin(this.input.value);
     if (pin.length < this.#pinLength) return this.#onNotice(this.#t("phone.pin_too_short"));
     try {
@@ -123,18 +141,21 @@ export class AgentPhoneBox {
 
   /** A new conversation for a caller who is not on the site yet, already ours, with a PIN. */
   async #newCall() {
+    this.#onAction();
     try {
       const answer = await this.#api.post("/api/pins", { name: this.#t("agent.phone_caller") });
-      this.#onLinked(answer.conversation_id);
-      this.#show(answer, answer.conversation_id);
+      this.#onLinked(answer.conversation_id, { keepPane: true });
+      this.#show(answer, answer.conversation_id, this.sideSlot);
     } catch (error) {
       this.#onNotice(errorText(this.#t, error, "pin.error"));
     }
   }
 
-  #show({ pin, display, expires_at: expiresAt }, conversationId) {
+  #show({ pin, display, expires_at: expiresAt }, conversationId, place) {
     this.clear();
     this.#shownFor = conversationId;
+    place.append(this.card);
+    this.card.hidden = false;
     this.display.textContent = display || formatPin(pin);
     const tick = () => {
       const left = (Number(expiresAt) - Date.now()) / 1000;
@@ -142,11 +163,13 @@ export class AgentPhoneBox {
         this.expiry.textContent = this.#t("phone.pin_valid", { time: formatDuration(left) });
       } else {
         this.clear();
+        this.card.hidden = false;
         this.expiry.textContent = this.#t("phone.pin_expired");
       }
     };
     tick();
     this.#timer = setInterval(tick, 1000);
-    this.display.scrollIntoView({ block: "nearest" });
+    // The whole card, expiry line included, comes into view (on a phone it may be below).
+    this.card.scrollIntoView({ block: "nearest" });
   }
 }

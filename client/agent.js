@@ -20,8 +20,9 @@ import {
 } from "./agent-lists.js";
 import { showLogin, identifyAgent, storedToken } from "./agent-login.js";
 import { AgentPhoneBox } from "./agent-phone.js";
-import { Api } from "./api.js";
-import { ChatView } from "./chat-view.js";
+import { AgentLightbox } from "./agent-lightbox.js";
+import { Api, serverUrl } from "./api.js";
+import { ChatView, displayName } from "./chat-view.js";
 import { Connection } from "./connection.js";
 import { ConversationSession } from "./conversation-session.js";
 import { Change } from "./conversation-state.js";
@@ -57,10 +58,10 @@ class Console {
     this.#me = me;
     this.#limits = limits;
     this.viewer = new Viewer({ t, origin, emptyText: t("agent.viewer_empty") });
+    this.lightbox = new AgentLightbox({ t, origin });
     this.chat = new ChatView({
       t,
-      renderUpload: (item) =>
-        agentUploadCard(item, { t, origin, onShow: (shown) => this.#show(shown) }),
+      renderUpload: (item) => this.#uploadCard(item),
       maxMessageChars: limits.max_message_chars,
     });
     this.#connection = new Connection({ origin, token });
@@ -120,10 +121,13 @@ class Console {
     this.phone = new AgentPhoneBox({
       t,
       api: this.#api,
-      onLinked: (conversationId) => this.#open(conversationId),
+      onLinked: (conversationId, options) => this.#open(conversationId, options),
       onNotice: (text) => this.#showNotice(text),
+      onAction: () => this.#hideNotice(),
       pinLength: this.#limits.pin_length,
     });
+    /** Where the PIN for a caller shows: right under the button that issued it. */
+    this.issueSlot = h("div", { class: "cv-issue-slot" });
     this.convTitle = h("h2", {
       class: "cv-conv-title",
       "data-testid": "conversation-title",
@@ -146,7 +150,12 @@ class Console {
         class: "cv-btn",
         "data-testid": "agent-pin-issue",
         disabled: true,
-        on: { click: () => this.phone.issueFor(this.#selected?.conversationId) },
+        on: {
+          click: () => {
+            this.#hideNotice();
+            this.phone.issueFor(this.#selected?.conversationId, this.issueSlot);
+          },
+        },
       },
       icon("phone"),
       t("agent.issue_pin"),
@@ -183,6 +192,13 @@ class Console {
     this.root = h(
       "div",
       { class: "cv-console cv-theme", dataset: { pane: "list" } },
+      h("a", {
+        class: "cv-skip-link",
+        href: "#cv-conversation",
+        "data-testid": "skip-link",
+        text: t("agent.skip_to_conversation"),
+        on: { click: (event) => this.#skipToConversation(event) },
+      }),
       h(
         "header",
         { class: "cv-topbar" },
@@ -214,7 +230,7 @@ class Console {
       ),
       h(
         "main",
-        { class: "cv-main" },
+        { class: "cv-main", id: "cv-conversation", tabindex: "-1" },
         h(
           "div",
           { class: "cv-conv-header" },
@@ -226,6 +242,7 @@ class Console {
           ),
           this.issueButton,
           this.closeButton,
+          this.issueSlot,
         ),
         h(
           "div",
@@ -240,6 +257,7 @@ class Console {
         ),
       ),
       h("div", { class: "cv-pane cv-chat-pane", dataset: { pane: "chat" } }, this.chat.element),
+      this.lightbox.element,
     );
     root.replaceChildren(this.root);
     this.chat.active = WIDE.matches;
@@ -291,6 +309,7 @@ class Console {
   }
 
   async #accept(conversationId, button) {
+    this.#hideNotice();
     button.disabled = true;
     try {
       await this.#api.post(`/api/conversations/${encodeURIComponent(conversationId)}/accept`);
@@ -303,11 +322,14 @@ class Console {
     }
   }
 
-  /** Show a conversation that is now ours (accepted, or linked by PIN). */
-  #open(conversationId) {
+  /**
+   * Show a conversation that is now ours (accepted, or linked by PIN). `keepPane`: stay where
+   * the agent is (a new phone session's PIN shows under its button, in the list pane).
+   */
+  #open(conversationId, { keepPane = false } = {}) {
     this.#addSession(conversationId);
     this.#select(conversationId);
-    this.#showPane("chat");
+    if (!keepPane) this.#showPane("chat");
     this.#setQueue(this.#queue);
   }
 
@@ -328,6 +350,7 @@ class Console {
 
   #select(conversationId) {
     this.#disarmClose();
+    this.#hideNotice();
     const session = this.#sessions.get(conversationId) ?? null;
     this.#selected = session;
     this.viewer.setSession(session);
@@ -389,18 +412,20 @@ class Console {
     const session = this.#selected;
     const state = session?.state;
     this.convTitle.textContent = state
-      ? state.name || t("agent.shopper")
+      ? displayName(t, state.name)
       : t("agent.no_conversation");
     const url = safePageUrl(state?.page);
     this.convPage.textContent = pageLabel(state?.page);
     if (url) this.convPage.href = url;
     else this.convPage.removeAttribute("href");
     let presence = "";
-    if (state?.status === "closed") presence = t("agent.closed");
-    else if (session?.present.size) presence = t("agent.shopper_online");
-    else if (session?.departed.size) presence = t("agent.shopper_offline");
+    let shown = "none";
+    if (state?.status === "closed") [presence, shown] = [t("agent.closed"), "closed"];
+    else if (session?.present.size) [presence, shown] = [t("agent.shopper_online"), "online"];
+    else if (session?.departed.size) [presence, shown] = [t("agent.shopper_offline"), "offline"];
     this.convPresence.textContent = presence;
-    this.convPresence.dataset.online = String(Boolean(session?.present.size));
+    this.convPresence.dataset.online = String(shown === "online");
+    this.convPresence.dataset.presence = shown;
     const open = Boolean(state) && state.status !== "closed";
     this.issueButton.disabled = !open;
     this.closeButton.disabled = !open;
@@ -431,11 +456,54 @@ class Console {
     const uploads = this.#selected?.state.uploads ?? [];
     this.uploadsList.replaceChildren(
       ...(uploads.length
-        ? uploads.map((item) =>
-            h("li", {}, agentUploadCard(item, { t, origin, onShow: (shown) => this.#show(shown) })),
-          )
+        ? uploads.map((item) => h("li", {}, this.#uploadCard(item)))
         : [h("li", { class: "cv-list-empty", text: t("agent.uploads_empty") })]),
     );
+  }
+
+  #uploadCard(item) {
+    return agentUploadCard(item, {
+      t: this.#t,
+      origin,
+      onShow: (shown) => this.#show(shown),
+      onEnlarge: (upload) => this.lightbox.open(upload),
+      onOriginal: (upload) => this.#downloadOriginal(upload),
+    });
+  }
+
+  /**
+   * Download the file as the shopper sent it. Its signed URL is only in agents' REST answers and
+   * join snapshots (never in pushed events) and expires, so it is asked for afresh each time.
+   */
+  async #downloadOriginal(item) {
+    const session = this.#selected;
+    if (!session || !item.mediaId) return;
+    this.#hideNotice();
+    try {
+      const conversation = encodeURIComponent(session.conversationId);
+      const media = await this.#api.get(
+        `/api/conversations/${conversation}/media/${encodeURIComponent(item.mediaId)}`,
+      );
+      // The server names it as a variant (`variants.original`); PROTOCOL.md's `original` too.
+      const url = media?.variants?.original?.url ?? media?.original?.url;
+      if (!url) throw new Error("no original");
+      const link = h("a", { href: serverUrl(origin, url), download: media.name || "" });
+      document.body.append(link);
+      link.click();
+      link.remove();
+    } catch (error) {
+      this.#showNotice(
+        error?.code ? errorText(this.#t, error) : this.#t("agent.original_unavailable"),
+      );
+    }
+  }
+
+  /** The skip link: past the conversation lists, straight to the selected conversation. */
+  #skipToConversation(event) {
+    event.preventDefault();
+    if (!WIDE.matches) this.#showPane(this.#selected ? "chat" : "viewer");
+    const target = this.#selected ? this.chat.input : this.root.querySelector("#cv-conversation");
+    target.focus();
   }
 
   /**
@@ -446,6 +514,7 @@ class Console {
   async #show(shown) {
     const session = this.#selected;
     if (!session) return;
+    this.#hideNotice();
     const ack = await session.send(Events.VIEWER_SHOW, shown);
     if (!ack?.ok) this.#showNotice(errorText(this.#t, ack?.error));
     else this.#showPane("viewer");

@@ -16,6 +16,44 @@ import { DEFAULT_LIMITS } from "./protocol.js";
 
 const STICK_TO_BOTTOM_PX = 48;
 const HISTORY_PAGE = 50;
+/** Consecutive messages of one person at most this far apart form one group. */
+export const GROUP_GAP_MS = 5 * 60 * 1000;
+
+/**
+ * The names the server gives when none was typed (PROTOCOL.md: a blank `name` is the role's
+ * default), shown in the reader's language instead of the server's English.
+ */
+const DEFAULT_NAMES = {
+  Shopper: "chat.name.shopper",
+  Caller: "chat.name.caller",
+  "Phone caller": "chat.name.phone_caller",
+};
+
+/** A person's or conversation's name for display: server defaults translated, blank → fallback. */
+export function displayName(t, name, fallback = "chat.name.shopper") {
+  const key = DEFAULT_NAMES[name] ?? (name ? null : fallback);
+  return key ? t(key) : name;
+}
+
+/**
+ * Group consecutive chat messages: `messages` are `{actor, at}` in order, with `null` for
+ * anything between them (a notice or an upload) that ends a group. Returns, per entry, where it
+ * sits in its group: "single", "first", "middle" or "last" (null for the breaks). One person's
+ * messages at most `GROUP_GAP_MS` apart make one group, which shows one name and time.
+ */
+export function groupPositions(messages, gapMs = GROUP_GAP_MS) {
+  const joins = (a, b) =>
+    Boolean(a && b) && a.actor?.id != null && a.actor.id === b.actor?.id && b.at - a.at <= gapMs;
+  return messages.map((message, index) => {
+    if (!message) return null;
+    const before = joins(messages[index - 1], message);
+    const after = joins(message, messages[index + 1]);
+    if (before && after) return "middle";
+    if (before) return "last";
+    if (after) return "first";
+    return "single";
+  });
+}
 const RERENDER = new Set([
   Change.TIMELINE,
   Change.STATUS,
@@ -233,6 +271,7 @@ export class ChatView {
         this.#items.delete(key);
       }
     }
+    this.#markGroups(state?.timeline ?? []);
     this.#renderPending(session);
     this.#placeSeenMark(state, session?.selfId);
     const closed = state?.status === "closed";
@@ -244,6 +283,19 @@ export class ChatView {
       !state || state.messages.length < HISTORY_PAGE || this.#hasMore === false;
     if (stick) this.#scrollToBottom();
     this.#markRead();
+  }
+
+  /** One name and time per run of one person's messages (`data-group` on each message). */
+  #markGroups(timeline) {
+    const shown = timeline.filter((item) => !this.#items.get(item.key)?.element.hidden);
+    const positions = groupPositions(
+      shown.map((item) => (item.kind === "message" ? item : null)),
+    );
+    shown.forEach((item, index) => {
+      const element = this.#items.get(item.key)?.element;
+      if (!element || !positions[index]) return;
+      if (element.dataset.group !== positions[index]) element.dataset.group = positions[index];
+    });
   }
 
   #renderPending(session) {
@@ -283,11 +335,15 @@ export class ChatView {
         "conversation.closed": "chat.system.closed",
         "member.joined": "chat.system.joined",
       }[item.type];
-      const name = item.data.agent?.name ?? item.data.member?.name ?? item.actor?.name ?? "";
+      // A caller is not told about their own arrival ("Caller joined by phone").
+      if (item.type === "member.joined" && item.data.member?.id === session?.selfId) {
+        return h("li", { class: "cv-item cv-system", hidden: true });
+      }
+      const raw = item.data.agent?.name ?? item.data.member?.name ?? item.actor?.name ?? "";
       return h("li", {
         class: "cv-item cv-system",
         "data-testid": "system-message",
-        text: t(key, { name }),
+        text: t(key, { name: displayName(t, raw, null) }),
       });
     }
     const mine = item.actor?.id === session.selfId;
@@ -302,7 +358,9 @@ export class ChatView {
       h(
         "p",
         { class: "cv-meta" },
-        mine ? null : h("span", { class: "cv-author", text: item.actor?.name ?? "" }),
+        mine
+          ? null
+          : h("span", { class: "cv-author", text: displayName(t, item.actor?.name ?? "", null) }),
         h("time", { datetime: new Date(item.at).toISOString(), text: formatTime(t, item.at) }),
       ),
     );

@@ -65,6 +65,8 @@ const ICONS = {
   retry: "M20 12a8 8 0 1 1-2.3-5.7M20 4v5h-5",
   back: "M15 5l-7 7 7 7",
   logout: "M10 5H5v14h5M14 8l4 4-4 4M18 12H9",
+  "zoom-reset": "M4 12a8 8 0 1 0 2.3-5.7M4 4v5h5M9.5 9.5h5v5h-5z",
+  download: "M12 4v11M7 10l5 5 5-5M5 20h14",
 };
 
 /** An inline SVG icon (decorative: `aria-hidden`); label the button that holds it instead. */

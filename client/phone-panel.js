@@ -17,6 +17,8 @@ export class PhonePanel {
   #issue;
   #pinLength;
   #countdown = null;
+  /** Whether a PIN of this conversation is on screen (or being asked for). */
+  #pinShown = false;
 
   /**
    * @param {object} options
@@ -37,6 +39,8 @@ export class PhonePanel {
       autocomplete: "one-time-code",
       length: pinLength,
     });
+    // An old "PIN not valid" goes as soon as the shopper does something else.
+    this.pinInput.addEventListener("input", () => this.#clearMessage());
     this.redeemButton = h("button", {
       type: "submit",
       class: "cv-btn cv-btn--primary",
@@ -61,6 +65,13 @@ export class PhonePanel {
       "aria-live": "polite",
     });
     this.pinExpiry = h("p", { class: "cv-pin-expiry", "data-testid": "pin-expiry" });
+    this.connectedLine = h("p", {
+      class: "cv-phone-connected",
+      "data-testid": "pin-connected",
+      role: "status",
+      hidden: true,
+      text: t("phone.connected"),
+    });
     this.element = h(
       "section",
       {
@@ -95,10 +106,11 @@ export class PhonePanel {
       h(
         "div",
         { class: "cv-phone-block" },
-        h("p", { text: t("phone.read_pin") }),
+        (this.readLine = h("p", { text: t("phone.read_pin") })),
         this.showButton,
         this.pinDisplay,
         this.pinExpiry,
+        this.connectedLine,
       ),
     );
   }
@@ -106,21 +118,43 @@ export class PhonePanel {
   /** Show the panel and put the focus in the PIN field. */
   open() {
     this.element.hidden = false;
-    this.redeemMessage.textContent = "";
+    this.#clearMessage();
     this.pinInput.focus();
   }
 
   close() {
     this.element.hidden = true;
-    this.forgetPin();
+    this.#clearPin();
+    this.setConnected(false);
   }
 
-  /** Take the shown PIN away: the panel closed, or an agent took the conversation (it is spent). */
+  /**
+   * Take the shown PIN away: an agent took the conversation (the PIN is spent). If the shopper
+   * was showing one, the agent linked it: "You're connected" takes the place of "Show my PIN".
+   */
   forgetPin() {
+    const wasShown = this.#pinShown;
+    this.#clearPin();
+    if (wasShown) this.setConnected(true);
+  }
+
+  /** Say the agent is connected to this chat (their PIN was linked) instead of offering one. */
+  setConnected(connected) {
+    this.connectedLine.hidden = !connected;
+    this.readLine.hidden = connected;
+    this.showButton.hidden = connected;
+  }
+
+  #clearPin() {
+    this.#pinShown = false;
     this.#stopCountdown();
     this.pinDisplay.textContent = "";
     this.pinDisplay.removeAttribute("aria-label");
     this.pinExpiry.textContent = "";
+  }
+
+  #clearMessage() {
+    this.redeemMessage.textContent = "";
   }
 
   get isOpen() {
@@ -148,6 +182,8 @@ export class PhonePanel {
 
   async #showPin() {
     this.showButton.disabled = true;
+    this.#clearMessage();
+    this.#pinShown = true;
     try {
       const { pin, display, expires_at: expiresAt } = await this.#issue();
       this.pinDisplay.textContent = display || formatPin(pin);
@@ -157,6 +193,7 @@ export class PhonePanel {
       );
       this.#startCountdown(expiresAt);
     } catch (error) {
+      this.#pinShown = false;
       this.pinDisplay.textContent = "";
       this.pinExpiry.textContent = errorText(this.#t, error, "pin.error");
     } finally {

@@ -70,9 +70,10 @@ function failureReason(t, reason) {
 /**
  * The card for an upload timeline item.
  * @param {object} item upload item from `ConversationState`
- * @param {object} options `{t, origin, mine, actions: Node[]}` — `actions` go under the card
+ * @param {object} options `{t, origin, mine, details: Node[], actions: Node[]}` — `details`
+ *   (facts, quality) go under the status line, `actions` (buttons) under them
  */
-export function uploadCard(item, { t, origin, mine, actions = [] }) {
+export function uploadCard(item, { t, origin, mine, details = [], actions = [] }) {
   const media = item.media ?? {};
   const { thumb } = uploadSources(media);
   const isVideo = media.kind === "video";
@@ -115,6 +116,7 @@ export function uploadCard(item, { t, origin, mine, actions = [] }) {
             text: t(mine ? "upload.blurry_mine" : "upload.blurry"),
           })
         : null,
+      details,
       actions.length ? h("span", { class: "cv-upload-actions" }, actions) : null,
     ),
   );

@@ -97,7 +97,7 @@ export class ViewerTools {
         { class: "cv-tool-group" },
         this.#action("zoom-out", "zoom-out", "tools.zoom_out", () => onZoom(1 / zoomStep)),
         this.#action("zoom-in", "zoom-in", "tools.zoom_in", () => onZoom(zoomStep)),
-        this.#action("zoom-reset", "fit", "tools.zoom_reset", onReset),
+        this.#action("zoom-reset", "zoom-reset", "tools.zoom_reset", onReset),
       ),
     );
   }
