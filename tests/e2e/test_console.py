@@ -265,3 +265,17 @@ def test_console_in_german_with_a_skip_link_past_the_lists(
     agent.press(agent.by("agent-pin-issue"))
     expect(agent.by("agent-pin-expiry")).to_have_text(re.compile(r"^Gültig"))
     snap("conversation")
+
+
+def test_a_failed_upload_shows_its_error_without_a_progress_bar(
+    accepted: Pair, tmp_path: Path, snap: Any
+) -> None:
+    _, shopper = accepted
+    fake = tmp_path / "not-a-photo.jpg"
+    fake.write_bytes(b"this is text, not a JPEG\n" * 40)
+    shopper.by("upload-input").set_input_files(fake)
+    item = shopper.by("upload-item")
+    expect(item).to_have_attribute("data-status", "failed")
+    expect(item.get_by_test_id("upload-progress")).to_be_hidden()
+    expect(item.locator(".cv-tray-status")).to_be_visible()
+    snap("failed")
