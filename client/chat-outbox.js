@@ -84,6 +84,8 @@ export class ChatOutbox {
   #newId;
   #now;
   #storage;
+  /** client_ids seen in the conversation or given up on here: never written back. */
+  #gone = new Set();
 
   /**
    * @param {object} [options]
@@ -101,8 +103,23 @@ export class ChatOutbox {
     }
   }
 
+  /**
+   * Write this outbox through, keeping what another tab of the same conversation stored and this
+   * one never had nor saw arrive (so two tabs do not erase each other's unsent messages).
+   */
   #save() {
-    this.#storage?.save(this.entries.map((entry) => ({ ...entry })));
+    if (!this.#storage) return;
+    const others = this.#storage
+      .load()
+      .filter(
+        (value) =>
+          typeof value?.client_id === "string" &&
+          !this.#entries.has(value.client_id) &&
+          !this.#gone.has(value.client_id),
+      );
+    const mine = this.entries.map((entry) => ({ ...entry }));
+    const all = [...others, ...mine].sort((a, b) => (a.createdAt ?? 0) - (b.createdAt ?? 0));
+    this.#storage.save(all);
   }
 
   /** Entries not yet seen in the conversation, oldest first. */
@@ -149,7 +166,9 @@ export class ChatOutbox {
   /** The conversation now shows the message with this client_id: forget it. */
   seen(clientId) {
     const had = this.#entries.delete(clientId);
-    if (had) this.#save();
+    this.#gone.add(clientId);
+    // Another tab's message arriving here is also cleared from the storage.
+    if (had || this.#storage?.load().some((value) => value?.client_id === clientId)) this.#save();
     return had;
   }
 
@@ -165,6 +184,7 @@ export class ChatOutbox {
 
   /** Drop a message the user gave up on. */
   discard(clientId) {
+    this.#gone.add(clientId);
     if (this.#entries.delete(clientId)) this.#save();
   }
 }

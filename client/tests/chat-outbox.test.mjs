@@ -109,3 +109,35 @@ test("localOutboxStorage survives unreadable data and a full storage", () => {
   assert.doesNotThrow(() => storage.save([{ client_id: "m", text: "x" }]));
   assert.equal(localOutboxStorage("k", null), null);
 });
+
+test("two tabs sharing a storage do not erase each other's unsent messages", () => {
+  let stored = [];
+  const storage = { load: () => stored, save: (entries) => (stored = entries) };
+  let n = 0;
+  const tab = () => new ChatOutbox({ storage, newId: () => `m${(n += 1)}`, now: () => n });
+  const first = tab();
+  const second = tab();
+  const a = first.add("from the first tab");
+  const b = second.add("from the second tab");
+  assert.deepEqual(
+    stored.map((entry) => entry.client_id),
+    [a.client_id, b.client_id],
+  );
+  second.seen(b.client_id);
+  assert.deepEqual(
+    stored.map((entry) => entry.client_id),
+    [a.client_id],
+  );
+  // The second tab sees the first tab's message arrive (same person, same conversation).
+  second.seen(a.client_id);
+  assert.deepEqual(stored, []);
+  first.take();
+  first.settle(a.client_id, { ok: true, seq: 4 });
+  assert.deepEqual(
+    stored.map((entry) => entry.client_id),
+    [a.client_id],
+    "its own tab keeps it until it sees it arrive",
+  );
+  first.seen(a.client_id);
+  assert.deepEqual(stored, []);
+});

@@ -243,3 +243,27 @@ def test_welcome_from_the_script_tag_and_the_demo_language_switch(
     expect(shopper.by("welcome-reply")).to_have_text("Zwykle odpowiadamy w ciągu 5 min.")
     expect(page.locator("#cv-title")).to_have_text("Northwind help desk")
     snap("configured")
+
+
+def test_an_agents_queued_lines_survive_a_reload_too(accepted: Pair, snap: Any) -> None:
+    agent, shopper = accepted
+    page = agent.page
+    page.context.set_offline(True)
+    expect(agent.by("offline-banner")).to_be_visible()
+    lines = [f"Agent line {n}" for n in range(1, 8)]
+    for text in lines:
+        agent.send_chat(text)
+    expect(agent.by("message-pending")).to_have_count(len(lines))
+
+    page.route(SOCKET, lambda route: route.abort())
+    page.context.set_offline(False)
+    page.reload()
+    agent.expect_selected(shopper.conversation_id())
+    expect(agent.by("message-pending")).to_have_count(len(lines))
+    snap("agent-pending-after-reload")
+    page.unroute(SOCKET)
+    for text in lines:
+        expect(shopper.message(text)).to_have_count(1)
+        expect(agent.message(text)).to_have_count(1)
+    expect(agent.by("message-pending")).to_have_count(0)
+    assert [text for _, text in shopper.messages() if text.startswith("Agent line")] == lines
