@@ -153,7 +153,7 @@ export function catalogueItems(items, { t, origin, onShow, disabled }) {
   );
 }
 
-/** Blur scores (PROTOCOL.md `blur_score`) from which a photo counts as sharp; under 30 is blurry. */
+/** Blur score (PROTOCOL.md `blur_score`) from which a photo counts as sharp (under 30: blurry). */
 export const SHARP_FROM = 100;
 
 /**
@@ -222,7 +222,11 @@ export function agentUploadCard(item, { t, origin, onShow, onEnlarge, onOriginal
   const shown = ready ? viewerMediaForUpload(item) : null;
   const facts = uploadFacts(item, t);
   const details = [];
-  if (facts) details.push(h("span", { class: "cv-upload-facts", "data-testid": "upload-facts", text: facts }));
+  if (facts) {
+    details.push(
+      h("span", { class: "cv-upload-facts", "data-testid": "upload-facts", text: facts }),
+    );
+  }
   const quality = ready ? qualityLine(t, item.media) : null;
   if (quality) details.push(quality);
   const actions = [];
@@ -233,12 +237,18 @@ export function agentUploadCard(item, { t, origin, onShow, onEnlarge, onOriginal
       iconName ? icon(iconName) : null,
       label,
     );
-  if (shown) actions.push(button("upload-show", t("agent.show_in_viewer"), null, () => onShow(shown)));
+  if (shown) {
+    actions.push(button("upload-show", t("agent.show_in_viewer"), null, () => onShow(shown)));
+  }
   if (ready && onEnlarge && uploadSources(item.media).display) {
     actions.push(button("upload-enlarge", t("agent.enlarge"), "zoom-in", () => onEnlarge(item)));
   }
   if (ready && onOriginal && item.mediaId) {
-    actions.push(button("upload-original", t("agent.download_original"), "download", () => onOriginal(item)));
+    actions.push(
+      button("upload-original", t("agent.download_original"), "download", () =>
+        onOriginal(item),
+      ),
+    );
   }
   return uploadCard(item, { t, origin, mine: false, details, actions });
 }

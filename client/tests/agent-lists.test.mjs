@@ -14,7 +14,9 @@ test("a photo's blur score becomes a plain-language verdict", () => {
   assert.equal(photoQuality({ blur_score: 190.6, blurry: false }), "sharp");
   assert.equal(photoQuality({ blur_score: null, kind: "video" }), null);
   assert.equal(photoQuality(null), null);
-  for (const quality of ["sharp", "soft", "blurry"]) assert.ok(`agent.quality.${quality}` in english);
+  for (const quality of ["sharp", "soft", "blurry"]) {
+    assert.ok(`agent.quality.${quality}` in english);
+  }
 });
 
 test("sizes read in decimal units", () => {
@@ -35,7 +37,11 @@ test("an upload's facts: name, time and size (bytes, else pixels; a video's leng
   assert.match(facts, /^IMG_0042\.JPG · \d\d:\d\d( [AP]M)? · 3000 × 4000$/);
   const sized = { ...photo, media: { ...photo.media, bytes: 4_200_000 } };
   assert.match(uploadFacts(sized, t), / · 4\.2 MB$/);
-  const video = { at: 0, name: "clip.mp4", media: { kind: "video", width: 1280, height: 720, duration: 75 } };
+  const video = {
+    at: 0,
+    name: "clip.mp4",
+    media: { kind: "video", width: 1280, height: 720, duration: 75 },
+  };
   assert.equal(uploadFacts(video, t), "clip.mp4 · 1280 × 720 · 1:15");
   assert.equal(uploadFacts({ at: 0, media: null, name: null }, t), "");
 });

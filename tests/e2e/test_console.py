@@ -153,7 +153,9 @@ def test_pin_for_a_caller_shows_by_its_button_and_old_errors_go(accepted: Pair, 
     agent.press(agent.by("agent-pin-issue"))
     display = agent.by("agent-pin-display")
     expect(display).to_be_visible()
-    expect(agent.page.locator(".cv-conv-header").get_by_test_id("agent-pin-display")).to_be_visible()
+    expect(
+        agent.page.locator(".cv-conv-header").get_by_test_id("agent-pin-display")
+    ).to_be_visible()
     button = agent.by("agent-pin-issue").bounding_box()
     shown = display.bounding_box()
     assert button and shown and 0 <= shown["y"] - (button["y"] + button["height"]) < 80, (
