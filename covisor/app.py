@@ -51,6 +51,7 @@ from covisor.metrics import Metrics
 from covisor.pin_service import PinService
 from covisor.pins import DigitSource, PinRules, system_digits
 from covisor.pins_api import PinApi
+from covisor.privacy import Privacy
 from covisor.quotas import AttemptLimit, Quotas
 from covisor.ratelimit import EventLimiter
 from covisor.realtime import Fanout, Realtime
@@ -109,6 +110,7 @@ class Covisor:
     pins: PinService
     media: MediaService
     catalogue: CatalogueService
+    privacy: Privacy
     realtime: Realtime
     seeding: asyncio.Task[int] | None = None
     draining: bool = False
@@ -237,6 +239,14 @@ async def build(
         ),
         metrics=metrics,
     )
+    privacy = Privacy(
+        store,
+        pipeline,
+        retention_days=config.retention_days,
+        clock=clock,
+        forget=journal.forget,
+    )
+    closers.append(_every(config.retention_sweep, privacy.sweep, "retention sweep"))
     ended = await media.recover()
     if ended:
         log.info("ended %d uploads a stopped process left under way", ended)
@@ -274,6 +284,7 @@ async def build(
         pins,
         media,
         catalogue,
+        privacy,
         realtime,
         _closers=closers,
     )
@@ -308,6 +319,36 @@ async def _media_pipeline(
     return MediaPipeline(blobs, BoundedExecutor(executor, config.media_workers), options)
 
 
+def _every(
+    seconds: float, job: Callable[[], Awaitable[int]], name: str
+) -> Callable[[], Awaitable[None]]:
+    """Run `job` every `seconds` in the background, logging what it did; returns the stopper."""
+
+    async def loop() -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                done = await job()
+            except Exception:
+                log.exception("%s failed", name)
+            else:
+                if done:
+                    log.info("%s: %d", name, done)
+
+    return _stopper(asyncio.create_task(loop(), name=f"covisor-{name}"))
+
+
+def _stopper(task: asyncio.Task[Any]) -> Callable[[], Awaitable[None]]:
+    """What cancels `task` and waits for it to end."""
+
+    async def stop() -> None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    return stop
+
+
 def _start_seeding(
     catalogue: CatalogueService, path: Path, closers: list[Callable[[], Awaitable[None]]]
 ) -> asyncio.Task[int]:
@@ -324,13 +365,7 @@ def _start_seeding(
         return added
 
     task = asyncio.create_task(seed(), name="covisor-catalogue")
-
-    async def stop() -> None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-    closers.append(stop)
+    closers.append(_stopper(task))
     return task
 
 

@@ -1,4 +1,5 @@
-"""`covisor serve` and `covisor agents add NAME`."""
+"""`covisor serve`, `covisor agents add NAME`, and the operator's data commands:
+`covisor erase ID`, `covisor export ID --out FILE.zip`, `covisor backup PATH`."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import gc
 import signal
 import sys
 from collections.abc import Coroutine, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -19,6 +22,8 @@ from covisor.app import create_app, make_store
 from covisor.clock import system_clock, system_tokens
 from covisor.config import Config, ConfigError
 from covisor.http_server import AppRunner
+from covisor.media import BlobStore, BoundedExecutor, MediaPipeline
+from covisor.privacy import Privacy
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -31,6 +36,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     add = agent_commands.add_parser("add", help="create an agent and print its token")
     add.add_argument("name")
     configuration.add_server_arguments(add)
+    erase = commands.add_parser("erase", help="erase a conversation and the files only it holds")
+    erase.add_argument("conversation_id")
+    configuration.add_server_arguments(erase)
+    export = commands.add_parser("export", help="write a conversation and its media as a zip")
+    export.add_argument("conversation_id")
+    export.add_argument("--out", type=Path, required=True, help="the zip file to write")
+    configuration.add_server_arguments(export)
+    backup = commands.add_parser("backup", help="copy the SQLite database while it serves")
+    backup.add_argument("path", type=Path)
+    configuration.add_server_arguments(backup)
 
     args = parser.parse_args(argv)
     try:
@@ -42,9 +57,54 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         run_event_loop(serve_forever(config))
         return 0
-    token = asyncio.run(create_agent(config, args.name))
-    print(f"Created agent {args.name!r}. Its token (keep it secret):")
-    print(token)
+    if args.command == "agents":
+        token = asyncio.run(create_agent(config, args.name))
+        print(f"Created agent {args.name!r}. Its token (keep it secret):")
+        print(token)
+        return 0
+    if args.command == "backup":
+        return asyncio.run(backup_database(config, args.path))
+    return asyncio.run(data_command(config, args))
+
+
+async def data_command(config: Config, args: argparse.Namespace) -> int:
+    """`erase` or `export` one conversation, against the store and media of `config`."""
+    store = make_store(config)
+    blobs = BlobStore(config.data_dir / "media")
+    with ThreadPoolExecutor(1) as threads:
+        try:
+            await store.open()
+            await blobs.open()
+            pipeline = MediaPipeline(blobs, BoundedExecutor(threads, 1))
+            privacy = Privacy(
+                store, pipeline, retention_days=config.retention_days, clock=system_clock
+            )
+            cid = args.conversation_id
+            if args.command == "erase":
+                done = await privacy.erase(cid)
+                print(f"Erased {cid}." if done else f"No conversation {cid}.")
+            else:
+                done = await privacy.export(cid, args.out)
+                print(f"Wrote {args.out}." if done else f"No conversation {cid}.")
+        finally:
+            await blobs.close()
+            await store.close()
+    return 0 if done else 1
+
+
+async def backup_database(config: Config, path: Path) -> int:
+    if config.mongo_url:
+        print("covisor: backup copies SQLite; back MongoDB up with mongodump", file=sys.stderr)
+        return 2
+    from covisor.store.sqlite import SQLiteStore
+
+    store = SQLiteStore(config.database_path)
+    try:
+        await store.open()
+        await store.backup(path)
+    finally:
+        await store.close()
+    print(f"Wrote {path}.")
     return 0
 
 
@@ -86,6 +146,10 @@ def tune_runtime() -> None:
 async def serve_forever(config: Config) -> None:
     """Run until SIGINT (Ctrl-C) or SIGTERM, then stop cleanly and quietly; print the bound
     address (the real port when `--port 0`)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
     runner = AppRunner(await create_app(config), access_log=None)
     await runner.setup()
     tune_runtime()
@@ -96,10 +160,6 @@ async def serve_forever(config: Config) -> None:
     print(f"Covisor listening on http://{config.host}:{port}", flush=True)
     print(f"  shop demo:     http://{config.host}:{port}/demo", flush=True)
     print(f"  agent console: http://{config.host}:{port}/agent", flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
     try:
         await stop.wait()
         print("Covisor is stopping", flush=True)

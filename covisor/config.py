@@ -130,6 +130,10 @@ class Config:
     conversations_per_address: int = _bounded(30, 1, 1_000_000)
     """Conversations one client address opens at most in `open_window` seconds."""
     open_window: float = _bounded(600.0, 1, 7 * 24 * 3600)
+    retention_days: float = _bounded(180.0, 1, 3650)
+    """Days a closed conversation (its messages, events and media files) is kept."""
+    retention_sweep: float = _bounded(3600.0, 10, 7 * 24 * 3600)
+    """Seconds between two retention sweeps of a running server."""
     trusted_proxies: tuple[str, ...] = ()
     """Reverse proxies (addresses or networks) whose `Forwarded`/`X-Forwarded-For` header names
     the client; empty: the client is the TCP peer."""

@@ -86,6 +86,9 @@ class ConversationService:
         await self._store.create_conversation(conversation_id, self._clock())
         return conversation_id
 
+    async def exists(self, conversation_id: str) -> bool:
+        return await self._store.summary(conversation_id) is not None
+
     async def summary(self, reader: Identity, conversation_id: str) -> SummaryRecord:
         """The committed summary of a conversation `reader` is a member of; the refusal
         otherwise: `forbidden` for a shopper's other conversations (existing or not: a grant

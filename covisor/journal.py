@@ -103,6 +103,10 @@ class Journal:
         self._task: asyncio.Task[None] | None = None
         self._publisher: asyncio.Task[None] | None = None
 
+    def forget(self, conversation_id: str) -> None:
+        """Drop the cached state of a conversation that is gone (erased)."""
+        self._states.pop(conversation_id, None)
+
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="covisor-journal")
         self._publisher = asyncio.create_task(self._publish_forever(), name="covisor-publisher")

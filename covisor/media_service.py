@@ -249,6 +249,8 @@ class MediaService:
         """The file a signed URL names and the seconds the URL has left; `forbidden` if the
         signature does not hold, `not_found` if there is no such file."""
         left = self._links.verify(conversation_id, media_id, variant, exp, sig)
+        if not await self._conversations.exists(conversation_id):
+            raise CovisorError("not_found", "no such conversation")
         record = await media_record(self.pipeline, media_id)
         if variant == ORIGINAL:
             extension = record.mime.rsplit("/", 1)[-1]

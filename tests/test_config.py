@@ -28,6 +28,8 @@ def changed(name: str, default: Any) -> tuple[str, Any]:
         return "/srv/covisor", Path("/srv/covisor")
     if kind is RateLimit:
         return "7/14", RateLimit(7, 14)
+    if name == "log_format":
+        return "json", "json"
     if name == "trusted_proxies":
         return "10.0.0.1, 2001:db8::/32", ("10.0.0.1", "2001:db8::/32")
     if kind == tuple[str, ...]:

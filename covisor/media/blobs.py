@@ -179,6 +179,11 @@ class BlobStore:
             await asyncio.to_thread(_fsync_dir, dest.parent)
         return dest
 
+    async def remove(self, sha256: str) -> None:
+        """Delete an original and everything made from it (erasure, retention)."""
+        await asyncio.to_thread(_unlink, self.blob_path(sha256))
+        await asyncio.to_thread(shutil.rmtree, self.derived_dir(sha256), True)
+
     async def sweep(self) -> int:
         """Remove the leases of dead processes, with what they were writing; spare the live.
 

@@ -137,6 +137,16 @@ class Store(Protocol):
     ) -> list[Event]:
         """The last `limit` events of `type_` before `before_seq` (all if None), ascending."""
 
+    async def erase_conversation(self, conversation_id: str) -> bool:
+        """Delete the conversation with every event, PIN and counter of it, in one step;
+        False if there was none. Its media files are the caller's to delete."""
+
+    async def media_in_use(self, media_ids: list[str]) -> set[str]:
+        """Those of `media_ids` that a conversation's upload or a catalogue item refers to."""
+
+    async def closed_before(self, before: float, limit: int = 500) -> list[str]:
+        """Ids of conversations closed whose last event is older than `before` (ms)."""
+
     async def add_pin(self, pin: Pin) -> bool:
         """Make `pin` its conversation's one live PIN; False if an unexpired PIN has its digest.
 

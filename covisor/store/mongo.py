@@ -190,6 +190,38 @@ class MongoStore:
         found = [decode(doc["body"]) async for doc in cursor]
         return found[::-1]
 
+    async def erase_conversation(self, conversation_id: str) -> bool:
+        await self._db.events.delete_many({"conversation_id": conversation_id})
+        await self._db.pins.delete_many({"conversation_id": conversation_id})
+        keys = [f"{kind}:{conversation_id}" for kind in ("uploads", "upload-bytes", "conversation")]
+        await self._db.counters.delete_many({"_id": {"$in": keys}})
+        deleted = await self._db.conversations.delete_one({"_id": conversation_id})
+        return bool(deleted.deleted_count)
+
+    async def media_in_use(self, media_ids: list[str]) -> set[str]:
+        wanted = set(media_ids)
+        found = {
+            doc["media_id"]
+            async for doc in self._db.catalogue.find({"media_id": {"$in": media_ids}})
+        }
+        async for doc in self._db.events.find({"type": "media.processing"}, {"body": 1}):
+            media_id = decode(doc["body"]).data.get("media_id")
+            if media_id in wanted:
+                found.add(media_id)
+        return found
+
+    async def closed_before(self, before: float, limit: int = 500) -> list[str]:
+        found: list[str] = []
+        async for doc in self._db.conversations.find({"status": "closed"}, {"seq": 1}):
+            last = await self._db.events.find_one(
+                {"conversation_id": doc["_id"], "seq": doc["seq"]}
+            )
+            if last is not None and decode(last["body"]).at < before:
+                found.append(doc["_id"])
+                if len(found) >= limit:
+                    break
+        return found
+
     async def add_pin(self, pin: Pin) -> bool:
         await self._db.pins.delete_many({"expires_at": {"$lte": pin.created_at}})
         try:

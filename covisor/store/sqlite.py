@@ -276,6 +276,48 @@ class SQLiteStore:
                 raise
             await db.execute("COMMIT")
 
+    async def backup(self, destination: Path) -> None:
+        """A consistent copy of the database at `destination`, taken with SQLite's online
+        backup API while the server keeps writing (a temp name, then renamed)."""
+        await asyncio.to_thread(_backup, self._path, destination)
+
+    async def erase_conversation(self, conversation_id: str) -> bool:
+        async with self._immediate() as db:
+            await db.execute("DELETE FROM events WHERE conversation_id = ?", (conversation_id,))
+            await db.execute("DELETE FROM pins WHERE conversation_id = ?", (conversation_id,))
+            await db.execute(
+                "DELETE FROM counters WHERE key IN (?, ?, ?)",
+                tuple(
+                    f"{kind}:{conversation_id}"
+                    for kind in ("uploads", "upload-bytes", "conversation")
+                ),
+            )
+            cursor = await db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
+            return cursor.rowcount > 0
+
+    async def media_in_use(self, media_ids: list[str]) -> set[str]:
+        if not media_ids:
+            return set()
+        marks = ",".join("?" * len(media_ids))
+        rows = await self._r.execute_fetchall(
+            "SELECT media_id FROM ("
+            "  SELECT json_extract(CAST(body AS TEXT), '$.data.media_id') AS media_id"
+            "  FROM events WHERE type = 'media.processing'"
+            "  UNION SELECT media_id FROM catalogue"
+            f") WHERE media_id IN ({marks})",
+            media_ids,
+        )
+        return {row[0] for row in rows}
+
+    async def closed_before(self, before: float, limit: int = 500) -> list[str]:
+        rows = await self._r.execute_fetchall(
+            "SELECT c.id FROM conversations c WHERE c.status = 'closed' AND ("
+            "  SELECT json_extract(CAST(e.body AS TEXT), '$.at') FROM events e"
+            "  WHERE e.conversation_id = c.id AND e.seq = c.seq) < ? LIMIT ?",
+            (before, limit),
+        )
+        return [row[0] for row in rows]
+
     async def add_pin(self, pin: Pin) -> bool:
         async with self._immediate() as db:
             await db.execute("DELETE FROM pins WHERE expires_at <= ?", (pin.created_at,))
@@ -383,6 +425,19 @@ class SQLiteStore:
             f"SELECT {_CATALOGUE_COLUMNS} FROM catalogue ORDER BY created_at, id LIMIT ?", (limit,)
         )
         return [CatalogueRecord(*row) for row in rows]
+
+
+def _backup(source: Path, destination: Path) -> None:
+    partial = destination.with_name(destination.name + ".partial")
+    partial.unlink(missing_ok=True)
+    src = sqlite3.connect(source)
+    dst = sqlite3.connect(partial)
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+    partial.replace(destination)
 
 
 def _commit_sync(db: sqlite3.Connection, appends: list[Append]) -> set[str]:
