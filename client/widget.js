@@ -39,6 +39,8 @@ const DEFAULT_TOKEN_LIFETIME_MS = 30 * 24 * 3600 * 1000;
 /** How often a page left open checks whether its token is due for renewal. */
 const RENEW_CHECK_MS = 3600 * 1000;
 const PREVIEW_CHARS = 90;
+/** Session changes after which the unread count may differ (not strokes, zoom or video). */
+const UNREAD_CHANGES = new Set([Change.TIMELINE, Change.READS, Change.STATUS, "joined"]);
 const TITLE_BLINK_MS = 1200;
 /** Where an on-screen keyboard would cover the chat and the viewer (the full-screen panel). */
 const PHONE_SIZED = window.matchMedia("(pointer: coarse) and (max-width: 600px)");
@@ -632,8 +634,10 @@ export class Widget {
     if (event?.type === "chat.message" && event.actor?.id !== this.#session?.selfId) {
       this.#onIncoming();
     }
-    if (!this.panel.hidden && !document.hidden) this.#markSeen();
-    this.#renderUnread();
+    if (UNREAD_CHANGES.has(change)) {
+      if (!this.panel.hidden && !document.hidden) this.#markSeen();
+      this.#renderUnread();
+    }
     if (change === Change.STATUS && this.#session?.state.status !== "waiting") {
       this.phone.forgetPin();
     }
