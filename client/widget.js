@@ -776,10 +776,31 @@ export class Widget {
     this.#renewIfDue();
   }
 
-  /** Another tab of the shop started or resumed a conversation: this one follows. */
+  /**
+   * Another tab of the shop changed the stored conversation: this one follows. A conversation
+   * made there is joined here; a renewed token is taken over; a new chat started there after a
+   * closed one replaces the closed one here.
+   */
   #onStorage(event) {
-    if (event.key !== this.#store.key || this.#session || this.#creating) return;
-    if (this.#store.load()) this.#resume();
+    if (event.key !== this.#store.key || this.#creating || this.#resuming) return;
+    const stored = this.#store.load();
+    const current = this.#conversation;
+    if (!this.#session) {
+      if (stored) this.#resume();
+      return;
+    }
+    if (stored && stored.id === current?.id) {
+      if (stored.token !== current.token) {
+        this.#conversation = stored;
+        if (this.#connection) this.#connection.token = stored.token;
+        this.tray.setContext(this.#api.withToken(stored.token), this.#session);
+      }
+      return;
+    }
+    if (this.#session.state.status !== "closed") return;
+    this.#detach();
+    this.#renderStatus();
+    if (stored) this.#resume();
   }
 
   #toggleSound() {

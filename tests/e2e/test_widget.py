@@ -267,3 +267,21 @@ def test_an_agents_queued_lines_survive_a_reload_too(accepted: Pair, snap: Any) 
         expect(agent.message(text)).to_have_count(1)
     expect(agent.by("message-pending")).to_have_count(0)
     assert [text for _, text in shopper.messages() if text.startswith("Agent line")] == lines
+
+
+def test_a_tab_left_open_follows_the_conversation_another_tab_starts(
+    server: Any, contexts: Any, sides: list[tuple[str, Side]], snap: Any
+) -> None:
+    context = contexts.new("tabs", PHONE)
+    first = ShopperWidget(context.new_page(), server.url)
+    second = ShopperWidget(context.new_page(), server.url)
+    sides.extend([("first", first), ("second", second)])
+    for tab in (first, second):
+        tab.open_widget()
+    first.start_chat("Hello from the first tab")
+    expect(second.by("widget-panel")).to_have_attribute("data-status", "waiting")
+    expect(second.message("Hello from the first tab")).to_have_count(1)
+    second.send_chat("And from the second")
+    expect(first.message("And from the second")).to_have_count(1)
+    assert first.conversation_id() == second.conversation_id()
+    snap("both")
