@@ -99,7 +99,10 @@ class StoredConversation {
     try {
       const value = JSON.parse(this.#get(this.local, this.key) ?? "null");
       if (!value?.id || !value?.token) return null;
-      if (Number(value.expires_at) && value.expires_at - EXPIRY_MARGIN_MS < Date.now()) return null;
+      if (Number(value.expires_at) && value.expires_at - EXPIRY_MARGIN_MS < Date.now()) {
+        this.clear();
+        return null;
+      }
       return value;
     } catch {
       return null;
@@ -110,8 +113,23 @@ class StoredConversation {
     this.#set(this.local, this.key, JSON.stringify(conversation));
   }
 
+  /** Forget the conversation, and the unsent messages kept for it (they can go nowhere now). */
   clear() {
+    let id = null;
+    try {
+      id = JSON.parse(this.#get(this.local, this.key) ?? "null")?.id ?? null;
+    } catch {
+      // unreadable: nothing to clean up
+    }
     this.#set(this.local, this.key, null);
+    if (!id || !this.local) return;
+    try {
+      const prefix = `covisor:outbox:${id}:`;
+      const keys = Array.from({ length: this.local.length }, (_, i) => this.local.key(i));
+      for (const key of keys) if (key?.startsWith(prefix)) this.local.removeItem(key);
+    } catch {
+      // see #set
+    }
   }
 
   get wasOpen() {

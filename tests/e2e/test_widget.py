@@ -145,6 +145,10 @@ def test_a_closed_conversation_offers_a_new_one(accepted: Pair) -> None:
     shopper.press(new_chat)
     expect(shopper.by("widget-panel")).to_have_attribute("data-status", "new")
     expect(shopper.by("widget-welcome")).to_be_visible()
+    outboxes = shopper.page.evaluate(
+        "() => Object.keys(localStorage).filter((k) => k.startsWith('covisor:outbox:'))"
+    )
+    assert not [key for key in outboxes if key.startswith(f"covisor:outbox:{old}:")]
     shopper.start_chat("A new question")
     assert stored_conversation(shopper)["id"] != old
 
