@@ -192,13 +192,33 @@ def test_replies_to_a_closed_chat_show_a_badge_a_preview_and_blink_the_hidden_ti
     expect(shopper.by("launcher-badge")).to_be_hidden()
 
 
-def test_sound_is_off_by_default_and_a_toggle_turns_it_on(visitor: ShopperWidget) -> None:
-    toggle = visitor.by("sound-toggle")
+def test_sound_is_off_by_default_and_a_toggle_turns_it_on(accepted: Pair) -> None:
+    agent, shopper = accepted
+    page = shopper.page
+    # Count the chimes instead of listening for them.
+    page.add_init_script(
+        """window.chimes = 0;
+           window.AudioContext = class extends AudioContext {
+             constructor() { super(); window.chimes += 1; } };"""
+    )
+    page.reload()
+    toggle = shopper.by("sound-toggle")
     expect(toggle).to_have_attribute("aria-pressed", "false")
-    visitor.press(toggle)
+    shopper.press(shopper.by("widget-close"))
+    agent.send_chat("A reply nobody hears")
+    expect(shopper.by("launcher-badge")).to_have_text("1")
+    assert page.evaluate("window.chimes") == 0
+
+    shopper.press(shopper.by("widget-launcher"))
+    shopper.press(toggle)
     expect(toggle).to_have_attribute("aria-pressed", "true")
-    visitor.page.reload()
-    expect(visitor.by("sound-toggle")).to_have_attribute("aria-pressed", "true")
+    assert page.evaluate("window.chimes") == 1, "turning it on plays it once"
+    page.reload()
+    expect(shopper.by("sound-toggle")).to_have_attribute("aria-pressed", "true")
+    shopper.press(shopper.by("widget-close"))
+    agent.send_chat("A reply with a chime")
+    expect(shopper.by("launcher-badge")).to_have_text("1")
+    page.wait_for_function("() => window.chimes === 1")
 
 
 def test_the_welcome_card_and_escape(visitor: ShopperWidget) -> None:
