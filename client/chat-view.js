@@ -107,7 +107,6 @@ export class ChatView {
       "data-testid": "message-list",
       "aria-label": t("chat.messages"),
       "aria-live": "polite",
-      tabindex: "0",
     });
     this.seenMark = h("span", {
       class: "cv-seen",
@@ -273,6 +272,9 @@ export class ChatView {
     }
     this.#markGroups(state?.timeline ?? []);
     this.#renderPending(session);
+    // Scrollable with the keyboard once there is something to read; an empty list is no stop.
+    if (this.list.childElementCount > 0) this.list.setAttribute("tabindex", "0");
+    else this.list.removeAttribute("tabindex");
     this.#placeSeenMark(state, session?.selfId);
     const closed = state?.status === "closed";
     const writable = Boolean(session) || Boolean(this.#start);

@@ -46,6 +46,7 @@ def media_item(record: MediaRecord, name: str, uploaded_by: dict[str, str]) -> d
         "id": record.id,
         "kind": record.kind,
         "mime": record.mime,
+        "bytes": record.size,
         "name": name,
         "uploaded_by": uploaded_by,
         "width": record.width,

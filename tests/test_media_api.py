@@ -525,6 +525,7 @@ async def test_the_client_names_its_upload_and_each_of_its_events_says_so(
     status, item = await server.request("POST", path, customer.token, data=form)
 
     assert status == 201 and item["upload_id"] == "u_mine-1"
+    assert item["bytes"] == len(samples.alpha_png())
     await agent.wait_for(lambda p: bool(p.of_type("media.ready")))
     for type_ in ("media.processing", "media.ready"):
         assert [e["data"]["upload_id"] for e in agent.of_type(type_)] == ["u_mine-1"]

@@ -56,8 +56,11 @@ def test_opening_the_widget_on_a_desktop_puts_the_cursor_in_an_empty_chat(
     expect(desktop.by("chat-input")).to_be_focused()
     expect(desktop.by("widget-panel")).to_have_attribute("data-status", "new")
     expect(desktop.by("upload-input")).to_be_enabled()
-    key = f"covisor:conversation:{server.url}"
-    assert desktop.page.evaluate("key => sessionStorage.getItem(key)", key) is None
+    stored = desktop.page.evaluate(
+        "() => Object.keys(localStorage).filter(k => k.startsWith('covisor:conversation:'))"
+    )
+    assert stored == [], "opening the chat creates and keeps no conversation"
+    expect(desktop.by("message-list")).not_to_have_attribute("tabindex", "0")
 
 
 def grouped(digits: str) -> str:
