@@ -10,7 +10,7 @@ from playwright.sync_api import Request, expect
 
 from tests.media import samples
 
-from .conftest import CovisorServer, Contexts
+from .conftest import Contexts, CovisorServer
 from .sides import DESKTOP, PHONE, AgentConsole, ShopperWidget
 
 
