@@ -26,7 +26,8 @@ from covisor.media import BlobStore, BoundedExecutor, MediaPipeline
 from covisor.privacy import Privacy
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def make_parser() -> argparse.ArgumentParser:
+    """The command line: `serve`, `agents add`, `erase`, `export`, `backup`."""
     parser = argparse.ArgumentParser(prog="covisor", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the server")
@@ -47,6 +48,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     backup.add_argument("path", type=Path)
     configuration.add_server_arguments(backup)
 
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = make_parser()
     args = parser.parse_args(argv)
     try:
         config = configuration.from_arguments(args)
