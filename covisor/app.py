@@ -135,6 +135,23 @@ class Covisor:
                 found[name] = True
         return found
 
+    async def drain(self, timeout: float) -> None:
+        """Stop taking work and let the work under way end, within `timeout` seconds: readyz
+        answers 503, new uploads `unavailable`; uploads under way and queued commands finish
+        and are published. Then every connection is dropped as a failing transport would be
+        (not with Socket.IO's "server disconnect", after which clients stay away): its client
+        reconnects, to another process or this one restarted, and catches up from its last
+        seq."""
+        self.draining = True
+        try:
+            await asyncio.wait_for(
+                asyncio.gather(self.media.drain(), self.journal.drain()), timeout
+            )
+        except TimeoutError:
+            log.warning("the drain deadline passed with work under way")
+        for socket in list(self.sio.eio.sockets.values()):
+            await socket.close(wait=False, abort=True)
+
     async def close(self) -> None:
         for closer in reversed(self._closers):
             await closer()

@@ -18,7 +18,7 @@ from aiohttp import web
 from covisor import config as configuration
 from covisor import logs
 from covisor.agents import Agents
-from covisor.app import create_app, make_store
+from covisor.app import COVISOR, create_app, make_store
 from covisor.clock import system_clock, system_tokens
 from covisor.config import Config, ConfigError
 from covisor.http_server import AppRunner
@@ -150,13 +150,17 @@ def tune_runtime() -> None:
 
 
 async def serve_forever(config: Config) -> None:
-    """Run until SIGINT (Ctrl-C) or SIGTERM, then stop cleanly and quietly; print the bound
-    address (the real port when `--port 0`)."""
+    """Run until SIGINT (Ctrl-C) or SIGTERM, then drain and stop cleanly and quietly: no new
+    connection is taken, the work under way ends (`drain_timeout`), clients are told to
+    reconnect. Prints the bound address (the real port when `--port 0`)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    runner = AppRunner(await create_app(config), access_log=None)
+    app = await create_app(config)
+    # Once drained, what is still open is a socket waiting for its client: cut it after a
+    # second, so the client reconnects instead of the process waiting for it.
+    runner = AppRunner(app, access_log=None, shutdown_timeout=1.0)
     await runner.setup()
     tune_runtime()
     site = web.TCPSite(runner, config.host, config.port)
@@ -169,6 +173,8 @@ async def serve_forever(config: Config) -> None:
     try:
         await stop.wait()
         print("Covisor is stopping", flush=True)
+        await site.stop()
+        await app[COVISOR].drain(config.drain_timeout)
     finally:
         await runner.cleanup()
 

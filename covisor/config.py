@@ -130,6 +130,8 @@ class Config:
     conversations_per_address: int = _bounded(30, 1, 1_000_000)
     """Conversations one client address opens at most in `open_window` seconds."""
     open_window: float = _bounded(600.0, 1, 7 * 24 * 3600)
+    drain_timeout: float = _bounded(10.0, 0, 600)
+    """Seconds a stopping process (SIGTERM) gives uploads and commands under way to end."""
     retention_days: float = _bounded(180.0, 1, 3650)
     """Days a closed conversation (its messages, events and media files) is kept."""
     retention_sweep: float = _bounded(3600.0, 10, 7 * 24 * 3600)

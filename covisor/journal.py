@@ -101,7 +101,15 @@ class Journal:
         self._wakeup = asyncio.Event()
         self._outbox: asyncio.Queue[list[Published]] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
+        self._rounds = 0
+        self._publishing = False
         self._publisher: asyncio.Task[None] | None = None
+
+    async def drain(self) -> None:
+        """Return once every command queued so far is decided, committed, answered and its
+        events published (a process about to stop lets its clients' last commands land)."""
+        while self._queue or self._rounds or not self._outbox.empty() or self._publishing:
+            await asyncio.sleep(0.005)
 
     def forget(self, conversation_id: str) -> None:
         """Drop the cached state of a conversation that is gone (erased)."""
@@ -162,6 +170,7 @@ class Journal:
                 metrics.journal_queue.set(len(self._queue))
                 metrics.journal_batch.observe(len(batch))
                 started = time.perf_counter()
+                self._rounds += 1
                 try:
                     await self._round(batch)
                 except asyncio.CancelledError:
@@ -170,6 +179,8 @@ class Journal:
                 except Exception:
                     log.exception("journal round failed")
                     _fail(batch, INTERNAL)
+                finally:
+                    self._rounds -= 1
                 metrics.journal_round.observe(time.perf_counter() - started)
 
     async def _round(self, batch: list[_Pending]) -> None:
@@ -213,10 +224,13 @@ class Journal:
         """Broadcast committed rounds in commit order, without holding up the next round."""
         while True:
             published = await self._outbox.get()
+            self._publishing = True
             try:
                 await self._publish(published)
             except Exception:
                 log.exception("publishing committed events failed")
+            finally:
+                self._publishing = False
 
     async def _states_for(self, batch: list[_Pending]) -> dict[str, ConversationState]:
         """The cached states a round needs, loaded when missing, caught up when they may be behind.

@@ -11,6 +11,7 @@ The product catalogue, processed by the same pipeline, is catalogue_service.py's
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterable, AsyncIterator
@@ -91,6 +92,8 @@ class MediaService:
         metrics: Metrics,
     ) -> None:
         self._metrics = metrics
+        self.accepting = True
+        self._in_flight = 0
         self._quotas = quotas
         self._uploads = uploads_per_conversation
         self._bytes = bytes_per_conversation
@@ -104,6 +107,8 @@ class MediaService:
     async def check_uploader(self, uploader: Identity, conversation_id: str) -> None:
         """Refuse before a byte is read: non-members, unknown and closed conversations, and a
         conversation over its upload quotas (this upload is counted)."""
+        if not self.accepting:
+            raise CovisorError("unavailable", "this server is restarting; upload again")
         await self._conversations.open_summary(uploader, conversation_id)
         await self._quotas.check("upload-bytes:" + conversation_id, self._bytes, "upload bytes")
         await self._quotas.spend("uploads:" + conversation_id, self._uploads, "uploads")
@@ -131,6 +136,7 @@ class MediaService:
         announced: list[str] = []
         claim = _claim_name(conversation_id, upload_id)
         self.pipeline.store.claim(claim)
+        self._in_flight += 1
         jobs = self._metrics.media_jobs
         started = time.perf_counter()
         jobs.labels("receiving").inc()
@@ -167,8 +173,15 @@ class MediaService:
         finally:
             jobs.labels(state[0]).dec()
             self.pipeline.store.release(claim)
+            self._in_flight -= 1
         found = {"status": "ready", "upload_id": upload_id, **item}
         return self._present(conversation_id, found, uploader)
+
+    async def drain(self) -> None:
+        """Take no new upload; return once the uploads under way have ended."""
+        self.accepting = False
+        while self._in_flight:
+            await asyncio.sleep(0.01)
 
     async def annotate(
         self, member: Identity, conversation_id: str, upload_id: str
