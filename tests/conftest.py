@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import sys
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -227,6 +228,34 @@ def redis_url() -> str:
     return os.environ.get("COVISOR_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
+async def serve_process(
+    data_dir: Path, *extra: str, env: dict[str, str], stderr: int = asyncio.subprocess.STDOUT
+) -> asyncio.subprocess.Process:
+    """`python -m covisor serve --port 0 --data-dir DATA_DIR *EXTRA`, output piped."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "covisor",
+        "serve",
+        "--port",
+        "0",
+        "--data-dir",
+        str(data_dir),
+        *extra,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=stderr,
+        env=env,
+    )
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (for a server that must come back on the same one)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
 class ServerProcess:
     """`covisor serve` in a child process, as an operator would run it."""
 
@@ -238,20 +267,7 @@ class ServerProcess:
         self.url = ""
 
     async def start(self) -> ServerProcess:
-        self.process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "covisor",
-            "serve",
-            "--port",
-            "0",
-            "--data-dir",
-            str(self.data_dir),
-            *self.extra,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-            env=self.env,
-        )
+        self.process = await serve_process(self.data_dir, *self.extra, env=self.env)
         assert self.process.stdout is not None
         while True:
             line = (await asyncio.wait_for(self.process.stdout.readline(), 20)).decode()

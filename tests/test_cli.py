@@ -5,26 +5,18 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import serve_process
+
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 async def test_serve_stops_quietly_on_a_signal(tmp_path: Path, signum: signal.Signals) -> None:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "covisor",
-        "serve",
-        "--port",
-        "0",
-        "--data-dir",
-        str(tmp_path / "data"),
+    process = await serve_process(
+        tmp_path / "data",
         env={**os.environ, "COVISOR_SEED_DEMO": "0", "COVISOR_MEDIA_WORKERS": "1"},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
     )
     assert process.stdout is not None
     while not (await asyncio.wait_for(process.stdout.readline(), 20)).startswith(b"Covisor"):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import sys
 import typing
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ from typing import Any
 import pytest
 
 from covisor.config import Config, ConfigError, RateLimit, env_name, from_env
-from tests.conftest import Harness
+from tests.conftest import Harness, serve_process
 
 TYPES = typing.get_type_hints(Config)
 
@@ -76,17 +75,9 @@ def test_a_flag_beats_the_environment() -> None:
 
 
 async def test_serve_refuses_to_start_on_a_bad_setting_and_says_why(tmp_path: Path) -> None:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "covisor",
-        "serve",
-        "--port",
-        "0",
-        "--data-dir",
-        str(tmp_path),
+    process = await serve_process(
+        tmp_path,
         env={"COVISOR_PIN_LENGTH": "20", "PATH": "/usr/bin:/bin"},
-        stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
     out, err = await asyncio.wait_for(process.communicate(), 30)

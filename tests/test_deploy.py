@@ -12,7 +12,6 @@ import asyncio
 import os
 import re
 import shutil
-import socket
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -22,20 +21,13 @@ import aiohttp
 import pytest
 import socketio
 
-from tests.conftest import agent_token_for
+from tests.conftest import agent_token_for, free_port
 from tests.media import samples
 
 pytestmark = pytest.mark.redis
 
 CONF = Path(__file__).resolve().parent.parent / "deploy" / "nginx.conf"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def render(ports: list[int], listen: int) -> str:

@@ -6,13 +6,12 @@ import asyncio
 import json
 import os
 import signal
-import sys
 from pathlib import Path
 
 import aiohttp
 
 from covisor.logs import redact
-from tests.conftest import Peer, agent_token_for, open_accepted
+from tests.conftest import Peer, agent_token_for, open_accepted, serve_process
 
 TEXT = "my address is anna.nowak@example.com, call me"
 PIN = "918273"
@@ -21,19 +20,11 @@ PIN = "918273"
 async def test_json_log_lines_carry_context_and_no_secret(tmp_path: Path) -> None:
     data = tmp_path / "data"
     agent_token = await agent_token_for(data)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "covisor",
-        "serve",
-        "--port",
-        "0",
-        "--data-dir",
-        str(data),
+    process = await serve_process(
+        data,
         "--log-format",
         "json",
         env={**os.environ, "COVISOR_SEED_DEMO": "0", "COVISOR_MEDIA_WORKERS": "1"},
-        stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
     assert process.stdout is not None and process.stderr is not None

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import signal
-import socket
 import uuid
 from pathlib import Path
 from typing import Any
@@ -17,16 +16,9 @@ import aiohttp
 import pytest
 import socketio
 
-from tests.conftest import ServerProcess, agent_token_for, open_accepted
+from tests.conftest import ServerProcess, agent_token_for, free_port, open_accepted
 
 pytestmark = pytest.mark.redis
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 class Talker:
