@@ -151,6 +151,8 @@ class _OpenBody(msgspec.Struct, forbid_unknown_fields=True):
     name: c.PersonName | None = None
     locale: Annotated[str, msgspec.Meta(max_length=35)] | None = None
     """Accepted for older widgets and not kept: the language is the widget's business."""
+    by_phone: bool = False
+    """Opened to show a phone PIN: kept out of the queue until the shopper writes."""
 
 
 class ConversationApi:
@@ -227,7 +229,9 @@ class ConversationApi:
         page = body.page.to_dict() if body.page is not None else None
         name = c.name_or(body.name, "Shopper")
         client = self._addresses.of(request.remote, request.headers)
-        conversation_id, token, expires_at = await self._conversations.open(page, name, client)
+        conversation_id, token, expires_at = await self._conversations.open(
+            page, name, client, body.by_phone
+        )
         return json_response({"id": conversation_id, "token": token, "expires_at": expires_at}, 201)
 
     async def list_conversations(self, request: web.Request) -> web.Response:

@@ -67,6 +67,8 @@ class Close(Command, frozen=True):
 class Open(Command, frozen=True):
     page: dict[str, str] | None = None
     name: str = "Shopper"
+    by_phone: bool = False
+    """Opened to show a PIN to an agent on the phone: out of the queue until a message."""
 
 
 class AdmitCaller(Command, frozen=True):
@@ -157,10 +159,27 @@ class ShowProduct(Command, frozen=True):
     media: dict[str, Any]
 
 
+Extent = Annotated[float, msgspec.Meta(gt=0.0, le=1.0)]
+
+
 class ViewerTransform(Command, frozen=True):
+    """`w`, `h`: the part of the media the sender sees (fractions of its width and height,
+    centred on `cx`, `cy`); other screens fit that region whatever their shape."""
+
     zoom: Annotated[float, msgspec.Meta(ge=1.0, le=10.0)]
     cx: Unit
     cy: Unit
+    w: Extent | None = None
+    h: Extent | None = None
+
+
+class ViewerView(Command, frozen=True):
+    """Ephemeral: the part of the media this member sees now, for the others' outline."""
+
+    cx: Unit
+    cy: Unit
+    w: Extent
+    h: Extent
 
 
 class StrokeBegin(Command, frozen=True):
@@ -213,6 +232,7 @@ BY_EVENT: dict[str, type[Command]] = {
     "chat.history": ChatHistory,
     "viewer.show": ViewerShow,
     "viewer.transform": ViewerTransform,
+    "viewer.view": ViewerView,
     "stroke.begin": StrokeBegin,
     "stroke.points": StrokePoints,
     "stroke.end": StrokeEnd,

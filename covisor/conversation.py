@@ -49,6 +49,7 @@ class ConversationState:
     page: dict[str, str] | None = None
     name: str = "Shopper"
     customer_id: str | None = None
+    by_phone: bool = False
     agent: dict[str, Any] | None = None
     callers: dict[str, dict[str, Any]] = field(default_factory=dict)
     messages: list[Event] = field(default_factory=list)
@@ -70,6 +71,7 @@ class ConversationState:
             case "conversation.opened":
                 self.page = data.get("page")
                 self.name = data.get("name", self.name)
+                self.by_phone = bool(data.get("by_phone"))
                 self.customer_id = event.actor["id"]
             case "conversation.accepted":
                 self.agent = {**data["agent"], "seq": event.seq}
@@ -123,6 +125,7 @@ class ConversationState:
             "agent_name": self.agent["name"] if self.agent else None,
             "last_seq": self.seq,
             "uploads_pending": len(self.gallery.pending),
+            "queued": self.status == "waiting" and not (self.by_phone and not self.messages),
         }
 
 
@@ -133,7 +136,10 @@ def decide(
     if isinstance(command, c.Open):
         if state.seq != 0:
             raise CovisorError("conflict", "conversation already opened")
-        return Draft("conversation.opened", {"page": command.page, "name": command.name})
+        data: dict[str, Any] = {"page": command.page, "name": command.name}
+        if command.by_phone:
+            data["by_phone"] = True
+        return Draft("conversation.opened", data)
     if isinstance(command, c.Accept):
         return _decide_accept(state, actor)
     if not state.is_member(actor):

@@ -50,7 +50,7 @@ class ConversationService:
         self._tokens = tokens
 
     async def open(
-        self, page: dict[str, str] | None, name: str, client: str | None
+        self, page: dict[str, str] | None, name: str, client: str | None, by_phone: bool = False
     ) -> tuple[str, str, float]:
         """Create a waiting conversation for an anonymous shopper at address `client`; return
         `(id, shopper token, token expiry ms)`. Limited per client address."""
@@ -59,7 +59,8 @@ class ConversationService:
         conversation_id = await self._create()
         shopper = Identity("s_" + self._tokens(9), "customer", name, conversation_id)
         await self._journal.submit(
-            shopper, c.Open(conversation_id=conversation_id, page=page, name=name)
+            shopper,
+            c.Open(conversation_id=conversation_id, page=page, name=name, by_phone=by_phone),
         )
         token, expires_at = self._signer.issue(shopper, self._shopper_token_ttl)
         return conversation_id, token, expires_at
@@ -111,9 +112,13 @@ class ConversationService:
         return record
 
     async def listing(self, agent: Identity, status: str) -> list[SummaryRecord]:
-        """The queue (`waiting`, everyone's) or the agent's own `active` or `closed` ones."""
+        """The queue (`waiting`, everyone's, but those opened for a phone PIN that have no
+        message yet) or the agent's own `active` or `closed` ones."""
         mine = agent.id if status != "waiting" else None
-        return await self._store.conversations(status=status, agent_id=mine)
+        found = await self._store.conversations(status=status, agent_id=mine)
+        if status == "waiting":
+            return [record for record in found if record.summary.get("queued", True)]
+        return found
 
     async def accept(self, agent: Identity, conversation_id: str) -> SummaryRecord:
         await self._journal.submit(agent, c.Accept(conversation_id=conversation_id))

@@ -20,7 +20,7 @@ from covisor.catalogue_service import CatalogueService
 from covisor.clock import Clock
 from covisor.conversation_service import ConversationService
 from covisor.errors import INTERNAL, CovisorError
-from covisor.events import to_wire
+from covisor.events import Event, to_wire
 from covisor.gallery import is_upload
 from covisor.identity import Authenticator, Identity
 from covisor.journal import Journal, Published
@@ -54,6 +54,14 @@ def room_of(conversation_id: str) -> str:
     return f"c:{conversation_id}"
 
 
+def _changes_queue(event: Event) -> bool:
+    """Opened, taken and closed conversations change the queue, and so may a shopper's message
+    (the first one puts a conversation opened for a phone PIN in it)."""
+    return event.type in QUEUE_EVENTS or (
+        event.type == "chat.message" and event.actor.get("role") == "customer"
+    )
+
+
 class Fanout:
     """Sends committed events to their conversation's room, and the queue to agents.
 
@@ -79,12 +87,13 @@ class Fanout:
                 room=room_of(event.conversation_id),
                 skip_sid=origin,
             )
-        if any(event.type in QUEUE_EVENTS for event, _ in published):
+        if any(_changes_queue(event) for event, _ in published):
             await self.push_queue()
 
     async def push_queue(self, to: str = AGENTS_ROOM) -> None:
         waiting = await self._store.conversations(status="waiting", limit=QUEUE_LENGTH)
-        await self._sio.emit("queue", {"conversations": [r.to_wire() for r in waiting]}, room=to)
+        queued = [r.to_wire() for r in waiting if r.summary.get("queued", True)]
+        await self._sio.emit("queue", {"conversations": queued}, room=to)
 
 
 @dataclass
@@ -132,6 +141,7 @@ class Realtime:
             "join": self._join,
             "leave": self._leave,
             "chat.typing": self._typing,
+            "viewer.view": self._view,
             "chat.history": self._history,
         }
 
@@ -260,6 +270,22 @@ class Realtime:
             "typing": command.typing,
         }
         await self._sio.emit("typing", message, room=room_of(command.conversation_id), skip_sid=sid)
+        return {"ok": True}
+
+    async def _view(self, sid: str, conn: Connection, payload: Any) -> dict[str, Any]:
+        """Ephemeral, like typing: the part of the media this member sees, for the others."""
+        command = c.parse("viewer.view", payload)
+        assert isinstance(command, c.ViewerView)
+        self._require_joined(conn, command.conversation_id)
+        message = {
+            "conversation_id": command.conversation_id,
+            "actor": conn.identity.public(),
+            "cx": command.cx,
+            "cy": command.cy,
+            "w": command.w,
+            "h": command.h,
+        }
+        await self._sio.emit("view", message, room=room_of(command.conversation_id), skip_sid=sid)
         return {"ok": True}
 
     async def _history(self, sid: str, conn: Connection, payload: Any) -> dict[str, Any]:

@@ -29,6 +29,8 @@ class Transform:
     zoom: float = 1.0
     cx: float = 0.5
     cy: float = 0.5
+    w: float | None = None
+    h: float | None = None
 
 
 @dataclass
@@ -77,9 +79,12 @@ class Viewer:
         match command:
             case c.ViewerShow() | c.ShowProduct():
                 raise CovisorError("forbidden", "only an agent chooses what the viewer shows")
-            case c.ViewerTransform(zoom=zoom, cx=cx, cy=cy):
+            case c.ViewerTransform(zoom=zoom, cx=cx, cy=cy, w=w, h=h):
                 self._require_media()
-                return Draft("viewer.transform", {"zoom": zoom, "cx": cx, "cy": cy})
+                data: dict[str, Any] = {"zoom": zoom, "cx": cx, "cy": cy}
+                if w is not None and h is not None:
+                    data.update(w=w, h=h)
+                return Draft("viewer.transform", data)
             case c.StrokeBegin():
                 return self._decide_begin(actor, command, limits)
             case c.StrokePoints(stroke_id=stroke_id, points=points):
@@ -128,7 +133,9 @@ class Viewer:
             self.strokes = []
             self.video = VideoClock()
         elif type_ == "viewer.transform":
-            self.transform = Transform(data["zoom"], data["cx"], data["cy"])
+            self.transform = Transform(
+                data["zoom"], data["cx"], data["cy"], data.get("w"), data.get("h")
+            )
         elif type_ == "stroke.begin":
             points = [(x, y) for x, y in data["points"]]
             self.strokes.append(
@@ -152,7 +159,11 @@ class Viewer:
     def snapshot(self) -> dict[str, Any]:
         return {
             "media": self.media,
-            "transform": msgspec.to_builtins(self.transform),
+            "transform": {
+                key: value
+                for key, value in msgspec.to_builtins(self.transform).items()
+                if value is not None
+            },
             "strokes": msgspec.to_builtins(self.strokes),
             "video": msgspec.to_builtins(self.video),
         }

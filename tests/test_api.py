@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import Harness
+from tests.conftest import Harness, Peer
 
 
 async def test_healthz_answers_ok(harness: Harness) -> None:
@@ -123,3 +123,31 @@ async def test_a_shopper_renews_their_token_for_a_full_lifetime(harness: Harness
     agent = await harness.agent_token()
     status, refused = await harness.request("POST", "/api/me/token", agent)
     assert status == 400 and refused["error"]["code"] == "bad_request"
+
+
+async def test_a_conversation_opened_for_a_phone_pin_waits_outside_the_queue(
+    harness: Harness,
+) -> None:
+    agent = await harness.agent_token()
+    opened = await harness.open_conversation(by_phone=True)
+    queue = await harness.peer(agent)
+    _, waiting = await harness.request("GET", "/api/conversations?status=waiting", agent)
+    assert opened["id"] not in [c["id"] for c in waiting["conversations"]]
+    status, summary = await harness.request(
+        "GET", f"/api/conversations/{opened['id']}", opened["token"]
+    )
+    assert status == 200 and summary["queued"] is False and summary["status"] == "waiting"
+
+    shopper = await harness.peer(opened["token"])
+    await shopper.ok("join", {"conversation_id": opened["id"]})
+    await shopper.ok("chat.send", {"conversation_id": opened["id"], "text": "still there?"})
+
+    def queued(peer: Peer) -> bool:
+        return any(
+            name == "queue" and opened["id"] in [c["id"] for c in data["conversations"]]
+            for name, data in peer.pushes
+        )
+
+    await queue.wait_for(queued)
+    _, waiting = await harness.request("GET", "/api/conversations?status=waiting", agent)
+    assert opened["id"] in [c["id"] for c in waiting["conversations"]]

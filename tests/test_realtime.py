@@ -298,3 +298,27 @@ async def test_a_rejoin_thousands_of_events_behind_is_replayed_from_the_event_lo
     assert answer["mode"] == "replay"
     assert [e["seq"] for e in answer["events"]] == list(range(left + 1, answer["seq"] + 1))
     assert len(answer["events"]) == 1501
+
+
+async def test_each_side_shares_the_region_it_sees(harness: Harness) -> None:
+    cid, customer, agent = await harness.session()
+    await agent.ok("viewer.show", {"conversation_id": cid, "media_id": await harness.product()})
+    region = {"conversation_id": cid, "zoom": 2.0, "cx": 0.5, "cy": 0.25, "w": 0.3, "h": 0.5}
+    moved = await agent.ok("viewer.transform", region)
+    assert moved["event"]["data"] == {"zoom": 2.0, "cx": 0.5, "cy": 0.25, "w": 0.3, "h": 0.5}
+    snapshot = (await customer.ok("join", {"conversation_id": cid}))["snapshot"]
+    assert snapshot["transform"] == {"zoom": 2.0, "cx": 0.5, "cy": 0.25, "w": 0.3, "h": 0.5}
+
+    seq = moved["seq"]
+    view = {"conversation_id": cid, "cx": 0.4, "cy": 0.6, "w": 1.0, "h": 0.45}
+    await customer.ok("viewer.view", view)
+    await agent.wait_for(lambda p: any(name == "view" for name, _ in p.pushes))
+    [(_, seen)] = [push for push in agent.pushes if push[0] == "view"]
+    assert seen == {**view, "actor": seen["actor"]} and seen["actor"]["role"] == "customer"
+    assert not any(name == "view" for name, _ in customer.pushes)
+    after = await customer.ok("join", {"conversation_id": cid})
+    assert after["seq"] == seq, "a view is not sequenced"
+    for bad in ({**view, "w": 0}, {**view, "h": 1.5}, {**view, "cx": -0.1}):
+        assert (await customer.call("viewer.view", bad))["error"]["code"] == "bad_request"
+    stranger = await harness.peer((await harness.open_conversation())["token"])
+    assert (await stranger.call("viewer.view", view))["error"]["code"] == "forbidden"
