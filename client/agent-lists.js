@@ -182,8 +182,8 @@ export function formatBytes(bytes, lang = "en") {
 }
 
 /**
- * The facts line of an upload for the agent: file name, time, and its size (bytes when the
- * server says, else the picture's pixels or the video's length).
+ * The facts line of an upload for the agent: file name, time, its size in bytes (when the
+ * server says), its pixels and a video's length.
  */
 export function uploadFacts(item, t) {
   const media = item.media ?? {};
@@ -192,7 +192,7 @@ export function uploadFacts(item, t) {
   if (name) parts.push(name);
   if (item.at > 0) parts.push(formatTime(t, item.at));
   if (Number.isFinite(media.bytes)) parts.push(formatBytes(media.bytes, t.lang));
-  else if (media.width > 0 && media.height > 0) parts.push(`${media.width} × ${media.height}`);
+  if (media.width > 0 && media.height > 0) parts.push(`${media.width} × ${media.height}`);
   if (media.kind === "video" && Number.isFinite(media.duration))
     parts.push(formatDuration(media.duration));
   return parts.join(" · ");

@@ -27,7 +27,7 @@ test("sizes read in decimal units", () => {
   assert.equal(formatBytes(undefined), "");
 });
 
-test("an upload's facts: name, time and size (bytes, else pixels; a video's length)", () => {
+test("an upload's facts: name, time, bytes, pixels and a video's length", () => {
   const at = Date.UTC(2026, 0, 5, 14, 30);
   const photo = {
     at,
@@ -36,7 +36,7 @@ test("an upload's facts: name, time and size (bytes, else pixels; a video's leng
   const facts = uploadFacts(photo, t);
   assert.match(facts, /^IMG_0042\.JPG · \d\d:\d\d( [AP]M)? · 3000 × 4000$/);
   const sized = { ...photo, media: { ...photo.media, bytes: 4_200_000 } };
-  assert.match(uploadFacts(sized, t), / · 4\.2 MB$/);
+  assert.match(uploadFacts(sized, t), / · 4\.2 MB · 3000 × 4000$/);
   const video = {
     at: 0,
     name: "clip.mp4",

@@ -120,7 +120,7 @@ def test_agent_upload_card_names_the_file_enlarges_privately_and_downloads_the_o
     card = agent.by("uploads-list").get_by_test_id("upload-card")
     expect(card).to_have_attribute("data-status", "ready")
     expect(card.get_by_test_id("upload-facts")).to_have_text(
-        re.compile(r"^my-old-shoe\.jpg · \d\d?:\d\d( [AP]M)? · 1600 × 1200$")
+        re.compile(r"^my-old-shoe\.jpg · \d\d?:\d\d( [AP]M)? · \d+(\.\d)? [KM]?B · 1600 × 1200$")
     )
     quality = card.get_by_test_id("upload-blur-score")
     expect(quality).to_have_text("Sharp photo")
