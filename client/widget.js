@@ -517,20 +517,25 @@ export class Widget {
    * The conversation to write into: this tab's, or a new one when it has none (first message,
    * first upload, "Show my PIN"). Failures are shown as a notice; the caller finds no session.
    */
-  async #ensureConversation() {
+  async #ensureConversation({ byPhone = false } = {}) {
     await this.#resume();
     if (this.#session || this.#store.load()) return;
-    this.#creating ??= this.#createConversation().finally(() => {
+    this.#creating ??= this.#createConversation(byPhone).finally(() => {
       this.#creating = null;
       this.#renderStatus();
     });
     await this.#creating;
   }
 
-  async #createConversation() {
+  /**
+   * `byPhone`: opened only to show a phone PIN, so it stays out of the agents' queue until the
+   * shopper writes (PROTOCOL.md `POST /api/conversations`).
+   */
+  async #createConversation(byPhone = false) {
     this.#setStatus(this.#t("widget.connecting"));
     try {
       const created = await this.#api.post("/api/conversations", {
+        ...(byPhone ? { by_phone: true } : {}),
         page: {
           url: location.href.slice(0, 500),
           title: (this.#pageTitle ?? document.title).slice(0, 500),
@@ -849,6 +854,8 @@ export class Widget {
 
   #openPhone() {
     this.phone.open();
+    // Already talking to an agent (a linked PIN or a taken chat): say so instead of offering a PIN.
+    this.phone.setConnected(this.#session?.state.status === "active");
   }
 
   #closePhone() {
@@ -871,7 +878,7 @@ export class Widget {
   }
 
   async #issuePin() {
-    await this.#ensureConversation();
+    await this.#ensureConversation({ byPhone: true });
     if (!this.#conversation) throw new Error("no conversation");
     const api = this.#api.withToken(this.#conversation.token);
     return api.post(`/api/conversations/${encodeURIComponent(this.#conversation.id)}/pins`, {});
