@@ -185,6 +185,7 @@ class ConversationApi:
             web.get("/readyz", self.readyz),
             web.get("/metrics", self.metrics),
             web.get("/api/config", self.client_config),
+            web.get("/api/wait", self.wait),
             web.post("/api/conversations", self.open_conversation),
             web.get("/api/conversations", self.list_conversations),
             web.get("/api/conversations/{conversation_id}", self.get_conversation),
@@ -219,6 +220,11 @@ class ConversationApi:
             if not hmac.compare_digest(given.strip().encode(), self._metrics_token.encode()):
                 raise CovisorError("unauthorized", "send Authorization: Bearer <metrics token>")
         return web.Response(body=self._metrics.exposition(), headers={"Content-Type": CONTENT_TYPE})
+
+    async def wait(self, request: web.Request) -> web.Response:
+        """Public: the queue's length and the typical time to an answer, for the widget's
+        "we usually reply within …"."""
+        return json_response(await self._conversations.wait_estimate())
 
     async def client_config(self, request: web.Request) -> web.Response:
         """The limits clients must keep to; public, since a shopper needs them before a token."""

@@ -50,6 +50,7 @@ class ConversationState:
     name: str = "Shopper"
     customer_id: str | None = None
     by_phone: bool = False
+    accepted_at: float | None = None
     agent: dict[str, Any] | None = None
     callers: dict[str, dict[str, Any]] = field(default_factory=dict)
     messages: list[Event] = field(default_factory=list)
@@ -76,6 +77,7 @@ class ConversationState:
             case "conversation.accepted":
                 self.agent = {**data["agent"], "seq": event.seq}
                 self.status = "active"
+                self.accepted_at = event.at
             case "conversation.closed":
                 self.status = "closed"
             case "member.joined":
@@ -126,6 +128,7 @@ class ConversationState:
             "last_seq": self.seq,
             "uploads_pending": len(self.gallery.pending),
             "queued": self.status == "waiting" and not (self.by_phone and not self.messages),
+            "accepted_at": self.accepted_at,
         }
 
 

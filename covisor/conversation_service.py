@@ -120,6 +120,27 @@ class ConversationService:
             return [record for record in found if record.summary.get("queued", True)]
         return found
 
+    async def wait_estimate(self, sample: int = 50) -> dict[str, Any]:
+        """What a shopper may expect: how many wait in the queue, and the median seconds from
+        opening to an agent taking a conversation, over the last `sample` taken (None when
+        there is none yet)."""
+        waiting = await self._store.conversations(status="waiting", limit=1000)
+        taken = [
+            record
+            for status in ("active", "closed")
+            for record in await self._store.conversations(status=status, limit=sample)
+        ]
+        delays = sorted(
+            (r.summary["accepted_at"] - r.created_at) / 1000.0
+            for r in taken
+            if r.summary.get("accepted_at") is not None
+        )[:sample]
+        median = delays[len(delays) // 2] if delays else None
+        return {
+            "waiting": sum(1 for r in waiting if r.summary.get("queued", True)),
+            "reply_seconds": None if median is None else round(max(0.0, median), 1),
+        }
+
     async def accept(self, agent: Identity, conversation_id: str) -> SummaryRecord:
         await self._journal.submit(agent, c.Accept(conversation_id=conversation_id))
         return await self.summary(agent, conversation_id)

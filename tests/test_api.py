@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tests.conftest import Harness, Peer
+from covisor.app import create_app
+from covisor.config import Config
+from tests.conftest import Harness, ManualClock, Peer, serving
 
 
 async def test_healthz_answers_ok(harness: Harness) -> None:
@@ -151,3 +153,18 @@ async def test_a_conversation_opened_for_a_phone_pin_waits_outside_the_queue(
     await queue.wait_for(queued)
     _, waiting = await harness.request("GET", "/api/conversations?status=waiting", agent)
     assert opened["id"] in [c["id"] for c in waiting["conversations"]]
+
+
+async def test_the_widget_learns_the_queue_and_the_typical_reply_time(config: Config) -> None:
+    clock = ManualClock()
+    async with serving(await create_app(config, clock=clock)) as h:
+        assert (await h.request("GET", "/api/wait"))[1] == {"waiting": 0, "reply_seconds": None}
+        agent = await h.agent_token()
+        for delay in (90, 30, 45):
+            opened = await h.open_conversation()
+            clock.advance(delay)
+            await h.accepted(opened["id"], agent)
+        await h.open_conversation()
+        await h.open_conversation(by_phone=True)
+        status, wait = await h.request("GET", "/api/wait")
+    assert status == 200 and wait == {"waiting": 1, "reply_seconds": 45.0}

@@ -291,6 +291,7 @@ PUBLIC = {
     "GET /readyz",
     "GET /metrics",
     "GET /api/config",
+    "GET /api/wait",
     "GET /api/openapi.yaml",
     "POST /api/conversations",
     "GET /api/conversations/{conversation_id}/media/{media_id}/{variant}",
