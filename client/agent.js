@@ -58,6 +58,7 @@ class Console {
     this.#me = me;
     this.#limits = limits;
     this.viewer = new Viewer({ t, origin, emptyText: t("agent.viewer_empty") });
+    this.viewer.setApi(this.#api);
     this.lightbox = new AgentLightbox({ t, origin });
     this.chat = new ChatView({
       t,

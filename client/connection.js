@@ -65,6 +65,9 @@ export class Connection extends EventTarget {
     socket.on(Events.PRESENCE, (message) =>
       this.#sessions.get(message?.conversation_id)?.onPresence(message),
     );
+    socket.on(Events.VIEW, (message) =>
+      this.#sessions.get(message?.conversation_id)?.onView(message),
+    );
     socket.on(Events.QUEUE, (message) =>
       this.dispatchEvent(new CustomEvent("queue", { detail: message })),
     );

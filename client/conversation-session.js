@@ -15,6 +15,8 @@ import { DEFAULT_LIMITS, Events } from "./protocol.js";
 import { scheduleWithTimeout } from "./schedule.js";
 
 const TRANSFORM_INTERVAL_MS = 80;
+/** `viewer.view` is ephemeral and shares the "other events" rate bucket: a few per second. */
+const VIEW_INTERVAL_MS = 300;
 
 /** In a browser, unsent messages are kept per conversation and person in localStorage. */
 function defaultOutboxStorage(conversationId, selfId) {
@@ -34,6 +36,8 @@ export class ConversationSession extends EventTarget {
   joined = false;
   /** actor id → actor, for other members currently typing. */
   typing = new Map();
+  /** actor id → `{actor, cx, cy, w, h}`: the region each other member last said they see. */
+  views = new Map();
   /**
    * actor id → actor, for other members with a socket in the room: those the join answer lists
    * as online, then kept up to date by `presence` pushes.
@@ -45,6 +49,7 @@ export class ConversationSession extends EventTarget {
   #sequencer;
   #emitter;
   #transforms;
+  #views;
   #lastTransformAck = Promise.resolve({ ok: true });
   #joining = null;
   #typingSentAt = 0;
@@ -100,6 +105,16 @@ export class ConversationSession extends EventTarget {
         this.#lastTransformAck = this.send(Events.VIEWER_TRANSFORM, transform);
       },
     });
+    this.#views = new LatestThrottle({
+      intervalMs: VIEW_INTERVAL_MS,
+      send: (region) => {
+        if (!this.joined) return;
+        this.#connection.request(Events.VIEWER_VIEW, {
+          conversation_id: this.conversationId,
+          ...region,
+        });
+      },
+    });
   }
 
   /** Server clock estimate of the underlying connection. */
@@ -122,6 +137,7 @@ export class ConversationSession extends EventTarget {
     this.#sequencer.reset();
     this.#emitter.cancelPending();
     this.#transforms.cancel();
+    this.#views.cancel();
     if (this.joined) {
       this.joined = false;
       await this.#connection.request(Events.LEAVE, { conversation_id: this.conversationId });
@@ -229,7 +245,25 @@ export class ConversationSession extends EventTarget {
 
   /** Offer the local transform during a gesture; sent throttled, latest value wins. */
   pushTransform(transform) {
-    this.#transforms.push({ zoom: transform.zoom, cx: transform.cx, cy: transform.cy });
+    const { zoom, cx, cy, w, h } = transform;
+    this.#transforms.push(w > 0 && h > 0 ? { zoom, cx, cy, w, h } : { zoom, cx, cy });
+  }
+
+  /** Tell the others which region `{cx, cy, w, h}` this side sees (`viewer.view`, throttled). */
+  pushView(region) {
+    const { cx, cy, w, h } = region;
+    this.#views.push({ cx, cy, w, h });
+  }
+
+  /** A `view` push: another member's visible region. */
+  onView(message) {
+    const actor = message?.actor;
+    if (!actor?.id || actor.id === this.selfId) return;
+    const { cx, cy, w, h } = message;
+    if (![cx, cy, w, h].every(Number.isFinite)) return;
+    this.views.delete(actor.id); // the latest one last
+    this.views.set(actor.id, { actor, cx, cy, w, h });
+    this.#emit("view");
   }
 
   /** Send any waiting transform now; resolves with its ack. */
@@ -292,6 +326,7 @@ export class ConversationSession extends EventTarget {
     if (!actor || actor.id === this.selfId) return;
     this.#markPresent(actor, Boolean(message.online));
     if (!message.online) this.#setPeerTyping(actor, false);
+    if (!message.online && this.views.delete(actor.id)) this.#emit("view");
     // Typing is not replayed, so someone arriving mid-sentence is told now.
     if (message.online && this.#typingActive && this.joined) {
       this.#typingSentAt = Date.now();

@@ -150,6 +150,8 @@ export class ConversationState {
         return Change.MEDIA;
       case "viewer.transform":
         this.transform = { zoom: data.zoom, cx: data.cx, cy: data.cy };
+        // The region the sender saw (PROTOCOL.md): other screens fit it instead of copying zoom.
+        if (data.w > 0 && data.h > 0) Object.assign(this.transform, { w: data.w, h: data.h });
         return Change.TRANSFORM;
       case "video.state":
         this.video = {

@@ -67,6 +67,8 @@ const ICONS = {
   logout: "M10 5H5v14h5M14 8l4 4-4 4M18 12H9",
   "zoom-reset": "M4 12a8 8 0 1 0 2.3-5.7M4 4v5h5M9.5 9.5h5v5h-5z",
   download: "M12 4v11M7 10l5 5 5-5M5 20h14",
+  follow: "M3 7V4h3M18 4h3v3M21 17v3h-3M6 20H3v-3M8 12h8M13 9l3 3-3 3",
+  save: "M5 4h11l3 3v13H5zM8 4v5h7V4M8 20v-6h8v6",
 };
 
 /** An inline SVG icon (decorative: `aria-hidden`); label the button that holds it instead. */

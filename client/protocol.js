@@ -20,6 +20,8 @@ export const Events = Object.freeze({
   CHAT_HISTORY: "chat.history",
   VIEWER_SHOW: "viewer.show",
   VIEWER_TRANSFORM: "viewer.transform",
+  /** Ephemeral: the region this side sees; the others get a `view` push. */
+  VIEWER_VIEW: "viewer.view",
   STROKE_BEGIN: "stroke.begin",
   STROKE_POINTS: "stroke.points",
   STROKE_END: "stroke.end",
@@ -36,6 +38,8 @@ export const Events = Object.freeze({
   QUEUE: "queue",
   TYPING: "typing",
   PRESENCE: "presence",
+  /** Another member's visible region `{conversation_id, actor, cx, cy, w, h}`. */
+  VIEW: "view",
 });
 
 /** The video command for each local player action (`play` → `video.play` …). */

@@ -113,3 +113,57 @@ export function sameTransform(a, b, epsilon = 1e-4) {
     Math.abs(a.cy - b.cy) < epsilon
   );
 }
+
+/**
+ * The part of the media visible for a transform: `{cx, cy, w, h}` in image-normalised units
+ * (`w`, `h` fractions of the media's width and height, 0 < x ≤ 1, centred on `(cx, cy)`), as
+ * `viewer.transform` and `viewer.view` carry it (PROTOCOL.md). Where the media is smaller than the
+ * container along an axis, the whole of that axis is visible.
+ */
+export function visibleRegion(transform, container, media) {
+  const rect = mediaRect(clampTransform(transform, container, media), container, media);
+  if (!(rect.width > 0 && rect.height > 0)) return { cx: 0.5, cy: 0.5, w: 1, h: 1 };
+  const axis = (start, size, total) => {
+    const low = clamp(-start / size, 0, 1);
+    const high = clamp((total - start) / size, 0, 1);
+    return high > low ? [(low + high) / 2, high - low] : [0.5, 1];
+  };
+  const [cx, w] = axis(rect.left, rect.width, container.width);
+  const [cy, h] = axis(rect.top, rect.height, container.height);
+  return { cx, cy, w, h };
+}
+
+/**
+ * The transform that shows all of `region` (`{cx, cy, w, h}`) in this container, letterboxed:
+ * the largest zoom at which the whole rectangle fits, centred on it (then clamped, which keeps
+ * the rectangle visible because the view is at least as large as the rectangle).
+ */
+export function fitRegion(region, container, media) {
+  const scale = fitScale(container, media);
+  const w = clamp(Number(region.w) || 1, 1e-3, 1);
+  const h = clamp(Number(region.h) || 1, 1e-3, 1);
+  const zoom = Math.min(
+    container.width / (w * media.width * scale),
+    container.height / (h * media.height * scale),
+  );
+  return clampTransform(
+    { zoom: Number.isFinite(zoom) ? zoom : 1, cx: region.cx, cy: region.cy },
+    container,
+    media,
+  );
+}
+
+/** True when `outer` contains `inner` (both `{cx, cy, w, h}`), up to `epsilon`. */
+export function regionContains(outer, inner, epsilon = 1e-3) {
+  return (
+    outer.cx - outer.w / 2 <= inner.cx - inner.w / 2 + epsilon &&
+    outer.cx + outer.w / 2 >= inner.cx + inner.w / 2 - epsilon &&
+    outer.cy - outer.h / 2 <= inner.cy - inner.h / 2 + epsilon &&
+    outer.cy + outer.h / 2 >= inner.cy + inner.h / 2 - epsilon
+  );
+}
+
+/** True when two regions differ by less than `epsilon` on every field. */
+export function sameRegion(a, b, epsilon = 1e-3) {
+  return ["cx", "cy", "w", "h"].every((key) => Math.abs(a[key] - b[key]) < epsilon);
+}

@@ -39,8 +39,20 @@ export class ViewerTools {
    * @param {(factor: number) => void} options.onZoom zoom by a factor around the centre
    * @param {() => void} options.onReset show the whole media
    * @param {number} options.zoomStep
+   * @param {() => void} [options.onFollow] "Go to their view": fit the other side's region
+   * @param {() => void} [options.onSave] "Save annotated picture"
    */
-  constructor({ t, onToolChange, onUndo, onClear, onZoom, onReset, zoomStep }) {
+  constructor({
+    t,
+    onToolChange,
+    onUndo,
+    onClear,
+    onZoom,
+    onReset,
+    zoomStep,
+    onFollow = () => {},
+    onSave = () => {},
+  }) {
     this.#t = t;
     this.#onToolChange = onToolChange;
     this.toolButtons = [
@@ -76,6 +88,12 @@ export class ViewerTools {
     );
     this.undoButton = this.#action("stroke-undo", "undo", "tools.undo", onUndo);
     this.clearButton = this.#action("stroke-clear", "trash", "tools.clear", onClear);
+    this.followButton = this.#action("go-to-their-view", "follow", "viewer.go_to_their_view", onFollow, {
+      hidden: true,
+    });
+    this.saveButton = this.#action("save-annotated", "save", "tools.save_annotated", onSave, {
+      hidden: true,
+    });
     this.element = h(
       "div",
       {
@@ -98,8 +116,22 @@ export class ViewerTools {
         this.#action("zoom-out", "zoom-out", "tools.zoom_out", () => onZoom(1 / zoomStep)),
         this.#action("zoom-in", "zoom-in", "tools.zoom_in", () => onZoom(zoomStep)),
         this.#action("zoom-reset", "zoom-reset", "tools.zoom_reset", onReset),
+        this.followButton,
       ),
+      h("div", { class: "cv-tool-group" }, this.saveButton),
     );
+  }
+
+  /** Show "Go to their view" while another side's region is known. */
+  setFollowAvailable(available) {
+    this.followButton.hidden = !available;
+  }
+
+  /** Show "Save annotated picture" for a picture; disabled while a save is running. */
+  setSaveAvailable(available, busy = false) {
+    this.saveButton.hidden = !available;
+    this.saveButton.disabled = busy;
+    this.saveButton.setAttribute("aria-busy", String(busy));
   }
 
   /** Enable undo only with a stroke of one's own, clear only with any stroke. */

@@ -18,13 +18,17 @@ import { h } from "./dom.js";
 import { errorText } from "./i18n.js";
 import { Events } from "./protocol.js";
 import { VideoPlayer } from "./video-player.js";
+import { newUploadId } from "./upload-tray.js";
 import {
   clampTransform,
+  fitRegion,
   mediaRect,
   panBy,
+  sameRegion,
   sameTransform,
   screenToImage,
   strokeWidthOnScreen,
+  visibleRegion,
   zoomAt,
 } from "./view-transform.js";
 import { PenStroke } from "./viewer-pen.js";
@@ -53,6 +57,9 @@ export class Viewer extends EventTarget {
   #mediaKey = null;
   #natural = null;
   #frame = 0;
+  #api = null;
+  #sentView = null;
+  #saving = false;
 
   /**
    * @param {object} options
@@ -77,6 +84,13 @@ export class Viewer extends EventTarget {
       this.#mediaLoaded(this.player.video.videoWidth, this.player.video.videoHeight),
     );
     this.canvas = h("canvas", { class: "cv-canvas", "data-testid": "viewer-canvas" });
+    // The other side's visible region ("follow me" indicator), drawn over the media.
+    this.theirLabel = h("span", { class: "cv-their-view-label", "data-testid": "their-view-label" });
+    this.theirView = h(
+      "div",
+      { class: "cv-their-view", "data-testid": "their-view", hidden: true, "aria-hidden": "true" },
+      this.theirLabel,
+    );
     this.empty = h("p", {
       class: "cv-viewer-empty",
       "data-testid": "viewer-empty",
@@ -96,6 +110,7 @@ export class Viewer extends EventTarget {
       this.image,
       this.player.video,
       this.canvas,
+      this.theirView,
       this.empty,
     );
     this.status = h("p", {
@@ -111,6 +126,8 @@ export class Viewer extends EventTarget {
       onClear: () => this.#strokeCommand(Events.STROKE_CLEAR),
       onZoom: (factor) => this.#stepZoom(factor),
       onReset: () => this.#resetZoom(),
+      onFollow: () => this.#goToTheirView(),
+      onSave: () => this.#saveAnnotated(),
     });
     this.tools = this.toolbar.element;
     this.element = h(
@@ -130,6 +147,15 @@ export class Viewer extends EventTarget {
     return Boolean(this.#session?.state.media);
   }
 
+  /**
+   * The HTTP API with this side's token (for "Save annotated picture"); null hides the button.
+   * @param {import("./api.js").Api | null} api
+   */
+  setApi(api) {
+    this.#api = api;
+    this.#updateSave();
+  }
+
   /** Show `session`'s viewer (null for none); listens to its changes until replaced. */
   setSession(session) {
     this.#session?.removeEventListener("change", this.#listener);
@@ -138,6 +164,7 @@ export class Viewer extends EventTarget {
     this.player.setSession(session);
     session?.addEventListener("change", this.#listener);
     this.#mediaKey = undefined;
+    this.#sentView = null;
     this.#onChange({ change: Change.MEDIA });
   }
 
@@ -161,6 +188,9 @@ export class Viewer extends EventTarget {
       if (!mine || sameTransform(state.transform, this.#local)) this.#dropLocal();
     }
     if (change === Change.VIDEO || change === "joined") this.player.sync();
+    // Someone (re)joined: tell them what this side sees on the next frame.
+    if (change === "joined" || change === "presence") this.#sentView = null;
+    this.#updateSave();
     this.tools.toggleAttribute("hidden", !state?.media);
     this.tools.classList.toggle("cv-disabled", state?.status === "closed");
     this.#scheduleRender();
@@ -171,6 +201,8 @@ export class Viewer extends EventTarget {
     if (key === this.#mediaKey) return;
     this.#mediaKey = key;
     this.#dropLocal();
+    this.#session?.views.clear();
+    this.#sentView = null;
     this.#natural =
       media?.width && media?.height ? { width: media.width, height: media.height } : null;
     const isVideo = media?.kind === "video";
@@ -199,10 +231,17 @@ export class Viewer extends EventTarget {
     return { container, media };
   }
 
-  /** The transform shown now: the local one during a gesture, else the shared one. */
+  /**
+   * The transform shown now: the local one during a gesture, else the shared one. A shared one
+   * that carries the sender's visible region (`w`, `h`) is fitted, so all of that region is
+   * visible here whatever the shape of this screen.
+   */
   #current() {
     const { container, media } = this.#geometry();
-    return clampTransform(this.#local ?? this.#session.state.transform, container, media);
+    if (this.#local) return clampTransform(this.#local, container, media);
+    const shared = this.#session.state.transform;
+    if (shared.w > 0 && shared.h > 0) return fitRegion(shared, container, media);
+    return clampTransform(shared, container, media);
   }
 
   #scheduleRender() {
@@ -223,9 +262,15 @@ export class Viewer extends EventTarget {
     context.setTransform(1, 0, 0, 1, 0, 0);
     context.clearRect(0, 0, width, height);
     const state = this.#session?.state;
-    if (!state?.media || !container.width || !container.height) return;
+    if (!state?.media || !container.width || !container.height) {
+      this.theirView.hidden = true;
+      this.toolbar.setFollowAvailable(false);
+      return;
+    }
     const transform = this.#current();
     const rect = mediaRect(transform, container, media);
+    this.#shareView(transform, container, media);
+    this.#renderTheirView(rect, container);
     const element = state.media.kind === "video" ? this.player.video : this.image;
     Object.assign(element.style, {
       left: `${rect.left}px`,
@@ -263,6 +308,83 @@ export class Viewer extends EventTarget {
       context.moveTo(x(points[0]), y(points[0]));
       for (let i = 1; i < points.length; i += 1) context.lineTo(x(points[i]), y(points[i]));
       context.stroke();
+    }
+  }
+
+  /** Send this side's visible region when it changed (throttled by the session). */
+  #shareView(transform, container, media) {
+    if (!this.#natural || !this.#session?.joined) return;
+    const region = visibleRegion(transform, container, media);
+    if (this.#sentView && sameRegion(region, this.#sentView)) return;
+    this.#sentView = region;
+    this.#session.pushView(region);
+  }
+
+  /** The latest other member's region as an outline, kept on the stage where it reaches out. */
+  #renderTheirView(rect, container) {
+    const views = [...(this.#session?.views.values() ?? [])];
+    const view = views.at(-1);
+    this.toolbar.setFollowAvailable(Boolean(view));
+    if (!view) {
+      this.theirView.hidden = true;
+      return;
+    }
+    const inset = 1;
+    const left = Math.max(inset, rect.left + (view.cx - view.w / 2) * rect.width);
+    const top = Math.max(inset, rect.top + (view.cy - view.h / 2) * rect.height);
+    const right = Math.min(container.width - inset, rect.left + (view.cx + view.w / 2) * rect.width);
+    const bottom = Math.min(
+      container.height - inset,
+      rect.top + (view.cy + view.h / 2) * rect.height,
+    );
+    this.theirView.hidden = !(right - left > 4 && bottom - top > 4);
+    Object.assign(this.theirView.style, {
+      left: `${left}px`,
+      top: `${top}px`,
+      width: `${right - left}px`,
+      height: `${bottom - top}px`,
+    });
+    const name = view.actor?.name || this.#t("viewer.someone");
+    this.theirLabel.textContent = this.#t("viewer.their_view", { name });
+    this.theirView.dataset.actorId = view.actor?.id ?? "";
+  }
+
+  /** "Go to their view": fit the other member's region here (and share it as the view). */
+  #goToTheirView() {
+    const view = [...(this.#session?.views.values() ?? [])].at(-1);
+    if (!view || !this.#canInteract()) return;
+    const { container, media } = this.#geometry();
+    this.#startGesture(null);
+    this.#setLocal(fitRegion(view, container, media));
+    this.#finishGesture(0);
+  }
+
+  #updateSave() {
+    const media = this.#session?.state.media;
+    const picture = Boolean(media) && media.kind !== "video";
+    this.toolbar.setSaveAvailable(Boolean(this.#api) && picture, this.#saving);
+  }
+
+  /** "Save annotated picture": the server draws the strokes on the shown picture (PROTOCOL.md). */
+  async #saveAnnotated() {
+    const session = this.#session;
+    if (!this.#api || !session || this.#saving) return;
+    this.#saving = true;
+    this.#updateSave();
+    clearTimeout(this.#statusTimer);
+    this.status.textContent = this.#t("viewer.saving");
+    const path =
+      `/api/conversations/${encodeURIComponent(session.conversationId)}/annotated` +
+      `?upload_id=${encodeURIComponent(newUploadId())}`;
+    try {
+      await this.#api.request("POST", path);
+      this.status.textContent = this.#t("viewer.saved");
+      this.#statusTimer = setTimeout(() => (this.status.textContent = ""), 4000);
+    } catch (error) {
+      this.#report(error);
+    } finally {
+      this.#saving = false;
+      this.#updateSave();
     }
   }
 
@@ -426,7 +548,10 @@ export class Viewer extends EventTarget {
     if (this.#local && sameTransform(transform, this.#local)) return;
     this.#local = transform;
     this.#pushed = true;
-    this.#session.pushTransform(transform);
+    const { container, media } = this.#geometry();
+    const region = visibleRegion(transform, container, media);
+    // With the region it shows, so a screen of another shape fits it rather than copying zoom.
+    this.#session.pushTransform(this.#natural ? { ...transform, w: region.w, h: region.h } : transform);
     this.#scheduleRender();
   }
 

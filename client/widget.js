@@ -581,6 +581,7 @@ export class Widget {
     this.#connection = connection;
     this.#session = session;
     this.viewer.setSession(session);
+    this.viewer.setApi(api);
     this.chat.setSession(session);
     this.tray.setContext(api, session);
     session.open();
@@ -625,6 +626,7 @@ export class Widget {
     this.#connection = null;
     this.#conversation = null;
     this.viewer.setSession(null);
+    this.viewer.setApi(null);
     this.chat.setSession(null);
     this.tray.setContext(null, null);
   }

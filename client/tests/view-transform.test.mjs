@@ -5,12 +5,16 @@ import {
   DEFAULT_TRANSFORM,
   MAX_ZOOM,
   clampTransform,
+  fitRegion,
   fitScale,
   imageToScreen,
   mediaRect,
   panBy,
+  regionContains,
+  sameRegion,
   screenToImage,
   strokeWidthOnScreen,
+  visibleRegion,
   zoomAt,
 } from "../view-transform.js";
 
@@ -99,4 +103,53 @@ test("an axis where the media fits stays centred", () => {
 test("stroke width is relative to the media width and grows with zoom", () => {
   near(strokeWidthOnScreen(0.01, DEFAULT_TRANSFORM, desktop, media), 8);
   near(strokeWidthOnScreen(0.01, { zoom: 3, cx: 0.5, cy: 0.5 }, desktop, media), 24);
+});
+
+const tall = { width: 390, height: 700 };
+
+test("the visible region at zoom 1 is the whole media", () => {
+  assert.deepEqual(visibleRegion(DEFAULT_TRANSFORM, desktop, media), { cx: 0.5, cy: 0.5, w: 1, h: 1 });
+  assert.deepEqual(visibleRegion(DEFAULT_TRANSFORM, tall, media), { cx: 0.5, cy: 0.5, w: 1, h: 1 });
+});
+
+test("the visible region when zoomed is the container's share of the media", () => {
+  // Desktop 800x600, media 2000x1000: fit 0.4, zoom 4 → 3200x1600 shown; 800x600 of it visible.
+  const region = visibleRegion({ zoom: 4, cx: 0.3, cy: 0.6 }, desktop, media);
+  near(region.w, 0.25);
+  near(region.h, 0.375);
+  near(region.cx, 0.3);
+  near(region.cy, 0.6);
+});
+
+test("fitting a region shows all of it, letterboxed, centred on it", () => {
+  const region = { cx: 0.3, cy: 0.4, w: 0.25, h: 0.375 };
+  for (const container of [desktop, phone, tall]) {
+    const transform = fitRegion(region, container, media);
+    const shown = visibleRegion(transform, container, media);
+    assert.ok(regionContains(shown, region), `${JSON.stringify(shown)} in ${container.width}`);
+    // Tight along one axis: the region is not shown smaller than it needs to be.
+    assert.ok(Math.abs(shown.w - region.w) < 1e-6 || Math.abs(shown.h - region.h) < 1e-6);
+  }
+});
+
+test("a landscape region seen on a portrait phone and back", () => {
+  const agent = visibleRegion({ zoom: 3, cx: 0.5, cy: 0.2 }, desktop, media);
+  const phoneView = visibleRegion(fitRegion(agent, tall, media), tall, media);
+  assert.ok(regionContains(phoneView, agent));
+  // The phone's (taller) view fitted back on the desktop contains the phone's region.
+  const back = visibleRegion(fitRegion(phoneView, desktop, media), desktop, media);
+  assert.ok(regionContains(back, phoneView));
+});
+
+test("fitting a region near an edge stays inside the media and keeps the region visible", () => {
+  const region = { cx: 0.05, cy: 0.95, w: 0.1, h: 0.1 };
+  const transform = fitRegion(region, tall, media);
+  assert.deepEqual(clampTransform(transform, tall, media), transform);
+  assert.ok(regionContains(visibleRegion(transform, tall, media), region));
+});
+
+test("tiny regions are capped at the maximum zoom; whole regions are zoom 1", () => {
+  assert.equal(fitRegion({ cx: 0.5, cy: 0.5, w: 0.001, h: 0.001 }, desktop, media).zoom, MAX_ZOOM);
+  assert.equal(fitRegion({ cx: 0.5, cy: 0.5, w: 1, h: 1 }, tall, media).zoom, 1);
+  assert.ok(sameRegion(visibleRegion(DEFAULT_TRANSFORM, phone, media), { cx: 0.5, cy: 0.5, w: 1, h: 1 }));
 });

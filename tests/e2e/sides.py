@@ -219,6 +219,22 @@ class Side:
         result: dict[str, Any] = self.stage.evaluate(_GEOMETRY_JS)
         return result
 
+    def visible_region(self) -> dict[str, float]:
+        """The part of the shown media inside the stage, image-normalised: `{cx, cy, w, h}` as
+        `viewer.view` carries it."""
+        geometry = self.geometry()
+        sl, st, sw, sh = geometry["stage"]
+        ml, mt, mw, mh = geometry["media"]
+
+        def axis(start: float, size: float, low: float, extent: float) -> tuple[float, float]:
+            first = min(1.0, max(0.0, (low - start) / size))
+            last = min(1.0, max(0.0, (low + extent - start) / size))
+            return (first + last) / 2, last - first
+
+        cx, w = axis(ml, mw, sl, sw)
+        cy, h = axis(mt, mh, st, sh)
+        return {"cx": cx, "cy": cy, "w": w, "h": h}
+
     def viewport_point(self, u: float, v: float) -> tuple[float, float]:
         """Viewport px of the image-normalised point (u, v) as currently shown."""
         left, top, width, height = self.geometry()["media"]
