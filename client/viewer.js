@@ -13,6 +13,7 @@
  */
 
 import { serverUrl } from "./api.js";
+import { displayName } from "./chat-view.js";
 import { Change } from "./conversation-state.js";
 import { h } from "./dom.js";
 import { errorText } from "./i18n.js";
@@ -174,6 +175,7 @@ export class Viewer extends EventTarget {
   }
 
   #report(error) {
+    this.status.dataset.kind = "error";
     this.status.textContent = errorText(this.#t, error);
     this.dispatchEvent(new CustomEvent("error", { detail: error }));
     clearTimeout(this.#statusTimer);
@@ -344,7 +346,7 @@ export class Viewer extends EventTarget {
       width: `${right - left}px`,
       height: `${bottom - top}px`,
     });
-    const name = view.actor?.name || this.#t("viewer.someone");
+    const name = displayName(this.#t, view.actor?.name ?? "", null) || this.#t("viewer.someone");
     this.theirLabel.textContent = this.#t("viewer.their_view", { name });
     this.theirView.dataset.actorId = view.actor?.id ?? "";
   }
@@ -372,6 +374,7 @@ export class Viewer extends EventTarget {
     this.#saving = true;
     this.#updateSave();
     clearTimeout(this.#statusTimer);
+    this.status.dataset.kind = "info";
     this.status.textContent = this.#t("viewer.saving");
     const path =
       `/api/conversations/${encodeURIComponent(session.conversationId)}/annotated` +
