@@ -368,3 +368,42 @@ test("a stored message the snapshot already shows is dropped from the outbox, no
     ["arrived", "lost"],
   );
 });
+
+test("the visible region goes out as viewer.view; others' regions are kept until they leave", async () => {
+  const connection = fakeConnection({ join: () => snapshotAck(1) });
+  const session = new ConversationSession({ connection, conversationId: "c1", selfId: me.id });
+  await session.join();
+  session.pushView({ cx: 0.4, cy: 0.3, w: 0.5, h: 0.25, extra: 1 });
+  await settle();
+  const sent = connection.requests.filter((r) => r.event === "viewer.view");
+  assert.deepEqual(sent, [
+    { event: "viewer.view", payload: { conversation_id: "c1", cx: 0.4, cy: 0.3, w: 0.5, h: 0.25 } },
+  ]);
+  const changes = [];
+  session.addEventListener("change", (event) => changes.push(event.detail.change));
+  session.onView({ conversation_id: "c1", actor: me, cx: 0.5, cy: 0.5, w: 1, h: 1 });
+  session.onView({ conversation_id: "c1", actor: agent, cx: 0.2, cy: 0.2, w: "x", h: 1 });
+  assert.equal(session.views.size, 0, "own and malformed regions are ignored");
+  session.onView({ conversation_id: "c1", actor: agent, cx: 0.2, cy: 0.3, w: 0.4, h: 0.5 });
+  assert.deepEqual(session.views.get(agent.id), { actor: agent, cx: 0.2, cy: 0.3, w: 0.4, h: 0.5 });
+  session.onPresence({ conversation_id: "c1", actor: agent, online: false });
+  assert.equal(session.views.size, 0);
+  assert.ok(changes.filter((c) => c === "view").length === 2, changes);
+});
+
+test("a transform carries the sender's region only when it has one", async () => {
+  const connection = fakeConnection({ join: () => snapshotAck(1) });
+  const session = new ConversationSession({ connection, conversationId: "c1", selfId: me.id });
+  await session.join();
+  session.pushTransform({ zoom: 2, cx: 0.4, cy: 0.5, w: 0.5, h: 0.4 });
+  await session.flushTransform();
+  const sent = connection.requests.filter((r) => r.event === "viewer.transform");
+  assert.deepEqual(sent.at(-1).payload, {
+    conversation_id: "c1",
+    zoom: 2,
+    cx: 0.4,
+    cy: 0.5,
+    w: 0.5,
+    h: 0.4,
+  });
+});
