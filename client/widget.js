@@ -440,10 +440,16 @@ export class Widget {
           team ? null : icon("chat"),
         );
     const minutes = Number(replyMinutes);
-    const reply =
-      Number.isFinite(minutes) && minutes > 0
-        ? t("widget.reply_minutes", { minutes: Math.round(minutes) })
-        : t("widget.reply_default");
+    const configured = Number.isFinite(minutes) && minutes > 0;
+    const reply = configured
+      ? t("widget.reply_minutes", { minutes: Math.round(minutes) })
+      : t("widget.reply_default");
+    const replyLine = h("p", {
+      class: "cv-welcome-reply",
+      "data-testid": "welcome-reply",
+      text: reply,
+    });
+    if (!configured) this.#estimateReply(replyLine);
     return h(
       "div",
       { class: "cv-welcome", "data-testid": "widget-welcome" },
@@ -457,9 +463,26 @@ export class Widget {
           "data-testid": "welcome-greeting",
           text: greeting || t("widget.greeting"),
         }),
-        h("p", { class: "cv-welcome-reply", "data-testid": "welcome-reply", text: reply }),
+        replyLine,
       ),
     );
+  }
+
+  /**
+   * The reply time the queue suggests (`GET /api/wait`: the median time to an agent taking a
+   * conversation), shown when the shop set none; the default sentence stays if there is none.
+   */
+  async #estimateReply(line) {
+    try {
+      const { reply_seconds: seconds } = await this.#api.get("/api/wait");
+      if (Number.isFinite(seconds) && seconds >= 0) {
+        const minutes = Math.max(1, Math.ceil(seconds / 60));
+        line.textContent = this.#t("widget.reply_minutes", { minutes });
+        line.dataset.source = "queue";
+      }
+    } catch {
+      // Offline or an older server: the default sentence is true enough.
+    }
   }
 
   toggle() {

@@ -4,6 +4,7 @@ welcome card, keyboard use and the demo's language switch (issue 11: 1, 3, 7, 10
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -221,11 +222,26 @@ def test_sound_is_off_by_default_and_a_toggle_turns_it_on(accepted: Pair) -> Non
     page.wait_for_function("() => window.chimes === 1")
 
 
+def wait_estimate(page: Page, reply_seconds: float | None) -> None:
+    """Answer the widget's `GET /api/wait` with this median time to an answer."""
+    body = json.dumps({"waiting": 0, "reply_seconds": reply_seconds})
+    page.route(
+        "**/api/wait", lambda route: route.fulfill(body=body, content_type="application/json")
+    )
+
+
 def test_the_welcome_card_and_escape(visitor: ShopperWidget) -> None:
+    wait_estimate(visitor.page, None)
+    visitor.page.reload()
     expect(visitor.by("widget-welcome")).to_be_visible()
     expect(visitor.by("welcome-team")).to_have_text("Customer service")
     expect(visitor.by("welcome-greeting")).to_contain_text("How can we help?")
     expect(visitor.by("welcome-reply")).to_have_text("We usually reply within a few minutes.")
+    visitor.page.unroute("**/api/wait")
+    wait_estimate(visitor.page, 130.0)
+    visitor.page.reload()
+    expect(visitor.by("welcome-reply")).to_have_text("We usually reply within 3 min.")
+    expect(visitor.by("welcome-reply")).to_have_attribute("data-source", "queue")
 
     visitor.by("chat-input").focus()
     visitor.page.keyboard.press("Escape")
@@ -239,6 +255,7 @@ def test_welcome_from_the_script_tag_and_the_demo_language_switch(
     page = contexts.new("polish", PHONE).new_page()
     shopper = ShopperWidget(page, server.url)
     sides.append(("shopper", shopper))
+    wait_estimate(page, None)
     page.goto(f"{server.url}/demo")
     page.get_by_test_id("demo-lang").select_option("pl")
     page.wait_for_url(re.compile(r"lang=pl"))
