@@ -263,29 +263,33 @@ class Realtime:
     async def _typing(self, sid: str, conn: Connection, payload: Any) -> dict[str, Any]:
         command = c.parse("chat.typing", payload)
         assert isinstance(command, c.ChatTyping)
-        self._require_joined(conn, command.conversation_id)
-        message = {
-            "conversation_id": command.conversation_id,
-            "actor": conn.identity.public(),
-            "typing": command.typing,
-        }
-        await self._sio.emit("typing", message, room=room_of(command.conversation_id), skip_sid=sid)
-        return {"ok": True}
+        return await self._to_others(
+            sid, conn, "typing", command.conversation_id, typing=command.typing
+        )
 
     async def _view(self, sid: str, conn: Connection, payload: Any) -> dict[str, Any]:
-        """Ephemeral, like typing: the part of the media this member sees, for the others."""
+        """The part of the media this member sees, for the others' outline of it."""
         command = c.parse("viewer.view", payload)
         assert isinstance(command, c.ViewerView)
-        self._require_joined(conn, command.conversation_id)
-        message = {
-            "conversation_id": command.conversation_id,
-            "actor": conn.identity.public(),
-            "cx": command.cx,
-            "cy": command.cy,
-            "w": command.w,
-            "h": command.h,
-        }
-        await self._sio.emit("view", message, room=room_of(command.conversation_id), skip_sid=sid)
+        return await self._to_others(
+            sid,
+            conn,
+            "view",
+            command.conversation_id,
+            cx=command.cx,
+            cy=command.cy,
+            w=command.w,
+            h=command.h,
+        )
+
+    async def _to_others(
+        self, sid: str, conn: Connection, push: str, conversation_id: str, **fields: Any
+    ) -> dict[str, Any]:
+        """An ephemeral push (not sequenced, not stored) from a joined member to the other
+        sockets of the conversation."""
+        self._require_joined(conn, conversation_id)
+        message = {"conversation_id": conversation_id, "actor": conn.identity.public(), **fields}
+        await self._sio.emit(push, message, room=room_of(conversation_id), skip_sid=sid)
         return {"ok": True}
 
     async def _history(self, sid: str, conn: Connection, payload: Any) -> dict[str, Any]:
