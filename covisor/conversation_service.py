@@ -22,6 +22,8 @@ from covisor.quotas import AttemptLimit, Quotas
 from covisor.store import Store, SummaryRecord
 
 TRANSCRIPT_LIMIT = 10_000
+ESTIMATE_MS = 5000.0
+"""How long a wait estimate is served again before it is computed anew."""
 """Chat messages a transcript lists at most."""
 
 
@@ -45,6 +47,7 @@ class ConversationService:
         self._limits = limits
         self._quotas = quotas
         self._opens_per_client = opens_per_client
+        self._estimate: tuple[float, dict[str, Any]] | None = None
         self._shopper_token_ttl = shopper_token_ttl
         self._clock = clock
         self._tokens = tokens
@@ -122,24 +125,27 @@ class ConversationService:
 
     async def wait_estimate(self, sample: int = 50) -> dict[str, Any]:
         """What a shopper may expect: how many wait in the queue, and the median seconds from
-        opening to an agent taking a conversation, over the last `sample` taken (None when
-        there is none yet)."""
+        opening to an agent taking a conversation, over the `sample` most recently taken (None
+        when there is none yet). Public and asked on page loads, so kept for `ESTIMATE_MS`."""
+        now = self._clock()
+        if self._estimate is not None and now - self._estimate[0] < ESTIMATE_MS:
+            return self._estimate[1]
         waiting = await self._store.conversations(status="waiting", limit=1000)
         taken = [
             record
             for status in ("active", "closed")
             for record in await self._store.conversations(status=status, limit=sample)
+            if record.summary.get("accepted_at") is not None
         ]
-        delays = sorted(
-            (r.summary["accepted_at"] - r.created_at) / 1000.0
-            for r in taken
-            if r.summary.get("accepted_at") is not None
-        )[:sample]
+        taken.sort(key=lambda r: r.summary["accepted_at"], reverse=True)
+        delays = sorted((r.summary["accepted_at"] - r.created_at) / 1000.0 for r in taken[:sample])
         median = delays[len(delays) // 2] if delays else None
-        return {
+        estimate = {
             "waiting": sum(1 for r in waiting if r.summary.get("queued", True)),
             "reply_seconds": None if median is None else round(max(0.0, median), 1),
         }
+        self._estimate = (now, estimate)
+        return estimate
 
     async def accept(self, agent: Identity, conversation_id: str) -> SummaryRecord:
         await self._journal.submit(agent, c.Accept(conversation_id=conversation_id))

@@ -107,9 +107,14 @@ class MediaService:
     async def check_uploader(self, uploader: Identity, conversation_id: str) -> None:
         """Refuse before a byte is read: non-members, unknown and closed conversations, and a
         conversation over its upload quotas (this upload is counted)."""
+        await self._conversations.open_summary(uploader, conversation_id)
+        await self._admit(conversation_id)
+
+    async def _admit(self, conversation_id: str) -> None:
+        """A new upload into the conversation, unless this process is draining or the
+        conversation is over its quotas (the upload is counted)."""
         if not self.accepting:
             raise CovisorError("unavailable", "this server is restarting; upload again")
-        await self._conversations.open_summary(uploader, conversation_id)
         await self._quotas.check("upload-bytes:" + conversation_id, self._bytes, "upload bytes")
         await self._quotas.spend("uploads:" + conversation_id, self._uploads, "uploads")
 
@@ -189,13 +194,14 @@ class MediaService:
         """Save the picture the viewer shows, with its strokes drawn on it (rendered here, in
         the worker pool, from the stored strokes), as a new upload of `member`'s into the
         conversation; returns the ready item, as `upload` does."""
-        snapshot = await self._conversations.snapshot(member, conversation_id)
+        await self._conversations.open_summary(member, conversation_id)
+        snapshot = await self._conversations.committed_snapshot(conversation_id)
         shown = snapshot["media"]
         if shown is None or "source" not in shown:
             raise CovisorError("bad_request", "nothing is shown in the viewer")
         if shown["kind"] != "image":
             raise CovisorError("bad_request", "only a picture can be saved with its strokes")
-        await self.check_uploader(member, conversation_id)
+        await self._admit(conversation_id)
         if shown["source"] == "upload":
             record = await media_record(self.pipeline, shown["id"])
             source = derived_file(self.pipeline, record, shown["variant"])
