@@ -193,7 +193,7 @@ class Realtime:
         try:
             conn = self._connections.get(sid)
             if conn is None:
-                raise CovisorError("unauthorized", "connection is not authenticated")
+                raise CovisorError("unavailable", "this connection is closing; reconnect")
             conn.limiter.check(event)
             if len(args) != 1:
                 raise CovisorError("bad_request", f"{event[:64]} takes exactly one JSON object")

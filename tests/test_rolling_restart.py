@@ -116,6 +116,23 @@ async def test_a_rolling_restart_of_both_processes_loses_and_repeats_nothing(
     cid = opened["id"]
     shopper = Talker(servers[0].url, opened["token"], cid, "shopper")
     agent = Talker(servers[1].url, agent_token, cid, "agent")
+    try:
+        await _talk_through_restarts(shopper, agent, servers, start, stop, ports, agent_token)
+    finally:
+        for talker in (shopper, agent):
+            await talker.sio.disconnect()
+
+
+async def _talk_through_restarts(
+    shopper: Talker,
+    agent: Talker,
+    servers: list[ServerProcess],
+    start: Any,
+    stop: Any,
+    ports: list[int],
+    agent_token: str,
+) -> None:
+    cid = shopper.cid
     for talker in (shopper, agent):
         await talker.start()
     done = asyncio.Event()
@@ -157,4 +174,3 @@ async def test_a_rolling_restart_of_both_processes_loses_and_repeats_nothing(
         await talker._join()
         assert talker.missing(last) == [], f"{talker.name} has every event after catching up"
         assert talker.reconnects >= 1, f"{talker.name} was moved by a restart"
-        await talker.sio.disconnect()
