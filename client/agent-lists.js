@@ -25,8 +25,55 @@ export function safePageUrl(page) {
   }
 }
 
+/** Minutes from `since` to `now` (ms), as "just now", "5 min" or "2 h 10 min". */
+export function waitedLabel(t, since, now = Date.now()) {
+  const minutes = Math.max(0, Math.floor((now - since) / 60000));
+  if (minutes < 1) return t("agent.just_now");
+  if (minutes < 60) return t("agent.minutes", { count: minutes });
+  return t("agent.hours_minutes", { hours: Math.floor(minutes / 60), minutes: minutes % 60 });
+}
+
+/**
+ * What an agent sees of who the shopper is, in one line: verified or not (only when the shop
+ * said anything), device class and language. `visitor` as in a summary (PROTOCOL.md).
+ */
+export function visitorBadges(t, visitor) {
+  if (!visitor) return null;
+  const parts = [];
+  if (visitor.verified) {
+    parts.push(
+      h("span", { class: "cv-tag cv-tag--verified", "data-testid": "visitor-verified" },
+        icon("verified"), t("agent.verified")),
+    );
+  } else if (visitor.email || visitor.name) {
+    parts.push(
+      h("span", { class: "cv-tag", "data-testid": "visitor-unverified", text: t("agent.unverified") }),
+    );
+  }
+  if (visitor.device) {
+    parts.push(
+      h("span", { class: "cv-tag", "data-testid": "visitor-device", text: t(`agent.device.${visitor.device}`) }),
+    );
+  }
+  if (visitor.language) {
+    parts.push(h("span", { class: "cv-tag", "data-testid": "visitor-language", text: visitor.language }));
+  }
+  return parts.length ? h("span", { class: "cv-tags" }, ...parts) : null;
+}
+
+/** The last message of a summary as a preview line: "You: …" for the agent's own. */
+export function lastMessageLine(t, message, selfId) {
+  if (!message?.text) return null;
+  const mine = message.author?.id === selfId;
+  return h("span", {
+    class: "cv-list-preview",
+    "data-testid": "last-message",
+    text: mine ? t("agent.you_wrote", { text: message.text }) : message.text,
+  });
+}
+
 /** Waiting conversations, oldest first, each with an Accept button. */
-export function queueItems(conversations, { t, onAccept }) {
+export function queueItems(conversations, { t, onAccept, selfId = null, now = Date.now() }) {
   if (conversations.length === 0) {
     return [h("li", { class: "cv-list-empty", text: t("agent.queue_empty") })];
   }
@@ -43,14 +90,25 @@ export function queueItems(conversations, { t, onAccept }) {
         h(
           "div",
           { class: "cv-list-text" },
-          h("strong", { text: displayName(t, summary.name) }),
-          h("span", { class: "cv-list-sub", text: pageLabel(summary.page) }),
-          summary.created_at
-            ? h("span", {
-                class: "cv-list-sub",
-                text: t("agent.waiting_since", { time: formatTime(t, summary.created_at) }),
-              })
-            : null,
+          h(
+            "span",
+            { class: "cv-list-head" },
+            h("strong", { text: displayName(t, summary.name) }),
+            visitorBadges(t, summary.visitor),
+          ),
+          lastMessageLine(t, summary.last_message, selfId),
+          h(
+            "span",
+            { class: "cv-list-sub" },
+            summary.created_at
+              ? h("span", {
+                  "data-testid": "queue-waited",
+                  title: t("agent.waiting_since", { time: formatTime(t, summary.created_at) }),
+                  text: t("agent.waiting_for", { time: waitedLabel(t, summary.created_at, now) }),
+                })
+              : null,
+            pageLabel(summary.page) ? ` · ${pageLabel(summary.page)}` : "",
+          ),
         ),
         h("button", {
           type: "button",
@@ -65,9 +123,10 @@ export function queueItems(conversations, { t, onAccept }) {
 }
 
 /**
- * The agent's conversations. `entries`: `{id, name, page, status, unread, online}`.
+ * The agent's conversations. `entries`: `{id, name, page, status, unread, online, visitor?,
+ * lastMessage?}`.
  */
-export function activeItems(entries, selectedId, { t, onSelect }) {
+export function activeItems(entries, selectedId, { t, onSelect, selfId = null }) {
   if (entries.length === 0) {
     return [h("li", { class: "cv-list-empty", text: t("agent.active_empty") })];
   }
@@ -93,7 +152,13 @@ export function activeItems(entries, selectedId, { t, onSelect }) {
         h(
           "span",
           { class: "cv-list-text" },
-          h("strong", { text: displayName(t, entry.name) }),
+          h(
+            "span",
+            { class: "cv-list-head" },
+            h("strong", { text: displayName(t, entry.name) }),
+            visitorBadges(t, entry.visitor),
+          ),
+          lastMessageLine(t, entry.lastMessage, selfId),
           h("span", {
             class: "cv-list-sub",
             text: entry.status === "closed" ? t("agent.closed") : pageLabel(entry.page),

@@ -7,18 +7,28 @@
  *
  * One Socket.IO connection carries every conversation; each has its own `ConversationSession`.
  * On a phone-sized screen one pane shows at a time, switched by a tab bar. The server's limits
- * (`GET /api/config`) are read once at start, while the language loads.
+ * and settings (`GET /api/config`) are read once at start, while the language loads.
+ *
+ * The inbox: who each shopper is (summaries' `visitor`, the same customer's earlier
+ * conversations), unread counts from the server's read marks, the agent's status (set here;
+ * `away` by itself after `away_after` seconds idle), alerts (alerts.js: a sound, a desktop
+ * notification while hidden, the count in the title and favicon, Web Push), conversations
+ * given to the agent (`assigned` pushes), transfers with a note, internal notes, saved replies
+ * (`/` in the composer), ratings; closed and transferred conversations leave the list.
  */
 
 import {
   activeItems,
   agentUploadCard,
   catalogueItems,
+  lastMessageLine,
   pageLabel,
   queueItems,
   safePageUrl,
+  visitorBadges,
 } from "./agent-lists.js";
-import { showLogin, identifyAgent, storedToken } from "./agent-login.js";
+import { showLogin, identifyAgent, logOut, storedToken } from "./agent-login.js";
+import { createAlerts } from "./alerts.js";
 import { AgentPhoneBox } from "./agent-phone.js";
 import { AgentLightbox } from "./agent-lightbox.js";
 import { Api, serverUrl } from "./api.js";
@@ -28,11 +38,15 @@ import { ConversationSession } from "./conversation-session.js";
 import { Change } from "./conversation-state.js";
 import { h, icon } from "./dom.js";
 import { errorText, loadTranslator, pickLanguage } from "./i18n.js";
-import { DEFAULT_LIMITS, Events, loadLimits } from "./protocol.js";
+import { CONFIG_PATH, DEFAULT_LIMITS, Events, mergeLimits } from "./protocol.js";
+import { attachReplyPicker } from "./saved-replies.js";
 import { Viewer } from "./viewer.js";
 
 const PANES = ["list", "viewer", "chat", "media"];
 const CLOSE_ARM_MS = 4000;
+const STATUSES = ["online", "away", "offline"];
+/** Seconds idle before the console sets the agent away, unless the server says otherwise. */
+const AWAY_AFTER = 600;
 /** Wide enough for the three-column layout, where the chat is always on screen. */
 const WIDE = window.matchMedia("(min-width: 900px)");
 const origin = location.origin;
@@ -51,12 +65,32 @@ class Console {
   #noticeTimer = null;
   #disarmTimer = null;
   #catalogueUnavailable = false;
+  #token;
+  #summaries = new Map();
+  #replies = [];
+  #alerts;
+  #awayAfter;
+  #status = "online";
+  #autoAway = false;
+  #idleTimer = null;
+  #queueKnown = null;
+  #dropOnLeave = new Set();
 
-  constructor({ t, token, me, root, limits = DEFAULT_LIMITS }) {
+  constructor({ t, token, me, root, limits = DEFAULT_LIMITS, settings = {} }) {
     this.#t = t;
+    this.#token = token;
     this.#api = new Api(origin, token);
     this.#me = me;
     this.#limits = limits;
+    this.#awayAfter = Number(settings.away_after) > 0 ? Number(settings.away_after) : AWAY_AFTER;
+    this.#alerts = createAlerts({
+      document,
+      Notification: globalThis.Notification ?? null,
+      audio: globalThis.AudioContext ? () => new AudioContext() : null,
+      storage: localStorage,
+      t,
+      serviceWorker: navigator.serviceWorker ?? null,
+    });
     this.viewer = new Viewer({ t, origin, emptyText: t("agent.viewer_empty") });
     this.viewer.setApi(this.#api);
     this.lightbox = new AgentLightbox({ t, origin });
@@ -70,11 +104,27 @@ class Console {
     this.#connection.addEventListener("queue", (event) =>
       this.#setQueue(event.detail?.conversations ?? []),
     );
+    this.#connection.addEventListener("assigned", (event) => this.#onAssigned(event.detail));
     this.#connection.addEventListener("online", () => this.#setOnline(true));
     this.#connection.addEventListener("offline", () => this.#setOnline(false));
     this.#connection.addEventListener("unauthorized", () => logout(t("agent.token_rejected")));
     this.#connection.connect();
     this.#loadInitial();
+    this.#watchActivity();
+    const firstClick = () => this.#enableAlerts();
+    document.addEventListener("click", firstClick, { once: true });
+  }
+
+  /** Asked from a click, as browsers require: desktop notifications, then Web Push. */
+  async #enableAlerts() {
+    const permission = await this.#alerts.askPermissionOnce();
+    if (permission === "granted") {
+      try {
+        await this.#alerts.subscribePush(this.#api);
+      } catch {
+        // Push is a bonus: the console's own sound and notifications still work.
+      }
+    }
   }
 
   #build(root) {
@@ -161,6 +211,57 @@ class Console {
       icon("phone"),
       t("agent.issue_pin"),
     );
+    this.statusSelect = h(
+      "select",
+      {
+        class: "cv-status-select",
+        "data-testid": "agent-status",
+        "aria-label": t("agent.status_label"),
+        dataset: { status: "online" },
+        on: { change: () => this.#chooseStatus(this.statusSelect.value) },
+      },
+      ...STATUSES.map((status) => h("option", { value: status, text: t(`agent.status.${status}`) })),
+    );
+    this.soundButton = h("button", {
+      type: "button",
+      class: "cv-btn cv-icon-btn",
+      "data-testid": "sound-toggle",
+      on: { click: () => this.#toggleSound() },
+    });
+    this.#renderSound();
+    this.transferButton = h(
+      "button",
+      {
+        type: "button",
+        class: "cv-btn",
+        "data-testid": "conversation-transfer",
+        disabled: true,
+        on: { click: () => this.#openTransfer() },
+      },
+      icon("transfer"),
+      t("agent.transfer"),
+    );
+    this.noteButton = h(
+      "button",
+      {
+        type: "button",
+        class: "cv-btn",
+        "data-testid": "conversation-note",
+        disabled: true,
+        on: { click: () => this.#openNote() },
+      },
+      icon("note"),
+      t("agent.note"),
+    );
+    this.convVisitor = h("div", { class: "cv-conv-visitor", "data-testid": "conversation-visitor" });
+    this.convRating = h("p", { class: "cv-conv-rating", "data-testid": "conversation-rating", hidden: true });
+    this.earlierList = h("ul", {
+      class: "cv-list",
+      "data-testid": "earlier-list",
+      "aria-labelledby": "cv-earlier-title",
+    });
+    this.transferDialog = this.#buildTransferDialog();
+    this.noteDialog = this.#buildNoteDialog();
     this.closeButton = h("button", {
       type: "button",
       class: "cv-btn",
@@ -205,7 +306,9 @@ class Console {
         { class: "cv-topbar" },
         h("span", { class: "cv-brand", text: "Covisor" }),
         h("span", { class: "cv-agent-name", "data-testid": "agent-name", text: this.#me.name }),
+        this.statusSelect,
         this.connectionState,
+        this.soundButton,
         h(
           "button",
           {
@@ -214,7 +317,7 @@ class Console {
             "data-testid": "agent-logout",
             "aria-label": t("agent.logout"),
             title: t("agent.logout"),
-            on: { click: () => logout() },
+            on: { click: () => this.#logOut() },
           },
           icon("logout"),
         ),
@@ -240,8 +343,12 @@ class Console {
             { class: "cv-conv-heading" },
             this.convTitle,
             h("p", { class: "cv-conv-sub" }, this.convPresence, this.convPage),
+            this.convVisitor,
+            this.convRating,
           ),
           this.issueButton,
+          this.transferButton,
+          this.noteButton,
           this.closeButton,
           this.issueSlot,
         ),
@@ -255,18 +362,30 @@ class Console {
           { class: "cv-pane cv-media-pane", dataset: { pane: "media" } },
           section("cv-catalogue-title", [t("agent.catalogue")], this.catalogueList),
           section("cv-uploads-title", [t("agent.uploads")], this.uploadsList),
+          section("cv-earlier-title", [t("agent.earlier")], this.earlierList),
         ),
       ),
       h("div", { class: "cv-pane cv-chat-pane", dataset: { pane: "chat" } }, this.chat.element),
       this.lightbox.element,
+      this.transferDialog,
+      this.noteDialog,
     );
     root.replaceChildren(this.root);
+    attachReplyPicker({
+      textarea: this.chat.input,
+      replies: () => this.#replies,
+      context: () => ({ name: this.#selected?.state.name, agent: this.#me.name }),
+      onPick: (reply) => this.#pickedReply(reply),
+      t,
+      container: this.chat.input.parentElement,
+    });
     this.chat.active = WIDE.matches;
     WIDE.addEventListener("change", () => this.#showPane(this.root.dataset.pane));
     this.#renderQueue();
     this.#renderActive();
     this.#renderCatalogue();
     this.#renderConversation();
+    setInterval(() => this.#renderQueue(), 30000);
   }
 
   async #loadInitial() {
@@ -276,7 +395,10 @@ class Console {
         this.#api.get("/api/conversations?status=active"),
       ]);
       this.#setQueue(waiting.conversations ?? []);
-      for (const summary of active.conversations ?? []) this.#addSession(summary.id);
+      for (const summary of active.conversations ?? []) {
+        this.#summaries.set(summary.id, summary);
+        this.#addSession(summary.id);
+      }
       if (!this.#selected && this.#sessions.size) this.#select(this.#sessions.keys().next().value);
     } catch (error) {
       this.#showNotice(errorText(this.#t, error));
@@ -288,6 +410,27 @@ class Console {
       this.#catalogueUnavailable = true;
     }
     this.#renderCatalogue();
+    await Promise.all([this.#loadReplies(), this.#loadStatus()]);
+  }
+
+  async #loadReplies() {
+    try {
+      this.#replies = (await this.#api.get("/api/replies")).replies ?? [];
+    } catch {
+      this.#replies = [];
+    }
+  }
+
+  /** The status this agent chose last (kept by the server), shown in the selector. */
+  async #loadStatus() {
+    try {
+      const { agents = [] } = await this.#api.get("/api/agents");
+      const mine = agents.find((agent) => agent.id === this.#me.id);
+      if (mine && mine.status !== "offline") this.#showStatus(mine.status);
+      else if (mine) await this.#chooseStatus(this.#status);
+    } catch {
+      // The selector keeps its default; choosing a status retries.
+    }
   }
 
   #setOnline(online) {
@@ -298,14 +441,45 @@ class Console {
 
   #setQueue(conversations) {
     this.#queue = conversations.filter((summary) => !this.#sessions.has(summary.id));
+    const ids = new Set(this.#queue.map((summary) => summary.id));
+    const fresh = this.#queueKnown ? this.#queue.filter((s) => !this.#queueKnown.has(s.id)) : [];
+    this.#queueKnown = ids;
+    if (fresh.length > 0 && this.#status !== "offline") {
+      const newest = fresh[fresh.length - 1];
+      this.#alert("new_chat", { name: displayName(this.#t, newest.name) }, `queue-${newest.id}`);
+    }
     this.#renderQueue();
+  }
+
+  /** A sound, and a desktop notification while the console is hidden. */
+  #alert(kind, params, tag) {
+    this.#alerts.ring();
+    const { title, body } = this.#alerts.text(kind, params);
+    this.#alerts.notify(title, body, { tag, url: "/agent", onClick: () => window.focus() });
+  }
+
+  /** A conversation became ours on the server (routed or transferred to us). */
+  #onAssigned(summary) {
+    if (!summary?.id) return;
+    this.#summaries.set(summary.id, summary);
+    const known = this.#sessions.has(summary.id);
+    this.#addSession(summary.id);
+    this.#setQueue(this.#queue);
+    if (!known) {
+      this.#alert("new_chat", { name: displayName(this.#t, summary.name) }, `assigned-${summary.id}`);
+      if (!this.#selected) this.#select(summary.id);
+    }
   }
 
   #renderQueue() {
     const t = this.#t;
     this.queueCount.textContent = String(this.#queue.length);
     this.queueList.replaceChildren(
-      ...queueItems(this.#queue, { t, onAccept: (id, button) => this.#accept(id, button) }),
+      ...queueItems(this.#queue, {
+        t,
+        selfId: this.#me.id,
+        onAccept: (id, button) => this.#accept(id, button),
+      }),
     );
   }
 
@@ -352,6 +526,10 @@ class Console {
   #select(conversationId) {
     this.#disarmClose();
     this.#hideNotice();
+    const leaving = this.#selected?.conversationId;
+    if (leaving && leaving !== conversationId && this.#dropOnLeave.has(leaving)) {
+      this.#dropSession(leaving);
+    }
     const session = this.#sessions.get(conversationId) ?? null;
     this.#selected = session;
     this.viewer.setSession(session);
@@ -360,11 +538,94 @@ class Console {
     this.#renderActive();
     this.#renderConversation();
     this.#renderCatalogue();
+    this.#loadEarlier(session);
     this.phone.clear();
+  }
+
+  /**
+   * Take a conversation off the agent's list: closed (once the agent looks elsewhere) or
+   * handed to someone else.
+   */
+  #dropSession(conversationId) {
+    const session = this.#sessions.get(conversationId);
+    this.#dropOnLeave.delete(conversationId);
+    if (!session) return;
+    this.#sessions.delete(conversationId);
+    this.#summaries.delete(conversationId);
+    session.close();
+    if (this.#selected === session) {
+      const next = this.#sessions.keys().next().value;
+      if (next) this.#select(next);
+      else {
+        this.#selected = null;
+        this.viewer.setSession(null);
+        this.chat.setSession(null);
+        this.#renderConversation();
+      }
+    }
+    this.#renderActive();
+  }
+
+  /** The same verified customer's other conversations, beside the chat. */
+  async #loadEarlier(session) {
+    const t = this.#t;
+    this.earlierList.replaceChildren();
+    if (!session) return;
+    let found = [];
+    try {
+      const id = encodeURIComponent(session.conversationId);
+      found = (await this.#api.get(`/api/conversations/${id}/earlier`)).conversations ?? [];
+    } catch {
+      found = [];
+    }
+    if (this.#selected !== session) return;
+    this.earlierList.replaceChildren(
+      ...(found.length
+        ? found.map((summary) =>
+            h(
+              "li",
+              { class: "cv-list-item", "data-testid": "earlier-item" },
+              h(
+                "div",
+                { class: "cv-list-text" },
+                h("strong", {
+                  text: t("agent.earlier_item", {
+                    date: new Intl.DateTimeFormat(t.lang, { dateStyle: "medium" }).format(
+                      new Date(summary.created_at),
+                    ),
+                    status: t(`agent.status_of.${summary.status}`),
+                  }),
+                }),
+                lastMessageLine(t, summary.last_message, this.#me.id),
+              ),
+            ),
+          )
+        : [h("li", { class: "cv-list-empty", text: t("agent.earlier_empty") })]),
+    );
   }
 
   #onSessionChange(session, { change, event }) {
     if (event?.type === "member.joined") this.phone.callerJoined(session.conversationId);
+    if (event?.type === "chat.message" && event.actor?.id !== this.#me.id) {
+      const visible = session === this.#selected && !document.hidden;
+      if (!visible) {
+        this.#alert(
+          "new_message",
+          { name: displayName(this.#t, event.actor?.name), preview: event.data?.text ?? "" },
+          `message-${session.conversationId}`,
+        );
+      }
+    }
+    if (event?.type === "conversation.transferred" && event.data?.to?.id !== this.#me.id) {
+      const to = event.data?.to?.name;
+      this.#showNotice(to ? this.#t("agent.transferred_to", { name: to }) : this.#t("agent.returned_to_queue"));
+      this.#dropSession(session.conversationId);
+      return;
+    }
+    if (event?.type === "conversation.closed" || (change === Change.STATUS && session.state.status === "closed")) {
+      if (session === this.#selected) this.#dropOnLeave.add(session.conversationId);
+      else if (event) this.#dropSession(session.conversationId);
+    }
     if (session === this.#selected) {
       if ([Change.STATUS, "presence", "joined"].includes(change)) this.#renderConversation();
       if ([Change.TIMELINE, "joined"].includes(change)) this.#renderUploads();
@@ -372,7 +633,7 @@ class Console {
       if (!document.hidden && this.root.dataset.pane !== "list") this.#markSeen(session);
     }
     if (change === "error") this.#showNotice(this.#t("agent.join_failed"));
-    if ([Change.TIMELINE, Change.STATUS, "presence", "joined"].includes(change))
+    if ([Change.TIMELINE, Change.STATUS, Change.READS, "presence", "joined"].includes(change))
       this.#renderActive();
   }
 
@@ -380,23 +641,39 @@ class Console {
     if (session) this.#seen.set(session.conversationId, session.state.lastIncomingSeq());
   }
 
+  /**
+   * Messages by others after this agent's read mark, which the server keeps (`chat.read`): right
+   * after a reload and on a second device. The open conversation counts as read once seen here.
+   */
   #unread(session) {
-    const seen = this.#seen.get(session.conversationId) ?? 0;
-    return session.state.messages.filter((m) => m.seq > seen && m.actor?.id !== this.#me.id).length;
+    const read = Math.max(
+      session.state.reads?.[this.#me.id] ?? 0,
+      this.#seen.get(session.conversationId) ?? 0,
+    );
+    return session.state.messages.filter((m) => m.seq > read && m.actor?.id !== this.#me.id).length;
   }
 
   #renderActive() {
-    const entries = [...this.#sessions.values()].map((session) => ({
-      id: session.conversationId,
-      name: session.state.name,
-      page: session.state.page,
-      status: session.state.status,
-      online: session.present.size > 0,
-      unread: session === this.#selected ? 0 : this.#unread(session),
-    }));
+    const entries = [...this.#sessions.values()].map((session) => {
+      const summary = this.#summaries.get(session.conversationId);
+      const last = session.state.messages.at(-1);
+      return {
+        id: session.conversationId,
+        name: session.state.name,
+        page: session.state.page,
+        status: session.state.status,
+        online: session.present.size > 0,
+        unread: session === this.#selected ? 0 : this.#unread(session),
+        visitor: session.state.visitor ?? summary?.visitor,
+        lastMessage: last
+          ? { text: last.data?.text ?? last.text ?? "", author: last.actor }
+          : summary?.last_message,
+      };
+    });
     this.activeList.replaceChildren(
       ...activeItems(entries, this.#selected?.conversationId, {
         t: this.#t,
+        selfId: this.#me.id,
         onSelect: (id) => {
           this.#select(id);
           this.#showPane("chat");
@@ -406,6 +683,7 @@ class Console {
     const unread = entries.reduce((sum, entry) => sum + entry.unread, 0);
     this.tabBadge.hidden = unread === 0;
     this.tabBadge.textContent = String(unread);
+    this.#alerts.setUnread(unread + this.#queue.length);
   }
 
   #renderConversation() {
@@ -430,7 +708,27 @@ class Console {
     const open = Boolean(state) && state.status !== "closed";
     this.issueButton.disabled = !open;
     this.closeButton.disabled = !open;
+    this.transferButton.disabled = !open;
+    this.noteButton.disabled = !state;
+    this.#renderVisitor(session);
     this.#renderUploads();
+  }
+
+  /** Who the shopper is: verified or not, e-mail, device, language; and their rating. */
+  #renderVisitor(session) {
+    const t = this.#t;
+    const visitor = session?.state.visitor ?? this.#summaries.get(session?.conversationId)?.visitor;
+    const email = visitor?.email
+      ? h("a", { class: "cv-conv-email", href: `mailto:${visitor.email}`, "data-testid": "visitor-email", text: visitor.email })
+      : null;
+    const badges = visitorBadges(t, visitor);
+    this.convVisitor.replaceChildren(...[badges, email].filter(Boolean));
+    const rating = session?.state.rating;
+    this.convRating.hidden = !rating;
+    this.convRating.textContent = rating
+      ? t("agent.rated", { stars: "★".repeat(rating.score) + "☆".repeat(5 - rating.score), score: rating.score }) +
+        (rating.comment ? ` — “${rating.comment}”` : "")
+      : "";
   }
 
   #renderCatalogue() {
@@ -549,6 +847,223 @@ class Console {
     this.closeButton.textContent = this.#t("agent.close_conversation");
   }
 
+  /** The agent chose a status (or the idle timer did, `auto`); the server keeps it. */
+  async #chooseStatus(status, { auto = false } = {}) {
+    this.#autoAway = auto && status === "away";
+    this.#showStatus(status);
+    try {
+      await this.#api.request("PUT", "/api/me/status", { status });
+    } catch (error) {
+      this.#showNotice(errorText(this.#t, error));
+    }
+  }
+
+  #showStatus(status) {
+    this.#status = status;
+    this.statusSelect.value = status;
+    this.statusSelect.dataset.status = status;
+  }
+
+  /** Away after `away_after` seconds without a key or pointer; back online on activity. */
+  #watchActivity() {
+    const active = () => {
+      clearTimeout(this.#idleTimer);
+      if (this.#autoAway) this.#chooseStatus("online");
+      this.#idleTimer = setTimeout(() => {
+        if (this.#status === "online") this.#chooseStatus("away", { auto: true });
+      }, this.#awayAfter * 1000);
+    };
+    for (const type of ["pointerdown", "keydown", "wheel", "touchstart"]) {
+      document.addEventListener(type, active, { passive: true });
+    }
+    active();
+  }
+
+  #toggleSound() {
+    this.#alerts.setSound(!this.#alerts.soundOn());
+    this.#renderSound();
+    if (this.#alerts.soundOn()) this.#alerts.ring();
+  }
+
+  #renderSound() {
+    const on = this.#alerts.soundOn();
+    const label = this.#t(on ? "alerts.sound.on" : "alerts.sound.off");
+    this.soundButton.replaceChildren(icon(on ? "bell" : "bell-off"));
+    this.soundButton.setAttribute("aria-pressed", String(on));
+    this.soundButton.setAttribute("aria-label", this.#t("alerts.sound.label"));
+    this.soundButton.title = label;
+  }
+
+  async #logOut() {
+    try {
+      await this.#alerts.unsubscribePush(this.#api);
+    } catch {
+      // Logging out goes on: the server drops subscriptions it cannot deliver to.
+    }
+    await logOut(origin, this.#token);
+    logout();
+  }
+
+  /** A saved reply was picked: its text is in the composer; its product goes in the viewer. */
+  #pickedReply(reply) {
+    if (reply?.catalogue_media_id) this.#show({ media_id: String(reply.catalogue_media_id) });
+  }
+
+  #buildTransferDialog() {
+    const t = this.#t;
+    this.transferChoices = h("fieldset", { class: "cv-transfer-choices", "data-testid": "transfer-choices" });
+    this.transferNote = h("textarea", {
+      id: "cv-transfer-note",
+      class: "cv-textarea",
+      rows: 3,
+      maxlength: this.#limits.max_message_chars,
+      "data-testid": "transfer-note",
+    });
+    this.transferError = h("p", { class: "cv-form-message", role: "alert" });
+    const dialog = h(
+      "dialog",
+      { class: "cv-dialog", "data-testid": "transfer-dialog", "aria-labelledby": "cv-transfer-title" },
+      h(
+        "form",
+        { method: "dialog", on: { submit: (event) => this.#transfer(event) } },
+        h("h2", { id: "cv-transfer-title", text: t("agent.transfer_title") }),
+        this.transferChoices,
+        h("label", { for: "cv-transfer-note", text: t("agent.transfer_note") }),
+        this.transferNote,
+        this.transferError,
+        h(
+          "div",
+          { class: "cv-dialog-actions" },
+          h("button", {
+            type: "button",
+            class: "cv-btn",
+            text: t("agent.cancel"),
+            on: { click: () => dialog.close() },
+          }),
+          h("button", {
+            type: "submit",
+            class: "cv-btn cv-btn--primary",
+            "data-testid": "transfer-submit",
+            text: t("agent.transfer"),
+          }),
+        ),
+      ),
+    );
+    return dialog;
+  }
+
+  async #openTransfer() {
+    const t = this.#t;
+    this.transferError.textContent = "";
+    this.transferNote.value = "";
+    let agents = [];
+    try {
+      agents = (await this.#api.get("/api/agents")).agents ?? [];
+    } catch (error) {
+      this.#showNotice(errorText(t, error));
+      return;
+    }
+    const choice = (value, label, detail, checked = false) =>
+      h(
+        "label",
+        { class: "cv-choice" },
+        h("input", { type: "radio", name: "transfer-to", value, checked, "data-testid": "transfer-to" }),
+        h("span", { class: "cv-choice-text" }, h("strong", { text: label }), detail ? h("span", { class: "cv-list-sub", text: detail }) : null),
+      );
+    const others = agents.filter((agent) => agent.id !== this.#me.id);
+    this.transferChoices.replaceChildren(
+      h("legend", { text: t("agent.transfer_to") }),
+      ...others.map((agent, index) =>
+        choice(
+          agent.id,
+          agent.name,
+          t("agent.agent_load", {
+            status: t(`agent.status.${agent.status}`),
+            open: agent.open,
+            capacity: agent.capacity,
+          }),
+          index === 0,
+        ),
+      ),
+      choice("", t("agent.back_to_queue"), null, others.length === 0),
+    );
+    this.transferDialog.showModal();
+    this.transferChoices.querySelector("input:checked")?.focus();
+  }
+
+  async #transfer(event) {
+    event.preventDefault();
+    const session = this.#selected;
+    if (!session) return;
+    const picked = this.transferChoices.querySelector("input:checked")?.value ?? "";
+    const note = this.transferNote.value.trim();
+    try {
+      await this.#api.post(`/api/conversations/${encodeURIComponent(session.conversationId)}/transfer`, {
+        to: picked || null,
+        note: note || null,
+      });
+      this.transferDialog.close();
+    } catch (error) {
+      this.transferError.textContent = errorText(this.#t, error);
+    }
+  }
+
+  #buildNoteDialog() {
+    const t = this.#t;
+    this.noteText = h("textarea", {
+      id: "cv-note-text",
+      class: "cv-textarea",
+      rows: 4,
+      required: true,
+      maxlength: this.#limits.max_message_chars,
+      "data-testid": "note-text",
+    });
+    this.noteError = h("p", { class: "cv-form-message", role: "alert" });
+    const dialog = h(
+      "dialog",
+      { class: "cv-dialog", "data-testid": "note-dialog", "aria-labelledby": "cv-note-title" },
+      h(
+        "form",
+        { method: "dialog", on: { submit: (event) => this.#addNote(event) } },
+        h("h2", { id: "cv-note-title", text: t("agent.note_title") }),
+        h("p", { class: "cv-list-sub", text: t("agent.note_hint") }),
+        h("label", { for: "cv-note-text", text: t("agent.note_label") }),
+        this.noteText,
+        this.noteError,
+        h(
+          "div",
+          { class: "cv-dialog-actions" },
+          h("button", { type: "button", class: "cv-btn", text: t("agent.cancel"), on: { click: () => dialog.close() } }),
+          h("button", { type: "submit", class: "cv-btn cv-btn--primary", "data-testid": "note-submit", text: t("agent.note_save") }),
+        ),
+      ),
+    );
+    return dialog;
+  }
+
+  #openNote() {
+    this.noteError.textContent = "";
+    this.noteText.value = "";
+    this.noteDialog.showModal();
+    this.noteText.focus();
+  }
+
+  async #addNote(event) {
+    event.preventDefault();
+    const session = this.#selected;
+    const text = this.noteText.value;
+    if (!session || !text.trim()) return;
+    try {
+      await this.#api.post(
+        `/api/conversations/${encodeURIComponent(session.conversationId)}/notes`,
+        { text },
+      );
+      this.noteDialog.close();
+    } catch (error) {
+      this.noteError.textContent = errorText(this.#t, error);
+    }
+  }
+
   #showPane(pane) {
     this.root.dataset.pane = pane;
     for (const tab of this.tabs)
@@ -581,13 +1096,14 @@ async function main() {
   const params = new URLSearchParams(location.search);
   const lang = pickLanguage(params.get("lang"), navigator.languages ?? [navigator.language]);
   document.documentElement.lang = lang;
-  const [t, limits] = await Promise.all([
+  const [t, config] = await Promise.all([
     loadTranslator(new URL("locales/", import.meta.url), lang),
-    loadLimits(new Api(origin)),
+    new Api(origin).get(CONFIG_PATH).catch(() => ({})),
   ]);
+  const limits = mergeLimits(config);
   document.title = t("agent.page_title");
   const start = (token, me) =>
-    (window.covisorConsole = new Console({ t, token, me, root, limits }));
+    (window.covisorConsole = new Console({ t, token, me, root, limits, settings: config }));
   const login = (message) => showLogin({ t, origin, root, message, onLogin: start });
   const message = decodeURIComponent(location.hash.slice(1));
   if (location.hash) history.replaceState(null, "", location.pathname + location.search);

@@ -98,6 +98,19 @@ export class Api {
     return this.request("POST", path, body);
   }
 
+  patch(path, body = {}) {
+    return this.request("PATCH", path, body);
+  }
+
+  put(path, body = {}) {
+    return this.request("PUT", path, body);
+  }
+
+  /** `DELETE path`; resolves with null for a `204 No Content`. */
+  delete(path) {
+    return this.request("DELETE", path);
+  }
+
   /**
    * Upload `file` as multipart field `file`. `onProgress(fraction)` follows the request body
    * (XMLHttpRequest exposes upload progress; fetch does not). Returns `{promise, abort}`; the

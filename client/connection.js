@@ -9,7 +9,8 @@
  * and `timeout`, so callers handle one shape.
  *
  * Events dispatched: `online`, `offline`, `unauthorized` (detail: server message), `queue`
- * (detail: the queue payload, agents only).
+ * (detail: the queue payload, agents only), `assigned` (detail: the summary of a conversation
+ * that became the agent's).
  */
 
 import { Events } from "./protocol.js";
@@ -67,6 +68,9 @@ export class Connection extends EventTarget {
     );
     socket.on(Events.VIEW, (message) =>
       this.#sessions.get(message?.conversation_id)?.onView(message),
+    );
+    socket.on(Events.ASSIGNED, (summary) =>
+      this.dispatchEvent(new CustomEvent("assigned", { detail: summary })),
     );
     socket.on(Events.QUEUE, (message) =>
       this.dispatchEvent(new CustomEvent("queue", { detail: message })),

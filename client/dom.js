@@ -69,6 +69,11 @@ const ICONS = {
   download: "M12 4v11M7 10l5 5 5-5M5 20h14",
   follow: "M3 7V4h3M18 4h3v3M21 17v3h-3M6 20H3v-3M8 12h8M13 9l3 3-3 3",
   save: "M5 4h11l3 3v13H5zM8 4v5h7V4M8 20v-6h8v6",
+  bell: "M6 16V11a6 6 0 0 1 12 0v5l2 2H4zM10 20a2 2 0 0 0 4 0",
+  "bell-off": "M6 16V11a6 6 0 0 1 9-5.2M18 11v5l2 2H8M10 20a2 2 0 0 0 4 0M4 4l16 16",
+  transfer: "M4 8h13M13 4l4 4-4 4M20 16H7M11 12l-4 4 4 4",
+  note: "M5 4h14v11l-5 5H5zM14 20v-5h5M8 9h8M8 13h5",
+  verified: "M12 3l7 3v5c0 4.5-3 8.5-7 10-4-1.5-7-5.5-7-10V6zM8.5 12l2.5 2.5 4.5-5",
 };
 
 /** An inline SVG icon (decorative: `aria-hidden`); label the button that holds it instead. */

@@ -36,6 +36,8 @@ export const Events = Object.freeze({
   EVENT: "event",
   /** The waiting queue, to agents. */
   QUEUE: "queue",
+  /** A conversation that became this agent's (accepted, routed, transferred): its summary. */
+  ASSIGNED: "assigned",
   TYPING: "typing",
   PRESENCE: "presence",
   /** Another member's visible region `{conversation_id, actor, cx, cy, w, h}`. */

@@ -27,6 +27,7 @@ from covisor.events import to_wire
 from covisor.identity import Authenticator, Identity
 from covisor.metrics import CONTENT_TYPE, Metrics
 from covisor.store import SummaryRecord
+from covisor.visitors import Claim, device_class, language_of
 
 log = logging.getLogger(__name__)
 
@@ -150,9 +151,28 @@ class _OpenBody(msgspec.Struct, forbid_unknown_fields=True):
     page: c.Page | None = None
     name: c.PersonName | None = None
     locale: Annotated[str, msgspec.Meta(max_length=35)] | None = None
-    """Accepted for older widgets and not kept: the language is the widget's business."""
+    """The widget's language, kept as the visitor's (else `Accept-Language`'s first)."""
     by_phone: bool = False
     """Opened to show a phone PIN: kept out of the queue until the shopper writes."""
+    visitor: Claim | None = None
+    """`covisor.identify(...)`: who the shop says the shopper is, signed or not."""
+
+
+NoteText = Annotated[str, msgspec.Meta(min_length=1, max_length=20_000)]
+
+
+class _TransferBody(msgspec.Struct, forbid_unknown_fields=True):
+    to: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None
+    note: NoteText | None = None
+
+
+class _NoteBody(msgspec.Struct, forbid_unknown_fields=True):
+    text: NoteText
+
+
+class _RatingBody(msgspec.Struct, forbid_unknown_fields=True):
+    score: Annotated[int, msgspec.Meta(ge=1, le=5)]
+    comment: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
 
 
 class ConversationApi:
@@ -169,7 +189,9 @@ class ConversationApi:
         metrics: Metrics,
         metrics_token: str | None,
         client_limits: dict[str, Any],
+        client_settings: dict[str, Any],
     ) -> None:
+        self._client_settings = client_settings
         self._readiness = readiness
         self._metrics = metrics
         self._metrics_token = metrics_token
@@ -192,6 +214,12 @@ class ConversationApi:
             web.post("/api/conversations/{conversation_id}/accept", self.accept),
             web.post("/api/conversations/{conversation_id}/close", self.close),
             web.get("/api/conversations/{conversation_id}/transcript", self.transcript),
+            web.put("/api/conversations/{conversation_id}/visitor", self.identify),
+            web.post("/api/conversations/{conversation_id}/transfer", self.transfer),
+            web.post("/api/conversations/{conversation_id}/notes", self.add_note),
+            web.post("/api/conversations/{conversation_id}/rating", self.rate),
+            web.get("/api/conversations/{conversation_id}/earlier", self.earlier),
+            web.get("/api/conversations/{conversation_id}/queue", self.queue_place),
             web.get("/api/me", self.me),
             web.post("/api/me/token", self.renew_token),
             web.get("/api/openapi.yaml", self.openapi),
@@ -228,15 +256,20 @@ class ConversationApi:
 
     async def client_config(self, request: web.Request) -> web.Response:
         """The limits clients must keep to; public, since a shopper needs them before a token."""
-        return json_response({"limits": self._client_limits})
+        return json_response({"limits": self._client_limits, **self._client_settings})
 
     async def open_conversation(self, request: web.Request) -> web.Response:
         body = await read_body(request, _OpenBody)
         page = body.page.to_dict() if body.page is not None else None
-        name = c.name_or(body.name, "Shopper")
         client = self._addresses.of(request.remote, request.headers)
         conversation_id, token, expires_at = await self._conversations.open(
-            page, name, client, body.by_phone
+            page,
+            c.name_or(body.name, "") or None,
+            client,
+            body.by_phone,
+            claim=body.visitor,
+            device=device_class(request.headers.get("User-Agent")),
+            language=language_of(body.locale, request.headers.get("Accept-Language")),
         )
         return json_response({"id": conversation_id, "token": token, "expires_at": expires_at}, 201)
 
@@ -277,6 +310,46 @@ class ConversationApi:
             {"conversation": record.to_wire(), "messages": [to_wire(m) for m in messages]}
         )
 
+    async def identify(self, request: web.Request) -> web.Response:
+        """The shopper says who they are (`covisor.identify` after the conversation opened)."""
+        shopper = await self._auth.identify(request)
+        claim = await read_body(request, Claim)
+        cid = request.match_info["conversation_id"]
+        return json_response((await self._conversations.identify(shopper, cid, claim)).to_wire())
+
+    async def transfer(self, request: web.Request) -> web.Response:
+        agent = await self._auth.require_agent(request)
+        body = await read_body(request, _TransferBody)
+        cid = request.match_info["conversation_id"]
+        record = await self._conversations.transfer(agent, cid, body.to, body.note)
+        return json_response(record.to_wire())
+
+    async def add_note(self, request: web.Request) -> web.Response:
+        agent = await self._auth.require_agent(request)
+        body = await read_body(request, _NoteBody)
+        cid = request.match_info["conversation_id"]
+        event = await self._conversations.add_note(agent, cid, body.text)
+        return json_response({"event": to_wire(event)}, 201)
+
+    async def rate(self, request: web.Request) -> web.Response:
+        shopper = await self._auth.identify(request)
+        body = await read_body(request, _RatingBody)
+        cid = request.match_info["conversation_id"]
+        event = await self._conversations.rate(shopper, cid, body.score, body.comment)
+        return json_response({"event": to_wire(event)}, 201)
+
+    async def earlier(self, request: web.Request) -> web.Response:
+        agent = await self._auth.require_agent(request)
+        records = await self._conversations.earlier(agent, request.match_info["conversation_id"])
+        return json_response({"conversations": [r.to_wire() for r in records]})
+
+    async def queue_place(self, request: web.Request) -> web.Response:
+        shopper = await self._auth.identify(request)
+        place = await self._conversations.queue_place(
+            shopper, request.match_info["conversation_id"]
+        )
+        return json_response(place)
+
     async def renew_token(self, request: web.Request) -> web.Response:
         holder = await self._auth.identify(request)
         token, expires_at = await self._conversations.renew(holder)
@@ -291,4 +364,7 @@ class ConversationApi:
         body: dict[str, Any] = identity.public()
         if identity.conversation_id is not None:
             body["conversation_id"] = identity.conversation_id
+        if identity.is_agent:
+            body["admin"] = identity.admin
+            body["email"] = identity.email
         return json_response(body)

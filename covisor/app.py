@@ -23,7 +23,7 @@ from typing import Any
 from aiohttp import web
 
 from covisor.addresses import ClientAddresses, parse_networks
-from covisor.agents import Agents
+from covisor.agents import Agents, LoginLimits
 from covisor.api import ConversationApi, RequestAuth, error_middleware, http_metrics
 from covisor.broadcast import LocalFanout, make_manager
 from covisor.catalogue_service import CatalogueService
@@ -34,7 +34,7 @@ from covisor.conversation_service import ConversationService
 from covisor.cors import cors_middleware
 from covisor.headers import security_headers
 from covisor.identity import Authenticator, GrantSigner
-from covisor.journal import Journal
+from covisor.journal import Journal, Published
 from covisor.media import (
     BlobStore,
     BoundedExecutor,
@@ -48,15 +48,25 @@ from covisor.media_api import MediaApi
 from covisor.media_links import MediaLinks
 from covisor.media_service import MediaService
 from covisor.metrics import Metrics
+from covisor.notifier import Notifier
 from covisor.pin_service import PinService
 from covisor.pins import DigitSource, PinRules, system_digits
 from covisor.pins_api import PinApi
 from covisor.privacy import Privacy
+from covisor.push import Push, PushOptions, open_push
+from covisor.push_api import PushApi
 from covisor.quotas import AttemptLimit, Quotas
 from covisor.ratelimit import EventLimiter
 from covisor.realtime import Fanout, Realtime
+from covisor.replies import SavedReplies
+from covisor.replies_api import RepliesApi
+from covisor.roster import Roster
+from covisor.roster_api import RosterApi
+from covisor.routing import Router
 from covisor.store import Store
+from covisor.team_api import TeamApi
 from covisor.viewer import ViewerLimits
+from covisor.visitors import SHOP_SECRET, ShopIdentity
 from covisor.wire import Packet, Server
 
 log = logging.getLogger(__name__)
@@ -67,6 +77,12 @@ CATALOGUE_DIR = PROJECT_ROOT / "media"
 DEMO_AGENT_FILE = "demo-agent.txt"
 READY_TIMEOUT = 3.0
 """Seconds a part has to answer a readiness check."""
+ROUTING_INTERVAL = 5.0
+"""Seconds between auto routing rounds when nothing wakes the router sooner."""
+
+
+def _nothing() -> None:
+    """A hook with nothing to do."""
 
 
 def make_store(config: Config) -> Store:
@@ -77,6 +93,13 @@ def make_store(config: Config) -> Store:
     from covisor.store.sqlite import SQLiteStore
 
     return SQLiteStore(config.database_path)
+
+
+def login_limits(config: Config) -> LoginLimits:
+    return LoginLimits(
+        per_address=AttemptLimit(config.login_attempts_per_address, config.login_window),
+        per_account=AttemptLimit(config.login_attempts_per_account, config.login_window),
+    )
 
 
 def conversation_limits(config: Config) -> Limits:
@@ -112,6 +135,10 @@ class Covisor:
     catalogue: CatalogueService
     privacy: Privacy
     realtime: Realtime
+    replies: SavedReplies
+    push: Push
+    roster: Roster
+    router: Router
     seeding: asyncio.Task[int] | None = None
     draining: bool = False
     _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
@@ -194,12 +221,35 @@ async def build(
         logger=False,
         engineio_logger=False,
     )
-    fanout = Fanout(sio, links, store)
+    roster = Roster(store, clock, process_id=tokens(12), heartbeat=config.presence_heartbeat)
+    router = Router(store, roster, clock=clock, interval=ROUTING_INTERVAL)
+    route_soon = router.wake if config.routing == "auto" else _nothing
+    fanout = Fanout(sio, links, store, queue_changed=route_soon)
+    push = await open_push(
+        store,
+        PushOptions(
+            enabled=config.push_enabled,
+            contact=config.push_contact,
+            ttl=config.push_ttl,
+            timeout=config.push_timeout,
+            per_agent=config.push_subscriptions_per_agent,
+            allow_insecure_endpoints=config.push_allow_insecure_endpoints,
+        ),
+        clock=clock,
+        metrics=metrics,
+    )
+    closers.append(push.close)
+    notifier = Notifier(store, push, clock, heartbeat=config.presence_heartbeat)
+
+    async def publish(published: list[Published]) -> None:
+        await fanout.publish(published)
+        notifier.published(published)
+
     journal = Journal(
         store,
         clock,
         limits=limits,
-        publish=fanout.publish,
+        publish=publish,
         snapshot_every=config.snapshot_every,
         max_batch=config.commit_max_batch,
         max_pending=config.max_pending_commands,
@@ -212,6 +262,7 @@ async def build(
         signer,
         limits,
         quotas=quotas,
+        shop=ShopIdentity(await store.secret(SHOP_SECRET, os.urandom(32))),
         opens_per_client=AttemptLimit(config.conversations_per_address, config.open_window),
         shopper_token_ttl=config.shopper_token_ttl,
         clock=clock,
@@ -219,6 +270,13 @@ async def build(
     )
     journal.start()
     closers.append(journal.stop)
+    notifier.start()
+    closers.append(notifier.stop)
+    if config.routing == "auto":
+        router.start(journal.submit)
+        closers.append(router.stop)
+    closers.append(roster.leave)
+    closers.append(_every(config.presence_heartbeat, roster.report, "presence report"))
 
     pins = PinService(
         store,
@@ -282,11 +340,14 @@ async def build(
             config.chat_rate, config.stroke_rate, config.other_rate, clock
         ),
         replay_limit=config.replay_limit,
+        roster=roster,
+        team_changed=route_soon,
         clock=clock,
         metrics=metrics,
     )
     realtime.attach()
-    agents = Agents(store, tokens, clock)
+    agents = Agents(store, tokens, clock, quotas=quotas, login_limits=login_limits(config))
+    replies = SavedReplies(store, max_chars=config.max_message_chars, clock=clock, tokens=tokens)
     covisor = Covisor(
         config,
         clock,
@@ -303,6 +364,10 @@ async def build(
         catalogue,
         privacy,
         realtime,
+        push=push,
+        replies=replies,
+        roster=roster,
+        router=router,
         _closers=closers,
     )
     if config.seed_demo:
@@ -387,18 +452,17 @@ def _start_seeding(
 
 
 async def _seed_demo_agent(agents: Agents, data_dir: Path) -> None:
-    """On a first start, make a demo agent and tell the operator how to log in."""
-    token = await agents.add_demo()
-    if token is None:
+    """On a first start, make a demo admin and tell the operator how to log in."""
+    demo = await agents.add_demo()
+    if demo is None:
         return
     data_dir.mkdir(parents=True, exist_ok=True)
     path = data_dir / DEMO_AGENT_FILE
-    path.write_text(token + "\n")
+    path.touch(0o600)
     path.chmod(0o600)
-    print(
-        f"Created the demo agent. Log in at /agent with this token (also in {path}):\n{token}",
-        flush=True,
-    )
+    login = f"e-mail: {demo.email}\npassword: {demo.password}\ntoken (the last line):\n{demo.token}"
+    path.write_text(login + "\n")
+    print(f"Created the demo admin. Log in at /agent with (also in {path}):\n{login}", flush=True)
 
 
 COVISOR = web.AppKey("covisor", Covisor)
@@ -428,6 +492,7 @@ def web_application(covisor: Covisor) -> web.Application:
         metrics=covisor.metrics,
         metrics_token=config.metrics_token,
         client_limits=config.client_limits(),
+        client_settings=config.client_settings(),
     )
     media_api = MediaApi(
         auth,
@@ -435,7 +500,19 @@ def web_application(covisor: Covisor) -> web.Application:
         covisor.catalogue,
         max_upload_bytes=max(config.max_image_bytes, config.max_video_bytes),
     )
-    for adapter in (conversation_api, PinApi(auth, addresses, covisor.pins), media_api):
+    for adapter in (
+        conversation_api,
+        PinApi(auth, addresses, covisor.pins),
+        TeamApi(auth, addresses, covisor.agents),
+        media_api,
+        RepliesApi(auth, covisor.replies),
+        PushApi(auth, covisor.push),
+        RosterApi(
+            auth,
+            covisor.roster,
+            covisor.router.wake if config.routing == "auto" else _nothing,
+        ),
+    ):
         app.add_routes(adapter.routes())
     covisor.sio.attach(app)
     add_static_routes(app)
@@ -470,9 +547,26 @@ def add_static_routes(app: web.Application) -> None:
     app.router.add_get("/", home)
     app.router.add_get("/demo", page("demo.html"))
     app.router.add_get("/agent", page("agent.html"))
+    app.router.add_get("/agent-sw.js", service_worker)
     if CLIENT_DIR.is_dir():
         app.router.add_static("/client/", CLIENT_DIR, follow_symlinks=False)
     app.router.add_get("/media/{name}", demo_catalogue_file)
+
+
+async def service_worker(request: web.Request) -> web.FileResponse:
+    """The console's service worker (Web Push notifications), at the root so that its scope
+    can be `/agent`; never cached long, so a fixed worker reaches browsers at once."""
+    path = CLIENT_DIR / "sw.js"
+    if not path.is_file():
+        raise web.HTTPNotFound(reason="sw.js is not installed")
+    return web.FileResponse(
+        path,
+        headers={
+            "Content-Type": "text/javascript; charset=utf-8",
+            "Cache-Control": "no-cache",
+            "Service-Worker-Allowed": "/agent",
+        },
+    )
 
 
 _CATALOGUE_FILE = re.compile(

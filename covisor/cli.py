@@ -1,11 +1,12 @@
-"""`covisor serve`, `covisor agents add NAME`, and the operator's data commands:
-`covisor erase ID`, `covisor export ID --out FILE.zip`, `covisor backup PATH`."""
+"""`covisor serve`, `covisor agents add NAME`, `covisor shops secret`, and the operator's data
+commands: `covisor erase ID`, `covisor export ID --out FILE.zip`, `covisor backup PATH`."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import gc
+import os
 import signal
 import sys
 from collections.abc import Coroutine, Sequence
@@ -16,18 +17,24 @@ from typing import Any
 from aiohttp import web
 
 from covisor import config as configuration
-from covisor import logs
+from covisor import logs, passwords
 from covisor.agents import Agents
-from covisor.app import COVISOR, create_app, make_store
+from covisor.app import COVISOR, create_app, login_limits, make_store
 from covisor.clock import system_clock, system_tokens
 from covisor.config import Config, ConfigError
+from covisor.errors import CovisorError
 from covisor.http_server import AppRunner
+from covisor.identity import AgentRole
 from covisor.media import BlobStore, BoundedExecutor, MediaPipeline
 from covisor.privacy import Privacy
+from covisor.quotas import Quotas
+
+SHOP_SECRET = "shop-identity"
+"""The store's name of the secret shops sign shoppers' identities with."""
 
 
 def make_parser() -> argparse.ArgumentParser:
-    """The command line: `serve`, `agents add`, `erase`, `export`, `backup`."""
+    """The command line: `serve`, `agents add`, `shops secret`, `erase`, `export`, `backup`."""
     parser = argparse.ArgumentParser(prog="covisor", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the server")
@@ -36,7 +43,20 @@ def make_parser() -> argparse.ArgumentParser:
     agent_commands = agents.add_subparsers(dest="agents_command", required=True)
     add = agent_commands.add_parser("add", help="create an agent and print its token")
     add.add_argument("name")
+    add.add_argument("--email", help="its login e-mail; a strong password is generated")
+    add.add_argument("--admin", action="store_true", help="an admin: manages the team")
+    add.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of stdin instead of generating one",
+    )
     configuration.add_server_arguments(add)
+    shops = commands.add_parser("shops", help="the shop's integration")
+    shop_commands = shops.add_subparsers(dest="shops_command", required=True)
+    secret = shop_commands.add_parser(
+        "secret", help="print the secret the shop signs its shoppers' identities with"
+    )
+    configuration.add_server_arguments(secret)
     erase = commands.add_parser("erase", help="erase a conversation and the files only it holds")
     erase.add_argument("conversation_id")
     configuration.add_server_arguments(erase)
@@ -64,9 +84,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         run_event_loop(serve_forever(config))
         return 0
     if args.command == "agents":
-        token = asyncio.run(create_agent(config, args.name))
-        print(f"Created agent {args.name!r}. Its token (keep it secret):")
-        print(token)
+        return add_agent_command(config, args)
+    if args.command == "shops":
+        print(asyncio.run(shop_secret(config)))
         return 0
     if args.command == "backup":
         return asyncio.run(backup_database(config, args.path))
@@ -114,14 +134,68 @@ async def backup_database(config: Config, path: Path) -> int:
     return 0
 
 
-async def create_agent(config: Config, name: str) -> str:
+def add_agent_command(config: Config, args: argparse.Namespace) -> int:
+    """`covisor agents add`: the token is always the last line printed (scripts read it)."""
+    password: str | None = None
+    if args.password_stdin:
+        if not args.email:
+            print("covisor: --password-stdin needs --email", file=sys.stderr)
+            return 2
+        password = sys.stdin.readline().rstrip("\r\n")
+        refusal = passwords.acceptable(password)
+        if refusal is not None:
+            print(f"covisor: {refusal}", file=sys.stderr)
+            return 2
+    elif args.email:
+        password = passwords.generate_password()
+    role: AgentRole = "admin" if args.admin else "agent"
+    try:
+        token = asyncio.run(create_agent(config, args.name, args.email, password, role))
+    except CovisorError as refusal:
+        print(f"covisor: {refusal.message}", file=sys.stderr)
+        return 1
+    kind = "admin" if args.admin else "agent"
+    print(f"Created {kind} {args.name!r}.")
+    if args.email and not args.password_stdin:
+        print(f"It logs in as {args.email.strip().lower()} with this password (shown once):")
+        print(password)
+    print("Its token (keep it secret):")
+    print(token)
+    return 0
+
+
+async def create_agent(
+    config: Config,
+    name: str,
+    email: str | None = None,
+    password: str | None = None,
+    role: AgentRole = "agent",
+) -> str:
     store = make_store(config)
     try:
         await store.open()
-        _, token = await Agents(store, system_tokens, system_clock).add(name)
+        agents = Agents(
+            store,
+            system_tokens,
+            system_clock,
+            quotas=Quotas(store, system_clock),
+            login_limits=login_limits(config),
+        )
+        _, token = await agents.add(name, email=email, password=password, role=role)
     finally:
         await store.close()
     return token
+
+
+async def shop_secret(config: Config) -> str:
+    """The shop's identity secret (made on first use), hex: the shop signs the identities it
+    passes to the widget (`covisor.identify`) with it."""
+    store = make_store(config)
+    try:
+        await store.open()
+        return (await store.secret(SHOP_SECRET, os.urandom(32))).hex()
+    finally:
+        await store.close()
 
 
 def run_event_loop(main: Coroutine[Any, Any, None]) -> None:

@@ -69,6 +69,34 @@ class Open(Command, frozen=True):
     name: str = "Shopper"
     by_phone: bool = False
     """Opened to show a PIN to an agent on the phone: out of the queue until a message."""
+    visitor: dict[str, Any] | None = None
+    """What the server found out about the shopper (see `Visitor` in visitors.py)."""
+
+
+class Identify(Command, frozen=True):
+    """Server-internal: the shopper told who they are after opening (`visitor` as in Open)."""
+
+    visitor: dict[str, Any]
+
+
+class AddNote(Command, frozen=True):
+    """Server-internal (from REST): an agent-only note; never reaches a shopper."""
+
+    text: str
+
+
+class Transfer(Command, frozen=True):
+    """Server-internal: hand the conversation to agent `to` (`{id, name}`), or back to the
+    queue when None; the service resolved the name from the id."""
+
+    to: dict[str, str] | None
+
+
+class Rate(Command, frozen=True):
+    """Server-internal (from REST): the shopper's rating of a closed conversation."""
+
+    score: int
+    comment: str | None = None
 
 
 class AdmitCaller(Command, frozen=True):

@@ -77,6 +77,16 @@ class Config:
     """`text` for people, `json` (one object a line) for log shippers."""
     metrics_token: str | None = None
     """When set, `GET /metrics` requires `Authorization: Bearer <metrics_token>`."""
+    routing: str = "manual"
+    """`manual`: every agent sees the queue and picks; `auto`: a new conversation goes to the
+    online agent under capacity with the fewest open ones (ties: longest without one)."""
+    prechat: str = "off"
+    """What the widget asks before a conversation: `off`, `name`, or `name_email`."""
+    away_after: float = _bounded(600.0, 30, 24 * 3600)
+    """Seconds without activity after which a console sets its agent `away`."""
+    presence_heartbeat: float = _bounded(10.0, 1, 600)
+    """Seconds between a process's reports of its agents' open consoles (three missed ones
+    and the process's consoles no longer count)."""
 
     shopper_token_ttl: float = _bounded(30 * 24 * 3600.0, 60, 366 * 24 * 3600)
     """Seconds a shopper's or caller's token lasts (30 days: a shopper who comes back next week
@@ -148,6 +158,28 @@ class Config:
     pin_attempt_window: float = _bounded(600.0, 1, 7 * 24 * 3600)
     pin_issues_per_client: int = _bounded(20, 1, 1_000_000)
     """PINs one agent, or one shopper's address, issues at most in `pin_attempt_window`."""
+    login_attempts_per_address: int = _bounded(20, 1, 1_000_000)
+    """Failed agent logins (`POST /api/auth/login`) one client address makes at most in
+    `login_window` seconds; a successful one is not held against it."""
+    login_attempts_per_account: int = _bounded(10, 1, 1_000_000)
+    """Failed logins to one e-mail at most in `login_window` seconds, from any address."""
+    login_window: float = _bounded(600.0, 1, 7 * 24 * 3600)
+
+    push_enabled: bool = True
+    """Send Web Push notifications; off, subscriptions are still kept but nothing is sent (an
+    API fuzzer's made-up endpoints are never contacted)."""
+    push_contact: str = "mailto:covisor@localhost"
+    """The `sub` of Web Push's VAPID claims: a `mailto:` or `https:` URL where push services
+    can reach the operator (set your own; some services refuse a made-up address)."""
+    push_ttl: int = _bounded(3600, 0, 28 * 24 * 3600)
+    """Seconds a push service keeps a notification for an agent's browser that is offline."""
+    push_timeout: float = _bounded(10.0, 1, 120)
+    """Seconds one delivery to a push service may take."""
+    push_subscriptions_per_agent: int = _bounded(10, 1, 1000)
+    """Browsers subscribed to an agent's pushes; a new one beyond drops the oldest."""
+    push_allow_insecure_endpoints: bool = False
+    """Accept `http:` push endpoints on loopback hosts (tests and local push services only);
+    off, an endpoint must be `https:` on a host that is not a loopback or private address."""
 
     def __post_init__(self) -> None:
         for spec in dataclasses.fields(self):
@@ -159,12 +191,23 @@ class Config:
             limit: RateLimit = getattr(self, name)
             if not (limit.rate > 0 and limit.burst >= 1):
                 raise ConfigError(f"{name}: the rate must be above 0 and the burst at least 1")
-        if self.log_format not in ("text", "json"):
-            raise ConfigError(f"log_format = {self.log_format}: must be text or json")
+        for name, choices in (
+            ("log_format", ("text", "json")),
+            ("routing", ("manual", "auto")),
+            ("prechat", ("off", "name", "name_email")),
+        ):
+            if getattr(self, name) not in choices:
+                raise ConfigError(
+                    f"{name} = {getattr(self, name)}: must be one of {', '.join(choices)}"
+                )
         try:
             parse_networks(self.trusted_proxies)
         except ValueError as exc:
             raise ConfigError(f"trusted_proxies: {exc}") from None
+        if not self.push_contact.startswith(("mailto:", "https://")):
+            raise ConfigError(
+                f"push_contact = {self.push_contact}: must be a mailto: or https:// URL"
+            )
         if not self.cors_origins or not all(self.cors_origins):
             raise ConfigError("cors_origins: list at least one origin, or *")
         for origin in self.cors_origins:
@@ -188,6 +231,10 @@ class Config:
             "max_video_bytes": self.max_video_bytes,
             "pin_length": self.pin_length,
         }
+
+    def client_settings(self) -> dict[str, Any]:
+        """How the shop set the widget and console up (served by `GET /api/config`)."""
+        return {"prechat": self.prechat, "routing": self.routing, "away_after": self.away_after}
 
 
 def env_name(field_name: str) -> str:

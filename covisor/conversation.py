@@ -21,6 +21,9 @@ from covisor.viewer import Viewer, ViewerLimits
 
 Status = Literal["waiting", "active", "closed"]
 
+PREVIEW_CHARS = 140
+"""Characters of the last message a summary carries."""
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -58,6 +61,10 @@ class ConversationState:
     client_ids: dict[str, int] = field(default_factory=dict)
     viewer: Viewer = field(default_factory=Viewer)
     gallery: Gallery = field(default_factory=Gallery)
+    visitor: dict[str, Any] = field(default_factory=dict)
+    notes: list[Event] = field(default_factory=list)
+    rating: dict[str, Any] | None = None
+    last_message: dict[str, Any] | None = None
 
     def is_member(self, who: Identity) -> bool:
         return is_member(who, self.id, self.agent["id"] if self.agent else None)
@@ -74,12 +81,25 @@ class ConversationState:
                 self.name = data.get("name", self.name)
                 self.by_phone = bool(data.get("by_phone"))
                 self.customer_id = event.actor["id"]
+                self.visitor = data.get("visitor") or {}
+            case "visitor.identified":
+                self.visitor = data["visitor"]
+                self.name = self.visitor.get("name") or self.name
             case "conversation.accepted":
                 self.agent = {**data["agent"], "seq": event.seq}
                 self.status = "active"
                 self.accepted_at = event.at
             case "conversation.closed":
                 self.status = "closed"
+            case "conversation.transferred":
+                to = data["to"]
+                self.agent = {**to, "seq": event.seq} if to else None
+                self.status = "active" if to else "waiting"
+            case "conversation.rated":
+                self.rating = {"score": data["score"], "comment": data.get("comment")}
+            case "note.added":
+                self.notes.append(event)
+                del self.notes[: -limits.recent_messages]
             case "member.joined":
                 member = data["member"]
                 self.callers[member["id"]] = {
@@ -90,6 +110,12 @@ class ConversationState:
             case "chat.message":
                 self.messages.append(event)
                 del self.messages[: -limits.recent_messages]
+                self.last_message = {
+                    "seq": event.seq,
+                    "at": event.at,
+                    "text": data["text"][:PREVIEW_CHARS],
+                    "author": event.actor,
+                }
                 if data.get("client_id"):
                     self.client_ids[_client_key(event.actor["id"], data["client_id"])] = event.seq
                     while len(self.client_ids) > limits.remembered_client_ids:
@@ -101,8 +127,10 @@ class ConversationState:
             case _:
                 self.viewer.apply(event.type, data)
 
-    def snapshot(self) -> dict[str, Any]:
-        """What a joining client needs to draw the conversation as it is now."""
+    def snapshot(self, *, for_agent: bool = True) -> dict[str, Any]:
+        """What a joining client needs to draw the conversation as it is now; internal notes
+        only `for_agent`."""
+        internal = {"notes": [to_wire(n) for n in self.notes]} if for_agent else {}
         return {
             "conversation_id": self.id,
             "seq": self.seq,
@@ -115,6 +143,9 @@ class ConversationState:
             "reads": dict(self.reads),
             **self.viewer.snapshot(),
             **self.gallery.snapshot(),
+            "visitor": self.visitor,
+            "rating": self.rating,
+            **internal,
         }
 
     def summary(self) -> dict[str, Any]:
@@ -129,7 +160,19 @@ class ConversationState:
             "uploads_pending": len(self.gallery.pending),
             "queued": self.status == "waiting" and not (self.by_phone and not self.messages),
             "accepted_at": self.accepted_at,
+            "visitor": self.visitor,
+            "last_message": self.last_message,
+            "unread": self.unread(),
+            "rating": self.rating,
         }
+
+    def unread(self) -> int:
+        """Messages its agent has not read (by anyone else: the shopper, a caller, an agent
+        before a transfer), counted over the recent messages kept; with no agent, every
+        message since the last agent left."""
+        reader = self.agent["id"] if self.agent else None
+        since = self.reads.get(reader, 0) if reader else 0
+        return sum(1 for m in self.messages if m.seq > since and m.actor["id"] != reader)
 
 
 def decide(
@@ -142,11 +185,19 @@ def decide(
         data: dict[str, Any] = {"page": command.page, "name": command.name}
         if command.by_phone:
             data["by_phone"] = True
+        if command.visitor is not None:
+            data["visitor"] = command.visitor
         return Draft("conversation.opened", data)
     if isinstance(command, c.Accept):
         return _decide_accept(state, actor)
     if not state.is_member(actor):
         raise CovisorError("forbidden", "you are not a member of this conversation")
+    if isinstance(command, c.Rate):
+        return _decide_rate(state, actor, command)
+    if isinstance(command, c.AddNote):
+        if not actor.is_agent:
+            raise CovisorError("forbidden", "only agents write notes")
+        return Draft("note.added", {"text": _message_text(command.text, limits)})
     if isinstance(command, c.MediaReady | c.MediaFailed):
         return state.gallery.decide(actor, command, limits.max_media_items)
     if state.status == "closed":
@@ -156,13 +207,14 @@ def decide(
             if not actor.is_agent:
                 raise CovisorError("forbidden", "only the agent closes a conversation")
             return Draft("conversation.closed", {})
+        case c.Transfer(to=to):
+            return _decide_transfer(state, actor, to)
+        case c.Identify(visitor=visitor):
+            if actor.is_agent:
+                raise CovisorError("forbidden", "shoppers identify themselves")
+            return Draft("visitor.identified", {"visitor": visitor})
         case c.ChatSend(text=text, client_id=client_id):
-            if len(text) > limits.max_message_chars:
-                raise CovisorError(
-                    "bad_request", f"message longer than {limits.max_message_chars} characters"
-                )
-            if not text.strip():
-                raise CovisorError("bad_request", "message is empty")
+            text = _message_text(text, limits)
             if client_id is not None:
                 seen = state.client_ids.get(_client_key(actor.id, client_id))
                 if seen is not None:
@@ -202,6 +254,38 @@ def _decide_accept(state: ConversationState, actor: Identity) -> Draft | Existin
     if state.status == "closed":
         raise CovisorError("conflict", "this conversation is closed")
     return Draft("conversation.accepted", {"agent": {"id": actor.id, "name": actor.name}})
+
+
+def _decide_transfer(state: ConversationState, actor: Identity, to: dict[str, str] | None) -> Draft:
+    if not actor.is_agent:
+        raise CovisorError("forbidden", "only the agent transfers a conversation")
+    if to is not None and to["id"] == actor.id:
+        raise CovisorError("bad_request", "the conversation is already yours")
+    return Draft("conversation.transferred", {"from": actor.public(), "to": to})
+
+
+def _decide_rate(state: ConversationState, actor: Identity, command: c.Rate) -> Draft:
+    if actor.role != "customer":
+        raise CovisorError("forbidden", "the shopper rates the conversation")
+    if state.status != "closed":
+        raise CovisorError("conflict", "a conversation is rated once it is closed")
+    if state.rating is not None:
+        raise CovisorError("conflict", "this conversation is rated already")
+    data: dict[str, Any] = {"score": command.score}
+    if command.comment:
+        data["comment"] = command.comment
+    return Draft("conversation.rated", data)
+
+
+def _message_text(text: str, limits: Limits) -> str:
+    """A chat message's or note's text, refused when blank or too long."""
+    if len(text) > limits.max_message_chars:
+        raise CovisorError(
+            "bad_request", f"message longer than {limits.max_message_chars} characters"
+        )
+    if not text.strip():
+        raise CovisorError("bad_request", "message is empty")
+    return text
 
 
 def _client_key(actor_id: str, client_id: str) -> str:

@@ -20,11 +20,14 @@ from covisor.identity import GrantSigner, Identity
 from covisor.journal import Journal, load_state
 from covisor.quotas import AttemptLimit, Quotas
 from covisor.store import Store, SummaryRecord
+from covisor.visitors import Claim, Device, ShopIdentity
 
 TRANSCRIPT_LIMIT = 10_000
+"""Chat messages a transcript lists at most."""
 ESTIMATE_MS = 5000.0
 """How long a wait estimate is served again before it is computed anew."""
-"""Chat messages a transcript lists at most."""
+SHOPPER = "Shopper"
+"""The name of a shopper who gave none."""
 
 
 class ConversationService:
@@ -36,6 +39,7 @@ class ConversationService:
         limits: Limits,
         *,
         quotas: Quotas,
+        shop: ShopIdentity,
         opens_per_client: AttemptLimit,
         shopper_token_ttl: float,
         clock: Clock,
@@ -46,6 +50,7 @@ class ConversationService:
         self._signer = signer
         self._limits = limits
         self._quotas = quotas
+        self._shop = shop
         self._opens_per_client = opens_per_client
         self._estimate: tuple[float, dict[str, Any]] | None = None
         self._shopper_token_ttl = shopper_token_ttl
@@ -53,18 +58,33 @@ class ConversationService:
         self._tokens = tokens
 
     async def open(
-        self, page: dict[str, str] | None, name: str, client: str | None, by_phone: bool = False
+        self,
+        page: dict[str, str] | None,
+        name: str | None,
+        client: str | None,
+        by_phone: bool = False,
+        *,
+        claim: Claim | None = None,
+        device: Device = "desktop",
+        language: str | None = None,
     ) -> tuple[str, str, float]:
-        """Create a waiting conversation for an anonymous shopper at address `client`; return
-        `(id, shopper token, token expiry ms)`. Limited per client address."""
+        """Create a waiting conversation for a shopper at address `client`, who may say who
+        they are (`name`, from a pre-chat form; `claim`, verified when the shop signed it);
+        return `(id, shopper token, token expiry ms)`. Limited per client address."""
         key = "open:" + address_key(client)
         await self._quotas.spend(key, self._opens_per_client, "conversations opened")
+        visitor = self._shop.visitor(claim, name=name, device=device, language=language)
+        display = visitor["name"] or SHOPPER
         conversation_id = await self._create()
-        shopper = Identity("s_" + self._tokens(9), "customer", name, conversation_id)
-        await self._journal.submit(
-            shopper,
-            c.Open(conversation_id=conversation_id, page=page, name=name, by_phone=by_phone),
+        shopper = Identity("s_" + self._tokens(9), "customer", display, conversation_id)
+        opening = c.Open(
+            conversation_id=conversation_id,
+            page=page,
+            name=display,
+            by_phone=by_phone,
+            visitor=visitor,
         )
+        await self._journal.submit(shopper, opening)
         token, expires_at = self._signer.issue(shopper, self._shopper_token_ttl)
         return conversation_id, token, expires_at
 
@@ -148,8 +168,98 @@ class ConversationService:
         return estimate
 
     async def accept(self, agent: Identity, conversation_id: str) -> SummaryRecord:
-        await self._journal.submit(agent, c.Accept(conversation_id=conversation_id))
+        outcome = await self._journal.submit(agent, c.Accept(conversation_id=conversation_id))
+        if outcome.event is not None:
+            await self._store.mark_assigned(agent.id, self._clock())
         return await self.summary(agent, conversation_id)
+
+    async def identify(
+        self, shopper: Identity, conversation_id: str, claim: Claim
+    ) -> SummaryRecord:
+        """The shopper says who they are after opening (logged in meanwhile); the device and
+        language stay as found at opening."""
+        record = await self.open_summary(shopper, conversation_id)
+        known = record.summary.get("visitor") or {}
+        visitor = self._shop.visitor(
+            claim,
+            name=known.get("name"),
+            device=known.get("device", "desktop"),
+            language=known.get("language"),
+        )
+        await self._journal.submit(
+            shopper, c.Identify(conversation_id=conversation_id, visitor=visitor)
+        )
+        return await self.summary(shopper, conversation_id)
+
+    async def add_note(self, agent: Identity, conversation_id: str, text: str) -> Event:
+        """An internal note of the conversation's agent: agents see it, shoppers never do."""
+        outcome = await self._journal.submit(
+            agent, c.AddNote(conversation_id=conversation_id, text=text)
+        )
+        assert outcome.event is not None
+        return outcome.event
+
+    async def transfer(
+        self, agent: Identity, conversation_id: str, to: str | None, note: str | None
+    ) -> SummaryRecord:
+        """Hand a conversation to agent `to` (enabled, not the sender), or back to the queue
+        when None, with an optional internal note written first. Returns the summary after."""
+        await self.open_summary(agent, conversation_id)
+        target = None
+        if to is not None:
+            found = await self._store.agent(to)
+            if found is None or found.disabled:
+                raise CovisorError("not_found", "no such agent")
+            target = {"id": found.id, "name": found.name}
+        if note and note.strip():
+            await self.add_note(agent, conversation_id, note)
+        await self._journal.submit(agent, c.Transfer(conversation_id=conversation_id, to=target))
+        if target is not None:
+            await self._store.mark_assigned(target["id"], self._clock())
+        record = await self._store.summary(conversation_id)
+        assert record is not None
+        return record
+
+    async def rate(
+        self, shopper: Identity, conversation_id: str, score: int, comment: str | None
+    ) -> Event:
+        """The shopper's 1–5 rating of their closed conversation, once."""
+        outcome = await self._journal.submit(
+            shopper, c.Rate(conversation_id=conversation_id, score=score, comment=comment)
+        )
+        assert outcome.event is not None
+        return outcome.event
+
+    async def earlier(self, agent: Identity, conversation_id: str) -> list[SummaryRecord]:
+        """The same verified customer's other conversations, newest first, for the agent of
+        this one (or any agent while it waits in the queue)."""
+        record = await self._store.summary(conversation_id)
+        if record is None or record.seq == 0:
+            raise CovisorError("not_found", "no such conversation")
+        if record.summary["status"] != "waiting":
+            await self.summary(agent, conversation_id)
+        customer = (record.summary.get("visitor") or {}).get("customer_id")
+        if not customer:
+            return []
+        found = await self._store.conversations(customer_id=customer, limit=51)
+        return [r for r in found if r.id != conversation_id][:50]
+
+    async def queue_place(self, shopper: Identity, conversation_id: str) -> dict[str, Any]:
+        """Where a waiting shopper stands: their place in the queue (1 is next; None once an
+        agent has the conversation), how many wait, and the usual wait."""
+        record = await self.summary(shopper, conversation_id)
+        estimate = await self.wait_estimate()
+        place = None
+        if record.summary["status"] == "waiting":
+            waiting = await self._store.conversations(status="waiting", limit=1000)
+            ahead = [
+                r
+                for r in waiting
+                if r.summary.get("queued", True)
+                and (r.created_at, r.id) < (record.created_at, record.id)
+            ]
+            place = len(ahead) + 1
+        return {**estimate, "place": place}
 
     async def close(self, agent: Identity, conversation_id: str) -> SummaryRecord:
         await self._journal.submit(agent, c.Close(conversation_id=conversation_id))

@@ -48,3 +48,18 @@ def decode(raw: bytes | str) -> Event:
 def to_wire(event: Event) -> dict[str, Any]:
     """The plain mapping sent to clients (python-socketio serialises dicts)."""
     return msgspec.to_builtins(event)  # type: ignore[no-any-return]
+
+
+INTERNAL_TYPES = frozenset({"note.added"})
+"""Event types for agents only: shoppers and callers get `redacted` stand-ins."""
+
+
+def redacted(event: Event) -> Event:
+    """What a shopper or caller gets of an internal event: its place in the order (so their
+    seq has no gap) and nothing else."""
+    return Event(event.conversation_id, event.seq, "internal", event.at, {}, {})
+
+
+def for_reader(event: Event, is_agent: bool) -> Event:
+    """`event` as a reader may see it."""
+    return event if is_agent or event.type not in INTERNAL_TYPES else redacted(event)

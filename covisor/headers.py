@@ -3,6 +3,7 @@
 - `/agent` and `/demo` get a Content-Security-Policy that allows scripts, styles, pictures,
   media and connections from Covisor's own origin only (no inline script or style, no plugin,
   no framing by another site), so an injected string can never run as code there.
+  The console's service worker (`/agent-sw.js`) and web app manifest come from that origin too.
 - Every answer gets `X-Content-Type-Options: nosniff` (a browser never guesses a type, an
   upload served as an image stays an image) and `Referrer-Policy: no-referrer` (a conversation's
   URL is never sent to a third party).
@@ -26,6 +27,8 @@ PAGE_POLICY = "; ".join(
         "media-src 'self' blob:",
         "connect-src 'self'",
         "font-src 'self'",
+        "worker-src 'self'",
+        "manifest-src 'self'",
         "object-src 'none'",
         "base-uri 'none'",
         "form-action 'self'",

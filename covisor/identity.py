@@ -1,9 +1,10 @@
 """Who is speaking: agents with stored tokens, shoppers with signed conversation grants.
 
-Agent tokens are random secrets of which only a SHA-256 digest is stored. A shopper (role
-`customer`, or `caller` when they came in by phone PIN) gets a signed, expiring token that names
-exactly one conversation; verifying it needs only the server secret, so any process sharing the
-store can check it without a lookup.
+Agent tokens are random secrets of which only a SHA-256 digest is stored; an agent may have
+several (an `api` token from `covisor agents add`, one `login` token per console session), and a
+disabled agent's tokens are refused. A shopper (role `customer`, or `caller` when they came in
+by phone PIN) gets a signed, expiring token that names exactly one conversation; verifying it
+needs only the server secret, so any process sharing the store can check it without a lookup.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import hashlib
 import hmac
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
 
@@ -21,16 +22,48 @@ from covisor.clock import Clock, TokenSource
 from covisor.errors import CovisorError
 
 Role = Literal["agent", "customer", "caller"]
+AgentRole = Literal["admin", "agent"]
+"""What an agent may do: an `admin` also manages the team (team_api.py)."""
+
+DEFAULT_CAPACITY = 3
 
 
 @dataclass(frozen=True)
 class AgentRecord:
-    """A stored agent: the token itself is never kept, only its digest."""
+    """A stored agent: tokens themselves are never kept, only their digests.
+
+    `token_digest` is the digest of the token the agent was found by (`agent_by_digest`), or
+    of its first token when it is added (`add_agent` stores it as an `api` token); None for an
+    agent without one (invited, logs in with its password) and in listings. `email` is stored
+    lower-cased; `password_hash` is a passwords.py hash. `capacity` is how many conversations
+    the agent takes at once.
+    """
 
     id: str
     name: str
-    token_digest: str
+    token_digest: str | None
     created_at: float
+    email: str | None = None
+    password_hash: str | None = None
+    role: AgentRole = "agent"
+    disabled: bool = False
+    capacity: int = DEFAULT_CAPACITY
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def to_wire(self) -> dict[str, Any]:
+        """What admins see of an agent (never its password hash or token digests)."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "email": self.email,
+            "role": self.role,
+            "disabled": self.disabled,
+            "capacity": self.capacity,
+            "created_at": self.created_at,
+        }
 
 
 AgentLookup = Callable[[str], Awaitable[AgentRecord | None]]
@@ -47,6 +80,10 @@ class Identity:
     role: Role
     name: str
     conversation_id: str | None = None
+    admin: bool = False
+    """An agent of role `admin`."""
+    email: str | None = None
+    """An agent's login e-mail, if it has one."""
 
     @property
     def is_agent(self) -> bool:
@@ -71,6 +108,11 @@ def _b64(data: bytes) -> str:
 
 def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def agent_identity(agent: AgentRecord) -> Identity:
+    """Who a stored agent is when it speaks."""
+    return Identity(agent.id, "agent", agent.name, admin=agent.is_admin, email=agent.email)
 
 
 def new_agent_token(tokens: TokenSource) -> str:
@@ -139,5 +181,7 @@ class Authenticator:
             agent = await self._find_agent(agent_token_digest(token))
             if agent is None:
                 raise CovisorError("unauthorized", "unknown agent token")
-            return Identity(agent.id, "agent", agent.name)
+            if agent.disabled:
+                raise CovisorError("unauthorized", "this agent is disabled")
+            return agent_identity(agent)
         return self._signer.verify(token)

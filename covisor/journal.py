@@ -300,7 +300,8 @@ class Journal:
         if pending.command is None:
             if not state.is_member(pending.actor):
                 raise CovisorError("forbidden", "you are not a member of this conversation")
-            return View(state.seq, state.snapshot(), state.summary())
+            snapshot = state.snapshot(for_agent=pending.actor.is_agent)
+            return View(state.seq, snapshot, state.summary())
         decision = decide(state, pending.actor, pending.command, now, self._limits)
         if not isinstance(decision, Draft):
             return Outcome(decision.seq, None)

@@ -72,6 +72,12 @@ class Metrics:
         self.redis_errors = Counter(
             "covisor_redis_publish_errors", "Broadcasts Redis refused", registry=r
         )
+        self.push_deliveries = Counter(
+            "covisor_push_deliveries",
+            "Web Push deliveries to push services, by outcome (sent, gone, refused, failed)",
+            ["outcome"],
+            registry=r,
+        )
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

@@ -20,13 +20,14 @@ from covisor.catalogue_service import CatalogueService
 from covisor.clock import Clock
 from covisor.conversation_service import ConversationService
 from covisor.errors import INTERNAL, CovisorError
-from covisor.events import Event, to_wire
+from covisor.events import INTERNAL_TYPES, Event, for_reader, redacted, to_wire
 from covisor.gallery import is_upload
 from covisor.identity import Authenticator, Identity
 from covisor.journal import Journal, Published
 from covisor.media_links import MediaLinks, parse_source
 from covisor.metrics import Metrics
 from covisor.ratelimit import EventLimiter
+from covisor.roster import Roster
 from covisor.store import Store
 
 log = logging.getLogger(__name__)
@@ -47,11 +48,38 @@ NOTABLE_EVENTS = frozenset(
 """Committed events that get a log line (strokes and chat would drown the log)."""
 QUEUE_LENGTH = 100
 """Waiting conversations pushed to agents at most (the oldest beyond are listed by REST)."""
-QUEUE_EVENTS = frozenset({"conversation.opened", "conversation.accepted", "conversation.closed"})
+QUEUE_EVENTS = frozenset(
+    {
+        "conversation.opened",
+        "conversation.accepted",
+        "conversation.closed",
+        "conversation.transferred",
+    }
+)
 
 
 def room_of(conversation_id: str) -> str:
+    """The room of a conversation's shoppers and callers."""
     return f"c:{conversation_id}"
+
+
+def agents_room_of(conversation_id: str) -> str:
+    """The room of a conversation's agent sockets: they also get internal events (notes)."""
+    return f"n:{conversation_id}"
+
+
+def rooms_of(conversation_id: str) -> list[str]:
+    """Every member socket of a conversation."""
+    return [room_of(conversation_id), agents_room_of(conversation_id)]
+
+
+def agent_room(agent_id: str) -> str:
+    """Every console of one agent, on any process."""
+    return f"a:{agent_id}"
+
+
+def member_room(identity: Identity, conversation_id: str) -> str:
+    return agents_room_of(conversation_id) if identity.is_agent else room_of(conversation_id)
 
 
 def _changes_queue(event: Event) -> bool:
@@ -69,26 +97,54 @@ class Fanout:
     through the client manager (broadcast.py), which reaches other processes when there are.
     """
 
-    def __init__(self, sio: socketio.AsyncServer, links: MediaLinks, store: Store) -> None:
+    def __init__(
+        self,
+        sio: socketio.AsyncServer,
+        links: MediaLinks,
+        store: Store,
+        queue_changed: Callable[[], None],
+    ) -> None:
+        """`queue_changed` is called after publishing events that changed the queue."""
         self._sio = sio
         self._links = links
         self._store = store
+        self._queue_changed = queue_changed
 
     async def publish(self, published: list[Published]) -> None:
         """Broadcast committed events to their rooms, except to the socket that sent each (its
         ack carried the event), and the queue to agents when it changed."""
         for event, origin in published:
+            cid = event.conversation_id
             if event.type in NOTABLE_EVENTS:
-                logs.conversation_id.set(event.conversation_id)
+                logs.conversation_id.set(cid)
                 log.info("%s at seq %d", event.type, event.seq)
-            await self._sio.emit(
-                "event",
-                self._links.event(event),
-                room=room_of(event.conversation_id),
-                skip_sid=origin,
-            )
+            if event.type in INTERNAL_TYPES:
+                wire = to_wire(event)
+                await self._sio.emit("event", wire, room=agents_room_of(cid), skip_sid=origin)
+                await self._sio.emit("event", to_wire(redacted(event)), room=room_of(cid))
+            else:
+                wire = self._links.event(event)
+                await self._sio.emit("event", wire, room=rooms_of(cid), skip_sid=origin)
+            if event.type in ("conversation.transferred", "conversation.accepted"):
+                await self._hand_over(event)
         if any(_changes_queue(event) for event, _ in published):
             await self.push_queue()
+            self._queue_changed()
+
+    async def _hand_over(self, event: Event) -> None:
+        """A conversation changed hands: the sockets of the agent before leave its room on
+        every process (they got this event first), and the new agent's consoles are told."""
+        cid = event.conversation_id
+        if event.type == "conversation.transferred":
+            await self._sio.close_room(agents_room_of(cid))
+            to = event.data["to"]
+        else:
+            to = event.data["agent"]
+        if to is None:
+            return
+        record = await self._store.summary(cid)
+        if record is not None:
+            await self._sio.emit("assigned", record.to_wire(), room=agent_room(to["id"]))
 
     async def push_queue(self, to: str = AGENTS_ROOM) -> None:
         waiting = await self._store.conversations(status="waiting", limit=QUEUE_LENGTH)
@@ -121,9 +177,14 @@ class Realtime:
         fanout: Fanout,
         new_limiter: Callable[[], EventLimiter],
         replay_limit: int,
+        roster: Roster,
+        team_changed: Callable[[], None],
         clock: Clock,
         metrics: Metrics,
     ) -> None:
+        """`team_changed` is called when an agent's first console connects."""
+        self._roster = roster
+        self._team_changed = team_changed
         self._sio = sio
         self._journal = journal
         self._conversations = conversations
@@ -164,6 +225,9 @@ class Realtime:
         log.info("%s connected", identity.role)
         if identity.is_agent:
             await self._sio.enter_room(sid, AGENTS_ROOM)
+            await self._sio.enter_room(sid, agent_room(identity.id))
+            await self._roster.console_opened(identity.id)
+            self._team_changed()
             await self._fanout.push_queue(to=sid)
 
     async def _disconnect(self, sid: str, reason: Any = None) -> None:
@@ -171,6 +235,8 @@ class Realtime:
         if conn is None:
             return
         self._metrics.connections.labels(conn.identity.role).dec()
+        if conn.identity.is_agent:
+            await self._roster.console_closed(conn.identity.id)
         logs.sid.set(sid)
         log.info("%s disconnected", conn.identity.role)
         for cid in conn.joined:
@@ -221,12 +287,13 @@ class Realtime:
         assert isinstance(command, c.Join)
         cid = command.conversation_id
         await self._conversations.summary(conn.identity, cid)
-        await self._sio.enter_room(sid, room_of(cid))
+        room = member_room(conn.identity, cid)
+        await self._sio.enter_room(sid, room)
         try:
             view = await self._journal.view(conn.identity, cid)
         except BaseException:
             if cid not in conn.joined:
-                await self._sio.leave_room(sid, room_of(cid))
+                await self._sio.leave_room(sid, room)
             raise
         if cid not in conn.joined:
             conn.joined.add(cid)
@@ -240,7 +307,9 @@ class Realtime:
         last = command.last_seq
         if last is not None and last <= view.seq and view.seq - last <= self._replay_limit:
             events = await self._conversations.events_after(cid, last, view.seq - last)
-            return {**answer, "mode": "replay", "events": [self._links.event(e) for e in events]}
+            agent = conn.identity.is_agent
+            replay = [self._links.event(for_reader(e, agent)) for e in events]
+            return {**answer, "mode": "replay", "events": replay}
         snapshot = self._links.snapshot(view.snapshot, conn.identity)
         return {**answer, "mode": "snapshot", "snapshot": snapshot}
 
@@ -248,15 +317,15 @@ class Realtime:
         """Members joined to the conversation on this process, other than socket `but`."""
         found: dict[str, dict[str, str]] = {}
         for sid, conn in self._connections.items():
-            if sid != but and conversation_id in conn.joined:
+            if sid != but and self._in_conversation(sid, conn, conversation_id):
                 found.setdefault(conn.identity.id, conn.identity.public())
         return list(found.values())
 
     async def _leave(self, sid: str, conn: Connection, payload: Any) -> dict[str, Any]:
         cid = c.parse("leave", payload).conversation_id
-        self._require_joined(conn, cid)
+        self._require_joined(sid, conn, cid)
         conn.joined.discard(cid)
-        await self._sio.leave_room(sid, room_of(cid))
+        await self._sio.leave_room(sid, member_room(conn.identity, cid))
         await self._presence(sid, conn, cid, online=False)
         return {"ok": True}
 
@@ -287,15 +356,15 @@ class Realtime:
     ) -> dict[str, Any]:
         """An ephemeral push (not sequenced, not stored) from a joined member to the other
         sockets of the conversation."""
-        self._require_joined(conn, conversation_id)
+        self._require_joined(sid, conn, conversation_id)
         message = {"conversation_id": conversation_id, "actor": conn.identity.public(), **fields}
-        await self._sio.emit(push, message, room=room_of(conversation_id), skip_sid=sid)
+        await self._sio.emit(push, message, room=rooms_of(conversation_id), skip_sid=sid)
         return {"ok": True}
 
     async def _history(self, sid: str, conn: Connection, payload: Any) -> dict[str, Any]:
         command = c.parse("chat.history", payload)
         assert isinstance(command, c.ChatHistory)
-        self._require_joined(conn, command.conversation_id)
+        self._require_joined(sid, conn, command.conversation_id)
         messages, has_more = await self._conversations.history(
             command.conversation_id, command.before_seq, command.limit
         )
@@ -322,11 +391,18 @@ class Realtime:
         media = await self._catalogue.viewer_media(media_id, variant)
         return c.ShowProduct(conversation_id=cid, media=media)
 
-    @staticmethod
-    def _require_joined(conn: Connection, conversation_id: str) -> None:
-        if conversation_id not in conn.joined:
+    def _require_joined(self, sid: str, conn: Connection, conversation_id: str) -> None:
+        """The socket joined the conversation and is still in its room (a transfer takes the
+        agent before out of it, on whichever process the transfer happened)."""
+        if not self._in_conversation(sid, conn, conversation_id):
+            conn.joined.discard(conversation_id)
             raise CovisorError("forbidden", "join the conversation first")
+
+    def _in_conversation(self, sid: str, conn: Connection, conversation_id: str) -> bool:
+        room = member_room(conn.identity, conversation_id)
+        rooms: dict[str, Any] = self._sio.manager.rooms.get("/", {})
+        return conversation_id in conn.joined and sid in rooms.get(room, {})
 
     async def _presence(self, sid: str, conn: Connection, cid: str, *, online: bool) -> None:
         message = {"conversation_id": cid, "actor": conn.identity.public(), "online": online}
-        await self._sio.emit("presence", message, room=room_of(cid), skip_sid=sid)
+        await self._sio.emit("presence", message, room=rooms_of(cid), skip_sid=sid)

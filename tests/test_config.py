@@ -27,8 +27,14 @@ def changed(name: str, default: Any) -> tuple[str, Any]:
         return "/srv/covisor", Path("/srv/covisor")
     if kind is RateLimit:
         return "7/14", RateLimit(7, 14)
-    if name == "log_format":
-        return "json", "json"
+    choices = {
+        "log_format": "json",
+        "routing": "auto",
+        "prechat": "name_email",
+        "push_contact": "mailto:ops@example.com",
+    }
+    if name in choices:
+        return choices[name], choices[name]
     if name == "trusted_proxies":
         return "10.0.0.1, 2001:db8::/32", ("10.0.0.1", "2001:db8::/32")
     if kind == tuple[str, ...]:
@@ -92,6 +98,6 @@ async def test_clients_are_served_the_limits_of_the_config(harness: Harness) -> 
     status, body = await harness.request("GET", "/api/config")
     assert status == 200
     config = harness.services.config
-    assert body == {"limits": config.client_limits()}
+    assert body == {"limits": config.client_limits(), **config.client_settings()}
     assert body["limits"]["max_stroke_points"] == config.max_stroke_points == 256
     assert body["limits"]["pin_length"] == 6

@@ -19,6 +19,7 @@ reproduces it, so fixing it fails that test until both are removed.
 from __future__ import annotations
 
 import asyncio
+import base64
 import io
 import os
 import signal
@@ -35,6 +36,8 @@ import pytest
 import requests
 import schemathesis
 import socketio
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from PIL import Image
@@ -69,6 +72,25 @@ MAX_EXAMPLES = 30
 schema = schemathesis.openapi.from_path(SPEC)
 
 
+def push_subscription(endpoint: str = "https://push.example.net/wpush/v2/covisor-test") -> Patch:
+    """A browser's `PushSubscription.toJSON()`, with real keys."""
+    key = ec.generate_private_key(ec.SECP256R1()).public_key()
+    p256dh = key.public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    return {
+        "endpoint": endpoint,
+        "expirationTime": None,
+        "keys": {
+            "p256dh": base64.urlsafe_b64encode(p256dh).rstrip(b"=").decode(),
+            "auth": base64.urlsafe_b64encode(b"0123456789abcdef").rstrip(b"=").decode(),
+        },
+    }
+
+
+PUSH_SUBSCRIPTION = push_subscription()
+
+
 def png(colour: tuple[int, int, int], size: tuple[int, int] = (64, 48)) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", size, colour).save(out, format="PNG")
@@ -94,8 +116,12 @@ class World:
     conversations: dict[str, str] = field(default_factory=dict)
     media_id: str = ""
     signed: list[Patch] = field(default_factory=list)
+    replies: dict[str, str] = field(default_factory=dict)
+    """Saved reply ids by key, and the catalogue item one of them shows."""
     catalogue_files: list[Patch] = field(default_factory=list)
     caller_pins: list[str] = field(default_factory=list)
+    team: dict[str, str] = field(default_factory=dict)
+    """Agent ids by key, and the login persona's e-mail and password."""
     shopper_pins: list[str] = field(default_factory=list)
     turns: Counter[str] = field(default_factory=Counter)
     answered: dict[str, Counter[int]] = field(default_factory=dict)
@@ -135,6 +161,11 @@ class Server:
             # Enough PIN attempts that fuzzing keeps reaching the PIN check, not the lockout.
             "COVISOR_PIN_ATTEMPTS_PER_ADDRESS": "10000",
             "COVISOR_PIN_ATTEMPTS_PER_CONVERSATION": "10000",
+            # And logins, so fuzzing reaches the password check.
+            "COVISOR_LOGIN_ATTEMPTS_PER_ADDRESS": "10000",
+            "COVISOR_LOGIN_ATTEMPTS_PER_ACCOUNT": "10000",
+            # Subscriptions to made-up endpoints are kept, and never contacted.
+            "COVISOR_PUSH_ENABLED": "0",
         }
         self.lines: list[str] = []
         self._ended = False
@@ -209,6 +240,7 @@ def build_world(w: World) -> None:
     w.open_conversation("waiting_customer")
     w.open_conversation("queued_customer")  # for accept alone
     w.open_conversation("closing_customer", accepted_by="agent")  # for close alone
+    w.open_conversation("transfer_customer", accepted_by="agent")  # for transfer alone
     closed = w.open_conversation("closed_customer", accepted_by="agent")
     w.call("POST", f"/api/conversations/{closed}/close", w.tokens["agent"])
     w.conversations.update(
@@ -216,6 +248,7 @@ def build_world(w: World) -> None:
         waiting=w.conversations["waiting_customer"],
         queued=w.conversations["queued_customer"],
         to_close=w.conversations["closing_customer"],
+        to_transfer=w.conversations["transfer_customer"],
         closed=closed,
     )
     asyncio.run(say(w.url, w.tokens["customer"], active, ("chat.send", {"text": "In blue?"})))
@@ -260,6 +293,32 @@ def build_world(w: World) -> None:
     for variant in ("display_webp", "display_jpeg", "thumb_webp", "thumb_jpeg"):
         w.catalogue_files.append({"path": {"item_id": product["id"], "variant": variant}})
 
+    # Saved replies: the agent's own and a shared one to change (never deleted by a persona),
+    # and some of the agent's only for deleting.
+    w.replies["product"] = product["id"]
+    agent = w.tokens["agent"]
+    mine = {"shortcut": "mine", "text": "Hi {name}", "catalogue_id": product["id"]}
+    w.replies["mine"] = w.call("POST", "/api/replies", agent, json=mine)["id"]
+    team = {"shortcut": "team", "text": "We open at 9.", "shared": True}
+    w.replies["shared"] = w.call("POST", "/api/replies", w.tokens["admin"], json=team)["id"]
+    for n in range(3):
+        doomed = {"shortcut": f"doomed-{n}", "text": "Bye"}
+        w.replies[f"doomed_{n}"] = w.call("POST", "/api/replies", agent, json=doomed)["id"]
+
+    # The team: a member who logs in (never changed by a persona), and a victim the admin's
+    # fuzzed changes and password resets land on. No persona names the admin's own id, so
+    # fuzzing never demotes it.
+    admin = w.tokens["admin"]
+    member = w.call("POST", "/api/team", admin, json={"name": "Member", "email": "m@shop.test"})
+    victim = w.call("POST", "/api/team", admin, json={"name": "Victim", "email": "v@shop.test"})
+    w.team.update(
+        victim=victim["agent"]["id"], member_email="m@shop.test", password=member["password"]
+    )
+    session = w.call(
+        "POST", "/api/auth/login", json={"email": "m@shop.test", "password": member["password"]}
+    )
+    w.tokens["session"] = session["token"]
+
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
@@ -272,6 +331,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         key: asyncio.run(agent_token_for(root / "data", name))
         for key, name in (("agent", "Agent"), ("other_agent", "Other agent"))
     }
+    tokens["admin"] = asyncio.run(agent_token_for(root / "data", "Admin", "--admin"))
     server = Server(root / "data", root / "server.log")
     http = requests.Session()
     try:
@@ -285,7 +345,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         server.stop()
 
 
-TOKENS = ["agent", "customer", "caller", "other_agent", "waiting_customer", "anonymous"]
+TOKENS = ["agent", "customer", "caller", "other_agent", "waiting_customer", "anonymous", "admin"]
 PUBLIC = {
     "GET /healthz",
     "GET /readyz",
@@ -296,12 +356,20 @@ PUBLIC = {
     "POST /api/conversations",
     "GET /api/conversations/{conversation_id}/media/{media_id}/{variant}",
     "GET /api/catalogue/{item_id}/{variant}",
+    "POST /api/auth/login",
 }
 
 
 def personas(w: World, label: str) -> list[Persona]:
     """The coherent ways to call `label` with real values, the likeliest answers first."""
     media = {"media_id": w.media_id}
+    item = w.replies["product"]
+
+    def reply_path(key: str) -> Patch:
+        return {"path": {"reply_id": w.replies[key]}}
+
+    mine, shared = reply_path("mine"), reply_path("shared")
+    victim = {"agent_id": w.team["victim"]}
     upload = {"file": png((10, 200, 10))}
     readers: list[Persona] = [
         ("customer", w.at("active")),
@@ -381,6 +449,104 @@ def personas(w: World, label: str) -> list[Persona]:
             ("customer", {"body": {"file": png((200, 200, 10))}}),
         ],
         "GET /api/catalogue/{item_id}/{variant}": [(None, path) for path in w.catalogue_files],
+        "GET /api/replies": [("agent", None), ("admin", None), ("customer", None)],
+        "POST /api/replies": [
+            ("agent", {"body": {"shortcut": "fuzz", "text": "Hi {name}"}}),
+            ("admin", {"body": {"shortcut": "fuzz-team", "text": "Hello", "shared": True}}),
+            ("agent", {"body": {"shortcut": "fuzz-p", "text": "Look", "catalogue_id": item}}),
+            ("agent", {"body": {"shortcut": "fuzz-no", "text": "x", "shared": True}}),
+            ("agent", {"body": {"shortcut": "fuzz-no", "text": "x", "catalogue_id": "nope"}}),
+            ("customer", {"body": {"shortcut": "fuzz-no", "text": "x"}}),
+        ],
+        "PUT /api/replies/{reply_id}": [
+            ("agent", {**mine, "body": {"shortcut": "mine", "text": "Hi", "catalogue_id": item}}),
+            ("admin", {**shared, "body": {"shortcut": "team", "text": "At 8.", "shared": True}}),
+            ("other_agent", {**mine, "body": {"shortcut": "mine", "text": "Mine now"}}),
+            ("agent", {**shared, "body": {"shortcut": "team", "text": "x", "shared": True}}),
+            ("agent", {**mine, "body": {"shortcut": "doomed-0", "text": "Taken?"}}),
+            ("customer", {**mine, "body": {"shortcut": "mine", "text": "x"}}),
+        ],
+        "DELETE /api/replies/{reply_id}": [
+            *[("agent", reply_path(f"doomed_{n}")) for n in range(3)],
+            ("other_agent", mine),
+            ("agent", shared),
+            ("customer", mine),
+        ],
+        "POST /api/auth/login": [
+            (None, {"body": {"email": w.team["member_email"], "password": w.team["password"]}}),
+            (None, {"body": {"email": w.team["member_email"], "password": "wrong-password"}}),
+            (None, {"body": {"email": "nobody@shop.test", "password": "wrong-password"}}),
+        ],
+        "POST /api/auth/logout": [("session", None), ("agent", None), ("customer", None)],
+        "GET /api/team": [("admin", None), ("agent", None), ("customer", None)],
+        "POST /api/team": [
+            ("admin", {"body": {"name": "Invited", "email": "invited@shop.test"}}),
+            ("admin", {"body": {"name": "Again", "email": w.team["member_email"]}}),
+            ("agent", {"body": {"name": "Nope", "email": "nope@shop.test"}}),
+        ],
+        "PATCH /api/team/{agent_id}": [
+            ("admin", {"path": victim, "body": {"capacity": 4}}),
+            ("admin", {"path": victim}),
+            ("admin", {"path": {"agent_id": "a_nobody"}}),
+            ("agent", {"path": victim, "body": {"disabled": True}}),
+        ],
+        "GET /api/push/key": [("agent", None), ("admin", None), ("customer", None)],
+        "POST /api/push/subscriptions": [
+            ("agent", {"body": PUSH_SUBSCRIPTION}),
+            ("admin", {"body": PUSH_SUBSCRIPTION}),
+            ("agent", {"body": push_subscription("http://127.0.0.1:9/push")}),
+            ("customer", {"body": PUSH_SUBSCRIPTION}),
+        ],
+        "DELETE /api/push/subscriptions": [
+            ("agent", {"body": {"endpoint": PUSH_SUBSCRIPTION["endpoint"]}}),
+            ("customer", {"body": {"endpoint": PUSH_SUBSCRIPTION["endpoint"]}}),
+        ],
+        "PUT /api/conversations/{conversation_id}/visitor": [
+            ("customer", {**w.at("active"), "body": {"name": "Ana", "email": "ana@shop.test"}}),
+            ("waiting_customer", {**w.at("waiting"), "body": {"customer_id": "c1"}}),
+            ("agent", {**w.at("active"), "body": {"name": "Ana"}}),
+            ("customer", {**w.at("closed"), "body": {}}),
+        ],
+        # Never with "active": the agent would lose it for later operations.
+        "POST /api/conversations/{conversation_id}/transfer": [
+            ("agent", {**w.at("to_transfer"), "body": {"to": None, "note": "Back to you all"}}),
+            ("agent", {**w.at("to_transfer"), "body": {"to": "a_nobody"}}),
+            ("customer", {**w.at("to_transfer"), "body": {"to": None}}),
+            ("agent", {**w.at("closed"), "body": {"to": None}}),
+        ],
+        "POST /api/conversations/{conversation_id}/notes": [
+            ("agent", {**w.at("active"), "body": {"text": "Sizes run small"}}),
+            ("customer", {**w.at("active"), "body": {"text": "Let me see"}}),
+            ("other_agent", {**w.at("active"), "body": {"text": "Not mine"}}),
+        ],
+        "POST /api/conversations/{conversation_id}/rating": [
+            ("closed_customer", {**w.at("closed"), "body": {"score": 5, "comment": "Great"}}),
+            ("customer", {**w.at("active"), "body": {"score": 4}}),
+            ("agent", {**w.at("closed"), "body": {"score": 1}}),
+        ],
+        "GET /api/conversations/{conversation_id}/earlier": [
+            ("agent", w.at("active")),
+            ("agent", w.at("waiting")),
+            ("other_agent", w.at("active")),
+            ("customer", w.at("active")),
+        ],
+        "GET /api/conversations/{conversation_id}/queue": [
+            ("waiting_customer", w.at("waiting")),
+            ("customer", w.at("active")),
+            ("customer", w.at("waiting")),
+            ("agent", w.at("waiting")),
+        ],
+        "GET /api/agents": [("agent", None), ("admin", None), ("customer", None)],
+        "PUT /api/me/status": [
+            ("agent", {"body": {"status": "away"}}),
+            ("agent", {"body": {"status": "online"}}),
+            ("customer", {"body": {"status": "online"}}),
+        ],
+        "POST /api/team/{agent_id}/password": [
+            ("admin", {"path": victim}),
+            ("admin", {"path": {"agent_id": "a_nobody"}}),
+            ("agent", {"path": victim}),
+        ],
     }
     return found.get(label, [])
 

@@ -16,15 +16,20 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from covisor.events import Event
-from covisor.identity import AgentRecord
+from covisor.identity import AgentRecord, AgentRole
 from covisor.pins import Pin, Redeemer
 from covisor.quotas import Attempts
 
 __all__ = [
+    "AgentChanges",
     "AgentRecord",
     "Append",
     "CatalogueRecord",
     "ConversationRecord",
+    "LastAdmin",
+    "PresenceRecord",
+    "PushSubscriptionRecord",
+    "ReplyRecord",
     "Store",
     "SummaryRecord",
 ]
@@ -50,6 +55,32 @@ class CatalogueRecord:
     currency: str | None = None
     duration: float | None = None
     added_by: str | None = None
+
+
+@dataclass(frozen=True)
+class PushSubscriptionRecord:
+    """A browser's Web Push subscription for an agent: where to POST (`endpoint`, the push
+    service's URL, itself a capability) and the keys to encrypt for (`p256dh`, `auth`,
+    base64url without padding). One row per endpoint."""
+
+    endpoint: str
+    p256dh: str
+    auth: str
+    agent_id: str
+    created_at: float
+
+
+@dataclass(frozen=True)
+class PresenceRecord:
+    """An agent's standing on the team: the status it set (None: never set), when, when it was
+    last given a conversation (routing's "longest idle"), and how many consoles it has open
+    on processes that reported lately."""
+
+    agent_id: str
+    status: str | None
+    changed_at: float
+    assigned_at: float
+    consoles: int
 
 
 @dataclass(frozen=True)
@@ -89,6 +120,49 @@ class Append:
     snapshot: bytes | None = None
 
 
+@dataclass(frozen=True)
+class AgentChanges:
+    """What `update_agent` sets; a None field is left as it is."""
+
+    name: str | None = None
+    role: AgentRole | None = None
+    disabled: bool | None = None
+    capacity: int | None = None
+    password_hash: str | None = None
+
+
+class LastAdmin(Exception):
+    """The change would leave the team without an enabled admin; nothing was changed."""
+
+
+def removes_enabled_admin(agent: AgentRecord, changes: AgentChanges) -> bool:
+    """Whether `changes` would take `agent`, an enabled admin, out of the enabled admins."""
+    return (
+        agent.is_admin
+        and not agent.disabled
+        and (changes.role == "agent" or changes.disabled is True)
+    )
+
+
+@dataclass(frozen=True)
+class ReplyRecord:
+    """A saved reply (replies.py): `shared` ones are the team's, the others their owner's only.
+
+    `shortcut` is unique within its scope: among the owner's personal replies, or among the
+    shared ones. `owner_id` is the agent who created it; `catalogue_id` a catalogue item sent
+    with it. Times are server ms.
+    """
+
+    id: str
+    owner_id: str
+    shortcut: str
+    text: str
+    shared: bool
+    created_at: float
+    updated_at: float
+    catalogue_id: str | None = None
+
+
 class Store(Protocol):
     async def open(self) -> None: ...
 
@@ -100,11 +174,41 @@ class Store(Protocol):
     async def secret(self, name: str, candidate: bytes) -> bytes:
         """The secret stored under `name`; stores `candidate` first if there is none yet."""
 
-    async def add_agent(self, agent: AgentRecord) -> None: ...
+    async def add_agent(self, agent: AgentRecord) -> bool:
+        """Store `agent`, and its `token_digest` (if any) as an `api` token; False, storing
+        nothing, if another agent has its e-mail (compared as stored: lower-cased)."""
 
-    async def agent_by_digest(self, token_digest: str) -> AgentRecord | None: ...
+    async def agent_by_digest(self, token_digest: str) -> AgentRecord | None:
+        """The agent (disabled or not) a token digest belongs to, with `token_digest` set."""
 
     async def count_agents(self) -> int: ...
+
+    async def agent(self, agent_id: str) -> AgentRecord | None:
+        """The agent with this id, `token_digest` None."""
+
+    async def agent_by_email(self, email: str) -> AgentRecord | None:
+        """The agent with this (lower-cased) e-mail, `token_digest` None."""
+
+    async def agents(self, limit: int = 1000) -> list[AgentRecord]:
+        """Every agent, oldest first (ties by id), at most `limit`, `token_digest` None."""
+
+    async def update_agent(self, agent_id: str, changes: AgentChanges) -> AgentRecord | None:
+        """Apply `changes` in one step; the agent as it is now, None if there is none.
+
+        Raises `LastAdmin`, changing nothing, when the agent is the last enabled admin and the
+        change would demote or disable it.
+        """
+
+    async def add_agent_token(
+        self, token_digest: str, agent_id: str, created_at: float, label: str
+    ) -> None:
+        """Another token of the agent: `api` (scripts) or `login` (one console session)."""
+
+    async def revoke_agent_token(self, token_digest: str, label: str) -> bool:
+        """Forget this one token if it is of `label`; False if there was no such token."""
+
+    async def revoke_agent_tokens(self, agent_id: str, label: str) -> int:
+        """Forget the agent's tokens of `label`; how many there were."""
 
     async def create_conversation(self, conversation_id: str, created_at: float) -> None:
         """A new, empty conversation (seq 0); its first event is appended by `commit`."""
@@ -116,9 +220,31 @@ class Store(Protocol):
         """The committed summary alone (no snapshot), for reads that must not queue."""
 
     async def conversations(
-        self, *, status: str | None = None, agent_id: str | None = None, limit: int = 200
+        self,
+        *,
+        status: str | None = None,
+        agent_id: str | None = None,
+        customer_id: str | None = None,
+        limit: int = 200,
     ) -> list[SummaryRecord]:
-        """Opened conversations (seq > 0), newest first."""
+        """Opened conversations (seq > 0), newest first; `customer_id` is the verified one of
+        the summary's `visitor`."""
+
+    async def open_counts(self) -> dict[str, int]:
+        """How many active conversations each agent has (agents with none are left out)."""
+
+    async def set_agent_status(self, agent_id: str, status: str, at: float) -> None:
+        """Keep the status an agent chose (online, away, offline)."""
+
+    async def mark_assigned(self, agent_id: str, at: float) -> None:
+        """Note when an agent was last given a conversation."""
+
+    async def record_consoles(self, process_id: str, counts: dict[str, int], at: float) -> None:
+        """Replace what process `process_id` reported of its agents' open consoles."""
+
+    async def presence(self, seen_after: float) -> dict[str, PresenceRecord]:
+        """Every agent with a status row or a console counted by a report newer than
+        `seen_after` (older reports are of processes gone)."""
 
     async def with_pending_uploads(self, limit: int = 1000) -> list[str]:
         """Ids of conversations whose summary counts uploads under way (`uploads_pending`)."""
@@ -188,3 +314,33 @@ class Store(Protocol):
 
     async def catalogue_items(self, limit: int = 1000) -> list[CatalogueRecord]:
         """Oldest first (ties by id), at most `limit`."""
+
+    async def add_push_subscription(self, subscription: PushSubscriptionRecord, keep: int) -> None:
+        """Store `subscription`, replacing any with its endpoint (whichever agent had it: a
+        browser has one endpoint, its last agent gets the pushes); then keep only the newest
+        `keep` subscriptions of its agent, dropping older ones. One atomic step."""
+
+    async def push_subscriptions(self, agent_ids: list[str]) -> list[PushSubscriptionRecord]:
+        """Every subscription of those agents, oldest first (ties by endpoint)."""
+
+    async def remove_push_subscription(self, endpoint: str, agent_id: str | None = None) -> bool:
+        """Drop the subscription of `endpoint` (only if it is `agent_id`'s, when given);
+        False if there was none."""
+
+    async def add_reply(self, reply: ReplyRecord) -> bool:
+        """Store a new saved reply; False (nothing stored) if its shortcut is taken in its
+        scope: among `owner_id`'s personal replies, or among the shared ones."""
+
+    async def update_reply(self, reply: ReplyRecord) -> bool | None:
+        """Replace the stored reply with `reply.id` by `reply`: True when done, False (nothing
+        changed) if another reply of its scope has its shortcut, None if there is no such
+        reply (it is never created here)."""
+
+    async def reply(self, reply_id: str) -> ReplyRecord | None: ...
+
+    async def replies_for(self, owner_id: str, limit: int = 1000) -> list[ReplyRecord]:
+        """`owner_id`'s personal replies and every shared one, by shortcut (then personal
+        before shared, then by id), at most `limit`."""
+
+    async def delete_reply(self, reply_id: str) -> bool:
+        """Drop the reply; False if there was none."""

@@ -16,14 +16,21 @@ from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from covisor.events import Event, decode, encode
+from covisor.identity import DEFAULT_CAPACITY
 from covisor.pins import Pin, Redeemer
 from covisor.quotas import Attempts
 from covisor.store import (
+    AgentChanges,
     AgentRecord,
     Append,
     CatalogueRecord,
     ConversationRecord,
+    LastAdmin,
+    PresenceRecord,
+    PushSubscriptionRecord,
+    ReplyRecord,
     SummaryRecord,
+    removes_enabled_admin,
 )
 
 _SUMMARY_FIELDS = {"created_at": 1, "seq": 1, "summary": 1}
@@ -35,13 +42,22 @@ class MongoStore:
         self._db = self._client[database]
 
     async def open(self) -> None:
-        await self._db.agents.create_index("token_digest", unique=True)
+        await self._migrate_agents()
+        await self._db.agents.create_index(
+            "email", unique=True, partialFilterExpression={"email": {"$type": "string"}}
+        )
+        await self._db.agents.create_index([("created_at", ASCENDING), ("_id", ASCENDING)])
+        await self._db.agent_tokens.create_index([("agent_id", ASCENDING), ("label", ASCENDING)])
         await self._db.conversations.create_index(
             [("status", ASCENDING), ("created_at", DESCENDING)]
         )
         await self._db.conversations.create_index(
             [("agent_id", ASCENDING), ("created_at", DESCENDING)]
         )
+        await self._db.conversations.create_index(
+            [("summary.visitor.customer_id", ASCENDING), ("created_at", DESCENDING)]
+        )
+        await self._db.consoles.create_index("seen_at")
         await self._db.events.create_index(
             [("conversation_id", ASCENDING), ("seq", ASCENDING)], unique=True
         )
@@ -52,6 +68,12 @@ class MongoStore:
         await self._db.pins.create_index("expires_at")
         await self._db.counters.create_index("expires")
         await self._db.catalogue.create_index([("created_at", ASCENDING), ("_id", ASCENDING)])
+        await self._db.replies.create_index(
+            [("scope", ASCENDING), ("shortcut", ASCENDING)], unique=True
+        )
+        await self._db.push_subscriptions.create_index(
+            [("agent_id", ASCENDING), ("created_at", ASCENDING), ("_id", ASCENDING)]
+        )
 
     async def close(self) -> None:
         await self._client.close()
@@ -68,21 +90,99 @@ class MongoStore:
         assert found is not None
         return bytes(found["value"])
 
-    async def add_agent(self, agent: AgentRecord) -> None:
-        await self._db.agents.insert_one(
-            {
-                "_id": agent.id,
-                "name": agent.name,
-                "token_digest": agent.token_digest,
-                "created_at": agent.created_at,
-            }
-        )
+    async def _migrate_agents(self) -> None:
+        """Agents of an older version kept one token each in the agent's document (with a
+        unique index): move those tokens to `agent_tokens` as `api` tokens."""
+        if "token_digest_1" in await self._db.agents.index_information():
+            await self._db.agents.drop_index("token_digest_1")
+        async for doc in self._db.agents.find({"token_digest": {"$exists": True}}):
+            await self._db.agent_tokens.update_one(
+                {"_id": doc["token_digest"]},
+                {
+                    "$setOnInsert": {
+                        "agent_id": doc["_id"],
+                        "created_at": doc["created_at"],
+                        "label": "api",
+                    }
+                },
+                upsert=True,
+            )
+            await self._db.agents.update_one({"_id": doc["_id"]}, {"$unset": {"token_digest": ""}})
+
+    async def add_agent(self, agent: AgentRecord) -> bool:
+        try:
+            await self._db.agents.insert_one(
+                {
+                    "_id": agent.id,
+                    "name": agent.name,
+                    "created_at": agent.created_at,
+                    "email": agent.email,
+                    "password_hash": agent.password_hash,
+                    "role": agent.role,
+                    "disabled": agent.disabled,
+                    "capacity": agent.capacity,
+                }
+            )
+        except DuplicateKeyError:
+            return False
+        if agent.token_digest is not None:
+            await self.add_agent_token(agent.token_digest, agent.id, agent.created_at, "api")
+        return True
 
     async def agent_by_digest(self, token_digest: str) -> AgentRecord | None:
-        doc = await self._db.agents.find_one({"token_digest": token_digest})
-        if doc is None:
+        token = await self._db.agent_tokens.find_one({"_id": token_digest})
+        if token is None:
             return None
-        return AgentRecord(doc["_id"], doc["name"], doc["token_digest"], doc["created_at"])
+        doc = await self._db.agents.find_one({"_id": token["agent_id"]})
+        return _agent(doc, token_digest) if doc else None
+
+    async def agent(self, agent_id: str) -> AgentRecord | None:
+        doc = await self._db.agents.find_one({"_id": agent_id})
+        return _agent(doc) if doc else None
+
+    async def agent_by_email(self, email: str) -> AgentRecord | None:
+        doc = await self._db.agents.find_one({"email": email})
+        return _agent(doc) if doc else None
+
+    async def agents(self, limit: int = 1000) -> list[AgentRecord]:
+        cursor = self._db.agents.find().sort([("created_at", ASCENDING), ("_id", ASCENDING)])
+        return [_agent(doc) async for doc in cursor.limit(limit)]
+
+    async def update_agent(self, agent_id: str, changes: AgentChanges) -> AgentRecord | None:
+        fields = {k: v for k, v in dataclasses.asdict(changes).items() if v is not None}
+        if not fields:
+            return await self.agent(agent_id)
+        before = await self._db.agents.find_one_and_update(
+            {"_id": agent_id}, {"$set": fields}, return_document=ReturnDocument.BEFORE
+        )
+        if before is None:
+            return None
+        agent = _agent(before)
+        # No multi-document transaction without a replica set: the change is made, then taken
+        # back if it left no enabled admin (two admins demoting themselves at once may both be
+        # taken back; never may both go through).
+        if removes_enabled_admin(agent, changes) and not await self._db.agents.count_documents(
+            {"role": "admin", "disabled": {"$ne": True}}, limit=1
+        ):
+            restore = {k: getattr(agent, k) for k in fields}
+            await self._db.agents.update_one({"_id": agent_id}, {"$set": restore})
+            raise LastAdmin(agent_id)
+        return dataclasses.replace(agent, **fields)
+
+    async def add_agent_token(
+        self, token_digest: str, agent_id: str, created_at: float, label: str
+    ) -> None:
+        await self._db.agent_tokens.insert_one(
+            {"_id": token_digest, "agent_id": agent_id, "created_at": created_at, "label": label}
+        )
+
+    async def revoke_agent_token(self, token_digest: str, label: str) -> bool:
+        result = await self._db.agent_tokens.delete_one({"_id": token_digest, "label": label})
+        return result.deleted_count > 0
+
+    async def revoke_agent_tokens(self, agent_id: str, label: str) -> int:
+        result = await self._db.agent_tokens.delete_many({"agent_id": agent_id, "label": label})
+        return int(result.deleted_count)
 
     async def count_agents(self) -> int:
         return int(await self._db.agents.count_documents({}))
@@ -110,19 +210,72 @@ class MongoStore:
         return _summary(doc) if doc else None
 
     async def conversations(
-        self, *, status: str | None = None, agent_id: str | None = None, limit: int = 200
+        self,
+        *,
+        status: str | None = None,
+        agent_id: str | None = None,
+        customer_id: str | None = None,
+        limit: int = 200,
     ) -> list[SummaryRecord]:
         query: dict[str, Any] = {"seq": {"$gt": 0}}
         if status is not None:
             query["status"] = status
         if agent_id is not None:
             query["agent_id"] = agent_id
+        if customer_id is not None:
+            query["summary.visitor.customer_id"] = customer_id
         cursor = (
             self._db.conversations.find(query, _SUMMARY_FIELDS)
             .sort("created_at", DESCENDING)
             .limit(limit)
         )
         return [_summary(doc) async for doc in cursor]
+
+    async def open_counts(self) -> dict[str, int]:
+        cursor = await self._db.conversations.aggregate(
+            [
+                {"$match": {"status": "active", "agent_id": {"$type": "string"}}},
+                {"$group": {"_id": "$agent_id", "n": {"$sum": 1}}},
+            ]
+        )
+        return {doc["_id"]: doc["n"] async for doc in cursor}
+
+    async def set_agent_status(self, agent_id: str, status: str, at: float) -> None:
+        await self._db.agent_status.update_one(
+            {"_id": agent_id},
+            {"$set": {"status": status, "changed_at": at}, "$setOnInsert": {"assigned_at": 0.0}},
+            upsert=True,
+        )
+
+    async def mark_assigned(self, agent_id: str, at: float) -> None:
+        await self._db.agent_status.update_one(
+            {"_id": agent_id},
+            {
+                "$set": {"assigned_at": at},
+                "$setOnInsert": {"status": None, "changed_at": 0.0},
+            },
+            upsert=True,
+        )
+
+    async def record_consoles(self, process_id: str, counts: dict[str, int], at: float) -> None:
+        await self._db.consoles.update_one(
+            {"_id": process_id},
+            {"$set": {"agents": {k: n for k, n in counts.items() if n > 0}, "seen_at": at}},
+            upsert=True,
+        )
+
+    async def presence(self, seen_after: float) -> dict[str, PresenceRecord]:
+        found = {
+            doc["_id"]: PresenceRecord(
+                doc["_id"], doc.get("status"), doc["changed_at"], doc["assigned_at"], 0
+            )
+            async for doc in self._db.agent_status.find({})
+        }
+        async for report in self._db.consoles.find({"seen_at": {"$gt": seen_after}}):
+            for agent_id, count in report["agents"].items():
+                known = found.get(agent_id) or PresenceRecord(agent_id, None, 0.0, 0.0, 0)
+                found[agent_id] = dataclasses.replace(known, consoles=known.consoles + count)
+        return found
 
     async def with_pending_uploads(self, limit: int = 1000) -> list[str]:
         cursor = self._db.conversations.find(
@@ -301,6 +454,111 @@ class MongoStore:
     async def catalogue_items(self, limit: int = 1000) -> list[CatalogueRecord]:
         cursor = self._db.catalogue.find().sort([("created_at", ASCENDING), ("_id", ASCENDING)])
         return [_catalogue_record(doc) async for doc in cursor.limit(limit)]
+
+    async def add_push_subscription(self, subscription: PushSubscriptionRecord, keep: int) -> None:
+        # Two steps without a transaction: a crash between them leaves the agent one
+        # subscription over `keep` until its next subscribe, which trims again.
+        await self._db.push_subscriptions.replace_one(
+            {"_id": subscription.endpoint},
+            {
+                "agent_id": subscription.agent_id,
+                "p256dh": subscription.p256dh,
+                "auth": subscription.auth,
+                "created_at": subscription.created_at,
+            },
+            upsert=True,
+        )
+        cursor = (
+            self._db.push_subscriptions.find({"agent_id": subscription.agent_id}, {"_id": 1})
+            .sort([("created_at", DESCENDING), ("_id", DESCENDING)])
+            .skip(keep)
+        )
+        extra = [doc["_id"] async for doc in cursor]
+        if extra:
+            await self._db.push_subscriptions.delete_many({"_id": {"$in": extra}})
+
+    async def push_subscriptions(self, agent_ids: list[str]) -> list[PushSubscriptionRecord]:
+        if not agent_ids:
+            return []
+        cursor = self._db.push_subscriptions.find({"agent_id": {"$in": agent_ids}}).sort(
+            [("created_at", ASCENDING), ("_id", ASCENDING)]
+        )
+        return [
+            PushSubscriptionRecord(
+                doc["_id"], doc["p256dh"], doc["auth"], doc["agent_id"], doc["created_at"]
+            )
+            async for doc in cursor
+        ]
+
+    async def remove_push_subscription(self, endpoint: str, agent_id: str | None = None) -> bool:
+        query: dict[str, Any] = {"_id": endpoint}
+        if agent_id is not None:
+            query["agent_id"] = agent_id
+        result = await self._db.push_subscriptions.delete_one(query)
+        return result.deleted_count > 0
+
+    async def add_reply(self, reply: ReplyRecord) -> bool:
+        try:
+            await self._db.replies.insert_one({"_id": reply.id, **_reply_fields(reply)})
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def update_reply(self, reply: ReplyRecord) -> bool | None:
+        try:
+            result = await self._db.replies.replace_one({"_id": reply.id}, _reply_fields(reply))
+        except DuplicateKeyError:
+            return False
+        return True if result.matched_count else None
+
+    async def reply(self, reply_id: str) -> ReplyRecord | None:
+        doc = await self._db.replies.find_one({"_id": reply_id})
+        return _reply(doc) if doc else None
+
+    async def replies_for(self, owner_id: str, limit: int = 1000) -> list[ReplyRecord]:
+        cursor = self._db.replies.find({"scope": {"$in": ["", owner_id]}}).sort(
+            [("shortcut", ASCENDING), ("shared", ASCENDING), ("_id", ASCENDING)]
+        )
+        return [_reply(doc) async for doc in cursor.limit(limit)]
+
+    async def delete_reply(self, reply_id: str) -> bool:
+        result = await self._db.replies.delete_one({"_id": reply_id})
+        return result.deleted_count > 0
+
+
+def _reply_fields(reply: ReplyRecord) -> dict[str, Any]:
+    """A reply's document without its `_id`; `scope` ("" for shared ones, else the owner)
+    carries the uniqueness of shortcuts."""
+    fields = dataclasses.asdict(reply)
+    del fields["id"]
+    return {**fields, "scope": "" if reply.shared else reply.owner_id}
+
+
+def _reply(doc: dict[str, Any]) -> ReplyRecord:
+    return ReplyRecord(
+        doc["_id"],
+        doc["owner_id"],
+        doc["shortcut"],
+        doc["text"],
+        doc["shared"],
+        doc["created_at"],
+        doc["updated_at"],
+        doc.get("catalogue_id"),
+    )
+
+
+def _agent(doc: dict[str, Any], token_digest: str | None = None) -> AgentRecord:
+    return AgentRecord(
+        doc["_id"],
+        doc["name"],
+        token_digest,
+        doc["created_at"],
+        email=doc.get("email"),
+        password_hash=doc.get("password_hash"),
+        role="admin" if doc.get("role") == "admin" else "agent",
+        disabled=bool(doc.get("disabled", False)),
+        capacity=int(doc.get("capacity", DEFAULT_CAPACITY)),
+    )
 
 
 def _catalogue_record(doc: dict[str, Any]) -> CatalogueRecord:

@@ -9,6 +9,7 @@ a killed process; group commit (see journal.py) amortises the fsync over many ev
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -22,11 +23,17 @@ from covisor.events import Event, decode, encode
 from covisor.pins import Pin, Redeemer
 from covisor.quotas import Attempts
 from covisor.store import (
+    AgentChanges,
     AgentRecord,
     Append,
     CatalogueRecord,
     ConversationRecord,
+    LastAdmin,
+    PresenceRecord,
+    PushSubscriptionRecord,
+    ReplyRecord,
     SummaryRecord,
+    removes_enabled_admin,
 )
 
 SCHEMA = """
@@ -34,9 +41,20 @@ CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS agents (
     id TEXT PRIMARY KEY,
     name TEXT NOT NULL,
-    token_digest TEXT NOT NULL UNIQUE,
-    created_at REAL NOT NULL
+    created_at REAL NOT NULL,
+    email TEXT,
+    password_hash TEXT,
+    role TEXT NOT NULL DEFAULT 'agent',
+    disabled INTEGER NOT NULL DEFAULT 0,
+    capacity INTEGER NOT NULL DEFAULT 3
 );
+CREATE TABLE IF NOT EXISTS agent_tokens (
+    digest TEXT PRIMARY KEY,
+    agent_id TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    label TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS agent_tokens_by_agent ON agent_tokens (agent_id, label);
 CREATE TABLE IF NOT EXISTS conversations (
     id TEXT PRIMARY KEY,
     created_at REAL NOT NULL,
@@ -49,6 +67,21 @@ CREATE TABLE IF NOT EXISTS conversations (
 );
 CREATE INDEX IF NOT EXISTS conversations_by_status ON conversations (status, created_at);
 CREATE INDEX IF NOT EXISTS conversations_by_agent ON conversations (agent_id, created_at);
+CREATE INDEX IF NOT EXISTS conversations_by_customer
+    ON conversations (json_extract(summary, '$.visitor.customer_id'), created_at);
+CREATE TABLE IF NOT EXISTS agent_status (
+    agent_id TEXT PRIMARY KEY,
+    status TEXT,
+    changed_at REAL NOT NULL DEFAULT 0,
+    assigned_at REAL NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS consoles (
+    process_id TEXT NOT NULL,
+    agent_id TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    seen_at REAL NOT NULL,
+    PRIMARY KEY (process_id, agent_id)
+);
 CREATE TABLE IF NOT EXISTS events (
     conversation_id TEXT NOT NULL,
     seq INTEGER NOT NULL,
@@ -91,8 +124,30 @@ CREATE TABLE IF NOT EXISTS catalogue (
     added_by TEXT
 );
 CREATE INDEX IF NOT EXISTS catalogue_by_age ON catalogue (created_at, id);
+CREATE TABLE IF NOT EXISTS replies (
+    id TEXT PRIMARY KEY,
+    owner_id TEXT NOT NULL,
+    shortcut TEXT NOT NULL,
+    text TEXT NOT NULL,
+    shared INTEGER NOT NULL,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    catalogue_id TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS replies_by_scope
+    ON replies (CASE WHEN shared THEN '' ELSE owner_id END, shortcut);
+CREATE TABLE IF NOT EXISTS push_subscriptions (
+    endpoint TEXT PRIMARY KEY,
+    agent_id TEXT NOT NULL,
+    p256dh TEXT NOT NULL,
+    auth TEXT NOT NULL,
+    created_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS push_subscriptions_by_agent
+    ON push_subscriptions (agent_id, created_at, endpoint);
 """
 
+_AGENT_COLUMNS = "id, name, created_at, email, password_hash, role, disabled, capacity"
 _CONVERSATION_COLUMNS = "id, created_at, seq, summary, snapshot, snapshot_seq"
 _SUMMARY_COLUMNS = "id, created_at, seq, summary"
 _PIN_COLUMNS = "digest, conversation_id, redeemer, issuer_id, created_at, expires_at, used_at"
@@ -100,6 +155,8 @@ _CATALOGUE_COLUMNS = (
     "id, title, description, kind, media_id, width, height, created_at, price, currency, "
     "duration, added_by"
 )
+_PUSH_COLUMNS = "endpoint, p256dh, auth, agent_id, created_at"
+_REPLY_COLUMNS = "id, owner_id, shortcut, text, shared, created_at, updated_at, catalogue_id"
 
 
 class SQLiteStore:
@@ -118,6 +175,8 @@ class SQLiteStore:
             await self._writer.execute_fetchall("PRAGMA journal_mode=WAL")
             async with self._write_lock:
                 await self._writer.executescript(f"BEGIN IMMEDIATE;\n{SCHEMA}\nCOMMIT;")
+            async with self._immediate() as db:
+                await _migrate_agents(db)
             self._reader = await self._connect()
         except BaseException:
             await self.close()
@@ -159,21 +218,125 @@ class SQLiteStore:
         rows = await self._r.execute_fetchall("SELECT value FROM secrets WHERE name = ?", (name,))
         return bytes(list(rows)[0][0])
 
-    async def add_agent(self, agent: AgentRecord) -> None:
-        async with self._write_lock:
-            await self._w.execute(
-                "INSERT INTO agents (id, name, token_digest, created_at) VALUES (?, ?, ?, ?)",
-                (agent.id, agent.name, agent.token_digest, agent.created_at),
+    async def add_agent(self, agent: AgentRecord) -> bool:
+        async with self._immediate() as db:
+            if agent.email is not None and list(
+                await db.execute_fetchall("SELECT 1 FROM agents WHERE email = ?", (agent.email,))
+            ):
+                return False
+            await db.execute(
+                f"INSERT INTO agents ({_AGENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    agent.id,
+                    agent.name,
+                    agent.created_at,
+                    agent.email,
+                    agent.password_hash,
+                    agent.role,
+                    int(agent.disabled),
+                    agent.capacity,
+                ),
             )
+            if agent.token_digest is not None:
+                await db.execute(
+                    "INSERT INTO agent_tokens (digest, agent_id, created_at, label) "
+                    "VALUES (?, ?, ?, 'api')",
+                    (agent.token_digest, agent.id, agent.created_at),
+                )
+        return True
 
     async def agent_by_digest(self, token_digest: str) -> AgentRecord | None:
         rows = list(
             await self._r.execute_fetchall(
-                "SELECT id, name, token_digest, created_at FROM agents WHERE token_digest = ?",
+                f"SELECT {_AGENT_COLUMNS} FROM agents WHERE id = "
+                "(SELECT agent_id FROM agent_tokens WHERE digest = ?)",
                 (token_digest,),
             )
         )
-        return AgentRecord(*rows[0]) if rows else None
+        return _agent(rows[0], token_digest) if rows else None
+
+    async def agent(self, agent_id: str) -> AgentRecord | None:
+        rows = list(
+            await self._r.execute_fetchall(
+                f"SELECT {_AGENT_COLUMNS} FROM agents WHERE id = ?", (agent_id,)
+            )
+        )
+        return _agent(rows[0]) if rows else None
+
+    async def agent_by_email(self, email: str) -> AgentRecord | None:
+        rows = list(
+            await self._r.execute_fetchall(
+                f"SELECT {_AGENT_COLUMNS} FROM agents WHERE email = ?", (email,)
+            )
+        )
+        return _agent(rows[0]) if rows else None
+
+    async def agents(self, limit: int = 1000) -> list[AgentRecord]:
+        rows = await self._r.execute_fetchall(
+            f"SELECT {_AGENT_COLUMNS} FROM agents ORDER BY created_at, id LIMIT ?", (limit,)
+        )
+        return [_agent(row) for row in rows]
+
+    async def update_agent(self, agent_id: str, changes: AgentChanges) -> AgentRecord | None:
+        async with self._immediate() as db:
+            rows = list(
+                await db.execute_fetchall(
+                    f"SELECT {_AGENT_COLUMNS} FROM agents WHERE id = ?", (agent_id,)
+                )
+            )
+            if not rows:
+                return None
+            agent = _agent(rows[0])
+            if removes_enabled_admin(agent, changes):
+                others = list(
+                    await db.execute_fetchall(
+                        "SELECT count(*) FROM agents "
+                        "WHERE role = 'admin' AND disabled = 0 AND id != ?",
+                        (agent_id,),
+                    )
+                )
+                if others[0][0] == 0:
+                    raise LastAdmin(agent_id)
+            updated = dataclasses.replace(
+                agent, **{k: v for k, v in dataclasses.asdict(changes).items() if v is not None}
+            )
+            await db.execute(
+                "UPDATE agents SET name = ?, role = ?, disabled = ?, capacity = ?, "
+                "password_hash = ? WHERE id = ?",
+                (
+                    updated.name,
+                    updated.role,
+                    int(updated.disabled),
+                    updated.capacity,
+                    updated.password_hash,
+                    agent_id,
+                ),
+            )
+        return updated
+
+    async def add_agent_token(
+        self, token_digest: str, agent_id: str, created_at: float, label: str
+    ) -> None:
+        async with self._write_lock:
+            await self._w.execute(
+                "INSERT INTO agent_tokens (digest, agent_id, created_at, label) "
+                "VALUES (?, ?, ?, ?)",
+                (token_digest, agent_id, created_at, label),
+            )
+
+    async def revoke_agent_token(self, token_digest: str, label: str) -> bool:
+        async with self._write_lock:
+            cursor = await self._w.execute(
+                "DELETE FROM agent_tokens WHERE digest = ? AND label = ?", (token_digest, label)
+            )
+            return cursor.rowcount > 0
+
+    async def revoke_agent_tokens(self, agent_id: str, label: str) -> int:
+        async with self._write_lock:
+            cursor = await self._w.execute(
+                "DELETE FROM agent_tokens WHERE agent_id = ? AND label = ?", (agent_id, label)
+            )
+            return cursor.rowcount
 
     async def count_agents(self) -> int:
         rows = list(await self._r.execute_fetchall("SELECT count(*) FROM agents"))
@@ -204,7 +367,12 @@ class SQLiteStore:
         return _summary(rows[0]) if rows else None
 
     async def conversations(
-        self, *, status: str | None = None, agent_id: str | None = None, limit: int = 200
+        self,
+        *,
+        status: str | None = None,
+        agent_id: str | None = None,
+        customer_id: str | None = None,
+        limit: int = 200,
     ) -> list[SummaryRecord]:
         where, args = ["seq > 0"], []
         if status is not None:
@@ -213,6 +381,9 @@ class SQLiteStore:
         if agent_id is not None:
             where.append("agent_id = ?")
             args.append(agent_id)
+        if customer_id is not None:
+            where.append("json_extract(summary, '$.visitor.customer_id') = ?")
+            args.append(customer_id)
         rows = await self._r.execute_fetchall(
             f"SELECT {_SUMMARY_COLUMNS} FROM conversations WHERE {' AND '.join(where)} "
             "ORDER BY created_at DESC LIMIT ?",
@@ -230,6 +401,51 @@ class SQLiteStore:
                 _commit_sync, self._w._conn, appends
             )
         return stale
+
+    async def open_counts(self) -> dict[str, int]:
+        rows = await self._r.execute_fetchall(
+            "SELECT agent_id, count(*) FROM conversations "
+            "WHERE status = 'active' AND agent_id IS NOT NULL GROUP BY agent_id"
+        )
+        return {agent_id: count for agent_id, count in rows}
+
+    async def set_agent_status(self, agent_id: str, status: str, at: float) -> None:
+        async with self._write_lock:
+            await self._w.execute(
+                "INSERT INTO agent_status (agent_id, status, changed_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (agent_id) DO UPDATE SET status = excluded.status, "
+                "changed_at = excluded.changed_at",
+                (agent_id, status, at),
+            )
+
+    async def mark_assigned(self, agent_id: str, at: float) -> None:
+        async with self._write_lock:
+            await self._w.execute(
+                "INSERT INTO agent_status (agent_id, assigned_at) VALUES (?, ?) "
+                "ON CONFLICT (agent_id) DO UPDATE SET assigned_at = excluded.assigned_at",
+                (agent_id, at),
+            )
+
+    async def record_consoles(self, process_id: str, counts: dict[str, int], at: float) -> None:
+        async with self._immediate() as db:
+            await db.execute("DELETE FROM consoles WHERE process_id = ?", (process_id,))
+            await db.executemany(
+                "INSERT INTO consoles VALUES (?, ?, ?, ?)",
+                [(process_id, agent, n, at) for agent, n in counts.items() if n > 0],
+            )
+
+    async def presence(self, seen_after: float) -> dict[str, PresenceRecord]:
+        rows = await self._r.execute_fetchall(
+            "SELECT agent_id, status, changed_at, assigned_at FROM agent_status"
+        )
+        found = {row[0]: PresenceRecord(row[0], row[1], row[2], row[3], 0) for row in rows}
+        for agent_id, count in await self._r.execute_fetchall(
+            "SELECT agent_id, sum(count) FROM consoles WHERE seen_at > ? GROUP BY agent_id",
+            (seen_after,),
+        ):
+            known = found.get(agent_id) or PresenceRecord(agent_id, None, 0.0, 0.0, 0)
+            found[agent_id] = dataclasses.replace(known, consoles=count)
+        return found
 
     async def with_pending_uploads(self, limit: int = 1000) -> list[str]:
         rows = await self._r.execute_fetchall(
@@ -425,6 +641,157 @@ class SQLiteStore:
             f"SELECT {_CATALOGUE_COLUMNS} FROM catalogue ORDER BY created_at, id LIMIT ?", (limit,)
         )
         return [CatalogueRecord(*row) for row in rows]
+
+    async def add_push_subscription(self, subscription: PushSubscriptionRecord, keep: int) -> None:
+        async with self._immediate() as db:
+            await db.execute(
+                f"INSERT OR REPLACE INTO push_subscriptions ({_PUSH_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (
+                    subscription.endpoint,
+                    subscription.p256dh,
+                    subscription.auth,
+                    subscription.agent_id,
+                    subscription.created_at,
+                ),
+            )
+            await db.execute(
+                "DELETE FROM push_subscriptions WHERE agent_id = ? AND endpoint NOT IN ("
+                "  SELECT endpoint FROM push_subscriptions WHERE agent_id = ?"
+                "  ORDER BY created_at DESC, endpoint DESC LIMIT ?)",
+                (subscription.agent_id, subscription.agent_id, keep),
+            )
+
+    async def push_subscriptions(self, agent_ids: list[str]) -> list[PushSubscriptionRecord]:
+        if not agent_ids:
+            return []
+        marks = ",".join("?" * len(agent_ids))
+        rows = await self._r.execute_fetchall(
+            f"SELECT {_PUSH_COLUMNS} FROM push_subscriptions WHERE agent_id IN ({marks}) "
+            "ORDER BY created_at, endpoint",
+            agent_ids,
+        )
+        return [PushSubscriptionRecord(*row) for row in rows]
+
+    async def remove_push_subscription(self, endpoint: str, agent_id: str | None = None) -> bool:
+        async with self._write_lock:
+            if agent_id is None:
+                cursor = await self._w.execute(
+                    "DELETE FROM push_subscriptions WHERE endpoint = ?", (endpoint,)
+                )
+            else:
+                cursor = await self._w.execute(
+                    "DELETE FROM push_subscriptions WHERE endpoint = ? AND agent_id = ?",
+                    (endpoint, agent_id),
+                )
+            return cursor.rowcount > 0
+
+    async def add_reply(self, reply: ReplyRecord) -> bool:
+        async with self._write_lock:
+            try:
+                await self._w.execute(
+                    f"INSERT INTO replies ({_REPLY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    _reply_row(reply),
+                )
+            except sqlite3.IntegrityError:
+                return False
+        return True
+
+    async def update_reply(self, reply: ReplyRecord) -> bool | None:
+        async with self._write_lock:
+            try:
+                cursor = await self._w.execute(
+                    "UPDATE replies SET owner_id = ?, shortcut = ?, text = ?, shared = ?, "
+                    "created_at = ?, updated_at = ?, catalogue_id = ? WHERE id = ?",
+                    (*_reply_row(reply)[1:], reply.id),
+                )
+            except sqlite3.IntegrityError:
+                return False
+        return True if cursor.rowcount > 0 else None
+
+    async def reply(self, reply_id: str) -> ReplyRecord | None:
+        rows = list(
+            await self._r.execute_fetchall(
+                f"SELECT {_REPLY_COLUMNS} FROM replies WHERE id = ?", (reply_id,)
+            )
+        )
+        return _reply(rows[0]) if rows else None
+
+    async def replies_for(self, owner_id: str, limit: int = 1000) -> list[ReplyRecord]:
+        rows = await self._r.execute_fetchall(
+            f"SELECT {_REPLY_COLUMNS} FROM replies WHERE shared OR owner_id = ? "
+            "ORDER BY shortcut, shared, id LIMIT ?",
+            (owner_id, limit),
+        )
+        return [_reply(row) for row in rows]
+
+    async def delete_reply(self, reply_id: str) -> bool:
+        async with self._write_lock:
+            cursor = await self._w.execute("DELETE FROM replies WHERE id = ?", (reply_id,))
+            return cursor.rowcount > 0
+
+
+def _reply_row(reply: ReplyRecord) -> tuple[Any, ...]:
+    return (
+        reply.id,
+        reply.owner_id,
+        reply.shortcut,
+        reply.text,
+        int(reply.shared),
+        reply.created_at,
+        reply.updated_at,
+        reply.catalogue_id,
+    )
+
+
+def _reply(row: Any) -> ReplyRecord:
+    id_, owner_id, shortcut, text, shared, created_at, updated_at, catalogue_id = row
+    return ReplyRecord(
+        id_, owner_id, shortcut, text, bool(shared), created_at, updated_at, catalogue_id
+    )
+
+
+async def _migrate_agents(db: aiosqlite.Connection) -> None:
+    """Bring an `agents` table of an older version to this one, in the open transaction.
+
+    It had one token each (`token_digest`, NOT NULL): the tokens move to `agent_tokens` as
+    `api` tokens and the table is rebuilt without that column (SQLite cannot drop a NOT NULL
+    constraint), keeping every agent as a plain `agent`. Then the e-mail index is made.
+    """
+    columns = {row[1] for row in await db.execute_fetchall("PRAGMA table_info(agents)")}
+    if "token_digest" in columns:
+        await db.execute(
+            "INSERT OR IGNORE INTO agent_tokens (digest, agent_id, created_at, label) "
+            "SELECT token_digest, id, created_at, 'api' FROM agents"
+        )
+        await db.execute("ALTER TABLE agents RENAME TO agents_before_tokens")
+        await db.execute(
+            "CREATE TABLE agents (id TEXT PRIMARY KEY, name TEXT NOT NULL, "
+            "created_at REAL NOT NULL, email TEXT, password_hash TEXT, "
+            "role TEXT NOT NULL DEFAULT 'agent', disabled INTEGER NOT NULL DEFAULT 0, "
+            "capacity INTEGER NOT NULL DEFAULT 3)"
+        )
+        await db.execute(
+            "INSERT INTO agents (id, name, created_at) "
+            "SELECT id, name, created_at FROM agents_before_tokens"
+        )
+        await db.execute("DROP TABLE agents_before_tokens")
+    await db.execute("CREATE UNIQUE INDEX IF NOT EXISTS agents_by_email ON agents (email)")
+
+
+def _agent(row: Any, token_digest: str | None = None) -> AgentRecord:
+    id_, name, created_at, email, password_hash, role, disabled, capacity = row
+    return AgentRecord(
+        id_,
+        name,
+        token_digest,
+        created_at,
+        email=email,
+        password_hash=password_hash,
+        role="admin" if role == "admin" else "agent",
+        disabled=bool(disabled),
+        capacity=capacity,
+    )
 
 
 def _backup(source: Path, destination: Path) -> None:

@@ -74,12 +74,17 @@ class CovisorServer:
         return out.stdout.decode().strip().splitlines()[-1]
 
 
-def _start_server(data_dir: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+def _start_server(
+    data_dir: Path, log: Path, extra_env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Start `covisor serve` on a free port; `extra_env` (`COVISOR_*`) overrides the defaults
+    set here, for a module that needs another configuration."""
     env = {
         **os.environ,
         "COVISOR_SEED_DEMO": "1",
         "COVISOR_MEDIA_WORKERS": "1",
         **{f"COVISOR_{name.upper()}": str(value) for name, value in SERVER_LIMITS.items()},
+        **(extra_env or {}),
     }
     with log.open("wb") as sink:
         process = subprocess.Popen(
@@ -141,7 +146,7 @@ def server(
     data_dir = tmp_path_factory.mktemp("covisor-e2e")
     process, url = _start_server(data_dir, ARTIFACTS / "server.log")
     try:
-        token = (data_dir / "demo-agent.txt").read_text().strip()
+        token = (data_dir / "demo-agent.txt").read_text().strip().splitlines()[-1]
         api = playwright.request.new_context(base_url=url)
         try:
             _wait_for_catalogue(api, token)

@@ -264,6 +264,7 @@ class AgentConsole(Side):
     def log_in(self, token: str) -> None:
         """Open /agent and log in through the form with an agent's token."""
         self.page.goto(f"{self.origin}/agent")
+        self.by("agent-use-token").click()
         self.by("agent-token-input").fill(token)
         self.by("agent-login").click()
         expect(self.by("agent-name")).to_have_text(self.name)

@@ -203,6 +203,7 @@ def test_shopper_who_read_out_a_pin_is_told_they_are_connected(
 def console_on(contexts: Any, server: Any, options: dict[str, Any], lang: str = "") -> Page:
     page: Page = contexts.new(f"console-{lang or 'en'}", options).new_page()
     page.goto(f"{server.url}/agent" + (f"?lang={lang}" if lang else ""))
+    page.get_by_test_id("agent-use-token").click()
     page.get_by_test_id("agent-token-input").fill(server.add_agent("Alex"))
     page.get_by_test_id("agent-login").click()
     expect(page.get_by_test_id("connection-state")).to_have_attribute("data-online", "true")

@@ -151,6 +151,7 @@ def polish_pair(server: Any, contexts: Any, sides: list[tuple[str, Side]]) -> Pa
     page: Page = contexts.new("agent-pl", DESKTOP).new_page()
     agent = AgentConsole(page, server.url, "Alex")
     page.goto(f"{server.url}/agent?lang=pl")
+    page.get_by_test_id("agent-use-token").click()
     page.get_by_test_id("agent-token-input").fill(server.add_agent("Alex"))
     page.get_by_test_id("agent-login").click()
     expect(page.get_by_test_id("connection-state")).to_have_attribute("data-online", "true")
