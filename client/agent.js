@@ -28,6 +28,8 @@ import {
   visitorBadges,
 } from "./agent-lists.js";
 import { showLogin, identifyAgent, logOut, storedToken } from "./agent-login.js";
+import { RepliesPanel } from "./agent-replies.js";
+import { TeamPanel } from "./agent-team.js";
 import { createAlerts } from "./alerts.js";
 import { AgentPhoneBox } from "./agent-phone.js";
 import { AgentLightbox } from "./agent-lightbox.js";
@@ -260,6 +262,21 @@ class Console {
       "data-testid": "earlier-list",
       "aria-labelledby": "cv-earlier-title",
     });
+    this.repliesPanel = new RepliesPanel({
+      t,
+      api: this.#api,
+      me: this.#me,
+      catalogue: () => this.#catalogue,
+      onChange: (replies) => {
+        this.#replies = replies;
+      },
+      maxChars: this.#limits.max_message_chars,
+    });
+    this.repliesDialog = this.#panelDialog("replies-dialog", this.repliesPanel);
+    this.teamPanel = this.#me.admin
+      ? new TeamPanel({ t, api: this.#api, me: this.#me, onNotice: (text) => this.#showNotice(text) })
+      : null;
+    this.teamDialog = this.teamPanel ? this.#panelDialog("team-dialog", this.teamPanel) : null;
     this.transferDialog = this.#buildTransferDialog();
     this.noteDialog = this.#buildNoteDialog();
     this.closeButton = h("button", {
@@ -331,6 +348,26 @@ class Console {
         section("cv-queue-title", [t("agent.queue"), " ", this.queueCount], this.queueList),
         section("cv-active-title", [t("agent.active")], this.activeList),
         section("cv-phone-title", [t("agent.phone")], this.phone.elements),
+        h(
+          "div",
+          { class: "cv-side-actions" },
+          h("button", {
+            type: "button",
+            class: "cv-btn",
+            "data-testid": "open-replies",
+            text: t("agent.replies.title"),
+            on: { click: () => this.#openPanel(this.repliesDialog, this.repliesPanel) },
+          }),
+          this.#me.admin
+            ? h("button", {
+                type: "button",
+                class: "cv-btn",
+                "data-testid": "open-team",
+                text: t("agent.team.title"),
+                on: { click: () => this.#openPanel(this.teamDialog, this.teamPanel) },
+              })
+            : null,
+        ),
       ),
       h(
         "main",
@@ -369,6 +406,8 @@ class Console {
       this.lightbox.element,
       this.transferDialog,
       this.noteDialog,
+      this.repliesDialog,
+      this.teamDialog,
     );
     root.replaceChildren(this.root);
     attachReplyPicker({
@@ -907,6 +946,36 @@ class Console {
   /** A saved reply was picked: its text is in the composer; its product goes in the viewer. */
   #pickedReply(reply) {
     if (reply?.catalogue_media_id) this.#show({ media_id: String(reply.catalogue_media_id) });
+  }
+
+  /** A settings panel (saved replies, the team) in a dialog with a close button. */
+  #panelDialog(testId, panel) {
+    const dialog = h(
+      "dialog",
+      { class: "cv-dialog cv-dialog--wide", "data-testid": testId },
+      h(
+        "div",
+        { class: "cv-dialog-actions" },
+        h("button", {
+          type: "button",
+          class: "cv-btn",
+          "data-testid": `${testId}-close`,
+          text: this.#t("agent.done"),
+          on: { click: () => dialog.close() },
+        }),
+      ),
+      panel.element,
+    );
+    return dialog;
+  }
+
+  async #openPanel(dialog, panel) {
+    dialog.showModal();
+    try {
+      await panel.refresh();
+    } catch (error) {
+      this.#showNotice(errorText(this.#t, error));
+    }
   }
 
   #buildTransferDialog() {

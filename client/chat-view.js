@@ -7,6 +7,10 @@
  * position and focus. Upload items are drawn by the host (`renderUpload`), since the shopper and
  * the agent act on them differently. A host that creates its conversation only when there is
  * something to say (`start`) keeps the composer open without a session.
+ *
+ * Agents' internal notes are drawn as yellow "Internal note" cards, never like a message; a view
+ * for the shopper (`shopper: true`) draws none, should one ever reach it, and words transfers for
+ * the shopper ("You are now chatting with Bea") instead of for the team.
  */
 
 import { Change } from "./conversation-state.js";
@@ -54,6 +58,24 @@ export function groupPositions(messages, gapMs = GROUP_GAP_MS) {
     return "single";
   });
 }
+/**
+ * The line a `conversation.transferred` item shows: to the shopper, who they chat with now (or
+ * that they wait again); to the team, who handed it to whom.
+ */
+export function transferText(t, item, shopper) {
+  const to = item.data?.to ?? null;
+  const toName = to ? displayName(t, to.name ?? "", null) : "";
+  if (shopper) {
+    return to
+      ? t("chat.system.transferred", { name: toName })
+      : t("chat.system.transferred_queue");
+  }
+  const from = displayName(t, item.data?.from?.name ?? item.actor?.name ?? "", null);
+  return to
+    ? t("chat.system.transferred_to", { from, name: toName })
+    : t("chat.system.transferred_back", { from });
+}
+
 const RERENDER = new Set([
   Change.TIMELINE,
   Change.STATUS,
@@ -74,6 +96,7 @@ export class ChatView {
   #pending = new Map();
   #hasMore = null;
   #active = true;
+  #shopper;
 
   /**
    * @param {object} options
@@ -83,6 +106,7 @@ export class ChatView {
    * @param {() => Promise<void>} [options.start] called on sending without a session; it sets
    *   one (`setSession`) or leaves the text in the composer when it cannot
    * @param {number} [options.maxMessageChars] longest message the server takes
+   * @param {boolean} [options.shopper] the shopper's view: no notes, transfers told to them
    */
   constructor({
     t,
@@ -90,8 +114,10 @@ export class ChatView {
     composerTools = [],
     start = null,
     maxMessageChars = DEFAULT_LIMITS.max_message_chars,
+    shopper = false,
   }) {
     this.#t = t;
+    this.#shopper = shopper;
     this.#renderUpload = renderUpload;
     this.#start = start;
     this.historyButton = h("button", {
@@ -331,6 +357,15 @@ export class ChatView {
         this.#renderUpload(item, session),
       );
     }
+    if (item.kind === "note") return this.#renderNote(item);
+    if (item.kind === "system" && item.type === "conversation.transferred") {
+      return h("li", {
+        class: "cv-item cv-system",
+        "data-testid": "system-message",
+        dataset: { type: "transferred" },
+        text: transferText(t, item, this.#shopper),
+      });
+    }
     if (item.kind === "system") {
       const key = {
         "conversation.accepted": "chat.system.accepted",
@@ -363,6 +398,29 @@ export class ChatView {
         mine
           ? null
           : h("span", { class: "cv-author", text: displayName(t, item.actor?.name ?? "", null) }),
+        h("time", { datetime: new Date(item.at).toISOString(), text: formatTime(t, item.at) }),
+      ),
+    );
+  }
+
+  /** An agent's internal note: labelled, with its author and time; the shopper never sees it. */
+  #renderNote(item) {
+    const t = this.#t;
+    if (this.#shopper) return h("li", { class: "cv-item", hidden: true });
+    return h(
+      "li",
+      {
+        class: "cv-item cv-note",
+        "data-testid": "note",
+        dataset: { seq: String(item.seq) },
+      },
+      h("p", { class: "cv-note-label" }, icon("note"), h("span", { text: t("chat.note.label") })),
+      h("p", { class: "cv-note-text", text: item.text }),
+      h(
+        "p",
+        { class: "cv-meta" },
+        h("span", { class: "cv-author", text: displayName(t, item.actor?.name ?? "", null) }),
+        h("span", { class: "cv-note-hidden", text: t("chat.note.hidden") }),
         h("time", { datetime: new Date(item.at).toISOString(), text: formatTime(t, item.at) }),
       ),
     );

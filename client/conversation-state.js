@@ -6,6 +6,10 @@
  * see `EventSequencer`); `apply` returns which part changed so a view re-renders only that part.
  * Strokes the local user is drawing live in a separate overlay until the server echoes their
  * `stroke.end`, so they show at once and are never drawn twice. No DOM, no sockets.
+ *
+ * Agents' internal notes (`note.added`, a snapshot's `notes`) are timeline items of kind "note":
+ * never messages, never unread. Shoppers get an `internal` stand-in per note instead, which only
+ * advances `seq` and shows nothing (PROTOCOL.md "Internal notes").
  */
 
 import { DEFAULT_TRANSFORM } from "./view-transform.js";
@@ -28,7 +32,7 @@ export const Change = Object.freeze({
  * conversation closed) rather than per seq, so the notice a snapshot implies and the notice of the
  * event itself are one item whichever arrives first.
  */
-function systemKey(type, data) {
+function systemKey(type, data, seq) {
   switch (type) {
     case "conversation.accepted":
       return `s:accepted:${data.agent?.id ?? ""}`;
@@ -36,6 +40,9 @@ function systemKey(type, data) {
       return `s:joined:${data.member?.id ?? ""}`;
     case "conversation.closed":
       return "s:closed";
+    case "conversation.transferred":
+      // Each transfer is its own fact: the same agent may get the conversation back later.
+      return `s:transferred:${seq}`;
     default:
       return null;
   }
@@ -63,6 +70,12 @@ export class ConversationState {
   page = null;
   name = null;
   agent = null;
+  /** Who the shopper is (PROTOCOL.md "Who the shopper is"), `{}` when unknown. */
+  visitor = {};
+  /** `{score, comment}` once the customer rated the closed conversation, else null. */
+  rating = null;
+  /** Opened to show a phone PIN (`conversation.opened`): out of the queue until a message. */
+  byPhone = false;
   /** Highest seq folded into this state. */
   seq = 0;
   /** actor id → highest seq that actor has read. */
@@ -70,7 +83,7 @@ export class ConversationState {
   media = null;
   transform = { ...DEFAULT_TRANSFORM };
   video = { ...STOPPED_VIDEO };
-  /** Chat messages, system notices and uploads, ordered by seq. */
+  /** Chat messages, system notices, uploads and (agents only) notes, ordered by seq. */
   timeline = [];
   #strokes = new Map();
   #localStrokes = new Map();
@@ -92,6 +105,8 @@ export class ConversationState {
     this.page = snapshot.page ?? null;
     this.name = snapshot.name ?? null;
     this.agent = snapshot.agent ?? null;
+    this.visitor = snapshot.visitor ?? this.visitor;
+    this.rating = snapshot.rating ?? null;
     this.seq = snapshot.seq ?? this.seq;
     this.reads = { ...(snapshot.reads ?? {}) };
     this.media = snapshot.media ?? null;
@@ -100,6 +115,7 @@ export class ConversationState {
     this.#strokes = new Map((snapshot.strokes ?? []).map((s) => [s.stroke_id, copyStroke(s)]));
     this.#localStrokes.clear();
     for (const event of snapshot.messages ?? []) this.#addMessage(event);
+    for (const event of snapshot.notes ?? []) this.#addNote(event);
     this.#loadSnapshotNotices(snapshot);
     this.#loadSnapshotUploads(snapshot);
   }
@@ -120,7 +136,27 @@ export class ConversationState {
       case "conversation.opened":
         this.page = data.page ?? this.page;
         this.name = data.name ?? this.name;
+        this.visitor = data.visitor ?? this.visitor;
+        this.byPhone = Boolean(data.by_phone);
         return Change.STATUS;
+      case "visitor.identified":
+        this.visitor = data.visitor ?? this.visitor;
+        this.name = this.visitor?.name || this.name;
+        return Change.STATUS;
+      case "conversation.transferred":
+        this.agent = data.to ? { id: data.to.id, name: data.to.name } : null;
+        this.status = data.to ? "active" : "waiting";
+        this.#addSystem(event);
+        return Change.STATUS;
+      case "conversation.rated":
+        this.rating = { score: data.score, comment: data.comment ?? null };
+        return Change.STATUS;
+      case "note.added":
+        this.#addNote(event);
+        return Change.TIMELINE;
+      case "internal":
+        // A note's place in the order for shoppers: nothing to show (PROTOCOL.md).
+        return null;
       case "conversation.accepted":
         this.status = "active";
         this.agent = data.agent ?? null;
@@ -135,6 +171,9 @@ export class ConversationState {
         return Change.TIMELINE;
       case "chat.message":
         this.#addMessage(event);
+        if (event.actor?.role === "customer" || event.actor?.role === "caller") {
+          this.byPhone = false;
+        }
         return Change.TIMELINE;
       case "chat.read": {
         const actorId = event.actor?.id;
@@ -174,6 +213,11 @@ export class ConversationState {
   /** Chat messages only, in order. */
   get messages() {
     return this.timeline.filter((item) => item.kind === "message");
+  }
+
+  /** Internal notes (agents only), in order. */
+  get notes() {
+    return this.timeline.filter((item) => item.kind === "note");
   }
 
   /** Uploads in the order they appear in the timeline. */
@@ -329,7 +373,15 @@ export class ConversationState {
     };
     const notices = [];
     const agent = snapshot.agent;
-    if (agent?.id) {
+    // An agent who got the conversation by a transfer seen live already has its notice there.
+    const transferredTo = (id, seq) =>
+      this.timeline.some(
+        (item) =>
+          item.type === "conversation.transferred" &&
+          item.data.to?.id === id &&
+          (!Number(seq) || item.seq === Number(seq)),
+      );
+    if (agent?.id && !transferredTo(agent.id, agent.seq)) {
       notices.push(["conversation.accepted", { agent }, placed(agent.seq, agent.id)]);
     }
     for (const caller of snapshot.callers ?? []) {
@@ -399,8 +451,21 @@ export class ConversationState {
     });
   }
 
+  #addNote(event) {
+    const key = `n:${event.seq}`;
+    if (this.#keys.has(key)) return;
+    this.#insert({
+      kind: "note",
+      key,
+      seq: event.seq,
+      at: event.at,
+      actor: event.actor ?? null,
+      text: String(event.data?.text ?? ""),
+    });
+  }
+
   #addSystem(event) {
-    const key = systemKey(event.type, event.data ?? {});
+    const key = systemKey(event.type, event.data ?? {}, event.seq);
     if (!key) return;
     this.#insert({
       kind: "system",

@@ -17,7 +17,13 @@
  * visit next week finds it; the token is renewed (`POST /api/me/token`) once less than half its
  * lifetime is left. A stored conversation is joined at page load even with the panel closed, so
  * unsent messages go out and replies show as an unread badge on the launcher.
- * The server's limits (`GET /api/config`) are read once while the language loads.
+ * The server's limits and pre-chat setting (`GET /api/config`) are read once while the language
+ * loads.
+ *
+ * The page talks to it through `window.covisor` (`identify`, `open`, `close`; calls queued by a
+ * stub before this script ran are taken over). Around the chat: the pre-chat questions, the
+ * shopper's place in the queue while waiting, transfer notices, and the rating card once closed
+ * (docs/CLIENT.md "Before and after the conversation").
  */
 
 import { Api } from "./api.js";
@@ -28,20 +34,39 @@ import { Change } from "./conversation-state.js";
 import { h, icon } from "./dom.js";
 import { errorText, loadTranslator, pickLanguage } from "./i18n.js";
 import { PhonePanel } from "./phone-panel.js";
-import { DEFAULT_LIMITS, loadLimits } from "./protocol.js";
+import { PrechatForm } from "./prechat-form.js";
+import { CONFIG_PATH, DEFAULT_LIMITS, loadLimits } from "./protocol.js";
+import { RatingCard } from "./rating-card.js";
 import { UploadTray } from "./upload-tray.js";
+import {
+  PRECHAT_MODES,
+  normaliseClaim,
+  openBody,
+  prechatFields,
+  sameClaim,
+  withAnswers,
+} from "./visitor.js";
 import { Viewer } from "./viewer.js";
+import { StoredConversation, renewalDue, stamped } from "./widget-store.js";
+
+export { renewalDue } from "./widget-store.js";
 
 const CLIENT_BASE = new URL("./", import.meta.url);
-const EXPIRY_MARGIN_MS = 60_000;
-/** A shopper token's lifetime when the stored conversation does not say when it was issued. */
-const DEFAULT_TOKEN_LIFETIME_MS = 30 * 24 * 3600 * 1000;
 /** How often a page left open checks whether its token is due for renewal. */
 const RENEW_CHECK_MS = 3600 * 1000;
 const PREVIEW_CHARS = 90;
 /** Session changes after which the unread count may differ (not strokes, zoom or video). */
 const UNREAD_CHANGES = new Set([Change.TIMELINE, Change.READS, Change.STATUS, "joined"]);
 const TITLE_BLINK_MS = 1200;
+/** How often a waiting shopper's place in the queue is asked again (`GET …/queue`). */
+const QUEUE_REFRESH_MS = 15_000;
+/** Sequenced events after which the place in the queue may have changed. */
+const QUEUE_EVENTS = new Set([
+  "conversation.opened",
+  "conversation.accepted",
+  "conversation.transferred",
+  "conversation.closed",
+]);
 /** Where an on-screen keyboard would cover the chat and the viewer (the full-screen panel). */
 const PHONE_SIZED = window.matchMedia("(pointer: coarse) and (max-width: 600px)");
 
@@ -53,118 +78,6 @@ function ownScriptTag() {
     if (url.origin === self.origin && url.pathname === self.pathname) return script;
   }
   return null;
-}
-
-/** Storage that may be missing or refuse writes (private mode, quota): never throws. */
-function safeStorage(kind) {
-  try {
-    return window[kind] ?? null;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * The shopper's conversation with this server, `{id, token, expires_at, issued_at}`, in
- * localStorage (one per shop origin and Covisor server, shared by the shop's tabs); whether the
- * panel was open is per tab (sessionStorage), and the sound setting per shop.
- */
-class StoredConversation {
-  constructor(origin) {
-    this.key = `covisor:conversation:${origin}`;
-    this.openKey = `covisor:open:${origin}`;
-    this.soundKey = `covisor:sound:${origin}`;
-    this.local = safeStorage("localStorage");
-    this.session = safeStorage("sessionStorage");
-  }
-
-  #get(store, key) {
-    try {
-      return store?.getItem(key) ?? null;
-    } catch {
-      return null;
-    }
-  }
-
-  #set(store, key, value) {
-    try {
-      if (value === null) store?.removeItem(key);
-      else store?.setItem(key, value);
-    } catch {
-      // The chat still works; only what survives the page is lost.
-    }
-  }
-
-  load() {
-    try {
-      const value = JSON.parse(this.#get(this.local, this.key) ?? "null");
-      if (!value?.id || !value?.token) return null;
-      if (Number(value.expires_at) && value.expires_at - EXPIRY_MARGIN_MS < Date.now()) {
-        this.clear();
-        return null;
-      }
-      return value;
-    } catch {
-      return null;
-    }
-  }
-
-  save(conversation) {
-    this.#set(this.local, this.key, JSON.stringify(conversation));
-  }
-
-  /** Forget the conversation, and the unsent messages kept for it (they can go nowhere now). */
-  clear() {
-    let id = null;
-    try {
-      id = JSON.parse(this.#get(this.local, this.key) ?? "null")?.id ?? null;
-    } catch {
-      // unreadable: nothing to clean up
-    }
-    this.#set(this.local, this.key, null);
-    if (!id || !this.local) return;
-    try {
-      const prefix = `covisor:outbox:${id}:`;
-      const keys = Array.from({ length: this.local.length }, (_, i) => this.local.key(i));
-      for (const key of keys) if (key?.startsWith(prefix)) this.local.removeItem(key);
-    } catch {
-      // see #set
-    }
-  }
-
-  get wasOpen() {
-    return this.#get(this.session, this.openKey) === "1";
-  }
-
-  set wasOpen(value) {
-    this.#set(this.session, this.openKey, value ? "1" : "0");
-  }
-
-  get sound() {
-    return this.#get(this.local, this.soundKey) === "on";
-  }
-
-  set sound(value) {
-    this.#set(this.local, this.soundKey, value ? "on" : null);
-  }
-}
-
-/** The conversation as stored: when the token was issued is kept to know its lifetime. */
-function stamped(conversation) {
-  return {
-    id: conversation.id,
-    token: conversation.token,
-    expires_at: conversation.expires_at,
-    issued_at: Date.now(),
-  };
-}
-
-/** Whether less than half of the token's lifetime is left. */
-export function renewalDue(conversation, now = Date.now()) {
-  const expires = Number(conversation?.expires_at);
-  if (!expires) return false;
-  const issued = Number(conversation.issued_at) || expires - DEFAULT_TOKEN_LIFETIME_MS;
-  return expires - now < (expires - issued) / 2;
 }
 
 /** A short two-tone chime with WebAudio (no audio file to fetch); silent where unsupported. */
@@ -211,6 +124,16 @@ export class Widget {
   #dismissedSeq = 0;
   #blinkTimer = null;
   #pageTitle = null;
+  /** `GET /api/config` → `prechat`: what to ask before the first conversation. */
+  #prechat;
+  /** The last `GET …/queue` answer for this conversation, and the timer asking again. */
+  #queue = null;
+  #queueTimer = null;
+  #claiming = null;
+  /** The conversation this tab rated (or found rated: `409`), before its event arrives. */
+  #ratedId = null;
+  /** `customer` or `caller` (from `GET /api/me`); only customers rate. */
+  #role = null;
   #sessionListener = (event) => this.#onSessionChange(event.detail);
 
   /**
@@ -220,9 +143,11 @@ export class Widget {
    * @param {typeof DEFAULT_LIMITS} [options.limits]
    * @param {{team?: string, avatar?: string, greeting?: string, replyMinutes?: number}} [options.config]
    *   the welcome card (from the script tag's data- attributes); blanks take translated defaults
+   * @param {"off"|"name"|"name_email"} [options.prechat] what to ask before the first chat
    */
-  constructor({ origin, t, limits = DEFAULT_LIMITS, config = {} }) {
+  constructor({ origin, t, limits = DEFAULT_LIMITS, config = {}, prechat = "off" }) {
     this.#t = t;
+    this.#prechat = prechat;
     this.#origin = origin;
     this.#limits = limits;
     this.#config = config;
@@ -237,7 +162,10 @@ export class Widget {
       composerTools: this.tray.tools,
       renderUpload: (item, session) => this.tray.renderUpload(item, session),
       maxMessageChars: limits.max_message_chars,
+      shopper: true,
     });
+    this.prechatForm = new PrechatForm({ t });
+    this.rating = new RatingCard({ t, send: (rating) => this.#sendRating(rating) });
     this.phone = new PhonePanel({
       t,
       redeem: (pin) => this.#redeemPin(pin),
@@ -352,11 +280,28 @@ export class Widget {
     this.soundToggle.setAttribute("aria-pressed", String(this.#store.sound));
     this.chat.form.before(this.tray.element);
     this.welcome = this.#buildWelcome();
+    this.queuePlace = h("p", { class: "cv-queue-place", "data-testid": "queue-place" });
+    this.queueReply = h("p", { class: "cv-queue-reply", "data-testid": "queue-reply" });
+    this.queueBox = h(
+      "div",
+      { class: "cv-queue", "data-testid": "queue", role: "status", hidden: true },
+      this.queuePlace,
+      this.queueReply,
+    );
     this.body = h(
       "div",
       { class: "cv-body", dataset: { media: "none" } },
       this.viewer.element,
-      h("div", { class: "cv-chat-col" }, this.welcome, this.chat.element, this.newChat),
+      h(
+        "div",
+        { class: "cv-chat-col" },
+        this.welcome,
+        this.queueBox,
+        this.prechatForm.element,
+        this.chat.element,
+        this.rating.element,
+        this.newChat,
+      ),
     );
     this.panel = h(
       "section",
@@ -449,6 +394,7 @@ export class Widget {
       "data-testid": "welcome-reply",
       text: reply,
     });
+    this.welcomeReply = replyLine;
     if (!configured) this.#estimateReply(replyLine);
     return h(
       "div",
@@ -499,6 +445,50 @@ export class Widget {
     this.#markSeen();
     this.#focusComposer();
     await this.#resume();
+    this.#syncQueue(true);
+  }
+
+  /**
+   * `covisor.identify({name, email, customer_id}, signature)`: who the shop says the shopper
+   * is; `signature` is the shop backend's hex HMAC-SHA256 of `customer_id` (PROTOCOL.md "Who the
+   * shopper is"). Kept in localStorage and sent with the next conversation opened, or at once
+   * (`PUT …/visitor`) to the one under way; the same claim again sends nothing. `null` forgets
+   * it (the shopper logged out of the shop). Resolves once sent, or kept.
+   */
+  async identify(visitor, signature = undefined) {
+    if (visitor === null) {
+      this.#store.visitor = null;
+      return;
+    }
+    const claim = normaliseClaim(visitor, signature);
+    if (!claim) return;
+    const known = this.#store.visitor;
+    if (!sameClaim(known?.claim, claim)) this.#store.visitor = { claim, sent_to: null };
+    await this.#sendClaim();
+  }
+
+  /** Send the kept claim to the conversation under way, unless it has it already. */
+  #sendClaim() {
+    this.#claiming ??= this.#putClaim().finally(() => (this.#claiming = null));
+    return this.#claiming;
+  }
+
+  async #putClaim() {
+    const known = this.#store.visitor;
+    const conversation = this.#conversation;
+    const session = this.#session;
+    if (!known || !conversation || !session || known.sent_to === conversation.id) return;
+    // Sent once the join says the conversation is still open (a closed one answers 409).
+    if (!session.joined || session.state.status === "closed") return;
+    try {
+      const path = `/api/conversations/${encodeURIComponent(conversation.id)}/visitor`;
+      await this.#api.withToken(conversation.token).put(path, known.claim);
+      if (sameClaim(this.#store.visitor?.claim, known.claim)) {
+        this.#store.visitor = { claim: known.claim, sent_to: conversation.id };
+      }
+    } catch {
+      // Offline or closed meanwhile: tried again at the next join.
+    }
   }
 
   close() {
@@ -543,11 +533,32 @@ export class Widget {
   async #ensureConversation({ byPhone = false } = {}) {
     await this.#resume();
     if (this.#session || this.#store.load()) return;
+    // A PIN is read out to an agent on the phone, who asks what they need.
+    if (!byPhone && !(await this.#prechatAnswered())) return;
+    if (this.#session || this.#store.load()) return;
     this.#creating ??= this.#createConversation(byPhone).finally(() => {
       this.#creating = null;
       this.#renderStatus();
     });
     await this.#creating;
+  }
+
+  /**
+   * The pre-chat step: ask what the shop wants (`prechat`) and `identify` did not give, and keep
+   * the answers as the shopper's claim. False when the shopper cancelled.
+   */
+  async #prechatAnswered() {
+    const known = this.#store.visitor?.claim ?? null;
+    const fields = prechatFields(this.#prechat, known);
+    if (fields.length === 0) return true;
+    const answers = await this.prechatForm.ask(fields);
+    if (!answers) {
+      this.#focusComposer();
+      return false;
+    }
+    const current = this.#store.visitor?.claim ?? known;
+    this.#store.visitor = { claim: withAnswers(current, answers), sent_to: null };
+    return true;
   }
 
   /**
@@ -557,15 +568,19 @@ export class Widget {
   async #createConversation(byPhone = false) {
     this.#setStatus(this.#t("widget.connecting"));
     try {
-      const created = await this.#api.post("/api/conversations", {
-        ...(byPhone ? { by_phone: true } : {}),
+      const claim = this.#store.visitor?.claim ?? null;
+      const body = openBody({
+        byPhone,
         page: {
           url: location.href.slice(0, 500),
           title: (this.#pageTitle ?? document.title).slice(0, 500),
         },
         locale: this.#t.lang,
+        claim,
       });
+      const created = await this.#api.post("/api/conversations", body);
       const conversation = stamped(created);
+      if (claim) this.#store.visitor = { claim, sent_to: conversation.id };
       this.#store.save(conversation);
       await this.#attach(conversation);
       this.#hideNotice();
@@ -590,6 +605,7 @@ export class Widget {
     const me = await api.get("/api/me");
     this.#detach();
     this.#conversation = conversation;
+    this.#role = me.role ?? null;
     const connection = new Connection({ origin: this.#origin, token: conversation.token });
     connection.addEventListener("online", () => (this.banner.hidden = true));
     connection.addEventListener("offline", () => (this.banner.hidden = false));
@@ -642,6 +658,8 @@ export class Widget {
   }
 
   #detach() {
+    this.#stopQueue();
+    this.#queue = null;
     this.#session?.removeEventListener("change", this.#sessionListener);
     this.#session?.close();
     this.#connection?.close();
@@ -666,6 +684,7 @@ export class Widget {
     this.#detach();
     this.#store.clear();
     this.#hideNotice();
+    this.rating.reset();
     this.#renderStatus();
     this.#focusComposer();
   }
@@ -690,6 +709,98 @@ export class Widget {
       this.phone.forgetPin();
     }
     if (change === "error") this.#showNotice(this.#t("widget.join_failed"));
+    if (change === "joined") this.#sendClaim();
+    this.#syncQueue(change === "joined" || QUEUE_EVENTS.has(event?.type));
+  }
+
+  /**
+   * While the conversation waits in the queue, ask for the shopper's place every
+   * `QUEUE_REFRESH_MS` (with the panel open in a visible tab) and after events that may move
+   * it (`refresh`); stop once an agent has it.
+   */
+  #syncQueue(refresh = false) {
+    const session = this.#session;
+    const state = session?.state;
+    // A conversation opened for a phone PIN is out of the queue until the shopper writes.
+    const wrote = state?.timeline.some(
+      (item) =>
+        (item.kind === "message" || item.kind === "upload") && item.actor?.id === session.selfId,
+    );
+    const queued =
+      Boolean(state) && state.status === "waiting" && !state.byPhone && wrote && session.joined;
+    if (!queued) {
+      this.#stopQueue();
+      this.#renderQueue();
+      return;
+    }
+    if (!this.#queueTimer) {
+      this.#queueTimer = setInterval(() => this.#refreshQueue(), QUEUE_REFRESH_MS);
+      refresh = true;
+    }
+    if (refresh) this.#refreshQueue();
+    else this.#renderQueue();
+  }
+
+  #stopQueue() {
+    if (this.#queueTimer) clearInterval(this.#queueTimer);
+    this.#queueTimer = null;
+  }
+
+  async #refreshQueue() {
+    const conversation = this.#conversation;
+    if (!conversation || this.panel.hidden || document.hidden) return;
+    try {
+      const path = `/api/conversations/${encodeURIComponent(conversation.id)}/queue`;
+      const answer = await this.#api.withToken(conversation.token).get(path);
+      if (conversation === this.#conversation) this.#queue = answer;
+    } catch {
+      // Offline: the last place stays until the next try.
+    }
+    this.#renderQueue();
+  }
+
+  /** "You are number 2 in the queue" and the expected reply time, while waiting. */
+  #renderQueue() {
+    const state = this.#session?.state;
+    const place = state?.status === "waiting" && this.#queueTimer ? this.#queue?.place : null;
+    const show = Number.isSafeInteger(place) && place > 0;
+    this.queueBox.hidden = !show;
+    // The queue card says when to expect a reply: the welcome card need not say it twice.
+    if (this.welcomeReply) this.welcomeReply.hidden = show;
+    if (!show) return;
+    const t = this.#t;
+    // Unchanged text is not written again: a live region would read it out every 15 s.
+    const say = (element, text) => element.textContent !== text && (element.textContent = text);
+    say(this.queuePlace, t("widget.queue.place", { place }));
+    this.queueBox.dataset.place = String(place);
+    const configured = Number(this.#config.replyMinutes);
+    const seconds = this.#queue?.reply_seconds;
+    let reply = t("widget.reply_default");
+    if (Number.isFinite(configured) && configured > 0) {
+      reply = t("widget.reply_minutes", { minutes: Math.round(configured) });
+    } else if (Number.isFinite(seconds) && seconds >= 0) {
+      reply = t("widget.reply_minutes", { minutes: Math.max(1, Math.ceil(seconds / 60)) });
+    }
+    say(this.queueReply, reply);
+  }
+
+  /** `POST …/rating` for this conversation; the answer's event updates the state. */
+  async #sendRating(rating) {
+    const conversation = this.#conversation;
+    const session = this.#session;
+    if (!conversation) return;
+    try {
+      const path = `/api/conversations/${encodeURIComponent(conversation.id)}/rating`;
+      const answer = await this.#api.withToken(conversation.token).post(path, rating);
+      this.#ratedId = conversation.id;
+      if (answer?.event && session === this.#session) session.receive(answer.event);
+    } catch (error) {
+      // Rated already (another tab): the thanks, not the form.
+      if (error?.code === "conflict") this.#ratedId = conversation.id;
+      throw error;
+    } finally {
+      this.#renderStatus();
+    }
   }
 
   #renderStatus() {
@@ -700,8 +811,10 @@ export class Widget {
       this.#setStatus(t(busy ? "widget.connecting" : "widget.status.new"));
       this.newChat.hidden = true;
       this.tray.setEnabled(true);
+      this.chat.form.hidden = false;
       this.panel.dataset.status = "new";
       this.welcome.hidden = false;
+      this.rating.render("new", null);
       return;
     }
     const text = {
@@ -712,10 +825,14 @@ export class Widget {
     this.#setStatus(this.#session.joined || state.seq > 0 ? text : t("widget.connecting"));
     this.newChat.hidden = state.status !== "closed";
     this.tray.setEnabled(state.status !== "closed");
+    // Closed: the rating card and "Start a new chat" take the composer's place.
+    this.chat.form.hidden = state.status === "closed";
     this.panel.dataset.status = state.status;
     const answered = state.messages.some((message) => message.actor?.id !== this.#session.selfId);
     const unknown = !this.#session.joined && !(state.seq > 0);
     this.welcome.hidden = unknown || state.status !== "waiting" || answered;
+    const rated = state.rating ?? (this.#ratedId === this.#conversation?.id ? {} : null);
+    this.rating.render(this.#role === "customer" ? state.status : "hidden", rated);
   }
 
   /** Messages from others the shopper has not seen: after their read mark and their own last
@@ -915,7 +1032,7 @@ export class Widget {
  * (once per page).
  */
 async function mount() {
-  if (window.covisorWidget) return;
+  if (window.covisorWidget) return null;
   const script = ownScriptTag();
   const origin = new URL(script?.dataset.server || new URL(import.meta.url).origin).origin;
   const lang = pickLanguage(
@@ -923,10 +1040,21 @@ async function mount() {
     document.documentElement.lang,
     navigator.languages ?? [navigator.language],
   );
+  // One `GET /api/config` for the limits (with their timeout and defaults) and `prechat`.
+  const api = new Api(origin);
+  let answer = null;
+  const recording = {
+    get: (path) =>
+      api.get(path).then((body) => {
+        if (path === CONFIG_PATH) answer = body;
+        return body;
+      }),
+  };
   const [t, limits] = await Promise.all([
     loadTranslator(new URL("locales/", CLIENT_BASE), lang),
-    loadLimits(new Api(origin)),
+    loadLimits(recording),
   ]);
+  const prechat = PRECHAT_MODES.includes(answer?.prechat) ? answer.prechat : "off";
   const data = script?.dataset ?? {};
   const config = {
     team: data.team?.trim().slice(0, 80),
@@ -934,11 +1062,47 @@ async function mount() {
     greeting: data.greeting?.trim().slice(0, 500),
     replyMinutes: data.replyMinutes,
   };
-  window.covisorWidget = new Widget({ origin, t, limits, config });
+  window.covisorWidget = new Widget({ origin, t, limits, config, prechat });
+  return window.covisorWidget;
 }
 
-if (document.readyState === "loading") {
-  document.addEventListener("DOMContentLoaded", mount, { once: true });
-} else {
-  mount();
+const API_METHODS = ["identify", "open", "close"];
+/** Marks the real `window.covisor` (a second copy of this script keeps the first one's). */
+const API_MARK = Symbol.for("covisor.widget");
+
+/**
+ * `window.covisor`, the page's handle on the widget: `identify(visitor, signature)`, `open()`,
+ * `close()`, each returning a promise. Calls made before the widget is mounted wait for it, in
+ * order; so do calls a page queued before this script ran, in a stub's `q` of
+ * `[name, arguments]` (docs/CLIENT.md has the snippet).
+ */
+function installApi(ready) {
+  if (window.covisor?.[API_MARK]) return;
+  const early = Array.isArray(window.covisor?.q) ? window.covisor.q : [];
+  const call = (name, args) =>
+    ready.then((widget) => {
+      if (!widget) throw new Error("covisor: the widget did not start");
+      return widget[name](...args);
+    });
+  const handle = Object.fromEntries(
+    API_METHODS.map((name) => [name, (...args) => call(name, args)]),
+  );
+  window.covisor = Object.freeze({ ...handle, [API_MARK]: true });
+  for (const [name, args] of early) {
+    if (API_METHODS.includes(name)) call(name, Array.from(args ?? [])).catch(console.error);
+  }
 }
+
+const started = new Promise((resolve) => {
+  const start = () =>
+    mount().then(resolve, (error) => {
+      resolve(null);
+      throw error;
+    });
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start, { once: true });
+  } else {
+    start();
+  }
+});
+installApi(started.then((widget) => widget ?? window.covisorWidget ?? null));

@@ -53,6 +53,7 @@ from covisor.pin_service import PinService
 from covisor.pins import DigitSource, PinRules, system_digits
 from covisor.pins_api import PinApi
 from covisor.privacy import Privacy
+from covisor.privacy_api import PrivacyApi
 from covisor.push import Push, PushOptions, open_push
 from covisor.push_api import PushApi
 from covisor.quotas import AttemptLimit, Quotas
@@ -507,6 +508,7 @@ def web_application(covisor: Covisor) -> web.Application:
         media_api,
         RepliesApi(auth, covisor.replies),
         PushApi(auth, covisor.push),
+        PrivacyApi(auth, covisor.privacy),
         RosterApi(
             auth,
             covisor.roster,

@@ -246,11 +246,12 @@ class ConversationService:
 
     async def queue_place(self, shopper: Identity, conversation_id: str) -> dict[str, Any]:
         """Where a waiting shopper stands: their place in the queue (1 is next; None once an
-        agent has the conversation), how many wait, and the usual wait."""
+        agent has the conversation, or while one opened to show a phone PIN is not queued
+        yet), how many wait, and the usual wait."""
         record = await self.summary(shopper, conversation_id)
         estimate = await self.wait_estimate()
         place = None
-        if record.summary["status"] == "waiting":
+        if record.summary["status"] == "waiting" and record.summary.get("queued", True):
             waiting = await self._store.conversations(status="waiting", limit=1000)
             ahead = [
                 r

@@ -7,6 +7,7 @@
 - `export` writes a zip: `conversation.json` (the summary and every event, as sent to clients
   but without URLs) and `media/<media id>/<variant file>` for each of its processed uploads, as
   served (no originals: they keep the uploader's EXIF and location).
+- `erase_customer` erases every conversation of one verified customer id.
 - `sweep` erases conversations closed longer ago than `retention_days`; it is safe to run in
   several processes at once (erasing twice does nothing more).
 """
@@ -59,6 +60,15 @@ class Privacy:
         in_use = await self._store.media_in_use(sorted(media_ids))
         for media_id in media_ids - in_use:
             await self._blobs.remove(media_id)
+        return erased
+
+    async def erase_customer(self, customer_id: str) -> int:
+        """Erase every conversation of a verified customer (the shop's `customer_id`, as its
+        signed `covisor.identify` gave it); how many."""
+        erased = 0
+        while found := await self._store.conversations(customer_id=customer_id, limit=500):
+            for record in found:
+                erased += await self.erase(record.id)
         return erased
 
     async def export(self, conversation_id: str, out: Path) -> bool:

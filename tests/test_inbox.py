@@ -294,6 +294,11 @@ async def test_the_shopper_sees_their_place_in_the_queue(harness: Harness) -> No
         "GET", f"/api/conversations/{second['id']}/queue", first["token"]
     )
     assert status == 403
+    by_phone = await harness.open_conversation(by_phone=True)
+    status, body = await harness.request(
+        "GET", f"/api/conversations/{by_phone['id']}/queue", by_phone["token"]
+    )
+    assert body["place"] is None, "not in the queue until the shopper writes"
 
 
 async def test_agents_statuses_follow_their_consoles(harness: Harness) -> None:

@@ -84,6 +84,6 @@ async def test_a_new_chat_and_a_message_are_pushed_to_agents_without_a_console(
     await customer.ok("join", {"conversation_id": mine["id"]})
     await customer.ok("chat.send", {"conversation_id": mine["id"], "text": "Hello?"})
     await asyncio.sleep(0.3)
-    assert not any(
-        name == "watching" for name, _, _ in push_service.received[before:]
-    ), "an agent with a console open hears it there"
+    assert not any(name == "watching" for name, _, _ in push_service.received[before:]), (
+        "an agent with a console open hears it there"
+    )

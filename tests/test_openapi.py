@@ -241,6 +241,7 @@ def build_world(w: World) -> None:
     w.open_conversation("queued_customer")  # for accept alone
     w.open_conversation("closing_customer", accepted_by="agent")  # for close alone
     w.open_conversation("transfer_customer", accepted_by="agent")  # for transfer alone
+    w.open_conversation("erase_customer", accepted_by="agent")  # for erasure alone
     closed = w.open_conversation("closed_customer", accepted_by="agent")
     w.call("POST", f"/api/conversations/{closed}/close", w.tokens["agent"])
     w.conversations.update(
@@ -249,6 +250,7 @@ def build_world(w: World) -> None:
         queued=w.conversations["queued_customer"],
         to_close=w.conversations["closing_customer"],
         to_transfer=w.conversations["transfer_customer"],
+        to_erase=w.conversations["erase_customer"],
         closed=closed,
     )
     asyncio.run(say(w.url, w.tokens["customer"], active, ("chat.send", {"text": "In blue?"})))
@@ -535,6 +537,21 @@ def personas(w: World, label: str) -> list[Persona]:
             ("customer", w.at("active")),
             ("customer", w.at("waiting")),
             ("agent", w.at("waiting")),
+        ],
+        # Never with "active": erasing it would leave later operations nothing to read.
+        "DELETE /api/conversations/{conversation_id}": [
+            ("admin", w.at("to_erase")),
+            ("agent", w.at("to_erase")),
+            ("customer", w.at("to_erase")),
+        ],
+        "GET /api/conversations/{conversation_id}/export": [
+            ("admin", w.at("active")),
+            ("agent", w.at("active")),
+            ("admin", w.at("waiting")),
+        ],
+        "DELETE /api/customers/{customer_id}": [
+            ("admin", {"path": {"customer_id": "cus-nobody"}}),
+            ("agent", {"path": {"customer_id": "cus-nobody"}}),
         ],
         "GET /api/agents": [("agent", None), ("admin", None), ("customer", None)],
         "PUT /api/me/status": [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import sqlite3
 import sys
@@ -14,6 +15,7 @@ import aiohttp
 
 from covisor.app import create_app
 from covisor.config import Config
+from covisor.visitors import SHOP_SECRET, ShopIdentity
 from tests.conftest import Harness, ManualClock, serving
 from tests.media import samples
 
@@ -148,3 +150,72 @@ async def test_retention_erases_conversations_closed_long_enough_ago(config: Con
         clock.advance(24 * 3600)
         assert await h.services.privacy.sweep() == 1
         assert await h.services.privacy.sweep() == 0
+
+
+async def admin_token(h: Harness) -> str:
+    _, token = await h.services.agents.add("Admin", role="admin")
+    return token
+
+
+async def test_an_admin_erases_and_exports_a_conversation_over_http(harness: Harness) -> None:
+    cid, customer, agent = await harness.session()
+    await customer.ok("chat.send", {"conversation_id": cid, "text": "Order 9921, size 42"})
+    item = await upload(harness, cid, customer.token, samples.jpeg_bytes(samples.detailed()))
+    admin = await admin_token(harness)
+    for token in (agent.token, customer.token):
+        for method, path in (
+            ("GET", f"/api/conversations/{cid}/export"),
+            ("DELETE", f"/api/conversations/{cid}"),
+        ):
+            status, body = await harness.request(method, path, token)
+            assert status == 403, (method, body)
+
+    async with harness.http.get(
+        f"{harness.url}/api/conversations/{cid}/export",
+        headers={"Authorization": f"Bearer {admin}"},
+    ) as response:
+        assert response.status == 200
+        assert response.headers["Content-Type"] == "application/zip"
+        zipped = await response.read()
+    with zipfile.ZipFile(io.BytesIO(zipped)) as archive:
+        document = json.loads(archive.read("conversation.json"))
+        names = archive.namelist()
+    assert any(e["data"].get("text") == "Order 9921, size 42" for e in document["events"])
+    assert any(name.startswith(f"media/{item['id']}/") for name in names)
+
+    async with harness.http.delete(
+        f"{harness.url}/api/conversations/{cid}", headers={"Authorization": f"Bearer {admin}"}
+    ) as response:
+        assert response.status == 204
+    assert (await harness.request("GET", f"/api/conversations/{cid}", agent.token))[0] == 404
+    async with harness.http.get(harness.url + item["variants"]["display_webp"]["url"]) as r:
+        assert r.status == 404
+    assert files_of(harness, item["id"]) == []
+    status, body = await harness.request("DELETE", f"/api/conversations/{cid}", admin)
+    assert status == 404 and body["error"]["code"] == "not_found"
+
+
+async def test_a_verified_customer_is_erased_with_all_their_conversations(
+    harness: Harness,
+) -> None:
+    shop = ShopIdentity(await harness.services.store.secret(SHOP_SECRET, b""))
+    signed = {"customer_id": "cus-7", "signature": shop.sign("cus-7"), "name": "Ana"}
+    theirs = [await harness.open_conversation(visitor=signed) for _ in range(3)]
+    forged = await harness.open_conversation(visitor={**signed, "signature": "0" * 64})
+    someone = await harness.open_conversation()
+    admin = await admin_token(harness)
+    status, body = await harness.request("DELETE", "/api/customers/cus-7", admin)
+    assert status == 200 and body == {"erased": 3}
+    for opened in theirs:
+        status, _ = await harness.request("GET", f"/api/conversations/{opened['id']}", admin)
+        assert status == 404
+    for opened in (forged, someone):
+        status, _ = await harness.request(
+            "GET", f"/api/conversations/{opened['id']}", opened["token"]
+        )
+        assert status == 200, "an unsigned claim to the id erases nothing"
+    status, body = await harness.request("DELETE", "/api/customers/cus-7", admin)
+    assert body == {"erased": 0}
+    agent = await harness.agent_token()
+    status, _ = await harness.request("DELETE", "/api/customers/cus-7", agent)
+    assert status == 403

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 
-import { GROUP_GAP_MS, displayName, groupPositions } from "../chat-view.js";
+import { GROUP_GAP_MS, displayName, groupPositions, transferText } from "../chat-view.js";
 import { createTranslator } from "../i18n.js";
 import { readFileSync } from "node:fs";
 
@@ -55,4 +55,20 @@ test("the server's default names are shown in the reader's language", () => {
   assert.equal(displayName(german, ""), "Kundin/Kunde");
   assert.equal(displayName(german, "", null), "");
   assert.equal(displayName(german, "Maria"), "Maria");
+});
+
+test("a transfer tells the shopper who they chat with, the team who handed it over", () => {
+  const english = createTranslator("en", load("en"));
+  const to = { from: { id: "a_1", name: "Alex" }, to: { id: "a_2", name: "Bea" } };
+  const back = { from: { id: "a_2", name: "Bea" }, to: null };
+  assert.equal(transferText(english, { data: to }, true), "You are now chatting with Bea");
+  assert.equal(
+    transferText(english, { data: back }, true),
+    "Waiting for the next available agent",
+  );
+  assert.equal(transferText(english, { data: to }, false), "Alex transferred the chat to Bea");
+  assert.equal(
+    transferText(german, { data: back }, false),
+    "Bea hat den Chat zurück in die Warteschlange gestellt",
+  );
 });

@@ -479,3 +479,100 @@ test("snapshot, early events and replay through the sequencer give one consisten
   );
   assert.equal(state.seq, 4);
 });
+
+test("a transfer adds a notice and changes the agent; back to the queue, it waits", () => {
+  const state = fresh();
+  const bea = { id: "a_2", name: "Bea" };
+  state.apply(ev("conversation.opened", { page: null, name: "Shopper" }));
+  state.apply(ev("conversation.accepted", { agent: { id: agent.id, name: agent.name } }, agent));
+  const toBea = ev("conversation.transferred", { from: agent, to: bea }, agent);
+  assert.equal(state.apply(toBea), Change.STATUS);
+  assert.equal(state.status, "active");
+  assert.deepEqual(state.agent, bea);
+  const back = ev("conversation.transferred", { from: bea, to: null }, bea);
+  assert.equal(state.apply(back), Change.STATUS);
+  assert.equal(state.status, "waiting");
+  assert.equal(state.agent, null);
+  // The same agent may get it again: every transfer is its own notice.
+  state.apply(ev("conversation.transferred", { from: bea, to: bea }, bea));
+  const notices = state.timeline.filter((item) => item.type === "conversation.transferred");
+  assert.deepEqual(
+    notices.map((item) => [item.seq, item.data.to?.id ?? null]),
+    [[3, "a_2"], [4, null], [5, "a_2"]],
+  );
+  assert.equal(state.messages.length, 0);
+});
+
+test("a snapshot after a transfer seen live does not add a second notice for the new agent", () => {
+  const state = fresh();
+  const bea = { id: "a_2", name: "Bea" };
+  state.apply(ev("conversation.accepted", { agent: { id: agent.id, name: agent.name } }, agent));
+  state.apply(ev("conversation.transferred", { from: agent, to: bea }, agent));
+  state.loadSnapshot({ ...snapshot, seq: 2, messages: [], agent: { ...bea, seq: 2 } });
+  const about = state.timeline.filter((item) => item.kind === "system");
+  assert.deepEqual(
+    about.map((item) => item.type),
+    ["conversation.accepted", "conversation.transferred"],
+  );
+  assert.deepEqual(state.agent, { ...bea, seq: 2 });
+});
+
+test("a rating comes from the snapshot or the conversation.rated event", () => {
+  const state = fresh();
+  state.loadSnapshot({ ...snapshot, status: "closed", rating: null });
+  assert.equal(state.rating, null);
+  assert.equal(state.apply(ev("conversation.rated", { score: 4 })), Change.STATUS);
+  assert.deepEqual(state.rating, { score: 4, comment: null });
+  const other = fresh();
+  other.loadSnapshot({ ...snapshot, status: "closed", rating: { score: 2, comment: "slow" } });
+  assert.deepEqual(other.rating, { score: 2, comment: "slow" });
+});
+
+test("an internal stand-in only advances seq; nothing is shown", () => {
+  const state = fresh();
+  state.apply(ev("chat.message", { text: "hi", client_id: "k1" }));
+  const stand = { conversation_id: "c_1", seq: (seq += 1), type: "internal", actor: {}, data: {} };
+  assert.equal(state.apply(stand), null);
+  assert.equal(state.seq, 2);
+  assert.equal(state.timeline.length, 1);
+  assert.equal(state.notes.length, 0);
+});
+
+test("notes from events and the snapshot are note items, never messages", () => {
+  const state = fresh(agent.id);
+  state.apply(ev("chat.message", { text: "hi", client_id: "k1" }));
+  assert.equal(state.apply(ev("note.added", { text: "VIP, be nice" }, agent)), Change.TIMELINE);
+  state.loadSnapshot({
+    ...snapshot,
+    seq: 4,
+    messages: [],
+    notes: [
+      { seq: 2, type: "note.added", at: 2, actor: agent, data: { text: "VIP, be nice" } },
+      { seq: 4, type: "note.added", at: 4, actor: agent, data: { text: "refund sent" } },
+    ],
+  });
+  assert.deepEqual(
+    state.notes.map((item) => [item.kind, item.seq, item.text]),
+    [
+      ["note", 2, "VIP, be nice"],
+      ["note", 4, "refund sent"],
+    ],
+  );
+  assert.deepEqual(
+    state.messages.map((item) => item.text),
+    ["hi"],
+  );
+  assert.equal(state.lastIncomingSeq(), 1);
+});
+
+test("visitor and by_phone follow the opening, the identification and the first message", () => {
+  const state = fresh();
+  state.apply(ev("conversation.opened", { page: null, name: "Shopper", by_phone: true }));
+  assert.equal(state.byPhone, true);
+  const visitor = { name: "Ann", email: "ann@example.com", verified: true, customer_id: "42" };
+  assert.equal(state.apply(ev("visitor.identified", { visitor })), Change.STATUS);
+  assert.deepEqual(state.visitor, visitor);
+  assert.equal(state.name, "Ann");
+  state.apply(ev("chat.message", { text: "hello", client_id: "k" }));
+  assert.equal(state.byPhone, false);
+});

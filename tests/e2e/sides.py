@@ -18,6 +18,10 @@ DESKTOP: dict[str, Any] = {"viewport": {"width": 1280, "height": 800}, "locale":
 English texts)."""
 PHONE: dict[str, Any] = {
     "viewport": {"width": 390, "height": 844},
+    "user_agent": (
+        "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/130.0 Mobile Safari/537.36"
+    ),
     "locale": "en-US",
     "device_scale_factor": 3,
     "is_mobile": True,
