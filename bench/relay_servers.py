@@ -63,10 +63,12 @@ class Processes:
         stdout: int | IO[bytes] | None = None,
         stderr: int | IO[bytes] | None = None,
         stdin: int | None = None,
+        env: dict[str, str] | None = None,
     ) -> asyncio.subprocess.Process:
         process = await asyncio.create_subprocess_exec(
             *command,
             cwd=cwd,
+            env=env,
             stdin=stdin,
             stdout=stdout,
             stderr=stderr,

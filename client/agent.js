@@ -30,6 +30,9 @@ import {
 import { showLogin, identifyAgent, logOut, storedToken } from "./agent-login.js";
 import { RepliesPanel } from "./agent-replies.js";
 import { TeamPanel } from "./agent-team.js";
+import { ReportsPanel } from "./agent-reports.js";
+import { VisitorsList } from "./agent-visitors.js";
+import { WebhooksPanel } from "./agent-webhooks.js";
 import { createAlerts } from "./alerts.js";
 import { AgentPhoneBox } from "./agent-phone.js";
 import { AgentLightbox } from "./agent-lightbox.js";
@@ -77,6 +80,7 @@ class Console {
   #idleTimer = null;
   #queueKnown = null;
   #dropOnLeave = new Set();
+  #settings;
 
   constructor({ t, token, me, root, limits = DEFAULT_LIMITS, settings = {} }) {
     this.#t = t;
@@ -85,6 +89,7 @@ class Console {
     this.#me = me;
     this.#limits = limits;
     this.#awayAfter = Number(settings.away_after) > 0 ? Number(settings.away_after) : AWAY_AFTER;
+    this.#settings = settings;
     this.#alerts = createAlerts({
       document,
       Notification: globalThis.Notification ?? null,
@@ -107,6 +112,9 @@ class Console {
       this.#setQueue(event.detail?.conversations ?? []),
     );
     this.#connection.addEventListener("assigned", (event) => this.#onAssigned(event.detail));
+    this.#connection.addEventListener("visitors", (event) =>
+      this.visitors.update(event.detail?.visitors),
+    );
     this.#connection.addEventListener("online", () => this.#setOnline(true));
     this.#connection.addEventListener("offline", () => this.#setOnline(false));
     this.#connection.addEventListener("unauthorized", () => logout(t("agent.token_rejected")));
@@ -277,6 +285,26 @@ class Console {
       ? new TeamPanel({ t, api: this.#api, me: this.#me, onNotice: (text) => this.#showNotice(text) })
       : null;
     this.teamDialog = this.teamPanel ? this.#panelDialog("team-dialog", this.teamPanel) : null;
+    this.webhooksPanel = this.#me.admin
+      ? new WebhooksPanel({
+          t,
+          api: this.#api,
+          me: this.#me,
+          onNotice: (text) => this.#showNotice(text),
+        })
+      : null;
+    this.webhooksDialog = this.webhooksPanel
+      ? this.#panelDialog("webhooks-dialog", this.webhooksPanel)
+      : null;
+    this.reportsPanel = this.#me.admin ? new ReportsPanel({ t, api: this.#api, me: this.#me }) : null;
+    this.reportsDialog = this.reportsPanel
+      ? this.#panelDialog("reports-dialog", this.reportsPanel)
+      : null;
+    this.visitors = new VisitorsList({
+      t,
+      api: this.#api,
+      idleSeconds: Number(this.#settings.visitor_idle) || 120,
+    });
     this.transferDialog = this.#buildTransferDialog();
     this.noteDialog = this.#buildNoteDialog();
     this.closeButton = h("button", {
@@ -347,6 +375,11 @@ class Console {
         { class: "cv-pane cv-side", dataset: { pane: "list" } },
         section("cv-queue-title", [t("agent.queue"), " ", this.queueCount], this.queueList),
         section("cv-active-title", [t("agent.active")], this.activeList),
+        section(
+          "cv-visitors-title",
+          [t("agent.visitors.title"), " ", this.visitors.count],
+          this.visitors.list,
+        ),
         section("cv-phone-title", [t("agent.phone")], this.phone.elements),
         h(
           "div",
@@ -365,6 +398,47 @@ class Console {
                 "data-testid": "open-team",
                 text: t("agent.team.title"),
                 on: { click: () => this.#openPanel(this.teamDialog, this.teamPanel) },
+              })
+            : null,
+          this.#me.admin
+            ? h("button", {
+                type: "button",
+                class: "cv-btn",
+                "data-testid": "open-webhooks",
+                text: t("agent.webhooks.title"),
+                on: { click: () => this.#openPanel(this.webhooksDialog, this.webhooksPanel) },
+              })
+            : null,
+          this.#me.admin
+            ? h("button", {
+                type: "button",
+                class: "cv-btn",
+                "data-testid": "open-reports",
+                text: t("agent.reports.title"),
+                on: { click: () => this.#openPanel(this.reportsDialog, this.reportsPanel) },
+              })
+            : null,
+          // Invitation rules (agent-rules.js), admins only: the panel and its dialog are made,
+          // and the dialog added to the console, on the first click.
+          this.#me.admin
+            ? h("button", {
+                type: "button",
+                class: "cv-btn",
+                "data-testid": "open-rules",
+                text: t("agent.rules.title"),
+                on: {
+                  click: async () => {
+                    this.rules ??= import("./agent-rules.js").then(({ RulesPanel }) => {
+                      const onNotice = (text) => this.#showNotice(text);
+                      const panel = new RulesPanel({ t, api: this.#api, me: this.#me, onNotice });
+                      const dialog = this.#panelDialog("rules-dialog", panel);
+                      this.root.append(dialog);
+                      return { panel, dialog };
+                    });
+                    const { panel, dialog } = await this.rules;
+                    this.#openPanel(dialog, panel);
+                  },
+                },
               })
             : null,
         ),
@@ -406,8 +480,11 @@ class Console {
       this.lightbox.element,
       this.transferDialog,
       this.noteDialog,
+      this.visitors.dialog,
       this.repliesDialog,
       this.teamDialog,
+      this.webhooksDialog,
+      this.reportsDialog,
     );
     root.replaceChildren(this.root);
     attachReplyPicker({
@@ -449,7 +526,9 @@ class Console {
       this.#catalogueUnavailable = true;
     }
     this.#renderCatalogue();
-    await Promise.all([this.#loadReplies(), this.#loadStatus()]);
+    await Promise.all([this.#loadReplies(), this.#loadStatus(), this.visitors.refresh()]);
+    setInterval(() => this.visitors.render(), 15_000);
+    setInterval(() => this.visitors.refresh(), 60_000);
   }
 
   async #loadReplies() {
@@ -761,7 +840,16 @@ class Console {
       ? h("a", { class: "cv-conv-email", href: `mailto:${visitor.email}`, "data-testid": "visitor-email", text: visitor.email })
       : null;
     const badges = visitorBadges(t, visitor);
-    this.convVisitor.replaceChildren(...[badges, email].filter(Boolean));
+    // A message left while the shop was away (after-hours.js); e-mail off: the answer waits.
+    const mailOff = visitor?.email && this.#settings.email === false;
+    const offline = this.#summaries.get(session?.conversationId)?.offline
+      ? h("span", {
+          class: "cv-conv-offline",
+          "data-testid": "offline-message",
+          text: t("agent.offline_message") + (mailOff ? ` — ${t("agent.offline_no_email")}` : ""),
+        })
+      : null;
+    this.convVisitor.replaceChildren(...[badges, email, offline].filter(Boolean));
     const rating = session?.state.rating;
     this.convRating.hidden = !rating;
     this.convRating.textContent = rating

@@ -10,7 +10,7 @@
  *
  * Events dispatched: `online`, `offline`, `unauthorized` (detail: server message), `queue`
  * (detail: the queue payload, agents only), `assigned` (detail: the summary of a conversation
- * that became the agent's).
+ * that became the agent's), `visitors` (detail: `{visitors}` whose page changed, agents only).
  */
 
 import { Events } from "./protocol.js";
@@ -30,6 +30,12 @@ export class Connection extends EventTarget {
   #sessions = new Map();
   #pending = new Set();
   #closed = false;
+  /**
+   * The browser went offline: drop the transport so the `offline` event (and reconnecting)
+   * comes now. engine.io-client does this itself, but with two connections on a page (the
+   * widget's visitor socket beside this one) its shared listener skips one of them.
+   */
+  #browserOffline = () => this.#socket?.io?.engine?.close();
 
   /**
    * @param {object} options
@@ -49,6 +55,7 @@ export class Connection extends EventTarget {
   /** Open the socket (idempotent). */
   connect() {
     if (this.#socket) return;
+    globalThis.addEventListener?.("offline", this.#browserOffline);
     this.#closed = false;
     const socket = io(this.origin, {
       auth: (send) => send({ token: this.token }),
@@ -72,6 +79,9 @@ export class Connection extends EventTarget {
     socket.on(Events.ASSIGNED, (summary) =>
       this.dispatchEvent(new CustomEvent("assigned", { detail: summary })),
     );
+    socket.on(Events.VISITORS, (message) =>
+      this.dispatchEvent(new CustomEvent("visitors", { detail: message })),
+    );
     socket.on(Events.QUEUE, (message) =>
       this.dispatchEvent(new CustomEvent("queue", { detail: message })),
     );
@@ -80,6 +90,7 @@ export class Connection extends EventTarget {
   /** Close for good (logout, conversation switch); pending requests resolve as offline. */
   close() {
     this.#closed = true;
+    globalThis.removeEventListener?.("offline", this.#browserOffline);
     this.#socket?.disconnect();
     this.#socket = null;
     this.#settlePending("offline");

@@ -31,6 +31,11 @@ export const Events = Object.freeze({
   VIDEO_PAUSE: "video.pause",
   VIDEO_SEEK: "video.seek",
   VIDEO_RATE: "video.rate",
+  // The `visitor` role (live visitors).
+  VISITOR_PAGE: "visitor.page",
+  VISITOR_PING: "visitor.ping",
+  VISITOR_TRIGGER: "visitor.trigger",
+  VISITOR_INVITE: "visitor.invite",
   // Server → client pushes.
   /** A sequenced conversation event `{conversation_id, seq, type, at, actor, data}`. */
   EVENT: "event",
@@ -38,6 +43,10 @@ export const Events = Object.freeze({
   QUEUE: "queue",
   /** A conversation that became this agent's (accepted, routed, transferred): its summary. */
   ASSIGNED: "assigned",
+  /** An invitation to chat, to a visitor's pages. */
+  INVITATION: "invitation",
+  /** Visitors whose page changed, to agents: `{visitors: [visitor…]}`. */
+  VISITORS: "visitors",
   TYPING: "typing",
   PRESENCE: "presence",
   /** Another member's visible region `{conversation_id, actor, cx, cy, w, h}`. */

@@ -11,7 +11,7 @@ const EXPIRY_MARGIN_MS = 60_000;
 const DEFAULT_TOKEN_LIFETIME_MS = 30 * 24 * 3600 * 1000;
 
 /** Storage that may be missing or refuse writes (private mode, quota): never throws. */
-function safeStorage(kind) {
+export function safeStorage(kind) {
   try {
     return window[kind] ?? null;
   } catch {

@@ -26,12 +26,14 @@
  * (docs/CLIENT.md "Before and after the conversation").
  */
 
+import { AwayCard, MailCopy } from "./after-hours.js";
 import { Api } from "./api.js";
 import { ChatView } from "./chat-view.js";
 import { Connection } from "./connection.js";
 import { ConversationSession } from "./conversation-session.js";
 import { Change } from "./conversation-state.js";
 import { h, icon } from "./dom.js";
+import { InvitationCard } from "./invitation-card.js";
 import { errorText, loadTranslator, pickLanguage } from "./i18n.js";
 import { PhonePanel } from "./phone-panel.js";
 import { PrechatForm } from "./prechat-form.js";
@@ -46,8 +48,10 @@ import {
   sameClaim,
   withAnswers,
 } from "./visitor.js";
+import { io } from "./vendor/socket.io.esm.min.js";
 import { Viewer } from "./viewer.js";
-import { StoredConversation, renewalDue, stamped } from "./widget-store.js";
+import { VisitorTracker } from "./visitor-tracker.js";
+import { StoredConversation, renewalDue, safeStorage, stamped } from "./widget-store.js";
 
 export { renewalDue } from "./widget-store.js";
 
@@ -126,6 +130,8 @@ export class Widget {
   #pageTitle = null;
   /** `GET /api/config` → `prechat`: what to ask before the first conversation. */
   #prechat;
+  /** `GET /api/config` → `email`: the server sends e-mail (a copy of a closed conversation). */
+  #mail = false;
   /** The last `GET …/queue` answer for this conversation, and the timer asking again. */
   #queue = null;
   #queueTimer = null;
@@ -135,6 +141,8 @@ export class Widget {
   /** `customer` or `caller` (from `GET /api/me`); only customers rate. */
   #role = null;
   #sessionListener = (event) => this.#onSessionChange(event.detail);
+  /** Live visitors: this page reported, invitations received (visitor-tracker.js). */
+  #tracker;
 
   /**
    * @param {object} options
@@ -145,8 +153,9 @@ export class Widget {
    *   the welcome card (from the script tag's data- attributes); blanks take translated defaults
    * @param {"off"|"name"|"name_email"} [options.prechat] what to ask before the first chat
    */
-  constructor({ origin, t, limits = DEFAULT_LIMITS, config = {}, prechat = "off" }) {
+  constructor({ origin, t, limits = DEFAULT_LIMITS, config = {}, prechat = "off", mail = false }) {
     this.#t = t;
+    this.#mail = mail;
     this.#prechat = prechat;
     this.#origin = origin;
     this.#limits = limits;
@@ -165,6 +174,8 @@ export class Widget {
       shopper: true,
     });
     this.prechatForm = new PrechatForm({ t });
+    this.away = new AwayCard({ t });
+    this.mailCopy = new MailCopy({ t, send: (email) => this.#mailTranscript(email) });
     this.rating = new RatingCard({ t, send: (rating) => this.#sendRating(rating) });
     this.phone = new PhonePanel({
       t,
@@ -175,8 +186,66 @@ export class Widget {
     });
     // Nothing is read while the panel is closed: replies stay unread for the launcher's badge.
     this.chat.active = false;
+    this.invitation = new InvitationCard({
+      t,
+      team: config.team,
+      onAccept: (invitation) => this.#acceptInvitation(invitation),
+      onDecline: (invitation) => this.#tracker.decline(invitation.id).catch(() => {}),
+    });
+    this.#tracker = new VisitorTracker({
+      origin,
+      api: this.#api,
+      io,
+      storage: safeStorage("localStorage"),
+      page: () => ({ url: location.href, title: document.title, referrer: document.referrer }),
+      heartbeatMs: (Number(config.visitorHeartbeat) || 30) * 1000,
+    });
+    this.#tracker.addEventListener("invitation", (event) => this.#invited(event.detail));
+    this.#tracker.addEventListener("reported", () => (this.host.dataset.visitor = "reported"));
     this.#build();
     this.viewer.addEventListener("media", () => this.#layout());
+    this.#tracker.start();
+  }
+
+  /** An invitation to chat: shown unless a conversation is under way or the panel is open. */
+  #invited(invitation) {
+    const busy = this.#conversation && this.#session?.state.status !== "closed";
+    if (busy || !this.panel.hidden) return;
+    this.invitation.show(invitation);
+  }
+
+  /** The shopper took the invitation: its conversation (already the agent's) opens. */
+  async #acceptInvitation(invitation) {
+    this.#setStatus(this.#t("widget.connecting"));
+    try {
+      const created = await this.#tracker.accept(invitation.id, {
+        page: { url: location.href.slice(0, 500), title: document.title.slice(0, 500) },
+        locale: this.#t.lang,
+      });
+      const conversation = stamped(created);
+      this.#store.save(conversation);
+      await this.#attach(conversation);
+      await this.open();
+    } catch (error) {
+      this.#showNotice(errorText(this.#t, error));
+    }
+  }
+
+  /** `covisor.invite(message)`: the shop's own invitation, shown if an agent is available. */
+  async invite(message) {
+    const answer = await this.#tracker.invite(message);
+    return Boolean(answer?.invitation);
+  }
+
+  /** `covisor.trigger(name)`: the shop's event, for rules that wait for it. */
+  async trigger(name) {
+    const answer = await this.#tracker.trigger(name);
+    return Boolean(answer?.invitation);
+  }
+
+  /** `covisor.trackConversion({value, currency, order_id})`: an order, counted once. */
+  async trackConversion(order) {
+    return this.#tracker.trackConversion(order);
   }
 
   #build() {
@@ -297,10 +366,12 @@ export class Widget {
         { class: "cv-chat-col" },
         this.welcome,
         this.queueBox,
+        this.away.element,
         this.prechatForm.element,
         this.chat.element,
         this.rating.element,
         this.newChat,
+        this.mailCopy.element,
       ),
     );
     this.panel = h(
@@ -341,6 +412,7 @@ export class Widget {
       "div",
       { class: "cv-root", "data-loading": "" },
       this.preview,
+      this.invitation.element,
       this.launcher,
       this.panel,
     );
@@ -437,6 +509,7 @@ export class Widget {
   }
 
   async open() {
+    this.invitation.hide();
     this.panel.hidden = false;
     this.launcher.setAttribute("aria-expanded", "true");
     this.launcher.hidden = true;
@@ -446,6 +519,37 @@ export class Widget {
     this.#focusComposer();
     await this.#resume();
     this.#syncQueue(true);
+    await this.#checkAvailability();
+  }
+
+  /**
+   * Before a conversation exists: is anyone there (`GET /api/availability`)? If not, the panel
+   * becomes leave-a-message (after-hours.js); the next conversation is opened `offline`.
+   */
+  async #checkAvailability() {
+    if (this.#session || this.#store.load()) return;
+    let answer = null;
+    try {
+      answer = await this.#api.get("/api/availability");
+    } catch {
+      return; // an older server, or offline: chat as usual
+    }
+    if (this.#session || this.#store.load()) return;
+    if (answer?.open === false) {
+      this.away.show(answer, this.#store.visitor?.claim?.email ?? "");
+      this.welcome.hidden = true;
+    } else {
+      this.away.hide();
+      this.#renderStatus();
+    }
+  }
+
+  /** "E-mail me this conversation": the shopper's copy, sent by the server. */
+  async #mailTranscript(email) {
+    const conversation = this.#conversation;
+    if (!conversation) throw new Error("no conversation");
+    const path = `/api/conversations/${encodeURIComponent(conversation.id)}/transcript/email`;
+    await this.#api.withToken(conversation.token).post(path, { email });
   }
 
   /**
@@ -578,8 +682,21 @@ export class Widget {
         locale: this.#t.lang,
         claim,
       });
+      if (this.#tracker.token) body.visitor_token = this.#tracker.token;
+      const leaving = this.away.active;
+      const email = leaving ? this.away.email() : "";
+      if (email === null) {
+        this.#setStatus(this.#t("widget.status.new"));
+        return;
+      }
+      if (leaving) {
+        body.offline = true;
+        if (email) body.visitor = { ...(body.visitor ?? {}), email };
+      }
       const created = await this.#api.post("/api/conversations", body);
-      const conversation = stamped(created);
+      // Kept with the conversation, so a reload still says how the answer comes.
+      const conversation = { ...stamped(created), ...(leaving ? { offline: email || true } : {}) };
+      if (leaving) this.away.done(email);
       if (claim) this.#store.visitor = { claim, sent_to: conversation.id };
       this.#store.save(conversation);
       await this.#attach(conversation);
@@ -685,8 +802,10 @@ export class Widget {
     this.#store.clear();
     this.#hideNotice();
     this.rating.reset();
+    this.away.hide();
     this.#renderStatus();
     this.#focusComposer();
+    this.#checkAvailability();
   }
 
   /** Focus the message box, except where the keyboard it raises would hide the panel. */
@@ -763,7 +882,9 @@ export class Widget {
   #renderQueue() {
     const state = this.#session?.state;
     const place = state?.status === "waiting" && this.#queueTimer ? this.#queue?.place : null;
-    const show = Number.isSafeInteger(place) && place > 0;
+    // A left message waits for the shop to come back, not in a line: no place to show.
+    const left = Boolean(this.#conversation?.offline);
+    const show = Number.isSafeInteger(place) && place > 0 && !left;
     this.queueBox.hidden = !show;
     // The queue card says when to expect a reply: the welcome card need not say it twice.
     if (this.welcomeReply) this.welcomeReply.hidden = show;
@@ -813,7 +934,8 @@ export class Widget {
       this.tray.setEnabled(true);
       this.chat.form.hidden = false;
       this.panel.dataset.status = "new";
-      this.welcome.hidden = false;
+      this.welcome.hidden = this.away.active;
+      this.mailCopy.render(false);
       this.rating.render("new", null);
       return;
     }
@@ -824,13 +946,19 @@ export class Widget {
     }[state.status];
     this.#setStatus(this.#session.joined || state.seq > 0 ? text : t("widget.connecting"));
     this.newChat.hidden = state.status !== "closed";
+    this.mailCopy.render(this.#mail && state.status === "closed", this.#store.visitor?.claim?.email);
+    // A left message: the card says how the answer comes until an agent answers here.
+    const left = this.#conversation?.offline;
+    if (left && state.status === "waiting") this.away.done(left === true ? "" : left);
+    else if (left) this.away.hide();
     this.tray.setEnabled(state.status !== "closed");
     // Closed: the rating card and "Start a new chat" take the composer's place.
     this.chat.form.hidden = state.status === "closed";
     this.panel.dataset.status = state.status;
     const answered = state.messages.some((message) => message.actor?.id !== this.#session.selfId);
     const unknown = !this.#session.joined && !(state.seq > 0);
-    this.welcome.hidden = unknown || state.status !== "waiting" || answered;
+    const offline = Boolean(this.#conversation?.offline);
+    this.welcome.hidden = unknown || state.status !== "waiting" || answered || offline;
     const rated = state.rating ?? (this.#ratedId === this.#conversation?.id ? {} : null);
     this.rating.render(this.#role === "customer" ? state.status : "hidden", rated);
   }
@@ -1061,12 +1189,14 @@ async function mount() {
     avatar: data.avatar ? new URL(data.avatar, document.baseURI).href : "",
     greeting: data.greeting?.trim().slice(0, 500),
     replyMinutes: data.replyMinutes,
+    visitorHeartbeat: answer?.visitor_heartbeat,
   };
-  window.covisorWidget = new Widget({ origin, t, limits, config, prechat });
+  const mail = answer?.email === true;
+  window.covisorWidget = new Widget({ origin, t, limits, config, prechat, mail });
   return window.covisorWidget;
 }
 
-const API_METHODS = ["identify", "open", "close"];
+const API_METHODS = ["identify", "open", "close", "invite", "trigger", "trackConversion"];
 /** Marks the real `window.covisor` (a second copy of this script keeps the first one's). */
 const API_MARK = Symbol.for("covisor.widget");
 

@@ -108,6 +108,11 @@ class RequestAuth:
     def __init__(self, authenticator: Authenticator) -> None:
         self._authenticator = authenticator
 
+    @property
+    def authenticator(self) -> Authenticator:
+        """For a credential sent elsewhere than in the header (a visitor's in a body)."""
+        return self._authenticator
+
     async def identify(self, request: web.Request) -> Identity:
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
@@ -156,6 +161,11 @@ class _OpenBody(msgspec.Struct, forbid_unknown_fields=True):
     """Opened to show a phone PIN: kept out of the queue until the shopper writes."""
     visitor: Claim | None = None
     """`covisor.identify(...)`: who the shop says the shopper is, signed or not."""
+    visitor_token: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
+    """The widget's visitor credential (live visitors): the visitor gets the conversation."""
+    offline: bool = False
+    """A message left while the shop was unavailable (`GET /api/availability`): answered by
+    e-mail when `visitor.email` is given, else in the widget on the next visit."""
 
 
 NoteText = Annotated[str, msgspec.Meta(min_length=1, max_length=20_000)]
@@ -190,7 +200,9 @@ class ConversationApi:
         metrics_token: str | None,
         client_limits: dict[str, Any],
         client_settings: dict[str, Any],
+        timeline: Callable[[Identity, str], Awaitable[list[dict[str, Any]]]] | None = None,
     ) -> None:
+        self._timeline = timeline
         self._client_settings = client_settings
         self._readiness = readiness
         self._metrics = metrics
@@ -270,8 +282,22 @@ class ConversationApi:
             claim=body.visitor,
             device=device_class(request.headers.get("User-Agent")),
             language=language_of(body.locale, request.headers.get("Accept-Language")),
+            offline=body.offline,
+            visitor_id=await self._visitor_of(body.visitor_token),
         )
         return json_response({"id": conversation_id, "token": token, "expires_at": expires_at}, 201)
+
+    async def _visitor_of(self, token: str | None) -> str | None:
+        """The visitor id of a widget's visitor credential; None without a valid one (an
+        expired credential must not keep a shopper from writing: the conversation opens,
+        untied to a visitor)."""
+        if token is None:
+            return None
+        try:
+            visitor = await self._auth.authenticator.identify(token)
+        except CovisorError:
+            return None
+        return visitor.id if visitor.role == "visitor" else None
 
     async def list_conversations(self, request: web.Request) -> web.Response:
         agent = await self._auth.require_agent(request)
@@ -306,9 +332,10 @@ class ConversationApi:
         reader = await self._auth.identify(request)
         cid = request.match_info["conversation_id"]
         record, messages = await self._conversations.transcript(reader, cid)
-        return json_response(
-            {"conversation": record.to_wire(), "messages": [to_wire(m) for m in messages]}
-        )
+        body = {"conversation": record.to_wire(), "messages": [to_wire(m) for m in messages]}
+        if self._timeline is not None:
+            body["timeline"] = await self._timeline(reader, cid)
+        return json_response(body)
 
     async def identify(self, request: web.Request) -> web.Response:
         """The shopper says who they are (`covisor.identify` after the conversation opened)."""

@@ -25,16 +25,21 @@ from aiohttp import web
 from covisor.addresses import ClientAddresses, parse_networks
 from covisor.agents import Agents, LoginLimits
 from covisor.api import ConversationApi, RequestAuth, error_middleware, http_metrics
+from covisor.availability import Availability
 from covisor.broadcast import LocalFanout, make_manager
 from covisor.catalogue_service import CatalogueService
 from covisor.clock import Clock, TokenSource, system_clock, system_tokens
 from covisor.config import Config
 from covisor.conversation import Limits
 from covisor.conversation_service import ConversationService
+from covisor.conversions import Conversions
 from covisor.cors import cors_middleware
 from covisor.headers import security_headers
+from covisor.hours import Schedule, zone
 from covisor.identity import Authenticator, GrantSigner
+from covisor.invitations import Invitations
 from covisor.journal import Journal, Published
+from covisor.mailer import Mailer, SmtpOptions
 from covisor.media import (
     BlobStore,
     BoundedExecutor,
@@ -49,6 +54,7 @@ from covisor.media_links import MediaLinks
 from covisor.media_service import MediaService
 from covisor.metrics import Metrics
 from covisor.notifier import Notifier
+from covisor.offline_mail import OfflineMail
 from covisor.pin_service import PinService
 from covisor.pins import DigitSource, PinRules, system_digits
 from covisor.pins_api import PinApi
@@ -58,16 +64,25 @@ from covisor.push import Push, PushOptions, open_push
 from covisor.push_api import PushApi
 from covisor.quotas import AttemptLimit, Quotas
 from covisor.ratelimit import EventLimiter
-from covisor.realtime import Fanout, Realtime
+from covisor.realtime import Fanout, Realtime, room_of
 from covisor.replies import SavedReplies
 from covisor.replies_api import RepliesApi
+from covisor.reports import Reports
+from covisor.reports_api import ReportsApi
 from covisor.roster import Roster
 from covisor.roster_api import RosterApi
 from covisor.routing import Router
 from covisor.store import Store
 from covisor.team_api import TeamApi
+from covisor.tracking import Tracking
+from covisor.transcripts import Transcripts
+from covisor.transcripts_api import TranscriptApi
 from covisor.viewer import ViewerLimits
+from covisor.visitor_events import VisitorEvents
 from covisor.visitors import SHOP_SECRET, ShopIdentity
+from covisor.visitors_api import VisitorsApi
+from covisor.webhooks import WebhookOptions, Webhooks
+from covisor.webhooks_api import WebhooksApi
 from covisor.wire import Packet, Server
 
 log = logging.getLogger(__name__)
@@ -94,6 +109,18 @@ def make_store(config: Config) -> Store:
     from covisor.store.sqlite import SQLiteStore
 
     return SQLiteStore(config.database_path)
+
+
+def smtp_options(config: Config) -> SmtpOptions:
+    return SmtpOptions(
+        config.smtp_host,
+        config.smtp_port,
+        tls=config.smtp_tls,
+        user=config.smtp_user,
+        password=config.smtp_password,
+        sender=config.mail_from or "covisor@localhost",
+        timeout=config.smtp_timeout,
+    )
 
 
 def login_limits(config: Config) -> LoginLimits:
@@ -140,8 +167,18 @@ class Covisor:
     push: Push
     roster: Roster
     router: Router
+    webhooks: Webhooks
+    tracking: Tracking
+    invitations: Invitations
+    visitor_events: VisitorEvents
+    conversions: Conversions
     seeding: asyncio.Task[int] | None = None
     draining: bool = False
+    mailer: Mailer | None = None
+    offline_mail: OfflineMail | None = None
+    transcripts: Transcripts | None = None
+    availability: Availability | None = None
+    reports: Reports | None = None
     _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     async def readiness(self) -> dict[str, bool]:
@@ -241,10 +278,41 @@ async def build(
     )
     closers.append(push.close)
     notifier = Notifier(store, push, clock, heartbeat=config.presence_heartbeat)
+    mailer = Mailer(smtp_options(config), clock, metrics)
+    offline_mail = OfflineMail(
+        store,
+        mailer,
+        shopper_here=lambda cid: bool(sio.manager.rooms.get("/", {}).get(room_of(cid))),
+        delay=config.offline_email_delay,
+        shop=config.shop_name,
+        tz=zone(config.timezone),
+    )
+    closers.append(offline_mail.stop)
+    webhooks = Webhooks(
+        store,
+        WebhookOptions(
+            enabled=config.webhooks_enabled,
+            allow_insecure=config.webhooks_allow_insecure,
+            timeout=config.webhook_timeout,
+            retry_for=config.webhook_retry_for,
+            first_retry=config.webhook_first_retry,
+            max_retry=config.webhook_max_retry,
+            retention_days=config.webhook_retention_days,
+        ),
+        clock=clock,
+        tokens=tokens,
+        metrics=metrics,
+    )
+    # Started before the journal, so stopped after it: its last events are still queued.
+    webhooks.start()
+    closers.append(webhooks.stop)
+    closers.append(_every(config.retention_sweep, webhooks.sweep, "webhook sweep"))
 
     async def publish(published: list[Published]) -> None:
         await fanout.publish(published)
         notifier.published(published)
+        offline_mail.published(published)
+        webhooks.published(published)
 
     journal = Journal(
         store,
@@ -257,6 +325,26 @@ async def build(
         shared_store=config.redis_url is not None or config.mongo_url is not None,
         metrics=metrics,
     )
+    tracking = Tracking(
+        store,
+        signer,
+        clock,
+        tokens,
+        idle=config.visitor_idle,
+        gap=config.visit_gap,
+        flush_every=config.visitor_flush,
+        token_ttl=config.visitor_retention_days * 86_400,
+        publish=fanout.push_visitors,
+    )
+    tracking.start()
+    closers.append(tracking.stop)
+    closers.append(
+        _every(
+            config.retention_sweep,
+            lambda: tracking.forget(config.visitor_retention_days),
+            "visitor sweep",
+        )
+    )
     conversations = ConversationService(
         store,
         journal,
@@ -266,6 +354,7 @@ async def build(
         shop=ShopIdentity(await store.secret(SHOP_SECRET, os.urandom(32))),
         opens_per_client=AttemptLimit(config.conversations_per_address, config.open_window),
         shopper_token_ttl=config.shopper_token_ttl,
+        link_visitor=tracking.link,
         clock=clock,
         tokens=tokens,
     )
@@ -329,6 +418,11 @@ async def build(
     swept = await pipeline.store.sweep()
     if swept:
         log.info("removed the upload files of %d stopped processes", swept)
+    invitations = Invitations(
+        store, roster, journal, tracking, clock, tokens, cooldown=config.invitation_cooldown
+    )
+    visitor_events = VisitorEvents(sio, tracking, invitations, clock, gap=config.visit_gap)
+    conversions = Conversions(store, clock, webhooks.emit)
     realtime = Realtime(
         sio,
         journal=journal,
@@ -343,12 +437,30 @@ async def build(
         replay_limit=config.replay_limit,
         roster=roster,
         team_changed=route_soon,
+        visitors=visitor_events,
         clock=clock,
         metrics=metrics,
     )
     realtime.attach()
     agents = Agents(store, tokens, clock, quotas=quotas, login_limits=login_limits(config))
     replies = SavedReplies(store, max_chars=config.max_message_chars, clock=clock, tokens=tokens)
+    transcripts = Transcripts(
+        conversations,
+        links,
+        mailer,
+        quotas,
+        emails_per_conversation=AttemptLimit(
+            config.transcript_emails_per_conversation, config.transcript_email_window
+        ),
+        shop=config.shop_name,
+        tz=zone(config.timezone),
+    )
+    availability = Availability(
+        Schedule.parse(config.business_hours, zone(config.timezone)),
+        roster.on_duty,
+        clock,
+        need_agent=config.leave_message_without_agents,
+    )
     covisor = Covisor(
         config,
         clock,
@@ -369,6 +481,16 @@ async def build(
         replies=replies,
         roster=roster,
         router=router,
+        webhooks=webhooks,
+        tracking=tracking,
+        invitations=invitations,
+        visitor_events=visitor_events,
+        conversions=conversions,
+        mailer=mailer,
+        offline_mail=offline_mail,
+        transcripts=transcripts,
+        availability=availability,
+        reports=Reports(store, config.timezone),
         _closers=closers,
     )
     if config.seed_demo:
@@ -494,6 +616,7 @@ def web_application(covisor: Covisor) -> web.Application:
         metrics_token=config.metrics_token,
         client_limits=config.client_limits(),
         client_settings=config.client_settings(),
+        timeline=covisor.transcripts.entries if covisor.transcripts else None,
     )
     media_api = MediaApi(
         auth,
@@ -501,14 +624,28 @@ def web_application(covisor: Covisor) -> web.Application:
         covisor.catalogue,
         max_upload_bytes=max(config.max_image_bytes, config.max_video_bytes),
     )
+    assert covisor.transcripts is not None and covisor.availability is not None
+    assert covisor.reports is not None
     for adapter in (
         conversation_api,
+        TranscriptApi(auth, covisor.transcripts, covisor.availability),
         PinApi(auth, addresses, covisor.pins),
         TeamApi(auth, addresses, covisor.agents),
         media_api,
         RepliesApi(auth, covisor.replies),
         PushApi(auth, covisor.push),
         PrivacyApi(auth, covisor.privacy),
+        WebhooksApi(auth, covisor.webhooks),
+        ReportsApi(auth, covisor.reports),
+        VisitorsApi(
+            auth,
+            addresses,
+            covisor.tracking,
+            covisor.invitations,
+            covisor.visitor_events,
+            covisor.conversations,
+            covisor.conversions,
+        ),
         RosterApi(
             auth,
             covisor.roster,
@@ -548,6 +685,7 @@ def add_static_routes(app: web.Application) -> None:
 
     app.router.add_get("/", home)
     app.router.add_get("/demo", page("demo.html"))
+    app.router.add_get("/demo/{product}", page("demo.html"))
     app.router.add_get("/agent", page("agent.html"))
     app.router.add_get("/agent-sw.js", service_worker)
     if CLIENT_DIR.is_dir():

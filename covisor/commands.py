@@ -71,6 +71,9 @@ class Open(Command, frozen=True):
     """Opened to show a PIN to an agent on the phone: out of the queue until a message."""
     visitor: dict[str, Any] | None = None
     """What the server found out about the shopper (see `Visitor` in visitors.py)."""
+    offline: bool = False
+    """Left as a message while the shop was closed or nobody was online: answered later, in
+    the widget on the shopper's next visit and by e-mail when they left an address."""
 
 
 class Identify(Command, frozen=True):

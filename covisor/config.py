@@ -19,11 +19,13 @@ import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
 from covisor import pins
 from covisor.addresses import parse_networks
+from covisor.hours import Schedule, zone
 
 ENV_PREFIX = "COVISOR_"
 
@@ -87,6 +89,17 @@ class Config:
     presence_heartbeat: float = _bounded(10.0, 1, 600)
     """Seconds between a process's reports of its agents' open consoles (three missed ones
     and the process's consoles no longer count)."""
+    visitor_idle: float = _bounded(120.0, 20, 3600)
+    """Seconds after a visitor's last page view or heartbeat (every 30 s while a page is open)
+    that it leaves the agents' live list."""
+    visit_gap: float = _bounded(1800.0, 60, 24 * 3600)
+    """Seconds without a page view after which a visitor's next page starts a new visit."""
+    visitor_retention_days: float = _bounded(30.0, 1, 3650)
+    """Days a visitor's record, page views and invitations are kept after it was last seen."""
+    invitation_cooldown: float = _bounded(24 * 3600.0, 0, 365 * 24 * 3600)
+    """Seconds during which a visitor gets no second invitation from a rule or the shop's JS."""
+    visitor_flush: float = _bounded(1.0, 0.05, 60)
+    """Seconds between writes of the page views received (one transaction each)."""
 
     shopper_token_ttl: float = _bounded(30 * 24 * 3600.0, 60, 366 * 24 * 3600)
     """Seconds a shopper's or caller's token lasts (30 days: a shopper who comes back next week
@@ -181,6 +194,55 @@ class Config:
     """Accept `http:` push endpoints on loopback hosts (tests and local push services only);
     off, an endpoint must be `https:` on a host that is not a loopback or private address."""
 
+    webhooks_enabled: bool = True
+    """Send webhook deliveries; off, webhooks are kept and deliveries queued but nothing is
+    sent (an API fuzzer's made-up URLs are never contacted)."""
+    webhooks_allow_insecure: bool = False
+    """Accept `http:` webhook URLs on loopback hosts (tests and local receivers only); off, a
+    URL must be `https:` on a host that is not a loopback or private address."""
+    webhook_timeout: float = _bounded(10.0, 1, 120)
+    """Seconds one webhook delivery attempt may take, connecting included."""
+    webhook_retry_for: float = _bounded(86400.0, 60, 7 * 24 * 3600)
+    """Seconds after its event a delivery that keeps failing is retried, then marked failed."""
+    webhook_first_retry: float = _bounded(30.0, 0.01, 3600)
+    """Seconds before the first retry of a failed delivery; each next wait doubles."""
+    webhook_max_retry: float = _bounded(3600.0, 0.01, 24 * 3600)
+    """The longest wait between two attempts of a delivery, in seconds."""
+    webhook_retention_days: float = _bounded(7.0, 0.01, 3650)
+    """Days a delivered or failed delivery's record (its payload included) is kept."""
+
+    timezone: str = "Europe/Madrid"
+    """The shop's IANA time zone (`Europe/Madrid`): business hours are its wall-clock times."""
+    business_hours: str = ""
+    """When the shop answers, in `timezone`: rules `DAYS HH:MM-HH:MM[,HH:MM-HH:MM]` joined by
+    `;`, DAYS a day (`mon` … `sun`), a range (`mon-fri`) or a list (`sat,sun`); `24:00` ends a
+    day. `mon-fri 09:00-18:00; sat 10:00-14:00`. Empty: always open (see hours.py)."""
+    leave_message_without_agents: bool = True
+    """With no agent `online` (inside business hours), the widget takes messages as outside
+    them; off, shoppers chat into the queue as usual (agents may be alerted by Web Push)."""
+    smtp_host: str | None = None
+    """The SMTP server that sends e-mail (offline answers, transcripts); None: no e-mail."""
+    smtp_port: int = _bounded(587, 1, 65535)
+    smtp_tls: str = "starttls"
+    """`starttls` (upgrade a plain connection, port 587), `tls` (TLS from the start, port 465)
+    or `none` (a relay on the same host or network only)."""
+    smtp_user: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    """Never logged nor served; set it through the environment, not a flag."""
+    mail_from: str | None = None
+    """The From of every e-mail, such as `Shop <help@shop.example>`; required with `smtp_host`."""
+    shop_name: str = "Covisor"
+    """The shop's name in e-mail greetings and subjects."""
+    smtp_timeout: float = _bounded(20.0, 1, 300)
+    """Seconds one SMTP delivery may take."""
+    offline_email_delay: float = _bounded(60.0, 0, 24 * 3600)
+    """Seconds after an agent's last line in an offline conversation before the answer is
+    e-mailed, so that a burst of lines makes one e-mail."""
+    transcript_emails_per_conversation: int = _bounded(3, 1, 1000)
+    """Transcript e-mails (`POST …/transcript/email`) one conversation sends at most in
+    `transcript_email_window` seconds."""
+    transcript_email_window: float = _bounded(3600.0, 1, 7 * 24 * 3600)
+
     def __post_init__(self) -> None:
         for spec in dataclasses.fields(self):
             value = getattr(self, spec.name)
@@ -208,11 +270,27 @@ class Config:
             raise ConfigError(
                 f"push_contact = {self.push_contact}: must be a mailto: or https:// URL"
             )
+        self._check_mail_and_hours()
         if not self.cors_origins or not all(self.cors_origins):
             raise ConfigError("cors_origins: list at least one origin, or *")
         for origin in self.cors_origins:
             if origin != "*" and not origin.startswith(("http://", "https://")):
                 raise ConfigError(f"cors_origins: {origin!r} is not an http(s) origin")
+
+    def _check_mail_and_hours(self) -> None:
+        try:
+            Schedule.parse(self.business_hours, zone(self.timezone))
+        except ValueError as exc:
+            name = "timezone" if "time zone" in str(exc) else "business_hours"
+            raise ConfigError(f"{name}: {exc}") from None
+        if self.smtp_tls not in ("starttls", "tls", "none"):
+            raise ConfigError(f"smtp_tls = {self.smtp_tls}: must be one of starttls, tls, none")
+        if self.smtp_host and not self.mail_from:
+            raise ConfigError("smtp_host: needs mail_from too, the From of every e-mail")
+        if self.mail_from is not None:
+            _, address = parseaddr(self.mail_from)
+            if "@" not in address or any(ch in self.mail_from for ch in "\r\n"):
+                raise ConfigError(f"mail_from = {self.mail_from!r}: not an e-mail address")
 
     @property
     def database_path(self) -> Path:
@@ -234,7 +312,18 @@ class Config:
 
     def client_settings(self) -> dict[str, Any]:
         """How the shop set the widget and console up (served by `GET /api/config`)."""
-        return {"prechat": self.prechat, "routing": self.routing, "away_after": self.away_after}
+        return {
+            "prechat": self.prechat,
+            "routing": self.routing,
+            "away_after": self.away_after,
+            "visitor_heartbeat": VISITOR_HEARTBEAT,
+            "visitor_idle": self.visitor_idle,
+            "email": self.smtp_host is not None,
+        }
+
+
+VISITOR_HEARTBEAT = 30.0
+"""Seconds between a widget's heartbeats while its page stays open."""
 
 
 def env_name(field_name: str) -> str:

@@ -53,6 +53,7 @@ class ConversationState:
     name: str = "Shopper"
     customer_id: str | None = None
     by_phone: bool = False
+    offline: bool = False
     accepted_at: float | None = None
     agent: dict[str, Any] | None = None
     callers: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -80,6 +81,7 @@ class ConversationState:
                 self.page = data.get("page")
                 self.name = data.get("name", self.name)
                 self.by_phone = bool(data.get("by_phone"))
+                self.offline = bool(data.get("offline"))
                 self.customer_id = event.actor["id"]
                 self.visitor = data.get("visitor") or {}
             case "visitor.identified":
@@ -164,6 +166,7 @@ class ConversationState:
             "last_message": self.last_message,
             "unread": self.unread(),
             "rating": self.rating,
+            "offline": self.offline,
         }
 
     def unread(self) -> int:
@@ -185,6 +188,8 @@ def decide(
         data: dict[str, Any] = {"page": command.page, "name": command.name}
         if command.by_phone:
             data["by_phone"] = True
+        if command.offline:
+            data["offline"] = True
         if command.visitor is not None:
             data["visitor"] = command.visitor
         return Draft("conversation.opened", data)

@@ -8,6 +8,7 @@ it from its cached state in order with the events that are being broadcast.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from covisor import commands as c
@@ -42,6 +43,7 @@ class ConversationService:
         shop: ShopIdentity,
         opens_per_client: AttemptLimit,
         shopper_token_ttl: float,
+        link_visitor: Callable[[str, str], Awaitable[None]],
         clock: Clock,
         tokens: TokenSource,
     ) -> None:
@@ -54,6 +56,7 @@ class ConversationService:
         self._opens_per_client = opens_per_client
         self._estimate: tuple[float, dict[str, Any]] | None = None
         self._shopper_token_ttl = shopper_token_ttl
+        self._link_visitor = link_visitor
         self._clock = clock
         self._tokens = tokens
 
@@ -67,10 +70,13 @@ class ConversationService:
         claim: Claim | None = None,
         device: Device = "desktop",
         language: str | None = None,
+        offline: bool = False,
+        visitor_id: str | None = None,
     ) -> tuple[str, str, float]:
         """Create a waiting conversation for a shopper at address `client`, who may say who
         they are (`name`, from a pre-chat form; `claim`, verified when the shop signed it);
-        return `(id, shopper token, token expiry ms)`. Limited per client address."""
+        return `(id, shopper token, token expiry ms)`. Limited per client address. The widget's
+        `visitor_id` (live visitors) ties the visitor to the conversation: it is assisted."""
         key = "open:" + address_key(client)
         await self._quotas.spend(key, self._opens_per_client, "conversations opened")
         visitor = self._shop.visitor(claim, name=name, device=device, language=language)
@@ -83,8 +89,11 @@ class ConversationService:
             name=display,
             by_phone=by_phone,
             visitor=visitor,
+            offline=offline,
         )
         await self._journal.submit(shopper, opening)
+        if visitor_id is not None:
+            await self._link_visitor(visitor_id, conversation_id)
         token, expires_at = self._signer.issue(shopper, self._shopper_token_ttl)
         return conversation_id, token, expires_at
 

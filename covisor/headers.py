@@ -49,7 +49,7 @@ def security_headers() -> Middleware:
         headers = response.headers
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "no-referrer")
-        if request.path in PAGES:
+        if request.path in PAGES or request.path.startswith("/demo/"):
             headers["Content-Security-Policy"] = PAGE_POLICY
         elif request.path.startswith("/api/") and response.content_type == "application/json":
             headers.setdefault("Cache-Control", "no-store")

@@ -21,7 +21,7 @@ import msgspec
 from covisor.clock import Clock, TokenSource
 from covisor.errors import CovisorError
 
-Role = Literal["agent", "customer", "caller"]
+Role = Literal["agent", "customer", "caller", "visitor"]
 AgentRole = Literal["admin", "agent"]
 """What an agent may do: an `admin` also manages the team (team_api.py)."""
 
@@ -133,11 +133,11 @@ class GrantSigner:
 
     def issue(self, identity: Identity, ttl_seconds: float) -> tuple[str, float]:
         """Return `(token, expires_at_ms)` for a shopper identity."""
-        if identity.conversation_id is None or identity.is_agent:
-            raise ValueError("grants are for shoppers of one conversation")
+        if identity.is_agent or (identity.conversation_id is None) != (identity.role == "visitor"):
+            raise ValueError("grants are for shoppers of one conversation, or visitors")
         expires_at = self._clock() + ttl_seconds * 1000.0
         grant = _Grant(
-            identity.id, identity.role, identity.conversation_id, identity.name, expires_at
+            identity.id, identity.role, identity.conversation_id or "", identity.name, expires_at
         )
         body = _b64(msgspec.json.encode(grant))
         return f"{GRANT_PREFIX}{body}.{self._sign(body)}", expires_at
@@ -158,6 +158,8 @@ class GrantSigner:
             raise CovisorError("unauthorized", "malformed token") from None
         if grant.exp <= self._clock():
             raise CovisorError("unauthorized", "token expired")
+        if grant.role == "visitor":
+            return Identity(grant.sub, "visitor", grant.name)
         if grant.role not in ("customer", "caller"):
             raise CovisorError("unauthorized", "invalid token")
         role: Role = "caller" if grant.role == "caller" else "customer"

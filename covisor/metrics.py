@@ -78,6 +78,19 @@ class Metrics:
             ["outcome"],
             registry=r,
         )
+        self.webhook_deliveries = Counter(
+            "covisor_webhook_deliveries",
+            "Webhook delivery attempts, by outcome (delivered; retry: refused or unreachable, "
+            "tried again later; failed: given up)",
+            ["outcome"],
+            registry=r,
+        )
+        self.emails = Counter(
+            "covisor_emails",
+            "E-mails handed to the SMTP server, by outcome (sent, failed)",
+            ["outcome"],
+            registry=r,
+        )
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

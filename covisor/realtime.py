@@ -29,11 +29,14 @@ from covisor.metrics import Metrics
 from covisor.ratelimit import EventLimiter
 from covisor.roster import Roster
 from covisor.store import Store
+from covisor.visitor_events import VisitorEvents
+from covisor.visitors import device_class, language_of
 
 log = logging.getLogger(__name__)
 
 AGENTS_ROOM = "agents"
-KNOWN_EVENTS = frozenset({*c.BY_EVENT, "time"})
+VISITOR_EVENTS = frozenset({"visitor.page", "visitor.ping", "visitor.trigger", "visitor.invite"})
+KNOWN_EVENTS = frozenset({*c.BY_EVENT, *VISITOR_EVENTS, "time"})
 """Event names counted under their own label; any other counts as `other` (labels stay few)."""
 NOTABLE_EVENTS = frozenset(
     {
@@ -146,6 +149,11 @@ class Fanout:
         if record is not None:
             await self._sio.emit("assigned", record.to_wire(), room=agent_room(to["id"]))
 
+    async def push_visitors(self, visitors: list[dict[str, Any]]) -> None:
+        """Visitors whose page changed, to agents (on every process)."""
+        if visitors:
+            await self._sio.emit("visitors", {"visitors": visitors}, room=AGENTS_ROOM)
+
     async def push_queue(self, to: str = AGENTS_ROOM) -> None:
         waiting = await self._store.conversations(status="waiting", limit=QUEUE_LENGTH)
         queued = [r.to_wire() for r in waiting if r.summary.get("queued", True)]
@@ -179,12 +187,14 @@ class Realtime:
         replay_limit: int,
         roster: Roster,
         team_changed: Callable[[], None],
+        visitors: VisitorEvents,
         clock: Clock,
         metrics: Metrics,
     ) -> None:
         """`team_changed` is called when an agent's first console connects."""
         self._roster = roster
         self._team_changed = team_changed
+        self._visitors = visitors
         self._sio = sio
         self._journal = journal
         self._conversations = conversations
@@ -223,6 +233,10 @@ class Realtime:
         self._metrics.connections.labels(identity.role).inc()
         logs.sid.set(sid)
         log.info("%s connected", identity.role)
+        if identity.role == "visitor":
+            device = device_class(environ.get("HTTP_USER_AGENT"))
+            language = language_of(None, environ.get("HTTP_ACCEPT_LANGUAGE"))
+            await self._visitors.connected(sid, identity, device, language)
         if identity.is_agent:
             await self._sio.enter_room(sid, AGENTS_ROOM)
             await self._sio.enter_room(sid, agent_room(identity.id))
@@ -235,6 +249,7 @@ class Realtime:
         if conn is None:
             return
         self._metrics.connections.labels(conn.identity.role).dec()
+        self._visitors.disconnected(sid)
         if conn.identity.is_agent:
             await self._roster.console_closed(conn.identity.id)
         logs.sid.set(sid)
@@ -263,6 +278,12 @@ class Realtime:
             conn.limiter.check(event)
             if len(args) != 1:
                 raise CovisorError("bad_request", f"{event[:64]} takes exactly one JSON object")
+            if conn.identity.role == "visitor" or event in VISITOR_EVENTS:
+                if conn.identity.role != "visitor" or event not in VISITOR_EVENTS:
+                    raise CovisorError(
+                        "forbidden", f"{event[:64]} is not for {conn.identity.role}s"
+                    )
+                return await self._visitors.handle(event, sid, conn.identity, args[0])
             special = self._special.get(event)
             if special is not None:
                 return await special(sid, conn, args[0])

@@ -38,7 +38,7 @@ class Peer:
         self.pushes: list[tuple[str, Any]] = []
         self._changed = asyncio.Condition()
         self.sio.on("event", self._on_event)
-        for name in ("typing", "presence", "queue", "view", "assigned"):
+        for name in ("typing", "presence", "queue", "view", "assigned", "visitors"):
             self.sio.on(name, self._recorder(name))
 
     def _recorder(self, name: str) -> Callable[[Any], Any]:

@@ -32,6 +32,10 @@ def changed(name: str, default: Any) -> tuple[str, Any]:
         "routing": "auto",
         "prechat": "name_email",
         "push_contact": "mailto:ops@example.com",
+        "timezone": "America/New_York",
+        "business_hours": "mon-fri 09:00-18:00",
+        "smtp_tls": "tls",
+        "mail_from": "Shop <help@shop.example>",
     }
     if name in choices:
         return choices[name], choices[name]
@@ -46,7 +50,9 @@ def test_every_field_is_settable_from_its_variable() -> None:
     defaults = Config()
     for spec in dataclasses.fields(Config):
         raw, expected = changed(spec.name, getattr(defaults, spec.name))
-        config = from_env({env_name(spec.name): raw})
+        # An SMTP host needs a From address; every other field is settable alone.
+        needs = {"COVISOR_MAIL_FROM": "help@shop.example"} if spec.name == "smtp_host" else {}
+        config = from_env({env_name(spec.name): raw, **needs})
         assert getattr(config, spec.name) == expected, spec.name
 
 
@@ -66,6 +72,10 @@ def test_optional_values_are_unset_by_none() -> None:
         ("COVISOR_MEDIA_WORKERS", "0", "media_workers = 0: must be between 1 and 256"),
         ("COVISOR_CORS_ORIGINS", "shop.example", "'shop.example' is not an http(s) origin"),
         ("COVISOR_TRUSTED_PROXIES", "10.0.0.0/8, proxy.local", "trusted_proxies: 'proxy.local'"),
+        ("COVISOR_TIMEZONE", "Mars/Olympus", "timezone: 'Mars/Olympus' is not a known IANA"),
+        ("COVISOR_BUSINESS_HOURS", "mon-fri 9-18", "business_hours: 'mon-fri 9-18'"),
+        ("COVISOR_SMTP_HOST", "smtp.example", "smtp_host: needs mail_from too"),
+        ("COVISOR_SMTP_TLS", "ssl", "smtp_tls = ssl: must be one of starttls, tls, none"),
     ],
 )
 def test_a_bad_value_is_refused_naming_the_setting(variable: str, value: str, said: str) -> None:

@@ -26,9 +26,11 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
@@ -54,6 +56,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.conftest import agent_token_for
+from tests.mailbox import smtp_server
 
 SPEC = Path(__file__).resolve().parent.parent / "docs" / "openapi.yaml"
 
@@ -121,6 +124,8 @@ class World:
     catalogue_files: list[Patch] = field(default_factory=list)
     caller_pins: list[str] = field(default_factory=list)
     team: dict[str, str] = field(default_factory=dict)
+    webhooks: dict[str, str] = field(default_factory=dict)
+    """Webhook ids by key: one kept, some only for deleting."""
     """Agent ids by key, and the login persona's e-mail and password."""
     shopper_pins: list[str] = field(default_factory=list)
     turns: Counter[str] = field(default_factory=Counter)
@@ -153,7 +158,7 @@ WORLD: World | None = None
 class Server:
     """`covisor serve` in a child process; its output is kept, and copied to a log file."""
 
-    def __init__(self, data_dir: Path, log: Path) -> None:
+    def __init__(self, data_dir: Path, log: Path, smtp_port: int) -> None:
         env = {
             **os.environ,
             "COVISOR_SEED_DEMO": "0",
@@ -164,8 +169,17 @@ class Server:
             # And logins, so fuzzing reaches the password check.
             "COVISOR_LOGIN_ATTEMPTS_PER_ADDRESS": "10000",
             "COVISOR_LOGIN_ATTEMPTS_PER_ACCOUNT": "10000",
+            # And conversations opened from one address (invitations accepted open them too).
+            "COVISOR_CONVERSATIONS_PER_ADDRESS": "100000",
             # Subscriptions to made-up endpoints are kept, and never contacted.
             "COVISOR_PUSH_ENABLED": "0",
+            # And webhooks: made-up URLs get deliveries queued, never sent.
+            "COVISOR_WEBHOOKS_ENABLED": "0",
+            # E-mail goes to an SMTP server of the test's own on loopback.
+            "COVISOR_SMTP_HOST": "127.0.0.1",
+            "COVISOR_SMTP_PORT": str(smtp_port),
+            "COVISOR_SMTP_TLS": "none",
+            "COVISOR_MAIL_FROM": "shop@shop.test",
         }
         self.lines: list[str] = []
         self._ended = False
@@ -231,6 +245,17 @@ async def say(url: str, token: str, conversation_id: str, *events: tuple[str, An
                 event, {"conversation_id": conversation_id, **payload}, timeout=10
             )
             assert answer["ok"] is True, answer
+    finally:
+        await sio.disconnect()
+
+
+async def visit(url: str, token: str, page: str) -> None:
+    """A widget reports a page, so the visitor exists for agents."""
+    sio = socketio.AsyncClient(reconnection=False)
+    await sio.connect(url, auth={"token": token}, transports=["websocket"])
+    try:
+        answer = await sio.call("visitor.page", {"url": page, "title": "Boots"}, timeout=10)
+        assert answer["ok"] is True, answer
     finally:
         await sio.disconnect()
 
@@ -321,6 +346,33 @@ def build_world(w: World) -> None:
     )
     w.tokens["session"] = session["token"]
 
+    hook = {"url": "https://shop.example/covisor", "events": ["conversation.opened"]}
+    for key in ("kept", "doomed_0", "doomed_1"):
+        w.webhooks[key] = w.call("POST", "/api/webhooks", admin, json=hook)["id"]
+
+    # A visitor on a page, two invitations for it (one to accept, one to decline), a rule.
+    visitor = w.call("POST", "/api/visitors", json={})
+    w.tokens["visitor"] = visitor["token"]
+    asyncio.run(visit(w.url, visitor["token"], "https://shop.test/boots"))
+    w.team["visitor_id"] = visitor["id"]
+    for _ in range(100):  # page views are written every `visitor_flush` (1 s)
+        answer = w.http.get(
+            f"{w.url}/api/visitors/{visitor['id']}",
+            headers={"Authorization": f"Bearer {agent}"},
+            timeout=30,
+        )
+        if answer.status_code == 200:
+            break
+        time.sleep(0.05)
+    for key in ("invitation_id", "declined_id"):
+        invited = w.call(
+            "POST", f"/api/visitors/{visitor['id']}/invite", agent, json={"message": "Hi"}
+        )
+        w.team[key] = invited["id"]
+    rule = {"name": "Boots", "messages": {"en": "Sizes?"}, "conditions": {"url": "*/boots*"}}
+    w.team["rule_id"] = w.call("POST", "/api/invitation-rules", admin, json=rule)["id"]
+    w.team["doomed_rule_id"] = w.call("POST", "/api/invitation-rules", admin, json=rule)["id"]
+
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
@@ -334,7 +386,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         for key, name in (("agent", "Agent"), ("other_agent", "Other agent"))
     }
     tokens["admin"] = asyncio.run(agent_token_for(root / "data", "Admin", "--admin"))
-    server = Server(root / "data", root / "server.log")
+    mail = smtp_server()
+    _, smtp_port = mail.__enter__()
+    server = Server(root / "data", root / "server.log", smtp_port)
     http = requests.Session()
     try:
         w = World(server.url, http, tokens=tokens)
@@ -345,21 +399,38 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         WORLD = None
         http.close()
         server.stop()
+        mail.__exit__(None, None, None)
 
 
-TOKENS = ["agent", "customer", "caller", "other_agent", "waiting_customer", "anonymous", "admin"]
+TOKENS = [
+    "agent",
+    "customer",
+    "caller",
+    "other_agent",
+    "waiting_customer",
+    "anonymous",
+    "admin",
+    "visitor",
+]
 PUBLIC = {
     "GET /healthz",
     "GET /readyz",
     "GET /metrics",
     "GET /api/config",
     "GET /api/wait",
+    "GET /api/availability",
     "GET /api/openapi.yaml",
     "POST /api/conversations",
     "GET /api/conversations/{conversation_id}/media/{media_id}/{variant}",
     "GET /api/catalogue/{item_id}/{variant}",
     "POST /api/auth/login",
+    "POST /api/visitors",
 }
+
+
+_TODAY = datetime.now(UTC).date()
+WEEK = {"from": str(_TODAY - timedelta(days=6)), "to": str(_TODAY), "tz": "UTC"}
+"""A reports range: the last 7 days, with the world made today in it."""
 
 
 def personas(w: World, label: str) -> list[Persona]:
@@ -371,6 +442,10 @@ def personas(w: World, label: str) -> list[Persona]:
         return {"path": {"reply_id": w.replies[key]}}
 
     mine, shared = reply_path("mine"), reply_path("shared")
+
+    def hook_path(key: str) -> Patch:
+        return {"path": {"hook_id": w.webhooks[key]}}
+
     victim = {"agent_id": w.team["victim"]}
     upload = {"file": png((10, 200, 10))}
     readers: list[Persona] = [
@@ -387,6 +462,13 @@ def personas(w: World, label: str) -> list[Persona]:
         "GET /api/conversations": [("agent", None), ("other_agent", None), ("customer", None)],
         "GET /api/conversations/{conversation_id}": readers,
         "GET /api/conversations/{conversation_id}/transcript": readers,
+        "GET /api/conversations/{conversation_id}/transcript.html": readers,
+        "POST /api/conversations/{conversation_id}/transcript/email": [
+            ("customer", {**w.at("active"), "body": {"email": "ana@shop.test"}}),
+            ("caller", {**w.at("call"), "body": {"email": "caller@shop.test"}}),
+            ("agent", {**w.at("active"), "body": {"email": "ana@shop.test"}}),
+            ("waiting_customer", {**w.at("active"), "body": {"email": "ana@shop.test"}}),
+        ],
         "POST /api/conversations/{conversation_id}/accept": [
             ("agent", w.at("queued")),
             ("other_agent", w.at("queued")),
@@ -499,6 +581,39 @@ def personas(w: World, label: str) -> list[Persona]:
             ("agent", {"body": push_subscription("http://127.0.0.1:9/push")}),
             ("customer", {"body": PUSH_SUBSCRIPTION}),
         ],
+        "GET /api/reports": [
+            ("admin", {"query": WEEK}),
+            ("admin", {"query": {**WEEK, "tz": "Europe/Warsaw"}}),
+            ("admin", {"query": {"from": "2026-03-29", "to": "2026-03-01"}}),
+            ("agent", {"query": WEEK}),
+        ],
+        "GET /api/reports.csv": [
+            ("admin", {"query": WEEK}),
+            ("admin", {"query": {**WEEK, "tz": "Mars/Olympus"}}),
+            ("agent", {"query": WEEK}),
+        ],
+        "GET /api/webhooks": [("admin", None), ("agent", None), ("customer", None)],
+        "POST /api/webhooks": [
+            ("admin", {"body": {"url": "https://shop.example/h", "events": ["message.created"]}}),
+            ("admin", {"body": {"url": "https://10.0.0.1/h", "events": ["message.created"]}}),
+            ("agent", {"body": {"url": "https://shop.example/h", "events": ["message.created"]}}),
+        ],
+        "DELETE /api/webhooks/{hook_id}": [
+            ("admin", hook_path("doomed_0")),
+            ("admin", hook_path("doomed_1")),
+            ("admin", {"path": {"hook_id": "wh_nobody"}}),
+            ("agent", hook_path("kept")),
+        ],
+        "GET /api/webhooks/{hook_id}/deliveries": [
+            ("admin", hook_path("kept")),
+            ("agent", hook_path("kept")),
+            ("admin", {"path": {"hook_id": "wh_nobody"}}),
+        ],
+        "POST /api/webhooks/{hook_id}/test": [
+            ("admin", hook_path("kept")),
+            ("agent", hook_path("kept")),
+            ("admin", {"path": {"hook_id": "wh_nobody"}}),
+        ],
         "DELETE /api/push/subscriptions": [
             ("agent", {"body": {"endpoint": PUSH_SUBSCRIPTION["endpoint"]}}),
             ("customer", {"body": {"endpoint": PUSH_SUBSCRIPTION["endpoint"]}}),
@@ -552,6 +667,53 @@ def personas(w: World, label: str) -> list[Persona]:
         "DELETE /api/customers/{customer_id}": [
             ("admin", {"path": {"customer_id": "cus-nobody"}}),
             ("agent", {"path": {"customer_id": "cus-nobody"}}),
+        ],
+        "POST /api/visitors": [("anonymous", {"body": {}}), ("anonymous", None)],
+        "GET /api/visitors": [("agent", None), ("customer", None)],
+        "GET /api/visitors/{visitor_id}": [
+            ("agent", {"path": {"visitor_id": w.team["visitor_id"]}}),
+            ("agent", {"path": {"visitor_id": "v_nobody"}}),
+        ],
+        "POST /api/visitors/{visitor_id}/invite": [
+            ("agent", {"path": {"visitor_id": w.team["visitor_id"]}, "body": {"message": "Hi"}}),
+            ("customer", {"path": {"visitor_id": w.team["visitor_id"]}, "body": {"message": "Hi"}}),
+        ],
+        "POST /api/invitations/{invitation_id}/accept": [
+            ("visitor", {"path": {"invitation_id": w.team["invitation_id"]}, "body": {}}),
+            ("visitor", {"path": {"invitation_id": "i_nobody"}, "body": {}}),
+            ("customer", {"path": {"invitation_id": w.team["invitation_id"]}, "body": {}}),
+        ],
+        "POST /api/invitations/{invitation_id}/decline": [
+            ("visitor", {"path": {"invitation_id": w.team["declined_id"]}}),
+            ("visitor", {"path": {"invitation_id": "i_nobody"}}),
+        ],
+        "GET /api/invitation-rules": [("admin", None), ("agent", None)],
+        "POST /api/invitation-rules": [
+            ("admin", {"body": {"name": "Boots", "messages": {"en": "Hi"}}}),
+            ("agent", {"body": {"name": "Boots", "messages": {"en": "Hi"}}}),
+        ],
+        "PUT /api/invitation-rules/{rule_id}": [
+            (
+                "admin",
+                {
+                    "path": {"rule_id": w.team["rule_id"]},
+                    "body": {"name": "Cart", "messages": {"es": "Hola"}},
+                },
+            ),
+            (
+                "admin",
+                {"path": {"rule_id": "r_nobody"}, "body": {"name": "X", "messages": {"en": "Y"}}},
+            ),
+        ],
+        "DELETE /api/invitation-rules/{rule_id}": [
+            ("admin", {"path": {"rule_id": w.team["doomed_rule_id"]}}),
+            ("admin", {"path": {"rule_id": "r_nobody"}}),
+            ("agent", {"path": {"rule_id": w.team["rule_id"]}}),
+        ],
+        "POST /api/conversions": [
+            ("visitor", {"body": {"value": "10.50", "currency": "EUR", "order_id": "o-1"}}),
+            ("visitor", {"body": {"value": 3, "currency": "PLN", "order_id": "o-1"}}),
+            ("customer", {"body": {"value": 1, "currency": "EUR", "order_id": "o-2"}}),
         ],
         "GET /api/agents": [("agent", None), ("admin", None), ("customer", None)],
         "PUT /api/me/status": [
@@ -685,7 +847,7 @@ def test_fuzzing_reached_every_success(world: World) -> None:
         for label, statuses in world.answered.items()
         if not any(200 <= status < 300 for status in statuses)
     }
-    assert not missed
+    assert not missed, missed
 
 
 def test_405_names_the_methods_allowed(world: World) -> None:

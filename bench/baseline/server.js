@@ -7,6 +7,10 @@
  * {conversation_id, seq, type, at, actor, data}. Nothing is validated or stored, so the gap
  * between this and Covisor is the price of Covisor's validation, authorisation and persistence.
  *
+ * For bench/visitors.py it also plays live visitors at their cheapest: `POST /api/visitors` hands
+ * out a token, a `visitor.page` is acked and pushed at once to the agents' room as a `visitors`
+ * message; nothing is stored, batched or matched against invitation rules.
+ *
  * Usage: node server.js [--host 127.0.0.1] [--port 8000]
  */
 const { createServer } = require('node:http');
@@ -44,7 +48,16 @@ function isConversationPayload(payload) {
   );
 }
 
+let visitors = 0;
+
 const httpServer = createServer((request, response) => {
+  if (request.method === 'POST' && request.url === '/api/visitors') {
+    request.resume();
+    visitors += 1;
+    response.writeHead(201, { 'content-type': 'application/json' });
+    response.end(JSON.stringify({ id: `v_${visitors}`, token: `visitor-${visitors}`, expires_at: 0 }));
+    return;
+  }
   if (request.url === '/healthz') {
     response.writeHead(200, { 'content-type': 'application/json' });
     response.end('{"status":"ok"}');
@@ -70,6 +83,23 @@ io.use((socket, next) => {
 });
 
 io.on('connection', (socket) => {
+  if (socket.data.actor.role === 'agent') socket.join('agents');
+  const visitorId = socket.handshake.auth.token.startsWith('visitor-')
+    ? `v_${socket.handshake.auth.token.slice('visitor-'.length)}`
+    : null;
+
+  socket.on('visitor.page', (payload, ack) => {
+    if (typeof ack !== 'function') return;
+    if (!visitorId || payload === null || typeof payload !== 'object' || typeof payload.url !== 'string') {
+      ack(failure('bad_request', 'url is required'));
+      return;
+    }
+    const now = Date.now();
+    const visitor = { id: visitorId, page: { url: payload.url, title: payload.title || null }, last_seen: now };
+    io.to('agents').emit('visitors', { visitors: [visitor] });
+    ack({ ok: true, invitation: null });
+  });
+
   socket.on('time', (_payload, ack) => {
     if (typeof ack === 'function') ack({ ok: true, now: Date.now() });
   });
@@ -110,7 +140,8 @@ io.on('connection', (socket) => {
 
   socket.onAny((event, ...args) => {
     const ack = args[args.length - 1];
-    if (event === 'time' || event === 'join' || RELAYED_EVENTS.includes(event)) return;
+    if (event === 'time' || event === 'join' || event === 'visitor.page') return;
+    if (RELAYED_EVENTS.includes(event)) return;
     if (typeof ack === 'function') ack(failure('unknown_event', `unknown event: ${event}`));
   });
 });

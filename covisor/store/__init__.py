@@ -19,6 +19,8 @@ from covisor.events import Event
 from covisor.identity import AgentRecord, AgentRole
 from covisor.pins import Pin, Redeemer
 from covisor.quotas import Attempts
+from covisor.store.reports import ReportStore
+from covisor.store.visits import VisitStore
 
 __all__ = [
     "AgentChanges",
@@ -32,6 +34,8 @@ __all__ = [
     "ReplyRecord",
     "Store",
     "SummaryRecord",
+    "WebhookDeliveryRecord",
+    "WebhookRecord",
 ]
 
 
@@ -163,7 +167,42 @@ class ReplyRecord:
     catalogue_id: str | None = None
 
 
-class Store(Protocol):
+@dataclass(frozen=True)
+class WebhookRecord:
+    """A shop's URL that is POSTed the `events` it registered for (webhooks.py), signed with
+    `secret` (shown to the admin once, kept to sign). Times are server ms."""
+
+    id: str
+    url: str
+    events: tuple[str, ...]
+    secret: str
+    created_at: float
+    enabled: bool = True
+    created_by: str | None = None
+
+
+@dataclass(frozen=True)
+class WebhookDeliveryRecord:
+    """One event for one webhook, queued until it is `delivered` or `failed` (state
+    `pending` meanwhile): `body` is the JSON POSTed, the same bytes on every attempt;
+    `attempts` made so far, the last one's HTTP status or error, when the next is due.
+    Times are server ms."""
+
+    id: str
+    hook_id: str
+    event: str
+    body: bytes
+    created_at: float
+    next_attempt_at: float
+    state: str = "pending"
+    attempts: int = 0
+    last_status: int | None = None
+    last_error: str | None = None
+    delivered_at: float | None = None
+    finished_at: float | None = None
+
+
+class Store(VisitStore, ReportStore, Protocol):
     async def open(self) -> None: ...
 
     async def close(self) -> None: ...
@@ -344,3 +383,45 @@ class Store(Protocol):
 
     async def delete_reply(self, reply_id: str) -> bool:
         """Drop the reply; False if there was none."""
+
+    async def add_webhook(self, hook: WebhookRecord) -> None:
+        """Store a new webhook (its id is new)."""
+
+    async def webhook(self, hook_id: str) -> WebhookRecord | None: ...
+
+    async def webhooks(self) -> list[WebhookRecord]:
+        """Every webhook, oldest first (ties by id)."""
+
+    async def delete_webhook(self, hook_id: str) -> bool:
+        """Drop the webhook and every delivery of it; False if there was none."""
+
+    async def add_webhook_deliveries(self, deliveries: list[WebhookDeliveryRecord]) -> None:
+        """Queue new deliveries (their ids are new)."""
+
+    async def claim_webhook_deliveries(
+        self, now: float, lease_until: float, claimer: str, limit: int
+    ) -> list[WebhookDeliveryRecord]:
+        """Lease up to `limit` pending deliveries due at `now` (`next_attempt_at <= now`) and
+        not leased past `now`, to `claimer` until `lease_until`; the soonest due first.
+
+        Atomic: of concurrent claims, from any process, one gets each delivery; a lease that
+        ran out (its process died) lets the delivery be claimed again.
+        """
+
+    async def next_webhook_attempt(self) -> float | None:
+        """When the soonest pending delivery may be claimed (the later of its next attempt and
+        the end of its lease); None when none is pending."""
+
+    async def settle_webhook_delivery(self, delivery: WebhookDeliveryRecord, claimer: str) -> bool:
+        """Write the outcome of an attempt (`state`, `attempts`, `last_status`, `last_error`,
+        `next_attempt_at`, `delivered_at`, `finished_at` of `delivery`) and end the lease, if
+        `claimer` still holds it; False, changing nothing, if it does not (the lease ran out
+        and another claimer took it, or the delivery is gone)."""
+
+    async def webhook_deliveries(
+        self, hook_id: str, limit: int = 50
+    ) -> list[WebhookDeliveryRecord]:
+        """The webhook's latest `limit` deliveries, newest first (ties by id, descending)."""
+
+    async def drop_webhook_deliveries(self, finished_before: float) -> int:
+        """Drop deliveries delivered or failed before `finished_before`; how many."""

@@ -33,8 +33,12 @@ from covisor.store import (
     PushSubscriptionRecord,
     ReplyRecord,
     SummaryRecord,
+    WebhookDeliveryRecord,
+    WebhookRecord,
     removes_enabled_admin,
 )
+from covisor.store.sqlite_reports import REPORTS_SCHEMA, SQLiteReports
+from covisor.store.sqlite_visits import VISITS_SCHEMA, SQLiteVisits
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);
@@ -145,6 +149,36 @@ CREATE TABLE IF NOT EXISTS push_subscriptions (
 );
 CREATE INDEX IF NOT EXISTS push_subscriptions_by_agent
     ON push_subscriptions (agent_id, created_at, endpoint);
+CREATE TABLE IF NOT EXISTS webhooks (
+    id TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    events TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    enabled INTEGER NOT NULL DEFAULT 1,
+    created_by TEXT
+);
+CREATE TABLE IF NOT EXISTS webhook_deliveries (
+    id TEXT PRIMARY KEY,
+    hook_id TEXT NOT NULL,
+    event TEXT NOT NULL,
+    body BLOB NOT NULL,
+    created_at REAL NOT NULL,
+    next_attempt_at REAL NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    last_status INTEGER,
+    last_error TEXT,
+    delivered_at REAL,
+    finished_at REAL,
+    claimer TEXT,
+    leased_until REAL NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_due
+    ON webhook_deliveries (state, next_attempt_at);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_by_hook
+    ON webhook_deliveries (hook_id, created_at, id);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_by_end ON webhook_deliveries (finished_at);
 """
 
 _AGENT_COLUMNS = "id, name, created_at, email, password_hash, role, disabled, capacity"
@@ -157,9 +191,14 @@ _CATALOGUE_COLUMNS = (
 )
 _PUSH_COLUMNS = "endpoint, p256dh, auth, agent_id, created_at"
 _REPLY_COLUMNS = "id, owner_id, shortcut, text, shared, created_at, updated_at, catalogue_id"
+_WEBHOOK_COLUMNS = "id, url, events, secret, created_at, enabled, created_by"
+_DELIVERY_COLUMNS = (
+    "id, hook_id, event, body, created_at, next_attempt_at, state, attempts, last_status, "
+    "last_error, delivered_at, finished_at"
+)
 
 
-class SQLiteStore:
+class SQLiteStore(SQLiteVisits, SQLiteReports):
     def __init__(self, path: Path) -> None:
         self._path = path
         self._writer: aiosqlite.Connection | None = None
@@ -174,7 +213,9 @@ class SQLiteStore:
             self._writer = await self._connect()
             await self._writer.execute_fetchall("PRAGMA journal_mode=WAL")
             async with self._write_lock:
-                await self._writer.executescript(f"BEGIN IMMEDIATE;\n{SCHEMA}\nCOMMIT;")
+                await self._writer.executescript(
+                    f"BEGIN IMMEDIATE;\n{SCHEMA}{VISITS_SCHEMA}{REPORTS_SCHEMA}\nCOMMIT;"
+                )
             async with self._immediate() as db:
                 await _migrate_agents(db)
             self._reader = await self._connect()
@@ -729,6 +770,145 @@ class SQLiteStore:
         async with self._write_lock:
             cursor = await self._w.execute("DELETE FROM replies WHERE id = ?", (reply_id,))
             return cursor.rowcount > 0
+
+    async def add_webhook(self, hook: WebhookRecord) -> None:
+        async with self._write_lock:
+            await self._w.execute(
+                f"INSERT INTO webhooks ({_WEBHOOK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    hook.id,
+                    hook.url,
+                    msgspec.json.encode(list(hook.events)).decode(),
+                    hook.secret,
+                    hook.created_at,
+                    int(hook.enabled),
+                    hook.created_by,
+                ),
+            )
+
+    async def webhook(self, hook_id: str) -> WebhookRecord | None:
+        rows = list(
+            await self._r.execute_fetchall(
+                f"SELECT {_WEBHOOK_COLUMNS} FROM webhooks WHERE id = ?", (hook_id,)
+            )
+        )
+        return _webhook(rows[0]) if rows else None
+
+    async def webhooks(self) -> list[WebhookRecord]:
+        rows = await self._r.execute_fetchall(
+            f"SELECT {_WEBHOOK_COLUMNS} FROM webhooks ORDER BY created_at, id"
+        )
+        return [_webhook(row) for row in rows]
+
+    async def delete_webhook(self, hook_id: str) -> bool:
+        async with self._immediate() as db:
+            await db.execute("DELETE FROM webhook_deliveries WHERE hook_id = ?", (hook_id,))
+            cursor = await db.execute("DELETE FROM webhooks WHERE id = ?", (hook_id,))
+            return cursor.rowcount > 0
+
+    async def add_webhook_deliveries(self, deliveries: list[WebhookDeliveryRecord]) -> None:
+        if not deliveries:
+            return
+        async with self._write_lock:
+            await self._w.executemany(
+                f"INSERT INTO webhook_deliveries ({_DELIVERY_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [dataclasses.astuple(d) for d in deliveries],
+            )
+
+    async def claim_webhook_deliveries(
+        self, now: float, lease_until: float, claimer: str, limit: int
+    ) -> list[WebhookDeliveryRecord]:
+        # One statement: SQLite's write lock makes it atomic across connections and processes.
+        async with self._write_lock:
+            rows = await self._w.execute_fetchall(
+                "UPDATE webhook_deliveries SET claimer = ?, leased_until = ? WHERE id IN ("
+                "  SELECT id FROM webhook_deliveries WHERE state = 'pending'"
+                "  AND next_attempt_at <= ? AND leased_until <= ?"
+                "  ORDER BY next_attempt_at, id LIMIT ?"
+                f") RETURNING {_DELIVERY_COLUMNS}",
+                (claimer, lease_until, now, now, limit),
+            )
+        found = [_delivery(row) for row in rows]
+        return sorted(found, key=lambda d: (d.next_attempt_at, d.id))
+
+    async def next_webhook_attempt(self) -> float | None:
+        rows = list(
+            await self._r.execute_fetchall(
+                "SELECT min(max(next_attempt_at, leased_until)) FROM webhook_deliveries "
+                "WHERE state = 'pending'"
+            )
+        )
+        return None if rows[0][0] is None else float(rows[0][0])
+
+    async def settle_webhook_delivery(self, delivery: WebhookDeliveryRecord, claimer: str) -> bool:
+        async with self._write_lock:
+            cursor = await self._w.execute(
+                "UPDATE webhook_deliveries SET state = ?, attempts = ?, last_status = ?, "
+                "last_error = ?, next_attempt_at = ?, delivered_at = ?, finished_at = ?, "
+                "claimer = NULL, leased_until = 0 WHERE id = ? AND claimer = ?",
+                (
+                    delivery.state,
+                    delivery.attempts,
+                    delivery.last_status,
+                    delivery.last_error,
+                    delivery.next_attempt_at,
+                    delivery.delivered_at,
+                    delivery.finished_at,
+                    delivery.id,
+                    claimer,
+                ),
+            )
+            return cursor.rowcount > 0
+
+    async def webhook_deliveries(
+        self, hook_id: str, limit: int = 50
+    ) -> list[WebhookDeliveryRecord]:
+        rows = await self._r.execute_fetchall(
+            f"SELECT {_DELIVERY_COLUMNS} FROM webhook_deliveries WHERE hook_id = ? "
+            "ORDER BY created_at DESC, id DESC LIMIT ?",
+            (hook_id, limit),
+        )
+        return [_delivery(row) for row in rows]
+
+    async def drop_webhook_deliveries(self, finished_before: float) -> int:
+        async with self._write_lock:
+            cursor = await self._w.execute(
+                "DELETE FROM webhook_deliveries WHERE state != 'pending' AND finished_at < ?",
+                (finished_before,),
+            )
+            return cursor.rowcount
+
+
+def _webhook(row: Any) -> WebhookRecord:
+    id_, url, events, secret, created_at, enabled, created_by = row
+    return WebhookRecord(
+        id_,
+        url,
+        tuple(msgspec.json.decode(events)),
+        secret,
+        created_at,
+        bool(enabled),
+        created_by,
+    )
+
+
+def _delivery(row: Any) -> WebhookDeliveryRecord:
+    id_, hook_id, event, body, created_at, next_at, state, attempts, status, error, done, end = row
+    return WebhookDeliveryRecord(
+        id_,
+        hook_id,
+        event,
+        bytes(body),
+        created_at,
+        next_at,
+        state,
+        attempts,
+        status,
+        error,
+        done,
+        end,
+    )
 
 
 def _reply_row(reply: ReplyRecord) -> tuple[Any, ...]:

@@ -84,6 +84,9 @@ def _start_server(
         "COVISOR_SEED_DEMO": "1",
         "COVISOR_MEDIA_WORKERS": "1",
         **{f"COVISOR_{name.upper()}": str(value) for name, value in SERVER_LIMITS.items()},
+        # Shoppers chat into the queue with no console open: several modules play agents through
+        # the API only. test_after_hours.py tests leave-a-message.
+        "COVISOR_LEAVE_MESSAGE_WITHOUT_AGENTS": "0",
         **(extra_env or {}),
     }
     with log.open("wb") as sink:

@@ -1,0 +1,661 @@
+/**
+ * The Webhooks panel of the agent console, for admins (PROTOCOL.md *Webhooks*): the shop's URLs
+ * that are POSTed conversation events, with what their latest deliveries did; registering one
+ * (a URL and the events it wants; its signing secret is shown once, to copy), sending it a test
+ * `ping`, looking at its last deliveries (HTTP status or error, attempts, next retry), and
+ * deleting it after a confirmation.
+ *
+ * Refusals are shown in the panel, by error code. The checks of the form and the wording of a
+ * delivery's state are pure (`webhookProblem`, `deliveryState`), tested in node.
+ */
+
+import { h } from "./dom.js";
+import { errorText, formatTime } from "./i18n.js";
+
+export const WEBHOOK_EVENTS = Object.freeze([
+  "conversation.opened",
+  "message.created",
+  "conversation.closed",
+  "conversation.rated",
+  "offline_message.created",
+  "conversion.tracked",
+]);
+export const MAX_URL = 2048;
+
+const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/** The locale key of an event's label: `agent.webhooks.event_message_created`, … */
+export function eventKey(event) {
+  return `agent.webhooks.event_${String(event).replace(/\./g, "_")}`;
+}
+
+/**
+ * What is wrong with a new webhook, as a locale key, or null when the server may have it: an
+ * absolute `https:` URL (`http:` only on a loopback host, which a test server may allow) of at
+ * most 2048 characters, and at least one known event. (The server decides whether the host is
+ * public.)
+ */
+export function webhookProblem({ url, events }) {
+  const text = String(url ?? "").trim();
+  let parsed = null;
+  try {
+    parsed = new URL(text);
+  } catch {
+    parsed = null;
+  }
+  const loopback = parsed?.protocol === "http:" && LOOPBACK.has(parsed.hostname);
+  const secure = parsed?.protocol === "https:" || loopback;
+  if (!parsed || !secure || text.length > MAX_URL || parsed.username || parsed.password)
+    return "agent.webhooks.invalid_url";
+  const chosen = [...(events ?? [])];
+  if (!chosen.length || chosen.some((e) => !WEBHOOK_EVENTS.includes(e)))
+    return "agent.webhooks.no_events";
+  return null;
+}
+
+/**
+ * How a delivery stands, for a list: `{key, params, tone}` where `key` is a locale key,
+ * `params` its placeholders (`status`: the HTTP status or the error, `attempts`, `time` of the
+ * next try or of delivery, as given by `formatAt`) and `tone` `ok`, `wait` or `bad`.
+ */
+export function deliveryState(delivery, formatAt = String) {
+  const status = delivery.last_status ?? delivery.last_error ?? "—";
+  const attempts = delivery.attempts ?? 0;
+  if (delivery.state === "delivered")
+    return {
+      key: "agent.webhooks.state_delivered",
+      params: { status, attempts, time: formatAt(delivery.delivered_at) },
+      tone: "ok",
+    };
+  if (delivery.state === "failed")
+    return { key: "agent.webhooks.state_failed", params: { status, attempts }, tone: "bad" };
+  if (!attempts)
+    return { key: "agent.webhooks.state_queued", params: { attempts }, tone: "wait" };
+  return {
+    key: "agent.webhooks.state_retrying",
+    params: { status, attempts, time: formatAt(delivery.next_attempt_at) },
+    tone: "wait",
+  };
+}
+
+/**
+ * What `GET /api/webhooks` says of a hook's latest deliveries, worked out from them (newest
+ * first): how many are in each state, and the newest.
+ */
+export function summarise(deliveries) {
+  const counts = { pending: 0, delivered: 0, failed: 0 };
+  for (const delivery of deliveries) counts[delivery.state] = (counts[delivery.state] ?? 0) + 1;
+  return { deliveries: counts, last_delivery: deliveries[0] ?? null };
+}
+
+let nextId = 0;
+/** A document-unique id for a label's `for`. */
+const uid = (name) => `cv-webhooks-${name}-${++nextId}`;
+
+export class WebhooksPanel {
+  #t;
+  #api;
+  #me;
+  #onNotice;
+  #hooks = [];
+  #confirming = null;
+  /** Whose deliveries are open, and what they are: `{id, deliveries}` or null. */
+  #open = null;
+  /** What the last action on a row said: `{id, text, error}` or null. */
+  #rowMessage = null;
+
+  /**
+   * @param {object} options
+   * @param {Function} options.t translator
+   * @param {import("./api.js").Api} options.api the admin's API client
+   * @param {{id: string, admin: boolean}} options.me `GET /api/me`
+   * @param {(text: string) => void} [options.onNotice] also told every error the panel shows
+   */
+  constructor({ t, api, me, onNotice = () => {} }) {
+    this.#t = t;
+    this.#api = api;
+    this.#me = me;
+    this.#onNotice = onNotice;
+    this.#build();
+  }
+
+  /** The panel's root element, to mount wherever the console shows it. */
+  get element() {
+    return this.root;
+  }
+
+  /** Load the webhooks (`GET /api/webhooks`) and draw them; errors are shown in the panel. */
+  async refresh() {
+    if (!this.#me?.admin) return;
+    this.list.setAttribute("aria-busy", "true");
+    try {
+      this.#hooks = (await this.#api.get("/api/webhooks")).webhooks ?? [];
+      if (this.#open && !this.#hooks.some((hook) => hook.id === this.#open.id)) this.#open = null;
+      this.#render();
+    } catch (error) {
+      this.#showError(errorText(this.#t, error, "agent.webhooks.error"));
+    } finally {
+      this.list.removeAttribute("aria-busy");
+    }
+  }
+
+  #build() {
+    const t = this.#t;
+    this.error = h("p", {
+      class: "cv-form-message cv-admin-error",
+      role: "alert",
+      "data-testid": "webhooks-error",
+      hidden: true,
+    });
+    this.secret = h("div", { class: "cv-secret", "data-testid": "webhooks-secret", hidden: true });
+    this.addToggle = h("button", {
+      type: "button",
+      class: "cv-btn cv-btn--primary",
+      "data-testid": "webhooks-add-toggle",
+      "aria-expanded": "false",
+      text: t("agent.webhooks.add"),
+      on: { click: () => this.#openForm(this.form.hidden) },
+    });
+    this.form = this.#createForm();
+    this.list = h("ul", {
+      class: "cv-admin-list",
+      "data-testid": "webhooks-list",
+      "aria-labelledby": "cv-webhooks-title",
+    });
+    this.root = h(
+      "section",
+      {
+        class: "cv-admin-panel cv-webhooks",
+        "data-testid": "webhooks-panel",
+        "aria-labelledby": "cv-webhooks-title",
+      },
+      h(
+        "div",
+        { class: "cv-admin-head" },
+        h("h2", {
+          id: "cv-webhooks-title",
+          class: "cv-admin-title",
+          text: t("agent.webhooks.title"),
+        }),
+        this.addToggle,
+      ),
+      h("p", { class: "cv-admin-hint", text: t("agent.webhooks.intro") }),
+      this.form,
+      this.error,
+      this.secret,
+      this.list,
+    );
+  }
+
+  #createForm() {
+    const t = this.#t;
+    this.urlInput = h("input", {
+      id: uid("url"),
+      class: "cv-admin-input",
+      type: "url",
+      inputmode: "url",
+      placeholder: "https://shop.example/covisor-webhook",
+      "data-testid": "webhooks-url",
+      autocomplete: "off",
+      spellcheck: "false",
+      maxlength: MAX_URL,
+      required: true,
+    });
+    this.eventBoxes = WEBHOOK_EVENTS.map((event) =>
+      h("input", { type: "checkbox", value: event, "data-testid": `webhooks-event-${event}` }),
+    );
+    this.formError = h("p", {
+      class: "cv-form-message cv-admin-error",
+      role: "alert",
+      "data-testid": "webhooks-form-error",
+      hidden: true,
+    });
+    this.submit = h("button", {
+      type: "submit",
+      class: "cv-btn cv-btn--primary",
+      "data-testid": "webhooks-submit",
+      text: t("agent.webhooks.create"),
+    });
+    return h(
+      "form",
+      {
+        class: "cv-admin-form",
+        "data-testid": "webhooks-form",
+        "aria-label": t("agent.webhooks.add"),
+        novalidate: true,
+        hidden: true,
+        on: {
+          submit: (event) => {
+            event.preventDefault();
+            this.#create();
+          },
+          keydown: (event) => {
+            if (event.key === "Escape") {
+              event.preventDefault();
+              this.#openForm(false);
+            }
+          },
+        },
+      },
+      h(
+        "div",
+        { class: "cv-admin-field" },
+        h("label", { for: this.urlInput.id, text: t("agent.webhooks.url") }),
+        this.urlInput,
+        h("p", { class: "cv-admin-hint", text: t("agent.webhooks.url_hint") }),
+      ),
+      h(
+        "fieldset",
+        { class: "cv-webhooks-events" },
+        h("legend", { text: t("agent.webhooks.events") }),
+        ...this.eventBoxes.map((box) =>
+          h("label", { class: "cv-admin-check" }, box, t(eventKey(box.value))),
+        ),
+      ),
+      this.formError,
+      h(
+        "div",
+        { class: "cv-row" },
+        this.submit,
+        h("button", {
+          type: "button",
+          class: "cv-btn",
+          "data-testid": "webhooks-cancel",
+          text: t("agent.webhooks.cancel"),
+          on: { click: () => this.#openForm(false) },
+        }),
+      ),
+    );
+  }
+
+  #openForm(open) {
+    this.form.hidden = !open;
+    this.addToggle.setAttribute("aria-expanded", String(open));
+    if (open) {
+      this.#clearMessages();
+      this.urlInput.focus();
+    } else {
+      this.addToggle.focus();
+    }
+  }
+
+  async #create() {
+    const t = this.#t;
+    const fields = {
+      url: this.urlInput.value.trim(),
+      events: this.eventBoxes.filter((box) => box.checked).map((box) => box.value),
+    };
+    const problem = webhookProblem(fields);
+    if (problem) {
+      this.#showError(t(problem), this.formError);
+      (problem === "agent.webhooks.invalid_url" ? this.urlInput : this.eventBoxes[0]).focus();
+      return;
+    }
+    this.#clearMessages();
+    this.submit.disabled = true;
+    try {
+      const created = await this.#api.post("/api/webhooks", fields);
+      const { secret, ...hook } = created;
+      this.form.reset();
+      this.form.hidden = true;
+      this.addToggle.setAttribute("aria-expanded", "false");
+      this.#hooks = [...this.#hooks.filter((w) => w.id !== hook.id), hook];
+      this.#render();
+      this.#showSecret(hook, secret);
+    } catch (error) {
+      this.#showError(errorText(t, error, "agent.webhooks.create_error"), this.formError);
+      this.urlInput.focus();
+    } finally {
+      this.submit.disabled = false;
+    }
+  }
+
+  /** The signing secret, once: a read-only field, selected, with a copy button. */
+  #showSecret(hook, secret) {
+    const t = this.#t;
+    const field = h("input", {
+      id: uid("secret"),
+      class: "cv-admin-input cv-secret-value",
+      readonly: true,
+      value: secret,
+      spellcheck: "false",
+      autocomplete: "off",
+      "data-testid": "webhooks-secret-value",
+    });
+    const copied = h("span", { class: "cv-admin-hint", role: "status" });
+    this.secret.replaceChildren(
+      h("p", { class: "cv-secret-title", text: t("agent.webhooks.created", { url: hook.url }) }),
+      h(
+        "div",
+        { class: "cv-admin-field" },
+        h("label", { for: field.id, text: t("agent.webhooks.secret") }),
+        field,
+      ),
+      h(
+        "div",
+        { class: "cv-row" },
+        h("button", {
+          type: "button",
+          class: "cv-btn",
+          "data-testid": "webhooks-secret-copy",
+          text: t("agent.webhooks.copy"),
+          on: {
+            click: async () => {
+              copied.textContent = (await copyText(field))
+                ? t("agent.webhooks.copied")
+                : t("agent.webhooks.copy_failed");
+            },
+          },
+        }),
+        h("button", {
+          type: "button",
+          class: "cv-btn",
+          "data-testid": "webhooks-secret-done",
+          text: t("agent.webhooks.done"),
+          on: { click: () => this.#hideSecret() },
+        }),
+        copied,
+      ),
+      h("p", { class: "cv-secret-note", text: t("agent.webhooks.shown_once") }),
+    );
+    this.secret.hidden = false;
+    field.focus();
+    field.select();
+  }
+
+  #hideSecret() {
+    this.secret.hidden = true;
+    this.secret.replaceChildren();
+    this.addToggle.focus();
+  }
+
+  #clearMessages() {
+    for (const element of [this.error, this.formError]) {
+      element.hidden = true;
+      element.textContent = "";
+    }
+    this.#rowMessage = null;
+    this.list.querySelector("[data-testid=webhooks-row-message]")?.remove();
+  }
+
+  #showError(text, element = this.error) {
+    element.textContent = text;
+    element.hidden = false;
+    this.#onNotice(text);
+  }
+
+  #render(focus = null) {
+    const rows = this.#hooks.map((hook) => this.#row(hook));
+    this.list.replaceChildren(
+      ...(rows.length
+        ? rows
+        : [h("li", { class: "cv-list-empty", text: this.#t("agent.webhooks.empty") })]),
+    );
+    if (focus) {
+      const row = this.list.querySelector(`[data-webhook-id="${CSS.escape(focus.id)}"]`);
+      row?.querySelector(`[data-testid="${focus.testid}"]`)?.focus();
+    }
+  }
+
+  #row(hook) {
+    const t = this.#t;
+    const counts = hook.deliveries ?? { pending: 0, delivered: 0, failed: 0 };
+    const open = this.#open?.id === hook.id;
+    const confirming = this.#confirming === hook.id;
+    const last = hook.last_delivery ? this.#stateNote(hook.last_delivery) : null;
+    return h(
+      "li",
+      {
+        class: "cv-admin-item cv-webhook",
+        "data-testid": "webhook",
+        dataset: { webhookId: hook.id },
+      },
+      h(
+        "div",
+        { class: "cv-admin-item-head" },
+        h(
+          "div",
+          { class: "cv-list-text" },
+          h("strong", {
+            class: "cv-admin-name cv-webhook-url",
+            "data-testid": "webhook-url",
+            text: hook.url,
+          }),
+          h(
+            "span",
+            { class: "cv-webhook-events" },
+            ...hook.events.map((event) =>
+              h("span", { class: "cv-admin-tag", text: t(eventKey(event)) }),
+            ),
+          ),
+          h("span", {
+            class: "cv-list-sub",
+            "data-testid": "webhook-summary",
+            text: t("agent.webhooks.summary", counts),
+          }),
+          last
+            ? h(
+                "span",
+                { class: "cv-list-sub", "data-testid": "webhook-last" },
+                t("agent.webhooks.last"),
+                " ",
+                last,
+              )
+            : null,
+        ),
+      ),
+      h(
+        "div",
+        { class: "cv-admin-controls" },
+        h("button", {
+          type: "button",
+          class: "cv-btn",
+          "data-testid": "webhook-test",
+          "aria-label": t("agent.webhooks.test_label", { url: hook.url }),
+          text: t("agent.webhooks.test"),
+          on: { click: (event) => this.#test(hook, event.currentTarget) },
+        }),
+        h("button", {
+          type: "button",
+          class: "cv-btn",
+          "data-testid": "webhook-deliveries-toggle",
+          "aria-expanded": String(open),
+          text: t(open ? "agent.webhooks.deliveries_hide" : "agent.webhooks.deliveries"),
+          on: { click: () => this.#toggleDeliveries(hook) },
+        }),
+        h("button", {
+          type: "button",
+          class: "cv-btn",
+          "data-testid": "webhook-delete",
+          "aria-expanded": String(confirming),
+          "aria-label": t("agent.webhooks.delete_label", { url: hook.url }),
+          text: t("agent.webhooks.delete"),
+          on: { click: () => this.#askDelete(hook) },
+        }),
+      ),
+      confirming ? this.#deleteConfirm(hook) : null,
+      this.#rowMessage?.id === hook.id ? this.#rowNote(this.#rowMessage) : null,
+      open ? this.#deliveryList(this.#open.deliveries) : null,
+    );
+  }
+
+  #stateNote(delivery) {
+    const { key, params, tone } = deliveryState(delivery, (at) => formatTime(this.#t, at));
+    return h("span", {
+      class: `cv-webhook-state cv-webhook-state--${tone}`,
+      "data-testid": "webhook-state",
+      dataset: { state: delivery.state },
+      text: this.#t(key, params),
+    });
+  }
+
+  #deliveryList(deliveries) {
+    const t = this.#t;
+    if (!deliveries.length)
+      return h("p", {
+        class: "cv-admin-hint",
+        "data-testid": "webhook-deliveries",
+        text: t("agent.webhooks.no_deliveries"),
+      });
+    return h(
+      "ol",
+      {
+        class: "cv-webhook-deliveries",
+        "data-testid": "webhook-deliveries",
+        "aria-label": t("agent.webhooks.deliveries"),
+      },
+      ...deliveries.map((delivery) =>
+        h(
+          "li",
+          { class: "cv-webhook-delivery", "data-testid": "webhook-delivery" },
+          h("span", { class: "cv-webhook-when", text: formatTime(t, delivery.created_at) }),
+          h("span", {
+            class: "cv-admin-shortcut",
+            text: t(eventKey(delivery.event)),
+          }),
+          this.#stateNote(delivery),
+        ),
+      ),
+    );
+  }
+
+  async #toggleDeliveries(hook) {
+    this.#clearMessages();
+    if (this.#open?.id === hook.id) {
+      this.#open = null;
+      this.#render({ id: hook.id, testid: "webhook-deliveries-toggle" });
+      return;
+    }
+    await this.#loadDeliveries(hook);
+  }
+
+  async #loadDeliveries(hook) {
+    try {
+      const path = `/api/webhooks/${encodeURIComponent(hook.id)}/deliveries`;
+      const answer = await this.#api.get(path);
+      const deliveries = answer.deliveries ?? [];
+      this.#open = { id: hook.id, deliveries };
+      const summary = summarise(deliveries);
+      this.#hooks = this.#hooks.map((w) => (w.id === hook.id ? { ...w, ...summary } : w));
+      this.#render({ id: hook.id, testid: "webhook-deliveries-toggle" });
+    } catch (error) {
+      this.#refused(hook, error, "webhook-deliveries-toggle");
+    }
+  }
+
+  async #test(hook, button) {
+    this.#clearMessages();
+    button.disabled = true;
+    try {
+      await this.#api.post(`/api/webhooks/${encodeURIComponent(hook.id)}/test`);
+      this.#rowMessage = { id: hook.id, text: this.#t("agent.webhooks.test_sent"), error: false };
+      // The queued ping shows in the row's summary (and its deliveries, when open).
+      const path = `/api/webhooks/${encodeURIComponent(hook.id)}/deliveries`;
+      const deliveries = (await this.#api.get(path)).deliveries ?? [];
+      const summary = summarise(deliveries);
+      this.#hooks = this.#hooks.map((w) => (w.id === hook.id ? { ...w, ...summary } : w));
+      if (this.#open?.id === hook.id) this.#open = { id: hook.id, deliveries };
+      this.#render({ id: hook.id, testid: "webhook-test" });
+    } catch (error) {
+      this.#refused(hook, error, "webhook-test");
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  #askDelete(hook) {
+    this.#clearMessages();
+    this.#confirming = this.#confirming === hook.id ? null : hook.id;
+    this.#render({
+      id: hook.id,
+      testid: this.#confirming ? "webhook-delete-confirm" : "webhook-delete",
+    });
+  }
+
+  #deleteConfirm(hook) {
+    const t = this.#t;
+    const cancel = () => {
+      this.#confirming = null;
+      this.#render({ id: hook.id, testid: "webhook-delete" });
+    };
+    return h(
+      "div",
+      {
+        class: "cv-admin-confirm",
+        role: "group",
+        "aria-label": t("agent.webhooks.delete_label", { url: hook.url }),
+        on: {
+          keydown: (event) => {
+            if (event.key === "Escape") {
+              event.preventDefault();
+              cancel();
+            }
+          },
+        },
+      },
+      h("p", { text: t("agent.webhooks.delete_confirm", { url: hook.url }) }),
+      h(
+        "div",
+        { class: "cv-row" },
+        h("button", {
+          type: "button",
+          class: "cv-btn cv-btn--danger",
+          "data-testid": "webhook-delete-confirm",
+          text: t("agent.webhooks.delete_submit"),
+          on: { click: (event) => this.#delete(hook, event.currentTarget) },
+        }),
+        h("button", {
+          type: "button",
+          class: "cv-btn",
+          "data-testid": "webhook-delete-cancel",
+          text: t("agent.webhooks.cancel"),
+          on: { click: cancel },
+        }),
+      ),
+    );
+  }
+
+  async #delete(hook, button) {
+    button.disabled = true;
+    try {
+      await this.#api.delete(`/api/webhooks/${encodeURIComponent(hook.id)}`);
+      this.#confirming = null;
+      if (this.#open?.id === hook.id) this.#open = null;
+      this.#hooks = this.#hooks.filter((w) => w.id !== hook.id);
+      this.#render();
+      this.addToggle.focus();
+    } catch (error) {
+      this.#confirming = null;
+      this.#refused(hook, error, "webhook-delete");
+    }
+  }
+
+  #rowNote({ text, error }) {
+    return h("p", {
+      class: error ? "cv-form-message cv-admin-error" : "cv-admin-status",
+      role: error ? "alert" : "status",
+      "data-testid": "webhooks-row-message",
+      text,
+    });
+  }
+
+  #refused(hook, error, testid) {
+    const text = errorText(this.#t, error, "agent.webhooks.change_error");
+    this.#rowMessage = { id: hook.id, text, error: true };
+    this.#onNotice(text);
+    this.#render({ id: hook.id, testid });
+  }
+}
+
+/** Copy the field's text to the clipboard; true when it worked. */
+async function copyText(field) {
+  field.focus();
+  field.select();
+  try {
+    await navigator.clipboard.writeText(field.value);
+    return true;
+  } catch {
+    // Without clipboard permission (an http origin, an old browser) the selection is copied.
+    return document.execCommand?.("copy") ?? false;
+  }
+}

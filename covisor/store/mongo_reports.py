@@ -1,0 +1,204 @@
+"""`ReportStore` on MongoDB: the methods `MongoStore` takes from this mixin.
+
+Visitors, conversions and invitations are grouped by aggregation pipelines. An event's `body`
+is its encoded JSON as bytes (the same bytes as on SQLite, replayed as they were written), which
+a pipeline cannot look into: the conversations of the range are selected in the database and
+only their few reported event types are fetched, by the `(conversation_id, type, seq)` index,
+and read here.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+
+from covisor.events import decode
+from covisor.store.reports import ConversationFacts, OrderGroup, VisitorGroup
+
+Document = dict[str, Any]
+
+REPORTED_TYPES = [
+    "conversation.accepted",
+    "conversation.closed",
+    "conversation.rated",
+    "chat.message",
+    "media.ready",
+    "member.joined",
+]
+_BATCH = 500
+
+
+class _Database(Protocol):
+    @property
+    def _db(self) -> AsyncDatabase[Document]: ...
+
+
+async def create_report_indexes(db: AsyncDatabase[Document]) -> None:
+    await db.conversations.create_index("created_at")
+    await db.conversions.create_index([("visitor_id", ASCENDING), ("at", ASCENDING)])
+
+
+def _facts(doc: Document, events: list[Document]) -> ConversationFacts:
+    summary = doc.get("summary") or {}
+    agent: dict[str, Any] | None = None
+    accepted_at = first_response_at = closed_at = None
+    rating: int | None = None
+    uploads = pin_joins = 0
+    for raw in events:
+        event = decode(raw["body"])
+        match event.type:
+            case "conversation.accepted" if agent is None:
+                agent = event.data.get("agent") or {}
+                accepted_at = event.at
+            case "conversation.closed" if closed_at is None:
+                closed_at = event.at
+            case "conversation.rated" if rating is None:
+                rating = int(event.data["score"])
+            case "chat.message" if first_response_at is None:
+                if event.actor.get("role") == "agent":
+                    first_response_at = event.at
+            case "media.ready":
+                uploads += 1
+            case "member.joined":
+                pin_joins += 1
+    return ConversationFacts(
+        id=doc["_id"],
+        opened_at=doc["created_at"],
+        device=(summary.get("visitor") or {}).get("device") or "unknown",
+        offline=bool(summary.get("offline")),
+        status=doc.get("status", "waiting"),
+        agent_id=agent.get("id") if agent else None,
+        agent_name=agent.get("name") if agent else None,
+        accepted_at=accepted_at,
+        first_response_at=first_response_at,
+        closed_at=closed_at,
+        rating=rating,
+        uploads=uploads,
+        pin_joins=pin_joins,
+    )
+
+
+class MongoReports:
+    """Mixed into `MongoStore` (each method's `self` is one: see `_Database`)."""
+
+    async def conversation_facts(
+        self: _Database, start: float, end: float
+    ) -> list[ConversationFacts]:
+        cursor = self._db.conversations.find(
+            {"seq": {"$gt": 0}, "created_at": {"$gte": start, "$lt": end}},
+            {"created_at": 1, "status": 1, "summary": 1},
+        ).sort([("created_at", ASCENDING), ("_id", ASCENDING)])
+        docs = [doc async for doc in cursor]
+        found: list[ConversationFacts] = []
+        for i in range(0, len(docs), _BATCH):
+            batch = docs[i : i + _BATCH]
+            events: dict[str, list[Document]] = {doc["_id"]: [] for doc in batch}
+            async for raw in self._db.events.find(
+                {"conversation_id": {"$in": list(events)}, "type": {"$in": REPORTED_TYPES}},
+                {"conversation_id": 1, "body": 1},
+            ).sort([("conversation_id", ASCENDING), ("seq", ASCENDING)]):
+                events[raw["conversation_id"]].append(raw)
+            found += [_facts(doc, events[doc["_id"]]) for doc in batch]
+        return found
+
+    async def invitation_counts(self: _Database, start: float, end: float) -> tuple[int, int]:
+        cursor = await self._db.invitations.aggregate(
+            [
+                {"$match": {"created_at": {"$gte": start, "$lt": end}}},
+                {
+                    "$group": {
+                        "_id": None,
+                        "sent": {"$sum": 1},
+                        "accepted": {"$sum": {"$cond": [{"$eq": ["$outcome", "accepted"]}, 1, 0]}},
+                    }
+                },
+            ]
+        )
+        async for doc in cursor:
+            return int(doc["sent"]), int(doc["accepted"])
+        return 0, 0
+
+    async def visitor_groups(self: _Database, start: float, end: float) -> list[VisitorGroup]:
+        cursor = await self._db.visitors.aggregate(
+            [
+                {"$match": {"first_seen": {"$lt": end}, "last_seen": {"$gte": start}}},
+                {
+                    "$lookup": {
+                        "from": "conversions",
+                        "let": {"visitor": "$_id"},
+                        "pipeline": [
+                            {
+                                "$match": {
+                                    "$expr": {"$eq": ["$visitor_id", "$$visitor"]},
+                                    "at": {"$gte": start, "$lt": end},
+                                }
+                            },
+                            {"$limit": 1},
+                        ],
+                        "as": "orders",
+                    }
+                },
+                {
+                    "$group": {
+                        "_id": {
+                            "device": "$device",
+                            "assisted": {
+                                "$and": [
+                                    {"$ne": [{"$ifNull": ["$assisted_at", None]}, None]},
+                                    {"$lt": ["$assisted_at", end]},
+                                ]
+                            },
+                        },
+                        "visitors": {"$sum": 1},
+                        "converted": {"$sum": {"$min": [{"$size": "$orders"}, 1]}},
+                    }
+                },
+                {"$sort": {"_id.device": 1, "_id.assisted": 1}},
+            ]
+        )
+        return [
+            VisitorGroup(
+                doc["_id"]["device"],
+                bool(doc["_id"]["assisted"]),
+                int(doc["visitors"]),
+                int(doc["converted"]),
+            )
+            async for doc in cursor
+        ]
+
+    async def order_groups(self: _Database, start: float, end: float) -> list[OrderGroup]:
+        cursor = await self._db.conversions.aggregate(
+            [
+                {"$match": {"at": {"$gte": start, "$lt": end}}},
+                {
+                    "$group": {
+                        "_id": {
+                            "device": "$device",
+                            "assisted": "$assisted",
+                            "currency": "$currency",
+                        },
+                        "orders": {"$sum": 1},
+                        "cents": {
+                            "$sum": {
+                                "$toLong": {
+                                    "$round": [{"$multiply": [{"$toDouble": "$value"}, 100]}, 0]
+                                }
+                            }
+                        },
+                    }
+                },
+                {"$sort": {"_id.device": 1, "_id.assisted": 1, "_id.currency": 1}},
+            ]
+        )
+        return [
+            OrderGroup(
+                doc["_id"]["device"],
+                bool(doc["_id"]["assisted"]),
+                doc["_id"]["currency"],
+                int(doc["orders"]),
+                int(doc["cents"]),
+            )
+            async for doc in cursor
+        ]

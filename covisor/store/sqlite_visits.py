@@ -1,0 +1,319 @@
+"""`VisitStore` on SQLite: the tables, and the methods `SQLiteStore` takes from this mixin."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from contextlib import AbstractAsyncContextManager
+from typing import Protocol
+
+import aiosqlite
+import msgspec
+
+from covisor.store.visits import (
+    ConversionRecord,
+    InvitationRecord,
+    Outcome,
+    PageView,
+    RuleRecord,
+    VisitedPage,
+    VisitorRecord,
+)
+
+VISITS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS visitors (
+    id TEXT PRIMARY KEY,
+    first_seen REAL NOT NULL,
+    last_seen REAL NOT NULL,
+    visit_started REAL NOT NULL,
+    visits INTEGER NOT NULL,
+    pages INTEGER NOT NULL,
+    device TEXT NOT NULL,
+    language TEXT,
+    url TEXT,
+    title TEXT,
+    referrer TEXT,
+    page_at REAL NOT NULL,
+    conversation_id TEXT,
+    assisted_at REAL
+);
+CREATE INDEX IF NOT EXISTS visitors_by_last_seen ON visitors (last_seen);
+CREATE TABLE IF NOT EXISTS page_views (
+    visitor_id TEXT NOT NULL,
+    at REAL NOT NULL,
+    url TEXT NOT NULL,
+    title TEXT
+);
+CREATE INDEX IF NOT EXISTS page_views_by_visitor ON page_views (visitor_id, at);
+CREATE TABLE IF NOT EXISTS invitations (
+    id TEXT PRIMARY KEY,
+    visitor_id TEXT NOT NULL,
+    message TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    agent_id TEXT,
+    agent_name TEXT,
+    rule_id TEXT,
+    outcome TEXT NOT NULL,
+    decided_at REAL,
+    conversation_id TEXT
+);
+CREATE INDEX IF NOT EXISTS invitations_by_visitor ON invitations (visitor_id);
+CREATE INDEX IF NOT EXISTS invitations_by_time ON invitations (created_at);
+CREATE TABLE IF NOT EXISTS invitation_rules (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    enabled INTEGER NOT NULL,
+    conditions TEXT NOT NULL,
+    messages TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS conversions (
+    order_id TEXT PRIMARY KEY,
+    visitor_id TEXT NOT NULL,
+    value TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    device TEXT NOT NULL,
+    assisted INTEGER NOT NULL,
+    at REAL NOT NULL,
+    conversation_id TEXT
+);
+CREATE INDEX IF NOT EXISTS conversions_by_time ON conversions (at);
+"""
+
+_VISITOR_COLUMNS = (
+    "id, first_seen, last_seen, visit_started, visits, pages, device, language, url, title, "
+    "referrer, page_at, conversation_id, assisted_at"
+)
+_INVITATION_COLUMNS = (
+    "id, visitor_id, message, created_at, agent_id, agent_name, rule_id, outcome, decided_at, "
+    "conversation_id"
+)
+
+_VIEW = f"""
+INSERT INTO visitors ({_VISITOR_COLUMNS})
+VALUES (:id, :at, :at, :at, 1, 1, :device, :language, :url, :title, :referrer, :at,
+        NULL, NULL)
+ON CONFLICT (id) DO UPDATE SET
+    visits = visits + (excluded.last_seen - last_seen > :gap),
+    visit_started = CASE WHEN excluded.last_seen - last_seen > :gap
+                         THEN excluded.last_seen ELSE visit_started END,
+    pages = CASE WHEN excluded.last_seen - last_seen > :gap THEN 1 ELSE pages + 1 END,
+    last_seen = max(last_seen, excluded.last_seen),
+    device = excluded.device, language = excluded.language, url = excluded.url,
+    title = excluded.title, page_at = excluded.page_at,
+    referrer = CASE WHEN excluded.last_seen - last_seen > :gap
+                    THEN excluded.referrer ELSE referrer END
+"""
+_HEARTBEAT = "UPDATE visitors SET last_seen = max(last_seen, ?) WHERE id = ?"
+
+
+class _Connections(Protocol):
+    """What `SQLiteStore` gives the mixin: its reader and writer, the lock that serialises
+    the writer, and write transactions."""
+
+    @property
+    def _r(self) -> aiosqlite.Connection: ...
+
+    @property
+    def _w(self) -> aiosqlite.Connection: ...
+
+    @property
+    def _write_lock(self) -> asyncio.Lock: ...
+
+    def _immediate(self) -> AbstractAsyncContextManager[aiosqlite.Connection]: ...
+
+
+class SQLiteVisits:
+    """Mixed into `SQLiteStore` (each method's `self` is one: see `_Connections`)."""
+
+    async def record_visits(self: _Connections, views: list[PageView], gap: float) -> None:
+        if not views:
+            return
+        async with self._write_lock:
+            # One trip to the writer's thread for the whole batch: under load, a hop per
+            # statement waited behind the busy event loop each time (seconds per batch).
+            await self._w._execute(_record_visits_sync, self._w._conn, views, gap)  # type: ignore[no-untyped-call]
+
+    async def visitor(self: _Connections, visitor_id: str) -> VisitorRecord | None:
+        rows = list(
+            await self._r.execute_fetchall(
+                f"SELECT {_VISITOR_COLUMNS} FROM visitors WHERE id = ?", (visitor_id,)
+            )
+        )
+        return VisitorRecord(*rows[0]) if rows else None
+
+    async def live_visitors(
+        self: _Connections, seen_after: float, limit: int = 500
+    ) -> list[VisitorRecord]:
+        rows = await self._r.execute_fetchall(
+            f"SELECT {_VISITOR_COLUMNS} FROM visitors WHERE last_seen > ? "
+            "ORDER BY last_seen DESC LIMIT ?",
+            (seen_after, limit),
+        )
+        return [VisitorRecord(*row) for row in rows]
+
+    async def visit_pages(
+        self: _Connections, visitor_id: str, since: float, limit: int = 50
+    ) -> list[VisitedPage]:
+        rows = await self._r.execute_fetchall(
+            "SELECT url, title, at FROM page_views WHERE visitor_id = ? AND at >= ? "
+            "ORDER BY at DESC LIMIT ?",
+            (visitor_id, since, limit),
+        )
+        return [VisitedPage(*row) for row in reversed(list(rows))]
+
+    async def link_conversation(
+        self: _Connections, visitor_id: str, conversation_id: str, at: float
+    ) -> None:
+        async with self._write_lock:
+            await self._w.execute(
+                "UPDATE visitors SET conversation_id = ?, "
+                "assisted_at = coalesce(assisted_at, ?) WHERE id = ?",
+                (conversation_id, at, visitor_id),
+            )
+
+    async def add_invitation(self: _Connections, invitation: InvitationRecord) -> None:
+        i = invitation
+        async with self._write_lock:
+            await self._w.execute(
+                f"INSERT INTO invitations ({_INVITATION_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    i.id,
+                    i.visitor_id,
+                    i.message,
+                    i.created_at,
+                    i.agent_id,
+                    i.agent_name,
+                    i.rule_id,
+                    i.outcome,
+                    i.decided_at,
+                    i.conversation_id,
+                ),
+            )
+
+    async def invitation(self: _Connections, invitation_id: str) -> InvitationRecord | None:
+        rows = list(
+            await self._r.execute_fetchall(
+                f"SELECT {_INVITATION_COLUMNS} FROM invitations WHERE id = ?", (invitation_id,)
+            )
+        )
+        return InvitationRecord(*rows[0]) if rows else None
+
+    async def decide_invitation(
+        self: _Connections,
+        invitation_id: str,
+        outcome: Outcome,
+        at: float,
+        conversation_id: str | None,
+    ) -> InvitationRecord | None:
+        async with self._write_lock:
+            rows = list(
+                await self._w.execute_fetchall(
+                    "UPDATE invitations SET outcome = ?, decided_at = ?, conversation_id = ? "
+                    f"WHERE id = ? AND outcome = 'pending' RETURNING {_INVITATION_COLUMNS}",
+                    (outcome, at, conversation_id, invitation_id),
+                )
+            )
+        return InvitationRecord(*rows[0]) if rows else None
+
+    async def invitation_rules(self: _Connections) -> list[RuleRecord]:
+        rows = await self._r.execute_fetchall(
+            "SELECT id, name, enabled, conditions, messages, created_at, updated_at "
+            "FROM invitation_rules ORDER BY created_at, id"
+        )
+        return [
+            RuleRecord(
+                row[0],
+                row[1],
+                bool(row[2]),
+                msgspec.json.decode(row[3]),
+                msgspec.json.decode(row[4]),
+                row[5],
+                row[6],
+            )
+            for row in rows
+        ]
+
+    async def put_invitation_rule(self: _Connections, rule: RuleRecord) -> None:
+        async with self._write_lock:
+            await self._w.execute(
+                "INSERT INTO invitation_rules VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (id) DO UPDATE SET name = excluded.name, "
+                "enabled = excluded.enabled, conditions = excluded.conditions, "
+                "messages = excluded.messages, updated_at = excluded.updated_at",
+                (
+                    rule.id,
+                    rule.name,
+                    int(rule.enabled),
+                    msgspec.json.encode(rule.conditions).decode(),
+                    msgspec.json.encode(rule.messages).decode(),
+                    rule.created_at,
+                    rule.updated_at,
+                ),
+            )
+
+    async def delete_invitation_rule(self: _Connections, rule_id: str) -> bool:
+        async with self._write_lock:
+            cursor = await self._w.execute("DELETE FROM invitation_rules WHERE id = ?", (rule_id,))
+            return cursor.rowcount == 1
+
+    async def add_conversion(self: _Connections, conversion: ConversionRecord) -> bool:
+        c = conversion
+        async with self._write_lock:
+            cursor = await self._w.execute(
+                "INSERT OR IGNORE INTO conversions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    c.order_id,
+                    c.visitor_id,
+                    c.value,
+                    c.currency,
+                    c.device,
+                    int(c.assisted),
+                    c.at,
+                    c.conversation_id,
+                ),
+            )
+            return cursor.rowcount == 1
+
+    async def forget_visitors(self: _Connections, seen_before: float) -> int:
+        async with self._immediate() as db:
+            gone = list(
+                await db.execute_fetchall(
+                    "DELETE FROM visitors WHERE last_seen < ? RETURNING id", (seen_before,)
+                )
+            )
+            await db.execute("DELETE FROM page_views WHERE at < ?", (seen_before,))
+            await db.execute("DELETE FROM invitations WHERE created_at < ?", (seen_before,))
+        return len(gone)
+
+
+def _record_visits_sync(db: sqlite3.Connection, views: list[PageView], gap: float) -> None:
+    """`record_visits` in one IMMEDIATE transaction, in the writer's thread."""
+    pages = [
+        {
+            "id": view.visitor_id,
+            "at": view.at,
+            "device": view.device,
+            "language": view.language,
+            "url": view.url,
+            "title": view.title,
+            "referrer": view.referrer,
+            "gap": gap,
+        }
+        for view in views
+        if view.url is not None
+    ]
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        db.executemany(_VIEW, pages)
+        db.executemany(
+            "INSERT INTO page_views VALUES (?, ?, ?, ?)",
+            [(v.visitor_id, v.at, v.url, v.title) for v in views if v.url is not None],
+        )
+        db.executemany(_HEARTBEAT, [(v.at, v.visitor_id) for v in views if v.url is None])
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise

@@ -1,0 +1,149 @@
+"""The store's part for visitors: page views, invitations and their rules, conversions.
+
+`VisitStore` is the protocol; `Store` includes it. Both backends implement it in a module of
+their own (`sqlite_visits.py`, `mongo_visits.py`) and pass the same contract tests
+(tests/store/test_visits_contract.py).
+
+A visitor is a random id the widget keeps in first-party storage: no name, no address, no
+fingerprint. A visit is the run of page views with no gap over the `gap` given to
+`record_visits` (30 minutes by default); a visitor with more than one visit is returning. The
+referrer kept is the one of the visit's first page (where the visitor came from).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+Outcome = Literal["pending", "accepted", "declined"]
+
+
+@dataclass(frozen=True)
+class PageView:
+    """One page a visitor's widget reported (`url` None: only still there, a heartbeat)."""
+
+    visitor_id: str
+    at: float
+    url: str | None = None
+    title: str | None = None
+    referrer: str | None = None
+    device: str = "desktop"
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class VisitorRecord:
+    """What is known of a visitor: its current page and visit, and its chat, if any."""
+
+    id: str
+    first_seen: float
+    last_seen: float
+    visit_started: float
+    visits: int
+    pages: int
+    device: str
+    language: str | None
+    url: str | None
+    title: str | None
+    referrer: str | None
+    page_at: float
+    conversation_id: str | None = None
+    assisted_at: float | None = None
+
+    @property
+    def returning(self) -> bool:
+        return self.visits > 1
+
+
+@dataclass(frozen=True)
+class VisitedPage:
+    url: str
+    title: str | None
+    at: float
+
+
+@dataclass(frozen=True)
+class InvitationRecord:
+    """An invitation to chat shown to a visitor: by an agent, a rule or the shop's JS."""
+
+    id: str
+    visitor_id: str
+    message: str
+    created_at: float
+    agent_id: str | None = None
+    agent_name: str | None = None
+    rule_id: str | None = None
+    outcome: Outcome = "pending"
+    decided_at: float | None = None
+    conversation_id: str | None = None
+
+
+@dataclass(frozen=True)
+class RuleRecord:
+    """An admin's rule for proactive invitations (see invitations.py for `conditions`)."""
+
+    id: str
+    name: str
+    enabled: bool
+    conditions: dict[str, Any]
+    messages: dict[str, str]
+    created_at: float
+    updated_at: float
+
+
+@dataclass(frozen=True)
+class ConversionRecord:
+    """An order the shop's page reported (`covisor.trackConversion`), once per `order_id`.
+    `value` is a decimal string in `currency`; `assisted`: the visitor chatted before."""
+
+    order_id: str
+    visitor_id: str
+    value: str
+    currency: str
+    device: str
+    assisted: bool
+    at: float
+    conversation_id: str | None = field(default=None)
+
+
+class VisitStore(Protocol):
+    async def record_visits(self, views: list[PageView], gap: float) -> None:
+        """Apply page views and heartbeats, in order, in one step: a view sets the current
+        page and counts it; a new visit starts after `gap` ms without any."""
+
+    async def visitor(self, visitor_id: str) -> VisitorRecord | None: ...
+
+    async def live_visitors(self, seen_after: float, limit: int = 500) -> list[VisitorRecord]:
+        """Visitors seen after `seen_after` (ms), the most recently seen first."""
+
+    async def visit_pages(
+        self, visitor_id: str, since: float, limit: int = 50
+    ) -> list[VisitedPage]:
+        """The visitor's page views from `since` on, oldest first, at most the last `limit`."""
+
+    async def link_conversation(self, visitor_id: str, conversation_id: str, at: float) -> None:
+        """The visitor opened (or was given) a conversation: it is assisted from `at` on."""
+
+    async def add_invitation(self, invitation: InvitationRecord) -> None: ...
+
+    async def invitation(self, invitation_id: str) -> InvitationRecord | None: ...
+
+    async def decide_invitation(
+        self, invitation_id: str, outcome: Outcome, at: float, conversation_id: str | None
+    ) -> InvitationRecord | None:
+        """Set a pending invitation's outcome; None if it is not pending (or unknown)."""
+
+    async def invitation_rules(self) -> list[RuleRecord]:
+        """Every rule, oldest first."""
+
+    async def put_invitation_rule(self, rule: RuleRecord) -> None:
+        """Add the rule, or replace the one with its id."""
+
+    async def delete_invitation_rule(self, rule_id: str) -> bool: ...
+
+    async def add_conversion(self, conversion: ConversionRecord) -> bool:
+        """Store it unless its `order_id` is known (then change nothing, return False)."""
+
+    async def forget_visitors(self, seen_before: float) -> int:
+        """Drop visitors last seen before `seen_before` with their page views and
+        invitations; conversions stay (they name no one). How many visitors."""

@@ -1,0 +1,155 @@
+"""After hours, in Chromium: a phone shopper finds the shop closed (the module's server runs
+with `COVISOR_BUSINESS_HOURS` that exclude now), leaves a message with an e-mail address, an
+agent answers in the console, the answer arrives by e-mail at a real SMTP server on loopback
+(aiosmtpd in this process), and the shopper, back on the shop, finds it in the widget.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import ARTIFACTS, CovisorServer, Snap, _start_server
+from tests.e2e.sides import AgentConsole, ShopperWidget
+from tests.mailbox import Mailbox, parts, smtp_server
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+QUESTION = {"en": "Do you have the trail sneaker in 39?", "es": "¿Tenéis la zapatilla en la 39?"}
+ANSWER = {"en": "Yes, size 39 is in stock!", "es": "¡Sí, la 39 está disponible!"}
+CLOSED = {"en": "We're closed right now.", "es": "Ahora mismo estamos cerrados."}
+
+
+def closed_now() -> str:
+    """Business hours that exclude this moment: one hour, three days from today."""
+    today = datetime.now(ZoneInfo("Europe/Madrid")).weekday()
+    return f"{DAYS[(today + 3) % 7]} 09:00-10:00"
+
+
+@pytest.fixture(scope="module")
+def mailbox() -> Iterator[tuple[Mailbox, int]]:
+    with smtp_server() as found:
+        yield found
+
+
+@pytest.fixture(scope="module")
+def server(
+    tmp_path_factory: pytest.TempPathFactory, mailbox: tuple[Mailbox, int]
+) -> Iterator[CovisorServer]:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    data_dir = tmp_path_factory.mktemp("covisor-after-hours")
+    env = {
+        "COVISOR_SEED_DEMO": "0",
+        "COVISOR_BUSINESS_HOURS": closed_now(),
+        "COVISOR_TIMEZONE": "Europe/Madrid",
+        "COVISOR_SMTP_HOST": "127.0.0.1",
+        "COVISOR_SMTP_PORT": str(mailbox[1]),
+        "COVISOR_SMTP_TLS": "none",
+        "COVISOR_MAIL_FROM": "Northwind Outfitters <help@northwind.example>",
+        "COVISOR_SHOP_NAME": "Northwind Outfitters",
+        "COVISOR_OFFLINE_EMAIL_DELAY": "1",
+        "COVISOR_LEAVE_MESSAGE_WITHOUT_AGENTS": "1",
+    }
+    process, url = _start_server(data_dir, ARTIFACTS / "server-after-hours.log", env)
+    try:
+        yield CovisorServer(url, data_dir, "", {})
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def reopen(shopper: ShopperWidget, url: str) -> None:
+    """Load the shop page with the chat panel open (it stays open across loads once opened)."""
+    shopper.page.goto(url)
+    panel = shopper.by("widget-panel")
+    # The widget builds its panel already open or closed, in one go.
+    expect(panel).to_be_attached()
+    if panel.get_attribute("hidden") is not None:
+        shopper.press(shopper.by("widget-launcher"))
+    expect(panel).to_be_visible()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_a_message_left_after_hours_is_answered_by_email_and_in_the_widget(
+    lang: str,
+    visitor: ShopperWidget,
+    agent: AgentConsole,
+    mailbox: tuple[Mailbox, int],
+    snap: Snap,
+) -> None:
+    inbox, _ = mailbox
+    before = len(inbox.received)
+    shopper = visitor
+    shop = f"{shopper.origin}/demo?lang={lang}"
+    reopen(shopper, shop)
+    card = shopper.by("away-card")
+    expect(card).to_be_visible()
+    expect(shopper.by("away-reason")).to_have_text(CLOSED[lang])
+    expect(shopper.by("away-next")).to_be_visible()
+    expect(shopper.by("widget-welcome")).to_be_hidden()
+    snap("away")
+
+    shopper.by("away-email").fill("not-an-address")
+    shopper.send_chat(QUESTION[lang])
+    expect(shopper.by("away-email-error")).to_be_visible()
+    shopper.by("away-email").fill("ana@example.com")
+    shopper.press(shopper.by("chat-send"))
+    expect(shopper.by("widget-panel")).to_have_attribute("data-status", "waiting")
+    expect(shopper.message(QUESTION[lang])).to_have_count(1)
+    expect(shopper.by("away-left")).to_contain_text("ana@example.com")
+    cid = shopper.conversation_id()
+    snap("left")
+
+    # The shopper leaves the shop; the agent answers in the console.
+    shopper.page.goto("about:blank")
+    agent.accept(cid)
+    expect(agent.by("offline-message")).to_be_visible()
+    agent.send_chat(ANSWER[lang])
+    expect(agent.message(ANSWER[lang])).to_have_count(1)
+
+    *_, message = inbox.wait_sync(before + 1, timeout=20)
+    assert inbox.received[before][0] == ["ana@example.com"]
+    assert message["From"] == "Northwind Outfitters <help@northwind.example>"
+    text, html = parts(message)
+    assert ANSWER[lang] in text and ANSWER[lang] in html
+    assert QUESTION[lang] not in text
+
+    # Back on the shop, the answer is in the widget.
+    reopen(shopper, shop)
+    expect(shopper.message(ANSWER[lang])).to_have_count(1)
+    expect(shopper.by("away-card")).to_be_hidden()
+    snap("answered")
+
+
+@pytest.mark.browser
+def test_the_shopper_emails_themselves_a_closed_conversation(
+    accepted: tuple[AgentConsole, ShopperWidget], mailbox: tuple[Mailbox, int], snap: Snap
+) -> None:
+    inbox, _ = mailbox
+    before = len(inbox.received)
+    agent, shopper = accepted
+    agent.send_chat("Here is the size chart you asked for.")
+    expect(shopper.message("Here is the size chart you asked for.")).to_have_count(1)
+    agent.press(agent.by("conversation-close"))
+    agent.press(agent.by("conversation-close"))  # the second press confirms
+    expect(shopper.by("widget-panel")).to_have_attribute("data-status", "closed")
+    shopper.press(shopper.by("mail-copy"))
+    shopper.by("mail-copy-email").fill("ana@example.com")
+    shopper.press(shopper.by("mail-copy-send"))
+    expect(shopper.by("mail-copy-status")).to_contain_text("ana@example.com")
+    snap("mailed")
+    *_, message = inbox.wait_sync(before + 1, timeout=20)
+    assert message["To"] == "ana@example.com"
+    assert message["Subject"] == "Northwind Outfitters: your conversation"
+    text, html = parts(message)
+    assert "Here is the size chart you asked for." in text
+    assert "<script" not in html and "<img" not in html
