@@ -10,7 +10,6 @@ adding it here, where its dependencies are visible, not ordering startup hooks.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import re
@@ -26,6 +25,7 @@ from covisor.addresses import ClientAddresses, parse_networks
 from covisor.agents import Agents, LoginLimits
 from covisor.api import ConversationApi, RequestAuth, error_middleware, http_metrics
 from covisor.availability import Availability
+from covisor.background import Background
 from covisor.broadcast import LocalFanout, make_manager
 from covisor.catalogue_service import CatalogueService
 from covisor.clock import Clock, TokenSource, system_clock, system_tokens
@@ -540,18 +540,9 @@ def _every(
                 if done:
                     log.info("%s: %d", name, done)
 
-    return _stopper(asyncio.create_task(loop(), name=f"covisor-{name}"))
-
-
-def _stopper(task: asyncio.Task[Any]) -> Callable[[], Awaitable[None]]:
-    """What cancels `task` and waits for it to end."""
-
-    async def stop() -> None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-    return stop
+    background = Background()
+    background.spawn(loop(), f"covisor-{name}")
+    return background.stop
 
 
 def _start_seeding(
@@ -569,8 +560,9 @@ def _start_seeding(
             log.info("loaded %d demo catalogue items", added)
         return added
 
-    task = asyncio.create_task(seed(), name="covisor-catalogue")
-    closers.append(_stopper(task))
+    background = Background()
+    task: asyncio.Task[int] = background.spawn(seed(), "covisor-catalogue")
+    closers.append(background.stop)
     return task
 
 

@@ -16,10 +16,10 @@ the message: the service worker words it in the agent's language.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import Any
 
+from covisor.background import Background
 from covisor.clock import Clock
 from covisor.events import Event
 from covisor.journal import Published
@@ -46,17 +46,13 @@ class Notifier:
         self._clock = clock
         self._heartbeat = heartbeat
         self._queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=10_000)
-        self._task: asyncio.Task[None] | None = None
+        self._background = Background()
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="covisor-notifier")
+        self._background.spawn(self._run(), "covisor-notifier")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._background.stop()
 
     def published(self, published: list[Published]) -> None:
         """Take the events of a committed round that may alert someone; never waits."""

@@ -21,6 +21,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from covisor import commands as c
+from covisor.background import Background
 from covisor.clock import Clock
 from covisor.errors import CovisorError
 from covisor.identity import Identity
@@ -45,20 +46,16 @@ class Router:
         self._clock = clock
         self._interval = interval
         self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._background = Background()
         self._submit: Submit | None = None
 
     def start(self, submit: Submit) -> None:
         """Route in the background, accepting conversations through `submit` (the journal's)."""
         self._submit = submit
-        self._task = asyncio.create_task(self._run(), name="covisor-router")
+        self._background.spawn(self._run(), "covisor-router")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._background.stop()
 
     def wake(self) -> None:
         """Route soon (something changed)."""

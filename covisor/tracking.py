@@ -15,11 +15,11 @@ leaves it `idle` seconds after its last report.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from covisor.background import Background
 from covisor.clock import Clock, TokenSource
 from covisor.errors import CovisorError
 from covisor.identity import GrantSigner, Identity
@@ -76,18 +76,14 @@ class Tracking:
         self._publish = publish
         self._queue: list[PageView] = []
         self._dropped = 0
-        self._task: asyncio.Task[None] | None = None
+        self._background = Background()
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="covisor-tracking")
+        self._background.spawn(self._run(), "covisor-tracking")
 
     async def stop(self) -> None:
         """Write what is queued, then stop."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._background.stop()
         await self.flush()
 
     def register(self, token: str | None) -> tuple[str, str, float]:

@@ -37,6 +37,7 @@ import aiohttp
 import msgspec
 from yarl import URL
 
+from covisor.background import Background
 from covisor.clock import Clock, TokenSource, system_clock, system_tokens
 from covisor.errors import CovisorError
 from covisor.events import Event
@@ -235,7 +236,7 @@ class Webhooks:
         self._claimer = tokens(12)
         self._queue: asyncio.Queue[_Item] = asyncio.Queue(maxsize=_QUEUE)
         self._wake = asyncio.Event()
-        self._tasks: list[asyncio.Task[None]] = []
+        self._background = Background()
         self._session: aiohttp.ClientSession | None = None
         self._resolver: PublicResolver | None = None
 
@@ -323,17 +324,12 @@ class Webhooks:
         self._wake.set()
 
     def start(self) -> None:
-        self._tasks.append(asyncio.create_task(self._intake(), name="covisor-webhooks-in"))
+        self._background.spawn(self._intake(), "covisor-webhooks-in")
         if self._options.enabled:
-            self._tasks.append(asyncio.create_task(self._sender(), name="covisor-webhooks"))
+            self._background.spawn(self._sender(), "covisor-webhooks")
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._tasks.clear()
+        await self._background.stop()
         left = []
         while not self._queue.empty():
             left.append(self._queue.get_nowait())
