@@ -267,6 +267,13 @@ class Server:
     """The `media_id` the viewers show (the baseline relays it without looking)."""
 
 
+BENCH_ENV = {
+    "COVISOR_CONVERSATIONS_PER_ADDRESS": "1000000",
+    "COVISOR_PIN_ISSUES_PER_CLIENT": "1000000",
+    "COVISOR_UPLOADS_PER_CONVERSATION": "1000000",
+}
+
+
 async def start_server(
     target: str, n: int, processes: Processes, scratch: Path, covisor: Sequence[str]
 ) -> Server:
@@ -283,8 +290,12 @@ async def start_server(
     else:
         command, cwd = ["node", "server.js", *listen], BASELINE_DIR
     log = scratch / f"{target}-{n}.log"
+    # One client address opens every conversation and PIN of the run: lift those quotas.
+    env = {**os.environ, **BENCH_ENV} if target == "covisor" else None
     with log.open("wb") as sink:
-        process = await processes.start(*command, cwd=cwd, stdout=sink, stderr=subprocess.STDOUT)
+        process = await processes.start(
+            *command, cwd=cwd, stdout=sink, stderr=subprocess.STDOUT, env=env
+        )
     await _wait_healthy(url, process, log)
     if target == "covisor":
         plans, shown = await covisor_conversations(url, data_dir, n, covisor)

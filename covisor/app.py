@@ -39,6 +39,7 @@ from covisor.hours import Schedule, zone
 from covisor.identity import Authenticator, GrantSigner
 from covisor.invitations import Invitations
 from covisor.journal import Journal, Published
+from covisor.loop_lag import LoopLag
 from covisor.mailer import Mailer, SmtpOptions
 from covisor.media import (
     BlobStore,
@@ -322,9 +323,14 @@ async def build(
         snapshot_every=config.snapshot_every,
         max_batch=config.commit_max_batch,
         max_pending=config.max_pending_commands,
+        shed_after=config.shed_after,
         shared_store=config.redis_url is not None or config.mongo_url is not None,
         metrics=metrics,
     )
+    lag = LoopLag()
+    watching = Background()
+    watching.spawn(lag.run(), "covisor-loop-lag")
+    closers.append(watching.stop)
     tracking = Tracking(
         store,
         signer,
@@ -438,6 +444,8 @@ async def build(
         roster=roster,
         team_changed=route_soon,
         visitors=visitor_events,
+        behind=lambda: max(journal.behind(), lag.seconds),
+        shed_after=config.shed_after,
         clock=clock,
         metrics=metrics,
     )

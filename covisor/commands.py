@@ -253,6 +253,10 @@ class VideoRate(Command, frozen=True):
     rate: Annotated[float, msgspec.Meta(ge=0.25, le=4.0)]
 
 
+SHEDDABLE: tuple[type[Command], ...] = (StrokePoints, ViewerTransform)
+"""Commands refused first when the server is behind: a drawer's client merges refused points
+into its next batch, a view move is superseded by the next; chat and the rest are never shed."""
+
 BY_EVENT: dict[str, type[Command]] = {
     "join": Join,
     "leave": Leave,

@@ -73,6 +73,9 @@ class Config:
     mongo_db: str = "covisor"
     seed_demo: bool = True
     """On a first start, create a demo agent and load the demo catalogue."""
+    workers: int = _bounded(1, 1, 64)
+    """Server processes on `host:port` (`SO_REUSEPORT`) under one supervisor
+    (covisor/supervisor.py); above 1 needs `redis_url`, which their rooms share."""
     cors_origins: tuple[str, ...] = ("*",)
     """Shop origins that may embed the widget; `*` for any."""
     log_format: str = "text"
@@ -126,6 +129,10 @@ class Config:
     """Commands decided and committed in one journal round (one transaction)."""
     max_pending_commands: int = _bounded(20_000, 1, 10_000_000)
     """Commands queued for the journal before new ones are refused with `rate_limited`."""
+    shed_after: float = _bounded(0.25, 0.01, 10)
+    """Seconds behind (the oldest queued command's wait, or the event loop's lag) past which
+    stroke points and view moves are refused with `rate_limited` at once instead of queued:
+    under overload every command is answered quickly and chat keeps flowing."""
 
     chat_rate: RateLimit = RateLimit(5, 10)
     stroke_rate: RateLimit = RateLimit(120, 240)
@@ -271,6 +278,11 @@ class Config:
                 f"push_contact = {self.push_contact}: must be a mailto: or https:// URL"
             )
         self._check_mail_and_hours()
+        if self.workers > 1 and not self.redis_url:
+            raise ConfigError(
+                f"workers = {self.workers}: several worker processes need redis_url "
+                "(--redis-url or COVISOR_REDIS_URL) to share their rooms"
+            )
         if not self.cors_origins or not all(self.cors_origins):
             raise ConfigError("cors_origins: list at least one origin, or *")
         for origin in self.cors_origins:
@@ -410,6 +422,7 @@ _FLAGS = (
     "media_workers",
     "seed_demo",
     "log_format",
+    "workers",
 )
 
 

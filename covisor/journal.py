@@ -68,6 +68,7 @@ class _Pending:
     conversation_id: str
     command: c.Command | None
     origin: str | None = None
+    queued_at: float = field(default_factory=time.monotonic)
     future: asyncio.Future[Any] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -84,6 +85,7 @@ class Journal:
         snapshot_every: int,
         max_batch: int,
         max_pending: int,
+        shed_after: float,
         shared_store: bool,
         metrics: Metrics,
     ) -> None:
@@ -97,6 +99,7 @@ class Journal:
         self._states: dict[str, ConversationState] = {}
         self._queue: list[_Pending] = []
         self._max_pending = max_pending
+        self._shed_after = shed_after
         self._shared_store = shared_store
         self._wakeup = asyncio.Event()
         self._outbox: asyncio.Queue[list[Published]] = asyncio.Queue()
@@ -110,6 +113,11 @@ class Journal:
         events published (a process about to stop lets its clients' last commands land)."""
         while self._queue or self._rounds or not self._outbox.empty() or self._publishing:
             await asyncio.sleep(0.005)
+
+    def behind(self) -> float:
+        """Seconds the oldest command in the queue has waited (0 with none): past `shed_after`,
+        `SHEDDABLE` commands are refused at once rather than answered late."""
+        return time.monotonic() - self._queue[0].queued_at if self._queue else 0.0
 
     def forget(self, conversation_id: str) -> None:
         """Drop the cached state of a conversation that is gone (erased)."""
@@ -155,6 +163,10 @@ class Journal:
             raise CovisorError("unavailable", "the server is not accepting changes")
         if len(self._queue) >= self._max_pending:
             raise CovisorError("rate_limited", "the server is busy; try again", retry_after=0.5)
+        if isinstance(pending.command, c.SHEDDABLE) and self.behind() > self._shed_after:
+            raise CovisorError(
+                "rate_limited", "the server is behind; send later", retry_after=self._shed_after
+            )
         self._queue.append(pending)
         self._wakeup.set()
         return await pending.future

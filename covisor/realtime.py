@@ -35,6 +35,10 @@ from covisor.visitors import device_class, language_of
 log = logging.getLogger(__name__)
 
 AGENTS_ROOM = "agents"
+SHED_EVENTS = frozenset(
+    event for event, kind in c.BY_EVENT.items() if issubclass(kind, c.SHEDDABLE)
+)
+"""Events refused first when the server runs late (commands.SHEDDABLE)."""
 VISITOR_EVENTS = frozenset({"visitor.page", "visitor.ping", "visitor.trigger", "visitor.invite"})
 KNOWN_EVENTS = frozenset({*c.BY_EVENT, *VISITOR_EVENTS, "time"})
 """Event names counted under their own label; any other counts as `other` (labels stay few)."""
@@ -188,9 +192,15 @@ class Realtime:
         roster: Roster,
         team_changed: Callable[[], None],
         visitors: VisitorEvents,
+        behind: Callable[[], float],
+        shed_after: float,
         clock: Clock,
         metrics: Metrics,
     ) -> None:
+        """`behind()`: seconds the server runs late (the journal's backlog, the loop's lag);
+        past `shed_after`, `SHED_EVENTS` are refused before any work."""
+        self._behind = behind
+        self._shed_after = shed_after
         """`team_changed` is called when an agent's first console connects."""
         self._roster = roster
         self._team_changed = team_changed
@@ -276,6 +286,10 @@ class Realtime:
             if conn is None:
                 raise CovisorError("unavailable", "this connection is closing; reconnect")
             conn.limiter.check(event)
+            if event in SHED_EVENTS and self._behind() > self._shed_after:
+                raise CovisorError(
+                    "rate_limited", "the server is behind; send later", retry_after=self._shed_after
+                )
             if len(args) != 1:
                 raise CovisorError("bad_request", f"{event[:64]} takes exactly one JSON object")
             if conn.identity.role == "visitor" or event in VISITOR_EVENTS:

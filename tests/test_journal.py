@@ -52,6 +52,7 @@ async def store(tmp_path: Path) -> AsyncIterator[CountingStore]:
 class JournalOptions(TypedDict, total=False):
     snapshot_every: int
     max_pending: int
+    shed_after: float
     publish: Publisher
 
 
@@ -68,6 +69,7 @@ async def started(store: SQLiteStore, **kw: Unpack[JournalOptions]) -> Journal:
         snapshot_every=kw.get("snapshot_every", DEFAULTS.snapshot_every),
         max_batch=DEFAULTS.commit_max_batch,
         max_pending=kw.get("max_pending", DEFAULTS.max_pending_commands),
+        shed_after=kw.get("shed_after", DEFAULTS.shed_after),
         shared_store=True,
         metrics=Metrics(),
     )
