@@ -9,6 +9,22 @@
  * has the last word (a taken shortcut is `409`).
  */
 
+import {
+  adminForm,
+  adminList,
+  adminPanel,
+  clearLines,
+  confirmStep,
+  errorLine,
+  fillList,
+  formActions,
+  itemControl,
+  loadInto,
+  openButton,
+  showLine,
+  statusLine,
+  submitButton,
+} from "./admin-panel.js";
 import { h } from "./dom.js";
 import { errorText } from "./i18n.js";
 import { DEFAULT_LIMITS } from "./protocol.js";
@@ -100,63 +116,35 @@ export class RepliesPanel {
 
   /** Load the replies (`GET /api/replies`), draw them and tell `onChange`. */
   async refresh() {
-    this.list.setAttribute("aria-busy", "true");
-    try {
-      this.#replies = (await this.#api.get("/api/replies")).replies ?? [];
-      this.#render();
-      this.#onChange(this.#replies);
-    } catch (error) {
-      this.#showError(errorText(this.#t, error, "agent.replies.error"));
-    } finally {
-      this.list.removeAttribute("aria-busy");
-    }
+    await loadInto(
+      this.list,
+      async () => {
+        this.#replies = (await this.#api.get("/api/replies")).replies ?? [];
+        this.#render();
+        this.#onChange(this.#replies);
+      },
+      (error) => this.#showError(errorText(this.#t, error, "agent.replies.error")),
+    );
   }
 
   #build() {
     const t = this.#t;
-    this.error = h("p", {
-      class: "cv-form-message cv-admin-error",
-      role: "alert",
-      "data-testid": "replies-error",
-      hidden: true,
-    });
-    this.status = h("p", {
-      class: "cv-admin-status",
-      role: "status",
-      "data-testid": "replies-status",
-    });
-    this.newButton = h("button", {
-      type: "button",
-      class: "cv-btn cv-btn--primary",
-      "data-testid": "replies-new",
-      "aria-expanded": "false",
+    this.error = errorLine("replies-error");
+    this.status = statusLine("replies-status");
+    this.newButton = openButton({
+      testid: "replies-new",
       text: t("agent.replies.new"),
-      on: { click: (event) => this.#openForm(null, event.currentTarget) },
+      onClick: (event) => this.#openForm(null, event.currentTarget),
     });
     this.form = this.#buildForm();
-    this.list = h("ul", {
-      class: "cv-admin-list",
-      "data-testid": "replies-list",
-      "aria-labelledby": "cv-replies-title",
-    });
-    this.root = h(
-      "section",
+    this.list = adminList("replies");
+    this.root = adminPanel(
       {
-        class: "cv-admin-panel",
-        "data-testid": "replies-panel",
-        "aria-labelledby": "cv-replies-title",
+        name: "replies",
+        title: t("agent.replies.title"),
+        intro: t("agent.replies.intro"),
+        action: this.newButton,
       },
-      h(
-        "div",
-        { class: "cv-admin-head" },
-        h("h2", {
-          id: "cv-replies-title",
-          class: "cv-admin-title",
-          text: t("agent.replies.title"),
-        }),
-        this.newButton,
-      ),
-      h("p", { class: "cv-admin-hint", text: t("agent.replies.intro") }),
       this.form,
       this.error,
       this.status,
@@ -206,38 +194,14 @@ export class RepliesPanel {
       this.sharedCheck,
       h("label", { for: this.sharedCheck.id, text: t("agent.replies.shared_label") }),
     );
-    this.formError = h("p", {
-      class: "cv-form-message cv-admin-error",
-      role: "alert",
-      "data-testid": "reply-form-error",
-      hidden: true,
-    });
-    this.saveButton = h("button", {
-      type: "submit",
-      class: "cv-btn cv-btn--primary",
-      "data-testid": "reply-save",
-      text: t("agent.replies.save"),
-    });
-    return h(
-      "form",
+    this.formError = errorLine("reply-form-error");
+    this.saveButton = submitButton("reply-save", t("agent.replies.save"));
+    return adminForm(
       {
-        class: "cv-admin-form",
-        "data-testid": "reply-form",
-        "aria-label": t("agent.replies.new"),
-        novalidate: true,
-        hidden: true,
-        on: {
-          submit: (event) => {
-            event.preventDefault();
-            this.#save();
-          },
-          keydown: (event) => {
-            if (event.key === "Escape") {
-              event.preventDefault();
-              this.#closeForm();
-            }
-          },
-        },
+        testid: "reply-form",
+        label: t("agent.replies.new"),
+        onSubmit: () => this.#save(),
+        onEscape: () => this.#closeForm(),
       },
       this.formTitle,
       field(
@@ -258,18 +222,11 @@ export class RepliesPanel {
       field(t("agent.replies.catalogue"), this.catalogueSelect),
       this.sharedRow,
       this.formError,
-      h(
-        "div",
-        { class: "cv-row" },
-        this.saveButton,
-        h("button", {
-          type: "button",
-          class: "cv-btn",
-          "data-testid": "reply-cancel",
-          text: t("agent.replies.cancel"),
-          on: { click: () => this.#closeForm() },
-        }),
-      ),
+      formActions(this.saveButton, {
+        testid: "reply-cancel",
+        text: t("agent.replies.cancel"),
+        onClick: () => this.#closeForm(),
+      }),
     );
   }
 
@@ -332,8 +289,7 @@ export class RepliesPanel {
   }
 
   #itemButton(id, testid) {
-    const item = this.list.querySelector(`[data-reply-id="${CSS.escape(id)}"]`);
-    return item?.querySelector(`[data-testid="${testid}"]`) ?? null;
+    return itemControl(this.list, "reply", id, testid);
   }
 
   async #save() {
@@ -393,17 +349,13 @@ export class RepliesPanel {
   }
 
   #clearMessages() {
-    for (const element of [this.error, this.formError]) {
-      element.hidden = true;
-      element.textContent = "";
-    }
+    clearLines(this.error, this.formError);
     this.status.textContent = "";
   }
 
   #showError(text, element = this.error) {
     this.status.textContent = "";
-    element.textContent = text;
-    element.hidden = false;
+    showLine(element, text);
   }
 
   #showStatus(text) {
@@ -417,10 +369,10 @@ export class RepliesPanel {
 
   #render() {
     const items = this.#catalogue() ?? [];
-    this.list.replaceChildren(
-      ...(this.#replies.length
-        ? this.#replies.map((reply) => this.#item(reply, items))
-        : [h("li", { class: "cv-list-empty", text: this.#t("agent.replies.empty") })]),
+    fillList(
+      this.list,
+      this.#replies.map((reply) => this.#item(reply, items)),
+      this.#t("agent.replies.empty"),
     );
   }
 
@@ -504,50 +456,23 @@ export class RepliesPanel {
 
   #deleteConfirm(reply) {
     const t = this.#t;
-    const cancel = () => {
-      this.#confirming = null;
-      this.#render();
-      this.#itemButton(reply.id, "reply-delete")?.focus();
-    };
-    return h(
-      "div",
-      {
-        class: "cv-admin-confirm",
-        role: "group",
-        "aria-label": t("agent.replies.delete_label", { shortcut: reply.shortcut }),
-        on: {
-          keydown: (event) => {
-            if (event.key === "Escape") {
-              event.preventDefault();
-              cancel();
-            }
-          },
-        },
-      },
-      h("p", {
-        text: t(
-          reply.shared ? "agent.replies.delete_shared_confirm" : "agent.replies.delete_confirm",
-          { shortcut: reply.shortcut },
-        ),
-      }),
-      h(
-        "div",
-        { class: "cv-row" },
-        h("button", {
-          type: "button",
-          class: "cv-btn cv-btn--danger",
-          "data-testid": "reply-delete-confirm",
-          text: t("agent.replies.delete"),
-          on: { click: (event) => this.#delete(reply, event.currentTarget) },
-        }),
-        h("button", {
-          type: "button",
-          class: "cv-btn",
-          "data-testid": "reply-delete-cancel",
-          text: t("agent.replies.cancel"),
-          on: { click: cancel },
-        }),
+    return confirmStep({
+      label: t("agent.replies.delete_label", { shortcut: reply.shortcut }),
+      question: t(
+        reply.shared ? "agent.replies.delete_shared_confirm" : "agent.replies.delete_confirm",
+        { shortcut: reply.shortcut },
       ),
-    );
+      confirm: {
+        testid: "reply-delete-confirm",
+        text: t("agent.replies.delete"),
+        onClick: (event) => this.#delete(reply, event.currentTarget),
+      },
+      cancel: { testid: "reply-delete-cancel", text: t("agent.replies.cancel") },
+      onCancel: () => {
+        this.#confirming = null;
+        this.#render();
+        this.#itemButton(reply.id, "reply-delete")?.focus();
+      },
+    });
   }
 }

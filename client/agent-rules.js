@@ -10,6 +10,22 @@
  * node, as is the summary (`conditionsSummary`).
  */
 
+import {
+  adminForm,
+  adminList,
+  adminPanel,
+  clearLines,
+  confirmStep,
+  errorLine,
+  fillList,
+  formActions,
+  itemControl,
+  loadInto,
+  openButton,
+  showLine,
+  statusLine,
+  submitButton,
+} from "./admin-panel.js";
 import { h, icon } from "./dom.js";
 import { LANGUAGES, errorText } from "./i18n.js";
 
@@ -231,15 +247,14 @@ export class RulesPanel {
   /** Load the rules (`GET /api/invitation-rules`) and draw them; errors show in the panel. */
   async refresh() {
     if (!this.#me?.admin) return;
-    this.list.setAttribute("aria-busy", "true");
-    try {
-      this.#rules = (await this.#api.get("/api/invitation-rules")).rules ?? [];
-      this.#render();
-    } catch (error) {
-      this.#showError(errorText(this.#t, error, "agent.rules.error"));
-    } finally {
-      this.list.removeAttribute("aria-busy");
-    }
+    await loadInto(
+      this.list,
+      async () => {
+        this.#rules = (await this.#api.get("/api/invitation-rules")).rules ?? [];
+        this.#render();
+      },
+      (error) => this.#showError(errorText(this.#t, error, "agent.rules.error")),
+    );
   }
 
   #build() {
@@ -249,45 +264,23 @@ export class RulesPanel {
       this.list = h("ul");
       return;
     }
-    this.error = h("p", {
-      class: "cv-form-message cv-admin-error",
-      role: "alert",
-      "data-testid": "rules-error",
-      hidden: true,
-    });
-    this.status = h("p", {
-      class: "cv-admin-status",
-      role: "status",
-      "data-testid": "rules-status",
-    });
-    this.newButton = h("button", {
-      type: "button",
-      class: "cv-btn cv-btn--primary",
-      "data-testid": "rules-new",
-      "aria-expanded": "false",
+    this.error = errorLine("rules-error");
+    this.status = statusLine("rules-status");
+    this.newButton = openButton({
+      testid: "rules-new",
       text: t("agent.rules.new"),
-      on: { click: (event) => this.#openForm(null, event.currentTarget) },
+      onClick: (event) => this.#openForm(null, event.currentTarget),
     });
     this.form = this.#buildForm();
-    this.list = h("ul", {
-      class: "cv-admin-list",
-      "data-testid": "rules-list",
-      "aria-labelledby": "cv-rules-title",
-    });
-    this.root = h(
-      "section",
+    this.list = adminList("rules");
+    this.root = adminPanel(
       {
-        class: "cv-admin-panel cv-rules",
-        "data-testid": "rules-panel",
-        "aria-labelledby": "cv-rules-title",
+        name: "rules",
+        className: "cv-rules",
+        title: t("agent.rules.title"),
+        intro: t("agent.rules.intro"),
+        action: this.newButton,
       },
-      h(
-        "div",
-        { class: "cv-admin-head" },
-        h("h2", { id: "cv-rules-title", class: "cv-admin-title", text: t("agent.rules.title") }),
-        this.newButton,
-      ),
-      h("p", { class: "cv-admin-hint", text: t("agent.rules.intro") }),
       this.form,
       this.error,
       this.status,
@@ -382,42 +375,19 @@ export class RulesPanel {
       id: uid("enabled"),
       "data-testid": "rule-enabled",
     });
-    this.formError = h("p", {
-      class: "cv-form-message cv-admin-error",
-      role: "alert",
-      "data-testid": "rule-form-error",
-      hidden: true,
-    });
-    this.saveButton = h("button", {
-      type: "submit",
-      class: "cv-btn cv-btn--primary",
-      "data-testid": "rule-save",
-      text: t("agent.rules.save"),
-    });
+    this.formError = errorLine("rule-form-error");
+    this.saveButton = submitButton("rule-save", t("agent.rules.save"));
     const check = (input, label) =>
       h("div", { class: "cv-admin-check" }, input, h("label", { for: input.id, text: label }));
     const group = (legend, ...children) =>
       h("fieldset", { class: "cv-rules-group" }, h("legend", { text: legend }), ...children);
-    return h(
-      "form",
+    return adminForm(
       {
-        class: "cv-admin-form cv-rules-form",
-        "data-testid": "rule-form",
-        "aria-label": t("agent.rules.new"),
-        novalidate: true,
-        hidden: true,
-        on: {
-          submit: (event) => {
-            event.preventDefault();
-            this.#save();
-          },
-          keydown: (event) => {
-            if (event.key === "Escape") {
-              event.preventDefault();
-              this.#closeForm();
-            }
-          },
-        },
+        className: "cv-rules-form",
+        testid: "rule-form",
+        label: t("agent.rules.new"),
+        onSubmit: () => this.#save(),
+        onEscape: () => this.#closeForm(),
       },
       this.formTitle,
       this.#field(t("agent.rules.name"), this.nameInput),
@@ -463,18 +433,11 @@ export class RulesPanel {
       ),
       check(this.enabledCheck, t("agent.rules.enabled_label")),
       this.formError,
-      h(
-        "div",
-        { class: "cv-row" },
-        this.saveButton,
-        h("button", {
-          type: "button",
-          class: "cv-btn",
-          "data-testid": "rule-cancel",
-          text: t("agent.rules.cancel"),
-          on: { click: () => this.#closeForm() },
-        }),
-      ),
+      formActions(this.saveButton, {
+        testid: "rule-cancel",
+        text: t("agent.rules.cancel"),
+        onClick: () => this.#closeForm(),
+      }),
     );
   }
 
@@ -656,8 +619,7 @@ export class RulesPanel {
   }
 
   #itemControl(id, testid) {
-    const item = this.list.querySelector(`[data-rule-id="${CSS.escape(id)}"]`);
-    return item?.querySelector(`[data-testid="${testid}"]`) ?? null;
+    return itemControl(this.list, "rule", id, testid);
   }
 
   async #save() {
@@ -751,17 +713,13 @@ export class RulesPanel {
   }
 
   #clearMessages() {
-    for (const element of [this.error, this.formError]) {
-      element.hidden = true;
-      element.textContent = "";
-    }
+    clearLines(this.error, this.formError);
     this.status.textContent = "";
   }
 
   #showError(text, element = this.error) {
     this.status.textContent = "";
-    element.textContent = text;
-    element.hidden = false;
+    showLine(element, text);
     this.#onNotice(text);
   }
 
@@ -771,10 +729,10 @@ export class RulesPanel {
   }
 
   #render() {
-    this.list.replaceChildren(
-      ...(this.#rules.length
-        ? this.#rules.map((rule) => this.#item(rule))
-        : [h("li", { class: "cv-list-empty", text: this.#t("agent.rules.empty") })]),
+    fillList(
+      this.list,
+      this.#rules.map((rule) => this.#item(rule)),
+      this.#t("agent.rules.empty"),
     );
   }
 
@@ -882,46 +840,21 @@ export class RulesPanel {
 
   #deleteConfirm(rule) {
     const t = this.#t;
-    const cancel = () => {
-      this.#confirming = null;
-      this.#render();
-      this.#itemControl(rule.id, "rule-delete")?.focus();
-    };
-    return h(
-      "div",
-      {
-        class: "cv-admin-confirm",
-        role: "group",
-        "aria-label": t("agent.rules.delete_label", { name: rule.name }),
-        on: {
-          keydown: (event) => {
-            if (event.key === "Escape") {
-              event.preventDefault();
-              event.stopPropagation();
-              cancel();
-            }
-          },
-        },
+    return confirmStep({
+      label: t("agent.rules.delete_label", { name: rule.name }),
+      question: t("agent.rules.delete_confirm", { name: rule.name }),
+      confirm: {
+        testid: "rule-delete-confirm",
+        text: t("agent.rules.delete"),
+        onClick: (event) => this.#delete(rule, event.currentTarget),
       },
-      h("p", { text: t("agent.rules.delete_confirm", { name: rule.name }) }),
-      h(
-        "div",
-        { class: "cv-row" },
-        h("button", {
-          type: "button",
-          class: "cv-btn cv-btn--danger",
-          "data-testid": "rule-delete-confirm",
-          text: t("agent.rules.delete"),
-          on: { click: (event) => this.#delete(rule, event.currentTarget) },
-        }),
-        h("button", {
-          type: "button",
-          class: "cv-btn",
-          "data-testid": "rule-delete-cancel",
-          text: t("agent.rules.cancel"),
-          on: { click: cancel },
-        }),
-      ),
-    );
+      cancel: { testid: "rule-delete-cancel", text: t("agent.rules.cancel") },
+      onCancel: () => {
+        this.#confirming = null;
+        this.#render();
+        this.#itemControl(rule.id, "rule-delete")?.focus();
+      },
+      containEscape: true,
+    });
   }
 }

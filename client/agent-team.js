@@ -8,6 +8,24 @@
  * The checks of the invitation form are pure (`inviteProblem`, `parseCapacity`), tested in node.
  */
 
+import {
+  adminForm,
+  adminList,
+  adminPanel,
+  clearLines,
+  confirmStep,
+  errorLine,
+  fillList,
+  formActions,
+  hideSecret,
+  itemControl,
+  loadInto,
+  openButton,
+  rowNote,
+  showLine,
+  showSecret,
+  submitButton,
+} from "./admin-panel.js";
 import { h } from "./dom.js";
 import { errorText } from "./i18n.js";
 
@@ -92,49 +110,29 @@ export class TeamPanel {
   /** Load the team (`GET /api/team`) and draw it; errors are shown in the panel. */
   async refresh() {
     if (!this.#me?.admin) return;
-    this.list.setAttribute("aria-busy", "true");
-    try {
-      this.#agents = (await this.#api.get("/api/team")).agents ?? [];
-      this.#render();
-    } catch (error) {
-      this.#showError(errorText(this.#t, error, "agent.team.error"));
-    } finally {
-      this.list.removeAttribute("aria-busy");
-    }
+    await loadInto(
+      this.list,
+      async () => {
+        this.#agents = (await this.#api.get("/api/team")).agents ?? [];
+        this.#render();
+      },
+      (error) => this.#showError(errorText(this.#t, error, "agent.team.error")),
+    );
   }
 
   #build() {
     const t = this.#t;
-    this.error = h("p", {
-      class: "cv-form-message cv-admin-error",
-      role: "alert",
-      "data-testid": "team-error",
-      hidden: true,
-    });
+    this.error = errorLine("team-error");
     this.secret = h("div", { class: "cv-secret", "data-testid": "team-secret", hidden: true });
-    this.inviteToggle = h("button", {
-      type: "button",
-      class: "cv-btn cv-btn--primary",
-      "data-testid": "team-invite-toggle",
-      "aria-expanded": "false",
+    this.inviteToggle = openButton({
+      testid: "team-invite-toggle",
       text: t("agent.team.invite"),
-      on: { click: () => this.#openInvite(this.inviteForm.hidden) },
+      onClick: () => this.#openInvite(this.inviteForm.hidden),
     });
     this.inviteForm = this.#inviteForm();
-    this.list = h("ul", {
-      class: "cv-admin-list",
-      "data-testid": "team-list",
-      "aria-labelledby": "cv-team-title",
-    });
-    this.root = h(
-      "section",
-      { class: "cv-admin-panel", "data-testid": "team-panel", "aria-labelledby": "cv-team-title" },
-      h(
-        "div",
-        { class: "cv-admin-head" },
-        h("h2", { id: "cv-team-title", class: "cv-admin-title", text: t("agent.team.title") }),
-        this.inviteToggle,
-      ),
+    this.list = adminList("team");
+    this.root = adminPanel(
+      { name: "team", title: t("agent.team.title"), action: this.inviteToggle },
       this.inviteForm,
       this.error,
       this.secret,
@@ -161,38 +159,14 @@ export class TeamPanel {
     });
     this.inviteRole = this.#roleSelect("agent", "team-invite-role");
     this.inviteCapacity = this.#capacityInput(DEFAULT_CAPACITY, "team-invite-capacity");
-    this.inviteError = h("p", {
-      class: "cv-form-message cv-admin-error",
-      role: "alert",
-      "data-testid": "team-invite-error",
-      hidden: true,
-    });
-    this.inviteSubmit = h("button", {
-      type: "submit",
-      class: "cv-btn cv-btn--primary",
-      "data-testid": "team-invite-submit",
-      text: t("agent.team.invite_submit"),
-    });
-    return h(
-      "form",
+    this.inviteError = errorLine("team-invite-error");
+    this.inviteSubmit = submitButton("team-invite-submit", t("agent.team.invite_submit"));
+    return adminForm(
       {
-        class: "cv-admin-form",
-        "data-testid": "team-invite-form",
-        "aria-label": t("agent.team.invite"),
-        novalidate: true,
-        hidden: true,
-        on: {
-          submit: (event) => {
-            event.preventDefault();
-            this.#invite();
-          },
-          keydown: (event) => {
-            if (event.key === "Escape") {
-              event.preventDefault();
-              this.#openInvite(false);
-            }
-          },
-        },
+        testid: "team-invite-form",
+        label: t("agent.team.invite"),
+        onSubmit: () => this.#invite(),
+        onEscape: () => this.#openInvite(false),
       },
       labelled(t("agent.team.name"), this.inviteName),
       labelled(t("agent.team.email"), this.inviteEmail),
@@ -204,18 +178,11 @@ export class TeamPanel {
       ),
       h("p", { class: "cv-admin-hint", text: t("agent.team.capacity_hint") }),
       this.inviteError,
-      h(
-        "div",
-        { class: "cv-row" },
-        this.inviteSubmit,
-        h("button", {
-          type: "button",
-          class: "cv-btn",
-          "data-testid": "team-invite-cancel",
-          text: t("agent.team.cancel"),
-          on: { click: () => this.#openInvite(false) },
-        }),
-      ),
+      formActions(this.inviteSubmit, {
+        testid: "team-invite-cancel",
+        text: t("agent.team.cancel"),
+        onClick: () => this.#openInvite(false),
+      }),
     );
   }
 
@@ -300,88 +267,52 @@ export class TeamPanel {
   /** The generated password, once: a read-only field, selected, with a copy button. */
   #showSecret(agent, password, headingKey) {
     const t = this.#t;
-    const field = h("input", {
-      class: "cv-admin-input cv-secret-value",
-      readonly: true,
+    showSecret(this.secret, {
+      title: t(headingKey, { name: agent.name, email: agent.email ?? "" }),
+      label: t("agent.team.password"),
       value: password,
-      spellcheck: "false",
-      autocomplete: "off",
-      "data-testid": "team-secret-password",
+      id: uid("field"),
+      note: t("agent.team.shown_once", { name: agent.name }),
+      texts: {
+        copy: t("agent.team.copy"),
+        copied: t("agent.team.copied"),
+        copyFailed: t("agent.team.copy_failed"),
+        done: t("agent.team.done"),
+      },
+      testids: {
+        value: "team-secret-password",
+        copy: "team-secret-copy",
+        done: "team-secret-done",
+      },
+      onDone: () => this.#hideSecret(),
     });
-    const copied = h("span", { class: "cv-admin-hint", role: "status" });
-    this.secret.replaceChildren(
-      h("p", {
-        class: "cv-secret-title",
-        text: t(headingKey, { name: agent.name, email: agent.email ?? "" }),
-      }),
-      labelled(t("agent.team.password"), field),
-      h(
-        "div",
-        { class: "cv-row" },
-        h("button", {
-          type: "button",
-          class: "cv-btn",
-          "data-testid": "team-secret-copy",
-          text: t("agent.team.copy"),
-          on: {
-            click: async () => {
-              copied.textContent = (await copyText(field))
-                ? t("agent.team.copied")
-                : t("agent.team.copy_failed");
-            },
-          },
-        }),
-        h("button", {
-          type: "button",
-          class: "cv-btn",
-          "data-testid": "team-secret-done",
-          text: t("agent.team.done"),
-          on: { click: () => this.#hideSecret() },
-        }),
-        copied,
-      ),
-      h("p", { class: "cv-secret-note", text: t("agent.team.shown_once", { name: agent.name }) }),
-    );
-    this.secret.hidden = false;
-    field.focus();
-    field.select();
   }
 
   /** Hide the password; focus goes back to the row's reset button, or to Invite. */
   #hideSecret() {
-    this.secret.hidden = true;
-    this.secret.replaceChildren();
-    const row = this.list.querySelector(`[data-agent-id="${CSS.escape(this.#secretOf ?? "")}"]`);
-    (row?.querySelector('[data-testid="team-reset"]') ?? this.inviteToggle).focus();
+    hideSecret(this.secret);
+    (itemControl(this.list, "agent", this.#secretOf, "team-reset") ?? this.inviteToggle).focus();
     this.#secretOf = null;
   }
 
   #clearMessages() {
-    for (const element of [this.error, this.inviteError]) {
-      element.hidden = true;
-      element.textContent = "";
-    }
+    clearLines(this.error, this.inviteError);
     this.#rowMessage = null;
     this.list.querySelector("[data-testid=team-row-message]")?.remove();
   }
 
   #showError(text, element = this.error) {
-    element.textContent = text;
-    element.hidden = false;
+    showLine(element, text);
     this.#onNotice(text);
   }
 
   #render(focus = null) {
-    const rows = this.#agents.map((agent) => this.#row(agent));
-    this.list.replaceChildren(
-      ...(rows.length
-        ? rows
-        : [h("li", { class: "cv-list-empty", text: this.#t("agent.team.empty") })]),
+    fillList(
+      this.list,
+      this.#agents.map((agent) => this.#row(agent)),
+      this.#t("agent.team.empty"),
     );
-    if (focus) {
-      const row = this.list.querySelector(`[data-agent-id="${CSS.escape(focus.id)}"]`);
-      row?.querySelector(`[data-testid="${focus.testid}"]`)?.focus();
-    }
+    if (focus) itemControl(this.list, "agent", focus.id, focus.testid)?.focus();
   }
 
   #row(agent) {
@@ -484,7 +415,7 @@ export class TeamPanel {
         }),
       ),
       confirming ? this.#resetConfirm(agent) : null,
-      this.#rowMessage?.id === agent.id ? this.#rowNote(this.#rowMessage) : null,
+      this.#rowMessage?.id === agent.id ? rowNote("team-row-message", this.#rowMessage) : null,
     );
   }
 
@@ -503,56 +434,22 @@ export class TeamPanel {
     });
   }
 
-  #rowNote({ text, error }) {
-    return h("p", {
-      class: error ? "cv-form-message cv-admin-error" : "cv-admin-status",
-      role: error ? "alert" : "status",
-      "data-testid": "team-row-message",
-      text,
-    });
-  }
-
   #resetConfirm(agent) {
     const t = this.#t;
-    const cancel = () => {
-      this.#confirming = null;
-      this.#render({ id: agent.id, testid: "team-reset" });
-    };
-    return h(
-      "div",
-      {
-        class: "cv-admin-confirm",
-        role: "group",
-        "aria-label": t("agent.team.reset_label", { name: agent.name }),
-        on: {
-          keydown: (event) => {
-            if (event.key === "Escape") {
-              event.preventDefault();
-              cancel();
-            }
-          },
-        },
+    return confirmStep({
+      label: t("agent.team.reset_label", { name: agent.name }),
+      question: t("agent.team.reset_confirm", { name: agent.name }),
+      confirm: {
+        testid: "team-reset-confirm",
+        text: t("agent.team.reset_submit"),
+        onClick: (event) => this.#resetPassword(agent, event.currentTarget),
       },
-      h("p", { text: t("agent.team.reset_confirm", { name: agent.name }) }),
-      h(
-        "div",
-        { class: "cv-row" },
-        h("button", {
-          type: "button",
-          class: "cv-btn cv-btn--danger",
-          "data-testid": "team-reset-confirm",
-          text: t("agent.team.reset_submit"),
-          on: { click: (event) => this.#resetPassword(agent, event.currentTarget) },
-        }),
-        h("button", {
-          type: "button",
-          class: "cv-btn",
-          "data-testid": "team-reset-cancel",
-          text: t("agent.team.cancel"),
-          on: { click: cancel },
-        }),
-      ),
-    );
+      cancel: { testid: "team-reset-cancel", text: t("agent.team.cancel") },
+      onCancel: () => {
+        this.#confirming = null;
+        this.#render({ id: agent.id, testid: "team-reset" });
+      },
+    });
   }
 
   #askReset(agent) {
@@ -603,18 +500,5 @@ export class TeamPanel {
     this.#rowMessage = { id: agent.id, text, error: true };
     this.#onNotice(text);
     this.#render({ id: agent.id, testid });
-  }
-}
-
-/** Copy the field's text to the clipboard; true when it worked. */
-async function copyText(field) {
-  field.focus();
-  field.select();
-  try {
-    await navigator.clipboard.writeText(field.value);
-    return true;
-  } catch {
-    // Without clipboard permission (an http origin, an old browser) the selection is copied.
-    return document.execCommand?.("copy") ?? false;
   }
 }

@@ -9,6 +9,24 @@
  * delivery's state are pure (`webhookProblem`, `deliveryState`), tested in node.
  */
 
+import {
+  adminForm,
+  adminList,
+  adminPanel,
+  clearLines,
+  confirmStep,
+  errorLine,
+  fillList,
+  formActions,
+  hideSecret,
+  itemControl,
+  loadInto,
+  openButton,
+  rowNote,
+  showLine,
+  showSecret,
+  submitButton,
+} from "./admin-panel.js";
 import { h } from "./dom.js";
 import { errorText, formatTime } from "./i18n.js";
 
@@ -127,59 +145,36 @@ export class WebhooksPanel {
   /** Load the webhooks (`GET /api/webhooks`) and draw them; errors are shown in the panel. */
   async refresh() {
     if (!this.#me?.admin) return;
-    this.list.setAttribute("aria-busy", "true");
-    try {
-      this.#hooks = (await this.#api.get("/api/webhooks")).webhooks ?? [];
-      if (this.#open && !this.#hooks.some((hook) => hook.id === this.#open.id)) this.#open = null;
-      this.#render();
-    } catch (error) {
-      this.#showError(errorText(this.#t, error, "agent.webhooks.error"));
-    } finally {
-      this.list.removeAttribute("aria-busy");
-    }
+    await loadInto(
+      this.list,
+      async () => {
+        this.#hooks = (await this.#api.get("/api/webhooks")).webhooks ?? [];
+        if (this.#open && !this.#hooks.some((hook) => hook.id === this.#open.id)) this.#open = null;
+        this.#render();
+      },
+      (error) => this.#showError(errorText(this.#t, error, "agent.webhooks.error")),
+    );
   }
 
   #build() {
     const t = this.#t;
-    this.error = h("p", {
-      class: "cv-form-message cv-admin-error",
-      role: "alert",
-      "data-testid": "webhooks-error",
-      hidden: true,
-    });
+    this.error = errorLine("webhooks-error");
     this.secret = h("div", { class: "cv-secret", "data-testid": "webhooks-secret", hidden: true });
-    this.addToggle = h("button", {
-      type: "button",
-      class: "cv-btn cv-btn--primary",
-      "data-testid": "webhooks-add-toggle",
-      "aria-expanded": "false",
+    this.addToggle = openButton({
+      testid: "webhooks-add-toggle",
       text: t("agent.webhooks.add"),
-      on: { click: () => this.#openForm(this.form.hidden) },
+      onClick: () => this.#openForm(this.form.hidden),
     });
     this.form = this.#createForm();
-    this.list = h("ul", {
-      class: "cv-admin-list",
-      "data-testid": "webhooks-list",
-      "aria-labelledby": "cv-webhooks-title",
-    });
-    this.root = h(
-      "section",
+    this.list = adminList("webhooks");
+    this.root = adminPanel(
       {
-        class: "cv-admin-panel cv-webhooks",
-        "data-testid": "webhooks-panel",
-        "aria-labelledby": "cv-webhooks-title",
+        name: "webhooks",
+        className: "cv-webhooks",
+        title: t("agent.webhooks.title"),
+        intro: t("agent.webhooks.intro"),
+        action: this.addToggle,
       },
-      h(
-        "div",
-        { class: "cv-admin-head" },
-        h("h2", {
-          id: "cv-webhooks-title",
-          class: "cv-admin-title",
-          text: t("agent.webhooks.title"),
-        }),
-        this.addToggle,
-      ),
-      h("p", { class: "cv-admin-hint", text: t("agent.webhooks.intro") }),
       this.form,
       this.error,
       this.secret,
@@ -204,38 +199,14 @@ export class WebhooksPanel {
     this.eventBoxes = WEBHOOK_EVENTS.map((event) =>
       h("input", { type: "checkbox", value: event, "data-testid": `webhooks-event-${event}` }),
     );
-    this.formError = h("p", {
-      class: "cv-form-message cv-admin-error",
-      role: "alert",
-      "data-testid": "webhooks-form-error",
-      hidden: true,
-    });
-    this.submit = h("button", {
-      type: "submit",
-      class: "cv-btn cv-btn--primary",
-      "data-testid": "webhooks-submit",
-      text: t("agent.webhooks.create"),
-    });
-    return h(
-      "form",
+    this.formError = errorLine("webhooks-form-error");
+    this.submit = submitButton("webhooks-submit", t("agent.webhooks.create"));
+    return adminForm(
       {
-        class: "cv-admin-form",
-        "data-testid": "webhooks-form",
-        "aria-label": t("agent.webhooks.add"),
-        novalidate: true,
-        hidden: true,
-        on: {
-          submit: (event) => {
-            event.preventDefault();
-            this.#create();
-          },
-          keydown: (event) => {
-            if (event.key === "Escape") {
-              event.preventDefault();
-              this.#openForm(false);
-            }
-          },
-        },
+        testid: "webhooks-form",
+        label: t("agent.webhooks.add"),
+        onSubmit: () => this.#create(),
+        onEscape: () => this.#openForm(false),
       },
       h(
         "div",
@@ -253,18 +224,11 @@ export class WebhooksPanel {
         ),
       ),
       this.formError,
-      h(
-        "div",
-        { class: "cv-row" },
-        this.submit,
-        h("button", {
-          type: "button",
-          class: "cv-btn",
-          "data-testid": "webhooks-cancel",
-          text: t("agent.webhooks.cancel"),
-          on: { click: () => this.#openForm(false) },
-        }),
-      ),
+      formActions(this.submit, {
+        testid: "webhooks-cancel",
+        text: t("agent.webhooks.cancel"),
+        onClick: () => this.#openForm(false),
+      }),
     );
   }
 
@@ -313,88 +277,48 @@ export class WebhooksPanel {
   /** The signing secret, once: a read-only field, selected, with a copy button. */
   #showSecret(hook, secret) {
     const t = this.#t;
-    const field = h("input", {
-      id: uid("secret"),
-      class: "cv-admin-input cv-secret-value",
-      readonly: true,
+    showSecret(this.secret, {
+      title: t("agent.webhooks.created", { url: hook.url }),
+      label: t("agent.webhooks.secret"),
       value: secret,
-      spellcheck: "false",
-      autocomplete: "off",
-      "data-testid": "webhooks-secret-value",
+      id: uid("secret"),
+      note: t("agent.webhooks.shown_once"),
+      texts: {
+        copy: t("agent.webhooks.copy"),
+        copied: t("agent.webhooks.copied"),
+        copyFailed: t("agent.webhooks.copy_failed"),
+        done: t("agent.webhooks.done"),
+      },
+      testids: {
+        value: "webhooks-secret-value",
+        copy: "webhooks-secret-copy",
+        done: "webhooks-secret-done",
+      },
+      onDone: () => {
+        hideSecret(this.secret);
+        this.addToggle.focus();
+      },
     });
-    const copied = h("span", { class: "cv-admin-hint", role: "status" });
-    this.secret.replaceChildren(
-      h("p", { class: "cv-secret-title", text: t("agent.webhooks.created", { url: hook.url }) }),
-      h(
-        "div",
-        { class: "cv-admin-field" },
-        h("label", { for: field.id, text: t("agent.webhooks.secret") }),
-        field,
-      ),
-      h(
-        "div",
-        { class: "cv-row" },
-        h("button", {
-          type: "button",
-          class: "cv-btn",
-          "data-testid": "webhooks-secret-copy",
-          text: t("agent.webhooks.copy"),
-          on: {
-            click: async () => {
-              copied.textContent = (await copyText(field))
-                ? t("agent.webhooks.copied")
-                : t("agent.webhooks.copy_failed");
-            },
-          },
-        }),
-        h("button", {
-          type: "button",
-          class: "cv-btn",
-          "data-testid": "webhooks-secret-done",
-          text: t("agent.webhooks.done"),
-          on: { click: () => this.#hideSecret() },
-        }),
-        copied,
-      ),
-      h("p", { class: "cv-secret-note", text: t("agent.webhooks.shown_once") }),
-    );
-    this.secret.hidden = false;
-    field.focus();
-    field.select();
-  }
-
-  #hideSecret() {
-    this.secret.hidden = true;
-    this.secret.replaceChildren();
-    this.addToggle.focus();
   }
 
   #clearMessages() {
-    for (const element of [this.error, this.formError]) {
-      element.hidden = true;
-      element.textContent = "";
-    }
+    clearLines(this.error, this.formError);
     this.#rowMessage = null;
     this.list.querySelector("[data-testid=webhooks-row-message]")?.remove();
   }
 
   #showError(text, element = this.error) {
-    element.textContent = text;
-    element.hidden = false;
+    showLine(element, text);
     this.#onNotice(text);
   }
 
   #render(focus = null) {
-    const rows = this.#hooks.map((hook) => this.#row(hook));
-    this.list.replaceChildren(
-      ...(rows.length
-        ? rows
-        : [h("li", { class: "cv-list-empty", text: this.#t("agent.webhooks.empty") })]),
+    fillList(
+      this.list,
+      this.#hooks.map((hook) => this.#row(hook)),
+      this.#t("agent.webhooks.empty"),
     );
-    if (focus) {
-      const row = this.list.querySelector(`[data-webhook-id="${CSS.escape(focus.id)}"]`);
-      row?.querySelector(`[data-testid="${focus.testid}"]`)?.focus();
-    }
+    if (focus) itemControl(this.list, "webhook", focus.id, focus.testid)?.focus();
   }
 
   #row(hook) {
@@ -474,7 +398,7 @@ export class WebhooksPanel {
         }),
       ),
       confirming ? this.#deleteConfirm(hook) : null,
-      this.#rowMessage?.id === hook.id ? this.#rowNote(this.#rowMessage) : null,
+      this.#rowMessage?.id === hook.id ? rowNote("webhooks-row-message", this.#rowMessage) : null,
       open ? this.#deliveryList(this.#open.deliveries) : null,
     );
   }
@@ -574,45 +498,20 @@ export class WebhooksPanel {
 
   #deleteConfirm(hook) {
     const t = this.#t;
-    const cancel = () => {
-      this.#confirming = null;
-      this.#render({ id: hook.id, testid: "webhook-delete" });
-    };
-    return h(
-      "div",
-      {
-        class: "cv-admin-confirm",
-        role: "group",
-        "aria-label": t("agent.webhooks.delete_label", { url: hook.url }),
-        on: {
-          keydown: (event) => {
-            if (event.key === "Escape") {
-              event.preventDefault();
-              cancel();
-            }
-          },
-        },
+    return confirmStep({
+      label: t("agent.webhooks.delete_label", { url: hook.url }),
+      question: t("agent.webhooks.delete_confirm", { url: hook.url }),
+      confirm: {
+        testid: "webhook-delete-confirm",
+        text: t("agent.webhooks.delete_submit"),
+        onClick: (event) => this.#delete(hook, event.currentTarget),
       },
-      h("p", { text: t("agent.webhooks.delete_confirm", { url: hook.url }) }),
-      h(
-        "div",
-        { class: "cv-row" },
-        h("button", {
-          type: "button",
-          class: "cv-btn cv-btn--danger",
-          "data-testid": "webhook-delete-confirm",
-          text: t("agent.webhooks.delete_submit"),
-          on: { click: (event) => this.#delete(hook, event.currentTarget) },
-        }),
-        h("button", {
-          type: "button",
-          class: "cv-btn",
-          "data-testid": "webhook-delete-cancel",
-          text: t("agent.webhooks.cancel"),
-          on: { click: cancel },
-        }),
-      ),
-    );
+      cancel: { testid: "webhook-delete-cancel", text: t("agent.webhooks.cancel") },
+      onCancel: () => {
+        this.#confirming = null;
+        this.#render({ id: hook.id, testid: "webhook-delete" });
+      },
+    });
   }
 
   async #delete(hook, button) {
@@ -630,32 +529,10 @@ export class WebhooksPanel {
     }
   }
 
-  #rowNote({ text, error }) {
-    return h("p", {
-      class: error ? "cv-form-message cv-admin-error" : "cv-admin-status",
-      role: error ? "alert" : "status",
-      "data-testid": "webhooks-row-message",
-      text,
-    });
-  }
-
   #refused(hook, error, testid) {
     const text = errorText(this.#t, error, "agent.webhooks.change_error");
     this.#rowMessage = { id: hook.id, text, error: true };
     this.#onNotice(text);
     this.#render({ id: hook.id, testid });
-  }
-}
-
-/** Copy the field's text to the clipboard; true when it worked. */
-async function copyText(field) {
-  field.focus();
-  field.select();
-  try {
-    await navigator.clipboard.writeText(field.value);
-    return true;
-  } catch {
-    // Without clipboard permission (an http origin, an old browser) the selection is copied.
-    return document.execCommand?.("copy") ?? false;
   }
 }
