@@ -42,21 +42,35 @@ export function visitorBadges(t, visitor) {
   const parts = [];
   if (visitor.verified) {
     parts.push(
-      h("span", { class: "cv-tag cv-tag--verified", "data-testid": "visitor-verified" },
-        icon("verified"), t("agent.verified")),
+      h(
+        "span",
+        { class: "cv-tag cv-tag--verified", "data-testid": "visitor-verified" },
+        icon("verified"),
+        t("agent.verified"),
+      ),
     );
   } else if (visitor.email || visitor.name) {
     parts.push(
-      h("span", { class: "cv-tag", "data-testid": "visitor-unverified", text: t("agent.unverified") }),
+      h("span", {
+        class: "cv-tag",
+        "data-testid": "visitor-unverified",
+        text: t("agent.unverified"),
+      }),
     );
   }
   if (visitor.device) {
     parts.push(
-      h("span", { class: "cv-tag", "data-testid": "visitor-device", text: t(`agent.device.${visitor.device}`) }),
+      h("span", {
+        class: "cv-tag",
+        "data-testid": "visitor-device",
+        text: t(`agent.device.${visitor.device}`),
+      }),
     );
   }
   if (visitor.language) {
-    parts.push(h("span", { class: "cv-tag", "data-testid": "visitor-language", text: visitor.language }));
+    parts.push(
+      h("span", { class: "cv-tag", "data-testid": "visitor-language", text: visitor.language }),
+    );
   }
   return parts.length ? h("span", { class: "cv-tags" }, ...parts) : null;
 }
@@ -310,9 +324,7 @@ export function agentUploadCard(item, { t, origin, onShow, onEnlarge, onOriginal
   }
   if (ready && onOriginal && item.mediaId) {
     actions.push(
-      button("upload-original", t("agent.download_original"), "download", () =>
-        onOriginal(item),
-      ),
+      button("upload-original", t("agent.download_original"), "download", () => onOriginal(item)),
     );
   }
   return uploadCard(item, { t, origin, mine: false, details, actions });

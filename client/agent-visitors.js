@@ -8,12 +8,15 @@
 
 import { safePageUrl } from "./agent-lists.js";
 import { h } from "./dom.js";
+import { formDialog } from "./form-dialog.js";
 import { errorText, formatTime } from "./i18n.js";
 
 /** Minutes and seconds on the site, as "4 min" or "35 s". */
 export function onSiteLabel(t, since, now) {
   const seconds = Math.max(0, Math.round((now - since) / 1000));
-  return seconds < 60 ? t("agent.visitors.seconds", { count: seconds }) : t("agent.minutes", { count: Math.floor(seconds / 60) });
+  return seconds < 60
+    ? t("agent.visitors.seconds", { count: seconds })
+    : t("agent.minutes", { count: Math.floor(seconds / 60) });
 }
 
 /** The path of a page's URL (`/boots/trail`), to tell pages of one title apart. */
@@ -67,37 +70,21 @@ export class VisitorsList {
       maxlength: maxChars,
       "data-testid": "invite-message",
     });
-    this.error = h("p", { class: "cv-form-message", role: "alert" });
     this.about = h("p", { class: "cv-list-sub", "data-testid": "invite-about" });
-    this.dialog = h(
-      "dialog",
-      { class: "cv-dialog", "data-testid": "invite-dialog", "aria-labelledby": "cv-invite-title" },
-      h(
-        "form",
-        { method: "dialog", on: { submit: (event) => this.#invite(event) } },
-        h("h2", { id: "cv-invite-title", text: t("agent.visitors.invite_title") }),
+    ({ dialog: this.dialog, error: this.error } = formDialog({
+      t,
+      id: "cv-invite-title",
+      testId: "invite-dialog",
+      title: t("agent.visitors.invite_title"),
+      fields: [
         this.about,
         h("label", { for: "cv-invite-message", text: t("agent.visitors.invite_message") }),
         this.message,
-        this.error,
-        h(
-          "div",
-          { class: "cv-dialog-actions" },
-          h("button", {
-            type: "button",
-            class: "cv-btn",
-            text: t("agent.cancel"),
-            on: { click: () => this.dialog.close() },
-          }),
-          h("button", {
-            type: "submit",
-            class: "cv-btn cv-btn--primary",
-            "data-testid": "invite-send",
-            text: t("agent.visitors.invite_send"),
-          }),
-        ),
-      ),
-    );
+      ],
+      submit: t("agent.visitors.invite_send"),
+      submitTestId: "invite-send",
+      onSubmit: () => this.#invite(),
+    }));
     this.render();
   }
 
@@ -153,7 +140,13 @@ export class VisitorsList {
         "div",
         { class: "cv-list-text" },
         url
-          ? h("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: title, "data-testid": "visitor-page" })
+          ? h("a", {
+              href: url,
+              target: "_blank",
+              rel: "noopener noreferrer",
+              text: title,
+              "data-testid": "visitor-page",
+            })
           : h("strong", { text: title, "data-testid": "visitor-page" }),
         h(
           "span",
@@ -213,16 +206,18 @@ export class VisitorsList {
     return h(
       "ol",
       { class: "cv-visit-pages", "data-testid": "visitor-history" },
-      ...this.#open.get(visitorId).map((page) =>
-        h(
-          "li",
-          {},
-          h("time", { text: formatTime(this.#t, page.at) }),
-          " ",
-          page.title || page.url,
-          page.title ? h("span", { class: "cv-visit-path", text: ` ${pathOf(page.url)}` }) : null,
+      ...this.#open
+        .get(visitorId)
+        .map((page) =>
+          h(
+            "li",
+            {},
+            h("time", { text: formatTime(this.#t, page.at) }),
+            " ",
+            page.title || page.url,
+            page.title ? h("span", { class: "cv-visit-path", text: ` ${pathOf(page.url)}` }) : null,
+          ),
         ),
-      ),
     );
   }
 
@@ -236,8 +231,7 @@ export class VisitorsList {
     this.message.select();
   }
 
-  async #invite(event) {
-    event.preventDefault();
+  async #invite() {
     const visitor = this.#target;
     const message = this.message.value.trim();
     if (!visitor || !message) return;

@@ -42,6 +42,7 @@ import { Connection } from "./connection.js";
 import { ConversationSession } from "./conversation-session.js";
 import { Change } from "./conversation-state.js";
 import { h, icon } from "./dom.js";
+import { formDialog } from "./form-dialog.js";
 import { errorText, loadTranslator, pickLanguage } from "./i18n.js";
 import { CONFIG_PATH, DEFAULT_LIMITS, Events, mergeLimits } from "./protocol.js";
 import { attachReplyPicker } from "./saved-replies.js";
@@ -230,7 +231,9 @@ class Console {
         dataset: { status: "online" },
         on: { change: () => this.#chooseStatus(this.statusSelect.value) },
       },
-      ...STATUSES.map((status) => h("option", { value: status, text: t(`agent.status.${status}`) })),
+      ...STATUSES.map((status) =>
+        h("option", { value: status, text: t(`agent.status.${status}`) }),
+      ),
     );
     this.soundButton = h("button", {
       type: "button",
@@ -263,8 +266,15 @@ class Console {
       icon("note"),
       t("agent.note"),
     );
-    this.convVisitor = h("div", { class: "cv-conv-visitor", "data-testid": "conversation-visitor" });
-    this.convRating = h("p", { class: "cv-conv-rating", "data-testid": "conversation-rating", hidden: true });
+    this.convVisitor = h("div", {
+      class: "cv-conv-visitor",
+      "data-testid": "conversation-visitor",
+    });
+    this.convRating = h("p", {
+      class: "cv-conv-rating",
+      "data-testid": "conversation-rating",
+      hidden: true,
+    });
     this.earlierList = h("ul", {
       class: "cv-list",
       "data-testid": "earlier-list",
@@ -282,7 +292,12 @@ class Console {
     });
     this.repliesDialog = this.#panelDialog("replies-dialog", this.repliesPanel);
     this.teamPanel = this.#me.admin
-      ? new TeamPanel({ t, api: this.#api, me: this.#me, onNotice: (text) => this.#showNotice(text) })
+      ? new TeamPanel({
+          t,
+          api: this.#api,
+          me: this.#me,
+          onNotice: (text) => this.#showNotice(text),
+        })
       : null;
     this.teamDialog = this.teamPanel ? this.#panelDialog("team-dialog", this.teamPanel) : null;
     this.webhooksPanel = this.#me.admin
@@ -296,7 +311,9 @@ class Console {
     this.webhooksDialog = this.webhooksPanel
       ? this.#panelDialog("webhooks-dialog", this.webhooksPanel)
       : null;
-    this.reportsPanel = this.#me.admin ? new ReportsPanel({ t, api: this.#api, me: this.#me }) : null;
+    this.reportsPanel = this.#me.admin
+      ? new ReportsPanel({ t, api: this.#api, me: this.#me })
+      : null;
     this.reportsDialog = this.reportsPanel
       ? this.#panelDialog("reports-dialog", this.reportsPanel)
       : null;
@@ -584,7 +601,11 @@ class Console {
     this.#addSession(summary.id);
     this.#setQueue(this.#queue);
     if (!known) {
-      this.#alert("new_chat", { name: displayName(this.#t, summary.name) }, `assigned-${summary.id}`);
+      this.#alert(
+        "new_chat",
+        { name: displayName(this.#t, summary.name) },
+        `assigned-${summary.id}`,
+      );
       if (!this.#selected) this.#select(summary.id);
     }
   }
@@ -736,11 +757,16 @@ class Console {
     }
     if (event?.type === "conversation.transferred" && event.data?.to?.id !== this.#me.id) {
       const to = event.data?.to?.name;
-      this.#showNotice(to ? this.#t("agent.transferred_to", { name: to }) : this.#t("agent.returned_to_queue"));
+      this.#showNotice(
+        to ? this.#t("agent.transferred_to", { name: to }) : this.#t("agent.returned_to_queue"),
+      );
       this.#dropSession(session.conversationId);
       return;
     }
-    if (event?.type === "conversation.closed" || (change === Change.STATUS && session.state.status === "closed")) {
+    if (
+      event?.type === "conversation.closed" ||
+      (change === Change.STATUS && session.state.status === "closed")
+    ) {
       if (session === this.#selected) this.#dropOnLeave.add(session.conversationId);
       else if (event) this.#dropSession(session.conversationId);
     }
@@ -808,9 +834,7 @@ class Console {
     const t = this.#t;
     const session = this.#selected;
     const state = session?.state;
-    this.convTitle.textContent = state
-      ? displayName(t, state.name)
-      : t("agent.no_conversation");
+    this.convTitle.textContent = state ? displayName(t, state.name) : t("agent.no_conversation");
     const url = safePageUrl(state?.page);
     this.convPage.textContent = pageLabel(state?.page);
     if (url) this.convPage.href = url;
@@ -837,7 +861,12 @@ class Console {
     const t = this.#t;
     const visitor = session?.state.visitor ?? this.#summaries.get(session?.conversationId)?.visitor;
     const email = visitor?.email
-      ? h("a", { class: "cv-conv-email", href: `mailto:${visitor.email}`, "data-testid": "visitor-email", text: visitor.email })
+      ? h("a", {
+          class: "cv-conv-email",
+          href: `mailto:${visitor.email}`,
+          "data-testid": "visitor-email",
+          text: visitor.email,
+        })
       : null;
     const badges = visitorBadges(t, visitor);
     // A message left while the shop was away (after-hours.js); e-mail off: the answer waits.
@@ -853,8 +882,10 @@ class Console {
     const rating = session?.state.rating;
     this.convRating.hidden = !rating;
     this.convRating.textContent = rating
-      ? t("agent.rated", { stars: "★".repeat(rating.score) + "☆".repeat(5 - rating.score), score: rating.score }) +
-        (rating.comment ? ` — “${rating.comment}”` : "")
+      ? t("agent.rated", {
+          stars: "★".repeat(rating.score) + "☆".repeat(5 - rating.score),
+          score: rating.score,
+        }) + (rating.comment ? ` — “${rating.comment}”` : "")
       : "";
   }
 
@@ -1068,7 +1099,10 @@ class Console {
 
   #buildTransferDialog() {
     const t = this.#t;
-    this.transferChoices = h("fieldset", { class: "cv-transfer-choices", "data-testid": "transfer-choices" });
+    this.transferChoices = h("fieldset", {
+      class: "cv-transfer-choices",
+      "data-testid": "transfer-choices",
+    });
     this.transferNote = h("textarea", {
       id: "cv-transfer-note",
       class: "cv-textarea",
@@ -1076,36 +1110,21 @@ class Console {
       maxlength: this.#limits.max_message_chars,
       "data-testid": "transfer-note",
     });
-    this.transferError = h("p", { class: "cv-form-message", role: "alert" });
-    const dialog = h(
-      "dialog",
-      { class: "cv-dialog", "data-testid": "transfer-dialog", "aria-labelledby": "cv-transfer-title" },
-      h(
-        "form",
-        { method: "dialog", on: { submit: (event) => this.#transfer(event) } },
-        h("h2", { id: "cv-transfer-title", text: t("agent.transfer_title") }),
+    const { dialog, error } = formDialog({
+      t,
+      id: "cv-transfer-title",
+      testId: "transfer-dialog",
+      title: t("agent.transfer_title"),
+      fields: [
         this.transferChoices,
         h("label", { for: "cv-transfer-note", text: t("agent.transfer_note") }),
         this.transferNote,
-        this.transferError,
-        h(
-          "div",
-          { class: "cv-dialog-actions" },
-          h("button", {
-            type: "button",
-            class: "cv-btn",
-            text: t("agent.cancel"),
-            on: { click: () => dialog.close() },
-          }),
-          h("button", {
-            type: "submit",
-            class: "cv-btn cv-btn--primary",
-            "data-testid": "transfer-submit",
-            text: t("agent.transfer"),
-          }),
-        ),
-      ),
-    );
+      ],
+      submit: t("agent.transfer"),
+      submitTestId: "transfer-submit",
+      onSubmit: () => this.#transfer(),
+    });
+    this.transferError = error;
     return dialog;
   }
 
@@ -1124,8 +1143,19 @@ class Console {
       h(
         "label",
         { class: "cv-choice" },
-        h("input", { type: "radio", name: "transfer-to", value, checked, "data-testid": "transfer-to" }),
-        h("span", { class: "cv-choice-text" }, h("strong", { text: label }), detail ? h("span", { class: "cv-list-sub", text: detail }) : null),
+        h("input", {
+          type: "radio",
+          name: "transfer-to",
+          value,
+          checked,
+          "data-testid": "transfer-to",
+        }),
+        h(
+          "span",
+          { class: "cv-choice-text" },
+          h("strong", { text: label }),
+          detail ? h("span", { class: "cv-list-sub", text: detail }) : null,
+        ),
       );
     const others = agents.filter((agent) => agent.id !== this.#me.id);
     this.transferChoices.replaceChildren(
@@ -1148,17 +1178,19 @@ class Console {
     this.transferChoices.querySelector("input:checked")?.focus();
   }
 
-  async #transfer(event) {
-    event.preventDefault();
+  async #transfer() {
     const session = this.#selected;
     if (!session) return;
     const picked = this.transferChoices.querySelector("input:checked")?.value ?? "";
     const note = this.transferNote.value.trim();
     try {
-      await this.#api.post(`/api/conversations/${encodeURIComponent(session.conversationId)}/transfer`, {
-        to: picked || null,
-        note: note || null,
-      });
+      await this.#api.post(
+        `/api/conversations/${encodeURIComponent(session.conversationId)}/transfer`,
+        {
+          to: picked || null,
+          note: note || null,
+        },
+      );
       this.transferDialog.close();
     } catch (error) {
       this.transferError.textContent = errorText(this.#t, error);
@@ -1175,26 +1207,21 @@ class Console {
       maxlength: this.#limits.max_message_chars,
       "data-testid": "note-text",
     });
-    this.noteError = h("p", { class: "cv-form-message", role: "alert" });
-    const dialog = h(
-      "dialog",
-      { class: "cv-dialog", "data-testid": "note-dialog", "aria-labelledby": "cv-note-title" },
-      h(
-        "form",
-        { method: "dialog", on: { submit: (event) => this.#addNote(event) } },
-        h("h2", { id: "cv-note-title", text: t("agent.note_title") }),
+    const { dialog, error } = formDialog({
+      t,
+      id: "cv-note-title",
+      testId: "note-dialog",
+      title: t("agent.note_title"),
+      fields: [
         h("p", { class: "cv-list-sub", text: t("agent.note_hint") }),
         h("label", { for: "cv-note-text", text: t("agent.note_label") }),
         this.noteText,
-        this.noteError,
-        h(
-          "div",
-          { class: "cv-dialog-actions" },
-          h("button", { type: "button", class: "cv-btn", text: t("agent.cancel"), on: { click: () => dialog.close() } }),
-          h("button", { type: "submit", class: "cv-btn cv-btn--primary", "data-testid": "note-submit", text: t("agent.note_save") }),
-        ),
-      ),
-    );
+      ],
+      submit: t("agent.note_save"),
+      submitTestId: "note-submit",
+      onSubmit: () => this.#addNote(),
+    });
+    this.noteError = error;
     return dialog;
   }
 
@@ -1205,8 +1232,7 @@ class Console {
     this.noteText.focus();
   }
 
-  async #addNote(event) {
-    event.preventDefault();
+  async #addNote() {
     const session = this.#selected;
     const text = this.noteText.value;
     if (!session || !text.trim()) return;

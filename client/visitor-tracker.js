@@ -65,7 +65,16 @@ export class VisitorTracker extends EventTarget {
    * @param {() => number} [options.now]
    * @param {{setInterval: Function, clearInterval: Function}} [options.timers]
    */
-  constructor({ origin, api, io, storage, page, heartbeatMs, now = Date.now, timers = globalThis }) {
+  constructor({
+    origin,
+    api,
+    io,
+    storage,
+    page,
+    heartbeatMs,
+    now = Date.now,
+    timers = globalThis,
+  }) {
     super();
     this.origin = origin;
     this.#api = api;
@@ -143,7 +152,10 @@ export class VisitorTracker extends EventTarget {
     const stored = this.#read();
     const good = usableCredential(stored, this.#now());
     if (good) return good;
-    const answer = await this.#api.post("/api/visitors", stored?.token ? { token: stored.token } : {});
+    const answer = await this.#api.post(
+      "/api/visitors",
+      stored?.token ? { token: stored.token } : {},
+    );
     const credential = { ...answer, issued_at: this.#now() };
     this.#write(credential);
     return credential;

@@ -946,7 +946,10 @@ export class Widget {
     }[state.status];
     this.#setStatus(this.#session.joined || state.seq > 0 ? text : t("widget.connecting"));
     this.newChat.hidden = state.status !== "closed";
-    this.mailCopy.render(this.#mail && state.status === "closed", this.#store.visitor?.claim?.email);
+    this.mailCopy.render(
+      this.#mail && state.status === "closed",
+      this.#store.visitor?.claim?.email,
+    );
     // A left message: the card says how the answer comes until an agent answers here.
     const left = this.#conversation?.offline;
     if (left && state.status === "waiting") this.away.done(left === true ? "" : left);
@@ -1006,9 +1009,10 @@ export class Widget {
     const showPreview = Boolean(latest) && latest.seq > this.#dismissedSeq;
     this.preview.hidden = !showPreview;
     if (showPreview) {
-      const text = latest.text.length > PREVIEW_CHARS
-        ? `${latest.text.slice(0, PREVIEW_CHARS - 1).trimEnd()}…`
-        : latest.text;
+      const text =
+        latest.text.length > PREVIEW_CHARS
+          ? `${latest.text.slice(0, PREVIEW_CHARS - 1).trimEnd()}…`
+          : latest.text;
       this.previewName.textContent = latest.actor?.name ?? "";
       this.previewText.textContent = text;
       this.preview.dataset.seq = String(latest.seq);
