@@ -21,18 +21,14 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import ipaddress
 import logging
 import re
-import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import aiohttp
 import msgspec
-from aiohttp.abc import AbstractResolver, ResolveResult
-from aiohttp.resolver import DefaultResolver
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid import Vapid02
@@ -42,11 +38,12 @@ from yarl import URL
 from covisor.clock import Clock, system_clock
 from covisor.errors import CovisorError
 from covisor.metrics import Metrics
+from covisor.outbound import MAX_URL, PublicResolver, check_url
 from covisor.store import PushSubscriptionRecord, Store
 
 log = logging.getLogger(__name__)
 
-MAX_ENDPOINT = 2048
+MAX_ENDPOINT = MAX_URL
 """Characters of an endpoint URL; push services' are a few hundred."""
 MAX_PAYLOAD = 3072
 """Bytes of a payload's JSON: push services take 4096 encrypted, less the record overhead."""
@@ -56,10 +53,6 @@ _VAPID_LIFETIME = 12 * 3600
 """Seconds a signed VAPID token is valid (RFC 8292 allows up to 24 hours)."""
 _GONE = frozenset({404, 410})
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]+={0,2}\Z")
-_HOSTNAME = re.compile(
-    r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\Z"
-)
-
 Urgency = Literal["very-low", "low", "normal", "high"]
 Outcome = Literal["sent", "gone", "refused", "failed"]
 
@@ -97,59 +90,8 @@ class PushOptions:
 
 
 def check_endpoint(endpoint: str, allow_insecure: bool = False) -> str:
-    """`endpoint` if a push service may live there, else `bad_request`.
-
-    `https:` on a public name or address; with `allow_insecure`, also `http:` on a loopback
-    host (a local test push service). Loopback and private addresses are refused otherwise,
-    so an agent cannot point the server's POSTs at its own network.
-    """
-    if len(endpoint) > MAX_ENDPOINT:
-        raise CovisorError("bad_request", f"endpoint is over {MAX_ENDPOINT} characters")
-    try:
-        url = URL(endpoint)
-        absolute = url.is_absolute()
-        host = (url.raw_host or "").lower()
-        url.port  # noqa: B018 (a port yarl cannot read raises here, not at delivery)
-    except ValueError:  # UnicodeError (IDNA) included
-        raise CovisorError("bad_request", "endpoint is not a URL") from None
-    if not absolute or url.user is not None or url.password is not None or not _is_host(host):
-        raise CovisorError("bad_request", "endpoint must be an absolute URL with a host")
-    local = _is_local(host)
-    if url.scheme == "https" and not local:
-        return endpoint
-    if allow_insecure and url.scheme in ("http", "https") and _is_loopback(host):
-        return endpoint
-    raise CovisorError("bad_request", "endpoint must be https on a public host")
-
-
-def _is_host(host: str) -> bool:
-    """A DNS name (IDNA-encoded; its last label not all digits, which resolvers would read as
-    an address: `127.1`) or an IP address."""
-    if _HOSTNAME.match(host) and not host.rsplit(".", 1)[-1].isdigit():
-        return True
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _is_local(host: str) -> bool:
-    if _is_loopback(host):
-        return True
-    try:
-        return not ipaddress.ip_address(host).is_global
-    except ValueError:
-        return False
+    """`endpoint` if a push service may live there, else `bad_request` (outbound.py's rules)."""
+    return check_url(endpoint, "endpoint", allow_insecure)
 
 
 def check_key(text: str, size: int, name: str) -> str:
@@ -173,33 +115,6 @@ def check_p256dh(text: str) -> str:
     except ValueError:
         raise CovisorError("bad_request", "keys.p256dh is not a P-256 public key") from None
     return key
-
-
-def _is_public_address(address: str) -> bool:
-    try:
-        return ipaddress.ip_address(address).is_global
-    except ValueError:  # a scoped link-local address ("fe80::1%eth0") among others
-        return False
-
-
-class PublicResolver(AbstractResolver):
-    """DNS answers with only the public addresses among them: a name an agent subscribed
-    that points into the server's own network is never connected to."""
-
-    def __init__(self) -> None:
-        self._resolver = DefaultResolver()
-
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[ResolveResult]:
-        found = await self._resolver.resolve(host, port, family)
-        public = [r for r in found if _is_public_address(r["host"])]
-        if not public:
-            raise OSError(f"{host} has no public address")
-        return public
-
-    async def close(self) -> None:
-        await self._resolver.close()
 
 
 def _origin(endpoint: str) -> str:

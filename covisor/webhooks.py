@@ -43,7 +43,7 @@ from covisor.errors import CovisorError
 from covisor.events import Event
 from covisor.journal import Published
 from covisor.metrics import Metrics
-from covisor.push import PublicResolver, _is_host, _is_local, _is_loopback
+from covisor.outbound import PublicResolver, check_url
 from covisor.store import Store, WebhookDeliveryRecord, WebhookRecord
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,6 @@ WebhookEvent = Literal[
 EVENTS: tuple[str, ...] = get_args(WebhookEvent)
 PING = "ping"
 """The event of a test delivery (`test`), sent whatever a hook subscribed to."""
-MAX_URL = 2048
 MAX_HOOKS = 20
 RECENT = 50
 """Deliveries of a hook listed, and summed up in the list of hooks."""
@@ -97,30 +96,6 @@ def signature(secret: str, timestamp: int, body: bytes) -> str:
     """`X-Covisor-Signature`: `sha256=` and the hex HMAC-SHA256 of `<timestamp>.<body>`."""
     mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
     return "sha256=" + mac.hexdigest()
-
-
-def check_url(url: str, allow_insecure: bool = False) -> str:
-    """`url` if a shop's receiver may live there, else `bad_request`: `https:` on a public
-    name or address, at most `MAX_URL` characters; with `allow_insecure`, also `http:` on a
-    loopback host (a local test receiver)."""
-    if len(url) > MAX_URL:
-        raise CovisorError("bad_request", f"url is over {MAX_URL} characters")
-    try:
-        parsed = URL(url)
-        absolute = parsed.is_absolute()
-        host = (parsed.raw_host or "").lower()
-        parsed.port  # noqa: B018 (a port yarl cannot read raises here, not at delivery)
-    except ValueError:  # UnicodeError (IDNA) included
-        raise CovisorError("bad_request", "url is not a URL") from None
-    if not absolute or parsed.user is not None or parsed.password is not None:
-        raise CovisorError("bad_request", "url must be an absolute URL with a host")
-    if not _is_host(host):
-        raise CovisorError("bad_request", "url must be an absolute URL with a host")
-    if parsed.scheme == "https" and not _is_local(host):
-        return url
-    if allow_insecure and parsed.scheme in ("http", "https") and _is_loopback(host):
-        return url
-    raise CovisorError("bad_request", "url must be https on a public host")
 
 
 def journal_event(event: Event) -> str | None:
@@ -250,7 +225,7 @@ class Webhooks:
         wanted = tuple(dict.fromkeys(events))
         if not wanted or any(e not in EVENTS for e in wanted):
             raise CovisorError("bad_request", f"events must be some of {', '.join(EVENTS)}")
-        checked = check_url(url, self._options.allow_insecure)
+        checked = check_url(url, "url", self._options.allow_insecure)
         if len(await self._store.webhooks()) >= MAX_HOOKS:
             raise CovisorError("conflict", f"at most {MAX_HOOKS} webhooks")
         hook = WebhookRecord(

@@ -10,7 +10,8 @@ from aiohttp import web
 from covisor.api import RequestAuth, json_response, read_body
 from covisor.errors import CovisorError
 from covisor.identity import Identity
-from covisor.webhooks import EVENTS, MAX_URL, WebhookEvent, Webhooks, hook_view
+from covisor.outbound import MAX_URL
+from covisor.webhooks import EVENTS, WebhookEvent, Webhooks, hook_view
 
 
 class _CreateBody(msgspec.Struct, forbid_unknown_fields=True):

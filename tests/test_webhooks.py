@@ -26,7 +26,8 @@ from multidict import CIMultiDict
 from covisor.app import create_app
 from covisor.config import Config
 from covisor.errors import CovisorError
-from covisor.webhooks import backoff, check_url
+from covisor.outbound import check_url
+from covisor.webhooks import backoff
 from tests.conftest import Harness, ManualClock, free_port, serving
 
 WAIT = 5.0
@@ -251,15 +252,15 @@ def test_backoff_doubles_from_the_first_wait_up_to_the_cap() -> None:
 )
 def test_urls_must_be_https_on_public_hosts(url: str) -> None:
     with pytest.raises(CovisorError) as refused:
-        check_url(url)
+        check_url(url, "url")
     assert refused.value.code == "bad_request"
 
 
 def test_loopback_http_is_taken_only_when_insecure_urls_are_allowed() -> None:
-    assert check_url("https://shop.example/hooks?x=1") == "https://shop.example/hooks?x=1"
-    assert check_url("http://127.0.0.1:9/hooks", allow_insecure=True)
+    assert check_url("https://shop.example/hooks?x=1", "url") == "https://shop.example/hooks?x=1"
+    assert check_url("http://127.0.0.1:9/hooks", "url", allow_insecure=True)
     with pytest.raises(CovisorError):
-        check_url("http://shop.example/hooks", allow_insecure=True)
+        check_url("http://shop.example/hooks", "url", allow_insecure=True)
 
 
 async def test_webhooks_are_for_admins_and_urls_and_events_are_checked(
