@@ -8,7 +8,13 @@ load is then run against bench/baseline/server.js (Node.js, socket.io from npm, 
 each figure stands next to its baseline. Covisor and baseline runs alternate per N so both see
 the same background load on a shared machine.
 
+With ``--server-workers 1,2 --redis URL`` Covisor runs once per count of server processes
+(``covisor serve --workers K``; ``--workers`` stays the count of client processes) and the
+report ends with the throughput of each count over the first one's, per N and at each count's
+saturation point (its highest relayed ev/s over the Ns).
+
 Usage: python bench/relay.py [--n 10,100,300] [--seconds 10] [--warmup 3] [--workers 2]
+                             [--server-workers 1[,2]] [--redis URL]
                              [--only covisor|baseline] [--json results.json]
 """
 
@@ -16,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import math
 import os
 import shlex
@@ -71,6 +78,8 @@ class RunResult:
     worker_cpu_percent: float
     machine_busy_percent: float
     loop_lag_p99_ms: float
+    server_workers: int = 1
+    """Covisor server processes (`covisor serve --workers`); 1 for the baseline."""
 
     @property
     def server_cpu_us_per_event(self) -> float:
@@ -196,14 +205,19 @@ def summarise(
     )
 
 
-async def run_one(target: str, n: int, args: argparse.Namespace, processes: Processes) -> RunResult:
+async def run_one(
+    target: str, n: int, args: argparse.Namespace, processes: Processes, server_workers: int = 1
+) -> RunResult:
     with tempfile.TemporaryDirectory(prefix=f"relay-{target}-") as scratch_name:
         scratch = Path(scratch_name)
-        server = await start_server(target, n, processes, scratch, args.covisor_command)
+        server = await start_server(
+            target, n, processes, scratch, args.covisor_command, server_workers, args.redis
+        )
         try:
-            return await drive(server, args, target, processes, scratch)
+            result = await drive(server, args, target, processes, scratch)
         finally:
             await processes.stop_all()
+    return dataclasses.replace(result, server_workers=server_workers)
 
 
 def _cell(value: float, digits: int = 1) -> str:
@@ -249,13 +263,41 @@ def detail_table(results: list[RunResult]) -> str:
     ]
     for r in results:
         errors = ", ".join(f"{code} {count}" for code, count in r.ack_errors.items()) or "0"
+        run = f"{r.target} ×{r.server_workers}" if r.server_workers > 1 else r.target
         lines.append(
-            f"| {r.target} | {r.n} | {_cell(r.offered_per_second, 0)} "
+            f"| {run} | {r.n} | {_cell(r.offered_per_second, 0)} "
             f"| {_cell(r.relayed_per_second, 0)} | {r.lost} | {r.mismatched} | {errors} "
             f"| {r.unacked} | {r.disconnects} | {_cell(r.server_cpu_percent, 0)} % "
             f"| {_cell(r.server_cpu_us_per_event, 0)} µs "
             f"| {_cell(r.worker_cpu_percent, 0)} % | {_cell(r.machine_busy_percent, 0)} % "
             f"| {_cell(r.loop_lag_p99_ms)} ms |"
+        )
+    return "\n".join(lines)
+
+
+def workers_table(results: list[RunResult], ns: list[int], counts: list[int]) -> str:
+    """Covisor's throughput with each count of server processes over the first count's."""
+    by_key = {(r.server_workers, r.n): r for r in results if r.target == "covisor"}
+    first = counts[0]
+    head = [f"{k} workers ev/s" for k in counts] + [f"{k} over {first}" for k in counts[1:]]
+    lines = ["| N | " + " | ".join(head) + " |", "|---:" * (1 + len(head)) + "|"]
+    nan = math.nan
+
+    def rate(k: int, n: int) -> float:
+        run = by_key.get((k, n))
+        return run.relayed_per_second if run else nan
+
+    for n in ns:
+        cells = [str(n)] + [_cell(rate(k, n), 0) for k in counts]
+        base = rate(first, n)
+        cells += [f"{_cell(rate(k, n) / base if base else nan, 2)}x" for k in counts[1:]]
+        lines.append("| " + " | ".join(cells) + " |")
+    peaks = {k: max((rate(k, n) for n in ns if (k, n) in by_key), default=nan) for k in counts}
+    for k in counts[1:]:
+        ratio = peaks[k] / peaks[first] if peaks[first] else nan
+        lines.append(
+            f"\nat saturation (each count's highest ev/s): {k} workers over {first}: "
+            f"{_cell(ratio, 2)}x ({_cell(peaks[k], 0)} over {_cell(peaks[first], 0)} ev/s)"
         )
     return "\n".join(lines)
 
@@ -285,6 +327,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=10.0, help="measurement window")
     parser.add_argument("--warmup", type=float, default=3.0, help="drawing before the window")
     parser.add_argument("--workers", type=int, default=2, help="client processes")
+    parser.add_argument(
+        "--server-workers",
+        default="1",
+        help="Covisor server processes (covisor serve --workers), comma separated: 1,2",
+    )
+    parser.add_argument("--redis", help="Redis URL for the server workers (needed above 1)")
     parser.add_argument("--only", choices=TARGETS, help="run one target only")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument(
@@ -296,6 +344,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args.ns = [int(part) for part in args.n.split(",") if part.strip()]
     if not args.ns or min(args.ns) < 1 or args.workers < 1 or args.seconds <= 0 or args.warmup < 0:
         parser.error("--n needs positive counts; --workers, --seconds must be positive")
+    args.server_counts = [int(part) for part in args.server_workers.split(",") if part.strip()]
+    if not args.server_counts or min(args.server_counts) < 1:
+        parser.error("--server-workers needs positive counts")
+    if max(args.server_counts) > 1 and not args.redis:
+        parser.error("--server-workers above 1 needs --redis URL")
     return args
 
 
@@ -309,11 +362,13 @@ async def run(args: argparse.Namespace, report: Callable[[str], None]) -> list[R
     try:
         for n in args.ns:
             for target in targets:
-                report(
-                    f"{target}: N={n}, {args.warmup:g} s warm-up + {args.seconds:g} s "
-                    f"window, {args.workers} client workers..."
-                )
-                results.append(await run_one(target, n, args, processes))
+                for count in args.server_counts if target == "covisor" else [1]:
+                    servers = f" ({count} server workers)" if target == "covisor" else ""
+                    report(
+                        f"{target}{servers}: N={n}, {args.warmup:g} s warm-up + "
+                        f"{args.seconds:g} s window, {args.workers} client workers..."
+                    )
+                    results.append(await run_one(target, n, args, processes, count))
     finally:
         await processes.stop_all()
     return results
@@ -337,12 +392,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (KeyboardInterrupt, asyncio.CancelledError):
         report("interrupted; servers and clients stopped")
         return 130
-    print(comparison_table(results, args.ns))
+    # The baseline comparison and the verdicts are of the first count of server workers.
+    first = [r for r in results if r.server_workers == args.server_counts[0]]
+    print(comparison_table(first, args.ns))
     print()
     print(detail_table(results))
     print()
-    for verdict in verdicts(results):
+    for verdict in verdicts(first):
         print(verdict)
+    if len(args.server_counts) > 1:
+        print()
+        print(workers_table(results, args.ns, args.server_counts))
     print(f"(drain after the window: up to {DRAIN_SECONDS:g} s; CPU % is of one core)")
     if args.json:
         args.json.write_text(msgspec.json.encode([asdict(r) for r in results]).decode())

@@ -171,6 +171,15 @@ async def _wait_healthy(url: str, process: asyncio.subprocess.Process, log: Path
     raise BenchError(f"server at {url} did not become healthy; log tail:\n{log_tail(log)}")
 
 
+async def _wait_logged(log: Path, line: bytes, process: asyncio.subprocess.Process) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while time.monotonic() < deadline and process.returncode is None:
+        if line in log.read_bytes():
+            return
+        await asyncio.sleep(0.1)
+    raise BenchError(f"the server never printed {line!r}; log tail:\n{log_tail(log)}")
+
+
 def log_tail(path: Path, size: int = 3000) -> str:
     """The end of a log file, for error messages."""
     with contextlib.suppress(OSError):
@@ -275,10 +284,17 @@ BENCH_ENV = {
 
 
 async def start_server(
-    target: str, n: int, processes: Processes, scratch: Path, covisor: Sequence[str]
+    target: str,
+    n: int,
+    processes: Processes,
+    scratch: Path,
+    covisor: Sequence[str],
+    server_workers: int = 1,
+    redis: str | None = None,
 ) -> Server:
     """Start a fresh ``target`` server on a free loopback port and open ``n`` conversations;
-    ``covisor`` is the command that runs Covisor's CLI."""
+    ``covisor`` is the command that runs Covisor's CLI, as ``server_workers`` processes
+    (``covisor serve --workers``, on ``redis``) when above 1."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     listen = ["--host", "127.0.0.1", "--port", str(port)]
@@ -287,16 +303,23 @@ async def start_server(
     if target == "covisor":
         data_dir.mkdir()
         command, cwd = [*covisor, "serve", *listen, "--data-dir", str(data_dir)], None
+        if server_workers > 1:
+            command += ["--workers", str(server_workers), "--redis-url", str(redis)]
     else:
         command, cwd = ["node", "server.js", *listen], BASELINE_DIR
-    log = scratch / f"{target}-{n}.log"
+    log = scratch / f"{target}-{server_workers}-{n}.log"
     # One client address opens every conversation and PIN of the run: lift those quotas.
     env = {**os.environ, **BENCH_ENV} if target == "covisor" else None
+    if env is not None and server_workers > 1:
+        env["COVISOR_REDIS_CHANNEL"] = f"covisor-bench-{os.getpid()}-{port}"
     with log.open("wb") as sink:
         process = await processes.start(
             *command, cwd=cwd, stdout=sink, stderr=subprocess.STDOUT, env=env
         )
     await _wait_healthy(url, process, log)
+    if server_workers > 1:
+        # /healthz answers once the first worker does; the line says all of them listen.
+        await _wait_logged(log, b"Covisor listening on ", process)
     if target == "covisor":
         plans, shown = await covisor_conversations(url, data_dir, n, covisor)
         return Server(process, url, plans, shown)

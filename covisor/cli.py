@@ -39,6 +39,13 @@ def make_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the server")
     configuration.add_server_arguments(serve)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="server processes on one port, needs --redis-url (COVISOR_WORKERS, 1)",
+    )
+    # Set by the supervisor (covisor/supervisor.py) on the processes it starts.
+    serve.add_argument("--worker-index", type=int, help=argparse.SUPPRESS)
     agents = commands.add_parser("agents", help="manage agents")
     agent_commands = agents.add_subparsers(dest="agents_command", required=True)
     add = agent_commands.add_parser("add", help="create an agent and print its token")
@@ -81,6 +88,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     logs.configure("json" if config.log_format == "json" else "text")
     if args.command == "serve":
+        if args.worker_index is not None:
+            run_event_loop(serve_forever(config, worker=args.worker_index))
+            return 0
+        if config.workers > 1:
+            from covisor.supervisor import Supervisor
+
+            serve_argv = list(sys.argv[1:] if argv is None else argv)
+            return asyncio.run(Supervisor(config, serve_argv).run())
         run_event_loop(serve_forever(config))
         return 0
     if args.command == "agents":
@@ -223,10 +238,20 @@ def tune_runtime() -> None:
     sys.setswitchinterval(0.0005)
 
 
-async def serve_forever(config: Config) -> None:
+def print_listening(host: str, port: int) -> None:
+    """The line tests and tools wait for, then where to click."""
+    print(f"Covisor listening on http://{host}:{port}", flush=True)
+    print(f"  shop demo:     http://{host}:{port}/demo", flush=True)
+    print(f"  agent console: http://{host}:{port}/agent", flush=True)
+
+
+async def serve_forever(config: Config, worker: int | None = None) -> None:
     """Run until SIGINT (Ctrl-C) or SIGTERM, then drain and stop cleanly and quietly: no new
     connection is taken, the work under way ends (`drain_timeout`), clients are told to
-    reconnect. Prints the bound address (the real port when `--port 0`)."""
+    reconnect. Prints the bound address (the real port when `--port 0`).
+
+    As worker `worker` of a supervisor, it shares the port with its siblings (`SO_REUSEPORT`)
+    and prints `supervisor.READY` instead: the supervisor announces the address once."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -237,13 +262,18 @@ async def serve_forever(config: Config) -> None:
     runner = AppRunner(app, access_log=None, shutdown_timeout=1.0)
     await runner.setup()
     tune_runtime()
-    site = web.TCPSite(runner, config.host, config.port)
+    site = web.TCPSite(
+        runner, config.host, config.port, reuse_port=True if worker is not None else None
+    )
     await site.start()
     sockets = getattr(site._server, "sockets", None)
     port = sockets[0].getsockname()[1] if sockets else config.port
-    print(f"Covisor listening on http://{config.host}:{port}", flush=True)
-    print(f"  shop demo:     http://{config.host}:{port}/demo", flush=True)
-    print(f"  agent console: http://{config.host}:{port}/agent", flush=True)
+    if worker is not None:
+        from covisor.supervisor import READY
+
+        print(READY, flush=True)
+    else:
+        print_listening(config.host, port)
     try:
         await stop.wait()
         print("Covisor is stopping", flush=True)

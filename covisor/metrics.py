@@ -4,14 +4,28 @@ Each process has its own registry (not prometheus-client's global one, so severa
 one test process do not mix) and serves its own figures: scrape every process, as Prometheus
 does with one target per instance. Labels are bounded sets (roles, event types, outcome
 codes, route templates, media kinds), never ids, so the series stay few.
+
+Under `covisor serve --workers N` the supervisor sets `PROMETHEUS_MULTIPROC_DIR` (a fresh
+directory per start) before the workers import prometheus-client, which then keeps every value
+in a file per process there; `exposition` reads them all (`MultiProcessCollector`), so whichever
+worker answers `/metrics` answers the whole server's figures. Counters and histograms add up
+over every worker that ran since the start (a dead worker's counts stay); gauges count live
+workers only (the supervisor marks a dead one), `covisor_connections` per worker (a `pid`
+label: the balance the kernel's `SO_REUSEPORT` hash made), the others summed.
 """
 
 from __future__ import annotations
 
+import os
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.multiprocess import MultiProcessCollector
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
+"""The variable that puts prometheus-client in its multiprocess mode (read at its import)."""
 
 _LATENCY = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 _BATCH = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
@@ -23,7 +37,11 @@ class Metrics:
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         self.connections = Gauge(
-            "covisor_connections", "Socket.IO connections open, by role", ["role"], registry=r
+            "covisor_connections",
+            "Socket.IO connections open, by role",
+            ["role"],
+            registry=r,
+            multiprocess_mode="liveall",
         )
         self.events = Counter(
             "covisor_events",
@@ -47,10 +65,17 @@ class Metrics:
             registry=r,
         )
         self.journal_queue = Gauge(
-            "covisor_journal_queue", "Commands waiting for the journal", registry=r
+            "covisor_journal_queue",
+            "Commands waiting for the journal",
+            registry=r,
+            multiprocess_mode="livesum",
         )
         self.media_jobs = Gauge(
-            "covisor_media_jobs", "Media jobs in this process, by state", ["state"], registry=r
+            "covisor_media_jobs",
+            "Media jobs in this process, by state",
+            ["state"],
+            registry=r,
+            multiprocess_mode="livesum",
         )
         self.media_seconds = Histogram(
             "covisor_media_job_seconds",
@@ -93,4 +118,10 @@ class Metrics:
         )
 
     def exposition(self) -> bytes:
-        return generate_latest(self.registry)
+        """This process's figures, or every worker's when `PROMETHEUS_MULTIPROC_DIR` is set."""
+        directory = os.environ.get(MULTIPROC_DIR)
+        if not directory:
+            return generate_latest(self.registry)
+        merged = CollectorRegistry()
+        MultiProcessCollector(merged, path=directory)  # type: ignore[no-untyped-call]
+        return generate_latest(merged)

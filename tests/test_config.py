@@ -50,8 +50,11 @@ def test_every_field_is_settable_from_its_variable() -> None:
     defaults = Config()
     for spec in dataclasses.fields(Config):
         raw, expected = changed(spec.name, getattr(defaults, spec.name))
-        # An SMTP host needs a From address; every other field is settable alone.
-        needs = {"COVISOR_MAIL_FROM": "help@shop.example"} if spec.name == "smtp_host" else {}
+        # An SMTP host needs a From address, workers Redis; every other field is settable alone.
+        needs = {
+            "smtp_host": {"COVISOR_MAIL_FROM": "help@shop.example"},
+            "workers": {"COVISOR_REDIS_URL": "redis://127.0.0.1:6379/0"},
+        }.get(spec.name, {})
         config = from_env({env_name(spec.name): raw, **needs})
         assert getattr(config, spec.name) == expected, spec.name
 
@@ -75,6 +78,8 @@ def test_optional_values_are_unset_by_none() -> None:
         ("COVISOR_TIMEZONE", "Mars/Olympus", "timezone: 'Mars/Olympus' is not a known IANA"),
         ("COVISOR_BUSINESS_HOURS", "mon-fri 9-18", "business_hours: 'mon-fri 9-18'"),
         ("COVISOR_SMTP_HOST", "smtp.example", "smtp_host: needs mail_from too"),
+        ("COVISOR_WORKERS", "2", "workers = 2: several worker processes need redis_url"),
+        ("COVISOR_WORKERS", "65", "workers = 65: must be between 1 and 64"),
         ("COVISOR_SMTP_TLS", "ssl", "smtp_tls = ssl: must be one of starttls, tls, none"),
     ],
 )
