@@ -9,6 +9,7 @@ import ipaddress
 import re
 import socket
 
+import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
 from yarl import URL
@@ -102,3 +103,30 @@ class PublicResolver(AbstractResolver):
 
     async def close(self) -> None:
         await self._resolver.close()
+
+
+class OutboundHttp:
+    """The HTTP client for requests to user-chosen addresses: made on first use, resolving
+    names to public addresses only (unless a test allows loopback, then its own check of the
+    URL is the guard), never using proxy settings from the environment."""
+
+    def __init__(self, *, allow_insecure: bool, connections: int) -> None:
+        self._allow_insecure = allow_insecure
+        self._connections = connections
+        self._session: aiohttp.ClientSession | None = None
+        self._resolver: PublicResolver | None = None
+
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._resolver = None if self._allow_insecure else PublicResolver()
+            connector = aiohttp.TCPConnector(limit=self._connections, resolver=self._resolver)
+            self._session = aiohttp.ClientSession(connector=connector, trust_env=False)
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+        if self._resolver is not None:
+            await self._resolver.close()
+            self._resolver = None

@@ -38,7 +38,7 @@ from yarl import URL
 from covisor.clock import Clock, system_clock
 from covisor.errors import CovisorError
 from covisor.metrics import Metrics
-from covisor.outbound import MAX_URL, PublicResolver, check_url
+from covisor.outbound import MAX_URL, OutboundHttp, check_url
 from covisor.store import PushSubscriptionRecord, Store
 
 log = logging.getLogger(__name__)
@@ -143,8 +143,9 @@ class Push:
         self._options = options
         self._clock = clock
         self._metrics = metrics
-        self._session: aiohttp.ClientSession | None = None
-        self._resolver: PublicResolver | None = None
+        self._outbound = OutboundHttp(
+            allow_insecure=self._options.allow_insecure_endpoints, connections=32
+        )
         self._signed: dict[str, tuple[float, dict[str, str]]] = {}
         self._background: set[asyncio.Task[Any]] = set()
         self.public_key = b64url(
@@ -271,25 +272,13 @@ class Push:
         return headers
 
     def _http(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            # Tests allow loopback endpoints, so the check of resolved addresses is theirs too.
-            resolver = None if self._options.allow_insecure_endpoints else PublicResolver()
-            self._resolver = resolver
-            self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=32, resolver=resolver), trust_env=False
-            )
-        return self._session
+        return self._outbound.session()
 
     async def close(self) -> None:
         for task in list(self._background):
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
-        if self._resolver is not None:
-            await self._resolver.close()
-            self._resolver = None
+        await self._outbound.close()
 
 
 async def open_push(

@@ -43,7 +43,7 @@ from covisor.errors import CovisorError
 from covisor.events import Event
 from covisor.journal import Published
 from covisor.metrics import Metrics
-from covisor.outbound import PublicResolver, check_url
+from covisor.outbound import OutboundHttp, check_url
 from covisor.store import Store, WebhookDeliveryRecord, WebhookRecord
 
 log = logging.getLogger(__name__)
@@ -212,8 +212,7 @@ class Webhooks:
         self._queue: asyncio.Queue[_Item] = asyncio.Queue(maxsize=_QUEUE)
         self._wake = asyncio.Event()
         self._background = Background()
-        self._session: aiohttp.ClientSession | None = None
-        self._resolver: PublicResolver | None = None
+        self._outbound = OutboundHttp(allow_insecure=self._options.allow_insecure, connections=16)
 
     # The admin's side.
 
@@ -313,12 +312,7 @@ class Webhooks:
                 await self._enqueue(left)
             except Exception:
                 log.exception("queuing the last webhook deliveries failed")
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
-        if self._resolver is not None:
-            await self._resolver.close()
-            self._resolver = None
+        await self._outbound.close()
 
     async def _intake(self) -> None:
         while True:
@@ -471,14 +465,7 @@ class Webhooks:
             self._metrics.webhook_deliveries.labels(outcome).inc()
 
     def _http(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            # Tests allow loopback receivers, so the check of resolved addresses is theirs too.
-            resolver = None if self._options.allow_insecure else PublicResolver()
-            self._resolver = resolver
-            self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=16, resolver=resolver), trust_env=False
-            )
-        return self._session
+        return self._outbound.session()
 
 
 def _origin(url: str) -> str:
