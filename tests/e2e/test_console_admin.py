@@ -12,9 +12,8 @@ import pytest
 from playwright.sync_api import APIRequestContext, Page, Playwright, ViewportSize, expect
 
 from tests.e2e.conftest import ARTIFACTS, Contexts, CovisorServer
-from tests.e2e.sides import DESKTOP
+from tests.e2e.sides import DESKTOP, AgentConsole
 
-TOKEN_KEY = "covisor:agent-token"
 DEMO_ADMIN = "Demo Agent"
 PHONE_VIEWPORT: ViewportSize = {"width": 390, "height": 844}
 NARROWEST: ViewportSize = {"width": 360, "height": 740}
@@ -48,13 +47,10 @@ def assert_fits(page: Page, size: ViewportSize) -> None:
 
 
 def open_console(server: CovisorServer, contexts: Contexts, token: str, name: str) -> Page:
-    """`/agent` logged in with `token` (stored as the login form stores it)."""
-    page = contexts.new(name, DESKTOP).new_page()
-    page.goto(f"{server.url}/agent")
-    page.evaluate("([key, token]) => localStorage.setItem(key, token)", [TOKEN_KEY, token])
-    page.reload()
-    expect(page.get_by_test_id("agent-name")).to_have_text(name)
-    return page
+    """`/agent` logged in with `token` through the login form, as an agent does."""
+    console = AgentConsole(contexts.new(name, DESKTOP).new_page(), server.url, name=name)
+    console.log_in(token)
+    return console.page
 
 
 @pytest.fixture

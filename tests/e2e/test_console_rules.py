@@ -11,9 +11,8 @@ from typing import Any
 from playwright.sync_api import APIRequestContext, Locator, Page, ViewportSize, expect
 
 from tests.e2e.conftest import ARTIFACTS, Contexts, CovisorServer
-from tests.e2e.sides import DESKTOP
+from tests.e2e.sides import DESKTOP, AgentConsole
 
-TOKEN_KEY = "covisor:agent-token"
 DEMO_ADMIN = "Demo Agent"
 PHONE_VIEWPORT: ViewportSize = {"width": 390, "height": 844}
 NARROWEST: ViewportSize = {"width": 360, "height": 740}
@@ -24,15 +23,10 @@ SUMMARY = (
 
 
 def open_console(server: CovisorServer, contexts: Contexts) -> Page:
-    """`/agent` logged in as the demo agent, an admin."""
-    page = contexts.new(DEMO_ADMIN, DESKTOP).new_page()
-    page.goto(f"{server.url}/agent")
-    page.evaluate(
-        "([key, token]) => localStorage.setItem(key, token)", [TOKEN_KEY, server.demo_token]
-    )
-    page.reload()
-    expect(page.get_by_test_id("agent-name")).to_have_text(DEMO_ADMIN)
-    return page
+    """`/agent` logged in as the demo agent, an admin, through the login form."""
+    console = AgentConsole(contexts.new(DEMO_ADMIN, DESKTOP).new_page(), server.url, DEMO_ADMIN)
+    console.log_in(server.demo_token)
+    return console.page
 
 
 def shoot(page: Page, name: str, scroll_to: Locator | None = None) -> None:

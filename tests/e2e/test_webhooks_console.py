@@ -19,9 +19,8 @@ import pytest
 from playwright.sync_api import Page, Playwright, expect
 
 from tests.e2e.conftest import ARTIFACTS, Contexts, CovisorServer, _start_server
-from tests.e2e.sides import DESKTOP
+from tests.e2e.sides import DESKTOP, AgentConsole
 
-TOKEN_KEY = "covisor:agent-token"
 DEMO_ADMIN = "Demo Agent"
 
 
@@ -110,11 +109,9 @@ def deliveries_say(page: Page, hook: Any, text: str) -> None:
 def test_an_admin_adds_tests_watches_and_deletes_a_webhook(
     server: CovisorServer, contexts: Contexts, receiver: Receiver
 ) -> None:
-    page = contexts.new("admin", DESKTOP).new_page()
-    page.goto(f"{server.url}/agent")
-    page.evaluate("([k, v]) => localStorage.setItem(k, v)", [TOKEN_KEY, server.demo_token])
-    page.reload()
-    expect(page.get_by_test_id("agent-name")).to_have_text(DEMO_ADMIN)
+    console = AgentConsole(contexts.new("admin", DESKTOP).new_page(), server.url, DEMO_ADMIN)
+    console.log_in(server.demo_token)
+    page = console.page
     open_panel(page)
     panel = page.get_by_test_id("webhooks-panel")
     expect(panel.get_by_text("No webhooks yet.")).to_be_visible()
