@@ -69,6 +69,7 @@ export function createAlerts({
   let context = null;
   let baseIcon = null;
   let iconLink = null;
+  let badged = null;
 
   function soundOn() {
     return storage.getItem(SOUND_KEY) !== "off";
@@ -176,8 +177,9 @@ export function createAlerts({
     const base = document.title.replace(TITLE_PREFIX, "");
     document.title = count > 0 ? `(${unreadLabel(count)}) ${base}` : base;
     const icon = link();
-    const drawn = count > 0 ? badge(count) : null;
-    icon.href = drawn ?? baseIcon;
+    // The console calls this on every render: a badge is drawn once per count, not each time.
+    if (count > 0 && badged?.count !== count) badged = { count, url: badge(count) };
+    icon.href = (count > 0 ? badged.url : null) ?? baseIcon;
   }
 
   async function subscribePush(api) {

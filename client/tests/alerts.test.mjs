@@ -237,6 +237,20 @@ test("setUnread prefixes the title and badges the favicon, and 0 restores both",
   assert.equal(link.href, "/client/icon.png");
 });
 
+test("setUnread draws a badge once per count, however often it is called", () => {
+  const document = fakeDocument({ icon: "/client/icon.png" });
+  let canvases = 0;
+  const create = document.createElement;
+  document.createElement = (name) => {
+    if (name === "canvas") canvases += 1;
+    return create(name);
+  };
+  const a = alerts({ document }).alerts;
+  for (const n of [2, 2, 2, 0, 2, 5]) a.setUnread(n);
+  assert.equal(canvases, 2, "one for 2, one for 5");
+  assert.equal(document.querySelector("link[rel~=icon]").href, "data:image/png;badge=5");
+});
+
 test("setUnread adds a favicon link when the page has none", () => {
   const document = fakeDocument({ icon: null });
   alerts({ document }).alerts.setUnread(2);
