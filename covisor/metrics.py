@@ -17,6 +17,7 @@ label: the balance the kernel's `SO_REUSEPORT` hash made), the others summed.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -36,6 +37,7 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
+        self._event_counts: dict[tuple[str, str], Any] = {}
         self.connections = Gauge(
             "covisor_connections",
             "Socket.IO connections open, by role",
@@ -116,6 +118,17 @@ class Metrics:
             ["outcome"],
             registry=r,
         )
+
+    def event_answered(self, event: str, outcome: str) -> None:
+        """Count one Socket.IO event; the labelled child is looked up once per pair (prometheus-
+        client's `labels` builds and hashes a key on every call, at every stroke batch)."""
+        key = (event, outcome)
+        child = self._event_counts.get(key)
+        if child is None:
+            child = self._event_counts[key] = self.events.labels(event, outcome)
+        child.inc()
+        if outcome == "rate_limited":
+            self.rate_limited.inc()
 
     def exposition(self) -> bytes:
         """This process's figures, or every worker's when `PROMETHEUS_MULTIPROC_DIR` is set."""

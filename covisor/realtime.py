@@ -31,6 +31,7 @@ from covisor.roster import Roster
 from covisor.store import Store
 from covisor.visitor_events import VisitorEvents
 from covisor.visitors import device_class, language_of
+from covisor.wire import Server
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +180,7 @@ class Realtime:
 
     def __init__(
         self,
-        sio: socketio.AsyncServer,
+        sio: Server,
         *,
         journal: Journal,
         conversations: ConversationService,
@@ -229,7 +230,7 @@ class Realtime:
     def attach(self) -> None:
         self._sio.on("connect", self._connect)
         self._sio.on("disconnect", self._disconnect)
-        self._sio.on("*", self._dispatch)
+        self._sio.on_event(self._dispatch)
 
     async def _connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
@@ -267,20 +268,17 @@ class Realtime:
         for cid in conn.joined:
             await self._presence(sid, conn, cid, online=False)
 
-    async def _dispatch(self, event: str, sid: str, *args: Any) -> dict[str, Any]:
+    async def _dispatch(self, event: str, sid: str, args: list[Any]) -> dict[str, Any]:
         logs.sid.set(sid)
         payload = args[0] if len(args) == 1 and isinstance(args[0], dict) else {}
         cid = payload.get("conversation_id")
         logs.conversation_id.set(cid[:64] if isinstance(cid, str) else None)
-        answer = await self._answer(event, sid, *args)
+        answer = await self._answer(event, sid, args)
         outcome = "ok" if answer["ok"] else answer["error"]["code"]
-        name = event if event in KNOWN_EVENTS else "other"
-        self._metrics.events.labels(name, outcome).inc()
-        if outcome == "rate_limited":
-            self._metrics.rate_limited.inc()
+        self._metrics.event_answered(event if event in KNOWN_EVENTS else "other", outcome)
         return answer
 
-    async def _answer(self, event: str, sid: str, *args: Any) -> dict[str, Any]:
+    async def _answer(self, event: str, sid: str, args: list[Any]) -> dict[str, Any]:
         try:
             conn = self._connections.get(sid)
             if conn is None:
