@@ -115,6 +115,16 @@ class Packet(socketio.packet.Packet):  # type: ignore[misc]
     json = PacketJson
     uses_binary_events = False
 
+    @classmethod
+    def reconstruct_binary(cls, data: Any, attachments: list[bytes]) -> Any:
+        """The data of a binary event with its attachments in place, or an `Undecodable` when a
+        placeholder names none (python-socketio would raise, and the socket would then take
+        every later event for an attachment, answering none)."""
+        try:
+            return super().reconstruct_binary(data, attachments)
+        except (IndexError, TypeError):
+            return Undecodable("a binary placeholder naming no attachment")
+
 
 def envelope_error(data: Any) -> CovisorError | None:
     """Why an event packet's data cannot be dispatched, or None when it can: it must be an

@@ -46,6 +46,12 @@ class RawSocket:
                 return answer[0]
             self.pushed.append(frame)
 
+    async def frame_starting(self, prefix: str) -> str:
+        """The next frame that starts with `prefix`; the ones before are kept as pushed."""
+        while not (frame := await self._frame()).startswith(prefix):
+            self.pushed.append(frame)
+        return frame
+
     async def call(self, event: str, payload: Any) -> Any:
         return await self.call_raw(json.dumps([event, payload]))
 

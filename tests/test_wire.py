@@ -52,3 +52,19 @@ async def test_a_connect_packet_that_cannot_be_read_is_refused_as_unauthorized(
         assert refused.startswith("44{") and '"unauthorized"' in refused
     finally:
         await ws.close()
+
+
+@pytest.mark.parametrize("num", ["5", '"x"'])
+async def test_a_binary_event_whose_placeholder_names_no_attachment_is_answered(
+    harness: Harness, num: str
+) -> None:
+    cid, customer, _ = await harness.session()
+    raw = await RawSocket.connect(harness.http, harness.url, customer.token)
+    try:
+        await raw.ws.send_str(f'451-8["time",{{"_placeholder":true,"num":{num}}}]')
+        await raw.ws.send_bytes(b"\x00\x01")
+        frame = await raw.frame_starting("438")
+        assert '"bad_request"' in frame and "binary placeholder" in frame
+        assert (await raw.call("time", {}))["ok"] is True
+    finally:
+        await raw.close()
