@@ -26,6 +26,7 @@ import msgspec
 import socketio
 from engineio import packet as eio_packet
 
+from covisor import websocket
 from covisor.errors import CovisorError
 
 MAX_DEPTH = 6
@@ -156,6 +157,7 @@ class Server(socketio.AsyncServer):  # type: ignore[misc]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        websocket.install(self.eio)
         self._event_handler: EventHandler | None = None
         self._answering: set[asyncio.Task[None]] = set()
 
