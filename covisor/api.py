@@ -16,6 +16,7 @@ from typing import Annotated, Any, TypeVar
 
 import msgspec
 from aiohttp import web
+from aiohttp.abc import AbstractStreamWriter
 from aiohttp.typedefs import Middleware
 
 from covisor import commands as c
@@ -76,12 +77,114 @@ def json_response(body: Any, status: int = 200) -> web.Response:
     )
 
 
+_STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "bad_request",
+    413: "too_large",
+    415: "unsupported",
+    416: "bad_request",
+    429: "rate_limited",
+    503: "unavailable",
+}
+"""The error code of an HTTP status that a route or aiohttp answered without our error shape;
+any other 4xx is `bad_request`, any other 5xx `internal`. The status itself is kept."""
+
+_STATUS_MESSAGES = {
+    400: "the request was refused: malformed or outside its documented format",
+    401: "send Authorization: Bearer <token>",
+    403: "this may not be fetched",
+    404: "no such route or file",
+    405: "method not allowed",
+    413: "the request is too large",
+    415: "this type is not accepted",
+    416: "the range asked for is outside the file",
+    429: "too many requests; try again later",
+    503: "the server cannot serve right now; try again",
+}
+
+_NOT_CARRIED = frozenset(
+    h.lower()
+    for h in (
+        "Content-Type",
+        "Content-Length",
+        "Content-Encoding",
+        "Content-Disposition",
+        "Content-Language",
+        "Transfer-Encoding",
+        "ETag",
+        "Last-Modified",
+        "Accept-Ranges",
+        "Cache-Control",
+        "Vary",
+    )
+)
+"""Headers of the refused answer that described its body, which the error body replaces;
+the others (`Allow`, `Content-Range`, `Retry-After`, CORS) are kept."""
+
+
+def status_error(status: int, message: str | None = None) -> dict[str, Any]:
+    """The error shape for an HTTP status: its code, and a fixed message (never the client's
+    input, which a framework's own message may quote) unless `message` is given."""
+    code = _STATUS_CODES.get(status) or ("bad_request" if status < 500 else "internal")
+    if code == "internal":
+        return INTERNAL.to_dict()
+    text = message or _STATUS_MESSAGES.get(status) or _STATUS_MESSAGES[400]
+    return CovisorError(code, text).to_dict()
+
+
+def _shaped(status: int, headers: Any, message: str | None = None) -> web.Response:
+    response = json_response(status_error(status, message), status)
+    for name, value in headers.items():
+        if name.lower() not in _NOT_CARRIED:
+            response.headers.add(name, value)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _is_json(response: web.StreamResponse) -> bool:
+    return response.content_type == "application/json"
+
+
+class _ErrorShapedPrepare(web.StreamResponse):
+    """Placed under `web.FileResponse` in the MRO: a file answer whose status turns out to be
+    an error only while it is prepared (a missing file: 404; an unsatisfiable `Range`: 416; a
+    special file: 403; a failed `If-Match`: 412) answers the error shape instead of an empty
+    body with the file's type."""
+
+    async def prepare(self, request: web.BaseRequest) -> AbstractStreamWriter | None:
+        if self.status < 400 or self.prepared:
+            return await super().prepare(request)
+        body = wire.encode(status_error(self.status))
+        for name in list(self.headers):
+            if name.lower() in _NOT_CARRIED:
+                del self.headers[name]
+        self.content_type = "application/json"
+        self.headers["Cache-Control"] = "no-store"
+        self.content_length = len(body)
+        writer = await super().prepare(request)
+        if request.method != "HEAD":
+            await self.write(body)
+        return writer
+
+
+class _ErrorShapedFileResponse(web.FileResponse, _ErrorShapedPrepare):
+    """`web.FileResponse`, whose `super().prepare` is `_ErrorShapedPrepare.prepare`."""
+
+
 @web.middleware
 async def error_middleware(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
 ) -> web.StreamResponse:
+    """Every error a client can cause answers the error shape of docs/PROTOCOL.md: a
+    `CovisorError`, an aiohttp `HTTPException` raised by a route or the router, an answer a
+    route or a library returned with an error status and another body (Engine.IO's plain-text
+    400s, aiohttp's static files), and a file answer that fails as it is sent. Anything else
+    is logged and answered `internal`."""
     try:
-        return await handler(request)
+        response = await handler(request)
     except CovisorError as refusal:
         response = json_response(refusal.to_dict(), refusal.http_status)
         if refusal.retry_after is not None:
@@ -90,16 +193,17 @@ async def error_middleware(
     except web.HTTPException as http:
         if http.status < 400:
             raise
-        code = {404: "not_found", 405: "bad_request", 413: "too_large"}.get(http.status)
-        if code is None:
-            raise
-        response = json_response(CovisorError(code, http.reason).to_dict(), http.status)
-        if "Allow" in http.headers:
-            response.headers["Allow"] = http.headers["Allow"]
-        return response
+        return _shaped(http.status, http.headers, http.reason)
     except Exception:
         log.exception("%s %s failed", request.method, request.path)
         return json_response(INTERNAL.to_dict(), 500)
+    if response.prepared:
+        return response
+    if type(response) is web.FileResponse:
+        response.__class__ = _ErrorShapedFileResponse
+    elif response.status >= 400 and not _is_json(response):
+        return _shaped(response.status, response.headers)
+    return response
 
 
 class RequestAuth:

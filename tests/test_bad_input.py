@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+import re
+from pathlib import Path
+from typing import Any, get_args
 
+import msgspec
 import pytest
 
+from covisor import commands as c
+from covisor.config import Config, RateLimit
 from tests.conftest import Harness
+
+PROTOCOL = Path(__file__).resolve().parent.parent / "docs" / "PROTOCOL.md"
 
 
 @pytest.mark.parametrize(
@@ -217,3 +225,32 @@ async def test_malformed_json_packet_leaves_server_and_others_fine(harness: Harn
     joined = await (await harness.peer(agent.token)).ok("join", {"conversation_id": cid})
     assert joined["seq"] == sent["seq"]
     assert [m["data"]["text"] for m in joined["snapshot"]["messages"]] == ["still here"]
+
+
+def _default(name: str) -> Any:
+    return next(f.default for f in dataclasses.fields(Config) if f.name == name)
+
+
+def test_protocol_documents_each_limit_with_its_config_default() -> None:
+    text = PROTOCOL.read_text()
+    rows = {line.split("|")[1].strip(): line for line in text.splitlines() if line.startswith("|")}
+    for name in ("max_strokes", "max_points_per_stroke", "replay_limit"):
+        row = rows.get(f"`{name}`")
+        assert row is not None, f"{name} has no row in a limits table"
+        assert row.rstrip(" |").endswith(f"| {_default(name)}"), row
+    for name in ("chat_rate", "stroke_rate", "other_rate"):
+        limit = _default(name)
+        assert isinstance(limit, RateLimit)
+        field = f"`{name}` (`{limit.rate:g}/{limit.burst:g}`)"
+        figures = f"| {limit.rate:g}/s | {limit.burst:g} | {field} |"
+        assert any(figures in row for row in rows.values()), figures
+
+
+def test_protocol_states_the_media_id_format_the_code_requires() -> None:
+    text = " ".join(PROTOCOL.read_text().split())
+    (pattern,) = [m.pattern for m in get_args(c.MediaId)[1:] if isinstance(m, msgspec.Meta)]
+    assert pattern == r"^[0-9a-f]{64}\Z"
+    assert "an upload's media id exactly 64 of `0–9 a–f`" in text
+    (ref,) = [m.pattern for m in get_args(c.MediaRef)[1:] if isinstance(m, msgspec.Meta)]
+    assert ref == r"^[A-Za-z0-9_-]{1,64}\Z"
+    assert re.search(r"`viewer\.show`'s `media_id` names either, so it takes 1–64 of", text)

@@ -3,7 +3,10 @@ nothing.
 
 Hypothesis generates each client event with hostile payloads (wrong types, extremes, NaN and
 Infinity, lone surrogates, deep nesting, unknown fields) and sends them as raw packets to a live
-server (in a thread of its own, since Hypothesis drives the test synchronously). For every one:
+server (in a thread of its own, since Hypothesis drives the test synchronously), from a member
+shopper's, the conversation's agent's or a site visitor's socket (a visitor's `visitor.*` events
+mostly from the visitor, the others mostly from the members, each now and then from a socket it
+is not for). For every one:
 an ack comes, `{"ok": true, ...}` or the error shape with a documented code; a refused event
 leaves the conversation's `last_seq` as it was; and the server still answers `time`.
 """
@@ -26,6 +29,7 @@ from covisor.app import create_app
 from covisor.commands import BY_EVENT
 from covisor.config import Config, RateLimit
 from covisor.errors import HTTP_STATUS
+from covisor.realtime import VISITOR_EVENTS
 from tests.conftest import Harness, serving
 from tests.raw_socketio import RawSocket
 
@@ -34,12 +38,15 @@ T = TypeVar("T")
 CID = "$CID"
 """Stands for the conversation's id in generated payloads."""
 
-EVENTS = sorted({*BY_EVENT, "time", "join", "leave", "chat.typing", "chat.history"})
+MEMBER_EVENTS = sorted({*BY_EVENT, "time", "join", "leave", "chat.typing", "chat.history"})
+EVENTS = sorted({*MEMBER_EVENTS, *VISITOR_EVENTS})
 FIELDS = [
     "conversation_id", "text", "client_id", "seq", "stroke_id", "color", "width", "points",
     "media_id", "variant", "media", "zoom", "cx", "cy", "position", "rate", "typing",
     "last_seq", "before_seq", "limit", "src", "kind", "id",
+    "url", "title", "referrer", "name", "message",
 ]  # fmt: skip
+SENDERS = ("customer", "agent", "visitor")
 
 scalars = (
     st.none()
@@ -47,7 +54,10 @@ scalars = (
     | st.integers(min_value=-(2**70), max_value=2**70)
     | st.floats(allow_nan=True, allow_infinity=True)
     | st.text(max_size=40)
-    | st.sampled_from(["", "#ff0000", "#ff0000\n", "\ud800", "a" * 5000, CID, "display_webp"])
+    | st.sampled_from(
+        ["", "#ff0000", "#ff0000\n", "\ud800", "a" * 5000, CID, "display_webp"]
+        + ["https://shop.test/p/1", "https://shop.test/p/1\n", "javascript:alert(1)", "cart"]
+    )
 )
 values = st.recursive(
     scalars,
@@ -61,15 +71,32 @@ payloads = st.dictionaries(
 )
 
 
+def _sent_by(event: str) -> st.SearchStrategy[tuple[str, str]]:
+    """`event` with the socket it goes out on: mostly one it is for, now and then another."""
+    if event in VISITOR_EVENTS:
+        senders = st.sampled_from(["visitor"] * 4 + ["customer", "agent"])
+    else:
+        senders = st.sampled_from(["customer", "agent"] * 3 + ["visitor"])
+    return st.tuples(st.just(event), senders)
+
+
+sent_events = st.sampled_from(EVENTS).flatmap(_sent_by)
+
+
 @dataclass
 class Live:
     """A server running in a thread's event loop, and a raw socket connected to it."""
 
     loop: asyncio.AbstractEventLoop
     harness: Harness
-    socket: RawSocket
+    sockets: dict[str, RawSocket]
     conversation_id: str
     agent_token: str
+
+    @property
+    def socket(self) -> RawSocket:
+        """The shopper's socket, a member of the conversation."""
+        return self.sockets["customer"]
 
     def run(self, coro: Awaitable[T]) -> T:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(30)  # type: ignore[arg-type]
@@ -98,11 +125,18 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         async with serving(await create_app(config)) as h:
             cid, customer, agent = await h.session()
             await agent.ok("viewer.show", {"conversation_id": cid, "media_id": await h.product()})
-            socket = await RawSocket.connect(h.http, h.url, customer.token)
-            await socket.call("join", {"conversation_id": cid})
-            ready.set_result(Live(loop, h, socket, cid, agent.token))
+            status, visitor = await h.request("POST", "/api/visitors", json={})
+            assert status == 201, visitor
+            tokens = {"customer": customer.token, "agent": agent.token, "visitor": visitor["token"]}
+            sockets = {who: await connected(h, token) for who, token in tokens.items()}
+            for who in ("customer", "agent"):
+                assert (await sockets[who].call("join", {"conversation_id": cid}))["ok"] is True
+            page = {"url": "https://shop.test/p/1", "title": "Boots"}
+            assert (await sockets["visitor"].call("visitor.page", page))["ok"] is True
+            ready.set_result(Live(loop, h, sockets, cid, agent.token))
             await stop.wait()
-            await socket.close()
+            for socket in sockets.values():
+                await socket.close()
 
     serving_task = asyncio.run_coroutine_threadsafe(serve(), loop)
     live = asyncio.run_coroutine_threadsafe(asyncio.wait_for(ready, 30), loop).result(40)
@@ -115,6 +149,16 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
         loop.close()
+
+
+async def connected(h: Harness, token: str) -> RawSocket:
+    """A raw socket connected with `token`; what the server pushes before the connect ack (an
+    agent's `queue`) is kept as pushed."""
+    socket = RawSocket(await h.http.ws_connect(f"{h.url}/socket.io/?EIO=4&transport=websocket"))
+    await socket.frame_starting("0")
+    await socket.ws.send_str("40" + json.dumps({"token": token}))
+    await socket.frame_starting("40{")
+    return socket
 
 
 async def _cancel_the_rest() -> None:
@@ -158,19 +202,26 @@ def check(answer: Any) -> bool:
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(event=st.sampled_from(EVENTS), payload=payloads | values)
+@given(sent=sent_events, payload=payloads | values)
 def test_any_payload_of_any_event_is_answered_and_a_refusal_changes_nothing(
-    live: Live, event: str, payload: Any
+    live: Live, sent: tuple[str, str], payload: Any
 ) -> None:
+    event, sender = sent
+    socket = live.sockets[sender]
+
     async def attempt() -> None:
         before = await last_seq(live)
-        answer = await live.socket.call_raw(encode(event, payload, live.conversation_id))
+        answer = await socket.call_raw(encode(event, payload, live.conversation_id))
         refused = check(answer)
         if refused:
-            assert await last_seq(live) == before, (event, payload, answer)
-        assert (await live.socket.call("time", {}))["ok"] is True
+            assert await last_seq(live) == before, (sender, event, payload, answer)
+        if (sender == "visitor") != (event in VISITOR_EVENTS):
+            assert refused, (sender, event, answer)  # forbidden, or bad_request if undecodable
+            assert answer["error"]["code"] in {"forbidden", "bad_request"}, answer
+        alive = "visitor.ping" if sender == "visitor" else "time"
+        assert (await socket.call(alive, {}))["ok"] is True
         if event == "leave" and not refused:
-            await live.socket.call("join", {"conversation_id": live.conversation_id})
+            await socket.call("join", {"conversation_id": live.conversation_id})
 
     live.run(attempt())
 

@@ -8,8 +8,10 @@ import pytest
 import socketio
 
 from covisor import commands as c
+from covisor.app import create_app
+from covisor.config import Config
 from covisor.identity import Identity
-from tests.conftest import Harness
+from tests.conftest import Harness, serving
 
 
 async def test_connect_without_token_is_refused_with_reason(harness: Harness) -> None:
@@ -322,3 +324,30 @@ async def test_each_side_shares_the_region_it_sees(harness: Harness) -> None:
         assert (await customer.call("viewer.view", bad))["error"]["code"] == "bad_request"
     stranger = await harness.peer((await harness.open_conversation())["token"])
     assert (await stranger.call("viewer.view", view))["error"]["code"] == "forbidden"
+
+
+async def test_a_rejoin_beyond_replay_limit_falls_back_to_a_snapshot(config: Config) -> None:
+    async with serving(await create_app(config.replace(replay_limit=10))) as h:
+        cid, customer, agent = await h.session()
+        left = (await customer.ok("join", {"conversation_id": cid}))["seq"]
+        await customer.close()
+        me = (await h.request("GET", "/api/me", agent.token))[1]
+        writer = Identity(me["id"], "agent", me["name"])
+        for i in range(15):
+            await h.services.journal.submit(writer, c.ChatSend(conversation_id=cid, text=f"m{i}"))
+        latest = left + 15
+
+        back = await h.peer(customer.token)
+        far = await back.ok("join", {"conversation_id": cid, "last_seq": left})
+        assert far["mode"] == "snapshot" and "events" not in far
+        assert far["seq"] == far["snapshot"]["seq"] == latest
+        assert [m["data"]["text"] for m in far["snapshot"]["messages"]][-15:] == [
+            f"m{i}" for i in range(15)
+        ]
+        just_beyond = await back.ok("join", {"conversation_id": cid, "last_seq": latest - 11})
+        assert just_beyond["mode"] == "snapshot"
+
+        within = await back.ok("join", {"conversation_id": cid, "last_seq": latest - 10})
+        assert within["mode"] == "replay" and "snapshot" not in within
+        assert [e["seq"] for e in within["events"]] == list(range(latest - 9, latest + 1))
+        assert [e["data"]["text"] for e in within["events"]] == [f"m{i}" for i in range(5, 15)]
