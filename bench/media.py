@@ -38,6 +38,7 @@ import cv2
 import numpy as np
 from PIL import ExifTags, Image, ImageDraw, ImageFilter, ImageOps
 
+from covisor.config import Config
 from covisor.media import ImageOptions, process_image
 from covisor.media.sharpness import BLUR_THRESHOLD, SCORE_SIDE, sharpness
 from covisor.media.sniff import JPEG
@@ -100,7 +101,7 @@ def fitted_size(size: tuple[int, int], side: int) -> tuple[int, int]:
 
 
 def covisor_pipeline(path: Path, out: Path) -> None:
-    process_image(path, out, JPEG, ImageOptions())
+    process_image(path, out, JPEG, ImageOptions(max_pixels=Config().max_image_pixels))
 
 
 def naive_pipeline(path: Path, out: Path, webp_method: int = PILLOW_DEFAULT_WEBP_METHOD) -> None:

@@ -2,9 +2,13 @@
 
 `build` opens the store, reads the server secrets (once, here) and constructs each service from
 explicit arguments, each taking only what it uses, in the order their arguments require; nothing
-else constructs a service. `web_application` hands the services to the adapters (HTTP routes and
-Socket.IO handlers), which validate, authorise, call a service and answer. Adding a service means
-adding it here, where its dependencies are visible, not ordering startup hooks.
+else constructs a service. The operator's commands (cli.py) that need a service or a secret
+without a server (`agents add`, `shops secret`, `erase`, `export`) get it from the factories
+here (`make_agents`, `shop_secret`, `open_media_pipeline`, `make_privacy`), so they build it
+the same way, from the same `Config`. `web_application` hands the services to the adapters
+(HTTP routes and Socket.IO handlers), which validate, authorise, call a service and answer.
+Adding a service means adding it here, where its dependencies are visible, not ordering
+startup hooks.
 """
 
 from __future__ import annotations
@@ -114,13 +118,101 @@ def make_store(config: Config) -> Store:
 
 def smtp_options(config: Config) -> SmtpOptions:
     return SmtpOptions(
-        config.smtp_host,
-        config.smtp_port,
+        host=config.smtp_host,
+        port=config.smtp_port,
         tls=config.smtp_tls,
+        timeout=config.smtp_timeout,
         user=config.smtp_user,
         password=config.smtp_password,
         sender=config.mail_from or "covisor@localhost",
-        timeout=config.smtp_timeout,
+    )
+
+
+def push_options(config: Config) -> PushOptions:
+    return PushOptions(
+        enabled=config.push_enabled,
+        contact=config.push_contact,
+        ttl=config.push_ttl,
+        timeout=config.push_timeout,
+        per_agent=config.push_subscriptions_per_agent,
+        allow_insecure_endpoints=config.push_allow_insecure_endpoints,
+    )
+
+
+def webhook_options(config: Config) -> WebhookOptions:
+    return WebhookOptions(
+        enabled=config.webhooks_enabled,
+        allow_insecure=config.webhooks_allow_insecure,
+        timeout=config.webhook_timeout,
+        retry_for=config.webhook_retry_for,
+        first_retry=config.webhook_first_retry,
+        max_retry=config.webhook_max_retry,
+        retention_days=config.webhook_retention_days,
+    )
+
+
+def media_options(config: Config) -> MediaOptions:
+    return MediaOptions(
+        upload=UploadLimits(config.max_image_bytes, config.max_video_bytes),
+        image=ImageOptions(max_pixels=config.max_image_pixels),
+    )
+
+
+async def shop_secret(store: Store) -> bytes:
+    """The secret shops sign their shoppers' identities with, made on first use."""
+    return await store.secret(SHOP_SECRET, os.urandom(32))
+
+
+def make_agents(
+    config: Config,
+    store: Store,
+    *,
+    quotas: Quotas | None = None,
+    clock: Clock = system_clock,
+    tokens: TokenSource = system_tokens,
+) -> Agents:
+    return Agents(
+        store,
+        tokens,
+        clock,
+        quotas=quotas or Quotas(store, clock),
+        login_limits=login_limits(config),
+    )
+
+
+async def open_media_pipeline(
+    config: Config,
+    closers: list[Callable[[], Awaitable[None]]],
+    executor: Executor | None = None,
+) -> MediaPipeline:
+    """The media files under `config.data_dir` and the pipeline over them; what must be closed
+    is appended to `closers`. Uploads are decoded in a pool of `config.media_workers`
+    processes unless `executor` is given."""
+    blobs = BlobStore(config.data_dir / "media")
+    await blobs.open()
+    closers.append(blobs.close)
+    if executor is None:
+        pool = WorkerPool(config.media_workers)
+
+        async def stop_workers() -> None:
+            await asyncio.to_thread(pool.shutdown, True, cancel_futures=True)
+
+        closers.append(stop_workers)
+        executor = pool
+    offload = BoundedExecutor(executor, config.media_workers)
+    return MediaPipeline(blobs, offload, media_options(config))
+
+
+def make_privacy(
+    config: Config,
+    store: Store,
+    pipeline: MediaPipeline,
+    *,
+    clock: Clock = system_clock,
+    forget: Callable[[str], None] = lambda conversation_id: None,
+) -> Privacy:
+    return Privacy(
+        store, pipeline, retention_days=config.retention_days, clock=clock, forget=forget
     )
 
 
@@ -264,19 +356,7 @@ async def build(
     router = Router(store, roster, clock=clock, interval=ROUTING_INTERVAL)
     route_soon = router.wake if config.routing == "auto" else _nothing
     fanout = Fanout(sio, links, store, queue_changed=route_soon)
-    push = await open_push(
-        store,
-        PushOptions(
-            enabled=config.push_enabled,
-            contact=config.push_contact,
-            ttl=config.push_ttl,
-            timeout=config.push_timeout,
-            per_agent=config.push_subscriptions_per_agent,
-            allow_insecure_endpoints=config.push_allow_insecure_endpoints,
-        ),
-        clock=clock,
-        metrics=metrics,
-    )
+    push = await open_push(store, push_options(config), clock=clock, metrics=metrics)
     closers.append(push.close)
     notifier = Notifier(store, push, clock, heartbeat=config.presence_heartbeat)
     mailer = Mailer(smtp_options(config), clock, metrics)
@@ -289,21 +369,7 @@ async def build(
         tz=zone(config.timezone),
     )
     closers.append(offline_mail.stop)
-    webhooks = Webhooks(
-        store,
-        WebhookOptions(
-            enabled=config.webhooks_enabled,
-            allow_insecure=config.webhooks_allow_insecure,
-            timeout=config.webhook_timeout,
-            retry_for=config.webhook_retry_for,
-            first_retry=config.webhook_first_retry,
-            max_retry=config.webhook_max_retry,
-            retention_days=config.webhook_retention_days,
-        ),
-        clock=clock,
-        tokens=tokens,
-        metrics=metrics,
-    )
+    webhooks = Webhooks(store, webhook_options(config), clock=clock, tokens=tokens, metrics=metrics)
     # Started before the journal, so stopped after it: its last events are still queued.
     webhooks.start()
     closers.append(webhooks.stop)
@@ -357,7 +423,7 @@ async def build(
         signer,
         limits,
         quotas=quotas,
-        shop=ShopIdentity(await store.secret(SHOP_SECRET, os.urandom(32))),
+        shop=ShopIdentity(await shop_secret(store)),
         opens_per_client=AttemptLimit(config.conversations_per_address, config.open_window),
         shopper_token_ttl=config.shopper_token_ttl,
         link_visitor=tracking.link,
@@ -392,7 +458,7 @@ async def build(
         clock=clock,
         tokens=tokens,
     )
-    pipeline = await _media_pipeline(config, media_executor, closers)
+    pipeline = await open_media_pipeline(config, closers, media_executor)
     catalogue = CatalogueService(store, pipeline, clock=clock, tokens=tokens)
     media = MediaService(
         journal,
@@ -410,13 +476,7 @@ async def build(
         ),
         metrics=metrics,
     )
-    privacy = Privacy(
-        store,
-        pipeline,
-        retention_days=config.retention_days,
-        clock=clock,
-        forget=journal.forget,
-    )
+    privacy = make_privacy(config, store, pipeline, clock=clock, forget=journal.forget)
     closers.append(_every(config.retention_sweep, privacy.sweep, "retention sweep"))
     ended = await media.recover()
     if ended:
@@ -450,7 +510,7 @@ async def build(
         metrics=metrics,
     )
     realtime.attach()
-    agents = Agents(store, tokens, clock, quotas=quotas, login_limits=login_limits(config))
+    agents = make_agents(config, store, quotas=quotas, clock=clock, tokens=tokens)
     replies = SavedReplies(store, max_chars=config.max_message_chars, clock=clock, tokens=tokens)
     transcripts = Transcripts(
         conversations,
@@ -507,29 +567,6 @@ async def build(
         if catalogue_file.is_file():
             covisor.seeding = _start_seeding(catalogue, catalogue_file, closers)
     return covisor
-
-
-async def _media_pipeline(
-    config: Config,
-    executor: Executor | None,
-    closers: list[Callable[[], Awaitable[None]]],
-) -> MediaPipeline:
-    blobs = BlobStore(config.data_dir / "media")
-    await blobs.open()
-    closers.append(blobs.close)
-    if executor is None:
-        pool = WorkerPool(config.media_workers)
-
-        async def stop_workers() -> None:
-            await asyncio.to_thread(pool.shutdown, True, cancel_futures=True)
-
-        closers.append(stop_workers)
-        executor = pool
-    options = MediaOptions(
-        upload=UploadLimits(config.max_image_bytes, config.max_video_bytes),
-        image=ImageOptions(max_pixels=config.max_image_pixels),
-    )
-    return MediaPipeline(blobs, BoundedExecutor(executor, config.media_workers), options)
 
 
 def _every(

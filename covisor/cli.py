@@ -8,29 +8,25 @@ import asyncio
 import gc
 import os
 import signal
+import socket
 import sys
-from collections.abc import Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 
+from covisor import app as composition
 from covisor import config as configuration
 from covisor import logs, passwords
-from covisor.agents import Agents
-from covisor.app import COVISOR, create_app, login_limits, make_store
-from covisor.clock import system_clock, system_tokens
+from covisor.app import COVISOR, create_app, make_store
 from covisor.config import Config, ConfigError
 from covisor.errors import CovisorError
 from covisor.http_server import AppRunner
 from covisor.identity import AgentRole
-from covisor.media import BlobStore, BoundedExecutor, MediaPipeline
-from covisor.privacy import Privacy
-from covisor.quotas import Quotas
 
-SHOP_SECRET = "shop-identity"
-"""The store's name of the secret shops sign shoppers' identities with."""
+T = TypeVar("T")
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -42,7 +38,7 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--workers",
         type=int,
-        help="server processes on one port, needs --redis-url (COVISOR_WORKERS, 1)",
+        help=configuration.flag_help("workers", "server processes on one port, needs --redis-url"),
     )
     # Set by the supervisor (covisor/supervisor.py) on the processes it starts.
     serve.add_argument("--worker-index", type=int, help=argparse.SUPPRESS)
@@ -89,15 +85,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     logs.configure("json" if config.log_format == "json" else "text")
     if args.command == "serve":
         if args.worker_index is not None:
-            run_event_loop(serve_forever(config, worker=args.worker_index))
-            return 0
+            return run_event_loop(serve_forever(config, worker=args.worker_index))
         if config.workers > 1:
             from covisor.supervisor import Supervisor
 
             serve_argv = list(sys.argv[1:] if argv is None else argv)
             return asyncio.run(Supervisor(config, serve_argv).run())
-        run_event_loop(serve_forever(config))
-        return 0
+        return run_event_loop(serve_forever(config))
     if args.command == "agents":
         return add_agent_command(config, args)
     if args.command == "shops":
@@ -111,15 +105,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 async def data_command(config: Config, args: argparse.Namespace) -> int:
     """`erase` or `export` one conversation, against the store and media of `config`."""
     store = make_store(config)
-    blobs = BlobStore(config.data_dir / "media")
+    closers: list[Callable[[], Awaitable[None]]] = [store.close]
+    # The server's media pipeline, with one thread instead of its worker processes: erasing and
+    # exporting move files, they decode nothing.
     with ThreadPoolExecutor(1) as threads:
         try:
             await store.open()
-            await blobs.open()
-            pipeline = MediaPipeline(blobs, BoundedExecutor(threads, 1))
-            privacy = Privacy(
-                store, pipeline, retention_days=config.retention_days, clock=system_clock
-            )
+            pipeline = await composition.open_media_pipeline(config, closers, threads)
+            privacy = composition.make_privacy(config, store, pipeline)
             cid = args.conversation_id
             if args.command == "erase":
                 done = await privacy.erase(cid)
@@ -128,8 +121,8 @@ async def data_command(config: Config, args: argparse.Namespace) -> int:
                 done = await privacy.export(cid, args.out)
                 print(f"Wrote {args.out}." if done else f"No conversation {cid}.")
         finally:
-            await blobs.close()
-            await store.close()
+            for close in reversed(closers):
+                await close()
     return 0 if done else 1
 
 
@@ -189,13 +182,7 @@ async def create_agent(
     store = make_store(config)
     try:
         await store.open()
-        agents = Agents(
-            store,
-            system_tokens,
-            system_clock,
-            quotas=Quotas(store, system_clock),
-            login_limits=login_limits(config),
-        )
+        agents = composition.make_agents(config, store)
         _, token = await agents.add(name, email=email, password=password, role=role)
     finally:
         await store.close()
@@ -208,20 +195,19 @@ async def shop_secret(config: Config) -> str:
     store = make_store(config)
     try:
         await store.open()
-        return (await store.secret(SHOP_SECRET, os.urandom(32))).hex()
+        return (await composition.shop_secret(store)).hex()
     finally:
         await store.close()
 
 
-def run_event_loop(main: Coroutine[Any, Any, None]) -> None:
+def run_event_loop(main: Coroutine[Any, Any, T]) -> T:
     """Run on uvloop where it is installed (Linux, macOS): its transports write and poll sockets
     several times cheaper than asyncio's, which is most of a relay's work."""
     try:
         import uvloop
     except ImportError:
-        asyncio.run(main)
-        return
-    uvloop.run(main)
+        return asyncio.run(main)
+    return uvloop.run(main)
 
 
 def tune_runtime() -> None:
@@ -245,10 +231,12 @@ def print_listening(host: str, port: int) -> None:
     print(f"  agent console: http://{host}:{port}/agent", flush=True)
 
 
-async def serve_forever(config: Config, worker: int | None = None) -> None:
+async def serve_forever(config: Config, worker: int | None = None) -> int:
     """Run until SIGINT (Ctrl-C) or SIGTERM, then drain and stop cleanly and quietly: no new
     connection is taken, the work under way ends (`drain_timeout`), clients are told to
-    reconnect. Prints the bound address (the real port when `--port 0`).
+    reconnect. Prints the bound address (the real port when `--port 0`). Returns the exit
+    status: 0 after a stop, 2 when it cannot listen on `host:port` (a port in use, a host that
+    does not resolve), said in one line on stderr once every service is closed again.
 
     As worker `worker` of a supervisor, it shares the port with its siblings (`SO_REUSEPORT`)
     and prints `supervisor.READY` instead: the supervisor announces the address once."""
@@ -260,27 +248,44 @@ async def serve_forever(config: Config, worker: int | None = None) -> None:
     # Once drained, what is still open is a socket waiting for its client: cut it after a
     # second, so the client reconnects instead of the process waiting for it.
     runner = AppRunner(app, access_log=None, shutdown_timeout=1.0)
-    await runner.setup()
-    tune_runtime()
-    site = web.TCPSite(
-        runner, config.host, config.port, reuse_port=True if worker is not None else None
-    )
-    await site.start()
-    sockets = getattr(site._server, "sockets", None)
-    port = sockets[0].getsockname()[1] if sockets else config.port
-    if worker is not None:
-        from covisor.supervisor import READY
-
-        print(READY, flush=True)
-    else:
-        print_listening(config.host, port)
+    # Everything from here on inside the try: whatever fails, `cleanup` closes the services
+    # (the media worker processes among them), or the process would hang on its way out.
     try:
+        await runner.setup()
+        tune_runtime()
+        site = web.TCPSite(
+            runner, config.host, config.port, reuse_port=True if worker is not None else None
+        )
+        try:
+            await site.start()
+        except OSError as refusal:
+            print(cannot_listen(config.host, config.port, refusal), file=sys.stderr, flush=True)
+            return 2
+        sockets = getattr(site._server, "sockets", None)
+        port = sockets[0].getsockname()[1] if sockets else config.port
+        if worker is not None:
+            from covisor.supervisor import READY
+
+            print(READY, flush=True)
+        else:
+            print_listening(config.host, port)
         await stop.wait()
         print("Covisor is stopping", flush=True)
         await site.stop()
         await app[COVISOR].drain(config.drain_timeout)
     finally:
         await runner.cleanup()
+    return 0
+
+
+def cannot_listen(host: str, port: int, error: OSError) -> str:
+    """The line said when `host:port` cannot be listened on, the reason in a few words:
+    "Address already in use", "Name or service not known"."""
+    if isinstance(error, socket.gaierror) or not error.errno or error.errno < 0:
+        reason = error.strerror or str(error)
+    else:
+        reason = os.strerror(error.errno)
+    return f"covisor: cannot listen on {host}:{port}: {reason}"
 
 
 if __name__ == "__main__":

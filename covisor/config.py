@@ -278,6 +278,7 @@ class Config:
                 f"push_contact = {self.push_contact}: must be a mailto: or https:// URL"
             )
         self._check_mail_and_hours()
+        self._check_addresses()
         if self.workers > 1 and not self.redis_url:
             raise ConfigError(
                 f"workers = {self.workers}: several worker processes need redis_url "
@@ -288,6 +289,23 @@ class Config:
         for origin in self.cors_origins:
             if origin != "*" and not origin.startswith(("http://", "https://")):
                 raise ConfigError(f"cors_origins: {origin!r} is not an http(s) origin")
+
+    def _check_addresses(self) -> None:
+        if not self.host or any(ch.isspace() for ch in self.host):
+            raise ConfigError(f"host = {self.host!r}: must be an address or name, without spaces")
+        for name, schemes in (
+            ("redis_url", ("redis://", "rediss://", "unix://")),
+            ("mongo_url", ("mongodb://", "mongodb+srv://")),
+        ):
+            url: str | None = getattr(self, name)
+            if url is None:
+                continue
+            scheme, sep, rest = url.partition("://")
+            if not sep or f"{scheme.lower()}://" not in schemes or not rest.strip("/"):
+                # Only the scheme is repeated: the rest of a URL may hold a password.
+                shown = f"{scheme}://…" if sep else repr(url)
+                kinds = f"{', '.join(schemes[:-1])} or {schemes[-1]}"
+                raise ConfigError(f"{name} = {shown}: must be a {kinds} URL with a host or path")
 
     def _check_mail_and_hours(self) -> None:
         try:
@@ -389,27 +407,44 @@ def from_env(environ: Mapping[str, str] | None = None, **overrides: Any) -> Conf
         raise ConfigError(f"{exc} (set by {source})" if source else str(exc)) from None
 
 
+def flag_help(name: str, text: str, computed: str = "computed at start") -> str:
+    """`text`, then the variable of field `name` and its default, read from `Config`: a flag's
+    help never restates a default. A default made at start (`media_workers`) is `computed`."""
+    spec = next(spec for spec in dataclasses.fields(Config) if spec.name == name)
+    if spec.default is dataclasses.MISSING:
+        return f"{text} ({env_name(name)}, default {computed})"
+    default = spec.default
+    if default is None:
+        return f"{text} ({env_name(name)})"
+    if isinstance(default, bool):
+        default = "on" if default else "off"
+    # argparse formats help with %: a literal % must be doubled.
+    return f"{text} ({env_name(name)}, default {default})".replace("%", "%%")
+
+
 def add_server_arguments(parser: argparse.ArgumentParser) -> None:
     """The flags of `covisor serve`; each overrides its `COVISOR_*` variable."""
-    parser.add_argument("--host", help="address to listen on (COVISOR_HOST, 127.0.0.1)")
-    parser.add_argument("--port", type=int, help="port to listen on (COVISOR_PORT, 8080)")
-    parser.add_argument("--data-dir", type=Path, help="where state lives (COVISOR_DATA_DIR, .data)")
+    parser.add_argument("--host", help=flag_help("host", "address to listen on"))
+    parser.add_argument("--port", type=int, help=flag_help("port", "port to listen on"))
+    parser.add_argument("--data-dir", type=Path, help=flag_help("data_dir", "where state lives"))
     parser.add_argument(
-        "--redis-url", help="share Socket.IO rooms through Redis (COVISOR_REDIS_URL)"
+        "--redis-url", help=flag_help("redis_url", "share Socket.IO rooms through Redis")
     )
-    parser.add_argument("--mongo-url", help="use MongoDB instead of SQLite (COVISOR_MONGO_URL)")
+    parser.add_argument("--mongo-url", help=flag_help("mongo_url", "use MongoDB instead of SQLite"))
     parser.add_argument(
         "--media-workers",
         type=int,
-        help="processes decoding uploads (COVISOR_MEDIA_WORKERS, one per core)",
+        help=flag_help("media_workers", "processes decoding uploads", computed="one per core"),
     )
     parser.add_argument(
-        "--log-format", choices=("text", "json"), help="log lines (COVISOR_LOG_FORMAT, text)"
+        "--log-format",
+        choices=("text", "json"),
+        help=flag_help("log_format", "log lines"),
     )
     parser.add_argument(
         "--seed-demo",
         action=argparse.BooleanOptionalAction,
-        help="create a demo agent and catalogue on a first start (COVISOR_SEED_DEMO, on)",
+        help=flag_help("seed_demo", "create a demo agent and catalogue on a first start"),
     )
 
 

@@ -24,16 +24,19 @@ from covisor.metrics import Metrics
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SmtpOptions:
+    """Delivery settings (from `Config`'s `smtp_*` fields and `mail_from`)."""
+
     host: str | None
-    port: int = 587
-    tls: str = "starttls"
+    """None: the mailer is off."""
+    port: int
+    tls: str
     """`starttls`, `tls` (implicit TLS) or `none`."""
+    timeout: float
     user: str | None = None
     password: str | None = field(default=None, repr=False)
     sender: str = "covisor@localhost"
-    timeout: float = 20.0
 
 
 class Mailer:

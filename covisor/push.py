@@ -80,13 +80,13 @@ def _unb64url(text: str) -> bytes:
 class PushOptions:
     """Delivery settings (from `Config`'s `push_*` fields)."""
 
-    enabled: bool = True
+    enabled: bool
     """Off: subscriptions are kept, `notify` sends nothing."""
-    contact: str = "mailto:covisor@localhost"
-    ttl: int = 3600
-    timeout: float = 10.0
-    per_agent: int = 10
-    allow_insecure_endpoints: bool = False
+    contact: str
+    ttl: int
+    timeout: float
+    per_agent: int
+    allow_insecure_endpoints: bool
 
 
 def check_endpoint(endpoint: str, allow_insecure: bool = False) -> str:

@@ -14,7 +14,10 @@ new connections over the workers), sharing the store and Redis like any cluster.
   is set (emptied at start), else a fresh temporary directory removed at the end;
 - restarts a worker that ends, after `backoff` seconds, doubled for each death within
   `stable_after` seconds of its start, up to `max_backoff`; a worker ending before the server
-  ever listened (a port in use, a store that does not open) stops everything with exit 1;
+  ever listened (a port in use, a store that does not open) stops everything with exit 1, and
+  so does a restarted worker that ends with status 2 before it listens (it cannot listen, or
+  refuses its configuration: starting it again would fail again, forever);
+- with `--port 0`, exits 2 when the address cannot be bound (an unresolvable host);
 - on SIGINT or SIGTERM sends SIGTERM to every worker (each drains as one process does) and
   returns 0 once they ended, SIGKILLing any still there `drain_timeout + margin` seconds later;
   a supervisor killed outright takes its workers along (Linux: they get SIGTERM).
@@ -68,13 +71,21 @@ class Supervisor:
         self._port = config.port
         self._metrics_dir = ""
         self._relays: set[asyncio.Task[None]] = set()
+        self.gave_up = False
+        """Whether a worker that cannot start stopped everything."""
 
     async def run(self) -> int:
         """Serve until SIGINT or SIGTERM; 0 after a clean stop, 1 when a worker cannot start."""
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, self._stop.set)
-        holder = self._hold_port()
+        try:
+            holder = self._hold_port()
+        except OSError as refusal:
+            from covisor.cli import cannot_listen
+
+            print(cannot_listen(self._config.host, self._port, refusal), file=sys.stderr)
+            return 2
         own_dir = self._open_metrics_dir()
         keepers: list[asyncio.Task[None]] = []
         try:
@@ -92,7 +103,7 @@ class Supervisor:
             print_listening(self._config.host, self._port)
             await self._stop.wait()
             print("Covisor is stopping", flush=True)
-            return 0
+            return 1 if self.gave_up else 0
         finally:
             self._stop.set()
             # One keeper failing must not leave its siblings' workers behind.
@@ -190,7 +201,8 @@ class Supervisor:
             stopping = asyncio.ensure_future(self._stop.wait())
             listening = asyncio.ensure_future(ready.wait())
             await asyncio.wait({exited, stopping, listening}, return_when=asyncio.FIRST_COMPLETED)
-            if listening.done():
+            listened = listening.done()
+            if listened:
                 log.info("worker %d (pid %d) listens", index, process.pid)
                 if not up.done():
                     up.set_result(True)
@@ -205,6 +217,16 @@ class Supervisor:
                 up.set_result(False)
                 return
             if self._stop.is_set():
+                return
+            if code == 2 and not listened:
+                print(
+                    f"covisor: worker {index} ended with status 2 before it listened "
+                    "(see its error above) and would again; stopping",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                self.gave_up = True
+                self._stop.set()
                 return
             deaths = deaths + 1 if loop.time() - began < self._stable_after else 0
             delay = min(self._backoff * 2**deaths, self._max_backoff)

@@ -74,14 +74,14 @@ _MIN_WAIT = 0.05
 class WebhookOptions:
     """Delivery settings (from `Config`'s `webhook*` fields); times in seconds."""
 
-    enabled: bool = True
+    enabled: bool
     """Off: deliveries are queued, never sent."""
-    allow_insecure: bool = False
-    timeout: float = 10.0
-    retry_for: float = 86400.0
-    first_retry: float = 30.0
-    max_retry: float = 3600.0
-    retention_days: float = 7.0
+    allow_insecure: bool
+    timeout: float
+    retry_for: float
+    first_retry: float
+    max_retry: float
+    retention_days: float
     poll: float = 5.0
     """Seconds between two looks at the queue when nothing wakes the worker (deliveries other
     processes queued or failed are found so)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import dataclasses
 import typing
@@ -10,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from covisor.cli import make_parser
 from covisor.config import Config, ConfigError, RateLimit, env_name, from_env
 from tests.conftest import Harness, serve_process
 
@@ -36,6 +38,8 @@ def changed(name: str, default: Any) -> tuple[str, Any]:
         "business_hours": "mon-fri 09:00-18:00",
         "smtp_tls": "tls",
         "mail_from": "Shop <help@shop.example>",
+        "mongo_url": "mongodb://example:27017",
+        "host": "0.0.0.0",
     }
     if name in choices:
         return choices[name], choices[name]
@@ -81,6 +85,13 @@ def test_optional_values_are_unset_by_none() -> None:
         ("COVISOR_WORKERS", "2", "workers = 2: several worker processes need redis_url"),
         ("COVISOR_WORKERS", "65", "workers = 65: must be between 1 and 64"),
         ("COVISOR_SMTP_TLS", "ssl", "smtp_tls = ssl: must be one of starttls, tls, none"),
+        ("COVISOR_REDIS_URL", "notaurl", "redis_url = 'notaurl': must be a redis://, rediss://"),
+        ("COVISOR_REDIS_URL", "http://cache:6379", "redis_url = http://…: must be a redis://"),
+        ("COVISOR_REDIS_URL", "redis://", "redis_url = redis://…: must be a redis://"),
+        ("COVISOR_MONGO_URL", "localhost:27017", "mongo_url = 'localhost:27017': must be a mongo"),
+        ("COVISOR_MONGO_URL", "redis://db", "or mongodb+srv:// URL with a host or path"),
+        ("COVISOR_HOST", "", "host = '': must be an address or name, without spaces"),
+        ("COVISOR_HOST", "my host", "host = 'my host': must be an address or name"),
     ],
 )
 def test_a_bad_value_is_refused_naming_the_setting(variable: str, value: str, said: str) -> None:
@@ -88,6 +99,45 @@ def test_a_bad_value_is_refused_naming_the_setting(variable: str, value: str, sa
         from_env({variable: value})
     assert said in str(refused.value)
     assert variable in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("COVISOR_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        ("COVISOR_REDIS_URL", "rediss://:secret@cache.example:6380"),
+        ("COVISOR_REDIS_URL", "unix:///run/redis.sock"),
+        ("COVISOR_MONGO_URL", "mongodb://db1,db2/?replicaSet=rs"),
+        ("COVISOR_MONGO_URL", "mongodb+srv://cluster.example"),
+        ("COVISOR_HOST", "::"),
+    ],
+)
+def test_good_addresses_are_taken(variable: str, value: str) -> None:
+    config = from_env({variable: value})
+    assert value in (config.redis_url, config.mongo_url, config.host)
+
+
+def test_a_refused_url_does_not_repeat_its_password() -> None:
+    with pytest.raises(ConfigError) as refused:
+        from_env({"COVISOR_REDIS_URL": "http://:hunter2@cache:6379"})
+    assert "hunter2" not in str(refused.value)
+
+
+def test_the_flags_help_gives_the_config_defaults() -> None:
+    help_text = " ".join(_serve_help().split())
+    defaults = Config()
+    for name in ("host", "port", "data_dir", "log_format", "workers"):
+        assert f"({env_name(name)}, default {getattr(defaults, name)})" in help_text, name
+    assert "(COVISOR_SEED_DEMO, default on)" in help_text
+    assert "(COVISOR_REDIS_URL)" in help_text
+
+
+def _serve_help() -> str:
+    parser = make_parser()
+    (commands,) = (
+        action for action in parser._actions if isinstance(action, argparse._SubParsersAction)
+    )
+    return str(commands.choices["serve"].format_help())
 
 
 def test_a_flag_beats_the_environment() -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from covisor.app import smtp_options
+from covisor.config import Config
 from covisor.errors import CovisorError
 from covisor.mailer import Mailer, SmtpOptions
 from covisor.metrics import Metrics
@@ -15,7 +17,7 @@ async def test_a_message_arrives_as_multipart_alternative() -> None:
     metrics = Metrics()
     with smtp_server() as (mailbox, port):
         options = SmtpOptions(
-            "127.0.0.1", port, tls="none", sender="Shop <help@shop.example>", timeout=5
+            host="127.0.0.1", port=port, tls="none", sender="Shop <help@shop.example>", timeout=5
         )
         mailer = Mailer(options, ManualClock(), metrics)
         assert mailer.enabled
@@ -37,8 +39,8 @@ async def test_a_message_arrives_as_multipart_alternative() -> None:
 async def test_an_unreachable_server_is_unavailable_and_counted() -> None:
     metrics = Metrics()
     options = SmtpOptions(
-        "127.0.0.1",
-        free_port(),
+        host="127.0.0.1",
+        port=free_port(),
         tls="none",
         sender="help@shop.example",
         timeout=2,
@@ -55,7 +57,7 @@ async def test_an_unreachable_server_is_unavailable_and_counted() -> None:
 
 
 async def test_without_a_host_nothing_is_sent() -> None:
-    mailer = Mailer(SmtpOptions(None), ManualClock())
+    mailer = Mailer(smtp_options(Config()), ManualClock())
     assert not mailer.enabled
     with pytest.raises(CovisorError, match="not set up"):
         await mailer.send("ana@example.com", "s", "t", "<p>t</p>")

@@ -29,9 +29,9 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from multidict import CIMultiDict
 from PIL import Image
 
-from covisor.app import create_app
+from covisor.app import create_app, push_options
 from covisor.config import Config, ConfigError
-from covisor.push import PushOptions, open_push
+from covisor.push import open_push
 from covisor.store import PushSubscriptionRecord
 from covisor.store.sqlite import SQLiteStore
 from tests.conftest import Harness, free_port, serving
@@ -337,8 +337,8 @@ async def test_the_vapid_key_is_made_once_and_shared_through_the_store(tmp_path:
     store = SQLiteStore(tmp_path / "push.sqlite3")
     await store.open()
     try:
-        first = await open_push(store, PushOptions())
-        second = await open_push(store, PushOptions())
+        first = await open_push(store, push_options(Config()))
+        second = await open_push(store, push_options(Config()))
         assert first.public_key == second.public_key
         await first.close()
         await second.close()

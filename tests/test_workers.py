@@ -236,3 +236,26 @@ async def test_a_worker_that_never_listens_is_not_restarted(tmp_path: Path) -> N
     up: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
     await asyncio.wait_for(supervisor._keep(0, up), WAIT)
     assert up.result() is False and supervisor.starts == 1
+
+
+async def test_a_restarted_worker_that_cannot_listen_stops_everything(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Status 2 (cannot listen, bad configuration) would come back at every restart: the
+    supervisor says so and stops rather than restarting the worker forever."""
+    marker = tmp_path / "started"
+    script = (
+        "import pathlib, sys\n"
+        f"marker = pathlib.Path({str(marker)!r})\n"
+        "if marker.exists():\n"
+        "    sys.exit(2)\n"
+        "marker.touch()\n"
+        f"print({READY!r}, flush=True)\n"
+        "sys.exit(3)\n"
+    )
+    supervisor = Scripted(script, tmp_path)
+    up: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+    await asyncio.wait_for(supervisor._keep(0, up), WAIT)
+    assert up.result() is True and supervisor.starts == 2
+    assert supervisor.gave_up and supervisor._stop.is_set()
+    assert "worker 0 ended with status 2 before it listened" in capsys.readouterr().err

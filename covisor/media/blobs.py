@@ -45,10 +45,11 @@ MB = 1024 * 1024
 
 @dataclass(frozen=True)
 class UploadLimits:
-    """Largest accepted upload, in bytes, per sniffed kind."""
+    """Largest accepted upload, in bytes, per sniffed kind (`Config.max_image_bytes` and
+    `max_video_bytes`)."""
 
-    max_image_bytes: int = 25 * MB
-    max_video_bytes: int = 200 * MB
+    max_image_bytes: int
+    max_video_bytes: int
 
     def for_kind(self, kind: MediaKind) -> int:
         return self.max_image_bytes if kind == "image" else self.max_video_bytes

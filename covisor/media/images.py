@@ -29,11 +29,7 @@ from covisor.media.sharpness import BLUR_THRESHOLD, sharpness
 from covisor.media.sniff import MediaType
 from covisor.media.variants import Encoding, Variant, fit, write_variants
 
-DEFAULT_MAX_PIXELS = 60_000_000
-
 pillow_heif.register_heif_opener()
-# Pillow's own guard, a second line behind the explicit header check in `_open_checked`.
-Image.MAX_IMAGE_PIXELS = DEFAULT_MAX_PIXELS
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +58,8 @@ class ImageOptions:
     straight to a 2000x1500 display variant.
     """
 
-    max_pixels: int = DEFAULT_MAX_PIXELS
+    max_pixels: int
+    """The most pixels an accepted photo has (`Config.max_image_pixels`)."""
     display_size: int = 2048
     thumb_size: int = 320
     min_draft_fill: float = 0.75
@@ -120,6 +117,11 @@ def draft_scale(size: tuple[int, int], display_size: int, min_fill: float) -> in
 def _open_checked(source: Path, media_type: MediaType, options: ImageOptions) -> Image.Image:
     if media_type.pillow_format is None:
         raise MediaError("unsupported", f"{media_type.format} is not an image")
+    # Pillow's own guard (process-wide, ~89 MP by default) is a second line behind the explicit
+    # header check below; raised, never lowered, so a larger configured limit is not refused
+    # by it (and a smaller one in one call does not leak into the next).
+    if Image.MAX_IMAGE_PIXELS is not None and options.max_pixels > Image.MAX_IMAGE_PIXELS:
+        Image.MAX_IMAGE_PIXELS = options.max_pixels
     try:
         image = Image.open(source, formats=[media_type.pillow_format])
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:

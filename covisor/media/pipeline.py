@@ -64,20 +64,18 @@ class MediaRecord:
 class MediaOptions:
     """Every media limit in one place; the server builds it from its `Config`."""
 
-    upload: UploadLimits = field(default_factory=UploadLimits)
-    image: ImageOptions = field(default_factory=ImageOptions)
+    upload: UploadLimits
+    image: ImageOptions
     video: VideoOptions = field(default_factory=VideoOptions)
 
 
 class MediaPipeline:
     """Ingests uploads into `store`, doing the CPU work through `offload`."""
 
-    def __init__(
-        self, store: BlobStore, offload: BoundedExecutor, options: MediaOptions | None = None
-    ) -> None:
+    def __init__(self, store: BlobStore, offload: BoundedExecutor, options: MediaOptions) -> None:
         self.store = store
         self.offload = offload
-        self.options = options or MediaOptions()
+        self.options = options
 
     async def ingest(
         self, chunks: AsyncIterable[bytes], on_received: Received | None = None

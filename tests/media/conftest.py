@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from covisor.media import BlobStore, BoundedExecutor, MediaPipeline
+from tests.media import samples
 
 
 @pytest.fixture
@@ -27,4 +28,4 @@ def executor() -> Iterator[ThreadPoolExecutor]:
 
 @pytest.fixture
 def pipeline(store: BlobStore, executor: ThreadPoolExecutor) -> MediaPipeline:
-    return MediaPipeline(store, BoundedExecutor(executor, 2))
+    return MediaPipeline(store, BoundedExecutor(executor, 2), samples.OPTIONS)

@@ -13,7 +13,14 @@ import numpy as np
 import pillow_heif
 from PIL import ExifTags, Image, ImageCms, ImageDraw, ImageFilter
 
+from covisor.app import media_options
+from covisor.config import Config
 from covisor.media.blobs import BlobStore
+
+OPTIONS = media_options(Config())
+"""The server's media options with the default config."""
+LIMITS = OPTIONS.upload
+IMAGE = OPTIONS.image
 
 RED = (220, 20, 20)
 BLUE = (20, 20, 220)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from tests.media import samples
 
 async def test_upload_is_stored_under_its_sha256(store: BlobStore) -> None:
     data = samples.camera_jpeg((320, 240))
-    blob = await store.put(samples.chunked(data, 1000), UploadLimits())
+    blob = await store.put(samples.chunked(data, 1000), samples.LIMITS)
     digest = hashlib.sha256(data).hexdigest()
     assert blob.sha256 == digest
     assert blob.path == store.blobs / digest[:2] / digest
@@ -26,14 +27,14 @@ async def test_upload_is_stored_under_its_sha256(store: BlobStore) -> None:
 
 async def test_same_bytes_uploaded_twice_are_stored_once(store: BlobStore) -> None:
     data = samples.alpha_png()
-    first = await store.put(samples.chunked(data), UploadLimits())
-    second = await store.put(samples.chunked(data, 7), UploadLimits())
+    first = await store.put(samples.chunked(data), samples.LIMITS)
+    second = await store.put(samples.chunked(data, 7), samples.LIMITS)
     assert first.path == second.path
     assert list(samples.all_files(store.blobs)) == [first.path]
 
 
 async def test_one_byte_chunks_are_sniffed_correctly(store: BlobStore) -> None:
-    blob = await store.put(samples.chunked(samples.alpha_png(), 1), UploadLimits())
+    blob = await store.put(samples.chunked(samples.alpha_png(), 1), samples.LIMITS)
     assert blob.media_type.format == "png"
 
 
@@ -48,7 +49,7 @@ async def test_over_limit_upload_is_refused_while_streaming(store: BlobStore) ->
             yield chunk
 
     with pytest.raises(MediaError) as refused:
-        await store.put(counting(), UploadLimits(max_image_bytes=50_000))
+        await store.put(counting(), replace(samples.LIMITS, max_image_bytes=50_000))
 
     assert refused.value.code == "too_large"
     assert consumed <= 60_000  # stopped reading at the limit, not at the end
@@ -61,13 +62,14 @@ async def test_video_limit_applies_to_videos(store: BlobStore, tmp_path: Path) -
     blob = await store.put(samples.chunked(clip), limits)
     assert blob.media_type.kind == "video"
     with pytest.raises(MediaError):
-        await store.put(samples.chunked(clip), UploadLimits(max_video_bytes=len(clip) - 1))
+        smaller = replace(samples.LIMITS, max_video_bytes=len(clip) - 1)
+        await store.put(samples.chunked(clip), smaller)
 
 
 @pytest.mark.parametrize("data", [samples.TEXT, samples.SVG_WITH_SCRIPT, samples.HTML, samples.PDF])
 async def test_unsupported_upload_leaves_nothing(store: BlobStore, data: bytes) -> None:
     with pytest.raises(MediaError) as refused:
-        await store.put(samples.chunked(data, 100), UploadLimits())
+        await store.put(samples.chunked(data, 100), samples.LIMITS)
     assert refused.value.code == "unsupported"
     assert samples.left_behind(store) == []
 
@@ -81,7 +83,7 @@ async def test_cancelled_upload_leaves_nothing(store: BlobStore) -> None:
         await asyncio.Event().wait()
         yield b""
 
-    upload = asyncio.create_task(store.put(stalls(), UploadLimits()))
+    upload = asyncio.create_task(store.put(stalls(), samples.LIMITS))
     await started.wait()
     assert list(samples.all_files(store.scratch))  # the temp file exists mid-stream
     upload.cancel()
@@ -91,7 +93,7 @@ async def test_cancelled_upload_leaves_nothing(store: BlobStore) -> None:
 
 
 async def test_staged_upload_not_committed_is_deleted(store: BlobStore) -> None:
-    async with store.stage(samples.chunked(samples.alpha_png()), UploadLimits()) as staged:
+    async with store.stage(samples.chunked(samples.alpha_png()), samples.LIMITS) as staged:
         assert staged.path.parent == store.scratch
         assert staged.path.exists()
     assert not staged.path.exists()

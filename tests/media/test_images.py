@@ -45,7 +45,7 @@ def test_twelve_megapixel_photo_with_orientation_6_comes_out_upright(tmp_path: P
     source = write(tmp_path, "upload", samples.camera_jpeg((4000, 3000), orientation=6))
     out = out_dir(tmp_path)
 
-    result = process_image(source, out, JPEG, ImageOptions())
+    result = process_image(source, out, JPEG, samples.IMAGE)
 
     assert (result.width, result.height) == (3000, 4000)
     display = result.variants["display.webp"]
@@ -65,7 +65,7 @@ def test_served_variants_carry_no_exif_gps_comment_or_icc(tmp_path: Path) -> Non
     out = out_dir(tmp_path)
     assert b"GPS" in source.read_bytes() or b"TestCam" in source.read_bytes()
 
-    result = process_image(source, out, JPEG, ImageOptions())
+    result = process_image(source, out, JPEG, samples.IMAGE)
 
     assert set(result.variants) == {"display.webp", "display.jpg", "thumb.webp", "thumb.jpg"}
     for variant in result.variants.values():
@@ -79,7 +79,7 @@ def test_served_variants_carry_no_exif_gps_comment_or_icc(tmp_path: Path) -> Non
 
 def test_large_jpeg_is_decoded_at_reduced_scale_straight_to_display_size(tmp_path: Path) -> None:
     source = write(tmp_path, "upload", samples.camera_jpeg((4000, 3000), orientation=None))
-    result = process_image(source, out_dir(tmp_path), JPEG, ImageOptions())
+    result = process_image(source, out_dir(tmp_path), JPEG, samples.IMAGE)
     display = result.variants["display.jpg"]
     assert (display.width, display.height) == (2000, 1500)  # exactly the 1/2 DCT scale
 
@@ -106,7 +106,7 @@ def test_alpha_is_kept_in_webp_and_flattened_on_white_in_jpeg(tmp_path: Path) ->
     source = write(tmp_path, "upload", samples.alpha_png())
     out = out_dir(tmp_path)
 
-    process_image(source, out, PNG, ImageOptions())
+    process_image(source, out, PNG, samples.IMAGE)
 
     with Image.open(out / "display.webp") as webp:
         assert webp.mode == "RGBA"
@@ -120,7 +120,7 @@ def test_heic_is_processed(tmp_path: Path) -> None:
     source = write(tmp_path, "upload", samples.heic((640, 480)))
     out = out_dir(tmp_path)
 
-    result = process_image(source, out, HEIF, ImageOptions())
+    result = process_image(source, out, HEIF, samples.IMAGE)
 
     assert (result.width, result.height) == (640, 480)
     assert close_to(pixel(out / "display.webp", 0.5, 0.1), samples.RED)
@@ -131,7 +131,7 @@ def test_rotated_heic_is_turned_upright_exactly_once(tmp_path: Path) -> None:
     source = write(tmp_path, "upload", samples.heic((640, 480), orientation=6))
     out = out_dir(tmp_path)
 
-    result = process_image(source, out, HEIF, ImageOptions())
+    result = process_image(source, out, HEIF, samples.IMAGE)
 
     assert (result.width, result.height) == (480, 640)
     assert close_to(pixel(out / "display.jpg", 0.9, 0.5), samples.RED)
@@ -145,7 +145,7 @@ def test_sixteen_bit_grayscale_is_scaled_not_clipped(tmp_path: Path) -> None:
     source = write(tmp_path, "upload", buffer.getvalue())
     out = out_dir(tmp_path)
 
-    process_image(source, out, PNG, ImageOptions())
+    process_image(source, out, PNG, samples.IMAGE)
 
     assert pixel(out / "display.webp", 0.5, 0.5)[0] in range(100, 156)
 
@@ -154,14 +154,14 @@ def test_a_truncated_jpeg_is_a_bad_request(tmp_path: Path) -> None:
     data = samples.jpeg_bytes(samples.detailed((800, 600)))
     source = write(tmp_path, "upload", data[: len(data) // 2])
     with pytest.raises(MediaError) as refused:
-        process_image(source, out_dir(tmp_path), JPEG, ImageOptions())
+        process_image(source, out_dir(tmp_path), JPEG, samples.IMAGE)
     assert refused.value.code == "bad_request"
 
 
 def test_text_sniffed_as_nothing_cannot_reach_the_jpeg_decoder(tmp_path: Path) -> None:
     source = write(tmp_path, "photo.jpg", samples.TEXT)
     with pytest.raises(MediaError) as refused:
-        process_image(source, out_dir(tmp_path), JPEG, ImageOptions())
+        process_image(source, out_dir(tmp_path), JPEG, samples.IMAGE)
     assert refused.value.code == "bad_request"
 
 
@@ -202,7 +202,7 @@ def test_a_blurred_photo_is_flagged_and_a_sharp_one_is_not(tmp_path: Path) -> No
         write(tmp_path, "sharp", samples.jpeg_bytes(scene)),
         out_dir(tmp_path),
         JPEG,
-        ImageOptions(),
+        samples.IMAGE,
     )
     soft_dir = tmp_path / "soft"
     soft_dir.mkdir()
@@ -210,7 +210,7 @@ def test_a_blurred_photo_is_flagged_and_a_sharp_one_is_not(tmp_path: Path) -> No
         write(tmp_path, "soft.jpg", samples.jpeg_bytes(samples.blurred(scene, 6))),
         soft_dir,
         JPEG,
-        ImageOptions(),
+        samples.IMAGE,
     )
     assert sharp.blur_score > soft.blur_score
     assert (sharp.blurry, soft.blurry) == (False, True)

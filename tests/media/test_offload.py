@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from covisor.media import BoundedExecutor, ImageOptions, MediaError, process_image
+from covisor.media import BoundedExecutor, MediaError, process_image
 from covisor.media.offload import WorkerPool
 from covisor.media.sniff import JPEG, PNG
 from tests.media import samples
@@ -90,9 +90,7 @@ async def test_event_loop_keeps_ticking_while_a_12_megapixel_photo_is_processed(
     ticking = asyncio.create_task(ticker())
     await asyncio.sleep(0)
     before = ticks
-    result = await BoundedExecutor(executor, 1).run(
-        process_image, source, out, JPEG, ImageOptions()
-    )
+    result = await BoundedExecutor(executor, 1).run(process_image, source, out, JPEG, samples.IMAGE)
     during = ticks - before
     ticking.cancel()
 
@@ -109,9 +107,9 @@ async def test_processing_works_through_a_process_pool_errors_included(tmp_path:
     out.mkdir()
     with ProcessPoolExecutor(max_workers=1) as pool:
         bounded = BoundedExecutor(pool, 1)
-        result = await bounded.run(process_image, good, out, JPEG, ImageOptions())
+        result = await bounded.run(process_image, good, out, JPEG, samples.IMAGE)
         with pytest.raises(MediaError) as refused:
-            await bounded.run(process_image, bomb, out, PNG, ImageOptions())
+            await bounded.run(process_image, bomb, out, PNG, samples.IMAGE)
     assert (result.width, result.height) == (480, 640)
     assert (out / "display.webp").is_file()
     assert refused.value.code == "too_large"
@@ -127,7 +125,7 @@ async def test_worker_pool_starts_afresh_after_a_worker_dies(tmp_path: Path) -> 
         bounded = BoundedExecutor(pool, 1)
         with pytest.raises(BrokenProcessPool):
             await bounded.run(os._exit, 1)  # as a decoder crashing on a hostile file would
-        result = await bounded.run(process_image, source, out, JPEG, ImageOptions())
+        result = await bounded.run(process_image, source, out, JPEG, samples.IMAGE)
     finally:
         pool.shutdown()
     assert (result.width, result.height) == (480, 640)

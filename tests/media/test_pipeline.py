@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,10 +14,8 @@ from covisor.media import (
     BlobStore,
     BoundedExecutor,
     MediaError,
-    MediaOptions,
     MediaPipeline,
     StagedUpload,
-    UploadLimits,
 )
 from tests.media import samples
 
@@ -69,7 +68,7 @@ async def test_duplicate_upload_is_stored_and_processed_once(
             return await super().run(fn, *args, **kwargs)
 
     offload = CountingOffload(executor, 2)
-    pipeline = MediaPipeline(store, offload)
+    pipeline = MediaPipeline(store, offload, samples.OPTIONS)
     data = samples.alpha_png()
 
     first = await pipeline.ingest(samples.chunked(data))
@@ -119,7 +118,7 @@ REFUSED = [
 async def test_refused_upload_leaves_nothing_anywhere(
     store: BlobStore, executor: ThreadPoolExecutor, data: bytes, code: str
 ) -> None:
-    options = MediaOptions(upload=UploadLimits(max_image_bytes=150_000))
+    options = replace(samples.OPTIONS, upload=replace(samples.LIMITS, max_image_bytes=150_000))
     pipeline = MediaPipeline(store, BoundedExecutor(executor, 2), options)
 
     with pytest.raises(MediaError) as refused:
