@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from playwright.sync_api import Locator, Page, WebSocket, expect
 
@@ -38,6 +39,8 @@ UPLOAD = "[upload]"
 _SOCKET_IO_EVENT = re.compile(r"^42(?P<ack>\d*)(?P<body>\[.*\])$", re.DOTALL)
 """An Engine.IO message (4) carrying a Socket.IO EVENT (2) on the default namespace, with an
 optional ack id: `421["viewer.show",{...}]`."""
+_SOCKET_IO_ACK_ID = re.compile(r"^4[23](?P<id>\d+)\[")
+"""The ack id of an EVENT (2) that asks for one, or of the ACK (3) answering it."""
 
 # Where the shown media sits in its stage, and which image point is at the stage's centre.
 _GEOMETRY_JS = """
@@ -123,6 +126,48 @@ video => ({
 
 
 @dataclass(frozen=True)
+class Frame:
+    """One WebSocket text frame as the page sent or received it."""
+
+    direction: Literal["sent", "received"]
+    text: str
+    socket: int
+    """Which of the page's WebSockets, counted from 0 in the order they opened (a reload or a
+    reconnect opens another; ack ids are counted per socket)."""
+
+    @property
+    def event(self) -> str | None:
+        """The Socket.IO event's name, for an EVENT packet (`42…`)."""
+        found = _SOCKET_IO_EVENT.match(self.text)
+        return str(json.loads(found["body"])[0]) if found else None
+
+    @property
+    def payload(self) -> Any:
+        """The Socket.IO event's first argument, for an EVENT packet."""
+        found = _SOCKET_IO_EVENT.match(self.text)
+        args = json.loads(found["body"])[1:] if found else []
+        return args[0] if args else None
+
+    @property
+    def ack_id(self) -> int | None:
+        """The ack id an EVENT packet asks for (`421[…]`) or an ACK packet answers (`431[…]`)."""
+        found = _SOCKET_IO_ACK_ID.match(self.text)
+        return int(found["id"]) if found else None
+
+    @property
+    def payload_of_ack(self) -> Any:
+        """The first argument of an ACK packet (`431[{"ok":true}]` → `{"ok": True}`)."""
+        found = _SOCKET_IO_ACK_ID.match(self.text)
+        args = json.loads(self.text[found.end() - 1 :]) if found else []
+        return args[0] if args else None
+
+    @property
+    def is_ack(self) -> bool:
+        """An Engine.IO message (4) carrying a Socket.IO ACK (3): `431[{"ok":true}]`."""
+        return self.text.startswith("43")
+
+
+@dataclass(frozen=True)
 class VideoSample:
     """A player's clock read at wall time `now` (ms; both sides run on the same machine)."""
 
@@ -147,21 +192,49 @@ class Side:
     def __init__(self, page: Page, origin: str) -> None:
         self.page = page
         self.origin = origin
-        self._sent: list[tuple[str, Any]] = []
+        self._frames: list[Frame] = []
+        self._sockets = 0
         page.on("websocket", self._watch_socket)
 
     def _watch_socket(self, socket: WebSocket) -> None:
-        def record(frame: str | bytes) -> None:
-            found = _SOCKET_IO_EVENT.match(frame) if isinstance(frame, str) else None
-            if found:
-                name, *args = json.loads(found["body"])
-                self._sent.append((name, args[0] if args else None))
+        number = self._sockets
+        self._sockets += 1
 
-        socket.on("framesent", record)
+        def record(direction: Literal["sent", "received"]) -> Callable[[str | bytes], None]:
+            def append(frame: str | bytes) -> None:
+                if isinstance(frame, str):
+                    self._frames.append(Frame(direction, frame, number))
+
+            return append
+
+        socket.on("framesent", record("sent"))
+        socket.on("framereceived", record("received"))
+
+    def frames(self) -> list[Frame]:
+        """The text frames this tab's WebSockets sent and received, in the order they went."""
+        return list(self._frames)
+
+    def acks(self, event: str) -> list[tuple[Any, Any]]:
+        """Each `event` this tab sent asking for an ack, with the ack's first argument (None
+        while unanswered or where the socket closed first), in the order they were sent."""
+        answers = {
+            (frame.socket, frame.ack_id): frame.payload_of_ack
+            for frame in self._frames
+            if frame.direction == "received" and frame.is_ack
+        }
+        return [
+            (frame.payload, answers.get((frame.socket, frame.ack_id)))
+            for frame in self._frames
+            if frame.direction == "sent" and frame.event == event and frame.ack_id is not None
+        ]
 
     def sent(self, event: str) -> list[Any]:
         """Payloads of the Socket.IO `event`s this tab has sent over its WebSocket, in order."""
-        return [payload for name, payload in self._sent if name == event]
+        return [
+            frame.payload
+            for frame in self._frames
+            if frame.direction == "sent" and frame.event == event
+        ]
 
     def by(self, test_id: str) -> Locator:
         return self.page.get_by_test_id(test_id)

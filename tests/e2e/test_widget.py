@@ -10,11 +10,18 @@ from typing import Any
 
 from playwright.sync_api import Page, Route, expect
 
+from .conftest import ARTIFACTS, WAIT_MS
 from .sides import PHONE, AgentConsole, ShopperWidget, Side
 
 Pair = tuple[AgentConsole, ShopperWidget]
 
 SOCKET = "**/socket.io/**"
+AVATAR = "/client/icons/icon-192.png"
+"""A picture the server serves (the console's app icon, 192 × 192 px)."""
+CHAT_RATE_PER_S = 5
+CHAT_BURST = 10
+"""The server's chat rate limit per connection, which the client paces itself under
+(`RATE_LIMITS.chat` in client/outgoing.js)."""
 
 
 def stored_conversation(widget: ShopperWidget) -> dict[str, Any]:
@@ -77,6 +84,23 @@ def test_quick_messages_are_pipelined_and_keep_their_order(accepted: Pair) -> No
     assert on_agent == lines
     sent = [payload["text"] for payload in shopper.sent("chat.send")]
     assert [text for text in sent if text.startswith("Quick")] == lines
+
+    # Pipelined: several lines were on the wire before the server answered any of them.
+    frames = shopper.frames()
+    quick = [
+        index
+        for index, frame in enumerate(frames)
+        if frame.direction == "sent"
+        and frame.event == "chat.send"
+        and frame.payload["text"].startswith("Quick")
+    ]
+    first_ack = next(
+        index
+        for index, frame in enumerate(frames)
+        if index > quick[0] and frame.direction == "received" and frame.is_ack
+    )
+    ahead = [index for index in quick if index < first_ack]
+    assert len(ahead) >= 2, [frame.text[:60] for frame in frames[quick[0] : first_ack + 1]]
 
 
 def test_a_new_tab_finds_the_conversation_and_the_reply_that_came_meanwhile(
@@ -266,14 +290,16 @@ def test_welcome_from_the_script_tag_and_the_demo_language_switch(
     snap("polish-welcome")
 
     # A shop's own settings on the script tag.
+    settings = [
+        'data-team="Northwind help desk" data-greeting="Cześć! Pomożemy dobrać rozmiar." '
+        'data-reply-minutes="5"'
+    ]
+
     def with_settings(route: Route) -> None:
         response = route.fetch()
         tag = 'src="/client/widget.js"'
-        settings = (
-            'data-team="Northwind help desk" data-greeting="Cześć! Pomożemy dobrać rozmiar." '
-            'data-reply-minutes="5"'
-        )
-        route.fulfill(response=response, body=response.text().replace(tag, f"{tag} {settings}"))
+        body = response.text().replace(tag, " ".join([tag, *settings]))
+        route.fulfill(response=response, body=body)
 
     page.route(re.compile(r".*/demo(\?.*)?$"), with_settings)
     page.reload()
@@ -284,6 +310,23 @@ def test_welcome_from_the_script_tag_and_the_demo_language_switch(
     expect(shopper.by("welcome-reply")).to_have_text("Zwykle odpowiadamy w ciągu 5 min.")
     expect(page.locator("#cv-title")).to_have_text("Northwind help desk")
     snap("configured")
+
+    # A team picture instead of the initials: a path on the shop, resolved against the page.
+    settings.append(f'data-avatar="{AVATAR}"')
+    page.reload()
+    avatar = shopper.by("welcome-avatar")
+    expect(avatar).to_be_visible()
+    assert avatar.evaluate("element => element.tagName") == "IMG"
+    expect(avatar).to_have_attribute("src", f"{server.url}{AVATAR}")
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=avatar.element_handle()
+    )
+    assert avatar.evaluate("img => img.naturalWidth") == 192
+    box = avatar.bounding_box()
+    assert box is not None and box["width"] == box["height"] == 44
+    expect(shopper.by("welcome-team")).to_have_text("Northwind help desk")
+    snap("avatar")
+    avatar.screenshot(path=ARTIFACTS / "welcome-avatar.png")
 
 
 def test_an_agents_queued_lines_survive_a_reload_too(accepted: Pair, snap: Any) -> None:
@@ -308,6 +351,58 @@ def test_an_agents_queued_lines_survive_a_reload_too(accepted: Pair, snap: Any) 
         expect(agent.message(text)).to_have_count(1)
     expect(agent.by("message-pending")).to_have_count(0)
     assert [text for _, text in shopper.messages() if text.startswith("Agent line")] == lines
+
+
+def test_an_agent_reloading_with_lines_in_flight_sends_each_once_in_order(
+    accepted: Pair, snap: Any
+) -> None:
+    agent, shopper = accepted
+    lines = [f"Rush line {n}" for n in range(1, 61)]
+    # Online the whole time: typed in one go, and the page reloads while most are still queued
+    # (paced under the server's chat rate) and the first ones are on the wire, unacknowledged.
+    agent.by("chat-form").evaluate(
+        """(form, lines) => { const input = form.querySelector("[data-testid=chat-input]");
+             for (const text of lines) { input.value = text; form.requestSubmit(); } }""",
+        lines,
+    )
+    agent.page.reload()
+    agent.expect_selected(shopper.conversation_id())
+
+    # The reloaded page sends what is left at the server's chat rate after a fresh burst.
+    paced_ms = (len(lines) - CHAT_BURST) / CHAT_RATE_PER_S * 1000
+    expect(shopper.message(lines[-1])).to_have_count(1, timeout=WAIT_MS + paced_ms)
+    expect(agent.message(lines[-1])).to_have_count(1)
+    expect(agent.by("message-pending")).to_have_count(0)
+    snap("all-arrived")
+
+    def rush(side: Side) -> list[str]:
+        return [text for _, text in side.messages() if text.startswith("Rush line")]
+
+    # The reloaded console starts from the recent messages; older ones are a click away.
+    history = agent.by("load-history")
+    for _ in range(len(lines) // 10):
+        if not history.is_visible():
+            break
+        agent.press(history)
+        expect(history).to_be_enabled()
+    assert rush(shopper) == lines
+    assert rush(agent) == lines
+    assert shopper.messages() == agent.messages()
+    seqs = [seq for seq, _ in shopper.messages()]
+    assert seqs == sorted(set(seqs))
+    left = agent.page.evaluate(
+        "() => Object.keys(localStorage).filter((k) => k.startsWith('covisor:outbox:'))"
+    )
+    assert left == [], "the outbox in storage is empty once everything arrived"
+
+    sends = agent.acks("chat.send")
+    ids = [payload["client_id"] for payload, _ in sends]
+    resent = len(ids) - len(set(ids))
+    dropped = [ack for _, ack in sends if ack and ack.get("ok") and "event" not in ack]
+    print(
+        f"sent {len(ids)} chat.send for {len(lines)} lines: {resent} resent, "
+        f"{len(dropped)} answered as repeats by the server"
+    )
 
 
 def test_a_tab_left_open_follows_the_conversation_another_tab_starts(
