@@ -6,9 +6,9 @@ per-call closure, and a writer that starts another task and timeout per wake-up.
 that bookkeeping cost more server CPU than deciding and storing the events (bench/relay.py and
 the profile in docs/BENCHMARKS.md). `WebSocket` takes python-engineio's driver slot
 (`server._async["websocket"]`) and runs the same protocol — the upgrade probe from polling,
-pings and pongs, close — with one reader loop that awaits aiohttp directly, and a writer that
-waits on the socket's queue. The Engine.IO socket itself (its queue, pings, long-polling and
-close) stays python-engineio's.
+pings and pongs, close — with one reader loop that awaits aiohttp directly, and packets written
+by whoever sends them, with no writer task between. The Engine.IO socket itself (its pings,
+long-polling before the upgrade, and close) stays python-engineio's.
 
 A dead peer needs no timeout per frame: python-engineio's service task closes a socket whose
 pong is overdue, and a watch per connection, waking once a ping interval, then closes its
@@ -66,18 +66,49 @@ async def serve(socket: Any, ws: web.WebSocketResponse) -> None:
     else:
         socket.connected = True
         socket.upgraded = True
-    writer = server.start_background_task(_write, socket, ws)
     watch = server.start_background_task(_watch, socket, ws)
     try:
+        await _send_directly(socket, ws)
         await _read(socket, ws)
     finally:
         watch.cancel()
-        socket.queue.put_nowait(None)
-        try:
-            await writer
-        finally:
-            # Also when aiohttp cancels the handler of a connection the peer dropped.
-            await socket.close(wait=False, abort=True, reason=server.reason.TRANSPORT_CLOSE)
+        # Shielded: aiohttp cancels the handler of a connection the peer dropped, and the
+        # application's disconnect handler must still run to its end.
+        await asyncio.shield(
+            socket.close(wait=False, abort=True, reason=server.reason.TRANSPORT_CLOSE)
+        )
+        await ws.close()
+
+
+async def _send_directly(socket: Any, ws: web.WebSocketResponse) -> None:
+    """From now on, write what the socket sends at once, in the caller's turn of the loop,
+    instead of queueing it for a writer task (one wake-up less per packet, and a relayed
+    event reaches its viewer one turn of the loop sooner). What was queued before (during
+    an upgrade) is written first; aiohttp writes each frame whole when called, so frames
+    leave in the order `send` was called."""
+    queue = socket.queue
+    while not queue.empty():
+        pkt = queue.get_nowait()
+        queue.task_done()
+        if pkt is not None:
+            await _write(ws, pkt)
+
+    async def send(pkt: Any) -> None:
+        if await socket.check_ping_timeout():
+            await _write(ws, pkt)
+
+    socket.send = send
+
+
+async def _write(ws: web.WebSocketResponse, pkt: Any) -> None:
+    encoded = pkt.encode()
+    try:
+        if isinstance(encoded, bytes):
+            await ws.send_bytes(encoded)
+        else:
+            await ws.send_str(encoded)
+    except Exception:  # noqa: BLE001 - a peer gone mid-send: the reader sees the close
+        log.debug("a packet for a closing WebSocket was dropped")
 
 
 async def _probe(socket: Any, ws: web.WebSocketResponse) -> bool:
@@ -137,25 +168,3 @@ async def _watch(socket: Any, ws: web.WebSocketResponse) -> None:
     while not socket.closed:
         await asyncio.sleep(min(server.ping_interval, server.ping_timeout))
     await ws.close()
-
-
-async def _write(socket: Any, ws: web.WebSocketResponse) -> None:
-    """Send what the socket queues, in order, until it is closed."""
-    queue = socket.queue
-    try:
-        while True:
-            pkt = await queue.get()
-            queue.task_done()
-            if pkt is None:
-                return
-            encoded = pkt.encode()
-            if isinstance(encoded, bytes):
-                await ws.send_bytes(encoded)
-            else:
-                await ws.send_str(encoded)
-            if socket.closed and queue.empty():
-                return
-    except Exception:  # noqa: BLE001 - a peer gone mid-send ends the writer, as in python-engineio
-        return
-    finally:
-        await ws.close()

@@ -9,6 +9,7 @@ a killed process; group commit (see journal.py) amortises the fsync over many ev
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import sqlite3
 from collections.abc import AsyncIterator, Iterable
@@ -522,14 +523,19 @@ class SQLiteStore(SQLiteVisits, SQLiteReports):
 
     @asynccontextmanager
     async def _immediate(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A write transaction that holds SQLite's write lock from its first statement."""
+        """A write transaction that holds SQLite's write lock from its first statement.
+
+        A task cancelled while it waits for `BEGIN` still has it run on the connection's
+        thread, so the rollback covers that wait too (else the next transaction on the
+        connection would find this one open)."""
         async with self._write_lock:
             db = self._w
-            await db.execute("BEGIN IMMEDIATE")
             try:
+                await db.execute("BEGIN IMMEDIATE")
                 yield db
             except BaseException:
-                await db.execute("ROLLBACK")
+                with contextlib.suppress(sqlite3.OperationalError):
+                    await db.execute("ROLLBACK")
                 raise
             await db.execute("COMMIT")
 
