@@ -1,12 +1,104 @@
 /**
  * The pieces the agent console's admin panels (Team, Webhooks, Rules, Replies) have in common:
- * the panel with its heading, intro and "add" button, the list with its empty line, the hidden
- * form that Escape closes, the error and status lines, the secret shown only once with its copy
- * button, and the confirm-before-delete step. Each panel passes its own test ids and texts;
- * the classes, roles and focus handling are the same everywhere, so they live here.
+ * the `AdminPanel` class they extend (what they were given, their element, loading with errors
+ * shown in the panel), the panel with its heading, intro and "add" button, the list with its
+ * empty line, the hidden form that Escape closes, the error and status lines, the secret shown
+ * only once with its copy button, and the confirm-before-delete step. Each panel passes its own
+ * test ids and texts; the classes, roles and focus handling are the same everywhere, so they
+ * live here.
  */
 
 import { h } from "./dom.js";
+import { errorText } from "./i18n.js";
+
+/**
+ * What every admin panel is built on: the translator, API client and `GET /api/me` it was given
+ * (`t`, `api`, `me`), its root `element`, and `refresh()`, which runs the panel's `load()` (fetch
+ * and draw) with its list busy and shows a failure in its error line. A panel builds its DOM in
+ * its own constructor, after `super`, setting `root`, `list` and `error` (and `status` when it has
+ * a status line).
+ */
+export class AdminPanel {
+  #t;
+  #api;
+  #me;
+  #onNotice;
+  #errorPrefix;
+  #adminOnly;
+
+  /**
+   * @param {object} options
+   * @param {Function} options.t translator
+   * @param {import("./api.js").Api} options.api the agent's (or admin's) API client
+   * @param {{id: string, admin: boolean}} options.me `GET /api/me`
+   * @param {(text: string) => void} [options.onNotice] also told every error the panel shows
+   * @param {object} panel
+   * @param {string} panel.errorPrefix the locale prefix of a failure `refresh` shows
+   *   (`errorText`: `agent.team.error` → `agent.team.error.forbidden`, else `error.…`)
+   * @param {boolean} [panel.adminOnly] `refresh` does nothing for an agent who is not an admin
+   */
+  constructor({ t, api, me, onNotice = () => {} }, { errorPrefix, adminOnly = true }) {
+    this.#t = t;
+    this.#api = api;
+    this.#me = me;
+    this.#onNotice = onNotice;
+    this.#errorPrefix = errorPrefix;
+    this.#adminOnly = adminOnly;
+  }
+
+  /** The translator. */
+  get t() {
+    return this.#t;
+  }
+
+  /** The API client. */
+  get api() {
+    return this.#api;
+  }
+
+  /** Who is looking (`GET /api/me`). */
+  get me() {
+    return this.#me;
+  }
+
+  /** The panel's root element, to mount wherever the console shows it. */
+  get element() {
+    return this.root;
+  }
+
+  /** Load what the panel lists and draw it (`load`); errors are shown in the panel. */
+  async refresh() {
+    if (this.#adminOnly && !this.#me?.admin) return;
+    await loadInto(
+      this.list,
+      () => this.load(),
+      (error) => this.showError(errorText(this.#t, error, this.#errorPrefix)),
+    );
+  }
+
+  /** Fetch what the panel lists and draw it; `refresh` calls it. */
+  async load() {
+    throw new Error(`${this.constructor.name} does not implement load()`);
+  }
+
+  /** Show `text` in `element` (the panel's error line), clearing any status; `notice` it too. */
+  showError(text, element = this.error) {
+    if (this.status) this.status.textContent = "";
+    showLine(element, text);
+    this.notice(text);
+  }
+
+  /** Tell `onNotice` an error the panel shows (in its error line or in a row). */
+  notice(text) {
+    this.#onNotice(text);
+  }
+
+  /** Say `text` in the panel's status line, hiding its error line. */
+  showStatus(text) {
+    this.error.hidden = true;
+    this.status.textContent = text;
+  }
+}
 
 /**
  * The panel `name` (`team`, `webhooks`, …): a `section.cv-admin-panel` (plus `className`) with

@@ -10,6 +10,7 @@
  */
 
 import {
+  AdminPanel,
   adminForm,
   adminList,
   adminPanel,
@@ -19,9 +20,7 @@ import {
   fillList,
   formActions,
   itemControl,
-  loadInto,
   openButton,
-  showLine,
   statusLine,
   submitButton,
 } from "./admin-panel.js";
@@ -63,10 +62,7 @@ export function catalogueTitle(reply, items) {
 let nextId = 0;
 const uid = (name) => `cv-replies-${name}-${++nextId}`;
 
-export class RepliesPanel {
-  #t;
-  #api;
-  #me;
+export class RepliesPanel extends AdminPanel {
   #catalogue;
   #onChange;
   #maxChars;
@@ -78,10 +74,7 @@ export class RepliesPanel {
   #returnFocus = null;
 
   /**
-   * @param {object} options
-   * @param {Function} options.t translator
-   * @param {import("./api.js").Api} options.api the agent's API client
-   * @param {{id: string, admin: boolean}} options.me `GET /api/me`
+   * @param {object} options `t`, `api` (the agent's API client), `me` as for `AdminPanel`, and:
    * @param {() => Array<{id: string, title?: string}>} [options.catalogue] the catalogue items
    *   a reply may show, read each time the form opens
    * @param {(replies: object[]) => void} [options.onChange] the replies after every change
@@ -95,18 +88,12 @@ export class RepliesPanel {
     onChange = () => {},
     maxChars = DEFAULT_LIMITS.max_message_chars,
   }) {
-    this.#t = t;
-    this.#api = api;
-    this.#me = me;
+    // Every agent has replies (not only admins); errors show in the panel only.
+    super({ t, api, me }, { errorPrefix: "agent.replies.error", adminOnly: false });
     this.#catalogue = catalogue;
     this.#onChange = onChange;
     this.#maxChars = maxChars;
     this.#build();
-  }
-
-  /** The panel's root element, to mount wherever the console shows it. */
-  get element() {
-    return this.root;
   }
 
   /** The replies as last listed. */
@@ -114,21 +101,15 @@ export class RepliesPanel {
     return this.#replies;
   }
 
-  /** Load the replies (`GET /api/replies`), draw them and tell `onChange`. */
-  async refresh() {
-    await loadInto(
-      this.list,
-      async () => {
-        this.#replies = (await this.#api.get("/api/replies")).replies ?? [];
-        this.#render();
-        this.#onChange(this.#replies);
-      },
-      (error) => this.#showError(errorText(this.#t, error, "agent.replies.error")),
-    );
+  /** Load the replies (`GET /api/replies`), draw them and tell `onChange` (`refresh`). */
+  async load() {
+    this.#replies = (await this.api.get("/api/replies")).replies ?? [];
+    this.#render();
+    this.#onChange(this.#replies);
   }
 
   #build() {
-    const t = this.#t;
+    const t = this.t;
     this.error = errorLine("replies-error");
     this.status = statusLine("replies-status");
     this.newButton = openButton({
@@ -153,7 +134,7 @@ export class RepliesPanel {
   }
 
   #buildForm() {
-    const t = this.#t;
+    const t = this.t;
     const field = (label, control, hint = null) => {
       control.id = uid("field");
       return h(
@@ -232,13 +213,13 @@ export class RepliesPanel {
 
   #updateCount() {
     const used = [...this.textInput.value].length;
-    this.count.textContent = this.#t("agent.replies.count", { used, max: this.#maxChars });
+    this.count.textContent = this.t("agent.replies.count", { used, max: this.#maxChars });
     this.count.classList.toggle("cv-admin-hint--over", used > this.#maxChars);
   }
 
   /** Open the form for `reply` (null: a new one); `opener` gets focus back on Cancel. */
   #openForm(reply, opener) {
-    const t = this.#t;
+    const t = this.t;
     this.#clearMessages();
     this.#editing = reply;
     this.#confirming = null;
@@ -264,8 +245,8 @@ export class RepliesPanel {
     this.catalogueSelect.value = String(chosen);
     // `shared` cannot change once saved; only admins make shared replies.
     this.sharedCheck.checked = Boolean(reply?.shared);
-    this.sharedCheck.disabled = Boolean(reply) || !this.#me?.admin;
-    this.sharedRow.hidden = !this.#me?.admin && !reply?.shared;
+    this.sharedCheck.disabled = Boolean(reply) || !this.me?.admin;
+    this.sharedRow.hidden = !this.me?.admin && !reply?.shared;
     this.form.hidden = false;
     this.newButton.setAttribute("aria-expanded", String(!reply));
     this.#render();
@@ -293,11 +274,11 @@ export class RepliesPanel {
   }
 
   async #save() {
-    const t = this.#t;
+    const t = this.t;
     const fields = { shortcut: this.shortcutInput.value, text: this.textInput.value };
     const problem = replyProblem(fields, this.#maxChars);
     if (problem) {
-      this.#showError(t(problem, { max: this.#maxChars }), this.formError);
+      this.showError(t(problem, { max: this.#maxChars }), this.formError);
       (problem === "agent.replies.invalid_shortcut" ? this.shortcutInput : this.textInput).focus();
       return;
     }
@@ -307,23 +288,23 @@ export class RepliesPanel {
       text: fields.text,
       shared: editing
         ? Boolean(editing.shared)
-        : Boolean(this.#me?.admin && this.sharedCheck.checked),
+        : Boolean(this.me?.admin && this.sharedCheck.checked),
     };
     if (this.catalogueSelect.value) body.catalogue_id = this.catalogueSelect.value;
     this.#clearMessages();
     this.saveButton.disabled = true;
     try {
       const saved = editing
-        ? await this.#api.put(`/api/replies/${encodeURIComponent(editing.id)}`, body)
-        : await this.#api.post("/api/replies", body);
+        ? await this.api.put(`/api/replies/${encodeURIComponent(editing.id)}`, body)
+        : await this.api.post("/api/replies", body);
       this.form.hidden = true;
       this.#editing = undefined;
       this.newButton.setAttribute("aria-expanded", "false");
       await this.refresh();
-      this.#showStatus(t(editing ? "agent.replies.updated" : "agent.replies.created", saved));
+      this.showStatus(t(editing ? "agent.replies.updated" : "agent.replies.created", saved));
       (this.#itemButton(saved.id, "reply-edit") ?? this.newButton).focus();
     } catch (error) {
-      this.#showError(errorText(t, error, "agent.replies.error"), this.formError);
+      this.showError(errorText(t, error, "agent.replies.error"), this.formError);
       if (error.code === "conflict") this.shortcutInput.focus();
     } finally {
       this.saveButton.disabled = false;
@@ -333,18 +314,18 @@ export class RepliesPanel {
   async #delete(reply, button) {
     button.disabled = true;
     try {
-      await this.#api.delete(`/api/replies/${encodeURIComponent(reply.id)}`);
+      await this.api.delete(`/api/replies/${encodeURIComponent(reply.id)}`);
       this.#confirming = null;
       if (this.#editing?.id === reply.id) {
         this.form.hidden = true;
         this.#editing = undefined;
       }
       await this.refresh();
-      this.#showStatus(this.#t("agent.replies.deleted", { shortcut: reply.shortcut }));
+      this.showStatus(this.t("agent.replies.deleted", { shortcut: reply.shortcut }));
       (this.list.querySelector('[data-testid="reply-edit"]') ?? this.newButton).focus();
     } catch (error) {
       button.disabled = false;
-      this.#showError(errorText(this.#t, error, "agent.replies.error"));
+      this.showError(errorText(this.t, error, "agent.replies.error"));
     }
   }
 
@@ -353,18 +334,8 @@ export class RepliesPanel {
     this.status.textContent = "";
   }
 
-  #showError(text, element = this.error) {
-    this.status.textContent = "";
-    showLine(element, text);
-  }
-
-  #showStatus(text) {
-    this.error.hidden = true;
-    this.status.textContent = text;
-  }
-
   #editable(reply) {
-    return reply.shared ? Boolean(this.#me?.admin) : true;
+    return reply.shared ? Boolean(this.me?.admin) : true;
   }
 
   #render() {
@@ -372,12 +343,12 @@ export class RepliesPanel {
     fillList(
       this.list,
       this.#replies.map((reply) => this.#item(reply, items)),
-      this.#t("agent.replies.empty"),
+      this.t("agent.replies.empty"),
     );
   }
 
   #item(reply, items) {
-    const t = this.#t;
+    const t = this.t;
     const product = catalogueTitle(reply, items);
     const editable = this.#editable(reply);
     const confirming = this.#confirming === reply.id;
@@ -455,7 +426,7 @@ export class RepliesPanel {
   }
 
   #deleteConfirm(reply) {
-    const t = this.#t;
+    const t = this.t;
     return confirmStep({
       label: t("agent.replies.delete_label", { shortcut: reply.shortcut }),
       question: t(

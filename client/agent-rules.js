@@ -11,6 +11,7 @@
  */
 
 import {
+  AdminPanel,
   adminForm,
   adminList,
   adminPanel,
@@ -20,9 +21,7 @@ import {
   fillList,
   formActions,
   itemControl,
-  loadInto,
   openButton,
-  showLine,
   statusLine,
   submitButton,
 } from "./admin-panel.js";
@@ -208,35 +207,17 @@ function withCode(template, code) {
 let nextId = 0;
 const uid = (name) => `cv-rules-${name}-${++nextId}`;
 
-export class RulesPanel {
-  #t;
-  #api;
-  #me;
-  #onNotice;
+export class RulesPanel extends AdminPanel {
   #rules = [];
   /** The rule being edited (null: a new one), or undefined when the form is closed. */
   #editing = undefined;
   #confirming = null;
   #returnFocus = null;
 
-  /**
-   * @param {object} options
-   * @param {Function} options.t translator
-   * @param {import("./api.js").Api} options.api the admin's API client
-   * @param {{id: string, admin: boolean}} options.me `GET /api/me`
-   * @param {(text: string) => void} [options.onNotice] also told every error the panel shows
-   */
-  constructor({ t, api, me, onNotice = () => {} }) {
-    this.#t = t;
-    this.#api = api;
-    this.#me = me;
-    this.#onNotice = onNotice;
+  /** @param {ConstructorParameters<typeof AdminPanel>[0]} options */
+  constructor(options) {
+    super(options, { errorPrefix: "agent.rules.error" });
     this.#build();
-  }
-
-  /** The panel's root element (empty and hidden for an agent who is not an admin). */
-  get element() {
-    return this.root;
   }
 
   /** The rules as last listed. */
@@ -244,22 +225,15 @@ export class RulesPanel {
     return this.#rules;
   }
 
-  /** Load the rules (`GET /api/invitation-rules`) and draw them; errors show in the panel. */
-  async refresh() {
-    if (!this.#me?.admin) return;
-    await loadInto(
-      this.list,
-      async () => {
-        this.#rules = (await this.#api.get("/api/invitation-rules")).rules ?? [];
-        this.#render();
-      },
-      (error) => this.#showError(errorText(this.#t, error, "agent.rules.error")),
-    );
+  /** Load the rules (`GET /api/invitation-rules`) and draw them (`refresh`). */
+  async load() {
+    this.#rules = (await this.api.get("/api/invitation-rules")).rules ?? [];
+    this.#render();
   }
 
   #build() {
-    const t = this.#t;
-    if (!this.#me?.admin) {
+    const t = this.t;
+    if (!this.me?.admin) {
       this.root = h("section", { hidden: true });
       this.list = h("ul");
       return;
@@ -305,7 +279,7 @@ export class RulesPanel {
   }
 
   #buildForm() {
-    const t = this.#t;
+    const t = this.t;
     this.formTitle = h("h3", { class: "cv-admin-form-title", tabindex: "-1" });
     this.nameInput = h("input", {
       class: "cv-admin-input",
@@ -443,7 +417,7 @@ export class RulesPanel {
 
   /** One row of the messages: its language, its text (with a count), a remove button. */
   #messageRow({ lang, text }) {
-    const t = this.#t;
+    const t = this.t;
     const langs = LANGUAGES.includes(lang) || !lang ? [...LANGUAGES] : [...LANGUAGES, lang];
     const select = h(
       "select",
@@ -579,14 +553,14 @@ export class RulesPanel {
     this.triggerInput.value = form.trigger;
     const messages = form.messages.length
       ? form.messages
-      : [{ lang: LANGUAGES.includes(this.#t.lang) ? this.#t.lang : "en", text: "" }];
+      : [{ lang: LANGUAGES.includes(this.t.lang) ? this.t.lang : "en", text: "" }];
     this.messageRows.replaceChildren(...messages.map((message) => this.#messageRow(message)));
     this.#updateMessageButtons();
   }
 
   /** Open the form for `rule` (null: a new one); `opener` gets focus back on Cancel. */
   #openForm(rule, opener) {
-    const t = this.#t;
+    const t = this.t;
     this.#clearMessages();
     this.#editing = rule;
     this.#confirming = null;
@@ -623,11 +597,11 @@ export class RulesPanel {
   }
 
   async #save() {
-    const t = this.#t;
+    const t = this.t;
     const form = this.#readForm();
     const problem = ruleProblem(form);
     if (problem) {
-      this.#showError(t(problem.key, { max: MAX_MESSAGE }), this.formError);
+      this.showError(t(problem.key, { max: MAX_MESSAGE }), this.formError);
       this.#problemField(problem)?.focus();
       return;
     }
@@ -637,18 +611,18 @@ export class RulesPanel {
     this.saveButton.disabled = true;
     try {
       const saved = editing
-        ? await this.#api.put(`/api/invitation-rules/${encodeURIComponent(editing.id)}`, body)
-        : await this.#api.post("/api/invitation-rules", body);
+        ? await this.api.put(`/api/invitation-rules/${encodeURIComponent(editing.id)}`, body)
+        : await this.api.post("/api/invitation-rules", body);
       this.form.hidden = true;
       this.#editing = undefined;
       this.newButton.setAttribute("aria-expanded", "false");
       await this.refresh();
-      this.#showStatus(
+      this.showStatus(
         t(editing ? "agent.rules.updated" : "agent.rules.created", { name: saved.name }),
       );
       (this.#itemControl(saved.id, "rule-edit") ?? this.newButton).focus();
     } catch (error) {
-      this.#showError(errorText(t, error, "agent.rules.error"), this.formError);
+      this.showError(errorText(t, error, "agent.rules.error"), this.formError);
     } finally {
       this.saveButton.disabled = false;
     }
@@ -675,20 +649,20 @@ export class RulesPanel {
     this.#clearMessages();
     checkbox.disabled = true;
     try {
-      const saved = await this.#api.put(
+      const saved = await this.api.put(
         `/api/invitation-rules/${encodeURIComponent(rule.id)}`,
         bodyOfRule(rule, { enabled: !rule.enabled }),
       );
       this.#rules = this.#rules.map((r) => (r.id === saved.id ? saved : r));
       this.#render();
-      this.#showStatus(
-        this.#t(saved.enabled ? "agent.rules.switched_on" : "agent.rules.switched_off", {
+      this.showStatus(
+        this.t(saved.enabled ? "agent.rules.switched_on" : "agent.rules.switched_off", {
           name: saved.name,
         }),
       );
     } catch (error) {
       this.#render();
-      this.#showError(errorText(this.#t, error, "agent.rules.error"));
+      this.showError(errorText(this.t, error, "agent.rules.error"));
     }
     this.#itemControl(rule.id, "rule-toggle")?.focus();
   }
@@ -696,7 +670,7 @@ export class RulesPanel {
   async #delete(rule, button) {
     button.disabled = true;
     try {
-      await this.#api.delete(`/api/invitation-rules/${encodeURIComponent(rule.id)}`);
+      await this.api.delete(`/api/invitation-rules/${encodeURIComponent(rule.id)}`);
       this.#confirming = null;
       if (this.#editing?.id === rule.id) {
         this.form.hidden = true;
@@ -704,11 +678,11 @@ export class RulesPanel {
         this.newButton.setAttribute("aria-expanded", "false");
       }
       await this.refresh();
-      this.#showStatus(this.#t("agent.rules.deleted", { name: rule.name }));
+      this.showStatus(this.t("agent.rules.deleted", { name: rule.name }));
       (this.list.querySelector('[data-testid="rule-edit"]') ?? this.newButton).focus();
     } catch (error) {
       button.disabled = false;
-      this.#showError(errorText(this.#t, error, "agent.rules.error"));
+      this.showError(errorText(this.t, error, "agent.rules.error"));
     }
   }
 
@@ -717,27 +691,16 @@ export class RulesPanel {
     this.status.textContent = "";
   }
 
-  #showError(text, element = this.error) {
-    this.status.textContent = "";
-    showLine(element, text);
-    this.#onNotice(text);
-  }
-
-  #showStatus(text) {
-    this.error.hidden = true;
-    this.status.textContent = text;
-  }
-
   #render() {
     fillList(
       this.list,
       this.#rules.map((rule) => this.#item(rule)),
-      this.#t("agent.rules.empty"),
+      this.t("agent.rules.empty"),
     );
   }
 
   #item(rule) {
-    const t = this.#t;
+    const t = this.t;
     const confirming = this.#confirming === rule.id;
     const toggle = h("input", {
       type: "checkbox",
@@ -839,7 +802,7 @@ export class RulesPanel {
   }
 
   #deleteConfirm(rule) {
-    const t = this.#t;
+    const t = this.t;
     return confirmStep({
       label: t("agent.rules.delete_label", { name: rule.name }),
       question: t("agent.rules.delete_confirm", { name: rule.name }),

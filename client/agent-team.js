@@ -9,6 +9,7 @@
  */
 
 import {
+  AdminPanel,
   adminForm,
   adminList,
   adminPanel,
@@ -19,10 +20,8 @@ import {
   formActions,
   hideSecret,
   itemControl,
-  loadInto,
   openButton,
   rowNote,
-  showLine,
   showSecret,
   submitButton,
 } from "./admin-panel.js";
@@ -75,11 +74,7 @@ function labelled(label, control, extraClass = "") {
   );
 }
 
-export class TeamPanel {
-  #t;
-  #api;
-  #me;
-  #onNotice;
+export class TeamPanel extends AdminPanel {
   #agents = [];
   #confirming = null;
   /** What the last action on a row said, shown in that row: `{id, text, error}` or null. */
@@ -87,41 +82,20 @@ export class TeamPanel {
   /** Whose new password is shown after a reset (null: after an invitation). */
   #secretOf = null;
 
-  /**
-   * @param {object} options
-   * @param {Function} options.t translator
-   * @param {import("./api.js").Api} options.api the admin's API client
-   * @param {{id: string, admin: boolean}} options.me `GET /api/me`
-   * @param {(text: string) => void} [options.onNotice] also told every error the panel shows
-   */
-  constructor({ t, api, me, onNotice = () => {} }) {
-    this.#t = t;
-    this.#api = api;
-    this.#me = me;
-    this.#onNotice = onNotice;
+  /** @param {ConstructorParameters<typeof AdminPanel>[0]} options */
+  constructor(options) {
+    super(options, { errorPrefix: "agent.team.error" });
     this.#build();
   }
 
-  /** The panel's root element, to mount wherever the console shows it. */
-  get element() {
-    return this.root;
-  }
-
-  /** Load the team (`GET /api/team`) and draw it; errors are shown in the panel. */
-  async refresh() {
-    if (!this.#me?.admin) return;
-    await loadInto(
-      this.list,
-      async () => {
-        this.#agents = (await this.#api.get("/api/team")).agents ?? [];
-        this.#render();
-      },
-      (error) => this.#showError(errorText(this.#t, error, "agent.team.error")),
-    );
+  /** Load the team (`GET /api/team`) and draw it (`refresh`). */
+  async load() {
+    this.#agents = (await this.api.get("/api/team")).agents ?? [];
+    this.#render();
   }
 
   #build() {
-    const t = this.#t;
+    const t = this.t;
     this.error = errorLine("team-error");
     this.secret = h("div", { class: "cv-secret", "data-testid": "team-secret", hidden: true });
     this.inviteToggle = openButton({
@@ -141,7 +115,7 @@ export class TeamPanel {
   }
 
   #inviteForm() {
-    const t = this.#t;
+    const t = this.t;
     this.inviteName = h("input", {
       class: "cv-admin-input",
       "data-testid": "team-invite-name",
@@ -191,7 +165,7 @@ export class TeamPanel {
       "select",
       { class: "cv-select", "data-testid": testid, "aria-label": label },
       ROLES.map((value) =>
-        h("option", { value, selected: value === role, text: this.#t(`agent.team.role_${value}`) }),
+        h("option", { value, selected: value === role, text: this.t(`agent.team.role_${value}`) }),
       ),
     );
   }
@@ -223,7 +197,7 @@ export class TeamPanel {
   }
 
   async #invite() {
-    const t = this.#t;
+    const t = this.t;
     const fields = {
       name: this.inviteName.value,
       email: this.inviteEmail.value,
@@ -231,7 +205,7 @@ export class TeamPanel {
     };
     const problem = inviteProblem(fields);
     if (problem) {
-      this.#showError(t(problem), this.inviteError);
+      this.showError(t(problem), this.inviteError);
       const field = {
         "agent.team.invalid_name": this.inviteName,
         "agent.team.invalid_email": this.inviteEmail,
@@ -242,7 +216,7 @@ export class TeamPanel {
     this.#clearMessages();
     this.inviteSubmit.disabled = true;
     try {
-      const answer = await this.#api.post("/api/team", {
+      const answer = await this.api.post("/api/team", {
         name: fields.name.trim(),
         email: fields.email.trim(),
         role: this.inviteRole.value,
@@ -257,7 +231,7 @@ export class TeamPanel {
       this.#showSecret(answer.agent, answer.password, "agent.team.invited");
       this.#secretOf = null;
     } catch (error) {
-      this.#showError(errorText(t, error, "agent.team.invite_error"), this.inviteError);
+      this.showError(errorText(t, error, "agent.team.invite_error"), this.inviteError);
       if (error.code === "conflict") this.inviteEmail.focus();
     } finally {
       this.inviteSubmit.disabled = false;
@@ -266,7 +240,7 @@ export class TeamPanel {
 
   /** The generated password, once: a read-only field, selected, with a copy button. */
   #showSecret(agent, password, headingKey) {
-    const t = this.#t;
+    const t = this.t;
     showSecret(this.secret, {
       title: t(headingKey, { name: agent.name, email: agent.email ?? "" }),
       label: t("agent.team.password"),
@@ -301,23 +275,18 @@ export class TeamPanel {
     this.list.querySelector("[data-testid=team-row-message]")?.remove();
   }
 
-  #showError(text, element = this.error) {
-    showLine(element, text);
-    this.#onNotice(text);
-  }
-
   #render(focus = null) {
     fillList(
       this.list,
       this.#agents.map((agent) => this.#row(agent)),
-      this.#t("agent.team.empty"),
+      this.t("agent.team.empty"),
     );
     if (focus) itemControl(this.list, "agent", focus.id, focus.testid)?.focus();
   }
 
   #row(agent) {
-    const t = this.#t;
-    const you = agent.id === this.#me.id;
+    const t = this.t;
+    const you = agent.id === this.me.id;
     const role = this.#roleSelect(
       agent.role,
       "team-role",
@@ -334,7 +303,7 @@ export class TeamPanel {
       if (value === agent.capacity) return;
       if (value === null) {
         this.#rowMessage = { id: agent.id, text: t("agent.team.invalid_capacity"), error: true };
-        this.#onNotice(this.#rowMessage.text);
+        this.notice(this.#rowMessage.text);
         this.#render({ id: agent.id, testid: "team-capacity" });
         return;
       }
@@ -420,7 +389,7 @@ export class TeamPanel {
   }
 
   #toggleButton(agent) {
-    const t = this.#t;
+    const t = this.t;
     const label = agent.disabled ? "agent.team.enable_label" : "agent.team.disable_label";
     return h("button", {
       type: "button",
@@ -435,7 +404,7 @@ export class TeamPanel {
   }
 
   #resetConfirm(agent) {
-    const t = this.#t;
+    const t = this.t;
     return confirmStep({
       label: t("agent.team.reset_label", { name: agent.name }),
       question: t("agent.team.reset_confirm", { name: agent.name }),
@@ -464,7 +433,7 @@ export class TeamPanel {
   async #resetPassword(agent, button) {
     button.disabled = true;
     try {
-      const answer = await this.#api.post(`/api/team/${encodeURIComponent(agent.id)}/password`);
+      const answer = await this.api.post(`/api/team/${encodeURIComponent(agent.id)}/password`);
       this.#confirming = null;
       this.#render();
       this.#showSecret(agent, answer.password, "agent.team.reset_done");
@@ -482,12 +451,9 @@ export class TeamPanel {
   async #change(agent, changes, testid) {
     this.#clearMessages();
     try {
-      const updated = await this.#api.patch(
-        `/api/team/${encodeURIComponent(agent.id)}`,
-        changes,
-      );
+      const updated = await this.api.patch(`/api/team/${encodeURIComponent(agent.id)}`, changes);
       this.#agents = this.#agents.map((a) => (a.id === updated.id ? updated : a));
-      const text = this.#t("agent.team.saved", { name: updated.name });
+      const text = this.t("agent.team.saved", { name: updated.name });
       this.#rowMessage = { id: agent.id, text, error: false };
       this.#render({ id: agent.id, testid });
     } catch (error) {
@@ -496,9 +462,9 @@ export class TeamPanel {
   }
 
   #refused(agent, error, testid) {
-    const text = errorText(this.#t, error, "agent.team.change_error");
+    const text = errorText(this.t, error, "agent.team.change_error");
     this.#rowMessage = { id: agent.id, text, error: true };
-    this.#onNotice(text);
+    this.notice(text);
     this.#render({ id: agent.id, testid });
   }
 }

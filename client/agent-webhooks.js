@@ -10,6 +10,7 @@
  */
 
 import {
+  AdminPanel,
   adminForm,
   adminList,
   adminPanel,
@@ -20,10 +21,8 @@ import {
   formActions,
   hideSecret,
   itemControl,
-  loadInto,
   openButton,
   rowNote,
-  showLine,
   showSecret,
   submitButton,
 } from "./admin-panel.js";
@@ -110,11 +109,7 @@ let nextId = 0;
 /** A document-unique id for a label's `for`. */
 const uid = (name) => `cv-webhooks-${name}-${++nextId}`;
 
-export class WebhooksPanel {
-  #t;
-  #api;
-  #me;
-  #onNotice;
+export class WebhooksPanel extends AdminPanel {
   #hooks = [];
   #confirming = null;
   /** Whose deliveries are open, and what they are: `{id, deliveries}` or null. */
@@ -122,42 +117,21 @@ export class WebhooksPanel {
   /** What the last action on a row said: `{id, text, error}` or null. */
   #rowMessage = null;
 
-  /**
-   * @param {object} options
-   * @param {Function} options.t translator
-   * @param {import("./api.js").Api} options.api the admin's API client
-   * @param {{id: string, admin: boolean}} options.me `GET /api/me`
-   * @param {(text: string) => void} [options.onNotice] also told every error the panel shows
-   */
-  constructor({ t, api, me, onNotice = () => {} }) {
-    this.#t = t;
-    this.#api = api;
-    this.#me = me;
-    this.#onNotice = onNotice;
+  /** @param {ConstructorParameters<typeof AdminPanel>[0]} options */
+  constructor(options) {
+    super(options, { errorPrefix: "agent.webhooks.error" });
     this.#build();
   }
 
-  /** The panel's root element, to mount wherever the console shows it. */
-  get element() {
-    return this.root;
-  }
-
-  /** Load the webhooks (`GET /api/webhooks`) and draw them; errors are shown in the panel. */
-  async refresh() {
-    if (!this.#me?.admin) return;
-    await loadInto(
-      this.list,
-      async () => {
-        this.#hooks = (await this.#api.get("/api/webhooks")).webhooks ?? [];
-        if (this.#open && !this.#hooks.some((hook) => hook.id === this.#open.id)) this.#open = null;
-        this.#render();
-      },
-      (error) => this.#showError(errorText(this.#t, error, "agent.webhooks.error")),
-    );
+  /** Load the webhooks (`GET /api/webhooks`) and draw them (`refresh`). */
+  async load() {
+    this.#hooks = (await this.api.get("/api/webhooks")).webhooks ?? [];
+    if (this.#open && !this.#hooks.some((hook) => hook.id === this.#open.id)) this.#open = null;
+    this.#render();
   }
 
   #build() {
-    const t = this.#t;
+    const t = this.t;
     this.error = errorLine("webhooks-error");
     this.secret = h("div", { class: "cv-secret", "data-testid": "webhooks-secret", hidden: true });
     this.addToggle = openButton({
@@ -183,7 +157,7 @@ export class WebhooksPanel {
   }
 
   #createForm() {
-    const t = this.#t;
+    const t = this.t;
     this.urlInput = h("input", {
       id: uid("url"),
       class: "cv-admin-input",
@@ -244,21 +218,21 @@ export class WebhooksPanel {
   }
 
   async #create() {
-    const t = this.#t;
+    const t = this.t;
     const fields = {
       url: this.urlInput.value.trim(),
       events: this.eventBoxes.filter((box) => box.checked).map((box) => box.value),
     };
     const problem = webhookProblem(fields);
     if (problem) {
-      this.#showError(t(problem), this.formError);
+      this.showError(t(problem), this.formError);
       (problem === "agent.webhooks.invalid_url" ? this.urlInput : this.eventBoxes[0]).focus();
       return;
     }
     this.#clearMessages();
     this.submit.disabled = true;
     try {
-      const created = await this.#api.post("/api/webhooks", fields);
+      const created = await this.api.post("/api/webhooks", fields);
       const { secret, ...hook } = created;
       this.form.reset();
       this.form.hidden = true;
@@ -267,7 +241,7 @@ export class WebhooksPanel {
       this.#render();
       this.#showSecret(hook, secret);
     } catch (error) {
-      this.#showError(errorText(t, error, "agent.webhooks.create_error"), this.formError);
+      this.showError(errorText(t, error, "agent.webhooks.create_error"), this.formError);
       this.urlInput.focus();
     } finally {
       this.submit.disabled = false;
@@ -276,7 +250,7 @@ export class WebhooksPanel {
 
   /** The signing secret, once: a read-only field, selected, with a copy button. */
   #showSecret(hook, secret) {
-    const t = this.#t;
+    const t = this.t;
     showSecret(this.secret, {
       title: t("agent.webhooks.created", { url: hook.url }),
       label: t("agent.webhooks.secret"),
@@ -307,22 +281,17 @@ export class WebhooksPanel {
     this.list.querySelector("[data-testid=webhooks-row-message]")?.remove();
   }
 
-  #showError(text, element = this.error) {
-    showLine(element, text);
-    this.#onNotice(text);
-  }
-
   #render(focus = null) {
     fillList(
       this.list,
       this.#hooks.map((hook) => this.#row(hook)),
-      this.#t("agent.webhooks.empty"),
+      this.t("agent.webhooks.empty"),
     );
     if (focus) itemControl(this.list, "webhook", focus.id, focus.testid)?.focus();
   }
 
   #row(hook) {
-    const t = this.#t;
+    const t = this.t;
     const counts = hook.deliveries ?? { pending: 0, delivered: 0, failed: 0 };
     const open = this.#open?.id === hook.id;
     const confirming = this.#confirming === hook.id;
@@ -404,17 +373,17 @@ export class WebhooksPanel {
   }
 
   #stateNote(delivery) {
-    const { key, params, tone } = deliveryState(delivery, (at) => formatTime(this.#t, at));
+    const { key, params, tone } = deliveryState(delivery, (at) => formatTime(this.t, at));
     return h("span", {
       class: `cv-webhook-state cv-webhook-state--${tone}`,
       "data-testid": "webhook-state",
       dataset: { state: delivery.state },
-      text: this.#t(key, params),
+      text: this.t(key, params),
     });
   }
 
   #deliveryList(deliveries) {
-    const t = this.#t;
+    const t = this.t;
     if (!deliveries.length)
       return h("p", {
         class: "cv-admin-hint",
@@ -456,7 +425,7 @@ export class WebhooksPanel {
   async #loadDeliveries(hook) {
     try {
       const path = `/api/webhooks/${encodeURIComponent(hook.id)}/deliveries`;
-      const answer = await this.#api.get(path);
+      const answer = await this.api.get(path);
       const deliveries = answer.deliveries ?? [];
       this.#open = { id: hook.id, deliveries };
       const summary = summarise(deliveries);
@@ -471,11 +440,11 @@ export class WebhooksPanel {
     this.#clearMessages();
     button.disabled = true;
     try {
-      await this.#api.post(`/api/webhooks/${encodeURIComponent(hook.id)}/test`);
-      this.#rowMessage = { id: hook.id, text: this.#t("agent.webhooks.test_sent"), error: false };
+      await this.api.post(`/api/webhooks/${encodeURIComponent(hook.id)}/test`);
+      this.#rowMessage = { id: hook.id, text: this.t("agent.webhooks.test_sent"), error: false };
       // The queued ping shows in the row's summary (and its deliveries, when open).
       const path = `/api/webhooks/${encodeURIComponent(hook.id)}/deliveries`;
-      const deliveries = (await this.#api.get(path)).deliveries ?? [];
+      const deliveries = (await this.api.get(path)).deliveries ?? [];
       const summary = summarise(deliveries);
       this.#hooks = this.#hooks.map((w) => (w.id === hook.id ? { ...w, ...summary } : w));
       if (this.#open?.id === hook.id) this.#open = { id: hook.id, deliveries };
@@ -497,7 +466,7 @@ export class WebhooksPanel {
   }
 
   #deleteConfirm(hook) {
-    const t = this.#t;
+    const t = this.t;
     return confirmStep({
       label: t("agent.webhooks.delete_label", { url: hook.url }),
       question: t("agent.webhooks.delete_confirm", { url: hook.url }),
@@ -517,7 +486,7 @@ export class WebhooksPanel {
   async #delete(hook, button) {
     button.disabled = true;
     try {
-      await this.#api.delete(`/api/webhooks/${encodeURIComponent(hook.id)}`);
+      await this.api.delete(`/api/webhooks/${encodeURIComponent(hook.id)}`);
       this.#confirming = null;
       if (this.#open?.id === hook.id) this.#open = null;
       this.#hooks = this.#hooks.filter((w) => w.id !== hook.id);
@@ -530,9 +499,9 @@ export class WebhooksPanel {
   }
 
   #refused(hook, error, testid) {
-    const text = errorText(this.#t, error, "agent.webhooks.change_error");
+    const text = errorText(this.t, error, "agent.webhooks.change_error");
     this.#rowMessage = { id: hook.id, text, error: true };
-    this.#onNotice(text);
+    this.notice(text);
     this.#render({ id: hook.id, testid });
   }
 }

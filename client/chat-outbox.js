@@ -13,7 +13,7 @@
  * instead of storing it twice. No DOM, no sockets.
  */
 
-import { randomId } from "./outgoing.js";
+import { randomId } from "./ids.js";
 
 /** Error codes after which sending the same message again may succeed. */
 const RETRYABLE = new Set(["offline", "timeout", "cancelled", "internal", "rate_limited"]);

@@ -98,6 +98,7 @@ export class ConversationSession extends EventTarget {
         }),
       coalesce: (queued, next) => coalesceOutgoing(queued, next, limits.max_stroke_points),
       window: sendWindow,
+      limits,
     });
     this.#transforms = new LatestThrottle({
       intervalMs: TRANSFORM_INTERVAL_MS,

@@ -16,15 +16,6 @@ import { scheduleWithTimeout } from "./schedule.js";
 export const POINT_FLUSH_MS = 33;
 const MAX_RATE_LIMIT_RETRIES = 5;
 
-/** A random id of `length` base-36 characters; works in insecure contexts (no randomUUID). */
-export function randomId(prefix = "", length = 16) {
-  const bytes = new Uint8Array(length);
-  globalThis.crypto.getRandomValues(bytes);
-  let id = prefix;
-  for (const byte of bytes) id += (byte % 36).toString(36);
-  return id;
-}
-
 /**
  * Merge a queued, not yet sent event with a newer one when the newer one makes it redundant
  * or can ride along. Returns the merged payload, or null when both must be sent. Point batches
@@ -48,21 +39,16 @@ export function coalesceOutgoing(queued, next, maxPoints = DEFAULT_LIMITS.max_st
 }
 
 /**
- * The server's per-connection rate limits (PROTOCOL.md *Rate limits (per connection)*) as
- * `{rate per second, burst}` by event class; the emitter paces itself to stay under them.
+ * The rate limit that counts a client event: the name of its entry in the server's limits
+ * (`chat_rate`, `stroke_rate`, `other_rate`; PROTOCOL.md *Rate limits (per connection)*).
  */
-export const RATE_LIMITS = {
-  chat: { rate: 5, burst: 10 },
-  stroke: { rate: 120, burst: 240 },
-  other: { rate: 30, burst: 60 },
-};
-
-/** The rate-limit class of a client event. */
 export function rateClass(event) {
-  if (event === Events.CHAT_SEND || event === Events.CHAT_TYPING) return "chat";
-  if (event.startsWith("stroke.")) return "stroke";
-  return "other";
+  if (event === Events.CHAT_SEND || event === Events.CHAT_TYPING) return "chat_rate";
+  if (event.startsWith("stroke.")) return "stroke_rate";
+  return "other_rate";
 }
+
+const RATE_CLASSES = ["chat_rate", "stroke_rate", "other_rate"];
 
 /**
  * Events the server does not hand to its journal at once (it looks something up first), so a
@@ -132,7 +118,8 @@ export class OrderedEmitter {
    * @param {(queued: object, next: object) => object|null} [options.coalesce]
    * @param {number} [options.window] most events in flight at once
    * @param {() => number} [options.now] ms clock for the pacing
-   * @param {typeof RATE_LIMITS} [options.rateLimits]
+   * @param {typeof DEFAULT_LIMITS} [options.limits] the server's limits (`loadLimits`); their
+   *   rate limits pace the sending
    */
   constructor({
     send,
@@ -140,7 +127,7 @@ export class OrderedEmitter {
     coalesce = coalesceOutgoing,
     window = 16,
     now = () => Date.now(),
-    rateLimits = RATE_LIMITS,
+    limits = DEFAULT_LIMITS,
   }) {
     this.#send = send;
     this.#schedule = schedule;
@@ -148,7 +135,10 @@ export class OrderedEmitter {
     this.#window = Math.max(1, window);
     this.#now = now;
     this.#buckets = Object.fromEntries(
-      Object.entries(rateLimits).map(([name, limit]) => [name, new TokenBucket(limit, now)]),
+      RATE_CLASSES.map((name) => [
+        name,
+        new TokenBucket(limits[name] ?? DEFAULT_LIMITS[name], now),
+      ]),
     );
   }
 

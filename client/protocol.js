@@ -67,7 +67,9 @@ export const CONFIG_PATH = "/api/config";
 /**
  * The server's default limits, used until (and unless) `GET /api/config` answers.
  * `max_stroke_points`: points in one `stroke.begin` / `stroke.points`; `pin_length`: digits of a
- * phone PIN; byte limits per upload kind; `max_socket_payload`: bytes of one Socket.IO packet.
+ * phone PIN; byte limits per upload kind; `max_socket_payload`: bytes of one Socket.IO packet;
+ * `chat_rate`, `stroke_rate`, `other_rate`: the per-connection Socket.IO rate limits
+ * `{rate: per second, burst}` (PROTOCOL.md *Rate limits (per connection)*) the emitter paces to.
  */
 export const DEFAULT_LIMITS = Object.freeze({
   max_message_chars: 2000,
@@ -76,6 +78,9 @@ export const DEFAULT_LIMITS = Object.freeze({
   max_image_bytes: 25 * 1024 * 1024,
   max_video_bytes: 200 * 1024 * 1024,
   pin_length: 6,
+  chat_rate: Object.freeze({ rate: 5, burst: 10 }),
+  stroke_rate: Object.freeze({ rate: 120, burst: 240 }),
+  other_rate: Object.freeze({ rate: 30, burst: 60 }),
 });
 
 /** How long the start of a widget or console waits for `/api/config` before using defaults. */
@@ -83,16 +88,28 @@ export const CONFIG_TIMEOUT_MS = 5000;
 
 const positiveInteger = (value) => Number.isSafeInteger(value) && value > 0;
 
+/** A usable rate limit `{rate, burst}` (as the server checks them: rate above 0, burst ≥ 1). */
+const rateLimit = (value) =>
+  Number.isFinite(value?.rate) &&
+  value.rate > 0 &&
+  Number.isFinite(value.burst) &&
+  value.burst >= 1;
+
 /**
  * The limits of a `GET /api/config` answer over the defaults: each known limit the answer gives
- * as a positive integer replaces its default; anything else (missing, malformed, unknown keys)
- * leaves the default. Always returns a complete, frozen limits object.
+ * in a usable form (a positive integer; `{rate, burst}` for the rate limits) replaces its
+ * default; anything else (missing, malformed, unknown keys) leaves the default. Always returns a
+ * complete, frozen limits object.
  */
 export function mergeLimits(answer, defaults = DEFAULT_LIMITS) {
   const given = answer?.limits ?? {};
   const limits = { ...defaults };
-  for (const name of Object.keys(defaults)) {
-    if (positiveInteger(given[name])) limits[name] = given[name];
+  for (const [name, fallback] of Object.entries(defaults)) {
+    const value = given[name];
+    if (typeof fallback === "number" && positiveInteger(value)) limits[name] = value;
+    if (typeof fallback === "object" && rateLimit(value)) {
+      limits[name] = Object.freeze({ rate: value.rate, burst: value.burst });
+    }
   }
   return Object.freeze(limits);
 }

@@ -17,7 +17,7 @@ import { ApiError } from "./api.js";
 import { Change } from "./conversation-state.js";
 import { h, icon } from "./dom.js";
 import { errorText } from "./i18n.js";
-import { randomId } from "./outgoing.js";
+import { randomId } from "./ids.js";
 import { preparePhoto } from "./photo-resize.js";
 import { DEFAULT_LIMITS, uploadByteLimit } from "./protocol.js";
 import { uploadCard } from "./upload-card.js";

@@ -6,7 +6,8 @@
  * overlay holds exactly the points sent, so nothing moves when the server's echo replaces it.
  */
 
-import { PointBatcher, randomId } from "./outgoing.js";
+import { randomId } from "./ids.js";
+import { PointBatcher } from "./outgoing.js";
 import { Events } from "./protocol.js";
 
 /** Pointer samples closer than this many screen pixels are not sent. */

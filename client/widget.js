@@ -53,8 +53,6 @@ import { Viewer } from "./viewer.js";
 import { VisitorTracker } from "./visitor-tracker.js";
 import { StoredConversation, renewalDue, safeStorage, stamped } from "./widget-store.js";
 
-export { renewalDue } from "./widget-store.js";
-
 const CLIENT_BASE = new URL("./", import.meta.url);
 /** How often a page left open checks whether its token is due for renewal. */
 const RENEW_CHECK_MS = 3600 * 1000;

@@ -338,6 +338,15 @@ class Config:
             "max_image_bytes": self.max_image_bytes,
             "max_video_bytes": self.max_video_bytes,
             "pin_length": self.pin_length,
+            # Per-connection Socket.IO rate limits, so a client paces itself under them.
+            **{
+                name: {"rate": limit.rate, "burst": limit.burst}
+                for name, limit in (
+                    ("chat_rate", self.chat_rate),
+                    ("stroke_rate", self.stroke_rate),
+                    ("other_rate", self.other_rate),
+                )
+            },
         }
 
     def client_settings(self) -> dict[str, Any]:

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { afterEach, beforeEach, test } from "node:test";
 
 import {
+  AdminPanel,
   adminForm,
   adminPanel,
   clearLines,
@@ -202,4 +203,65 @@ test("copying uses the clipboard, else the selection, and says whether it worked
   assert.equal(await copyText(field), true);
   delete globalThis.document.execCommand;
   assert.equal(await copyText(field), false);
+});
+
+/** A panel over the `AdminPanel` frame that loads with `load` and records what it was told. */
+function testPanel({ me = { id: "a_1", admin: true }, adminOnly = true, load, status = false }) {
+  const notices = [];
+  const t = Object.assign((key) => `<${key}>`, { has: (key) => key === "agent.x.error.forbidden" });
+  class Panel extends AdminPanel {
+    constructor() {
+      const onNotice = (text) => notices.push(text);
+      super({ t, api: {}, me, onNotice }, { errorPrefix: "agent.x.error", adminOnly });
+      this.list = fakeElement("ul");
+      this.list.removeAttribute = (name) => delete this.list.attributes[name];
+      this.error = errorLine("x-error");
+      this.status = status ? fakeElement("p") : undefined;
+      this.root = fakeElement("section");
+    }
+
+    async load() {
+      await load(this);
+    }
+  }
+  return { panel: new Panel(), notices };
+}
+
+test("an admin panel loads on refresh and shows a failure in its error line", async () => {
+  const loaded = [];
+  const { panel } = testPanel({ load: (self) => loaded.push(self.list.attributes["aria-busy"]) });
+  assert.equal(panel.element, panel.root);
+  await panel.refresh();
+  assert.deepEqual(loaded, ["true"]);
+  assert.equal("aria-busy" in panel.list.attributes, false);
+
+  const failing = testPanel({
+    status: true,
+    load: () => Promise.reject(Object.assign(new Error("no"), { code: "forbidden" })),
+  });
+  failing.panel.status.textContent = "Saved";
+  await failing.panel.refresh();
+  assert.equal(failing.panel.error.textContent, "<agent.x.error.forbidden>");
+  assert.equal(failing.panel.error.hidden, false);
+  assert.equal(failing.panel.status.textContent, "", "an error replaces the status");
+  assert.deepEqual(failing.notices, ["<agent.x.error.forbidden>"]);
+});
+
+test("an admin-only panel does not load for an agent who is not an admin", async () => {
+  let loads = 0;
+  const load = () => {
+    loads += 1;
+  };
+  await testPanel({ me: { id: "a_2", admin: false }, load }).panel.refresh();
+  assert.equal(loads, 0);
+  await testPanel({ me: { id: "a_2", admin: false }, adminOnly: false, load }).panel.refresh();
+  assert.equal(loads, 1);
+});
+
+test("a panel's status line hides its error line", () => {
+  const { panel } = testPanel({ status: true, load: () => {} });
+  panel.showError("Broken");
+  panel.showStatus("Saved");
+  assert.equal(panel.error.hidden, true);
+  assert.equal(panel.status.textContent, "Saved");
 });

@@ -267,6 +267,27 @@ test("a session keeps the limits it was given, the defaults otherwise", () => {
   assert.equal(tuned.limits.max_stroke_points, 64);
 });
 
+test("a session paces its events under the rate limits it was given", async () => {
+  const connection = fakeConnection();
+  const limits = { ...DEFAULT_LIMITS, other_rate: { rate: 20, burst: 2 } };
+  const session = new ConversationSession({
+    connection,
+    conversationId: "c1",
+    selfId: me.id,
+    limits,
+  });
+  const started = Date.now();
+  const acks = [1, 2, 3].map(() => session.send("stroke.undo"));
+  acks.push(...[1, 2].map((seq) => session.send("chat.read", { seq })));
+  await settle();
+  const sent = (event) => connection.requests.filter((request) => request.event === event).length;
+  assert.equal(sent("chat.read"), 1, "a burst of 2, one kept back for joins");
+  assert.equal(sent("stroke.undo"), 3, "strokes have their own, default, bucket");
+  await Promise.all(acks);
+  assert.equal(sent("chat.read"), 2);
+  assert.ok(Date.now() - started >= 40, "the second waited for a token (20 per second)");
+});
+
 /** An in-memory stand-in for localStorage. */
 function memoryStore() {
   const items = new Map();

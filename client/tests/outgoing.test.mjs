@@ -7,9 +7,9 @@ import {
   POINT_FLUSH_MS,
   PointBatcher,
   coalesceOutgoing,
-  randomId,
+  rateClass,
 } from "../outgoing.js";
-import { DEFAULT_LIMITS } from "../protocol.js";
+import { DEFAULT_LIMITS, mergeLimits } from "../protocol.js";
 import { fakeTimers } from "./fake-timers.mjs";
 
 function batcher(options = {}) {
@@ -33,12 +33,6 @@ function manualSend() {
 }
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
-
-test("random ids have the prefix and length asked for and differ", () => {
-  const a = randomId("m_", 20);
-  assert.match(a, /^m_[0-9a-z]{20}$/);
-  assert.notEqual(a, randomId("m_", 20));
-});
 
 test("the first points go out at once", () => {
   const { points, batches } = batcher();
@@ -177,6 +171,49 @@ test("the emitter paces itself under the server's chat rate limit", async () => 
     sent.map((s) => s.payload.text),
     ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"],
   );
+});
+
+test("the emitter paces itself under the rate limits the server serves", async () => {
+  const timers = fakeTimers();
+  const { sent, send } = manualSend();
+  const limits = mergeLimits({
+    limits: { chat_rate: { rate: 2, burst: 3 }, stroke_rate: { rate: 0.5, burst: 2 } },
+  });
+  const emitter = new OrderedEmitter({
+    send,
+    window: 100,
+    now: timers.now,
+    schedule: timers.schedule,
+    limits,
+  });
+  for (let i = 0; i < 5; i += 1) emitter.emit("chat.send", { conversation_id: "c", text: `${i}` });
+  assert.equal(sent.length, 2, "a burst of 3, one kept back for joins");
+  timers.advance(499);
+  assert.equal(sent.length, 2);
+  timers.advance(1);
+  assert.equal(sent.length, 3, "then 2 per second");
+  timers.advance(1000);
+  assert.equal(sent.length, 5);
+
+  // Other classes keep their own buckets: strokes at the served 0.5/s, the rest at the default.
+  emitter.emit("stroke.clear", { conversation_id: "c" });
+  emitter.emit("stroke.clear", { conversation_id: "c" });
+  assert.equal(sent.length, 6, "a stroke burst of 2, one kept back");
+  timers.advance(1999);
+  assert.equal(sent.length, 6);
+  timers.advance(1);
+  assert.equal(sent.length, 7, "then one every 2 s");
+});
+
+test("every client event counts against one of the served rate limits", () => {
+  assert.equal(rateClass("chat.send"), "chat_rate");
+  assert.equal(rateClass("chat.typing"), "chat_rate");
+  assert.equal(rateClass("stroke.points"), "stroke_rate");
+  assert.equal(rateClass("viewer.transform"), "other_rate");
+  assert.equal(rateClass("chat.read"), "other_rate");
+  for (const name of ["chat_rate", "stroke_rate", "other_rate"]) {
+    assert.ok(DEFAULT_LIMITS[name].rate > 0 && DEFAULT_LIMITS[name].burst >= 1, name);
+  }
 });
 
 test("viewer.show goes alone: after the acks before it, and before anything after it", async () => {

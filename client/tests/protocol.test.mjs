@@ -53,8 +53,41 @@ test("the default limits are the server's defaults", () => {
     max_image_bytes: 25 * 1024 * 1024,
     max_video_bytes: 200 * 1024 * 1024,
     pin_length: 6,
+    chat_rate: { rate: 5, burst: 10 },
+    stroke_rate: { rate: 120, burst: 240 },
+    other_rate: { rate: 30, burst: 60 },
   });
   assert.ok(Object.isFrozen(DEFAULT_LIMITS));
+  assert.ok(Object.isFrozen(DEFAULT_LIMITS.chat_rate));
+});
+
+test("the server's rate limits replace the defaults, fractional rates included", () => {
+  const limits = mergeLimits({
+    limits: { chat_rate: { rate: 0.5, burst: 1 }, other_rate: { rate: 10, burst: 20, extra: 1 } },
+  });
+  assert.deepEqual(limits.chat_rate, { rate: 0.5, burst: 1 });
+  assert.deepEqual(limits.other_rate, { rate: 10, burst: 20 });
+  assert.equal(limits.stroke_rate, DEFAULT_LIMITS.stroke_rate, "not given: the default stays");
+  assert.ok(Object.isFrozen(limits.other_rate));
+});
+
+test("malformed rate limits leave the defaults", () => {
+  const limits = mergeLimits({
+    limits: {
+      chat_rate: { rate: 0, burst: 10 },
+      stroke_rate: { rate: 5, burst: 0.5 },
+      other_rate: "30/60",
+    },
+  });
+  assert.deepEqual(limits, DEFAULT_LIMITS);
+  for (const bad of [null, 5, [], { rate: "5", burst: 10 }, { rate: Infinity, burst: 10 }]) {
+    assert.deepEqual(mergeLimits({ limits: { chat_rate: bad } }), DEFAULT_LIMITS);
+  }
+});
+
+test("a rate limit given where a number belongs (or the reverse) is ignored", () => {
+  const limits = mergeLimits({ limits: { pin_length: { rate: 1, burst: 1 }, chat_rate: 5 } });
+  assert.deepEqual(limits, DEFAULT_LIMITS);
 });
 
 test("the server's limits replace the defaults one by one", () => {

@@ -21,7 +21,7 @@ AVATAR = "/client/icons/icon-192.png"
 CHAT_RATE_PER_S = 5
 CHAT_BURST = 10
 """The server's chat rate limit per connection, which the client paces itself under
-(`RATE_LIMITS.chat` in client/outgoing.js)."""
+(`chat_rate` in `GET /api/config`; `DEFAULT_LIMITS.chat_rate` in client/protocol.js)."""
 
 
 def stored_conversation(widget: ShopperWidget) -> dict[str, Any]:
