@@ -14,7 +14,7 @@ report ends with the throughput of each count over the first one's, per N and at
 saturation point (its highest relayed ev/s over the Ns).
 
 Usage: python bench/relay.py [--n 10,100,300] [--seconds 10] [--warmup 3] [--workers 2]
-                             [--server-workers 1[,2]] [--redis URL]
+                             [--server-workers 1[,2]] [--redis URL] [--client-nice 10]
                              [--only covisor|baseline] [--json results.json]
 """
 
@@ -128,6 +128,7 @@ async def drive(
         log = scratch / f"{target}-{n}-worker{index}.log"
         with log.open("wb") as sink:
             process = await processes.start(
+                *(["nice", "-n", str(args.client_nice)] if args.client_nice else []),
                 sys.executable,
                 CLIENTS_SCRIPT,
                 stdin=asyncio.subprocess.PIPE,
@@ -333,6 +334,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="Covisor server processes (covisor serve --workers), comma separated: 1,2",
     )
     parser.add_argument("--redis", help="Redis URL for the server workers (needed above 1)")
+    parser.add_argument(
+        "--client-nice",
+        type=int,
+        default=0,
+        help="run the client processes at this niceness (e.g. 10), so that on a machine with "
+        "few cores the server under test, Covisor or the baseline alike, gets the CPU it asks for",
+    )
     parser.add_argument("--only", choices=TARGETS, help="run one target only")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument(

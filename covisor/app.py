@@ -356,6 +356,7 @@ async def build(
     router = Router(store, roster, clock=clock, interval=ROUTING_INTERVAL)
     route_soon = router.wake if config.routing == "auto" else _nothing
     fanout = Fanout(sio, links, store, queue_changed=route_soon)
+    closers.append(fanout.stop)
     push = await open_push(store, push_options(config), clock=clock, metrics=metrics)
     closers.append(push.close)
     notifier = Notifier(store, push, clock, heartbeat=config.presence_heartbeat)

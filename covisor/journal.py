@@ -102,16 +102,13 @@ class Journal:
         self._shed_after = shed_after
         self._shared_store = shared_store
         self._wakeup = asyncio.Event()
-        self._outbox: asyncio.Queue[list[Published]] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._rounds = 0
-        self._publishing = False
-        self._publisher: asyncio.Task[None] | None = None
 
     async def drain(self) -> None:
         """Return once every command queued so far is decided, committed, answered and its
         events published (a process about to stop lets its clients' last commands land)."""
-        while self._queue or self._rounds or not self._outbox.empty() or self._publishing:
+        while self._queue or self._rounds:
             await asyncio.sleep(0.005)
 
     def behind(self) -> float:
@@ -125,17 +122,15 @@ class Journal:
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="covisor-journal")
-        self._publisher = asyncio.create_task(self._publish_forever(), name="covisor-publisher")
 
     async def stop(self) -> None:
-        for task in (self._task, self._publisher):
-            if task is not None:
-                task.cancel()
-                try:
-                    await task
-                except asyncio.CancelledError:
-                    pass
-        self._task = self._publisher = None
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+        self._task = None
         for pending in self._queue:
             if not pending.future.done():
                 pending.future.set_exception(CovisorError("unavailable", "server is stopping"))
@@ -221,7 +216,7 @@ class Journal:
                 and pending.conversation_id not in stale
             ]
             if published:
-                self._outbox.put_nowait(published)
+                await self._broadcast(published)
             if not stale:
                 return
             for cid in stale:
@@ -232,17 +227,13 @@ class Journal:
                 await asyncio.sleep(random.uniform(0, _BACKOFF_SECONDS * 2 ** min(attempt, 7)))
         _fail(batch, CovisorError("unavailable", "too much contention; try again"))
 
-    async def _publish_forever(self) -> None:
-        """Broadcast committed rounds in commit order, without holding up the next round."""
-        while True:
-            published = await self._outbox.get()
-            self._publishing = True
-            try:
-                await self._publish(published)
-            except Exception:
-                log.exception("publishing committed events failed")
-            finally:
-                self._publishing = False
+    async def _broadcast(self, published: list[Published]) -> None:
+        """Publish a committed round before the next: in commit order, and within the round's
+        own turn of the event loop (a publisher task of its own cost the relay a turn)."""
+        try:
+            await self._publish(published)
+        except Exception:
+            log.exception("publishing committed events failed")
 
     async def _states_for(self, batch: list[_Pending]) -> dict[str, ConversationState]:
         """The cached states a round needs, loaded when missing, caught up when they may be behind.

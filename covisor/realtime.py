@@ -7,6 +7,7 @@ becomes an error ack, and a refused event changes nothing and leaves the connect
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -117,6 +118,8 @@ class Fanout:
         self._links = links
         self._store = store
         self._queue_changed = queue_changed
+        self._queue_stale = False
+        self._queue_push: asyncio.Task[None] | None = None
 
     async def publish(self, published: list[Published]) -> None:
         """Broadcast committed events to their rooms, except to the socket that sent each (its
@@ -136,8 +139,25 @@ class Fanout:
             if event.type in ("conversation.transferred", "conversation.accepted"):
                 await self._hand_over(event)
         if any(_changes_queue(event) for event, _ in published):
-            await self.push_queue()
+            self._queue_stale = True
+            if self._queue_push is None or self._queue_push.done():
+                self._queue_push = asyncio.create_task(self._push_stale_queue())
+
+    async def _push_stale_queue(self) -> None:
+        """The queue to agents, read again while events keep changing it: beside the journal,
+        whose rounds the store read would hold up, and once for a burst of changes."""
+        while self._queue_stale:
+            self._queue_stale = False
+            try:
+                await self.push_queue()
+            except Exception:
+                log.exception("pushing the queue to agents failed")
             self._queue_changed()
+
+    async def stop(self) -> None:
+        """Let a queue push under way end (a stopping process's last events are pushed)."""
+        if self._queue_push is not None:
+            await self._queue_push
 
     async def _hand_over(self, event: Event) -> None:
         """A conversation changed hands: the sockets of the agent before leave its room on
