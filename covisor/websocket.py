@@ -31,6 +31,9 @@ from engineio.async_drivers import aiohttp as eio_aiohttp
 log = logging.getLogger(__name__)
 
 _DATA = (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY)
+_BACKLOG_AFTER = 16 * 1024
+"""Unsent bytes of a WebSocket past which its packets queue for a writer task, well under the
+64 KiB at which the transport pauses (and aiohttp's send would wait for the peer)."""
 
 
 class WebSocket(eio_aiohttp.WebSocket):  # type: ignore[misc]
@@ -44,7 +47,7 @@ class WebSocket(eio_aiohttp.WebSocket):  # type: ignore[misc]
         await ws.prepare(request)
         self.environ = environ
         # python-engineio hands the driver its socket's bound `_websocket_handler`.
-        await serve(self.handler.__self__, ws)
+        await serve(self.handler.__self__, ws, request.transport)
         return ws
 
 
@@ -54,8 +57,8 @@ def install(engineio_server: Any) -> None:
     engineio_server._async = {**engineio_server._async, "websocket": WebSocket}
 
 
-async def serve(socket: Any, ws: web.WebSocketResponse) -> None:
-    """Run one Engine.IO socket over `ws` until either side closes."""
+async def serve(socket: Any, ws: web.WebSocketResponse, transport: Any) -> None:
+    """Run one Engine.IO socket over `ws` (on `transport`) until either side closes."""
     server = socket.server
     if socket.connected:
         socket.upgrading = True
@@ -68,7 +71,7 @@ async def serve(socket: Any, ws: web.WebSocketResponse) -> None:
         socket.upgraded = True
     watch = server.start_background_task(_watch, socket, ws)
     try:
-        await _send_directly(socket, ws)
+        await _send_directly(socket, ws, transport)
         await _read(socket, ws)
     finally:
         watch.cancel()
@@ -80,23 +83,41 @@ async def serve(socket: Any, ws: web.WebSocketResponse) -> None:
         await ws.close()
 
 
-async def _send_directly(socket: Any, ws: web.WebSocketResponse) -> None:
+async def _send_directly(socket: Any, ws: web.WebSocketResponse, transport: Any) -> None:
     """From now on, write what the socket sends at once, in the caller's turn of the loop,
     instead of queueing it for a writer task (one wake-up less per packet, and a relayed
-    event reaches its viewer one turn of the loop sooner). What was queued before (during
-    an upgrade) is written first; aiohttp writes each frame whole when called, so frames
-    leave in the order `send` was called."""
+    event reaches its viewer one turn of the loop sooner). aiohttp writes each frame whole
+    when called, so frames leave in the order `send` was called.
+
+    A peer that reads slower than it is sent to must not hold up the sender (the journal
+    publishes a whole round to every viewer): once its unsent bytes pass `_BACKLOG_AFTER`,
+    packets wait in the socket's queue for a writer task that waits for the peer, until the
+    queue is empty again. What was queued before (during an upgrade) goes first the same way."""
     queue = socket.queue
-    while not queue.empty():
-        pkt = queue.get_nowait()
-        queue.task_done()
-        if pkt is not None:
-            await _write(ws, pkt)
+    writing: list[asyncio.Task[None]] = []
+
+    async def write_queued() -> None:
+        try:
+            while not queue.empty():
+                pkt = queue.get_nowait()
+                queue.task_done()
+                if pkt is not None:
+                    await _write(ws, pkt)
+        finally:
+            writing.clear()
 
     async def send(pkt: Any) -> None:
-        if await socket.check_ping_timeout():
-            await _write(ws, pkt)
+        if not await socket.check_ping_timeout():
+            return
+        if writing or transport is None or transport.get_write_buffer_size() > _BACKLOG_AFTER:
+            queue.put_nowait(pkt)
+            if not writing:
+                writing.append(asyncio.create_task(write_queued()))
+            return
+        await _write(ws, pkt)
 
+    if not queue.empty():
+        writing.append(asyncio.create_task(write_queued()))
     socket.send = send
 
 

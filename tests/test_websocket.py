@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
 import aiohttp
 import socketio
+from engineio import packet as eio_packet
 
+from covisor import websocket
 from covisor.app import COVISOR
 from tests.conftest import Harness
 
@@ -95,3 +98,45 @@ async def test_events_sent_at_once_from_one_socket_are_answered_in_order(
     assert [a["event"]["data"]["text"] for a in answers] == [f"m{i}" for i in range(10)]
     seqs = [a["seq"] for a in answers]
     assert seqs == sorted(seqs)
+
+
+class _SlowPeer:
+    """A WebSocket whose peer reads only when told, and the transport under it."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+        self.unsent = 0
+        self.reading = asyncio.Event()
+
+    async def send_str(self, text: str) -> None:
+        self.sent.append(text)
+        self.unsent += len(text)
+        if self.unsent > 64 * 1024:
+            await self.reading.wait()
+            self.unsent = 0
+
+    def get_write_buffer_size(self) -> int:
+        return self.unsent
+
+
+class _Socket:
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[Any] = asyncio.Queue()
+        self.send: Any = None
+
+    async def check_ping_timeout(self) -> bool:
+        return True
+
+
+async def test_a_peer_that_reads_slowly_holds_up_no_sender() -> None:
+    peer, socket = _SlowPeer(), _Socket()
+    await socket.queue.put(eio_packet.Packet(eio_packet.MESSAGE, "queued before the upgrade"))
+    await websocket._send_directly(socket, peer, peer)  # type: ignore[arg-type]
+    texts = [f"event {i} " + "x" * 2000 for i in range(100)]
+    for text in texts:
+        await asyncio.wait_for(socket.send(eio_packet.Packet(eio_packet.MESSAGE, text)), 0.1)
+    assert len(peer.sent) < len(texts), "the peer is slow: packets wait in the queue"
+    peer.reading.set()
+    while not socket.queue.empty() or len(peer.sent) <= len(texts):
+        await asyncio.sleep(0.01)
+    assert peer.sent == ["4queued before the upgrade", *(f"4{t}" for t in texts)]

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import dataclasses
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -436,11 +436,17 @@ class SQLiteStore(SQLiteVisits, SQLiteReports):
     async def commit(self, appends: list[Append]) -> set[str]:
         if not appends:
             return set()
+        rows = [
+            _Rows(a.conversation_id, a.expected_seq, _event_rows(a), _update_row(a))
+            for a in appends
+        ]
         async with self._write_lock:
-            # The whole transaction is one trip to the connection's thread: at stroke rates the
-            # per-statement hops of the async API, not SQLite, were the cost of a round.
+            # The whole transaction is one trip to the connection's thread, in a few statements:
+            # each statement hands CPython's lock to that thread and back, and behind a busy
+            # event loop every hand-back waits out a switch interval (executemany of a round's
+            # hundred events took 100 ms that way, one statement 10 ms; bench/relay.py).
             stale: set[str] = await self._w._execute(  # type: ignore[no-untyped-call]
-                _commit_sync, self._w._conn, appends
+                _commit_sync, self._w._conn, rows
             )
         return stale
 
@@ -993,7 +999,21 @@ def _backup(source: Path, destination: Path) -> None:
     partial.replace(destination)
 
 
-def _commit_sync(db: sqlite3.Connection, appends: list[Append]) -> set[str]:
+@dataclasses.dataclass(frozen=True)
+class _Rows:
+    """One append as the parameters of its statements, made before the trip to the thread."""
+
+    conversation_id: str
+    expected_seq: int
+    events: list[Any]
+    update: tuple[Any, ...]
+
+
+_CHUNK = 500
+"""Rows per multi-row statement (4 or 7 parameters each: far below SQLite's 32766)."""
+
+
+def _commit_sync(db: sqlite3.Connection, appends: list[_Rows]) -> set[str]:
     """Write the appends that are not stale in one IMMEDIATE transaction; return the stale ids."""
     db.execute("BEGIN IMMEDIATE")
     try:
@@ -1006,16 +1026,26 @@ def _commit_sync(db: sqlite3.Connection, appends: list[Append]) -> set[str]:
             a.conversation_id for a in appends if current.get(a.conversation_id) != a.expected_seq
         }
         fresh = [a for a in appends if a.conversation_id not in stale]
-        db.executemany(
-            "INSERT INTO events (conversation_id, seq, type, body) VALUES (?, ?, ?, ?)",
-            _event_rows(fresh),
-        )
-        db.executemany(
-            "UPDATE conversations SET seq = ?, status = ?, agent_id = ?, summary = ?, "
-            "snapshot = coalesce(?, snapshot), "
-            "snapshot_seq = CASE WHEN ? IS NULL THEN snapshot_seq ELSE ? END WHERE id = ?",
-            [_update_row(a) for a in fresh],
-        )
+        events = [value for a in fresh for row in a.events for value in row]
+        for start in range(0, len(events), 4 * _CHUNK):
+            part = events[start : start + 4 * _CHUNK]
+            db.execute(
+                "INSERT INTO events (conversation_id, seq, type, body) VALUES "
+                + ",".join(["(?, ?, ?, ?)"] * (len(part) // 4)),
+                part,
+            )
+        for start in range(0, len(fresh), _CHUNK):
+            part = fresh[start : start + _CHUNK]
+            db.execute(
+                "UPDATE conversations AS c SET seq = v.column2, status = v.column3, "
+                "agent_id = v.column4, summary = v.column5, "
+                "snapshot = coalesce(v.column6, c.snapshot), "
+                "snapshot_seq = CASE WHEN v.column6 IS NULL THEN c.snapshot_seq "
+                "ELSE v.column7 END "
+                "FROM (VALUES " + ",".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(part)) + ") AS v "
+                "WHERE c.id = v.column1",
+                [value for a in part for value in a.update],
+            )
         db.execute("COMMIT")
     except BaseException:
         db.execute("ROLLBACK")
@@ -1035,20 +1065,18 @@ def _summary(row: Any) -> SummaryRecord:
     return SummaryRecord(id_, created_at, seq, msgspec.json.decode(summary))
 
 
-def _event_rows(appends: Iterable[Append]) -> list[tuple[str, int, str, bytes]]:
-    return [(e.conversation_id, e.seq, e.type, encode(e)) for a in appends for e in a.events]
+def _event_rows(a: Append) -> list[tuple[str, int, str, bytes]]:
+    return [(e.conversation_id, e.seq, e.type, encode(e)) for e in a.events]
 
 
 def _update_row(a: Append) -> tuple[Any, ...]:
     last = a.events[-1].seq if a.events else a.expected_seq
-    snap_seq = last if a.snapshot is not None else None
     return (
+        a.conversation_id,
         last,
         a.summary.get("status", "waiting"),
         a.summary.get("agent_id"),
         msgspec.json.encode(a.summary),
         a.snapshot,
-        snap_seq,
-        snap_seq,
-        a.conversation_id,
+        last if a.snapshot is not None else None,
     )
