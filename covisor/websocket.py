@@ -31,9 +31,6 @@ from engineio.async_drivers import aiohttp as eio_aiohttp
 log = logging.getLogger(__name__)
 
 _DATA = (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY)
-_BACKLOG_AFTER = 16 * 1024
-"""Unsent bytes of a WebSocket past which its packets queue for a writer task, well under the
-64 KiB at which the transport pauses (and aiohttp's send would wait for the peer)."""
 
 
 class WebSocket(eio_aiohttp.WebSocket):  # type: ignore[misc]
@@ -90,11 +87,14 @@ async def _send_directly(socket: Any, ws: web.WebSocketResponse, transport: Any)
     when called, so frames leave in the order `send` was called.
 
     A peer that reads slower than it is sent to must not hold up the sender (the journal
-    publishes a whole round to every viewer): once its unsent bytes pass `_BACKLOG_AFTER`,
-    packets wait in the socket's queue for a writer task that waits for the peer, until the
-    queue is empty again. What was queued before (during an upgrade) goes first the same way."""
+    publishes a whole round to every viewer): a packet that would take its unsent bytes past
+    the transport's high-water mark (where aiohttp's send waits for the peer) waits in the
+    socket's queue, with every packet after it, for a writer task that waits for the peer,
+    until the queue is empty again. What was queued before (during an upgrade) goes first,
+    the same way."""
     queue = socket.queue
     writing: list[asyncio.Task[None]] = []
+    high_water = transport.get_write_buffer_limits()[1] if transport is not None else 0
 
     async def write_queued() -> None:
         try:
@@ -109,7 +109,8 @@ async def _send_directly(socket: Any, ws: web.WebSocketResponse, transport: Any)
     async def send(pkt: Any) -> None:
         if not await socket.check_ping_timeout():
             return
-        if writing or transport is None or transport.get_write_buffer_size() > _BACKLOG_AFTER:
+        unsent = transport.get_write_buffer_size() if transport is not None else high_water
+        if writing or unsent + len(pkt.encode()) >= high_water:
             queue.put_nowait(pkt)
             if not writing:
                 writing.append(asyncio.create_task(write_queued()))

@@ -118,6 +118,9 @@ class _SlowPeer:
     def get_write_buffer_size(self) -> int:
         return self.unsent
 
+    def get_write_buffer_limits(self) -> tuple[int, int]:
+        return 16 * 1024, 64 * 1024
+
 
 class _Socket:
     def __init__(self) -> None:
