@@ -17,6 +17,7 @@ keeping the connection open.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
@@ -27,7 +28,9 @@ import socketio
 from engineio import packet as eio_packet
 
 from covisor import websocket
-from covisor.errors import CovisorError
+from covisor.errors import INTERNAL, CovisorError
+
+log = logging.getLogger(__name__)
 
 MAX_DEPTH = 6
 """Most levels of arrays and objects inside one another in a packet or body."""
@@ -209,7 +212,11 @@ class Server(socketio.AsyncServer):  # type: ignore[misc]
             answer: Any = refusal.to_dict()
         else:
             assert handler is not None
-            answer = await handler(data[0], sid, data[1:])
+            try:
+                answer = await handler(data[0], sid, data[1:])
+            except Exception:
+                log.exception("answering an event failed")
+                answer = INTERNAL.to_dict()
         if id is None:
             return
         head = f"3{id}" if namespace == "/" else f"3{namespace},{id}"

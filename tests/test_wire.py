@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from covisor.app import COVISOR
+from covisor.errors import INTERNAL
 from covisor.wire import MAX_DEPTH, Undecodable, decode
 from tests.conftest import Harness
 from tests.hostile_packets import PACKETS
@@ -68,3 +70,15 @@ async def test_a_binary_event_whose_placeholder_names_no_attachment_is_answered(
         assert (await raw.call("time", {}))["ok"] is True
     finally:
         await raw.close()
+
+
+async def test_an_event_whose_handler_fails_is_answered_internal(harness: Harness) -> None:
+    cid, customer, _ = await harness.session()
+    sio = harness.server.app[COVISOR].sio
+
+    async def broken(event: str, sid: str, args: list[object]) -> object:
+        raise RuntimeError("a bug")
+
+    sio.on_event(broken)
+    answer = await customer.sio.call("time", {}, timeout=5)
+    assert answer == INTERNAL.to_dict()
