@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
@@ -44,10 +45,12 @@ async def test_several_workers_without_redis_exit_2(tmp_path: Path) -> None:
 
 
 def children(pid: int) -> set[int]:
-    """The processes `pid` started (Linux's /proc)."""
+    """The processes `pid` started (Linux's /proc); a thread that ends while it is read has
+    none."""
     found: set[int] = set()
     for task in Path(f"/proc/{pid}/task").iterdir():
-        found.update(int(child) for child in (task / "children").read_text().split())
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+            found.update(int(child) for child in (task / "children").read_text().split())
     return found
 
 
