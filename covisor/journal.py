@@ -81,7 +81,9 @@ class Journal:
         clock: Clock,
         *,
         limits: Limits,
+        relay: Publisher,
         publish: Publisher,
+        retract: Callable[[list[str]], Awaitable[None]],
         snapshot_every: int,
         max_batch: int,
         max_pending: int,
@@ -95,7 +97,10 @@ class Journal:
         self._limits = limits
         self._snapshot_every = snapshot_every
         self._max_batch = max_batch
+        self._relay = relay
         self._publish = publish
+        self._retract = retract
+        self._relay_first = not shared_store
         self._states: dict[str, ConversationState] = {}
         self._queue: list[_Pending] = []
         self._max_pending = max_pending
@@ -196,7 +201,14 @@ class Journal:
             try:
                 states = await self._states_for(batch)
                 outcomes, appends = self._decide(batch, states)
-                stale = await self._store.commit(appends)
+                early = _relayed_early(batch, outcomes) if self._relay_first else []
+                await self._deliver(self._relay, early)
+                try:
+                    stale = await self._store.commit(appends)
+                except BaseException:
+                    if early:
+                        await self._retract(sorted({e.conversation_id for e, _ in early}))
+                    raise
             except BaseException:
                 for cid in ids:
                     self._states.pop(cid, None)
@@ -208,15 +220,11 @@ class Journal:
                     pending.future.set_exception(outcome)
                 else:
                     pending.future.set_result(outcome)
-            published = [
-                (outcome.event, pending.origin)
-                for pending, outcome in zip(batch, outcomes, strict=True)
-                if isinstance(outcome, Outcome)
-                and outcome.event is not None
-                and pending.conversation_id not in stale
-            ]
-            if published:
-                await self._broadcast(published)
+            published = _events(batch, outcomes, stale)
+            relayed = {(event.conversation_id, event.seq) for event, _ in early}
+            later = [p for p in published if (p[0].conversation_id, p[0].seq) not in relayed]
+            await self._deliver(self._relay, later)
+            await self._deliver(self._publish, published)
             if not stale:
                 return
             for cid in stale:
@@ -227,13 +235,15 @@ class Journal:
                 await asyncio.sleep(random.uniform(0, _BACKOFF_SECONDS * 2 ** min(attempt, 7)))
         _fail(batch, CovisorError("unavailable", "too much contention; try again"))
 
-    async def _broadcast(self, published: list[Published]) -> None:
-        """Publish a committed round before the next: in commit order, and within the round's
-        own turn of the event loop (a publisher task of its own cost the relay a turn)."""
+    async def _deliver(self, to: Publisher, published: list[Published]) -> None:
+        """Hand a round's events on before the next round: in order, and within the round's own
+        turn of the event loop (a publisher task of its own cost the relay a turn)."""
+        if not published:
+            return
         try:
-            await self._publish(published)
+            await to(published)
         except Exception:
-            log.exception("publishing committed events failed")
+            log.exception("publishing a round's events failed")
 
     async def _states_for(self, batch: list[_Pending]) -> dict[str, ConversationState]:
         """The cached states a round needs, loaded when missing, caught up when they may be behind.
@@ -314,6 +324,37 @@ class Journal:
         state.apply(event, self._limits)
         new_events.setdefault(state.id, []).append(event)
         return Outcome(event.seq, event)
+
+
+def _relayed_early(batch: list[_Pending], outcomes: list[Any]) -> list[Published]:
+    """The events of a round that may reach the other members before their commit: for each
+    conversation, its first events of `SHEDDABLE` commands (stroke points, view moves), up to
+    its first event of another kind. Chat and the rest wait for their commit, so a failed
+    commit takes back only what a snapshot replaces whole, and each conversation's events
+    still go out in seq order."""
+    early: list[Published] = []
+    closed: set[str] = set()
+    for pending, outcome in zip(batch, outcomes, strict=True):
+        cid = pending.conversation_id
+        if cid in closed or not isinstance(outcome, Outcome) or outcome.event is None:
+            continue
+        if isinstance(pending.command, c.SHEDDABLE):
+            early.append((outcome.event, pending.origin))
+        else:
+            closed.add(cid)
+    return early
+
+
+def _events(batch: list[_Pending], outcomes: list[Any], stale: set[str]) -> list[Published]:
+    """The events a round decided, in order, with their senders, but those of `stale`
+    conversations."""
+    return [
+        (outcome.event, pending.origin)
+        for pending, outcome in zip(batch, outcomes, strict=True)
+        if isinstance(outcome, Outcome)
+        and outcome.event is not None
+        and pending.conversation_id not in stale
+    ]
 
 
 def _fail(batch: list[_Pending], error: CovisorError) -> None:

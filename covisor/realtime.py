@@ -121,14 +121,12 @@ class Fanout:
         self._queue_stale = False
         self._queue_push: asyncio.Task[None] | None = None
 
-    async def publish(self, published: list[Published]) -> None:
-        """Broadcast committed events to their rooms, except to the socket that sent each (its
-        ack carried the event), and the queue to agents when it changed."""
+    async def relay(self, published: list[Published]) -> None:
+        """Send events to their rooms, except to the socket that sent each (its ack carries the
+        event). The journal relays a round before its commit when this process is alone on its
+        store, after it otherwise."""
         for event, origin in published:
             cid = event.conversation_id
-            if event.type in NOTABLE_EVENTS:
-                logs.conversation_id.set(cid)
-                log.info("%s at seq %d", event.type, event.seq)
             if event.type in INTERNAL_TYPES:
                 wire = to_wire(event)
                 await self._sio.emit("event", wire, room=agents_room_of(cid), skip_sid=origin)
@@ -136,12 +134,29 @@ class Fanout:
             else:
                 wire = self._links.event(event)
                 await self._sio.emit("event", wire, room=rooms_of(cid), skip_sid=origin)
+
+    async def publish(self, published: list[Published]) -> None:
+        """What committed events change beyond their rooms: a conversation that changed hands,
+        the queue to agents, a log line for the notable ones."""
+        for event, _ in published:
+            if event.type in NOTABLE_EVENTS:
+                logs.conversation_id.set(event.conversation_id)
+                log.info("%s at seq %d", event.type, event.seq)
             if event.type in ("conversation.transferred", "conversation.accepted"):
                 await self._hand_over(event)
         if any(_changes_queue(event) for event, _ in published):
             self._queue_stale = True
             if self._queue_push is None or self._queue_push.done():
                 self._queue_push = asyncio.create_task(self._push_stale_queue())
+
+    async def retract(self, conversation_ids: list[str]) -> None:
+        """The sockets of conversations that were relayed events the store then failed to
+        commit are disconnected: the clients reconnect, and their `last_seq`, ahead of the
+        store's, gets them a snapshot."""
+        for cid in conversation_ids:
+            for room in rooms_of(cid):
+                for sid, _ in list(self._sio.manager.get_participants("/", room)):
+                    await self._sio.disconnect(sid)
 
     async def _push_stale_queue(self) -> None:
         """The queue to agents, read again while events keep changing it: beside the journal,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import TypedDict, Unpack
 
@@ -30,9 +30,13 @@ class CountingStore(SQLiteStore):
     def __init__(self, path: Path) -> None:
         super().__init__(path)
         self.commits = 0
+        self.fail_next = False
 
     async def commit(self, appends: list[Append]) -> set[str]:
         self.commits += 1
+        if self.fail_next:
+            self.fail_next = False
+            raise OSError("the disk is full")
         return await super().commit(appends)
 
 
@@ -54,9 +58,16 @@ class JournalOptions(TypedDict, total=False):
     max_pending: int
     shed_after: float
     publish: Publisher
+    relay: Publisher
+    retract: Callable[[list[str]], Awaitable[None]]
+    shared_store: bool
 
 
 async def ignore(published: list[Published]) -> None:
+    pass
+
+
+async def forget(conversation_ids: list[str]) -> None:
     pass
 
 
@@ -65,12 +76,14 @@ async def started(store: SQLiteStore, **kw: Unpack[JournalOptions]) -> Journal:
         store,
         clock,
         limits=conversation_limits(DEFAULTS),
+        relay=kw.get("relay", ignore),
         publish=kw.get("publish", ignore),
+        retract=kw.get("retract", forget),
         snapshot_every=kw.get("snapshot_every", DEFAULTS.snapshot_every),
         max_batch=DEFAULTS.commit_max_batch,
         max_pending=kw.get("max_pending", DEFAULTS.max_pending_commands),
         shed_after=kw.get("shed_after", DEFAULTS.shed_after),
-        shared_store=True,
+        shared_store=kw.get("shared_store", True),
         metrics=Metrics(),
     )
     journal.start()
@@ -177,4 +190,59 @@ async def test_unknown_conversation_is_not_found(store: CountingStore) -> None:
     with pytest.raises(CovisorError) as refused:
         await journal.submit(SHOPPER, c.ChatSend(conversation_id="nope", text="hi"))
     assert refused.value.code == "not_found"
+    await journal.stop()
+
+
+async def test_alone_on_its_store_stroke_points_are_relayed_before_their_commit(
+    store: CountingStore,
+) -> None:
+    seen: list[tuple[str, str, int]] = []
+    published = asyncio.Event()
+
+    async def relay(round_: list[Published]) -> None:
+        stored = len(await store.events_after("c1", 0, 100))
+        seen.extend(("relay", event.type, stored) for event, _ in round_ if event.seq > 4)
+
+    async def publish(round_: list[Published]) -> None:
+        if round_[-1][0].type == "chat.message":
+            published.set()
+
+    journal = await started(store, relay=relay, publish=publish, shared_store=False)
+    await prepare(journal)
+    point = c.StrokePoints(conversation_id="c1", stroke_id="s", points=[(0.1, 0.1)])
+    await asyncio.gather(
+        journal.submit(SHOPPER, point),
+        journal.submit(SHOPPER, c.ChatSend(conversation_id="c1", text="after its commit")),
+    )
+    await asyncio.wait_for(published.wait(), 5)
+    assert seen == [("relay", "stroke.points", 4), ("relay", "chat.message", 6)]
+    await journal.stop()
+
+
+async def test_relayed_points_the_store_fails_to_commit_are_retracted(
+    store: CountingStore,
+) -> None:
+    relayed: list[int] = []
+    retracted: list[list[str]] = []
+
+    async def relay(round_: list[Published]) -> None:
+        relayed.extend(event.seq for event, _ in round_)
+
+    async def retract(conversation_ids: list[str]) -> None:
+        retracted.append(conversation_ids)
+
+    journal = await started(store, relay=relay, retract=retract, shared_store=False)
+    await prepare(journal)
+    point = c.StrokePoints(conversation_id="c1", stroke_id="s", points=[(0.1, 0.1)])
+    store.fail_next = True
+    with pytest.raises(CovisorError) as refused:
+        await journal.submit(SHOPPER, point)
+    assert refused.value.code == "internal"
+    assert relayed[-1] == 5 and retracted == [["c1"]]
+    store.fail_next = True
+    with pytest.raises(CovisorError):
+        await journal.submit(SHOPPER, c.ChatSend(conversation_id="c1", text="never shown"))
+    assert relayed[-1] == 5 and retracted == [["c1"]], "chat is relayed after its commit only"
+    answer = await journal.submit(SHOPPER, point)
+    assert answer.seq == 5, "the seq of the points that were not committed is given again"
     await journal.stop()

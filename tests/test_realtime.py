@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 import socketio
@@ -11,6 +12,8 @@ from covisor import commands as c
 from covisor.app import create_app
 from covisor.config import Config
 from covisor.identity import Identity
+from covisor.store import Append
+from covisor.store.sqlite import SQLiteStore
 from tests.conftest import Harness, serving
 
 
@@ -351,3 +354,40 @@ async def test_a_rejoin_beyond_replay_limit_falls_back_to_a_snapshot(config: Con
         assert within["mode"] == "replay" and "snapshot" not in within
         assert [e["seq"] for e in within["events"]] == list(range(latest - 9, latest + 1))
         assert [e["data"]["text"] for e in within["events"]] == [f"m{i}" for i in range(5, 15)]
+
+
+class FailingStore(SQLiteStore):
+    """A store whose next commit fails (a full disk), once."""
+
+    fail_next = False
+
+    async def commit(self, appends: list[Append]) -> set[str]:
+        if self.fail_next:
+            self.fail_next = False
+            raise OSError("the disk is full")
+        return await super().commit(appends)
+
+
+async def test_points_relayed_but_not_committed_make_the_members_start_again(
+    config: Config, tmp_path: Path
+) -> None:
+    store = FailingStore(tmp_path / "failing.sqlite3")
+    async with serving(await create_app(config, store=store)) as h:
+        cid, customer, agent = await h.session()
+        await agent.ok("viewer.show", {"conversation_id": cid, "media_id": await h.product()})
+        stroke = {"conversation_id": cid, "stroke_id": "s1", "color": "#ff0000", "width": 0.01}
+        seq = (await agent.ok("stroke.begin", stroke))["seq"]
+        store.fail_next = True
+        points = {"conversation_id": cid, "stroke_id": "s1", "points": [[0.5, 0.5]]}
+        await agent.sio.emit("stroke.points", points)
+        await customer.wait_for(lambda p: bool(p.of_type("stroke.points")))
+        for _ in range(100):
+            if not customer.sio.connected and not agent.sio.connected:
+                break
+            await asyncio.sleep(0.05)
+        assert not customer.sio.connected and not agent.sio.connected
+        viewer = await h.peer(customer.token)
+        rejoined = await viewer.ok("join", {"conversation_id": cid, "last_seq": seq + 1})
+        assert rejoined["mode"] == "snapshot" and rejoined["seq"] == seq
+        (drawn,) = rejoined["snapshot"]["strokes"]
+        assert [0.5, 0.5] not in drawn["points"]
