@@ -100,7 +100,6 @@ class Journal:
         self._relay = relay
         self._publish = publish
         self._retract = retract
-        self._relay_first = not shared_store
         self._states: dict[str, ConversationState] = {}
         self._queue: list[_Pending] = []
         self._max_pending = max_pending
@@ -201,7 +200,7 @@ class Journal:
             try:
                 states = await self._states_for(batch)
                 outcomes, appends = self._decide(batch, states)
-                early = _relayed_early(batch, outcomes) if self._relay_first else []
+                early = [] if self._shared_store else _relayed_early(batch, outcomes)
                 await self._deliver(self._relay, early)
                 try:
                     stale = await self._store.commit(appends)

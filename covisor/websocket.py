@@ -68,7 +68,7 @@ async def serve(socket: Any, ws: web.WebSocketResponse, transport: Any) -> None:
         socket.upgraded = True
     watch = server.start_background_task(_watch, socket, ws)
     try:
-        await _send_directly(socket, ws, transport)
+        _send_directly(socket, ws, transport)
         await _read(socket, ws)
     finally:
         watch.cancel()
@@ -80,7 +80,7 @@ async def serve(socket: Any, ws: web.WebSocketResponse, transport: Any) -> None:
         await ws.close()
 
 
-async def _send_directly(socket: Any, ws: web.WebSocketResponse, transport: Any) -> None:
+def _send_directly(socket: Any, ws: web.WebSocketResponse, transport: Any) -> None:
     """From now on, write what the socket sends at once, in the caller's turn of the loop,
     instead of queueing it for a writer task (one wake-up less per packet, and a relayed
     event reaches its viewer one turn of the loop sooner). aiohttp writes each frame whole
@@ -163,12 +163,9 @@ async def _read(socket: Any, ws: web.WebSocketResponse) -> None:
             return
         data = message.data
         try:
-            if isinstance(data, bytes):
+            if isinstance(data, bytes) or data[:1] == "4":
                 if on_message is not None:
-                    await on_message(socket.sid, data)
-            elif data[:1] == "4":
-                if on_message is not None:
-                    await on_message(socket.sid, data[1:])
+                    await on_message(socket.sid, data if isinstance(data, bytes) else data[1:])
             else:
                 await socket.receive(eio_packet.Packet(encoded_packet=data))
         except (ValueError, IndexError, exceptions.UnknownPacketError):

@@ -178,39 +178,33 @@ class Server(socketio.AsyncServer):  # type: ignore[misc]
         end = digits.end()
         if end - 1 > _MAX_ID_DIGITS:
             return
-        self._spawn(self._answer(eio_sid, "/", data[1:end] or None, decode(data[end:]), handler))
+        self._spawn(self._answer(eio_sid, "/", data[1:end] or None, decode(data[end:])))
 
     async def _handle_event(
         self, eio_sid: str, namespace: str | None, id: int | None, data: Any
     ) -> None:
         namespace = namespace or "/"
-        handler = self._event_handler if namespace == "/" else None
-        ack_id = None if id is None else str(id)
-        self._spawn(self._answer(eio_sid, namespace, ack_id, data, handler))
+        if (namespace != "/" or self._event_handler is None) and envelope_error(data) is None:
+            await super()._handle_event(eio_sid, namespace, id, data)
+            return
+        self._spawn(self._answer(eio_sid, namespace, None if id is None else str(id), data))
 
     def _spawn(self, answering: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(answering)
         self._answering.add(task)
         task.add_done_callback(self._answering.discard)
 
-    async def _answer(
-        self,
-        eio_sid: str,
-        namespace: str,
-        id: str | None,
-        data: Any,
-        handler: EventHandler | None,
-    ) -> None:
+    async def _answer(self, eio_sid: str, namespace: str, id: str | None, data: Any) -> None:
+        """Answer one event: the error shape when `envelope_error` refuses it, else the
+        handler's answer (a handler that raises: `internal`); `id` as the client wrote it."""
         refusal = envelope_error(data)
-        if refusal is None and handler is None:
-            await super()._handle_event(eio_sid, namespace, None if id is None else int(id), data)
-            return
         sid = self.manager.sid_from_eio_sid(eio_sid, namespace)
         if not self.manager.is_connected(sid, namespace):
             return
         if refusal is not None:
             answer: Any = refusal.to_dict()
         else:
+            handler = self._event_handler
             assert handler is not None
             try:
                 answer = await handler(data[0], sid, data[1:])

@@ -134,7 +134,7 @@ class _Socket:
 async def test_a_peer_that_reads_slowly_holds_up_no_sender() -> None:
     peer, socket = _SlowPeer(), _Socket()
     await socket.queue.put(eio_packet.Packet(eio_packet.MESSAGE, "queued before the upgrade"))
-    await websocket._send_directly(socket, peer, peer)  # type: ignore[arg-type]
+    websocket._send_directly(socket, peer, peer)  # type: ignore[arg-type]
     texts = [f"event {i} " + "x" * 2000 for i in range(100)]
     for text in texts:
         await asyncio.wait_for(socket.send(eio_packet.Packet(eio_packet.MESSAGE, text)), 0.1)
