@@ -257,6 +257,22 @@ SHEDDABLE: tuple[type[Command], ...] = (StrokePoints, ViewerTransform)
 """Commands refused first when the server is behind: a drawer's client merges refused points
 into its next batch, a view move is superseded by the next; chat and the rest are never shed."""
 
+RELAYED_WHEN_DECIDED: tuple[type[Command], ...] = (
+    StrokeBegin,
+    StrokePoints,
+    StrokeEnd,
+    StrokeUndo,
+    StrokeClear,
+    ViewerTransform,
+    VideoPlay,
+    VideoPause,
+    VideoSeek,
+    VideoRate,
+)
+"""Commands whose events a process alone on its store relays before their commit: the strokes,
+the view and the video, which a joiner's snapshot replaces whole, so the rejoin that follows a
+failed commit takes them back (journal.py). Chat and the rest wait for their commit."""
+
 BY_EVENT: dict[str, type[Command]] = {
     "join": Join,
     "leave": Leave,

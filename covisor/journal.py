@@ -1,21 +1,34 @@
-"""The single writer of conversation state, with group commit.
+"""The single writer of conversation state, with group commit, pipelined.
 
-Every command for every conversation goes through `Journal.submit`. One task takes whatever has
-queued up since its last round, decides and applies each command in order against the cached
-conversation states, writes all resulting events in ONE store transaction, then publishes them and
-answers the callers. A stroke streamed at 60 Hz by a hundred drawers therefore costs one fsync per
-round, not one per point, and an acknowledged event is always a durable one.
+Every command for every conversation goes through `Journal.submit`. Two tasks share the work:
 
-Reads that must agree with the order (a joiner's snapshot) queue up the same way, so they never see
-an event that is not committed. Several processes may share one store: before each round the
-journal catches its cached states up with what others committed; a conversation found stale on
-commit (another process won the race) is reloaded and its commands decided again after a short
-random backoff, while the rest of the round is already durable and answered.
+- the *decider* takes whatever has queued up, decides and applies each command in order against
+  the cached conversation states, and adds the results to the next commit;
+- the *committer* writes everything decided since its last commit began in ONE store
+  transaction, then answers the callers and publishes the events.
+
+So while one commit waits for its fsync, the commands that arrive meanwhile are already decided,
+and a stroke streamed at 60 Hz by a hundred drawers costs one fsync per commit, not one per point.
+An acknowledged event is always a durable one.
+
+A process alone on its store relays strokes, view moves and video controls as soon as they are
+decided, before their commit (`relay`, `commands.RELAYED_WHEN_DECIDED`); everything else is relayed
+after it, and each conversation's events still go out in seq order. If a commit fails, the
+conversations whose events went out early are `retract`ed (their sockets rejoin and get a
+snapshot, which replaces those whole).
+
+Reads that must agree with the order (a joiner's snapshot) queue up the same way and are answered
+after the commit of what they saw. Several processes may share one store: then the decider waits
+for each commit before deciding again, and first catches its cached states up with what others
+committed; a conversation found stale on commit (another process won the race) is reloaded and
+its commands decided again after a short random backoff, while the rest of the commit is durable
+and answered.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import random
 import time
@@ -43,6 +56,7 @@ Publisher = Callable[[list[Published]], Awaitable[None]]
 
 _MAX_ATTEMPTS = 12
 _BACKOFF_SECONDS = 0.001
+_order = itertools.count()
 
 
 @dataclass(frozen=True)
@@ -69,9 +83,52 @@ class _Pending:
     command: c.Command | None
     origin: str | None = None
     queued_at: float = field(default_factory=time.monotonic)
+    order: int = field(default_factory=lambda: next(_order))
+    attempts: int = 0
     future: asyncio.Future[Any] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
+
+
+@dataclass
+class _Decided:
+    pending: _Pending
+    outcome: Any
+    relayed: bool = False
+
+    @property
+    def event(self) -> Event | None:
+        return self.outcome.event if isinstance(self.outcome, Outcome) else None
+
+
+@dataclass
+class _Group:
+    """What was decided since the last commit began, for the next one.
+
+    `held` names the conversations with an event that is relayed only after this commit: their
+    later stroke points wait for it too, so each conversation's events go out in seq order."""
+
+    decided: list[_Decided] = field(default_factory=list)
+    states: dict[str, ConversationState] = field(default_factory=dict)
+    expected: dict[str, int] = field(default_factory=dict)
+    events: dict[str, list[Event]] = field(default_factory=dict)
+    held: set[str] = field(default_factory=set)
+    early: set[str] = field(default_factory=set)
+
+    def pull(self, conversation_ids: set[str]) -> list[_Decided]:
+        """Take out, in order, what was decided for these conversations."""
+        pulled = [d for d in self.decided if d.pending.conversation_id in conversation_ids]
+        if pulled:
+            self.decided = [
+                d for d in self.decided if d.pending.conversation_id not in conversation_ids
+            ]
+            for cid in conversation_ids:
+                self.states.pop(cid, None)
+                self.expected.pop(cid, None)
+                self.events.pop(cid, None)
+            self.held -= conversation_ids
+            self.early -= conversation_ids
+        return pulled
 
 
 class Journal:
@@ -83,7 +140,7 @@ class Journal:
         limits: Limits,
         relay: Publisher,
         publish: Publisher,
-        retract: Callable[[list[str]], Awaitable[None]],
+        retract: Callable[[dict[str, int]], Awaitable[None]],
         snapshot_every: int,
         max_batch: int,
         max_pending: int,
@@ -102,43 +159,59 @@ class Journal:
         self._retract = retract
         self._states: dict[str, ConversationState] = {}
         self._queue: list[_Pending] = []
+        self._next = _Group()
+        self._committing: _Group | None = None
         self._max_pending = max_pending
         self._shed_after = shed_after
         self._shared_store = shared_store
         self._wakeup = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._rounds = 0
+        self._decided = asyncio.Event()
+        self._settled = asyncio.Event()
+        self._settled.set()
+        self._relaying = asyncio.Lock()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._deciding = False
 
     async def drain(self) -> None:
         """Return once every command queued so far is decided, committed, answered and its
         events published (a process about to stop lets its clients' last commands land)."""
-        while self._queue or self._rounds:
+        while self._queue or self._deciding or self._next.decided or self._committing:
             await asyncio.sleep(0.005)
 
     def behind(self) -> float:
-        """Seconds the oldest command in the queue has waited (0 with none): past `shed_after`,
+        """Seconds the oldest unanswered command has waited (0 with none): past `shed_after`,
         `SHEDDABLE` commands are refused at once rather than answered late."""
-        return time.monotonic() - self._queue[0].queued_at if self._queue else 0.0
+        waiting = [g.decided[0].pending for g in (self._committing, self._next) if g and g.decided]
+        waiting += self._queue[:1]
+        return time.monotonic() - min(p.queued_at for p in waiting) if waiting else 0.0
 
     def forget(self, conversation_id: str) -> None:
         """Drop the cached state of a conversation that is gone (erased)."""
         self._states.pop(conversation_id, None)
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="covisor-journal")
+        self._tasks = [
+            asyncio.create_task(self._decide_all(), name="covisor-journal-decider"),
+            asyncio.create_task(self._commit_all(), name="covisor-journal-committer"),
+        ]
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
             try:
-                await self._task
+                await task
             except asyncio.CancelledError:
                 pass
-        self._task = None
-        for pending in self._queue:
-            if not pending.future.done():
-                pending.future.set_exception(CovisorError("unavailable", "server is stopping"))
+        self._tasks = []
+        stopping = CovisorError("unavailable", "server is stopping")
+        for group in (self._committing, self._next):
+            if group is not None:
+                _fail([d.pending for d in group.decided], stopping)
+        _fail(self._queue, stopping)
         self._queue.clear()
+        self._next = _Group()
+        self._committing = None
 
     async def submit(
         self, actor: Identity, command: c.Command, origin: str | None = None
@@ -158,9 +231,9 @@ class Journal:
         return result
 
     async def _enqueue(self, pending: _Pending) -> Any:
-        if self._task is None or self._task.done():
+        if not self._tasks or any(task.done() for task in self._tasks):
             raise CovisorError("unavailable", "the server is not accepting changes")
-        if len(self._queue) >= self._max_pending:
+        if self._unanswered() >= self._max_pending:
             raise CovisorError("rate_limited", "the server is busy; try again", retry_after=0.5)
         if isinstance(pending.command, c.SHEDDABLE) and self.behind() > self._shed_after:
             raise CovisorError(
@@ -170,94 +243,57 @@ class Journal:
         self._wakeup.set()
         return await pending.future
 
-    async def _run(self) -> None:
+    def _unanswered(self) -> int:
+        committing = len(self._committing.decided) if self._committing else 0
+        return len(self._queue) + len(self._next.decided) + committing
+
+    async def _decide_all(self) -> None:
         while True:
             await self._wakeup.wait()
             self._wakeup.clear()
             while self._queue:
+                if self._shared_store:
+                    await self._settled.wait()
                 batch = self._queue[: self._max_batch]
                 del self._queue[: self._max_batch]
-                metrics = self._metrics
-                metrics.journal_queue.set(len(self._queue))
-                metrics.journal_batch.observe(len(batch))
-                started = time.perf_counter()
-                self._rounds += 1
+                self._metrics.journal_queue.set(len(self._queue))
+                self._deciding = True
                 try:
-                    await self._round(batch)
+                    early = self._decide(batch, await self._resident(batch))
                 except asyncio.CancelledError:
                     _fail(batch, CovisorError("unavailable", "server is stopping"))
                     raise
                 except Exception:
-                    log.exception("journal round failed")
+                    log.exception("loading conversations for the journal failed")
                     _fail(batch, INTERNAL)
-                finally:
-                    self._rounds -= 1
-                metrics.journal_round.observe(time.perf_counter() - started)
-
-    async def _round(self, batch: list[_Pending]) -> None:
-        for attempt in range(_MAX_ATTEMPTS):
-            ids = sorted({p.conversation_id for p in batch})
-            try:
-                states = await self._states_for(batch)
-                outcomes, appends = self._decide(batch, states)
-                early = [] if self._shared_store else _relayed_early(batch, outcomes)
-                await self._deliver(self._relay, early)
-                try:
-                    stale = await self._store.commit(appends)
-                except BaseException:
-                    if early:
-                        await self._retract(sorted({e.conversation_id for e, _ in early}))
-                    raise
-            except BaseException:
-                for cid in ids:
-                    self._states.pop(cid, None)
-                raise
-            for pending, outcome in zip(batch, outcomes, strict=True):
-                if pending.conversation_id in stale or pending.future.done():
                     continue
-                if isinstance(outcome, BaseException):
-                    pending.future.set_exception(outcome)
-                else:
-                    pending.future.set_result(outcome)
-            published = _events(batch, outcomes, stale)
-            relayed = {(event.conversation_id, event.seq) for event, _ in early}
-            later = [p for p in published if (p[0].conversation_id, p[0].seq) not in relayed]
-            await self._deliver(self._relay, later)
-            await self._deliver(self._publish, published)
-            if not stale:
-                return
-            for cid in stale:
-                self._states.pop(cid, None)
-            batch = [p for p in batch if p.conversation_id in stale]
-            log.debug("stale on commit: %s; deciding again", ", ".join(sorted(stale)))
-            if attempt:
-                await asyncio.sleep(random.uniform(0, _BACKOFF_SECONDS * 2 ** min(attempt, 7)))
-        _fail(batch, CovisorError("unavailable", "too much contention; try again"))
+                finally:
+                    self._deciding = False
+                self._settled.clear()
+                self._decided.set()
+                await self._deliver(self._relay, early)
 
-    async def _deliver(self, to: Publisher, published: list[Published]) -> None:
-        """Hand a round's events on before the next round: in order, and within the round's own
-        turn of the event loop (a publisher task of its own cost the relay a turn)."""
-        if not published:
-            return
-        try:
-            await to(published)
-        except Exception:
-            log.exception("publishing a round's events failed")
+    async def _resident(self, batch: list[_Pending]) -> dict[str, ConversationState]:
+        """The states a batch needs, still the cached ones once loaded: a failed commit may
+        drop a state while another is being loaded, and a decision on a dropped state would
+        follow events that never happened."""
+        while True:
+            states = await self._states_for(batch)
+            if all(self._states.get(cid) is state for cid, state in states.items()):
+                return states
 
     async def _states_for(self, batch: list[_Pending]) -> dict[str, ConversationState]:
-        """The cached states a round needs, loaded when missing, caught up when they may be behind.
+        """The cached states a batch needs, loaded when missing, caught up when they may be behind.
 
         With a store shared by other processes, every state is first caught up with what the store
         has committed, since even a refusal decided on a stale state would be wrong. A process
-        alone on its store only needs that for reads (views): its own commits are all there is.
+        alone on its store has all there is in its cache: its own commits, and those decided and
+        not yet committed.
         """
-        ids = {p.conversation_id for p in batch}
-        read_ids = sorted(
-            {p.conversation_id for p in batch if self._shared_store or p.command is None}
-        )
-        committed = await self._store.seqs(read_ids) if read_ids else {}
+        ids = sorted({p.conversation_id for p in batch})
+        committed = await self._store.seqs(ids) if self._shared_store else {}
         states: dict[str, ConversationState] = {}
-        for cid in sorted(ids):
+        for cid in ids:
             state = self._states.get(cid)
             if state is None or state.seq > committed.get(cid, state.seq):
                 try:
@@ -265,49 +301,54 @@ class Journal:
                 except CovisorError:
                     continue
             elif state.seq < committed.get(cid, state.seq):
-                for event in await self._store.events_after(cid, state.seq, 1 << 30):
-                    state.apply(event, self._limits)
+                missed = await self._store.events_after(cid, state.seq, 1 << 30)
+                try:
+                    for event in missed:
+                        state.apply(event, self._limits)
+                except BaseException:
+                    self._states.pop(cid, None)
+                    raise
             self._states[cid] = state
             states[cid] = state
         return states
 
     def _decide(
         self, batch: list[_Pending], states: dict[str, ConversationState]
-    ) -> tuple[list[Any], list[Append]]:
+    ) -> list[Published]:
+        """Decide a batch into the next commit; return the events to relay at once."""
+        group = self._next
+        committing = self._committing
         now = self._clock()
-        before = {cid: state.seq for cid, state in states.items()}
-        new_events: dict[str, list[Event]] = {}
-        outcomes: list[Any] = []
+        early: list[Published] = []
         for pending in batch:
-            state = states.get(pending.conversation_id)
+            cid = pending.conversation_id
+            state = states.get(cid)
+            outcome: Any
             if state is None:
-                outcomes.append(CovisorError("not_found", "no such conversation"))
-                continue
-            try:
-                outcomes.append(self._apply_one(pending, state, now, new_events))
-            except CovisorError as refusal:
-                outcomes.append(refusal)
-        appends = []
-        for cid, events in new_events.items():
-            state = states[cid]
-            due = state.seq // self._snapshot_every > before[cid] // self._snapshot_every
-            appends.append(
-                Append(
-                    cid,
-                    before[cid],
-                    events,
-                    state.summary(),
-                    msgspec.json.encode(state) if due else None,
-                )
-            )
-        return outcomes, appends
+                outcome = CovisorError("not_found", "no such conversation")
+            else:
+                try:
+                    outcome = self._apply_one(pending, state, now, group)
+                except CovisorError as refusal:
+                    outcome = refusal
+            decided = _Decided(pending, outcome)
+            if decided.event is not None:
+                if (
+                    not self._shared_store
+                    and isinstance(pending.command, c.RELAYED_WHEN_DECIDED)
+                    and cid not in group.held
+                    and (committing is None or cid not in committing.held)
+                ):
+                    early.append((decided.event, pending.origin))
+                    decided.relayed = True
+                    group.early.add(cid)
+                else:
+                    group.held.add(cid)
+            group.decided.append(decided)
+        return early
 
     def _apply_one(
-        self,
-        pending: _Pending,
-        state: ConversationState,
-        now: float,
-        new_events: dict[str, list[Event]],
+        self, pending: _Pending, state: ConversationState, now: float, group: _Group
     ) -> Outcome | View:
         if pending.command is None:
             if not state.is_member(pending.actor):
@@ -320,44 +361,115 @@ class Journal:
         event = Event(
             state.id, state.seq + 1, decision.type, now, pending.actor.public(), decision.data
         )
+        group.states[state.id] = state
+        group.expected.setdefault(state.id, state.seq)
         state.apply(event, self._limits)
-        new_events.setdefault(state.id, []).append(event)
+        group.events.setdefault(state.id, []).append(event)
         return Outcome(event.seq, event)
 
+    async def _commit_all(self) -> None:
+        while True:
+            await self._decided.wait()
+            self._decided.clear()
+            while self._next.decided:
+                group = self._committing = self._next
+                self._next = _Group()
+                self._metrics.journal_batch.observe(len(group.decided))
+                started = time.perf_counter()
+                try:
+                    await self._commit(group)
+                finally:
+                    self._committing = None
+                self._metrics.journal_round.observe(time.perf_counter() - started)
+            self._settled.set()
 
-def _relayed_early(batch: list[_Pending], outcomes: list[Any]) -> list[Published]:
-    """The events of a round that may reach the other members before their commit: for each
-    conversation, its first events of `SHEDDABLE` commands (stroke points, view moves), up to
-    its first event of another kind. Chat and the rest wait for their commit, so a failed
-    commit takes back only what a snapshot replaces whole, and each conversation's events
-    still go out in seq order."""
-    early: list[Published] = []
-    closed: set[str] = set()
-    for pending, outcome in zip(batch, outcomes, strict=True):
-        cid = pending.conversation_id
-        if cid in closed or not isinstance(outcome, Outcome) or outcome.event is None:
-            continue
-        if isinstance(pending.command, c.SHEDDABLE):
-            early.append((outcome.event, pending.origin))
-        else:
-            closed.add(cid)
-    return early
+    async def _commit(self, group: _Group) -> None:
+        appends = [self._append(cid, group) for cid in group.events]
+        error: CovisorError | None = None
+        try:
+            lost = await self._store.commit(appends)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("journal commit failed")
+            lost, error = set(group.events), INTERNAL
+        redo: list[_Pending] = []
+        if lost:
+            for cid in lost:
+                self._states.pop(cid, None)
+            pulled = self._next.pull(lost)
+            retract: dict[str, int] = {}
+            for decided in [*group.decided, *pulled]:
+                cid = decided.pending.conversation_id
+                if decided.relayed and decided.event is not None and cid in lost:
+                    retract.setdefault(cid, decided.event.seq)
+            if retract:
+                await self._retract(retract)
+            failed = [d.pending for d in group.decided if d.pending.conversation_id in lost]
+            if error is not None:
+                _fail(failed, error)
+            else:
+                redo = failed
+            redo += [d.pending for d in pulled]
+            log.debug("not committed: %s; deciding again", ", ".join(sorted(lost)))
+        kept = [d for d in group.decided if d.pending.conversation_id not in lost]
+        for decided in kept:
+            if decided.pending.future.done():
+                continue
+            if isinstance(decided.outcome, BaseException):
+                decided.pending.future.set_exception(decided.outcome)
+            else:
+                decided.pending.future.set_result(decided.outcome)
+        await self._deliver(self._relay, _events(d for d in kept if not d.relayed))
+        await self._deliver(self._publish, _events(kept))
+        if redo:
+            await self._decide_again(redo)
+
+    def _append(self, cid: str, group: _Group) -> Append:
+        state, expected = group.states[cid], group.expected[cid]
+        due = state.seq // self._snapshot_every > expected // self._snapshot_every
+        return Append(
+            cid,
+            expected,
+            group.events[cid],
+            state.summary(),
+            msgspec.json.encode(state) if due else None,
+        )
+
+    async def _decide_again(self, redo: list[_Pending]) -> None:
+        """Queue commands whose commit did not happen in front of the later ones, in the order
+        they came, after a backoff that grows with their attempts."""
+        for pending in redo:
+            pending.attempts += 1
+        _fail(
+            [p for p in redo if p.attempts >= _MAX_ATTEMPTS],
+            CovisorError("unavailable", "too much contention; try again"),
+        )
+        redo = [p for p in redo if p.attempts < _MAX_ATTEMPTS]
+        attempts = max((p.attempts for p in redo), default=0)
+        if attempts > 1:
+            await asyncio.sleep(random.uniform(0, _BACKOFF_SECONDS * 2 ** min(attempts - 1, 7)))
+        self._queue = sorted([*redo, *self._queue], key=lambda p: p.order)
+        self._wakeup.set()
+
+    async def _deliver(self, to: Publisher, published: list[Published]) -> None:
+        """Hand events on in order: early relays and relays after a commit take turns, so a
+        conversation's held event never overtakes the points decided before it."""
+        if not published:
+            return
+        try:
+            async with self._relaying:
+                await to(published)
+        except Exception:
+            log.exception("publishing events failed")
 
 
-def _events(batch: list[_Pending], outcomes: list[Any], stale: set[str]) -> list[Published]:
-    """The events a round decided, in order, with their senders, but those of `stale`
-    conversations."""
-    return [
-        (outcome.event, pending.origin)
-        for pending, outcome in zip(batch, outcomes, strict=True)
-        if isinstance(outcome, Outcome)
-        and outcome.event is not None
-        and pending.conversation_id not in stale
-    ]
+def _events(decided: Any) -> list[Published]:
+    return [(d.event, d.pending.origin) for d in decided if d.event is not None]
 
 
-def _fail(batch: list[_Pending], error: CovisorError) -> None:
-    for pending in batch:
+def _fail(pendings: list[_Pending], error: CovisorError) -> None:
+    for pending in pendings:
         if not pending.future.done():
             pending.future.set_exception(error)
 

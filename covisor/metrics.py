@@ -56,19 +56,19 @@ class Metrics:
         )
         self.journal_round = Histogram(
             "covisor_journal_round_seconds",
-            "Time of one journal round: decide, commit (fsync), answer",
+            "Time of one journal commit: write (fsync), answer, relay",
             buckets=_LATENCY,
             registry=r,
         )
         self.journal_batch = Histogram(
             "covisor_journal_batch_size",
-            "Commands in one journal round",
+            "Commands decided into one journal commit",
             buckets=_BATCH,
             registry=r,
         )
         self.journal_queue = Gauge(
             "covisor_journal_queue",
-            "Commands waiting for the journal",
+            "Commands waiting for the journal to decide them",
             registry=r,
             multiprocess_mode="livesum",
         )

@@ -120,6 +120,7 @@ class Fanout:
         self._queue_changed = queue_changed
         self._queue_stale = False
         self._queue_push: asyncio.Task[None] | None = None
+        self._retracted: dict[str, int] = {}
 
     async def relay(self, published: list[Published]) -> None:
         """Send events to their rooms, except to the socket that sent each (its ack carries the
@@ -149,14 +150,20 @@ class Fanout:
             if self._queue_push is None or self._queue_push.done():
                 self._queue_push = asyncio.create_task(self._push_stale_queue())
 
-    async def retract(self, conversation_ids: list[str]) -> None:
-        """The sockets of conversations that were relayed events the store then failed to
-        commit are disconnected: the clients reconnect, and their `last_seq`, ahead of the
-        store's, gets them a snapshot."""
-        for cid in conversation_ids:
+    async def retract(self, retracted: dict[str, int]) -> None:
+        """Take back events relayed before a commit that then failed, given as each
+        conversation's first such seq: its sockets are disconnected, and a rejoin whose
+        `last_seq` reaches that seq gets a snapshot (`replays_after`), as it may hold events the
+        store never had."""
+        for cid, seq in retracted.items():
+            self._retracted[cid] = min(seq, self._retracted.get(cid, seq))
             for room in rooms_of(cid):
                 for sid, _ in list(self._sio.manager.get_participants("/", room)):
                     await self._sio.disconnect(sid)
+
+    def replays_after(self, conversation_id: str, last_seq: int) -> bool:
+        """Whether a client that has the events up to `last_seq` has only committed ones."""
+        return last_seq < self._retracted.get(conversation_id, last_seq + 1)
 
     async def _push_stale_queue(self) -> None:
         """The queue to agents, read again while events keep changing it: beside the journal,
@@ -373,7 +380,12 @@ class Realtime:
             "online": self._online(cid, but=sid),
         }
         last = command.last_seq
-        if last is not None and last <= view.seq and view.seq - last <= self._replay_limit:
+        if (
+            last is not None
+            and last <= view.seq
+            and view.seq - last <= self._replay_limit
+            and self._fanout.replays_after(cid, last)
+        ):
             events = await self._conversations.events_after(cid, last, view.seq - last)
             agent = conn.identity.is_agent
             replay = [self._links.event(for_reader(e, agent)) for e in events]

@@ -31,9 +31,14 @@ class CountingStore(SQLiteStore):
         super().__init__(path)
         self.commits = 0
         self.fail_next = False
+        self.log: list[tuple[str, list[int]]] = []
+        self.gate: asyncio.Event | None = None
 
     async def commit(self, appends: list[Append]) -> set[str]:
         self.commits += 1
+        self.log.append(("commit", [e.seq for a in appends for e in a.events]))
+        if self.gate is not None:
+            await self.gate.wait()
         if self.fail_next:
             self.fail_next = False
             raise OSError("the disk is full")
@@ -59,7 +64,7 @@ class JournalOptions(TypedDict, total=False):
     shed_after: float
     publish: Publisher
     relay: Publisher
-    retract: Callable[[list[str]], Awaitable[None]]
+    retract: Callable[[dict[str, int]], Awaitable[None]]
     shared_store: bool
 
 
@@ -67,7 +72,7 @@ async def ignore(published: list[Published]) -> None:
     pass
 
 
-async def forget(conversation_ids: list[str]) -> None:
+async def forget(retracted: dict[str, int]) -> None:
     pass
 
 
@@ -196,26 +201,54 @@ async def test_unknown_conversation_is_not_found(store: CountingStore) -> None:
 async def test_alone_on_its_store_stroke_points_are_relayed_before_their_commit(
     store: CountingStore,
 ) -> None:
-    seen: list[tuple[str, str, int]] = []
     published = asyncio.Event()
 
     async def relay(round_: list[Published]) -> None:
-        stored = len(await store.events_after("c1", 0, 100))
-        seen.extend(("relay", event.type, stored) for event, _ in round_ if event.seq > 4)
+        store.log.append(("relay", [event.seq for event, _ in round_]))
 
     async def publish(round_: list[Published]) -> None:
-        if round_[-1][0].type == "chat.message":
+        if any(event.type == "chat.message" for event, _ in round_):
             published.set()
 
     journal = await started(store, relay=relay, publish=publish, shared_store=False)
     await prepare(journal)
+    store.log.clear()
     point = c.StrokePoints(conversation_id="c1", stroke_id="s", points=[(0.1, 0.1)])
     await asyncio.gather(
         journal.submit(SHOPPER, point),
         journal.submit(SHOPPER, c.ChatSend(conversation_id="c1", text="after its commit")),
+        journal.submit(SHOPPER, point),
     )
     await asyncio.wait_for(published.wait(), 5)
-    assert seen == [("relay", "stroke.points", 4), ("relay", "chat.message", 6)]
+    assert store.log == [("relay", [5]), ("commit", [5, 6, 7]), ("relay", [6, 7])], (
+        "points after a held chat message wait for it, in seq order"
+    )
+    await journal.stop()
+
+
+async def test_points_are_relayed_while_the_commit_before_them_is_under_way(
+    store: CountingStore,
+) -> None:
+    relayed: list[int] = []
+
+    async def relay(round_: list[Published]) -> None:
+        relayed.extend(event.seq for event, _ in round_)
+
+    journal = await started(store, relay=relay, shared_store=False)
+    await prepare(journal)
+    store.log.clear()
+    store.gate = asyncio.Event()
+    point = c.StrokePoints(conversation_id="c1", stroke_id="s", points=[(0.1, 0.1)])
+    first = asyncio.ensure_future(journal.submit(SHOPPER, point))
+    while not store.log:
+        await asyncio.sleep(0)
+    second = asyncio.ensure_future(journal.submit(SHOPPER, point))
+    while relayed[-1] != 6:
+        await asyncio.sleep(0)
+    assert store.log == [("commit", [5])] and not first.done() and not second.done()
+    store.gate.set()
+    assert (await first).seq == 5 and (await second).seq == 6
+    assert store.log == [("commit", [5]), ("commit", [6])]
     await journal.stop()
 
 
@@ -223,13 +256,13 @@ async def test_relayed_points_the_store_fails_to_commit_are_retracted(
     store: CountingStore,
 ) -> None:
     relayed: list[int] = []
-    retracted: list[list[str]] = []
+    retracted: list[dict[str, int]] = []
 
     async def relay(round_: list[Published]) -> None:
         relayed.extend(event.seq for event, _ in round_)
 
-    async def retract(conversation_ids: list[str]) -> None:
-        retracted.append(conversation_ids)
+    async def retract(first_seqs: dict[str, int]) -> None:
+        retracted.append(first_seqs)
 
     journal = await started(store, relay=relay, retract=retract, shared_store=False)
     await prepare(journal)
@@ -238,11 +271,51 @@ async def test_relayed_points_the_store_fails_to_commit_are_retracted(
     with pytest.raises(CovisorError) as refused:
         await journal.submit(SHOPPER, point)
     assert refused.value.code == "internal"
-    assert relayed[-1] == 5 and retracted == [["c1"]]
+    assert relayed[-1] == 5 and retracted == [{"c1": 5}]
     store.fail_next = True
     with pytest.raises(CovisorError):
         await journal.submit(SHOPPER, c.ChatSend(conversation_id="c1", text="never shown"))
-    assert relayed[-1] == 5 and retracted == [["c1"]], "chat is relayed after its commit only"
+    assert relayed[-1] == 5 and retracted == [{"c1": 5}], "chat is relayed after its commit only"
     answer = await journal.submit(SHOPPER, point)
     assert answer.seq == 5, "the seq of the points that were not committed is given again"
+    await journal.stop()
+
+
+async def test_commands_decided_behind_a_failed_commit_are_decided_again(
+    store: CountingStore,
+) -> None:
+    relayed: list[int] = []
+    retracted: list[dict[str, int]] = []
+
+    async def relay(round_: list[Published]) -> None:
+        relayed.extend(event.seq for event, _ in round_)
+
+    async def retract(first_seqs: dict[str, int]) -> None:
+        retracted.append(first_seqs)
+
+    journal = await started(store, relay=relay, retract=retract, shared_store=False)
+    await prepare(journal)
+    relayed.clear()
+    store.log.clear()
+    store.gate = asyncio.Event()
+    store.fail_next = True
+
+    def point(x: float) -> c.StrokePoints:
+        return c.StrokePoints(conversation_id="c1", stroke_id="s", points=[(x, 0.5)])
+
+    lost = asyncio.ensure_future(journal.submit(SHOPPER, point(0.1)))
+    while not store.log:
+        await asyncio.sleep(0)
+    behind = [asyncio.ensure_future(journal.submit(SHOPPER, point(x))) for x in (0.2, 0.3)]
+    while len(relayed) < 3:
+        await asyncio.sleep(0)
+    assert relayed == [5, 6, 7] and store.log == [("commit", [5])]
+    store.gate.set()
+    with pytest.raises(CovisorError) as refused:
+        await lost
+    assert refused.value.code == "internal" and retracted == [{"c1": 5}]
+    assert [(await b).seq for b in behind] == [5, 6], "decided again on the committed state"
+    assert relayed == [5, 6, 7, 5, 6]
+    stored = await store.events_after("c1", 4, 10)
+    assert [(e.seq, e.data["points"]) for e in stored] == [(5, [[0.2, 0.5]]), (6, [[0.3, 0.5]])]
     await journal.stop()

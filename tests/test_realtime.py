@@ -391,3 +391,15 @@ async def test_points_relayed_but_not_committed_make_the_members_start_again(
         assert rejoined["mode"] == "snapshot" and rejoined["seq"] == seq
         (drawn,) = rejoined["snapshot"]["strokes"]
         assert [0.5, 0.5] not in drawn["points"]
+        drawer = await h.peer(agent.token)
+        await drawer.ok("join", {"conversation_id": cid})
+        for x in (0.6, 0.7):
+            points = {"conversation_id": cid, "stroke_id": "s1", "points": [[x, 0.5]]}
+            await drawer.ok("stroke.points", points)
+        later = await h.peer(customer.token)
+        behind = await later.ok("join", {"conversation_id": cid, "last_seq": seq + 1})
+        assert behind["mode"] == "snapshot", "the events after last_seq are not those it has"
+        (drawn,) = behind["snapshot"]["strokes"]
+        assert [0.5, 0.5] not in drawn["points"] and [0.7, 0.5] in drawn["points"]
+        committed = await later.ok("join", {"conversation_id": cid, "last_seq": seq})
+        assert committed["mode"] == "replay" and len(committed["events"]) == 2
