@@ -391,6 +391,7 @@ async def build(
         retract=fanout.retract,
         snapshot_every=config.snapshot_every,
         max_batch=config.commit_max_batch,
+        commit_interval=config.commit_interval,
         max_pending=config.max_pending_commands,
         shed_after=config.shed_after,
         shared_store=config.redis_url is not None or config.mongo_url is not None,

@@ -126,7 +126,14 @@ class Config:
     snapshot_every: int = _bounded(200, 1, 1_000_000)
     """Events between two stored state snapshots of a conversation."""
     commit_max_batch: int = _bounded(512, 1, 100_000)
-    """Commands decided and committed in one journal round (one transaction)."""
+    """Commands the journal decides at once; a commit takes every batch decided while the last
+    one ran, and does not wait `commit_interval` once it holds this many."""
+    commit_interval: float = _bounded(0.05, 0.0, 10.0)
+    """Least seconds between the starts of two commits of a process alone on its store. Under
+    load a commit takes everything decided since the last one began, so this caps the
+    transactions and fsyncs a second (bench/relay.py: most of the store's CPU is per commit, not
+    per event); a command arriving after a quiet spell is committed at once. Strokes and view
+    moves are relayed when decided, so only acknowledgements and chat wait for it."""
     max_pending_commands: int = _bounded(20_000, 1, 10_000_000)
     """Commands queued for the journal before new ones are refused with `rate_limited`."""
     shed_after: float = _bounded(0.25, 0.01, 10)

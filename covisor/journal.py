@@ -143,6 +143,7 @@ class Journal:
         retract: Callable[[dict[str, int]], Awaitable[None]],
         snapshot_every: int,
         max_batch: int,
+        commit_interval: float,
         max_pending: int,
         shed_after: float,
         shared_store: bool,
@@ -154,6 +155,8 @@ class Journal:
         self._limits = limits
         self._snapshot_every = snapshot_every
         self._max_batch = max_batch
+        self._commit_interval = 0.0 if shared_store else commit_interval
+        self._last_commit = 0.0
         self._relay = relay
         self._publish = publish
         self._retract = retract
@@ -372,6 +375,7 @@ class Journal:
             await self._decided.wait()
             self._decided.clear()
             while self._next.decided:
+                await self._gather()
                 group = self._committing = self._next
                 self._next = _Group()
                 self._metrics.journal_batch.observe(len(group.decided))
@@ -382,6 +386,14 @@ class Journal:
                     self._committing = None
                 self._metrics.journal_round.observe(time.perf_counter() - started)
             self._settled.set()
+
+    async def _gather(self) -> None:
+        """Start a commit no sooner than `commit_interval` after the last one began, unless
+        it is full already: under load the next commit gathers what arrives meanwhile."""
+        wait = self._last_commit + self._commit_interval - time.monotonic()
+        if wait > 0 and len(self._next.decided) < self._max_batch:
+            await asyncio.sleep(wait)
+        self._last_commit = time.monotonic()
 
     async def _commit(self, group: _Group) -> None:
         appends = [self._append(cid, group) for cid in group.events]

@@ -86,6 +86,7 @@ async def started(store: SQLiteStore, **kw: Unpack[JournalOptions]) -> Journal:
         retract=kw.get("retract", forget),
         snapshot_every=kw.get("snapshot_every", DEFAULTS.snapshot_every),
         max_batch=DEFAULTS.commit_max_batch,
+        commit_interval=DEFAULTS.commit_interval,
         max_pending=kw.get("max_pending", DEFAULTS.max_pending_commands),
         shed_after=kw.get("shed_after", DEFAULTS.shed_after),
         shared_store=kw.get("shared_store", True),
