@@ -60,6 +60,7 @@ async def store(tmp_path: Path) -> AsyncIterator[CountingStore]:
 
 class JournalOptions(TypedDict, total=False):
     snapshot_every: int
+    commit_interval: float
     max_pending: int
     shed_after: float
     publish: Publisher
@@ -86,7 +87,7 @@ async def started(store: SQLiteStore, **kw: Unpack[JournalOptions]) -> Journal:
         retract=kw.get("retract", forget),
         snapshot_every=kw.get("snapshot_every", DEFAULTS.snapshot_every),
         max_batch=DEFAULTS.commit_max_batch,
-        commit_interval=DEFAULTS.commit_interval,
+        commit_interval=kw.get("commit_interval", DEFAULTS.commit_interval),
         max_pending=kw.get("max_pending", DEFAULTS.max_pending_commands),
         shed_after=kw.get("shed_after", DEFAULTS.shed_after),
         shared_store=kw.get("shared_store", True),
@@ -319,4 +320,25 @@ async def test_commands_decided_behind_a_failed_commit_are_decided_again(
     assert relayed == [5, 6, 7, 5, 6]
     stored = await store.events_after("c1", 4, 10)
     assert [(e.seq, e.data["points"]) for e in stored] == [(5, [[0.2, 0.5]]), (6, [[0.3, 0.5]])]
+    await journal.stop()
+
+
+async def test_alone_on_its_store_commits_are_spaced_by_the_commit_interval(
+    store: CountingStore,
+) -> None:
+    journal = await started(store, shared_store=False, commit_interval=0.3)
+    await prepare(journal)
+    await asyncio.sleep(0.35)
+    loop = asyncio.get_running_loop()
+    point = c.StrokePoints(conversation_id="c1", stroke_id="s", points=[(0.1, 0.1)])
+    started_at = loop.time()
+    await journal.submit(SHOPPER, point)
+    assert loop.time() - started_at < 0.15, "after a quiet spell a command is committed at once"
+    before = store.commits
+    burst = [journal.submit(SHOPPER, point) for _ in range(3)]
+    await asyncio.sleep(0.1)
+    burst += [journal.submit(SHOPPER, point) for _ in range(3)]
+    await asyncio.gather(*burst)
+    assert loop.time() - started_at >= 0.3, "the next commit waits for the interval"
+    assert store.commits == before + 1, "and carries every command decided meanwhile"
     await journal.stop()
