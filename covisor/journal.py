@@ -465,12 +465,16 @@ class Journal:
         self._wakeup.set()
 
     async def _deliver(self, to: Publisher, published: list[Published]) -> None:
-        """Hand events on in order: early relays and relays after a commit take turns, so a
-        conversation's held event never overtakes the points decided before it."""
+        """Hand events on; relays in order (early relays and relays after a commit take turns,
+        so a conversation's held event never overtakes the points decided before it), other
+        publishers beside them, so their work never holds up an early relay."""
         if not published:
             return
         try:
-            async with self._relaying:
+            if to is self._relay:
+                async with self._relaying:
+                    await to(published)
+            else:
                 await to(published)
         except Exception:
             log.exception("publishing events failed")
