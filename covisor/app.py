@@ -69,7 +69,7 @@ from covisor.push import Push, PushOptions, open_push
 from covisor.push_api import PushApi
 from covisor.quotas import AttemptLimit, Quotas
 from covisor.ratelimit import EventLimiter
-from covisor.realtime import Fanout, Realtime, room_of
+from covisor.realtime import Fanout, Realtime, room_of, room_scope
 from covisor.replies import SavedReplies
 from covisor.replies_api import RepliesApi
 from covisor.reports import Reports
@@ -341,7 +341,7 @@ async def build(
     quotas = Quotas(store, clock)
 
     metrics = Metrics()
-    manager = make_manager(config, metrics)
+    manager = make_manager(config, metrics, room_scope)
     closers.append(manager.close)
     sio = Server(
         async_mode="aiohttp",

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import redis.asyncio
@@ -77,13 +78,37 @@ class LocalFanout(socketio.AsyncManager):  # type: ignore[misc]
         """Raise if the manager cannot reach the other processes (always fine alone)."""
 
 
-class RedisBroadcast(socketio.AsyncRedisManager, LocalFanout):  # type: ignore[misc]
-    """Several processes sharing rooms through Redis pub/sub; local delivery by `LocalFanout`."""
+Scope = Callable[[str], str | None]
+"""The part of the relay a room belongs to (a conversation, an agent's consoles), or None for a
+room any process may have members of."""
 
-    def __init__(self, url: str, channel: str, metrics: Metrics) -> None:
+
+class RedisBroadcast(socketio.AsyncRedisManager, LocalFanout):  # type: ignore[misc]
+    """Several processes sharing rooms through Redis pub/sub; local delivery by `LocalFanout`.
+
+    python-socketio publishes every emit on one channel, which every process reads and decodes
+    whether it has members in the room or not (bench/pubsub.py: 51 µs a message), so the
+    cluster's cost grew with its processes times its event rate. Here an emit to the rooms of
+    one `scope` (a conversation's shoppers and agents, an agent's consoles) is published on that
+    scope's own channel, which a process subscribes to only while one of its sockets is in one
+    of those rooms: Redis hands the message to those processes alone. Entering the first room
+    of a scope waits until Redis confirms the subscription, so a joiner's snapshot and the
+    events published after it never leave a gap. Everything else (the agents' room, room
+    changes of remote sockets, callbacks) stays on the shared channel.
+    """
+
+    def __init__(self, url: str, channel: str, metrics: Metrics, scope: Scope) -> None:
         super().__init__(url, channel=channel)
         self._clients: list[Any] = []
         self._metrics = metrics
+        self._scope = scope
+        self._scope_rooms: dict[str, set[str]] = {}
+        self._subscribed: set[str] = set()
+        self._following: dict[str, asyncio.Task[None]] = {}
+        self._again: set[str] = set()
+        self._confirmations: dict[bytes, asyncio.Future[None]] = {}
+        self._listening = asyncio.Event()
+        self._listener: Any = None
 
     async def ping(self) -> None:
         client = redis.asyncio.from_url(self.redis_url)
@@ -92,21 +117,150 @@ class RedisBroadcast(socketio.AsyncRedisManager, LocalFanout):  # type: ignore[m
         finally:
             await client.aclose()
 
+    def channel_of(self, scope: str) -> str:
+        return f"{self.channel}:{scope}"
+
     async def _publish(self, data: Any) -> Any:
-        """Publish to the other processes, reconnecting once; count what Redis refused
-        (python-socketio's own `_publish` only logs it)."""
+        """Publish to the other processes, on the channel of the emit's scope when it has one,
+        reconnecting once; count what Redis refused (python-socketio's own `_publish` only logs
+        it). An emit to one of this process's own sockets is not published at all."""
+        channel = self.channel
+        if data.get("method") == "emit":
+            rooms = data["room"] if isinstance(data["room"], list) else [data["room"]]
+            if len(rooms) == 1 and self.is_connected(rooms[0], data["namespace"]):
+                return None
+            scopes = {self._scope(room) if room is not None else None for room in rooms}
+            if len(scopes) == 1 and (scope := scopes.pop()) is not None:
+                channel = self.channel_of(scope)
         message = self.json.dumps(data)
         for attempt in range(2):
             try:
                 if not getattr(self, "connected", False):
                     self._redis_connect()
-                return await self.redis.publish(self.channel, message)
+                return await self.redis.publish(channel, message)
             except Exception as exc:
                 self._metrics.redis_errors.inc()
                 self.connected = False
                 if attempt:
                     log.error("a broadcast did not reach the other processes: %s", exc)
         return None
+
+    def basic_enter_room(
+        self, sid: str, namespace: str, room: str | None, eio_sid: str | None = None
+    ) -> None:
+        super().basic_enter_room(sid, namespace, room, eio_sid=eio_sid)
+        self._rooms_changed(room)
+
+    def basic_leave_room(self, sid: str, namespace: str, room: str | None) -> None:
+        super().basic_leave_room(sid, namespace, room)
+        self._rooms_changed(room)
+
+    async def enter_room(
+        self, sid: str, namespace: str, room: str, eio_sid: str | None = None
+    ) -> None:
+        """Enter a room; the first of its scope here returns once Redis confirms this process
+        listens on the scope's channel (or gave up on it: then the member's client fills the
+        gap from the event log, as after any lost broadcast)."""
+        await super().enter_room(sid, namespace, room, eio_sid=eio_sid)
+        scope = self._scope(room)
+        if scope is None:
+            return
+        while (task := self._following.get(scope)) is not None and not task.done():
+            await asyncio.shield(task)
+
+    def _rooms_changed(self, room: str | None) -> None:
+        scope = None if room is None else self._scope(room)
+        if scope is None or room is None:
+            return
+        self._scope_rooms.setdefault(scope, set()).add(room)
+        task = self._following.get(scope)
+        if task is None or task.done():
+            self._following[scope] = asyncio.get_running_loop().create_task(self._follow(scope))
+        else:
+            self._again.add(scope)
+
+    def _has_members(self, scope: str) -> bool:
+        rooms = self.rooms.get("/", {})
+        return any(rooms.get(room) for room in self._scope_rooms.get(scope, ()))
+
+    async def _follow(self, scope: str) -> None:
+        """Subscribe to a scope's channel while this process has members in its rooms, and
+        unsubscribe once it has none; one task per scope, so changes apply in order."""
+        while True:
+            self._again.discard(scope)
+            wanted = self._has_members(scope)
+            try:
+                if wanted and scope not in self._subscribed:
+                    await self._subscribe(scope)
+                elif not wanted and scope in self._subscribed:
+                    self._subscribed.discard(scope)
+                    if self._listener is not None:
+                        await self._listener.unsubscribe(self.channel_of(scope))
+            except Exception as exc:
+                self._metrics.redis_errors.inc()
+                log.error("following %s on Redis failed: %s", scope, exc)
+            if scope not in self._again:
+                break
+        if not wanted:
+            self._scope_rooms.pop(scope, None)
+        self._following.pop(scope, None)
+
+    async def _subscribe(self, scope: str) -> None:
+        await asyncio.wait_for(self._listening.wait(), _CONFIRM_SECONDS)
+        channel = self.channel_of(scope)
+        confirmed = asyncio.get_running_loop().create_future()
+        self._confirmations[channel.encode()] = confirmed
+        try:
+            await self._listener.subscribe(channel)
+            await asyncio.wait_for(confirmed, _CONFIRM_SECONDS)
+        finally:
+            self._confirmations.pop(channel.encode(), None)
+        self._subscribed.add(scope)
+
+    async def _redis_listen_with_retries(self) -> Any:
+        """python-socketio's listener, on the shared channel and every followed scope's, with
+        subscription confirmations passed through (`_listen` takes them)."""
+        retry_sleep = 1.0
+        while True:
+            try:
+                self._redis_connect()
+                if self._listener is not None:
+                    await self._listener.aclose()
+                self._listener = self.redis.pubsub()
+                await self._listener.subscribe(self.channel)
+                self._subscribed.clear()
+                self._listening.set()
+                for scope in list(self._scope_rooms):
+                    self._rooms_changed(next(iter(self._scope_rooms[scope])))
+                retry_sleep = 1.0
+                async for message in self._listener.listen():
+                    yield message
+            except Exception as exc:
+                self._listening.clear()
+                self._metrics.redis_errors.inc()
+                log.error("cannot receive from Redis (%s); retrying in %.0f s", exc, retry_sleep)
+                await asyncio.sleep(retry_sleep)
+                retry_sleep = min(retry_sleep * 2, 60.0)
+
+    async def _listen(self) -> Any:
+        prefix = f"{self.channel}:".encode()
+        own = self.channel.encode()
+        shared = self._metrics.redis_received.labels("shared")
+        scoped = self._metrics.redis_received.labels("scope")
+        async for message in self._redis_listen_with_retries():
+            channel = message["channel"]
+            if message["type"] == "subscribe":
+                confirmed = self._confirmations.get(channel)
+                if confirmed is not None and not confirmed.done():
+                    confirmed.set_result(None)
+            elif message["type"] != "message":
+                continue
+            elif channel == own:
+                shared.inc()
+                yield message["data"]
+            elif channel.startswith(prefix):
+                scoped.inc()
+                yield message["data"]
 
     def set_server(self, server: socketio.AsyncServer) -> None:
         """Exchange messages with the other processes in `TrustedJson`: they carry whole
@@ -122,17 +276,23 @@ class RedisBroadcast(socketio.AsyncRedisManager, LocalFanout):  # type: ignore[m
 
     async def close(self) -> None:
         """Stop listening and close every Redis connection (python-socketio leaves them open)."""
-        listener = getattr(self, "thread", None)
-        if listener is not None:
-            listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await listener
-        for client in self._clients:
-            await client.aclose()
+        tasks = [getattr(self, "thread", None), *self._following.values()]
+        for task in tasks:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        for client in [*self._clients, self._listener]:
+            if client is not None:
+                await client.aclose()
         self._clients.clear()
+        self._listener = None
 
 
-def make_manager(config: Config, metrics: Metrics) -> LocalFanout:
+_CONFIRM_SECONDS = 5.0
+
+
+def make_manager(config: Config, metrics: Metrics, scope: Scope) -> LocalFanout:
     if config.redis_url:
-        return RedisBroadcast(config.redis_url, config.redis_channel, metrics)
+        return RedisBroadcast(config.redis_url, config.redis_channel, metrics, scope)
     return LocalFanout()

@@ -96,6 +96,13 @@ class Metrics:
             buckets=_LATENCY,
             registry=r,
         )
+        self.redis_received = Counter(
+            "covisor_redis_messages_received",
+            "Messages from other processes taken off Redis: on the shared channel, or on the "
+            "channel of a conversation or agent this process has members of",
+            ["channel"],
+            registry=r,
+        )
         self.redis_errors = Counter(
             "covisor_redis_publish_errors", "Broadcasts Redis refused", registry=r
         )

@@ -82,6 +82,18 @@ def rooms_of(conversation_id: str) -> list[str]:
     return [room_of(conversation_id), agents_room_of(conversation_id)]
 
 
+def room_scope(room: str) -> str | None:
+    """What a room is part of, for publishing to other processes only where it has members
+    (broadcast.RedisBroadcast): a conversation, its shoppers' and agents' rooms together, or an
+    agent's consoles; None for the agents' room and a socket's own."""
+    kind, _, rest = room.partition(":")
+    if not rest:
+        return None
+    if kind in ("c", "n"):
+        return f"c:{rest}"
+    return room if kind == "a" else None
+
+
 def agent_room(agent_id: str) -> str:
     """Every console of one agent, on any process."""
     return f"a:{agent_id}"

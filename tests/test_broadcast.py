@@ -7,6 +7,7 @@ import uuid
 from contextlib import AsyncExitStack
 
 import pytest
+import redis.asyncio as aioredis
 
 from covisor.app import create_app
 from covisor.broadcast import LocalFanout, RedisBroadcast
@@ -77,3 +78,61 @@ async def test_two_processes_broadcast_through_redis_in_one_gapless_order(
 
         await shopper.ok("chat.typing", {"conversation_id": cid, "typing": True})
         await agent.wait_for(lambda p: any(name == "typing" for name, _ in p.pushes))
+
+
+@pytest.mark.redis
+async def test_a_process_hears_a_conversation_only_while_one_of_its_sockets_is_in_it(
+    config: Config, redis: str
+) -> None:
+    shared = config.replace(redis_url=redis, redis_channel=f"covisor-test-{uuid.uuid4().hex}")
+    listeners = aioredis.from_url(redis)
+    async with AsyncExitStack() as stack:
+        stack.push_async_callback(listeners.aclose)
+        first = await stack.enter_async_context(serving(await create_app(shared)))
+        second = await stack.enter_async_context(serving(await create_app(shared)))
+        opened = await first.open_conversation()
+        cid = opened["id"]
+        channel = f"{shared.redis_channel}:c:{cid}"
+        agent_token = await first.agent_token()
+        await first.accepted(cid, agent_token)
+        agent = await first.peer(agent_token)
+        shopper = await first.peer(opened["token"])
+        for peer in (agent, shopper):
+            await peer.ok("join", {"conversation_id": cid})
+        await agent.ok("viewer.show", {"conversation_id": cid, "media_id": await first.product()})
+        stroke = {"conversation_id": cid, "stroke_id": "s1"}
+        await agent.ok("stroke.begin", {**stroke, "color": "#ff0000", "width": 0.01})
+        heard = second.services.metrics.redis_received.labels("scope")
+
+        async def draw(n: int) -> int:
+            seq = 0
+            for i in range(n):
+                points = {**stroke, "points": [[i / n, 0.5]]}
+                seq = (await agent.ok("stroke.points", points))["seq"]
+            await shopper.wait_seq(seq)
+            return seq
+
+        async def subscribers() -> int:
+            ((_, count),) = await listeners.pubsub_numsub(channel)
+            return int(count)
+
+        assert await subscribers() == 1, "only the process with members listens"
+        await draw(20)
+        assert heard._value.get() == 0, "the other process took nothing off Redis"
+
+        watcher = await second.peer(opened["token"])
+        await watcher.ok("join", {"conversation_id": cid})
+        assert await subscribers() == 2, "subscribed before the join was answered"
+        last = await draw(20)
+        await watcher.wait_seq(last)
+        assert heard._value.get() >= 20
+
+        await watcher.sio.disconnect()
+        for _ in range(100):
+            if await subscribers() == 1:
+                break
+            await asyncio.sleep(0.02)
+        assert await subscribers() == 1, "the process stops listening once its member left"
+        received = heard._value.get()
+        await draw(20)
+        assert heard._value.get() == received
