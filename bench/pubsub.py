@@ -1,12 +1,16 @@
 """What Redis pub/sub costs a Covisor process for events of rooms it has no member in.
 
-With ``covisor serve --redis-url``, python-socketio's Redis manager publishes every broadcast on
-one channel, and every process decodes every message and looks for the room's members, whether
-it has any or not. This bench starts one ``covisor serve`` on Redis with no client at all,
-publishes on its channel what another process would publish for a relayed stroke event (the
-same shape and size), at ``--rate`` messages a second for ``--seconds``, and reports the
-server's CPU per message next to its CPU over the same time with nothing published. Multiply by
-the event rate of the whole cluster: each process pays it for every event of every other one.
+python-socketio's Redis manager publishes every broadcast on one channel, and every process
+decodes every message and looks for the room's members, whether it has any or not. Covisor's
+`RedisBroadcast` publishes an event of a conversation on that conversation's own channel
+instead, which only processes with a member in it listen to. This bench starts one
+``covisor serve`` on Redis with no client in any conversation and publishes what another
+process would publish for a relayed stroke event (the same shape and size), at ``--rate``
+messages a second for ``--seconds``, twice: on the shared channel (python-socketio's way, and
+still the way of the agents' room) and on the conversation's channel (Covisor's way). It reports
+the server's CPU per message of each next to its CPU over the same time with nothing published.
+Multiply by the event rate of the whole cluster: on the shared channel, each process pays it
+for every event of every other one.
 
 Usage: python bench/pubsub.py [--rate 3000] [--seconds 10] [--redis redis://127.0.0.1:6379/0]
 """
@@ -32,10 +36,12 @@ from relay_servers import (
     installed_covisor_command,
 )
 
+CONVERSATION = "c_BenchNoMembersHere"
+
 
 def stroke_message(seq: int) -> bytes:
     """What a process publishes for one relayed `stroke.points` event (RedisBroadcast)."""
-    cid = "c_BenchNoMembersHere"
+    cid = CONVERSATION
     event = {
         "conversation_id": cid,
         "seq": seq,
@@ -117,18 +123,26 @@ async def run(args: argparse.Namespace) -> None:
             await asyncio.sleep(2)
             idle = await cpu_over(server.pid, args.seconds, None)
             client = redis.asyncio.from_url(args.redis)
+            busy: dict[str, tuple[int, float]] = {}
             try:
-                work = asyncio.ensure_future(publish(client, channel, args.rate, args.seconds))
-                busy = await cpu_over(server.pid, args.seconds, work)
-                sent = work.result()
+                for name, target in (
+                    ("the shared channel", channel),
+                    ("the conversation's channel", f"{channel}:c:{CONVERSATION}"),
+                ):
+                    work = asyncio.ensure_future(publish(client, target, args.rate, args.seconds))
+                    spent = await cpu_over(server.pid, args.seconds, work)
+                    busy[name] = (work.result(), spent)
             finally:
                 await client.aclose()
         finally:
             await processes.stop_all()
-    per_message = (busy - idle) / sent * 1e6 if sent else float("nan")
-    print(f"published {sent:,} messages in {args.seconds:g} s ({sent / args.seconds:,.0f}/s)")
-    print(f"server CPU: {busy / args.seconds:.1%} of a core, {idle / args.seconds:.1%} idle")
-    print(f"CPU per message for rooms without members: {per_message:.0f} µs")
+    print(f"server CPU with nothing published: {idle / args.seconds:.1%} of a core")
+    for name, (sent, spent) in busy.items():
+        per_message = (spent - idle) / sent * 1e6 if sent else float("nan")
+        print(
+            f"on {name}: {sent:,} messages in {args.seconds:g} s ({sent / args.seconds:,.0f}/s), "
+            f"server CPU {spent / args.seconds:.1%} of a core, {per_message:.0f} µs a message"
+        )
 
 
 def main(argv: list[str] | None = None) -> None:
