@@ -57,8 +57,12 @@ export class Connection extends EventTarget {
     if (this.#socket) return;
     globalThis.addEventListener?.("offline", this.#browserOffline);
     this.#closed = false;
+    // A WebSocket at once (no long-polling handshake and upgrade first); long-polling only
+    // where a WebSocket cannot open (a proxy that refuses the upgrade).
     const socket = io(this.origin, {
       auth: (send) => send({ token: this.token }),
+      transports: ["websocket", "polling"],
+      tryAllTransports: true,
       reconnectionDelay: 500,
       reconnectionDelayMax: 5000,
     });

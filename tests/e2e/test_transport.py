@@ -1,0 +1,86 @@
+"""How the browser client reaches the server: a WebSocket at once, long-polling where none opens."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import BrowserContext, Request, expect
+
+from tests.e2e.conftest import Contexts, CovisorServer
+from tests.e2e.sides import DESKTOP, PHONE, AgentConsole, ShopperWidget
+
+pytestmark = pytest.mark.browser
+
+SOCKET_IO = re.compile(r"/socket\.io/")
+
+REFUSED_WEBSOCKET = """
+window.WebSocket = class {
+  static CONNECTING = 0; static OPEN = 1; static CLOSING = 2; static CLOSED = 3;
+  constructor() {
+    this.readyState = 3;
+    setTimeout(() => {
+      this.onerror?.(new Event("error"));
+      this.onclose?.({ code: 1006, reason: "" });
+    }, 0);
+  }
+  send() {}
+  close() {}
+};
+"""
+"""What a page sees where a proxy refuses the WebSocket upgrade: every socket fails to open."""
+
+
+def polls(context: BrowserContext) -> list[str]:
+    """The Engine.IO long-polling requests the context's pages make, as they are made."""
+    seen: list[str] = []
+
+    def note(request: Request) -> None:
+        if SOCKET_IO.search(request.url) and "transport=polling" in request.url:
+            seen.append(request.url)
+
+    context.on("request", note)
+    return seen
+
+
+def console(server: CovisorServer, contexts: Contexts) -> tuple[AgentConsole, list[str]]:
+    context = contexts.new("agent", DESKTOP)
+    polled = polls(context)
+    agent = AgentConsole(context.new_page(), server.url, name="Alex")
+    agent.log_in(server.add_agent("Alex"))
+    return agent, polled
+
+
+def test_the_widget_and_the_console_talk_over_a_websocket_without_polling_first(
+    server: CovisorServer, contexts: Contexts
+) -> None:
+    agent, agent_polled = console(server, contexts)
+    context = contexts.new("shopper", PHONE)
+    shopper_polled = polls(context)
+    shopper = ShopperWidget(context.new_page(), server.url)
+    shopper.open_widget()
+    shopper.start_chat("Does it come in blue?")
+    agent.accept(shopper.conversation_id())
+    agent.send_chat("It does.")
+    expect(shopper.message("It does.")).to_be_visible()
+    assert shopper.frames() and agent.frames(), "both talked over a WebSocket"
+    assert shopper_polled == [] and agent_polled == []
+
+
+def test_where_no_websocket_opens_the_widget_falls_back_to_long_polling(
+    server: CovisorServer, contexts: Contexts
+) -> None:
+    agent, _ = console(server, contexts)
+    context = contexts.new("shopper", PHONE)
+    polled = polls(context)
+
+    context.add_init_script(REFUSED_WEBSOCKET)
+    shopper = ShopperWidget(context.new_page(), server.url)
+    shopper.open_widget()
+    shopper.start_chat("My proxy blocks WebSockets.")
+    agent.accept(shopper.conversation_id())
+    expect(agent.message("My proxy blocks WebSockets.")).to_be_visible()
+    agent.send_chat("Still here.")
+    expect(shopper.message("Still here.")).to_be_visible()
+    assert polled, "the shopper's widget talked over long-polling"
+    assert shopper.frames() == []
