@@ -69,6 +69,20 @@ class JournalOptions(TypedDict, total=False):
     shared_store: bool
 
 
+class Sink:
+    """The seqs a journal relayed, and what it retracted, in order."""
+
+    def __init__(self) -> None:
+        self.relayed: list[int] = []
+        self.retracted: list[dict[str, int]] = []
+
+    async def relay(self, round_: list[Published]) -> None:
+        self.relayed.extend(event.seq for event, _ in round_)
+
+    async def retract(self, first_seqs: dict[str, int]) -> None:
+        self.retracted.append(first_seqs)
+
+
 async def ignore(published: list[Published]) -> None:
     pass
 
@@ -95,6 +109,14 @@ async def started(store: SQLiteStore, **kw: Unpack[JournalOptions]) -> Journal:
     )
     journal.start()
     return journal
+
+
+async def alone(store: SQLiteStore) -> tuple[Journal, Sink]:
+    """A prepared journal alone on its store, relaying and retracting into a `Sink`."""
+    sink = Sink()
+    journal = await started(store, relay=sink.relay, retract=sink.retract, shared_store=False)
+    await prepare(journal)
+    return journal, sink
 
 
 async def prepare(journal: Journal) -> None:
@@ -257,17 +279,8 @@ async def test_points_are_relayed_while_the_commit_before_them_is_under_way(
 async def test_relayed_points_the_store_fails_to_commit_are_retracted(
     store: CountingStore,
 ) -> None:
-    relayed: list[int] = []
-    retracted: list[dict[str, int]] = []
-
-    async def relay(round_: list[Published]) -> None:
-        relayed.extend(event.seq for event, _ in round_)
-
-    async def retract(first_seqs: dict[str, int]) -> None:
-        retracted.append(first_seqs)
-
-    journal = await started(store, relay=relay, retract=retract, shared_store=False)
-    await prepare(journal)
+    journal, sink = await alone(store)
+    relayed, retracted = sink.relayed, sink.retracted
     point = c.StrokePoints(conversation_id="c1", stroke_id="s", points=[(0.1, 0.1)])
     store.fail_next = True
     with pytest.raises(CovisorError) as refused:
@@ -286,17 +299,8 @@ async def test_relayed_points_the_store_fails_to_commit_are_retracted(
 async def test_commands_decided_behind_a_failed_commit_are_decided_again(
     store: CountingStore,
 ) -> None:
-    relayed: list[int] = []
-    retracted: list[dict[str, int]] = []
-
-    async def relay(round_: list[Published]) -> None:
-        relayed.extend(event.seq for event, _ in round_)
-
-    async def retract(first_seqs: dict[str, int]) -> None:
-        retracted.append(first_seqs)
-
-    journal = await started(store, relay=relay, retract=retract, shared_store=False)
-    await prepare(journal)
+    journal, sink = await alone(store)
+    relayed, retracted = sink.relayed, sink.retracted
     relayed.clear()
     store.log.clear()
     store.gate = asyncio.Event()

@@ -51,18 +51,28 @@ def console(server: CovisorServer, contexts: Contexts) -> tuple[AgentConsole, li
     return agent, polled
 
 
+def chat(
+    agent: AgentConsole, context: BrowserContext, server: CovisorServer, first: str, reply: str
+) -> ShopperWidget:
+    """A shopper in `context` writes `first`, the agent takes the chat and answers `reply`;
+    each sees the other's line."""
+    shopper = ShopperWidget(context.new_page(), server.url)
+    shopper.open_widget()
+    shopper.start_chat(first)
+    agent.accept(shopper.conversation_id())
+    expect(agent.message(first)).to_be_visible()
+    agent.send_chat(reply)
+    expect(shopper.message(reply)).to_be_visible()
+    return shopper
+
+
 def test_the_widget_and_the_console_talk_over_a_websocket_without_polling_first(
     server: CovisorServer, contexts: Contexts
 ) -> None:
     agent, agent_polled = console(server, contexts)
     context = contexts.new("shopper", PHONE)
     shopper_polled = polls(context)
-    shopper = ShopperWidget(context.new_page(), server.url)
-    shopper.open_widget()
-    shopper.start_chat("Does it come in blue?")
-    agent.accept(shopper.conversation_id())
-    agent.send_chat("It does.")
-    expect(shopper.message("It does.")).to_be_visible()
+    shopper = chat(agent, context, server, "Does it come in blue?", "It does.")
     assert shopper.frames() and agent.frames(), "both talked over a WebSocket"
     assert shopper_polled == [] and agent_polled == []
 
@@ -75,12 +85,6 @@ def test_where_no_websocket_opens_the_widget_falls_back_to_long_polling(
     polled = polls(context)
 
     context.add_init_script(REFUSED_WEBSOCKET)
-    shopper = ShopperWidget(context.new_page(), server.url)
-    shopper.open_widget()
-    shopper.start_chat("My proxy blocks WebSockets.")
-    agent.accept(shopper.conversation_id())
-    expect(agent.message("My proxy blocks WebSockets.")).to_be_visible()
-    agent.send_chat("Still here.")
-    expect(shopper.message("Still here.")).to_be_visible()
+    shopper = chat(agent, context, server, "My proxy blocks WebSockets.", "Still here.")
     assert polled, "the shopper's widget talked over long-polling"
     assert shopper.frames() == []
