@@ -54,6 +54,7 @@ Published = tuple[Event, str | None]
 
 Publisher = Callable[[list[Published]], Awaitable[None]]
 
+_STOPPING = CovisorError("unavailable", "server is stopping")
 _MAX_ATTEMPTS = 12
 _BACKOFF_SECONDS = 0.001
 _order = itertools.count()
@@ -207,11 +208,10 @@ class Journal:
             except asyncio.CancelledError:
                 pass
         self._tasks = []
-        stopping = CovisorError("unavailable", "server is stopping")
         for group in (self._committing, self._next):
             if group is not None:
-                _fail([d.pending for d in group.decided], stopping)
-        _fail(self._queue, stopping)
+                _fail([d.pending for d in group.decided], _STOPPING)
+        _fail(self._queue, _STOPPING)
         self._queue.clear()
         self._next = _Group()
         self._committing = None
@@ -264,7 +264,7 @@ class Journal:
                 try:
                     early = self._decide(batch, await self._resident(batch))
                 except asyncio.CancelledError:
-                    _fail(batch, CovisorError("unavailable", "server is stopping"))
+                    _fail(batch, _STOPPING)
                     raise
                 except Exception:
                     log.exception("loading conversations for the journal failed")
@@ -382,6 +382,9 @@ class Journal:
                 started = time.perf_counter()
                 try:
                     await self._commit(group)
+                except asyncio.CancelledError:
+                    _fail([d.pending for d in group.decided], _STOPPING)
+                    raise
                 finally:
                     self._committing = None
                 self._metrics.journal_round.observe(time.perf_counter() - started)
@@ -396,10 +399,9 @@ class Journal:
         self._last_commit = time.monotonic()
 
     async def _commit(self, group: _Group) -> None:
-        appends = [self._append(cid, group) for cid in group.events]
         error: CovisorError | None = None
         try:
-            lost = await self._store.commit(appends)
+            lost = await self._store.commit([self._append(cid, group) for cid in group.events])
         except asyncio.CancelledError:
             raise
         except Exception:

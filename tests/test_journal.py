@@ -346,3 +346,20 @@ async def test_alone_on_its_store_commits_are_spaced_by_the_commit_interval(
     assert loop.time() - started_at >= 0.3, "the next commit waits for the interval"
     assert store.commits == before + 1, "and carries every command decided meanwhile"
     await journal.stop()
+
+
+async def test_stopping_during_a_commit_answers_its_commands(store: CountingStore) -> None:
+    journal, _ = await alone(store)
+    store.log.clear()
+    store.gate = asyncio.Event()
+    point = c.StrokePoints(conversation_id="c1", stroke_id="s", points=[(0.1, 0.1)])
+    committing = asyncio.ensure_future(journal.submit(SHOPPER, point))
+    while not store.log:
+        await asyncio.sleep(0)
+    behind = asyncio.ensure_future(journal.submit(SHOPPER, point))
+    await asyncio.sleep(0.01)
+    await journal.stop()
+    for answer in (committing, behind):
+        with pytest.raises(CovisorError) as refused:
+            await asyncio.wait_for(answer, 1)
+        assert refused.value.code == "unavailable"
