@@ -158,7 +158,6 @@ class ConversationState:
             "name": self.name,
             "agent_id": self.agent["id"] if self.agent else None,
             "agent_name": self.agent["name"] if self.agent else None,
-            "last_seq": self.seq,
             "uploads_pending": len(self.gallery.pending),
             "queued": self.status == "waiting" and not (self.by_phone and not self.messages),
             "accepted_at": self.accepted_at,

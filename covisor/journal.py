@@ -74,7 +74,6 @@ class View:
 
     seq: int
     snapshot: dict[str, Any]
-    summary: dict[str, Any]
 
 
 @dataclass
@@ -162,6 +161,7 @@ class Journal:
         self._publish = publish
         self._retract = retract
         self._states: dict[str, ConversationState] = {}
+        self._stored: dict[str, dict[str, Any]] = {}
         self._queue: list[_Pending] = []
         self._next = _Group()
         self._committing: _Group | None = None
@@ -192,6 +192,7 @@ class Journal:
     def forget(self, conversation_id: str) -> None:
         """Drop the cached state of a conversation that is gone (erased)."""
         self._states.pop(conversation_id, None)
+        self._stored.pop(conversation_id, None)
 
     def start(self) -> None:
         self._tasks = [
@@ -357,7 +358,7 @@ class Journal:
             if not state.is_member(pending.actor):
                 raise CovisorError("forbidden", "you are not a member of this conversation")
             snapshot = state.snapshot(for_agent=pending.actor.is_agent)
-            return View(state.seq, snapshot, state.summary())
+            return View(state.seq, snapshot)
         decision = decide(state, pending.actor, pending.command, now, self._limits)
         if not isinstance(decision, Draft):
             return Outcome(decision.seq, None)
@@ -400,17 +401,23 @@ class Journal:
 
     async def _commit(self, group: _Group) -> None:
         error: CovisorError | None = None
+        summaries: dict[str, dict[str, Any]] = {}
         try:
-            lost = await self._store.commit([self._append(cid, group) for cid in group.events])
+            summaries = {cid: group.states[cid].summary() for cid in group.events}
+            appends = [self._append(cid, group, summaries[cid]) for cid in group.events]
+            lost = await self._store.commit(appends)
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("journal commit failed")
             lost, error = set(group.events), INTERNAL
         redo: list[_Pending] = []
+        if not self._shared_store:
+            self._stored.update((cid, s) for cid, s in summaries.items() if cid not in lost)
         if lost:
             for cid in lost:
                 self._states.pop(cid, None)
+                self._stored.pop(cid, None)
             pulled = self._next.pull(lost)
             retract: dict[str, int] = {}
             for decided in [*group.decided, *pulled]:
@@ -439,14 +446,17 @@ class Journal:
         if redo:
             await self._decide_again(redo)
 
-    def _append(self, cid: str, group: _Group) -> Append:
+    def _append(self, cid: str, group: _Group, summary: dict[str, Any]) -> Append:
+        """What a commit writes of one conversation: the summary only when it changed since
+        this process last stored it (strokes leave it as it was); with other processes on the
+        store, always, as they may have stored another since."""
         state, expected = group.states[cid], group.expected[cid]
         due = state.seq // self._snapshot_every > expected // self._snapshot_every
         return Append(
             cid,
             expected,
             group.events[cid],
-            state.summary(),
+            None if self._stored.get(cid) == summary else summary,
             msgspec.json.encode(state) if due else None,
         )
 

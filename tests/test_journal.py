@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import TypedDict, Unpack
+from typing import Any, TypedDict, Unpack
 
 import pytest
 
@@ -33,10 +33,12 @@ class CountingStore(SQLiteStore):
         self.fail_next = False
         self.log: list[tuple[str, list[int]]] = []
         self.gate: asyncio.Event | None = None
+        self.summaries: list[dict[str, Any] | None] = []
 
     async def commit(self, appends: list[Append]) -> set[str]:
         self.commits += 1
         self.log.append(("commit", [e.seq for a in appends for e in a.events]))
+        self.summaries.extend(a.summary for a in appends)
         if self.gate is not None:
             await self.gate.wait()
         if self.fail_next:
@@ -294,6 +296,30 @@ async def test_relayed_points_the_store_fails_to_commit_are_retracted(
     answer = await journal.submit(SHOPPER, point)
     assert answer.seq == 5, "the seq of the points that were not committed is given again"
     await journal.stop()
+
+
+async def test_a_commit_writes_the_summary_only_when_it_changed(store: CountingStore) -> None:
+    journal, _ = await alone(store)
+    point = c.StrokePoints(conversation_id="c1", stroke_id="s", points=[(0.1, 0.1)])
+    await journal.submit(SHOPPER, point)
+    await journal.submit(SHOPPER, c.ChatSend(conversation_id="c1", text="this one?"))
+    await journal.submit(SHOPPER, point)
+    store.fail_next = True
+    with pytest.raises(CovisorError):
+        await journal.submit(SHOPPER, point)
+    await journal.submit(SHOPPER, point)
+    written = store.summaries[-5:]
+    assert [s is not None for s in written] == [False, True, False, False, True], (
+        "a stroke moves the seq only; after a failed commit the summary is written again"
+    )
+    record = await store.summary("c1")
+    assert record is not None and record.seq == 8
+    assert record.summary["last_seq"] == 8 and record.summary["last_message"]["text"] == "this one?"
+    await journal.stop()
+    shared = await started(store)
+    await shared.submit(SHOPPER, point)
+    assert store.summaries[-1] is not None, "another process may have stored another summary"
+    await shared.stop()
 
 
 async def test_commands_decided_behind_a_failed_commit_are_decided_again(

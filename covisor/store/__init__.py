@@ -115,13 +115,26 @@ class SummaryRecord:
 
 @dataclass(frozen=True)
 class Append:
-    """New events for one conversation, with the summary (and maybe snapshot) they lead to."""
+    """New events for one conversation, with the summary (and maybe snapshot) they lead to.
+
+    `summary` is None when these events left it as the last commit stored it: a stroke moves
+    only the seq, and a store then writes the seq alone (no summary, status or agent, and none
+    of the indexes on them)."""
 
     conversation_id: str
     expected_seq: int
     events: list[Event]
-    summary: dict[str, Any]
+    summary: dict[str, Any] | None
     snapshot: bytes | None = None
+
+
+def with_seq(summary: dict[str, Any], seq: int) -> dict[str, Any]:
+    """A stored summary with the conversation's `last_seq`, which the store keeps in its seq
+    alone, so that a new seq need not rewrite the summary; a conversation not yet opened has an
+    empty summary and keeps it."""
+    if summary:
+        summary["last_seq"] = seq
+    return summary
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from covisor.store import (
     WebhookDeliveryRecord,
     WebhookRecord,
     removes_enabled_admin,
+    with_seq,
 )
 from covisor.store.mongo_reports import MongoReports, create_report_indexes
 from covisor.store.mongo_visits import MongoVisits, create_visit_indexes
@@ -310,12 +311,11 @@ class MongoStore(MongoVisits, MongoReports):
 
     async def _commit_one(self, append: Append) -> bool:
         last = append.events[-1].seq if append.events else append.expected_seq
-        update: dict[str, Any] = {
-            "seq": last,
-            "status": append.summary.get("status", "waiting"),
-            "agent_id": append.summary.get("agent_id"),
-            "summary": append.summary,
-        }
+        update: dict[str, Any] = {"seq": last}
+        if append.summary is not None:
+            update["status"] = append.summary.get("status", "waiting")
+            update["agent_id"] = append.summary.get("agent_id")
+            update["summary"] = append.summary
         if append.snapshot is not None:
             update["snapshot"] = append.snapshot
             update["snapshot_seq"] = last
@@ -713,14 +713,16 @@ def _record(doc: dict[str, Any]) -> ConversationRecord:
         doc["_id"],
         doc["created_at"],
         doc["seq"],
-        doc.get("summary") or {},
+        with_seq(doc.get("summary") or {}, doc["seq"]),
         bytes(snapshot) if snapshot is not None else None,
         doc.get("snapshot_seq", 0),
     )
 
 
 def _summary(doc: dict[str, Any]) -> SummaryRecord:
-    return SummaryRecord(doc["_id"], doc["created_at"], doc["seq"], doc.get("summary") or {})
+    return SummaryRecord(
+        doc["_id"], doc["created_at"], doc["seq"], with_seq(doc.get("summary") or {}, doc["seq"])
+    )
 
 
 def _pin_fields(pin: Pin) -> dict[str, Any]:

@@ -37,11 +37,12 @@ from covisor.store import (
     WebhookDeliveryRecord,
     WebhookRecord,
     removes_enabled_admin,
+    with_seq,
 )
-from covisor.store.sqlite_reports import REPORTS_SCHEMA, SQLiteReports
+from covisor.store.sqlite_reports import INDEXED_EVENTS, REPORTS_SCHEMA, SQLiteReports
 from covisor.store.sqlite_visits import VISITS_SCHEMA, SQLiteVisits
 
-SCHEMA = """
+SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS agents (
     id TEXT PRIMARY KEY,
@@ -66,7 +67,7 @@ CREATE TABLE IF NOT EXISTS conversations (
     seq INTEGER NOT NULL DEFAULT 0,
     status TEXT NOT NULL DEFAULT 'waiting',
     agent_id TEXT,
-    summary TEXT NOT NULL DEFAULT '{}',
+    summary TEXT NOT NULL DEFAULT '{{}}',
     snapshot BLOB,
     snapshot_seq INTEGER NOT NULL DEFAULT 0
 );
@@ -94,7 +95,9 @@ CREATE TABLE IF NOT EXISTS events (
     body BLOB NOT NULL,
     PRIMARY KEY (conversation_id, seq)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS events_by_type ON events (conversation_id, type, seq);
+DROP INDEX IF EXISTS events_by_type;
+CREATE INDEX IF NOT EXISTS events_by_kind ON events (conversation_id, type, seq)
+    WHERE {INDEXED_EVENTS};
 CREATE TABLE IF NOT EXISTS pins (
     digest TEXT PRIMARY KEY,
     conversation_id TEXT NOT NULL,
@@ -436,10 +439,7 @@ class SQLiteStore(SQLiteVisits, SQLiteReports):
     async def commit(self, appends: list[Append]) -> set[str]:
         if not appends:
             return set()
-        rows = [
-            _Rows(a.conversation_id, a.expected_seq, _event_rows(a), _update_row(a))
-            for a in appends
-        ]
+        rows = [_rows(a) for a in appends]
         async with self._write_lock:
             # The whole transaction is one trip to the connection's thread, in a few statements:
             # each statement hands CPython's lock to that thread and back, and behind a busy
@@ -521,8 +521,8 @@ class SQLiteStore(SQLiteVisits, SQLiteReports):
         self, conversation_id: str, type_: str, before_seq: int | None, limit: int
     ) -> list[Event]:
         rows = await self._r.execute_fetchall(
-            "SELECT body FROM events WHERE conversation_id = ? AND type = ? AND seq < ? "
-            "ORDER BY seq DESC LIMIT ?",
+            f"SELECT body FROM events WHERE conversation_id = ? AND type = ? AND seq < ? "
+            f"AND {INDEXED_EVENTS} ORDER BY seq DESC LIMIT ?",
             (conversation_id, type_, 2**62 if before_seq is None else before_seq, limit),
         )
         return [decode(row[0]) for row in reversed(list(rows))]
@@ -1001,12 +1001,14 @@ def _backup(source: Path, destination: Path) -> None:
 
 @dataclasses.dataclass(frozen=True)
 class _Rows:
-    """One append as the parameters of its statements, made before the trip to the thread."""
+    """One append as the parameters of its statements, made before the trip to the thread:
+    `update` sets the summary too (7 values), `moved` the seq and maybe snapshot only (4)."""
 
     conversation_id: str
     expected_seq: int
     events: list[Any]
-    update: tuple[Any, ...]
+    update: tuple[Any, ...] | None
+    moved: tuple[Any, ...] | None
 
 
 _CHUNK = 500
@@ -1034,8 +1036,9 @@ def _commit_sync(db: sqlite3.Connection, appends: list[_Rows]) -> set[str]:
                 + ",".join(["(?, ?, ?, ?)"] * (len(part) // 4)),
                 part,
             )
-        for start in range(0, len(fresh), _CHUNK):
-            part = fresh[start : start + _CHUNK]
+        updates = [a.update for a in fresh if a.update is not None]
+        for start in range(0, len(updates), _CHUNK):
+            part = updates[start : start + _CHUNK]
             db.execute(
                 "UPDATE conversations AS c SET seq = v.column2, status = v.column3, "
                 "agent_id = v.column4, summary = v.column5, "
@@ -1044,7 +1047,19 @@ def _commit_sync(db: sqlite3.Connection, appends: list[_Rows]) -> set[str]:
                 "ELSE v.column7 END "
                 "FROM (VALUES " + ",".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(part)) + ") AS v "
                 "WHERE c.id = v.column1",
-                [value for a in part for value in a.update],
+                [value for row in part for value in row],
+            )
+        moves = [a.moved for a in fresh if a.moved is not None]
+        for start in range(0, len(moves), _CHUNK):
+            part = moves[start : start + _CHUNK]
+            db.execute(
+                "UPDATE conversations AS c SET seq = v.column2, "
+                "snapshot = coalesce(v.column3, c.snapshot), "
+                "snapshot_seq = CASE WHEN v.column3 IS NULL THEN c.snapshot_seq "
+                "ELSE v.column4 END "
+                "FROM (VALUES " + ",".join(["(?, ?, ?, ?)"] * len(part)) + ") AS v "
+                "WHERE c.id = v.column1",
+                [value for row in part for value in row],
             )
         db.execute("COMMIT")
     except BaseException:
@@ -1056,27 +1071,23 @@ def _commit_sync(db: sqlite3.Connection, appends: list[_Rows]) -> set[str]:
 def _record(row: Any) -> ConversationRecord:
     id_, created_at, seq, summary, snapshot, snapshot_seq = row
     return ConversationRecord(
-        id_, created_at, seq, msgspec.json.decode(summary), snapshot, snapshot_seq
+        id_, created_at, seq, with_seq(msgspec.json.decode(summary), seq), snapshot, snapshot_seq
     )
 
 
 def _summary(row: Any) -> SummaryRecord:
     id_, created_at, seq, summary = row
-    return SummaryRecord(id_, created_at, seq, msgspec.json.decode(summary))
+    return SummaryRecord(id_, created_at, seq, with_seq(msgspec.json.decode(summary), seq))
 
 
-def _event_rows(a: Append) -> list[tuple[str, int, str, bytes]]:
-    return [(e.conversation_id, e.seq, e.type, encode(e)) for e in a.events]
-
-
-def _update_row(a: Append) -> tuple[Any, ...]:
+def _rows(a: Append) -> _Rows:
+    events = [(e.conversation_id, e.seq, e.type, encode(e)) for e in a.events]
     last = a.events[-1].seq if a.events else a.expected_seq
-    return (
-        a.conversation_id,
-        last,
-        a.summary.get("status", "waiting"),
-        a.summary.get("agent_id"),
-        msgspec.json.encode(a.summary),
-        a.snapshot,
-        last if a.snapshot is not None else None,
-    )
+    snapshot = (a.snapshot, last if a.snapshot is not None else None)
+    if a.summary is None:
+        moved = (a.conversation_id, last, *snapshot)
+        return _Rows(a.conversation_id, a.expected_seq, events, None, moved)
+    status, agent_id = a.summary.get("status", "waiting"), a.summary.get("agent_id")
+    summary = msgspec.json.encode(a.summary)
+    update = (a.conversation_id, last, status, agent_id, summary, *snapshot)
+    return _Rows(a.conversation_id, a.expected_seq, events, update, None)

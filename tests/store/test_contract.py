@@ -33,8 +33,26 @@ async def test_commit_appends_events_and_updates_summary(store: Any) -> None:
     assert await store.events_after("c1", 0, 10) == events
     assert await store.events_after("c1", 1, 10) == events[1:]
     record = await store.conversation("c1")
-    assert record.seq == 2 and record.summary == {"status": "waiting", "id": "c1"}
+    assert record.seq == 2
+    assert record.summary == {"status": "waiting", "id": "c1", "last_seq": 2}
     assert await store.seqs(["c1", "missing"]) == {"c1": 2}
+
+
+async def test_an_append_without_a_summary_moves_the_seq_and_keeps_the_summary(
+    store: Any,
+) -> None:
+    await store.create_conversation("c1", 1.0)
+    summary = {"status": "active", "agent_id": "a_1", "id": "c1"}
+    await store.commit([Append("c1", 0, [event("c1", 1, "conversation.opened")], summary)])
+    strokes = [event("c1", seq, "stroke.points", points=[[0.1, 0.2]]) for seq in (2, 3)]
+    assert await store.commit([Append("c1", 1, strokes, None, b'{"x":3}')]) == set()
+    record = await store.conversation("c1")
+    assert (record.seq, record.snapshot, record.snapshot_seq) == (3, b'{"x":3}', 3)
+    assert record.summary == {**summary, "last_seq": 3}
+    assert (await store.summary("c1")).summary == {**summary, "last_seq": 3}
+    assert [r.id for r in await store.conversations(agent_id="a_1")] == ["c1"]
+    assert await store.events_after("c1", 1, 10) == strokes
+    assert await store.commit([Append("c1", 1, strokes, None)]) == {"c1"}
 
 
 async def test_stale_append_is_refused_and_changes_nothing(store: Any) -> None:
@@ -79,8 +97,8 @@ async def test_summary_is_the_committed_summary_without_the_snapshot(store: Any)
     summary = {"id": "c1", "status": "active", "agent_id": "a1"}
     await store.commit([Append("c1", 0, [event("c1", 1)], summary, b'{"x":1}')])
     record = await store.summary("c1")
-    assert (record.seq, record.summary) == (1, summary)
-    assert record.to_wire() == {**summary, "created_at": 5.0}
+    assert (record.seq, record.summary) == (1, {**summary, "last_seq": 1})
+    assert record.to_wire() == {**summary, "last_seq": 1, "created_at": 5.0}
     assert not hasattr(record, "snapshot")
 
 
