@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from contextlib import AsyncExitStack
+from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
@@ -12,6 +14,7 @@ import redis.asyncio as aioredis
 from covisor.app import create_app
 from covisor.broadcast import LocalFanout, RedisBroadcast
 from covisor.config import Config
+from covisor.metrics import Metrics
 from tests.conftest import Harness, Peer, serving
 
 
@@ -136,3 +139,61 @@ async def test_a_process_hears_a_conversation_only_while_one_of_its_sockets_is_i
         received = heard._value.get()
         await draw(20)
         assert heard._value.get() == received
+
+
+@pytest.mark.redis
+async def test_a_burst_of_broadcasts_goes_to_redis_in_one_pipeline_in_order(redis: str) -> None:
+    channel = f"covisor-test-{uuid.uuid4().hex}"
+    manager = RedisBroadcast(redis, channel, Metrics(), lambda room: room.split("/")[0])
+    listener: Any = aioredis.from_url(redis).pubsub()
+    await listener.subscribe(f"{channel}:c1")
+    await listener.get_message(timeout=1)
+    pipelines = 0
+    try:
+        manager._redis_connect()
+        pipeline = manager.redis.pipeline
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            nonlocal pipelines
+            pipelines += 1
+            return pipeline(*args, **kwargs)
+
+        manager.redis.pipeline = counted
+        for i in range(50):
+            await manager.emit("event", {"seq": i}, "/", room="c1/shoppers")
+        received: list[int] = []
+        while len(received) < 50:
+            message = await listener.get_message(ignore_subscribe_messages=True, timeout=2)
+            assert message is not None, f"only {len(received)} of 50 broadcasts arrived"
+            received.append(json.loads(message["data"])["data"][0]["seq"])
+        assert received == list(range(50))
+        assert 1 <= pipelines <= 2, "queued while the first pipeline was under way, sent together"
+    finally:
+        await listener.aclose()
+        await manager.close()
+
+
+async def test_an_emit_is_not_held_up_by_a_redis_that_does_not_answer() -> None:
+    accepted: list[asyncio.StreamWriter] = []
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.append(writer)
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    manager = RedisBroadcast(f"redis://127.0.0.1:{port}/0", "covisor-test", Metrics(), str)
+    try:
+        await asyncio.wait_for(manager.emit("event", {"seq": 1}, "/", room="agents"), 0.5)
+        for _ in range(50):
+            if accepted:
+                break
+            await asyncio.sleep(0.02)
+        assert accepted, "the broadcast was on its way"
+        started = asyncio.get_running_loop().time()
+        await manager.close()
+        assert asyncio.get_running_loop().time() - started < 2, "closing gives up on it"
+    finally:
+        for writer in accepted:
+            writer.close()
+        server.close()
+        await server.wait_closed()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypedDict, Unpack
@@ -389,3 +391,22 @@ async def test_stopping_during_a_commit_answers_its_commands(store: CountingStor
         with pytest.raises(CovisorError) as refused:
             await asyncio.wait_for(answer, 1)
         assert refused.value.code == "unavailable"
+
+
+async def test_processes_sharing_a_store_take_turns_on_its_commit_lock(
+    store: CountingStore, tmp_path: Path
+) -> None:
+    journal = await started(store)
+    await prepare(journal)
+    other = os.open(tmp_path / "j.sqlite3.commit-lock", os.O_RDWR)
+    try:
+        fcntl.flock(other, fcntl.LOCK_EX)
+        text = c.ChatSend(conversation_id="c1", text="after you")
+        sending = asyncio.ensure_future(journal.submit(SHOPPER, text))
+        await asyncio.sleep(0.2)
+        assert not sending.done(), "another process holds the lock: the commit waits its turn"
+        fcntl.flock(other, fcntl.LOCK_UN)
+        assert (await asyncio.wait_for(sending, 5)).seq == 5
+    finally:
+        os.close(other)
+    await journal.stop()

@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import fcntl
+import os
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -208,6 +210,7 @@ class SQLiteStore(SQLiteVisits, SQLiteReports):
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
         self._write_lock = asyncio.Lock()
+        self._commit_lock: int | None = None
 
     async def open(self) -> None:
         """Connect and create the schema; on failure, close what was opened (its threads
@@ -223,6 +226,8 @@ class SQLiteStore(SQLiteVisits, SQLiteReports):
             async with self._immediate() as db:
                 await _migrate_agents(db)
             self._reader = await self._connect()
+            lock = self._path.with_name(self._path.name + ".commit-lock")
+            self._commit_lock = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         except BaseException:
             await self.close()
             raise
@@ -239,6 +244,9 @@ class SQLiteStore(SQLiteVisits, SQLiteReports):
             if db is not None:
                 await db.close()
         self._reader = self._writer = None
+        if self._commit_lock is not None:
+            os.close(self._commit_lock)
+            self._commit_lock = None
 
     @property
     def _r(self) -> aiosqlite.Connection:
@@ -446,7 +454,7 @@ class SQLiteStore(SQLiteVisits, SQLiteReports):
             # event loop every hand-back waits out a switch interval (executemany of a round's
             # hundred events took 100 ms that way, one statement 10 ms; bench/relay.py).
             stale: set[str] = await self._w._execute(  # type: ignore[no-untyped-call]
-                _commit_sync, self._w._conn, rows
+                _commit_sync, self._w._conn, rows, self._commit_lock
             )
         return stale
 
@@ -1015,8 +1023,22 @@ _CHUNK = 500
 """Rows per multi-row statement (4 or 7 parameters each: far below SQLite's 32766)."""
 
 
-def _commit_sync(db: sqlite3.Connection, appends: list[_Rows]) -> set[str]:
-    """Write the appends that are not stale in one IMMEDIATE transaction; return the stale ids."""
+def _commit_sync(db: sqlite3.Connection, appends: list[_Rows], lock: int | None) -> set[str]:
+    """Write the appends that are not stale in one IMMEDIATE transaction; return the stale ids.
+
+    Processes sharing the database take turns on `lock` (a file lock beside it) first: the
+    kernel hands it over the moment it is released, where SQLite's busy handler, finding its
+    write lock taken, sleeps 1, 2, 5, 10… ms before trying again."""
+    if lock is not None:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+    try:
+        return _write(db, appends)
+    finally:
+        if lock is not None:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _write(db: sqlite3.Connection, appends: list[_Rows]) -> set[str]:
     db.execute("BEGIN IMMEDIATE")
     try:
         ids = [a.conversation_id for a in appends]
