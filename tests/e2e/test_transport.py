@@ -2,33 +2,14 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright.sync_api import BrowserContext, Request, expect
 
 from tests.e2e.conftest import Contexts, CovisorServer
+from tests.e2e.network import REFUSED_WEBSOCKET, SOCKET_IO
 from tests.e2e.sides import DESKTOP, PHONE, AgentConsole, ShopperWidget
 
 pytestmark = pytest.mark.browser
-
-SOCKET_IO = re.compile(r"/socket\.io/")
-
-REFUSED_WEBSOCKET = """
-window.WebSocket = class {
-  static CONNECTING = 0; static OPEN = 1; static CLOSING = 2; static CLOSED = 3;
-  constructor() {
-    this.readyState = 3;
-    setTimeout(() => {
-      this.onerror?.(new Event("error"));
-      this.onclose?.({ code: 1006, reason: "" });
-    }, 0);
-  }
-  send() {}
-  close() {}
-};
-"""
-"""What a page sees where a proxy refuses the WebSocket upgrade: every socket fails to open."""
 
 
 def polls(context: BrowserContext) -> list[str]:

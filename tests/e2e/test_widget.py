@@ -11,11 +11,12 @@ from typing import Any
 from playwright.sync_api import Page, Route, expect
 
 from .conftest import ARTIFACTS, WAIT_MS
+from .network import Unreachable
 from .sides import PHONE, AgentConsole, ShopperWidget, Side
 
 Pair = tuple[AgentConsole, ShopperWidget]
 
-SOCKET = "**/socket.io/**"
+
 AVATAR = "/client/icons/icon-192.png"
 """A picture the server serves (the console's app icon, 192 × 192 px)."""
 CHAT_RATE_PER_S = 5
@@ -45,7 +46,7 @@ def test_messages_written_offline_survive_a_reload_and_arrive_once_in_order(
 
     # Reload with the socket still unreachable: the page loads, the messages are still there,
     # shown as pending, and nothing is sent.
-    page.route(SOCKET, lambda route: route.abort())
+    unreachable = Unreachable(page)
     page.context.set_offline(False)
     page.reload()
     expect(shopper.by("widget-panel")).to_be_visible()
@@ -55,7 +56,7 @@ def test_messages_written_offline_survive_a_reload_and_arrive_once_in_order(
         expect(pending.nth(index)).to_contain_text(text)
     snap("pending-after-reload")
 
-    page.unroute(SOCKET)
+    unreachable.lift()
     for text in lines:
         expect(agent.message(text)).to_have_count(1)
         expect(shopper.message(text)).to_have_count(1)
@@ -339,13 +340,13 @@ def test_an_agents_queued_lines_survive_a_reload_too(accepted: Pair, snap: Any) 
         agent.send_chat(text)
     expect(agent.by("message-pending")).to_have_count(len(lines))
 
-    page.route(SOCKET, lambda route: route.abort())
+    unreachable = Unreachable(page)
     page.context.set_offline(False)
     page.reload()
     agent.expect_selected(shopper.conversation_id())
     expect(agent.by("message-pending")).to_have_count(len(lines))
     snap("agent-pending-after-reload")
-    page.unroute(SOCKET)
+    unreachable.lift()
     for text in lines:
         expect(shopper.message(text)).to_have_count(1)
         expect(agent.message(text)).to_have_count(1)
