@@ -138,13 +138,19 @@ class RedisBroadcast(socketio.AsyncRedisManager, LocalFanout):  # type: ignore[m
             scopes = {self._scope(room) if room is not None else None for room in rooms}
             if len(scopes) == 1 and (scope := scopes.pop()) is not None:
                 channel = self.channel_of(scope)
+        if len(self._outbox) >= _OUTBOX_LIMIT:
+            self._metrics.redis_errors.inc()
+            log.error("Redis is not taking broadcasts; one for %s was dropped", channel)
+            return
         self._outbox.append((channel, self.json.dumps(data)))
         if self._sending is None or self._sending.done():
             self._sending = asyncio.get_running_loop().create_task(self._send_outbox())
 
     async def _send_outbox(self) -> None:
         """Publish what has queued, in order, a pipeline at a time, reconnecting once; count
-        what Redis refused (python-socketio's own `_publish` only logs it)."""
+        what Redis refused or left unanswered for `_PUBLISH_SECONDS` (python-socketio's own
+        `_publish` only logs it). Members on other processes who missed a broadcast fill the
+        gap from the event log, as after any lost one."""
         while self._outbox:
             batch, self._outbox = self._outbox, []
             for attempt in range(2):
@@ -154,7 +160,7 @@ class RedisBroadcast(socketio.AsyncRedisManager, LocalFanout):  # type: ignore[m
                     async with self.redis.pipeline(transaction=False) as pipe:
                         for channel, message in batch:
                             pipe.publish(channel, message)
-                        await pipe.execute()
+                        await asyncio.wait_for(pipe.execute(), _PUBLISH_SECONDS)
                     break
                 except Exception as exc:
                     self._metrics.redis_errors.inc()
@@ -314,6 +320,9 @@ class RedisBroadcast(socketio.AsyncRedisManager, LocalFanout):  # type: ignore[m
 
 _CONFIRM_SECONDS = 5.0
 _FLUSH_SECONDS = 1.0
+_PUBLISH_SECONDS = 5.0
+_OUTBOX_LIMIT = 100_000
+"""Broadcasts queued for Redis at most; past it (Redis down or stalled) new ones are dropped."""
 
 
 def make_manager(config: Config, metrics: Metrics, scope: Scope) -> LocalFanout:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 
+from covisor import broadcast
 from covisor.app import create_app
 from covisor.broadcast import LocalFanout, RedisBroadcast
 from covisor.config import Config
@@ -173,7 +174,11 @@ async def test_a_burst_of_broadcasts_goes_to_redis_in_one_pipeline_in_order(redi
         await manager.close()
 
 
-async def test_an_emit_is_not_held_up_by_a_redis_that_does_not_answer() -> None:
+async def test_an_emit_is_not_held_up_by_a_redis_that_does_not_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(broadcast, "_PUBLISH_SECONDS", 0.2)
+    monkeypatch.setattr(broadcast, "_OUTBOX_LIMIT", 10)
     accepted: list[asyncio.StreamWriter] = []
 
     async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -181,7 +186,9 @@ async def test_an_emit_is_not_held_up_by_a_redis_that_does_not_answer() -> None:
 
     server = await asyncio.start_server(silent, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
-    manager = RedisBroadcast(f"redis://127.0.0.1:{port}/0", "covisor-test", Metrics(), str)
+    metrics = Metrics()
+    manager = RedisBroadcast(f"redis://127.0.0.1:{port}/0", "covisor-test", metrics, str)
+    errors = metrics.redis_errors._value
     try:
         await asyncio.wait_for(manager.emit("event", {"seq": 1}, "/", room="agents"), 0.5)
         for _ in range(50):
@@ -189,6 +196,14 @@ async def test_an_emit_is_not_held_up_by_a_redis_that_does_not_answer() -> None:
                 break
             await asyncio.sleep(0.02)
         assert accepted, "the broadcast was on its way"
+        for seq in range(2, 22):
+            await asyncio.wait_for(manager.emit("event", {"seq": seq}, "/", room="agents"), 0.5)
+        assert errors.get() == 10, "past the limit, broadcasts are dropped and counted"
+        for _ in range(150):
+            if errors.get() >= 12:
+                break
+            await asyncio.sleep(0.02)
+        assert errors.get() >= 12, "unanswered for _PUBLISH_SECONDS, twice: given up, counted"
         started = asyncio.get_running_loop().time()
         await manager.close()
         assert asyncio.get_running_loop().time() - started < 2, "closing gives up on it"
