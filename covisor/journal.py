@@ -18,11 +18,13 @@ conversations whose events went out early are `retract`ed (their sockets rejoin 
 snapshot, which replaces those whole).
 
 Reads that must agree with the order (a joiner's snapshot) queue up the same way and are answered
-after the commit of what they saw. Several processes may share one store: then the decider waits
-for each commit before deciding again, and first catches its cached states up with what others
-committed; a conversation found stale on commit (another process won the race) is reloaded and
-its commands decided again after a short random backoff, while the rest of the commit is durable
-and answered.
+after the commit of what they saw. Several processes may share one store: then each decides on
+its cached states without asking the store first, and each commit checks every conversation it
+decided for, refusals and snapshots included, against the seq the store has. A conversation
+found stale (another process committed to it since) is reloaded and its commands decided again,
+after a short random backoff once they were stale twice, while the rest of the commit is
+durable and answered. Nothing is relayed before its commit then, since another process may
+take the seq.
 """
 
 from __future__ import annotations
@@ -106,7 +108,9 @@ class _Group:
     """What was decided since the last commit began, for the next one.
 
     `held` names the conversations with an event that is relayed only after this commit: their
-    later stroke points wait for it too, so each conversation's events go out in seq order."""
+    later stroke points wait for it too, so each conversation's events go out in seq order.
+    `checked` holds the seq each conversation decided for without an event (a refusal, a
+    snapshot) was at, for the commit to check against the store when it is shared."""
 
     decided: list[_Decided] = field(default_factory=list)
     states: dict[str, ConversationState] = field(default_factory=dict)
@@ -114,6 +118,7 @@ class _Group:
     events: dict[str, list[Event]] = field(default_factory=dict)
     held: set[str] = field(default_factory=set)
     early: set[str] = field(default_factory=set)
+    checked: dict[str, int] = field(default_factory=dict)
 
     def pull(self, conversation_ids: set[str]) -> list[_Decided]:
         """Take out, in order, what was decided for these conversations."""
@@ -126,6 +131,7 @@ class _Group:
                 self.states.pop(cid, None)
                 self.expected.pop(cid, None)
                 self.events.pop(cid, None)
+                self.checked.pop(cid, None)
             self.held -= conversation_ids
             self.early -= conversation_ids
         return pulled
@@ -170,8 +176,6 @@ class Journal:
         self._shared_store = shared_store
         self._wakeup = asyncio.Event()
         self._decided = asyncio.Event()
-        self._settled = asyncio.Event()
-        self._settled.set()
         self._relaying = asyncio.Lock()
         self._tasks: list[asyncio.Task[None]] = []
         self._deciding = False
@@ -256,8 +260,6 @@ class Journal:
             await self._wakeup.wait()
             self._wakeup.clear()
             while self._queue:
-                if self._shared_store:
-                    await self._settled.wait()
                 batch = self._queue[: self._max_batch]
                 del self._queue[: self._max_batch]
                 self._metrics.journal_queue.set(len(self._queue))
@@ -273,7 +275,6 @@ class Journal:
                     continue
                 finally:
                     self._deciding = False
-                self._settled.clear()
                 self._decided.set()
                 await self._deliver(self._relay, early)
 
@@ -287,32 +288,20 @@ class Journal:
                 return states
 
     async def _states_for(self, batch: list[_Pending]) -> dict[str, ConversationState]:
-        """The cached states a batch needs, loaded when missing, caught up when they may be behind.
+        """The cached states a batch needs, loaded when missing.
 
-        With a store shared by other processes, every state is first caught up with what the store
-        has committed, since even a refusal decided on a stale state would be wrong. A process
-        alone on its store has all there is in its cache: its own commits, and those decided and
-        not yet committed.
-        """
-        ids = sorted({p.conversation_id for p in batch})
-        committed = await self._store.seqs(ids) if self._shared_store else {}
+        A process alone on its store has all there is in its cache: its own commits, and those
+        decided and not yet committed. With a store shared by other processes a cached state may
+        be behind; the commit finds out, and its conversation is then loaded again."""
         states: dict[str, ConversationState] = {}
-        for cid in ids:
+        for cid in sorted({p.conversation_id for p in batch}):
             state = self._states.get(cid)
-            if state is None or state.seq > committed.get(cid, state.seq):
+            if state is None:
                 try:
                     state = await load_state(self._store, cid, self._limits)
                 except CovisorError:
                     continue
-            elif state.seq < committed.get(cid, state.seq):
-                missed = await self._store.events_after(cid, state.seq, 1 << 30)
-                try:
-                    for event in missed:
-                        state.apply(event, self._limits)
-                except BaseException:
-                    self._states.pop(cid, None)
-                    raise
-            self._states[cid] = state
+                self._states[cid] = state
             states[cid] = state
         return states
 
@@ -348,6 +337,8 @@ class Journal:
                     group.early.add(cid)
                 else:
                     group.held.add(cid)
+            elif state is not None and self._shared_store and cid not in group.expected:
+                group.checked.setdefault(cid, state.seq)
             group.decided.append(decided)
         return early
 
@@ -389,7 +380,6 @@ class Journal:
                 finally:
                     self._committing = None
                 self._metrics.journal_round.observe(time.perf_counter() - started)
-            self._settled.set()
 
     async def _gather(self) -> None:
         """Start a commit no sooner than `commit_interval` after the last one began, unless
@@ -405,12 +395,17 @@ class Journal:
         try:
             summaries = {cid: group.states[cid].summary() for cid in group.events}
             appends = [self._append(cid, group, summaries[cid]) for cid in group.events]
+            appends += [
+                Append(cid, seq, [], None)
+                for cid, seq in group.checked.items()
+                if cid not in group.events
+            ]
             lost = await self._store.commit(appends)
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("journal commit failed")
-            lost, error = set(group.events), INTERNAL
+            lost, error = {*group.events, *group.checked}, INTERNAL
         redo: list[_Pending] = []
         if not self._shared_store:
             self._stored.update((cid, s) for cid, s in summaries.items() if cid not in lost)

@@ -410,3 +410,22 @@ async def test_processes_sharing_a_store_take_turns_on_its_commit_lock(
     finally:
         os.close(other)
     await journal.stop()
+
+
+async def test_sharing_a_store_a_refusal_or_snapshot_decided_on_a_stale_state_is_decided_again(
+    store: CountingStore,
+) -> None:
+    first, second = await started(store), await started(store)
+    await prepare(first)
+    assert (await second.view(SHOPPER, "c1")).seq == 4, "the second has c1 cached at 4"
+    begin = c.StrokeBegin(conversation_id="c1", stroke_id="t", color="#00ff00", width=0.02)
+    await first.submit(SHOPPER, begin)
+    points = c.StrokePoints(conversation_id="c1", stroke_id="t", points=[(0.3, 0.3)])
+    assert (await second.submit(SHOPPER, points)).seq == 6, (
+        "a stroke the second had not seen, found once its cache was known to be stale"
+    )
+    await first.submit(SHOPPER, c.ChatSend(conversation_id="c1", text="after"))
+    view = await second.view(SHOPPER, "c1")
+    assert view.seq == 7 and view.snapshot["messages"][-1]["data"]["text"] == "after"
+    await first.stop()
+    await second.stop()

@@ -119,7 +119,8 @@ class Append:
 
     `summary` is None when these events left it as the last commit stored it: a stroke moves
     only the seq, and a store then writes the seq alone (no summary, status or agent, and none
-    of the indexes on them)."""
+    of the indexes on them). With no events at all the append writes nothing and only checks
+    that the conversation is still at `expected_seq` (what a refusal was decided on)."""
 
     conversation_id: str
     expected_seq: int
@@ -300,9 +301,6 @@ class Store(VisitStore, ReportStore, Protocol):
 
     async def with_pending_uploads(self, limit: int = 1000) -> list[str]:
         """Ids of conversations whose summary counts uploads under way (`uploads_pending`)."""
-
-    async def seqs(self, conversation_ids: list[str]) -> dict[str, int]:
-        """The last committed seq of each existing conversation among `conversation_ids`."""
 
     async def commit(self, appends: list[Append]) -> set[str]:
         """Write the appends that are not stale; return the stale conversation ids."""

@@ -298,10 +298,6 @@ class MongoStore(MongoVisits, MongoReports):
         ).limit(limit)
         return [doc["_id"] async for doc in cursor]
 
-    async def seqs(self, conversation_ids: list[str]) -> dict[str, int]:
-        cursor = self._db.conversations.find({"_id": {"$in": conversation_ids}}, {"seq": 1})
-        return {doc["_id"]: doc["seq"] async for doc in cursor}
-
     async def commit(self, appends: list[Append]) -> set[str]:
         stale: set[str] = set()
         for append in appends:
@@ -310,7 +306,10 @@ class MongoStore(MongoVisits, MongoReports):
         return stale
 
     async def _commit_one(self, append: Append) -> bool:
-        last = append.events[-1].seq if append.events else append.expected_seq
+        if not append.events:
+            found = {"_id": append.conversation_id, "seq": append.expected_seq}
+            return await self._db.conversations.find_one(found, {"_id": 1}) is not None
+        last = append.events[-1].seq
         update: dict[str, Any] = {"seq": last}
         if append.summary is not None:
             update["status"] = append.summary.get("status", "waiting")

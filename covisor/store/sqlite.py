@@ -511,13 +511,6 @@ class SQLiteStore(SQLiteVisits, SQLiteReports):
         )
         return [row[0] for row in rows]
 
-    async def seqs(self, conversation_ids: list[str]) -> dict[str, int]:
-        marks = ",".join("?" * len(conversation_ids))
-        rows = await self._r.execute_fetchall(
-            f"SELECT id, seq FROM conversations WHERE id IN ({marks})", conversation_ids
-        )
-        return {row[0]: row[1] for row in rows}
-
     async def events_after(self, conversation_id: str, after_seq: int, limit: int) -> list[Event]:
         rows = await self._r.execute_fetchall(
             "SELECT body FROM events WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?",
@@ -1103,8 +1096,10 @@ def _summary(row: Any) -> SummaryRecord:
 
 
 def _rows(a: Append) -> _Rows:
+    if not a.events:
+        return _Rows(a.conversation_id, a.expected_seq, [], None, None)
     events = [(e.conversation_id, e.seq, e.type, encode(e)) for e in a.events]
-    last = a.events[-1].seq if a.events else a.expected_seq
+    last = a.events[-1].seq
     snapshot = (a.snapshot, last if a.snapshot is not None else None)
     if a.summary is None:
         moved = (a.conversation_id, last, *snapshot)

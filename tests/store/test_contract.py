@@ -35,7 +35,10 @@ async def test_commit_appends_events_and_updates_summary(store: Any) -> None:
     record = await store.conversation("c1")
     assert record.seq == 2
     assert record.summary == {"status": "waiting", "id": "c1", "last_seq": 2}
-    assert await store.seqs(["c1", "missing"]) == {"c1": 2}
+    assert await store.commit([Append("c1", 2, [], None)]) == set(), "still at 2: checked"
+    assert await store.commit([Append("c1", 1, [], None)]) == {"c1"}, "not at 1 any more"
+    record = await store.conversation("c1")
+    assert record.seq == 2 and record.summary["status"] == "waiting", "a check writes nothing"
 
 
 async def test_an_append_without_a_summary_moves_the_seq_and_keeps_the_summary(
