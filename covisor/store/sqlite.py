@@ -1007,7 +1007,7 @@ class _Rows:
 
     conversation_id: str
     expected_seq: int
-    events: list[Any]
+    events: list[tuple[Any, ...]]
     update: tuple[Any, ...] | None
     moved: tuple[Any, ...] | None
 
@@ -1043,44 +1043,43 @@ def _write(db: sqlite3.Connection, appends: list[_Rows]) -> set[str]:
             a.conversation_id for a in appends if current.get(a.conversation_id) != a.expected_seq
         }
         fresh = [a for a in appends if a.conversation_id not in stale]
-        events = [value for a in fresh for row in a.events for value in row]
-        for start in range(0, len(events), 4 * _CHUNK):
-            part = events[start : start + 4 * _CHUNK]
-            db.execute(
-                "INSERT INTO events (conversation_id, seq, type, body) VALUES "
-                + ",".join(["(?, ?, ?, ?)"] * (len(part) // 4)),
-                part,
-            )
-        updates = [a.update for a in fresh if a.update is not None]
-        for start in range(0, len(updates), _CHUNK):
-            part = updates[start : start + _CHUNK]
-            db.execute(
-                "UPDATE conversations AS c SET seq = v.column2, status = v.column3, "
-                "agent_id = v.column4, summary = v.column5, "
-                "snapshot = coalesce(v.column6, c.snapshot), "
-                "snapshot_seq = CASE WHEN v.column6 IS NULL THEN c.snapshot_seq "
-                "ELSE v.column7 END "
-                "FROM (VALUES " + ",".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(part)) + ") AS v "
-                "WHERE c.id = v.column1",
-                [value for row in part for value in row],
-            )
-        moves = [a.moved for a in fresh if a.moved is not None]
-        for start in range(0, len(moves), _CHUNK):
-            part = moves[start : start + _CHUNK]
-            db.execute(
-                "UPDATE conversations AS c SET seq = v.column2, "
-                "snapshot = coalesce(v.column3, c.snapshot), "
-                "snapshot_seq = CASE WHEN v.column3 IS NULL THEN c.snapshot_seq "
-                "ELSE v.column4 END "
-                "FROM (VALUES " + ",".join(["(?, ?, ?, ?)"] * len(part)) + ") AS v "
-                "WHERE c.id = v.column1",
-                [value for row in part for value in row],
-            )
+        _in_chunks(
+            db,
+            "INSERT INTO events (conversation_id, seq, type, body) VALUES {values}",
+            [row for a in fresh for row in a.events],
+        )
+        _in_chunks(
+            db,
+            "UPDATE conversations AS c SET seq = v.column2, status = v.column3, "
+            "agent_id = v.column4, summary = v.column5, "
+            "snapshot = coalesce(v.column6, c.snapshot), "
+            "snapshot_seq = CASE WHEN v.column6 IS NULL THEN c.snapshot_seq ELSE v.column7 END "
+            "FROM (VALUES {values}) AS v WHERE c.id = v.column1",
+            [a.update for a in fresh if a.update is not None],
+        )
+        _in_chunks(
+            db,
+            "UPDATE conversations AS c SET seq = v.column2, "
+            "snapshot = coalesce(v.column3, c.snapshot), "
+            "snapshot_seq = CASE WHEN v.column3 IS NULL THEN c.snapshot_seq ELSE v.column4 END "
+            "FROM (VALUES {values}) AS v WHERE c.id = v.column1",
+            [a.moved for a in fresh if a.moved is not None],
+        )
         db.execute("COMMIT")
     except BaseException:
         db.execute("ROLLBACK")
         raise
     return stale
+
+
+def _in_chunks(db: sqlite3.Connection, statement: str, rows: list[tuple[Any, ...]]) -> None:
+    """Run `statement` over `rows`, `_CHUNK` of them at a time, each chunk as the multi-row
+    VALUES list that stands for `{values}` in it."""
+    for start in range(0, len(rows), _CHUNK):
+        part = rows[start : start + _CHUNK]
+        marks = "(" + ", ".join("?" * len(part[0])) + ")"
+        values = ",".join([marks] * len(part))
+        db.execute(statement.format(values=values), [value for row in part for value in row])
 
 
 def _record(row: Any) -> ConversationRecord:
