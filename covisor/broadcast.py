@@ -113,6 +113,7 @@ class RedisBroadcast(socketio.AsyncRedisManager, LocalFanout):  # type: ignore[m
         self._again: set[str] = set()
         self._confirmations: dict[bytes, asyncio.Future[None]] = {}
         self._listening = asyncio.Event()
+        self._listened = False
         self._listener: Any = None
         self._outbox: list[tuple[str, str]] = []
         self._sending: asyncio.Task[None] | None = None
@@ -184,8 +185,10 @@ class RedisBroadcast(socketio.AsyncRedisManager, LocalFanout):  # type: ignore[m
         self, sid: str, namespace: str, room: str, eio_sid: str | None = None
     ) -> None:
         """Enter a room; the first of its scope here returns once Redis confirms this process
-        listens on the scope's channel (or gave up on it: then the member's client fills the
-        gap from the event log, as after any lost broadcast)."""
+        listens on the scope's channel, or once it gave up: at once while the listener is
+        reconnecting to Redis (which subscribes it again when it is back), after
+        `_CONFIRM_SECONDS` otherwise. The member's client then fills any gap from the event
+        log, as after any lost broadcast."""
         await super().enter_room(sid, namespace, room, eio_sid=eio_sid)
         scope = self._scope(room)
         if scope is None:
@@ -231,6 +234,8 @@ class RedisBroadcast(socketio.AsyncRedisManager, LocalFanout):  # type: ignore[m
         self._following.pop(scope, None)
 
     async def _subscribe(self, scope: str) -> None:
+        if self._listened and not self._listening.is_set():
+            raise ConnectionError("the listener is reconnecting to Redis")
         await asyncio.wait_for(self._listening.wait(), _CONFIRM_SECONDS)
         channel = self.channel_of(scope)
         confirmed = asyncio.get_running_loop().create_future()
@@ -255,6 +260,7 @@ class RedisBroadcast(socketio.AsyncRedisManager, LocalFanout):  # type: ignore[m
                 await self._listener.subscribe(self.channel)
                 self._subscribed.clear()
                 self._listening.set()
+                self._listened = True
                 for scope in list(self._scope_rooms):
                     self._rooms_changed(next(iter(self._scope_rooms[scope])))
                 retry_sleep = 1.0

@@ -212,3 +212,92 @@ async def test_an_emit_is_not_held_up_by_a_redis_that_does_not_answer(
             writer.close()
         server.close()
         await server.wait_closed()
+
+
+class Link:
+    """A TCP link to Redis that a test can cut (every connection dropped, new ones refused)
+    and mend: Redis going away and coming back, as far as one process can tell."""
+
+    def __init__(self, target: str) -> None:
+        self._host, port = target.rsplit("/", 1)[0].split("//")[1].split(":")
+        self._port = int(port)
+        self._up = True
+        self._writers: list[asyncio.StreamWriter] = []
+        self._server: asyncio.Server | None = None
+
+    async def start(self) -> str:
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
+        return f"redis://127.0.0.1:{self._server.sockets[0].getsockname()[1]}/0"
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if not self._up:
+            writer.close()
+            return
+        upstream_reader, upstream = await asyncio.open_connection(self._host, self._port)
+        self._writers += [writer, upstream]
+        await asyncio.gather(_pipe(reader, upstream), _pipe(upstream_reader, writer))
+
+    def cut(self) -> None:
+        self._up = False
+        for writer in self._writers:
+            writer.close()
+        self._writers.clear()
+
+    def mend(self) -> None:
+        self._up = True
+
+    async def close(self) -> None:
+        self.cut()
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    try:
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+    except (ConnectionError, OSError):
+        pass
+    finally:
+        writer.close()
+
+
+@pytest.mark.redis
+async def test_while_redis_is_away_a_join_is_answered_at_once_and_heard_again_after(
+    config: Config, redis: str
+) -> None:
+    link = Link(redis)
+    via = await link.start()
+    shared = config.replace(redis_url=via, redis_channel=f"covisor-test-{uuid.uuid4().hex}")
+    async with AsyncExitStack() as stack:
+        stack.push_async_callback(link.close)
+        server = await stack.enter_async_context(serving(await create_app(shared)))
+        errors = server.services.metrics.redis_errors._value
+        before = await server.open_conversation()
+        shopper = await server.peer(before["token"])
+        await shopper.ok("join", {"conversation_id": before["id"]})
+
+        link.cut()
+        for _ in range(100):
+            if errors.get() > 0:
+                break
+            await asyncio.sleep(0.02)
+        assert errors.get() > 0, "the process noticed Redis went away"
+        during = await server.open_conversation()
+        other = await server.peer(during["token"])
+        started = asyncio.get_running_loop().time()
+        await other.ok("join", {"conversation_id": during["id"]})
+        assert asyncio.get_running_loop().time() - started < 1.5, "not held up while Redis is away"
+
+        link.mend()
+        listeners = aioredis.from_url(redis)
+        stack.push_async_callback(listeners.aclose)
+        channel = f"{shared.redis_channel}:c:{during['id']}"
+        for _ in range(300):
+            ((_, count),) = await listeners.pubsub_numsub(channel)
+            if count == 1:
+                break
+            await asyncio.sleep(0.05)
+        assert count == 1, "back on Redis, it listens for the conversation joined meanwhile"
