@@ -293,11 +293,10 @@ async def test_a_rejoin_thousands_of_events_behind_is_replayed_from_the_event_lo
     await journal.submit(
         drawer, c.StrokeBegin(conversation_id=cid, stroke_id="s", color="#000000", width=0.01)
     )
-    for i in range(1500):
-        points = [(i / 1500, 0.5)]
-        await journal.submit(
-            drawer, c.StrokePoints(conversation_id=cid, stroke_id="s", points=points)
-        )
+    for start in range(0, 1500, 100):
+        points = [[(i / 1500, 0.5)] for i in range(start, start + 100)]
+        strokes = [c.StrokePoints(conversation_id=cid, stroke_id="s", points=p) for p in points]
+        await asyncio.gather(*(journal.submit(drawer, stroke) for stroke in strokes))
     back = await harness.peer(customer.token)
     answer = await back.ok("join", {"conversation_id": cid, "last_seq": left})
     assert answer["mode"] == "replay"
