@@ -7,6 +7,7 @@ import json
 import uuid
 from contextlib import AsyncExitStack
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import redis.asyncio as aioredis
@@ -219,8 +220,8 @@ class Link:
     and mend: Redis going away and coming back, as far as one process can tell."""
 
     def __init__(self, target: str) -> None:
-        self._host, port = target.rsplit("/", 1)[0].split("//")[1].split(":")
-        self._port = int(port)
+        address = urlsplit(target)
+        self._host, self._port = address.hostname or "127.0.0.1", address.port or 6379
         self._up = True
         self._writers: list[asyncio.StreamWriter] = []
         self._server: asyncio.Server | None = None
