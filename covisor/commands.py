@@ -221,8 +221,13 @@ class StrokeBegin(Command, frozen=True):
 
 
 class StrokePoints(Command, frozen=True):
+    """Points added to an open stroke. `index`: where the first of them goes in the stroke's
+    points (its `stroke.begin` points counted), so a batch sent again is harmless; without it,
+    at the end."""
+
     stroke_id: StrokeId
     points: Annotated[list[Point], msgspec.Meta(min_length=1)]
+    index: Annotated[int, msgspec.Meta(ge=0, le=10_000_000)] | None = None
 
 
 class StrokeEnd(Command, frozen=True):
@@ -259,7 +264,6 @@ into its next batch, a view move is superseded by the next; chat and the rest ar
 
 RELAYED_WHEN_DECIDED: tuple[type[Command], ...] = (
     StrokeBegin,
-    StrokePoints,
     StrokeEnd,
     StrokeUndo,
     StrokeClear,

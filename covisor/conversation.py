@@ -9,6 +9,7 @@ process can rebuild from the store.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -17,7 +18,7 @@ from covisor.errors import CovisorError
 from covisor.events import Draft, Event, Existing, to_wire
 from covisor.gallery import Gallery
 from covisor.identity import Identity
-from covisor.viewer import Viewer, ViewerLimits
+from covisor.viewer import NO_SKETCH, Viewer, ViewerLimits
 
 Status = Literal["waiting", "active", "closed"]
 
@@ -129,9 +130,11 @@ class ConversationState:
             case _:
                 self.viewer.apply(event.type, data)
 
-    def snapshot(self, *, for_agent: bool = True) -> dict[str, Any]:
-        """What a joining client needs to draw the conversation as it is now; internal notes
-        only `for_agent`."""
+    def snapshot(
+        self, *, for_agent: bool = True, sketch: Mapping[str, list[c.Point]] = NO_SKETCH
+    ) -> dict[str, Any]:
+        """What a joining client needs to draw the conversation as it is now, open strokes as
+        far as `sketch` has them; internal notes only `for_agent`."""
         internal = {"notes": [to_wire(n) for n in self.notes]} if for_agent else {}
         return {
             "conversation_id": self.id,
@@ -143,7 +146,7 @@ class ConversationState:
             "callers": list(self.callers.values()),
             "messages": [to_wire(m) for m in self.messages],
             "reads": dict(self.reads),
-            **self.viewer.snapshot(),
+            **self.viewer.snapshot(sketch),
             **self.gallery.snapshot(),
             "visitor": self.visitor,
             "rating": self.rating,
@@ -178,9 +181,15 @@ class ConversationState:
 
 
 def decide(
-    state: ConversationState, actor: Identity, command: c.Command, now: float, limits: Limits
+    state: ConversationState,
+    actor: Identity,
+    command: c.Command,
+    now: float,
+    limits: Limits,
+    sketch: Mapping[str, list[c.Point]] = NO_SKETCH,
 ) -> Draft | Existing:
-    """The event `command` causes in `state`, or the refusal; never changes `state`."""
+    """The event `command` causes in `state`, or the refusal; never changes `state`.
+    `sketch`: the points drawn on its open strokes beyond those in `state` (see `draw`)."""
     if isinstance(command, c.Open):
         if state.seq != 0:
             raise CovisorError("conflict", "conversation already opened")
@@ -194,8 +203,7 @@ def decide(
         return Draft("conversation.opened", data)
     if isinstance(command, c.Accept):
         return _decide_accept(state, actor)
-    if not state.is_member(actor):
-        raise CovisorError("forbidden", "you are not a member of this conversation")
+    _require_member(state, actor)
     if isinstance(command, c.Rate):
         return _decide_rate(state, actor, command)
     if isinstance(command, c.AddNote):
@@ -204,8 +212,7 @@ def decide(
         return Draft("note.added", {"text": _message_text(command.text, limits)})
     if isinstance(command, c.MediaReady | c.MediaFailed):
         return state.gallery.decide(actor, command, limits.max_media_items)
-    if state.status == "closed":
-        raise CovisorError("conflict", "this conversation is closed")
+    _require_open(state)
     match command:
         case c.Close():
             if not actor.is_agent:
@@ -245,7 +252,28 @@ def decide(
             return state.viewer.show(actor, media)
         case c.ShowProduct(media=media):
             return state.viewer.show(actor, media)
-    return state.viewer.decide(actor, command, now, limits.viewer)
+    return state.viewer.decide(actor, command, now, limits.viewer, sketch)
+
+
+def draw(
+    state: ConversationState, actor: Identity, command: c.StrokePoints, drawn: int, limits: Limits
+) -> tuple[int, list[c.Point]]:
+    """Where the points of `command` go in their stroke, which has `drawn` points in a sketch
+    beyond those in `state`, and those of them it lacks; or the refusal. Points are not events:
+    a sketch holds them until the stroke's `stroke.end` (viewer.py)."""
+    _require_member(state, actor)
+    _require_open(state)
+    return state.viewer.draw(actor, command, drawn, limits.viewer)
+
+
+def _require_member(state: ConversationState, actor: Identity) -> None:
+    if not state.is_member(actor):
+        raise CovisorError("forbidden", "you are not a member of this conversation")
+
+
+def _require_open(state: ConversationState) -> None:
+    if state.status == "closed":
+        raise CovisorError("conflict", "this conversation is closed")
 
 
 def _decide_accept(state: ConversationState, actor: Identity) -> Draft | Existing:

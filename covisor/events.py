@@ -28,6 +28,27 @@ class Existing:
     seq: int
 
 
+@dataclass(frozen=True)
+class Points:
+    """Points added to an open stroke (viewer.py's sketch): relayed to the conversation at once,
+    neither sequenced nor stored, as its `stroke.end` makes them durable. `index`: where the
+    first of them goes in the stroke's points."""
+
+    conversation_id: str
+    stroke_id: str
+    index: int
+    points: list[tuple[float, float]]
+
+    def to_wire(self) -> dict[str, Any]:
+        """The `points` push."""
+        return {
+            "conversation_id": self.conversation_id,
+            "stroke_id": self.stroke_id,
+            "index": self.index,
+            "points": self.points,
+        }
+
+
 class Event(msgspec.Struct, frozen=True):
     conversation_id: str
     seq: int

@@ -17,6 +17,13 @@ after it, and each conversation's events still go out in seq order. If a commit 
 conversations whose events went out early are `retract`ed (their sockets rejoin and get a
 snapshot, which replaces those whole).
 
+Stroke points queue up the same way, so they follow the events before them, but are not committed:
+each is checked against the cached state, answered at once and relayed (after the commit of an
+event of its conversation still waiting for one); its points go into the conversation's sketch,
+which `stroke.end` carries into the order (viewer.py). A sketch is kept beside the cached state,
+so a reloaded state keeps it, and the points of a stroke leave it only once the event that ended
+the stroke is committed.
+
 Reads that must agree with the order (a joiner's snapshot) queue up the same way and are answered
 after the commit of what they saw. Several processes may share one store: then each decides on
 its cached states without asking the store first, and each commit checks every conversation it
@@ -42,12 +49,13 @@ import msgspec
 
 from covisor import commands as c
 from covisor.clock import Clock
-from covisor.conversation import ConversationState, Limits, decide
+from covisor.conversation import ConversationState, Limits, decide, draw
 from covisor.errors import INTERNAL, CovisorError
-from covisor.events import Draft, Event
+from covisor.events import Draft, Event, Points
 from covisor.identity import Identity
 from covisor.metrics import Metrics
 from covisor.store import Append, Store
+from covisor.viewer import NO_SKETCH, Sketch
 
 log = logging.getLogger(__name__)
 
@@ -56,10 +64,16 @@ Published = tuple[Event, str | None]
 
 Publisher = Callable[[list[Published]], Awaitable[None]]
 
+Relayed = tuple[Event | Points, str | None]
+"""An event or stroke points to send to a conversation's sockets, and the `origin` not to."""
+
+Relay = Callable[[list[Relayed]], Awaitable[None]]
+
 _STOPPING = CovisorError("unavailable", "server is stopping")
 _MAX_ATTEMPTS = 12
 _BACKOFF_SECONDS = 0.001
 _order = itertools.count()
+_ENDING_STROKES = frozenset({"stroke.end", "stroke.undo", "stroke.clear", "viewer.show"})
 
 
 @dataclass(frozen=True)
@@ -72,10 +86,12 @@ class Outcome:
 
 @dataclass(frozen=True)
 class View:
-    """A committed, consistent look at one conversation."""
+    """A committed, consistent look at one conversation (open strokes as far as drawn);
+    `drawing`: whether a stroke is open, whose points only a snapshot has."""
 
     seq: int
     snapshot: dict[str, Any]
+    drawing: bool = False
 
 
 @dataclass
@@ -102,6 +118,10 @@ class _Decided:
     def event(self) -> Event | None:
         return self.outcome.event if isinstance(self.outcome, Outcome) else None
 
+    @property
+    def relayed_item(self) -> Event | Points | None:
+        return self.outcome if isinstance(self.outcome, Points) else self.event
+
 
 @dataclass
 class _Group:
@@ -110,7 +130,8 @@ class _Group:
     `held` names the conversations with an event that is relayed only after this commit: their
     later stroke points wait for it too, so each conversation's events go out in seq order.
     `checked` holds the seq each conversation decided for without an event (a refusal, a
-    snapshot) was at, for the commit to check against the store when it is shared."""
+    snapshot) was at, for the commit to check against the store when it is shared.
+    `ended` holds the sketched points of the strokes its events ended, to drop once committed."""
 
     decided: list[_Decided] = field(default_factory=list)
     states: dict[str, ConversationState] = field(default_factory=dict)
@@ -119,6 +140,7 @@ class _Group:
     held: set[str] = field(default_factory=set)
     early: set[str] = field(default_factory=set)
     checked: dict[str, int] = field(default_factory=dict)
+    ended: list[tuple[str, str, list[c.Point]]] = field(default_factory=list)
 
     def pull(self, conversation_ids: set[str]) -> list[_Decided]:
         """Take out, in order, what was decided for these conversations."""
@@ -132,6 +154,7 @@ class _Group:
                 self.expected.pop(cid, None)
                 self.events.pop(cid, None)
                 self.checked.pop(cid, None)
+            self.ended = [e for e in self.ended if e[0] not in conversation_ids]
             self.held -= conversation_ids
             self.early -= conversation_ids
         return pulled
@@ -144,7 +167,7 @@ class Journal:
         clock: Clock,
         *,
         limits: Limits,
-        relay: Publisher,
+        relay: Relay,
         publish: Publisher,
         retract: Callable[[dict[str, int]], Awaitable[None]],
         snapshot_every: int,
@@ -167,6 +190,7 @@ class Journal:
         self._publish = publish
         self._retract = retract
         self._states: dict[str, ConversationState] = {}
+        self._sketches: dict[str, Sketch] = {}
         self._stored: dict[str, dict[str, Any]] = {}
         self._queue: list[_Pending] = []
         self._next = _Group()
@@ -197,6 +221,7 @@ class Journal:
         """Drop the cached state of a conversation that is gone (erased)."""
         self._states.pop(conversation_id, None)
         self._stored.pop(conversation_id, None)
+        self._sketches.pop(conversation_id, None)
 
     def start(self) -> None:
         self._tasks = [
@@ -232,6 +257,13 @@ class Journal:
         pending = _Pending(actor, command.conversation_id, command, origin)
         result: Outcome = await self._enqueue(pending)
         return result
+
+    async def draw(
+        self, actor: Identity, command: c.StrokePoints, origin: str | None = None
+    ) -> None:
+        """Add points to an open stroke and relay them; raises `CovisorError` if refused.
+        Answered once relayed: the points are durable with the stroke's `stroke.end`."""
+        await self._enqueue(_Pending(actor, command.conversation_id, command, origin))
 
     async def view(self, actor: Identity, conversation_id: str) -> View:
         """The committed state of a conversation the actor is a member of."""
@@ -305,14 +337,12 @@ class Journal:
             states[cid] = state
         return states
 
-    def _decide(
-        self, batch: list[_Pending], states: dict[str, ConversationState]
-    ) -> list[Published]:
-        """Decide a batch into the next commit; return the events to relay at once."""
+    def _decide(self, batch: list[_Pending], states: dict[str, ConversationState]) -> list[Relayed]:
+        """Decide a batch into the next commit; return what to relay at once."""
         group = self._next
         committing = self._committing
         now = self._clock()
-        early: list[Published] = []
+        early: list[Relayed] = []
         for pending in batch:
             cid = pending.conversation_id
             state = states.get(cid)
@@ -325,6 +355,15 @@ class Journal:
                 except CovisorError as refusal:
                     outcome = refusal
             decided = _Decided(pending, outcome)
+            if isinstance(outcome, Points):
+                pending.future.set_result(None)
+                if not outcome.points:
+                    continue
+                if cid in group.held or (committing is not None and cid in committing.held):
+                    group.decided.append(decided)
+                else:
+                    early.append((outcome, pending.origin))
+                continue
             if decided.event is not None:
                 if (
                     not self._shared_store
@@ -344,13 +383,17 @@ class Journal:
 
     def _apply_one(
         self, pending: _Pending, state: ConversationState, now: float, group: _Group
-    ) -> Outcome | View:
-        if pending.command is None:
+    ) -> Outcome | View | Points:
+        command = pending.command
+        sketch = self._sketches.get(state.id, NO_SKETCH)
+        if command is None:
             if not state.is_member(pending.actor):
                 raise CovisorError("forbidden", "you are not a member of this conversation")
-            snapshot = state.snapshot(for_agent=pending.actor.is_agent)
-            return View(state.seq, snapshot)
-        decision = decide(state, pending.actor, pending.command, now, self._limits)
+            snapshot = state.snapshot(for_agent=pending.actor.is_agent, sketch=sketch)
+            return View(state.seq, snapshot, state.viewer.drawing())
+        if isinstance(command, c.StrokePoints):
+            return self._draw(pending.actor, command, state)
+        decision = decide(state, pending.actor, command, now, self._limits, sketch)
         if not isinstance(decision, Draft):
             return Outcome(decision.seq, None)
         event = Event(
@@ -360,7 +403,22 @@ class Journal:
         group.expected.setdefault(state.id, state.seq)
         state.apply(event, self._limits)
         group.events.setdefault(state.id, []).append(event)
+        if event.type in _ENDING_STROKES:
+            group.ended += [
+                (state.id, stroke_id, points)
+                for stroke_id, points in sketch.items()
+                if not state.viewer.is_open(stroke_id)
+            ]
         return Outcome(event.seq, event)
+
+    def _draw(self, actor: Identity, command: c.StrokePoints, state: ConversationState) -> Points:
+        sketch = self._sketches.get(state.id, NO_SKETCH)
+        drawn = len(sketch.get(command.stroke_id, ()))
+        index, points = draw(state, actor, command, drawn, self._limits)
+        if points:
+            sketched = self._sketches.setdefault(state.id, {})
+            sketched.setdefault(command.stroke_id, []).extend(points)
+        return Points(state.id, command.stroke_id, index, points)
 
     async def _commit_all(self) -> None:
         while True:
@@ -409,6 +467,10 @@ class Journal:
         redo: list[_Pending] = []
         if not self._shared_store:
             self._stored.update((cid, s) for cid, s in summaries.items() if cid not in lost)
+        for cid, stroke_id, points in group.ended:
+            sketch = self._sketches.get(cid, NO_SKETCH)
+            if cid not in lost and sketch.get(stroke_id) is points:
+                del self._sketches[cid][stroke_id]
         if lost:
             for cid in lost:
                 self._states.pop(cid, None)
@@ -421,12 +483,16 @@ class Journal:
                     retract.setdefault(cid, decided.event.seq)
             if retract:
                 await self._retract(retract)
-            failed = [d.pending for d in group.decided if d.pending.conversation_id in lost]
+            failed = [
+                d.pending
+                for d in group.decided
+                if d.pending.conversation_id in lost and not d.pending.future.done()
+            ]
             if error is not None:
                 _fail(failed, error)
             else:
                 redo = failed
-            redo += [d.pending for d in pulled]
+            redo += [d.pending for d in pulled if not d.pending.future.done()]
             log.debug("not committed: %s; deciding again", ", ".join(sorted(lost)))
         kept = [d for d in group.decided if d.pending.conversation_id not in lost]
         for decided in kept:
@@ -436,7 +502,7 @@ class Journal:
                 decided.pending.future.set_exception(decided.outcome)
             else:
                 decided.pending.future.set_result(decided.outcome)
-        await self._deliver(self._relay, _events(d for d in kept if not d.relayed))
+        await self._deliver(self._relay, _relayed(d for d in kept if not d.relayed))
         await self._deliver(self._publish, _events(kept))
         if redo:
             await self._decide_again(redo)
@@ -471,7 +537,7 @@ class Journal:
         self._queue = sorted([*redo, *self._queue], key=lambda p: p.order)
         self._wakeup.set()
 
-    async def _deliver(self, to: Publisher, published: list[Published]) -> None:
+    async def _deliver(self, to: Relay | Publisher, published: list[Any]) -> None:
         """Hand events on; relays in order (early relays and relays after a commit take turns,
         so a conversation's held event never overtakes the points decided before it), other
         publishers beside them, so their work never holds up an early relay."""
@@ -489,6 +555,10 @@ class Journal:
 
 def _events(decided: Any) -> list[Published]:
     return [(d.event, d.pending.origin) for d in decided if d.event is not None]
+
+
+def _relayed(decided: Any) -> list[Relayed]:
+    return [(d.relayed_item, d.pending.origin) for d in decided if d.relayed_item is not None]
 
 
 def _fail(pendings: list[_Pending], error: CovisorError) -> None:

@@ -21,10 +21,10 @@ from covisor.catalogue_service import CatalogueService
 from covisor.clock import Clock
 from covisor.conversation_service import ConversationService
 from covisor.errors import INTERNAL, CovisorError
-from covisor.events import INTERNAL_TYPES, Event, for_reader, redacted, to_wire
+from covisor.events import INTERNAL_TYPES, Event, Points, for_reader, redacted, to_wire
 from covisor.gallery import is_upload
 from covisor.identity import Authenticator, Identity
-from covisor.journal import Journal, Published
+from covisor.journal import Journal, Published, Relayed
 from covisor.media_links import MediaLinks, parse_source
 from covisor.metrics import Metrics
 from covisor.ratelimit import EventLimiter
@@ -134,13 +134,16 @@ class Fanout:
         self._queue_push: asyncio.Task[None] | None = None
         self._retracted: dict[str, int] = {}
 
-    async def relay(self, published: list[Published]) -> None:
-        """Send events to their rooms, except to the socket that sent each (its ack carries the
-        event). The journal relays a round before its commit when this process is alone on its
-        store, after it otherwise."""
-        for event, origin in published:
+    async def relay(self, relayed: list[Relayed]) -> None:
+        """Send events and stroke points to their rooms, except to the socket that sent each
+        (its ack carries the event). The journal relays a round before its commit when this
+        process is alone on its store, after it otherwise; points as soon as they follow
+        every event before them."""
+        for event, origin in relayed:
             cid = event.conversation_id
-            if event.type in INTERNAL_TYPES:
+            if isinstance(event, Points):
+                await self._sio.emit("points", event.to_wire(), room=rooms_of(cid), skip_sid=origin)
+            elif event.type in INTERNAL_TYPES:
                 wire = to_wire(event)
                 await self._sio.emit("event", wire, room=agents_room_of(cid), skip_sid=origin)
                 await self._sio.emit("event", to_wire(redacted(event)), room=room_of(cid))
@@ -354,6 +357,9 @@ class Realtime:
             if special is not None:
                 return await special(sid, conn, args[0])
             command = c.parse(event, args[0])
+            if isinstance(command, c.StrokePoints):
+                await self._journal.draw(conn.identity, command, sid)
+                return {"ok": True}
             if isinstance(command, c.ViewerShow):
                 command = await self._resolve_show(command)
             outcome = await self._journal.submit(conn.identity, command, sid)
@@ -394,6 +400,7 @@ class Realtime:
         last = command.last_seq
         if (
             last is not None
+            and not view.drawing
             and last <= view.seq
             and view.seq - last <= self._replay_limit
             and self._fanout.replays_after(cid, last)

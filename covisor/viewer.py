@@ -4,10 +4,16 @@ Pure domain code: `Viewer.decide` checks a command against the current state and
 `Draft` of the event it causes (or raises `CovisorError`); `Viewer.apply` changes the state by an
 event. Applying the same events in the same order always yields the same viewer, which is how a
 restarted server, a second process and a late joiner all agree.
+
+Stroke points are the exception, as they are most of what is sent: `Viewer.draw` checks a batch
+for an open stroke and the points go into a `Sketch`, kept beside the state and not in it, until
+the stroke's `stroke.end` carries them all into the order. So a stroke costs three events, not
+one per batch, and a snapshot still shows the line as far as it is drawn.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +64,13 @@ class VideoClock:
         return self.position + max(0.0, now - self.at) / 1000.0 * self.rate
 
 
+Sketch = dict[str, list[c.Point]]
+"""The points drawn on a conversation's open strokes since they were last applied, by stroke id
+(the journal keeps one per conversation, so a state reloaded from the store keeps them)."""
+
+NO_SKETCH: Mapping[str, list[c.Point]] = {}
+
+
 @dataclass(frozen=True)
 class ViewerLimits:
     max_strokes: int
@@ -74,8 +87,15 @@ class Viewer:
     video: VideoClock = field(default_factory=VideoClock)
 
     def decide(
-        self, actor: Identity, command: c.Command, now: float, limits: ViewerLimits
+        self,
+        actor: Identity,
+        command: c.Command,
+        now: float,
+        limits: ViewerLimits,
+        sketch: Mapping[str, list[c.Point]] = NO_SKETCH,
     ) -> Draft:
+        """`sketch`: the points drawn on open strokes and not yet applied; a `stroke.end`
+        carries a stroke's whole line, those included."""
         match command:
             case c.ViewerShow() | c.ShowProduct():
                 raise CovisorError("forbidden", "only an agent chooses what the viewer shows")
@@ -87,15 +107,10 @@ class Viewer:
                 return Draft("viewer.transform", data)
             case c.StrokeBegin():
                 return self._decide_begin(actor, command, limits)
-            case c.StrokePoints(stroke_id=stroke_id, points=points):
-                _check_batch(points, limits)
-                stroke = self._open_stroke(actor, stroke_id)
-                if len(stroke.points) + len(points) > limits.max_points_per_stroke:
-                    raise CovisorError("bad_request", "stroke has too many points; end it")
-                return Draft("stroke.points", {"stroke_id": stroke_id, "points": points})
             case c.StrokeEnd(stroke_id=stroke_id):
-                self._open_stroke(actor, stroke_id)
-                return Draft("stroke.end", {"stroke_id": stroke_id})
+                stroke = self._open_stroke(actor, stroke_id)
+                line = [*stroke.points, *sketch.get(stroke_id, ())]
+                return Draft("stroke.end", {"stroke_id": stroke_id, "points": line})
             case c.StrokeUndo():
                 for stroke in reversed(self.strokes):
                     if stroke.actor_id == actor.id:
@@ -119,6 +134,26 @@ class Viewer:
                 return self._video(clock.playing, clock.position_at(now), rate, now)
         raise CovisorError("bad_request", f"{type(command).__name__} is not a viewer command")
 
+    def draw(
+        self, actor: Identity, command: c.StrokePoints, drawn: int, limits: ViewerLimits
+    ) -> tuple[int, list[c.Point]]:
+        """Check a batch of points for an open stroke of the actor's that has `drawn` points
+        in a sketch beyond those applied; return where the new ones go and which they are
+        (those at `command.index` it already has are left out). A batch that would leave a
+        hole is refused with `conflict`: the client sends again from the stroke's end."""
+        _check_batch(command.points, limits)
+        stroke = self._open_stroke(actor, command.stroke_id)
+        count = len(stroke.points) + drawn
+        index = count if command.index is None else command.index
+        if index > count:
+            raise CovisorError(
+                "conflict", f"the stroke has {count} points; send the points from there"
+            )
+        points = command.points[count - index :]
+        if count + len(points) > limits.max_points_per_stroke:
+            raise CovisorError("bad_request", "stroke has too many points; end it")
+        return count, points
+
     def show(self, actor: Identity, media: dict[str, Any]) -> Draft:
         """Show `media`, a viewer entry already resolved to a file this conversation may show
         (gallery.viewer_entry); only agents choose what is shown."""
@@ -141,13 +176,15 @@ class Viewer:
             self.strokes.append(
                 Stroke(data["stroke_id"], data["actor_id"], data["color"], data["width"], points)
             )
-        elif type_ == "stroke.points":
+        elif type_ == "stroke.points":  # in logs written before points were sketched
             stroke = self._find(data["stroke_id"])
             if stroke is not None:
                 stroke.points.extend((x, y) for x, y in data["points"])
         elif type_ == "stroke.end":
             stroke = self._find(data["stroke_id"])
             if stroke is not None:
+                if "points" in data:
+                    stroke.points = [(x, y) for x, y in data["points"]]
                 stroke.done = True
         elif type_ == "stroke.undo":
             self.strokes = [s for s in self.strokes if s.stroke_id != data["stroke_id"]]
@@ -156,7 +193,21 @@ class Viewer:
         elif type_ == "video.state":
             self.video = VideoClock(data["playing"], data["position"], data["rate"], data["at"])
 
-    def snapshot(self) -> dict[str, Any]:
+    def is_open(self, stroke_id: str) -> bool:
+        stroke = self._find(stroke_id)
+        return stroke is not None and not stroke.done
+
+    def drawing(self) -> bool:
+        """Whether a stroke is open (begun and not ended)."""
+        return any(not stroke.done for stroke in self.strokes)
+
+    def snapshot(self, sketch: Mapping[str, list[c.Point]] = NO_SKETCH) -> dict[str, Any]:
+        """The viewer for a joiner, open strokes drawn as far as `sketch` has them."""
+        strokes = msgspec.to_builtins(self.strokes)
+        for stroke in strokes:
+            drawn = sketch.get(stroke["stroke_id"]) if not stroke["done"] else None
+            if drawn:
+                stroke["points"] = [*stroke["points"], *msgspec.to_builtins(drawn)]
         return {
             "media": self.media,
             "transform": {
@@ -164,7 +215,7 @@ class Viewer:
                 for key, value in msgspec.to_builtins(self.transform).items()
                 if value is not None
             },
-            "strokes": msgspec.to_builtins(self.strokes),
+            "strokes": strokes,
             "video": msgspec.to_builtins(self.video),
         }
 

@@ -15,9 +15,9 @@ from covisor import commands as c
 from covisor.app import conversation_limits
 from covisor.config import Config
 from covisor.errors import CovisorError
-from covisor.events import Event
+from covisor.events import Event, Points
 from covisor.identity import Identity
-from covisor.journal import Journal, Published, Publisher
+from covisor.journal import Journal, Published, Publisher, Relay, Relayed
 from covisor.metrics import Metrics
 from covisor.store import Append
 from covisor.store.sqlite import SQLiteStore
@@ -68,26 +68,29 @@ class JournalOptions(TypedDict, total=False):
     max_pending: int
     shed_after: float
     publish: Publisher
-    relay: Publisher
+    relay: Relay
     retract: Callable[[dict[str, int]], Awaitable[None]]
     shared_store: bool
 
 
 class Sink:
-    """The seqs a journal relayed, and what it retracted, in order."""
+    """What a journal relayed (the seqs of events, the index of stroke points), and what it
+    retracted, in order."""
 
     def __init__(self) -> None:
         self.relayed: list[int] = []
+        self.sent: list[Event | Points] = []
         self.retracted: list[dict[str, int]] = []
 
-    async def relay(self, round_: list[Published]) -> None:
-        self.relayed.extend(event.seq for event, _ in round_)
+    async def relay(self, round_: list[Relayed]) -> None:
+        self.sent.extend(item for item, _ in round_)
+        self.relayed.extend(item.seq for item, _ in round_ if isinstance(item, Event))
 
     async def retract(self, first_seqs: dict[str, int]) -> None:
         self.retracted.append(first_seqs)
 
 
-async def ignore(published: list[Published]) -> None:
+async def ignore(published: list[Any]) -> None:
     pass
 
 
@@ -123,6 +126,17 @@ async def alone(store: SQLiteStore) -> tuple[Journal, Sink]:
     return journal, sink
 
 
+def move(x: float) -> c.ViewerTransform:
+    """A view move: sequenced, and relayed before its commit by a journal alone on its store."""
+    return c.ViewerTransform(conversation_id="c1", zoom=2.0, cx=x, cy=0.5)
+
+
+def line(*xs: float, index: int | None = None) -> c.StrokePoints:
+    return c.StrokePoints(
+        conversation_id="c1", stroke_id="s", points=[(x, 0.5) for x in xs], index=index
+    )
+
+
 async def prepare(journal: Journal) -> None:
     await journal.submit(SHOPPER, c.Open(conversation_id="c1"))
     await journal.submit(AGENT, c.Accept(conversation_id="c1"))
@@ -136,11 +150,7 @@ async def test_concurrent_commands_share_one_commit(store: CountingStore) -> Non
     journal = await started(store)
     await prepare(journal)
     before = store.commits
-    points = [
-        c.StrokePoints(conversation_id="c1", stroke_id="s", points=[(i / 100, 0.5)])
-        for i in range(100)
-    ]
-    outcomes = await asyncio.gather(*(journal.submit(SHOPPER, p) for p in points))
+    outcomes = await asyncio.gather(*(journal.submit(SHOPPER, move(i / 100)) for i in range(100)))
     assert sorted(o.seq for o in outcomes) == list(range(5, 105))
     assert store.commits - before < 10
     await journal.stop()
@@ -167,7 +177,7 @@ async def test_refused_command_does_not_spoil_its_round(store: CountingStore) ->
     journal = await started(store)
     await prepare(journal)
     good = c.ChatSend(conversation_id="c1", text="ok")
-    bad = c.StrokePoints(conversation_id="c1", stroke_id="missing", points=[(0.1, 0.1)])
+    bad = c.StrokeEnd(conversation_id="c1", stroke_id="missing")
     results = await asyncio.gather(
         journal.submit(SHOPPER, good), journal.submit(SHOPPER, bad), return_exceptions=True
     )
@@ -226,13 +236,13 @@ async def test_unknown_conversation_is_not_found(store: CountingStore) -> None:
     await journal.stop()
 
 
-async def test_alone_on_its_store_stroke_points_are_relayed_before_their_commit(
+async def test_alone_on_its_store_view_moves_are_relayed_before_their_commit(
     store: CountingStore,
 ) -> None:
     published = asyncio.Event()
 
-    async def relay(round_: list[Published]) -> None:
-        store.log.append(("relay", [event.seq for event, _ in round_]))
+    async def relay(round_: list[Relayed]) -> None:
+        store.log.append(("relay", [e.seq for e, _ in round_ if isinstance(e, Event)]))
 
     async def publish(round_: list[Published]) -> None:
         if any(event.type == "chat.message" for event, _ in round_):
@@ -241,36 +251,36 @@ async def test_alone_on_its_store_stroke_points_are_relayed_before_their_commit(
     journal = await started(store, relay=relay, publish=publish, shared_store=False)
     await prepare(journal)
     store.log.clear()
-    point = c.StrokePoints(conversation_id="c1", stroke_id="s", points=[(0.1, 0.1)])
+    moved = move(0.1)
     await asyncio.gather(
-        journal.submit(SHOPPER, point),
+        journal.submit(SHOPPER, moved),
         journal.submit(SHOPPER, c.ChatSend(conversation_id="c1", text="after its commit")),
-        journal.submit(SHOPPER, point),
+        journal.submit(SHOPPER, moved),
     )
     await asyncio.wait_for(published.wait(), 5)
     assert store.log == [("relay", [5]), ("commit", [5, 6, 7]), ("relay", [6, 7])], (
-        "points after a held chat message wait for it, in seq order"
+        "moves after a held chat message wait for it, in seq order"
     )
     await journal.stop()
 
 
-async def test_points_are_relayed_while_the_commit_before_them_is_under_way(
+async def test_moves_are_relayed_while_the_commit_before_them_is_under_way(
     store: CountingStore,
 ) -> None:
     relayed: list[int] = []
 
-    async def relay(round_: list[Published]) -> None:
-        relayed.extend(event.seq for event, _ in round_)
+    async def relay(round_: list[Relayed]) -> None:
+        relayed.extend(e.seq for e, _ in round_ if isinstance(e, Event))
 
     journal = await started(store, relay=relay, shared_store=False)
     await prepare(journal)
     store.log.clear()
     store.gate = asyncio.Event()
-    point = c.StrokePoints(conversation_id="c1", stroke_id="s", points=[(0.1, 0.1)])
-    first = asyncio.ensure_future(journal.submit(SHOPPER, point))
+    moved = move(0.1)
+    first = asyncio.ensure_future(journal.submit(SHOPPER, moved))
     while not store.log:
         await asyncio.sleep(0)
-    second = asyncio.ensure_future(journal.submit(SHOPPER, point))
+    second = asyncio.ensure_future(journal.submit(SHOPPER, moved))
     while relayed[-1] != 6:
         await asyncio.sleep(0)
     assert store.log == [("commit", [5])] and not first.done() and not second.done()
@@ -280,46 +290,46 @@ async def test_points_are_relayed_while_the_commit_before_them_is_under_way(
     await journal.stop()
 
 
-async def test_relayed_points_the_store_fails_to_commit_are_retracted(
+async def test_relayed_moves_the_store_fails_to_commit_are_retracted(
     store: CountingStore,
 ) -> None:
     journal, sink = await alone(store)
     relayed, retracted = sink.relayed, sink.retracted
-    point = c.StrokePoints(conversation_id="c1", stroke_id="s", points=[(0.1, 0.1)])
+    moved = move(0.1)
     store.fail_next = True
     with pytest.raises(CovisorError) as refused:
-        await journal.submit(SHOPPER, point)
+        await journal.submit(SHOPPER, moved)
     assert refused.value.code == "internal"
     assert relayed[-1] == 5 and retracted == [{"c1": 5}]
     store.fail_next = True
     with pytest.raises(CovisorError):
         await journal.submit(SHOPPER, c.ChatSend(conversation_id="c1", text="never shown"))
     assert relayed[-1] == 5 and retracted == [{"c1": 5}], "chat is relayed after its commit only"
-    answer = await journal.submit(SHOPPER, point)
-    assert answer.seq == 5, "the seq of the points that were not committed is given again"
+    answer = await journal.submit(SHOPPER, moved)
+    assert answer.seq == 5, "the seq of the move that was not committed is given again"
     await journal.stop()
 
 
 async def test_a_commit_writes_the_summary_only_when_it_changed(store: CountingStore) -> None:
     journal, _ = await alone(store)
-    point = c.StrokePoints(conversation_id="c1", stroke_id="s", points=[(0.1, 0.1)])
-    await journal.submit(SHOPPER, point)
+    moved = move(0.1)
+    await journal.submit(SHOPPER, moved)
     await journal.submit(SHOPPER, c.ChatSend(conversation_id="c1", text="this one?"))
-    await journal.submit(SHOPPER, point)
+    await journal.submit(SHOPPER, moved)
     store.fail_next = True
     with pytest.raises(CovisorError):
-        await journal.submit(SHOPPER, point)
-    await journal.submit(SHOPPER, point)
+        await journal.submit(SHOPPER, moved)
+    await journal.submit(SHOPPER, moved)
     written = store.summaries[-5:]
     assert [s is not None for s in written] == [False, True, False, False, True], (
-        "a stroke moves the seq only; after a failed commit the summary is written again"
+        "a view move changes the seq only; after a failed commit the summary is written again"
     )
     record = await store.summary("c1")
     assert record is not None and record.seq == 8
     assert record.summary["last_seq"] == 8 and record.summary["last_message"]["text"] == "this one?"
     await journal.stop()
     shared = await started(store)
-    await shared.submit(SHOPPER, point)
+    await shared.submit(SHOPPER, moved)
     assert store.summaries[-1] is not None, "another process may have stored another summary"
     await shared.stop()
 
@@ -334,13 +344,10 @@ async def test_commands_decided_behind_a_failed_commit_are_decided_again(
     store.gate = asyncio.Event()
     store.fail_next = True
 
-    def point(x: float) -> c.StrokePoints:
-        return c.StrokePoints(conversation_id="c1", stroke_id="s", points=[(x, 0.5)])
-
-    lost = asyncio.ensure_future(journal.submit(SHOPPER, point(0.1)))
+    lost = asyncio.ensure_future(journal.submit(SHOPPER, move(0.1)))
     while not store.log:
         await asyncio.sleep(0)
-    behind = [asyncio.ensure_future(journal.submit(SHOPPER, point(x))) for x in (0.2, 0.3)]
+    behind = [asyncio.ensure_future(journal.submit(SHOPPER, move(x))) for x in (0.2, 0.3)]
     while len(relayed) < 3:
         await asyncio.sleep(0)
     assert relayed == [5, 6, 7] and store.log == [("commit", [5])]
@@ -351,7 +358,7 @@ async def test_commands_decided_behind_a_failed_commit_are_decided_again(
     assert [(await b).seq for b in behind] == [5, 6], "decided again on the committed state"
     assert relayed == [5, 6, 7, 5, 6]
     stored = await store.events_after("c1", 4, 10)
-    assert [(e.seq, e.data["points"]) for e in stored] == [(5, [[0.2, 0.5]]), (6, [[0.3, 0.5]])]
+    assert [(e.seq, e.data["cx"]) for e in stored] == [(5, 0.2), (6, 0.3)]
     await journal.stop()
 
 
@@ -362,14 +369,14 @@ async def test_alone_on_its_store_commits_are_spaced_by_the_commit_interval(
     await prepare(journal)
     await asyncio.sleep(0.35)
     loop = asyncio.get_running_loop()
-    point = c.StrokePoints(conversation_id="c1", stroke_id="s", points=[(0.1, 0.1)])
+    moved = move(0.1)
     started_at = loop.time()
-    await journal.submit(SHOPPER, point)
+    await journal.submit(SHOPPER, moved)
     assert loop.time() - started_at < 0.15, "after a quiet spell a command is committed at once"
     before = store.commits
-    burst = [journal.submit(SHOPPER, point) for _ in range(3)]
+    burst = [journal.submit(SHOPPER, moved) for _ in range(3)]
     await asyncio.sleep(0.1)
-    burst += [journal.submit(SHOPPER, point) for _ in range(3)]
+    burst += [journal.submit(SHOPPER, moved) for _ in range(3)]
     await asyncio.gather(*burst)
     assert loop.time() - started_at >= 0.3, "the next commit waits for the interval"
     assert store.commits == before + 1, "and carries every command decided meanwhile"
@@ -380,11 +387,11 @@ async def test_stopping_during_a_commit_answers_its_commands(store: CountingStor
     journal, _ = await alone(store)
     store.log.clear()
     store.gate = asyncio.Event()
-    point = c.StrokePoints(conversation_id="c1", stroke_id="s", points=[(0.1, 0.1)])
-    committing = asyncio.ensure_future(journal.submit(SHOPPER, point))
+    moved = move(0.1)
+    committing = asyncio.ensure_future(journal.submit(SHOPPER, moved))
     while not store.log:
         await asyncio.sleep(0)
-    behind = asyncio.ensure_future(journal.submit(SHOPPER, point))
+    behind = asyncio.ensure_future(journal.submit(SHOPPER, moved))
     await asyncio.sleep(0.01)
     await journal.stop()
     for answer in (committing, behind):
@@ -420,8 +427,8 @@ async def test_sharing_a_store_a_refusal_or_snapshot_decided_on_a_stale_state_is
     assert (await second.view(SHOPPER, "c1")).seq == 4, "the second has c1 cached at 4"
     begin = c.StrokeBegin(conversation_id="c1", stroke_id="t", color="#00ff00", width=0.02)
     await first.submit(SHOPPER, begin)
-    points = c.StrokePoints(conversation_id="c1", stroke_id="t", points=[(0.3, 0.3)])
-    assert (await second.submit(SHOPPER, points)).seq == 6, (
+    end = c.StrokeEnd(conversation_id="c1", stroke_id="t")
+    assert (await second.submit(SHOPPER, end)).seq == 6, (
         "a stroke the second had not seen, found once its cache was known to be stale"
     )
     await first.submit(SHOPPER, c.ChatSend(conversation_id="c1", text="after"))
@@ -429,3 +436,102 @@ async def test_sharing_a_store_a_refusal_or_snapshot_decided_on_a_stale_state_is
     assert view.seq == 7 and view.snapshot["messages"][-1]["data"]["text"] == "after"
     await first.stop()
     await second.stop()
+
+
+async def test_stroke_points_are_answered_and_relayed_without_a_commit(
+    store: CountingStore,
+) -> None:
+    journal, sink = await alone(store)
+    store.log.clear()
+    await journal.draw(SHOPPER, line(0.1, 0.2))
+    await journal.draw(SHOPPER, line(0.3))
+    assert store.log == [], "points are not committed"
+    assert [(p.index, p.points) for p in sink.sent[-2:] if isinstance(p, Points)] == [
+        (0, [(0.1, 0.5), (0.2, 0.5)]),
+        (2, [(0.3, 0.5)]),
+    ]
+    view = await journal.view(AGENT, "c1")
+    assert view.drawing and view.snapshot["strokes"][0]["points"] == [
+        (0.1, 0.5),
+        (0.2, 0.5),
+        (0.3, 0.5),
+    ]
+    end = await journal.submit(SHOPPER, c.StrokeEnd(conversation_id="c1", stroke_id="s"))
+    assert end.seq == 5 and [seqs for _, seqs in store.log if seqs] == [[5]]
+    stored = await store.events_after("c1", 4, 10)
+    assert stored[0].data["points"] == [[0.1, 0.5], [0.2, 0.5], [0.3, 0.5]]
+    assert not (await journal.view(AGENT, "c1")).drawing
+    await journal.stop()
+    fresh = await started(store, shared_store=False)
+    strokes = (await fresh.view(AGENT, "c1")).snapshot["strokes"]
+    assert strokes[0]["points"] == [(0.1, 0.5), (0.2, 0.5), (0.3, 0.5)] and strokes[0]["done"]
+    await fresh.stop()
+
+
+async def test_points_after_an_event_waiting_for_its_commit_are_relayed_after_it(
+    store: CountingStore,
+) -> None:
+    journal, sink = await alone(store)
+    sink.sent.clear()
+    store.gate = asyncio.Event()
+    chat = asyncio.ensure_future(
+        journal.submit(SHOPPER, c.ChatSend(conversation_id="c1", text="wait for me"))
+    )
+    await asyncio.sleep(0)
+    await journal.draw(SHOPPER, line(0.1))
+    assert sink.sent == [], "answered at once, relayed after the chat message"
+    store.gate.set()
+    assert (await chat).seq == 5
+    while len(sink.sent) < 2:
+        await asyncio.sleep(0.001)
+    assert [type(item).__name__ for item in sink.sent] == ["Event", "Points"]
+    await journal.stop()
+
+
+async def test_a_stroke_end_whose_commit_failed_still_carries_every_point(
+    store: CountingStore,
+) -> None:
+    journal, _ = await alone(store)
+    await journal.draw(SHOPPER, line(0.1, 0.2))
+    end = c.StrokeEnd(conversation_id="c1", stroke_id="s")
+    store.fail_next = True
+    with pytest.raises(CovisorError):
+        await journal.submit(SHOPPER, end)
+    assert (await journal.view(AGENT, "c1")).snapshot["strokes"][0]["points"] == [
+        (0.1, 0.5),
+        (0.2, 0.5),
+    ], "the sketch outlives the state dropped with the failed commit"
+    await journal.draw(SHOPPER, line(0.2, 0.3, index=1))
+    assert (await journal.submit(SHOPPER, end)).seq == 5
+    stored = await store.events_after("c1", 4, 10)
+    assert stored[0].data["points"] == [[0.1, 0.5], [0.2, 0.5], [0.3, 0.5]]
+    await journal.stop()
+
+
+async def test_sharing_a_store_a_stale_state_keeps_the_points_drawn(store: CountingStore) -> None:
+    first, second = await started(store), await started(store)
+    await prepare(first)
+    await first.draw(SHOPPER, line(0.1, 0.2))
+    await second.submit(AGENT, c.ChatSend(conversation_id="c1", text="meanwhile"))
+    store.log.clear()
+    end = await first.submit(SHOPPER, c.StrokeEnd(conversation_id="c1", stroke_id="s"))
+    assert end.seq == 6 and len(store.log) == 2, "decided on a stale state, then again"
+    stored = await store.events_after("c1", 5, 10)
+    assert stored[0].data["points"] == [[0.1, 0.5], [0.2, 0.5]]
+    await first.stop()
+    await second.stop()
+
+
+async def test_points_refused_change_nothing(store: CountingStore) -> None:
+    journal, sink = await alone(store)
+    sink.sent.clear()
+    with pytest.raises(CovisorError) as refused:
+        await journal.draw(SHOPPER, line(0.1, index=3))
+    assert refused.value.code == "conflict"
+    with pytest.raises(CovisorError) as refused:
+        await journal.draw(AGENT, line(0.1))
+    assert refused.value.code == "forbidden"
+    assert (
+        sink.sent == [] and not (await journal.view(AGENT, "c1")).snapshot["strokes"][0]["points"]
+    )
+    await journal.stop()

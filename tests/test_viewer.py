@@ -11,7 +11,7 @@ from covisor.errors import CovisorError
 from covisor.events import Draft
 from covisor.gallery import viewer_entry
 from covisor.identity import Identity
-from covisor.viewer import VideoClock, Viewer, ViewerLimits
+from covisor.viewer import Sketch, VideoClock, Viewer, ViewerLimits
 
 AGENT = Identity("a1", "agent", "Ann")
 SHOPPER = Identity("s1", "customer", "Sam", "c1")
@@ -46,8 +46,22 @@ BEGIN: dict[str, Any] = {
 }
 
 
-def begin(stroke_id: str) -> c.StrokeBegin:
-    return c.StrokeBegin(**{**BEGIN, "stroke_id": stroke_id})
+def begin(stroke_id: str, points: list[c.Point] | None = None) -> c.StrokeBegin:
+    return c.StrokeBegin(**{**BEGIN, "stroke_id": stroke_id, "points": points or []})
+
+
+def points(stroke_id: str, *xs: float, index: int | None = None) -> c.StrokePoints:
+    return c.StrokePoints(
+        conversation_id="c1", stroke_id=stroke_id, points=[(x, 0.5) for x in xs], index=index
+    )
+
+
+def draw(viewer: Viewer, sketch: Sketch, command: c.StrokePoints) -> int:
+    """Add a batch to `sketch` as the journal does; return where it went."""
+    drawn = sketch.setdefault(command.stroke_id, [])
+    index, new = viewer.draw(SHOPPER, command, len(drawn), LIMITS)
+    drawn += new
+    return index
 
 
 def test_video_clock_advances_with_rate_only_while_playing() -> None:
@@ -88,14 +102,11 @@ def test_stroke_limits_are_enforced() -> None:
         step(viewer, SHOPPER, begin(f"s{i}"))
     with pytest.raises(CovisorError, match="too many strokes"):
         viewer.decide(SHOPPER, begin("s3"), 0, LIMITS)
-    step(
-        viewer,
-        SHOPPER,
-        c.StrokePoints(conversation_id="c1", stroke_id="s2", points=[(0.1, 0.1)] * 4),
-    )
-    points = c.StrokePoints(conversation_id="c1", stroke_id="s2", points=[(0.1, 0.1)] * 2)
+    four = c.StrokePoints(conversation_id="c1", stroke_id="s2", points=[(0.1, 0.1)] * 4)
+    assert viewer.draw(SHOPPER, four, 0, LIMITS) == (0, four.points)
+    two = c.StrokePoints(conversation_id="c1", stroke_id="s2", points=[(0.1, 0.1)] * 2)
     with pytest.raises(CovisorError, match="too many points"):
-        viewer.decide(SHOPPER, points, 0, LIMITS)
+        viewer.draw(SHOPPER, two, 4, LIMITS)
 
 
 def test_one_event_carries_at_most_the_configured_points() -> None:
@@ -105,7 +116,7 @@ def test_one_event_carries_at_most_the_configured_points() -> None:
         viewer.decide(SHOPPER, c.StrokeBegin(**{**BEGIN, "points": five}), 0, LIMITS)
     step(viewer, SHOPPER, begin("s1"))
     with pytest.raises(CovisorError, match="at most 4 points"):
-        viewer.decide(
+        viewer.draw(
             SHOPPER, c.StrokePoints(conversation_id="c1", stroke_id="s1", points=five), 0, LIMITS
         )
 
@@ -116,6 +127,57 @@ def test_points_after_end_are_refused() -> None:
     step(viewer, SHOPPER, c.StrokeEnd(conversation_id="c1", stroke_id="s1"))
     with pytest.raises(CovisorError, match="has ended"):
         viewer.decide(SHOPPER, c.StrokeEnd(conversation_id="c1", stroke_id="s1"), 0, LIMITS)
+
+
+def test_points_go_to_a_sketch_and_stroke_end_carries_the_whole_line() -> None:
+    viewer, sketch = shown(), Sketch()
+    step(viewer, SHOPPER, begin("s1", [(0.0, 0.5)]))
+    assert draw(viewer, sketch, points("s1", 0.1, 0.2)) == 1, "after the begin's one point"
+    assert draw(viewer, sketch, points("s1", 0.3)) == 3
+    assert viewer.strokes[0].points == [(0.0, 0.5)], "points are not applied to the state"
+    open_ = viewer.snapshot(sketch)["strokes"][0]
+    assert open_["points"] == [(x, 0.5) for x in (0.0, 0.1, 0.2, 0.3)] and not open_["done"]
+    assert viewer.drawing()
+    end = viewer.decide(
+        SHOPPER, c.StrokeEnd(conversation_id="c1", stroke_id="s1"), 0, LIMITS, sketch
+    )
+    assert end.data["points"] == [(x, 0.5) for x in (0.0, 0.1, 0.2, 0.3)]
+    viewer.apply(end.type, end.data)
+    assert viewer.strokes[0].points == [(x, 0.5) for x in (0.0, 0.1, 0.2, 0.3)]
+    assert viewer.strokes[0].done and not viewer.drawing()
+    assert viewer.snapshot(sketch)["strokes"][0]["points"] == end.data["points"], (
+        "a sketch left over is not added to an ended stroke"
+    )
+
+
+def test_a_batch_sent_again_adds_only_what_is_new_and_a_hole_is_refused() -> None:
+    viewer, sketch = shown(), Sketch()
+    step(viewer, SHOPPER, begin("s1", [(0.0, 0.5)]))
+    draw(viewer, sketch, points("s1", 0.1, 0.2, index=1))
+    assert draw(viewer, sketch, points("s1", 0.1, 0.2, 0.3, index=1)) == 3
+    assert draw(viewer, sketch, points("s1", 0.2, index=2)) == 4, "all known: nothing added"
+    assert sketch["s1"] == [(0.1, 0.5), (0.2, 0.5), (0.3, 0.5)]
+    with pytest.raises(CovisorError) as refused:
+        draw(viewer, sketch, points("s1", 0.5, index=5))
+    assert refused.value.code == "conflict" and "4 points" in refused.value.message
+
+
+def test_points_need_an_open_stroke_of_ones_own() -> None:
+    viewer = shown()
+    step(viewer, AGENT, begin("a1"))
+    with pytest.raises(CovisorError) as refused:
+        viewer.draw(SHOPPER, points("a1", 0.1), 0, LIMITS)
+    assert refused.value.code == "forbidden"
+    with pytest.raises(CovisorError, match="no stroke"):
+        viewer.draw(SHOPPER, points("nope", 0.1), 0, LIMITS)
+
+
+def test_a_stroke_end_of_an_older_log_keeps_the_points_applied() -> None:
+    viewer = shown()
+    step(viewer, SHOPPER, begin("s1", [(0.0, 0.5)]))
+    viewer.apply("stroke.points", {"stroke_id": "s1", "points": [[0.1, 0.5]]})
+    viewer.apply("stroke.end", {"stroke_id": "s1"})
+    assert viewer.strokes[0].points == [(0.0, 0.5), (0.1, 0.5)] and viewer.strokes[0].done
 
 
 def test_shopper_cannot_show_media() -> None:
