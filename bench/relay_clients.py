@@ -16,7 +16,8 @@ A drawer samples a point every 1/60 s and flushes what it sampled at most every 
 framed by ``stroke.begin`` and ``stroke.end``. It never waits for acks. The drawer and viewer of
 a conversation live in this one process, so a stroke event's latency is the difference of two
 readings of the same clock: the drawer notes when it emitted the k-th event of a stroke, the
-viewer when the k-th broadcast ``event`` of that stroke arrived. The payload carries no
+viewer when the k-th push of that stroke arrived (an ``event`` for its begin and end, a
+``points`` push for each batch between). The payload carries no
 timestamp because the server validates payloads strictly.
 """
 
@@ -133,7 +134,8 @@ class Stats:
 class Sent:
     at: float
     type: str
-    first_point: tuple[float, float] | None
+    first_point: tuple[float, float]
+    """The first point the push must carry (``stroke.end``: the whole line, from the begin's)."""
 
 
 class Ledger:
@@ -155,12 +157,17 @@ class Ledger:
         if sent.at in self._stats.window:
             self._stats.sent_in_window += 1
 
+    def record_points(self, push: Any) -> None:
+        if isinstance(push, dict):
+            self._record("stroke.points", push)
+
     def record_receive(self, envelope: Any) -> None:
-        now = time.monotonic()
         kind = envelope.get("type") if isinstance(envelope, dict) else None
-        if not isinstance(kind, str) or not kind.startswith("stroke."):
-            return
-        data = envelope.get("data") or {}
+        if isinstance(kind, str) and kind.startswith("stroke."):
+            self._record(kind, envelope.get("data") or {})
+
+    def _record(self, kind: str, data: dict[str, Any]) -> None:
+        now = time.monotonic()
         stroke_id = str(data.get("stroke_id"))
         index = self._received[stroke_id]
         self._received[stroke_id] += 1
@@ -178,10 +185,8 @@ class Ledger:
         return sum(1 for sent in self._sent.values() if sent.at in self._stats.window)
 
 
-def _same_point(expected: tuple[float, float] | None, data: dict[str, Any]) -> bool:
+def _same_point(expected: tuple[float, float], data: dict[str, Any]) -> bool:
     points = data.get("points")
-    if expected is None:
-        return not points
     if not points:
         return False
     x, y = points[0]
@@ -236,16 +241,17 @@ class Drawer:
             if now >= stop_at:
                 return
             points: list[list[float]] = []
+            index = samples
             while start + samples * SAMPLE_INTERVAL <= min(now, end) and len(points) < 256:
                 points.append(self._point(start + samples * SAMPLE_INTERVAL))
                 samples += 1
             if points:
-                payload = {"stroke_id": stroke_id, "points": points}
+                payload = {"stroke_id": stroke_id, "points": points, "index": index}
                 await self._emit("stroke.points", stroke_id, emitted, payload, points[0])
                 emitted += 1
             while flush_at <= now:
                 flush_at += FLUSH_INTERVAL
-        await self._emit("stroke.end", stroke_id, emitted, {"stroke_id": stroke_id}, None)
+        await self._emit("stroke.end", stroke_id, emitted, {"stroke_id": stroke_id}, first)
 
     def _point(self, instant: float) -> list[float]:
         angle = 2 * math.pi * 0.4 * instant + self._phase
@@ -257,11 +263,10 @@ class Drawer:
         stroke_id: str,
         index: int,
         data: dict[str, Any],
-        first_point: list[float] | None,
+        first_point: list[float],
     ) -> None:
         payload = {"conversation_id": self._conversation.plan.conversation_id, **data}
-        point = (first_point[0], first_point[1]) if first_point is not None else None
-        sent = Sent(time.monotonic(), event, point)
+        sent = Sent(time.monotonic(), event, (first_point[0], first_point[1]))
         self._conversation.ledger.record_send(stroke_id, index, sent)
         await self._conversation.drawer.emit(event, payload, callback=self._stats.on_ack)
 
@@ -300,6 +305,7 @@ async def _open(
         drawer = await _connect(plan.url, conversation.drawer_token, stats)
         opened.append(Conversation(conversation, drawer, viewer, ledger))
         viewer.on("event", ledger.record_receive)
+        viewer.on("points", ledger.record_points)
         joining = {"conversation_id": conversation.conversation_id}
         await asyncio.gather(_call(viewer, "join", joining), _call(drawer, "join", joining))
         if plan.media is not None:

@@ -38,7 +38,7 @@ class Peer:
         self.pushes: list[tuple[str, Any]] = []
         self._changed = asyncio.Condition()
         self.sio.on("event", self._on_event)
-        for name in ("typing", "presence", "queue", "view", "assigned", "visitors"):
+        for name in ("typing", "presence", "queue", "view", "assigned", "visitors", "points"):
             self.sio.on(name, self._recorder(name))
 
     def _recorder(self, name: str) -> Callable[[Any], Any]:
@@ -80,6 +80,15 @@ class Peer:
 
     def of_type(self, type_: str) -> list[dict[str, Any]]:
         return [e for e in self.events if e["type"] == type_]
+
+    def drawn(self, stroke_id: str) -> list[list[float]]:
+        """The points `points` pushes brought of one stroke, in the order they came."""
+        return [
+            point
+            for name, push in self.pushes
+            if name == "points" and push["stroke_id"] == stroke_id
+            for point in push["points"]
+        ]
 
     async def close(self) -> None:
         await self.sio.disconnect()

@@ -60,6 +60,8 @@ async def test_two_processes_broadcast_through_redis_in_one_gapless_order(
             await peer.ok("join", {"conversation_id": cid})
         await agent.ok("viewer.show", {"conversation_id": cid, "media_id": await first.product()})
 
+        line = [[i / 30, 0.5] for i in range(30)]
+
         async def talk(peer: Peer, name: str) -> list[int]:
             stroke = {"conversation_id": cid, "stroke_id": name}
             acks = [await peer.ok("stroke.begin", {**stroke, "color": "#ff0000", "width": 0.01})]
@@ -67,8 +69,8 @@ async def test_two_processes_broadcast_through_redis_in_one_gapless_order(
                 if i % 6 == 0:
                     text = {"conversation_id": cid, "text": f"{name} {i}"}
                     acks.append(await peer.ok("chat.send", text))
-                points = {**stroke, "points": [[i / 30, 0.5]]}
-                acks.append(await peer.ok("stroke.points", points))
+                await peer.ok("stroke.points", {**stroke, "points": [line[i]]})
+            acks.append(await peer.ok("stroke.end", stroke))
             return [ack["seq"] for ack in acks]
 
         sent = await asyncio.gather(*(talk(p, n) for p, n in zip(peers, "asw", strict=True)))
@@ -80,6 +82,13 @@ async def test_two_processes_broadcast_through_redis_in_one_gapless_order(
             seqs = [seq for seq, _, _ in sorted(order)]
             assert seqs == list(range(seqs[0], last + 1))
         assert sorted(orders[0]) == sorted(orders[1]) == sorted(orders[2])
+        for peer, name in zip(peers, "asw", strict=True):
+            others = [n for n in "asw" if n != name]
+            assert {n: peer.drawn(n) for n in others} == dict.fromkeys(others, line), (
+                "every other drawer's points, pushed through Redis to the other process"
+            )
+        ends = {e["data"]["stroke_id"]: e["data"]["points"] for e in agent.of_type("stroke.end")}
+        assert ends == dict.fromkeys("asw", line), "each process ended its drawer's whole line"
 
         await shopper.ok("chat.typing", {"conversation_id": cid, "typing": True})
         await agent.wait_for(lambda p: any(name == "typing" for name, _ in p.pushes))
@@ -110,12 +119,11 @@ async def test_a_process_hears_a_conversation_only_while_one_of_its_sockets_is_i
         heard = second.services.metrics.redis_received.labels("scope")
 
         async def draw(n: int) -> int:
-            seq = 0
+            sent = len(shopper.drawn("s1"))
             for i in range(n):
-                points = {**stroke, "points": [[i / n, 0.5]]}
-                seq = (await agent.ok("stroke.points", points))["seq"]
-            await shopper.wait_seq(seq)
-            return seq
+                await agent.ok("stroke.points", {**stroke, "points": [[i / n, 0.5]]})
+            await shopper.wait_for(lambda p: len(p.drawn("s1")) == sent + n)
+            return sent + n
 
         async def subscribers() -> int:
             ((_, count),) = await listeners.pubsub_numsub(channel)
@@ -128,8 +136,8 @@ async def test_a_process_hears_a_conversation_only_while_one_of_its_sockets_is_i
         watcher = await second.peer(opened["token"])
         await watcher.ok("join", {"conversation_id": cid})
         assert await subscribers() == 2, "subscribed before the join was answered"
-        last = await draw(20)
-        await watcher.wait_seq(last)
+        assert await draw(20) == 40
+        await watcher.wait_for(lambda p: len(p.drawn("s1")) == 20)
         assert heard._value.get() >= 20
 
         await watcher.sio.disconnect()

@@ -33,16 +33,20 @@ async def test_agent_and_shopper_on_different_processes_see_one_order(
         await customer.ok("stroke.begin", {**stroke, "stroke_id": "c"})
         await agent.ok("stroke.begin", {**stroke, "stroke_id": "a"})
 
+        line = [[i / 40, 0.5] for i in range(40)]
+
         async def burst(peer: Peer, stroke_id: str) -> list[int]:
             acks = []
             for i in range(40):
-                point = {"conversation_id": cid, "stroke_id": stroke_id, "points": [[i / 40, 0.5]]}
-                acks.append((await peer.ok("stroke.points", point))["seq"])
+                point = {"conversation_id": cid, "stroke_id": stroke_id, "points": [line[i]]}
+                await peer.ok("stroke.points", point)
                 if i % 10 == 0:
                     text = f"{stroke_id}{i}"
                     acks.append(
                         (await peer.ok("chat.send", {"conversation_id": cid, "text": text}))["seq"]
                     )
+            end = {"conversation_id": cid, "stroke_id": stroke_id}
+            acks.append((await peer.ok("stroke.end", end))["seq"])
             return acks
 
         acked = await asyncio.gather(burst(agent, "a"), burst(customer, "c"))
@@ -51,6 +55,7 @@ async def test_agent_and_shopper_on_different_processes_see_one_order(
         assert len(set(all_acked)) == len(all_acked), "two processes handed out one seq twice"
         await agent.wait_seq(last)
         await customer.wait_seq(last)
+        assert agent.drawn("c") == customer.drawn("a") == line, "points pushed across processes"
         seen = [
             sorted((e["seq"], e["type"], e["actor"]["id"]) for e in p.events)
             for p in (agent, customer)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import pytest
 import socketio
@@ -85,17 +86,29 @@ async def test_stroke_points_stream_to_viewer_while_drawn(harness: Harness) -> N
     await agent.ok("viewer.show", {"conversation_id": cid, "media_id": await harness.product()})
     begin = {"conversation_id": cid, "stroke_id": "s1", "color": "#ff0000", "width": 0.01}
     await customer.ok("stroke.begin", {**begin, "points": [[0.1, 0.1]]})
-    ack = await customer.ok(
+    began = agent.events[-1]["seq"] if agent.events else 0
+    ack = await customer.call(
         "stroke.points", {"conversation_id": cid, "stroke_id": "s1", "points": [[0.2, 0.2]]}
     )
-    await agent.wait_seq(ack["seq"])
-    assert [e["type"] for e in agent.events[-2:]] == ["stroke.begin", "stroke.points"]
-    end = await customer.ok("stroke.end", {"conversation_id": cid, "stroke_id": "s1"})
+    assert ack == {"ok": True}, "points are not sequenced"
+    await agent.wait_for(lambda p: p.drawn("s1") == [[0.2, 0.2]])
+    assert agent.of_type("stroke.begin") and agent.events[-1]["seq"] == began
+    [(_, push)] = [p for p in agent.pushes if p[0] == "points"]
+    assert push == {"conversation_id": cid, "stroke_id": "s1", "index": 1, "points": [[0.2, 0.2]]}
+    assert customer.drawn("s1") == [], "not to the sender"
+
     joiner = await harness.peer(customer.token)
-    joined = await joiner.ok("join", {"conversation_id": cid})
-    [stroke] = joined["snapshot"]["strokes"]
-    assert joined["seq"] == end["seq"]
-    assert stroke["points"] == [[0.1, 0.1], [0.2, 0.2]] and stroke["done"] is True
+    drawing = await joiner.ok("join", {"conversation_id": cid, "last_seq": began})
+    assert drawing["mode"] == "snapshot", "while a stroke is drawn, a rejoin gets its line so far"
+    [stroke] = drawing["snapshot"]["strokes"]
+    assert stroke["points"] == [[0.1, 0.1], [0.2, 0.2]] and stroke["done"] is False
+
+    end = await customer.ok("stroke.end", {"conversation_id": cid, "stroke_id": "s1"})
+    assert end["event"]["data"] == {"stroke_id": "s1", "points": [[0.1, 0.1], [0.2, 0.2]]}
+    await agent.wait_seq(end["seq"])
+    assert agent.of_type("stroke.end")[-1]["data"]["points"] == [[0.1, 0.1], [0.2, 0.2]]
+    joined = await joiner.ok("join", {"conversation_id": cid, "last_seq": began})
+    assert joined["mode"] == "replay" and [e["type"] for e in joined["events"]] == ["stroke.end"]
 
 
 async def test_undo_removes_only_the_senders_last_stroke(harness: Harness) -> None:
@@ -290,18 +303,17 @@ async def test_a_rejoin_thousands_of_events_behind_is_replayed_from_the_event_lo
     journal = harness.services.journal
     me = (await harness.request("GET", "/api/me", agent.token))[1]
     drawer = Identity(me["id"], "agent", me["name"])
-    await journal.submit(
-        drawer, c.StrokeBegin(conversation_id=cid, stroke_id="s", color="#000000", width=0.01)
-    )
     for start in range(0, 1500, 100):
-        points = [[(i / 1500, 0.5)] for i in range(start, start + 100)]
-        strokes = [c.StrokePoints(conversation_id=cid, stroke_id="s", points=p) for p in points]
-        await asyncio.gather(*(journal.submit(drawer, stroke) for stroke in strokes))
+        moves = [
+            c.ViewerTransform(conversation_id=cid, zoom=2.0, cx=i / 1500, cy=0.5)
+            for i in range(start, start + 100)
+        ]
+        await asyncio.gather(*(journal.submit(drawer, move) for move in moves))
     back = await harness.peer(customer.token)
     answer = await back.ok("join", {"conversation_id": cid, "last_seq": left})
     assert answer["mode"] == "replay"
     assert [e["seq"] for e in answer["events"]] == list(range(left + 1, answer["seq"] + 1))
-    assert len(answer["events"]) == 1501
+    assert len(answer["events"]) == 1500
 
 
 async def test_each_side_shares_the_region_it_sees(harness: Harness) -> None:
@@ -367,19 +379,21 @@ class FailingStore(SQLiteStore):
         return await super().commit(appends)
 
 
-async def test_points_relayed_but_not_committed_make_the_members_start_again(
+async def test_moves_relayed_but_not_committed_make_the_members_start_again(
     config: Config, tmp_path: Path
 ) -> None:
     store = FailingStore(tmp_path / "failing.sqlite3")
     async with serving(await create_app(config, store=store)) as h:
         cid, customer, agent = await h.session()
         await agent.ok("viewer.show", {"conversation_id": cid, "media_id": await h.product()})
-        stroke = {"conversation_id": cid, "stroke_id": "s1", "color": "#ff0000", "width": 0.01}
-        seq = (await agent.ok("stroke.begin", stroke))["seq"]
+
+        def move(x: float) -> dict[str, Any]:
+            return {"conversation_id": cid, "zoom": 2.0, "cx": x, "cy": 0.5}
+
+        seq = (await agent.ok("viewer.transform", move(0.2)))["seq"]
         store.fail_next = True
-        points = {"conversation_id": cid, "stroke_id": "s1", "points": [[0.5, 0.5]]}
-        await agent.sio.emit("stroke.points", points)
-        await customer.wait_for(lambda p: bool(p.of_type("stroke.points")))
+        await agent.sio.emit("viewer.transform", move(0.5))
+        await customer.wait_for(lambda p: p.of_type("viewer.transform")[-1]["data"]["cx"] == 0.5)
         for _ in range(100):
             if not customer.sio.connected and not agent.sio.connected:
                 break
@@ -388,17 +402,14 @@ async def test_points_relayed_but_not_committed_make_the_members_start_again(
         viewer = await h.peer(customer.token)
         rejoined = await viewer.ok("join", {"conversation_id": cid, "last_seq": seq + 1})
         assert rejoined["mode"] == "snapshot" and rejoined["seq"] == seq
-        (drawn,) = rejoined["snapshot"]["strokes"]
-        assert [0.5, 0.5] not in drawn["points"]
-        drawer = await h.peer(agent.token)
-        await drawer.ok("join", {"conversation_id": cid})
+        assert rejoined["snapshot"]["transform"]["cx"] == 0.2
+        mover = await h.peer(agent.token)
+        await mover.ok("join", {"conversation_id": cid})
         for x in (0.6, 0.7):
-            points = {"conversation_id": cid, "stroke_id": "s1", "points": [[x, 0.5]]}
-            await drawer.ok("stroke.points", points)
+            await mover.ok("viewer.transform", move(x))
         later = await h.peer(customer.token)
         behind = await later.ok("join", {"conversation_id": cid, "last_seq": seq + 1})
         assert behind["mode"] == "snapshot", "the events after last_seq are not those it has"
-        (drawn,) = behind["snapshot"]["strokes"]
-        assert [0.5, 0.5] not in drawn["points"] and [0.7, 0.5] in drawn["points"]
+        assert behind["snapshot"]["transform"]["cx"] == 0.7
         committed = await later.ok("join", {"conversation_id": cid, "last_seq": seq})
         assert committed["mode"] == "replay" and len(committed["events"]) == 2

@@ -1,4 +1,5 @@
-"""Durability: an acknowledged event survives `kill -9` of the server."""
+"""Durability: an acknowledged event survives `kill -9` of the server; the points of a stroke
+being drawn are durable once it ends, and its drawer sends them again after a restart."""
 
 from __future__ import annotations
 
@@ -21,12 +22,15 @@ async def test_state_survives_kill_9_and_restart(spawn: Any, tmp_path: Path) -> 
     await customer.ok("chat.send", {"conversation_id": cid, "text": "my parcel is damaged"})
     await agent.ok("viewer.show", {"conversation_id": cid, "media_id": await product_in(data)})
     await agent.ok("viewer.transform", {"conversation_id": cid, "zoom": 3, "cx": 0.2, "cy": 0.8})
-    stroke = {"conversation_id": cid, "stroke_id": "s1", "color": "#112233", "width": 0.01}
-    await customer.ok("stroke.begin", {**stroke, "points": [[0.5, 0.5]]})
+    stroke = {"conversation_id": cid, "color": "#112233", "width": 0.01}
+    await customer.ok("stroke.begin", {**stroke, "stroke_id": "s1", "points": [[0.5, 0.5]]})
     for i in range(30):
-        await customer.ok(
-            "stroke.points", {"conversation_id": cid, "stroke_id": "s1", "points": [[i / 30, 0.5]]}
-        )
+        points = {"conversation_id": cid, "stroke_id": "s1", "points": [[i / 30, 0.5]]}
+        await customer.ok("stroke.points", points)
+    await customer.ok("stroke.end", {"conversation_id": cid, "stroke_id": "s1"})
+    await customer.ok("stroke.begin", {**stroke, "stroke_id": "s2", "points": [[0.1, 0.1]]})
+    drawing = {"conversation_id": cid, "stroke_id": "s2", "points": [[0.2, 0.2], [0.3, 0.3]]}
+    await customer.ok("stroke.points", drawing)
     before = await customer.ok("join", {"conversation_id": cid})
     await agent.close()
     await customer.close()
@@ -35,8 +39,19 @@ async def test_state_survives_kill_9_and_restart(spawn: Any, tmp_path: Path) -> 
     again = await spawn(data)
     customer = await Peer(again.url, opened["token"]).connect()
     after = await customer.ok("join", {"conversation_id": cid})
-    await customer.close()
     assert after["seq"] == before["seq"]
+    ended, drawn = after["snapshot"].pop("strokes")
+    assert before["snapshot"].pop("strokes") == [
+        ended,
+        {**drawn, "points": [[0.1, 0.1], *drawing["points"]]},
+    ]
     assert after["snapshot"] == before["snapshot"]
     assert after["snapshot"]["transform"] == {"zoom": 3.0, "cx": 0.2, "cy": 0.8}
-    assert len(after["snapshot"]["strokes"][0]["points"]) == 31
+    assert len(ended["points"]) == 31 and ended["done"], "an ended stroke is durable"
+    assert drawn["points"] == [[0.1, 0.1]], "a stroke being drawn keeps its begin's points"
+    resent = {**drawing, "points": [[0.2, 0.2], [0.3, 0.3], [0.4, 0.4]], "index": 1}
+    await customer.ok("stroke.points", resent)
+    await customer.ok("stroke.end", {"conversation_id": cid, "stroke_id": "s2"})
+    final = (await customer.ok("join", {"conversation_id": cid}))["snapshot"]["strokes"][1]
+    assert final["points"] == [[0.1, 0.1], *resent["points"]], "the drawer sends the rest again"
+    await customer.close()

@@ -2,9 +2,11 @@
 /*
  * The baseline for bench/relay.py: the least a socket.io server can do and still speak the
  * part of Covisor's protocol the relay benchmark uses. Any non-empty token is accepted, `join`
- * puts the socket in the conversation's room, and every relayed event is acked and broadcast
- * to the whole room (sender included, as Covisor does) in Covisor's envelope
- * {conversation_id, seq, type, at, actor, data}. Nothing is validated or stored, so the gap
+ * puts the socket in the conversation's room, and every relayed event is acked with the event
+ * and pushed to the rest of the room in Covisor's envelope {conversation_id, seq, type, at,
+ * actor, data}. Stroke points are as in Covisor: acked with {ok: true}, pushed as `points`
+ * {conversation_id, stroke_id, index, points}, and gathered in memory for the stroke's
+ * `stroke.end`, which carries the whole line. Nothing is validated or stored, so the gap
  * between this and Covisor is the price of Covisor's validation, authorisation and persistence.
  *
  * For bench/visitors.py it also plays live visitors at their cheapest: `POST /api/visitors` hands
@@ -18,6 +20,7 @@ const { parseArgs } = require('node:util');
 const { Server } = require('socket.io');
 
 const RELAYED_EVENTS = ['viewer.show', 'stroke.begin', 'stroke.points', 'stroke.end'];
+const SEQUENCED_EVENTS = ['viewer.show', 'stroke.begin', 'stroke.end'];
 const MAX_PAYLOAD_BYTES = 64 * 1024;
 
 const { values: options } = parseArgs({
@@ -28,6 +31,7 @@ const { values: options } = parseArgs({
 });
 
 const lastSeq = new Map();
+const lines = new Map();
 
 function nextSeq(conversationId) {
   const seq = (lastSeq.get(conversationId) || 0) + 1;
@@ -115,7 +119,25 @@ io.on('connection', (socket) => {
     ack({ ok: true, mode: 'snapshot', seq: lastSeq.get(conversationId) || 0, now: Date.now() });
   });
 
-  for (const type of RELAYED_EVENTS) {
+  socket.on('stroke.points', (payload, ack) => {
+    if (typeof ack !== 'function') return;
+    if (!isConversationPayload(payload)) {
+      ack(failure('bad_request', 'conversation_id is required'));
+      return;
+    }
+    const { conversation_id: conversationId, stroke_id: strokeId, points } = payload;
+    const line = lines.get(strokeId);
+    if (line === undefined || !Array.isArray(points)) {
+      ack(failure('bad_request', 'no such stroke'));
+      return;
+    }
+    const index = line.length;
+    line.push(...points);
+    socket.to(conversationId).emit('points', { conversation_id: conversationId, stroke_id: strokeId, index, points });
+    ack({ ok: true });
+  });
+
+  for (const type of SEQUENCED_EVENTS) {
     socket.on(type, (payload, ack) => {
       if (typeof ack !== 'function') return;
       if (!isConversationPayload(payload)) {
@@ -123,6 +145,12 @@ io.on('connection', (socket) => {
         return;
       }
       const { conversation_id: conversationId, ...data } = payload;
+      if (type === 'stroke.begin') {
+        lines.set(data.stroke_id, [...(data.points || [])]);
+      } else if (type === 'stroke.end') {
+        data.points = lines.get(data.stroke_id) || [];
+        lines.delete(data.stroke_id);
+      }
       const seq = nextSeq(conversationId);
       const event = {
         conversation_id: conversationId,
