@@ -13,7 +13,9 @@ is line-delimited JSON:
 
 A drawer samples a point every 1/60 s and flushes what it sampled at most every 1/30 s as one
 ``stroke.points`` (batching as multiplayer whiteboards do), in strokes of ``STROKE_SECONDS``
-framed by ``stroke.begin`` and ``stroke.end``. It never waits for acks. The drawer and viewer of
+framed by ``stroke.begin`` and ``stroke.end``. It never waits for acks, so its batches carry no
+``index``: a batch the server refuses under overload is lost, and the next still goes on the
+end of the line (Covisor's client sends it again instead). The drawer and viewer of
 a conversation live in this one process, so a stroke event's latency is the difference of two
 readings of the same clock: the drawer notes when it emitted the k-th event of a stroke, the
 viewer when the k-th push of that stroke arrived (an ``event`` for its begin and end, a
@@ -241,12 +243,11 @@ class Drawer:
             if now >= stop_at:
                 return
             points: list[list[float]] = []
-            index = samples
             while start + samples * SAMPLE_INTERVAL <= min(now, end) and len(points) < 256:
                 points.append(self._point(start + samples * SAMPLE_INTERVAL))
                 samples += 1
             if points:
-                payload = {"stroke_id": stroke_id, "points": points, "index": index}
+                payload = {"stroke_id": stroke_id, "points": points}
                 await self._emit("stroke.points", stroke_id, emitted, payload, points[0])
                 emitted += 1
             while flush_at <= now:

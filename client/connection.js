@@ -2,11 +2,12 @@
  * One authenticated Socket.IO connection to the server, shared by the conversations it carries.
  *
  * socket.io-client reconnects by itself after a network drop; on every (re)connect this class
- * re-estimates the server clock and asks each registered conversation session to `join` again
- * with its `last_seq`, which is how a client catches up. Sequenced events, typing and presence
- * pushes are routed to the session of their `conversation_id`. `request` never rejects: transport
- * failures come back as acks in PROTOCOL.md's error shape with the client-side codes `offline`
- * and `timeout`, so callers handle one shape.
+ * re-estimates the server clock and asks each registered conversation session to `join` again,
+ * which is how a client catches up (see `ConversationSession.join`). Sequenced events and the
+ * typing, presence, view and stroke `points` pushes are routed to the session of their
+ * `conversation_id`. `request` never rejects: transport failures come back as acks in
+ * PROTOCOL.md's error shape with the client-side codes `offline` and `timeout`, so callers
+ * handle one shape.
  *
  * Events dispatched: `online`, `offline`, `unauthorized` (detail: server message), `queue`
  * (detail: the queue payload, agents only), `assigned` (detail: the summary of a conversation
@@ -79,6 +80,9 @@ export class Connection extends EventTarget {
     );
     socket.on(Events.VIEW, (message) =>
       this.#sessions.get(message?.conversation_id)?.onView(message),
+    );
+    socket.on(Events.POINTS, (message) =>
+      this.#sessions.get(message?.conversation_id)?.onPoints(message),
     );
     socket.on(Events.ASSIGNED, (summary) =>
       this.dispatchEvent(new CustomEvent("assigned", { detail: summary })),

@@ -3,6 +3,12 @@
  * the `ConversationState`, sends chat (through the offline outbox), viewer and stroke events in
  * order, and tracks who is typing or online. No DOM: views listen to its `change` events.
  *
+ * The points of a stroke are not sequenced: others' arrive as `points` pushes, and the server
+ * may lack some of the local user's (sent while the connection was down, or lost when the server
+ * restarted mid-stroke). So while the local user has strokes the server accepted and has not
+ * ended, a join asks for a snapshot, which tells how far the server has each, and the session
+ * sends the rest (see `join`).
+ *
  * `change` detail: `{change, event?}` where `change` is a `Change` value, "outbox", "typing",
  * "presence", "joined" or "error" (with `error`).
  */
@@ -52,6 +58,10 @@ export class ConversationSession extends EventTarget {
   #views;
   #lastTransformAck = Promise.resolve({ ok: true });
   #joining = null;
+  /** `points` pushes that arrived while a join was in flight, applied after it. */
+  #pointsDuringJoin = [];
+  /** Stroke commands sent while a join that resyncs strokes is in flight, sent after it. */
+  #heldStrokeCommands = null;
   #typingSentAt = 0;
   #typingActive = false;
   #cancelTypingIdle = null;
@@ -136,6 +146,11 @@ export class ConversationSession extends EventTarget {
   async close() {
     this.#connection.unregister(this);
     this.#sequencer.reset();
+    this.#pointsDuringJoin = [];
+    for (const command of this.#heldStrokeCommands ?? []) {
+      command.resolve({ ok: false, error: { code: "cancelled", message: "not sent" } });
+    }
+    this.#heldStrokeCommands = null;
     this.#emitter.cancelPending();
     this.#transforms.cancel();
     this.#views.cancel();
@@ -148,6 +163,12 @@ export class ConversationSession extends EventTarget {
   /**
    * Join (or re-join after a reconnect or a gap) and catch up: a replay from `last_seq` when the
    * server still has it, else a snapshot. Concurrent calls share one join.
+   *
+   * While the local user has strokes the server accepted and has not ended, the join asks for a
+   * snapshot (no `last_seq`) and resyncs them: one the server has open gets the local points
+   * beyond those it has and, once the pen is lifted, its `stroke.end`; one it no longer has, or
+   * has ended, leaves the local overlay. Stroke commands sent meanwhile wait for the resync, so a
+   * `stroke.end` cannot reach the server before the points it lacks.
    */
   join() {
     this.#joining ??= this.#join().finally(() => {
@@ -158,16 +179,28 @@ export class ConversationSession extends EventTarget {
 
   async #join() {
     const payload = { conversation_id: this.conversationId };
-    if (this.#sequencer.lastSeq > 0) payload.last_seq = this.#sequencer.lastSeq;
+    // Strokes accepted before the join: only for those does the snapshot tell what the server has.
+    const resync = new Set(
+      this.state
+        .localStrokes()
+        .filter((stroke) => stroke.accepted)
+        .map((stroke) => stroke.stroke_id),
+    );
+    if (resync.size > 0) this.#heldStrokeCommands = [];
+    else if (this.#sequencer.lastSeq > 0) payload.last_seq = this.#sequencer.lastSeq;
     this.#sequencer.beginJoin();
     const ack = await this.#connection.request(Events.JOIN, payload);
     if (!ack?.ok) {
       this.#sequencer.abortJoin();
+      this.#applyPointsDuringJoin();
+      this.#resyncStrokes(new Set());
       if (ack?.error?.code !== "offline") this.#emit("error", { error: ack?.error });
       return ack;
     }
     if (ack.mode === "snapshot") this.state.loadSnapshot(ack.snapshot);
     this.#sequencer.completeJoin(ack);
+    this.#applyPointsDuringJoin();
+    this.#resyncStrokes(resync);
     // Messages a previous page sent whose ack it never saw are in the snapshot already.
     const already = this.outbox.entries.filter((entry) => this.state.hasClientId(entry.client_id));
     for (const entry of already) this.outbox.seen(entry.client_id);
@@ -195,6 +228,58 @@ export class ConversationSession extends EventTarget {
   /** A sequenced `event` push for this conversation. */
   receive(event) {
     this.#sequencer.receive(event);
+  }
+
+  /**
+   * A `points` push: points of a stroke another member is drawing. During a join they wait for
+   * its snapshot or replay (they may overlap it: the state adds only what it lacks).
+   */
+  onPoints(message) {
+    if (this.#sequencer.joining) {
+      this.#pointsDuringJoin.push(message);
+      return;
+    }
+    const change = this.state.addPoints(message?.stroke_id, message?.index, message?.points);
+    if (change) this.#emit(change);
+  }
+
+  #applyPointsDuringJoin() {
+    const messages = this.#pointsDuringJoin;
+    this.#pointsDuringJoin = [];
+    for (const message of messages) this.onPoints(message);
+  }
+
+  /**
+   * After a join: send what the server lacks of the local strokes in `resync` (see `join`),
+   * then the stroke commands held during the join, in order. A held `stroke.end` stands for the
+   * resync's own. With an empty `resync` (the join failed) only the held commands go.
+   */
+  #resyncStrokes(resync) {
+    const held = this.#heldStrokeCommands ?? [];
+    this.#heldStrokeCommands = null;
+    const ending = new Set(
+      held
+        .filter((command) => command.event === Events.STROKE_END)
+        .map((command) => command.payload.stroke_id),
+    );
+    const max = this.limits.max_stroke_points;
+    for (const local of this.state.localStrokes()) {
+      const id = local.stroke_id;
+      if (!resync.has(id)) continue;
+      const shared = this.state.stroke(id);
+      if (!shared || shared.done) {
+        this.state.dropLocalStroke(id);
+        continue;
+      }
+      for (let index = shared.points.length; index < local.points.length; index += max) {
+        const points = local.points.slice(index, index + max);
+        this.send(Events.STROKE_POINTS, { stroke_id: id, index, points });
+      }
+      if (local.done && !ending.has(id)) this.send(Events.STROKE_END, { stroke_id: id });
+    }
+    for (const { event, payload, resolve } of held) {
+      this.#emitter.emit(event, payload).then(resolve);
+    }
   }
 
   #apply(event) {
@@ -238,10 +323,16 @@ export class ConversationSession extends EventTarget {
 
   /**
    * Send a client event for this conversation, in order with the others; resolves with its ack.
-   * `payload` must not contain `conversation_id` (it is added).
+   * `payload` must not contain `conversation_id` (it is added). Stroke commands wait while a
+   * join resyncs the local strokes (see `join`).
    */
   send(event, payload = {}) {
-    return this.#emitter.emit(event, { conversation_id: this.conversationId, ...payload });
+    const full = { conversation_id: this.conversationId, ...payload };
+    const held = this.#heldStrokeCommands;
+    if (held && event.startsWith("stroke.")) {
+      return new Promise((resolve) => held.push({ event, payload: full, resolve }));
+    }
+    return this.#emitter.emit(event, full);
   }
 
   /** Offer the local transform during a gesture; sent throttled, latest value wins. */

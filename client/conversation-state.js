@@ -4,8 +4,11 @@
  *
  * `ConversationState` is a plain object fed by a snapshot and by sequenced events (in `seq` order,
  * see `EventSequencer`); `apply` returns which part changed so a view re-renders only that part.
- * Strokes the local user is drawing live in a separate overlay until the server echoes their
- * `stroke.end`, so they show at once and are never drawn twice. No DOM, no sockets.
+ * The points of a stroke being drawn come as unsequenced `points` pushes (`addPoints`), and its
+ * `stroke.end` event carries its whole line, which replaces them. Strokes the local user is
+ * drawing live in a separate overlay until that `stroke.end` is applied, so they show at once,
+ * are never drawn twice, and survive a snapshot (the session tells the server what it lacks of
+ * them, see `ConversationSession`). No DOM, no sockets.
  *
  * Agents' internal notes (`note.added`, a snapshot's `notes`) are timeline items of kind "note":
  * never messages, never unread. Shoppers get an `internal` stand-in per note instead, which only
@@ -99,7 +102,10 @@ export class ConversationState {
     this.selfId = selfId;
   }
 
-  /** Replace the shared state with a `join` snapshot; timeline items are merged, not lost. */
+  /**
+   * Replace the shared state with a `join` snapshot; timeline items are merged, not lost, and
+   * the local strokes stay (the session drops those the server no longer has).
+   */
   loadSnapshot(snapshot) {
     this.status = snapshot.status ?? this.status;
     this.page = snapshot.page ?? null;
@@ -113,7 +119,6 @@ export class ConversationState {
     this.transform = { ...DEFAULT_TRANSFORM, ...(snapshot.transform ?? {}) };
     this.video = { ...STOPPED_VIDEO, ...(snapshot.video ?? {}) };
     this.#strokes = new Map((snapshot.strokes ?? []).map((s) => [s.stroke_id, copyStroke(s)]));
-    this.#localStrokes.clear();
     for (const event of snapshot.messages ?? []) this.#addMessage(event);
     for (const event of snapshot.notes ?? []) this.#addNote(event);
     this.#loadSnapshotNotices(snapshot);
@@ -279,7 +284,37 @@ export class ConversationState {
     return result;
   }
 
-  /** Start drawing a local stroke (shown immediately, before the server echoes it). */
+  /**
+   * The points of a `points` push: those from `index` on (its first point's place in the
+   * stroke) that the stroke lacks. A push overlapping what the stroke has adds only the rest; one
+   * beyond its end (pushes were missed) is added anyway, as the stroke's `stroke.end` will bring
+   * the whole line. Returns `Change.STROKES` when the line grew, null otherwise (a stroke unknown
+   * or ended, nothing new, a malformed push).
+   */
+  addPoints(strokeId, index, points) {
+    const stroke = this.#strokes.get(strokeId);
+    if (!stroke || stroke.done || !Number.isInteger(index) || index < 0) return null;
+    if (!Array.isArray(points)) return null;
+    const added = points.slice(Math.max(0, stroke.points.length - index));
+    if (added.length === 0) return null;
+    stroke.points.push(...added);
+    return Change.STROKES;
+  }
+
+  /** The stroke `strokeId` as the server has it (snapshot, events, pushes), or undefined. */
+  stroke(strokeId) {
+    return this.#strokes.get(strokeId);
+  }
+
+  /**
+   * The local user's strokes until their `stroke.end` is applied, oldest first: `{stroke_id,
+   * points, done, accepted, …}`, `accepted` once the server answered `stroke.begin` with ok.
+   */
+  localStrokes() {
+    return [...this.#localStrokes.values()];
+  }
+
+  /** Start drawing a local stroke (shown immediately, before the server has it). */
   beginLocalStroke({ stroke_id, color, width, points }) {
     this.#localStrokes.set(stroke_id, {
       stroke_id,
@@ -288,7 +323,14 @@ export class ConversationState {
       width,
       points: [...points],
       done: false,
+      accepted: false,
     });
+  }
+
+  /** The server accepted a local stroke's `stroke.begin`: from now on a snapshot tells its fate. */
+  acceptLocalStroke(strokeId) {
+    const stroke = this.#localStrokes.get(strokeId);
+    if (stroke) stroke.accepted = true;
   }
 
   /** Append points to a local stroke. */
@@ -302,7 +344,7 @@ export class ConversationState {
     if (stroke) stroke.done = true;
   }
 
-  /** Forget a local stroke the server refused. */
+  /** Forget a local stroke the server refused, or no longer has. */
   dropLocalStroke(strokeId) {
     this.#localStrokes.delete(strokeId);
   }
@@ -314,11 +356,14 @@ export class ConversationState {
         this.#strokes.set(data.stroke_id, copyStroke(data, event.actor?.id));
         return Change.STROKES;
       case "stroke.points":
+        // Only in logs written before points became `points` pushes.
         this.#strokes.get(data.stroke_id)?.points.push(...(data.points ?? []));
         return Change.STROKES;
       case "stroke.end": {
         const stroke = this.#strokes.get(data.stroke_id);
         if (stroke) stroke.done = true;
+        // The whole line, authoritative (older logs end without it: the stroke keeps its own).
+        if (stroke && Array.isArray(data.points)) stroke.points = [...data.points];
         this.#localStrokes.delete(data.stroke_id);
         return Change.STROKES;
       }

@@ -5,8 +5,9 @@
  * keeps several events in flight (no round trip per event), paces itself under the server's rate
  * limits, retries after `rate_limited`, and merges queued events that supersede each other (point
  * batches of one stroke, transforms, typing flags).
- * `PointBatcher` samples a stroke's points and flushes them at most every 33 ms. Batches hold at
- * most the server's `max_stroke_points` (protocol.js limits; 256 by default).
+ * `PointBatcher` samples a stroke's points and flushes them at most every 33 ms, each batch with
+ * its place in the stroke (`index`). Batches hold at most the server's `max_stroke_points`
+ * (protocol.js limits; 256 by default).
  * No DOM, no sockets: `send` and the clock are injected.
  */
 
@@ -19,7 +20,9 @@ const MAX_RATE_LIMIT_RETRIES = 5;
 /**
  * Merge a queued, not yet sent event with a newer one when the newer one makes it redundant
  * or can ride along. Returns the merged payload, or null when both must be sent. Point batches
- * merge only up to `maxPoints` points (the server's `max_stroke_points`).
+ * merge only up to `maxPoints` points (the server's `max_stroke_points`); the merged batch keeps
+ * the queued one's `index`, and of the newer one only the points past the queued one's end (a
+ * batch sent again overlaps), so batches with a hole between them are not merged.
  */
 export function coalesceOutgoing(queued, next, maxPoints = DEFAULT_LIMITS.max_stroke_points) {
   if (queued.event !== next.event) return null;
@@ -27,7 +30,11 @@ export function coalesceOutgoing(queued, next, maxPoints = DEFAULT_LIMITS.max_st
   switch (next.event) {
     case Events.STROKE_POINTS: {
       if (queued.payload.stroke_id !== next.payload.stroke_id) return null;
-      const points = [...queued.payload.points, ...next.payload.points];
+      const [from, to] = [queued.payload.index, next.payload.index];
+      const placed = Number.isInteger(from) && Number.isInteger(to);
+      const overlap = placed ? from + queued.payload.points.length - to : 0;
+      if (overlap < 0) return null;
+      const points = [...queued.payload.points, ...next.payload.points.slice(overlap)];
       return points.length <= maxPoints ? { ...queued.payload, points } : null;
     }
     case Events.VIEWER_TRANSFORM:
@@ -297,9 +304,10 @@ export class LatestThrottle {
 
 /**
  * Collects the points of one stroke as the pointer moves and hands them to `flush` in batches,
- * at most every `intervalMs` (leading edge: the first batch goes out at once). Points closer
- * than `minDistance` (image-normalised) to the last kept one are skipped, except the very last
- * point of the stroke, which `finish` always delivers.
+ * at most every `intervalMs` (leading edge: the first batch goes out at once), each with the
+ * place of its first point in the stroke (the start point is 0, so the first batch is at 1).
+ * Points closer than `minDistance` (image-normalised) to the last kept one are skipped, except
+ * the very last point of the stroke, which `finish` always delivers.
  */
 export class PointBatcher {
   #flush;
@@ -309,6 +317,8 @@ export class PointBatcher {
   #now;
   #schedule;
   #pending = [];
+  /** The place in the stroke of the next point flushed. */
+  #index = 1;
   #lastKept;
   #skipped = null;
   #lastFlushAt = -Infinity;
@@ -317,7 +327,8 @@ export class PointBatcher {
 
   /**
    * @param {object} options
-   * @param {(points: number[][]) => void} options.flush receives 1–`maxPoints` points per call
+   * @param {(points: number[][], index: number) => void} options.flush receives 1–`maxPoints`
+   *   points per call and the place of the first in the stroke
    * @param {number[]} options.start the stroke's first point (already sent with `stroke.begin`)
    * @param {number} [options.intervalMs]
    * @param {number} [options.minDistance]
@@ -392,8 +403,10 @@ export class PointBatcher {
     }
     if (this.#pending.length === 0) return;
     const points = this.#pending;
+    const index = this.#index;
     this.#pending = [];
+    this.#index += points.length;
     this.#lastFlushAt = this.#now();
-    this.#flush(points);
+    this.#flush(points, index);
   }
 }

@@ -51,6 +51,11 @@ export const Events = Object.freeze({
   PRESENCE: "presence",
   /** Another member's visible region `{conversation_id, actor, cx, cy, w, h}`. */
   VIEW: "view",
+  /**
+   * Points of a stroke another member is drawing, not sequenced:
+   * `{conversation_id, stroke_id, index, points}`, `index` the place of the first in the stroke.
+   */
+  POINTS: "points",
 });
 
 /** The video command for each local player action (`play` → `video.play` …). */

@@ -1,9 +1,11 @@
 /**
  * Drawing one stroke with the pointer: the stroke shows at once in the state's local overlay,
  * `stroke.begin` carries the first point, sampled points follow in batches (`PointBatcher`, at
- * most every 33 ms and at most the server's `max_stroke_points` each) and `stroke.end` closes
- * it. Points are image-normalised and clamped to [0, 1], as the server requires. The local
- * overlay holds exactly the points sent, so nothing moves when the server's echo replaces it.
+ * most every 33 ms and at most the server's `max_stroke_points` each, with their `index` in the
+ * stroke so a batch sent again is harmless) and `stroke.end` closes it. Points are
+ * image-normalised and clamped to [0, 1], as the server requires. The local overlay holds
+ * exactly the points sent, in order: nothing moves when the line of the server's `stroke.end`
+ * replaces it, and after a reconnect the session sends from it what the server lacks.
  */
 
 import { randomId } from "./ids.js";
@@ -36,7 +38,10 @@ export class PenStroke {
     const stroke = { stroke_id: this.strokeId, color, width, points: [first] };
     session.state.beginLocalStroke(stroke);
     session.send(Events.STROKE_BEGIN, stroke).then((ack) => {
-      if (ack?.ok) return;
+      if (ack?.ok) {
+        session.state.acceptLocalStroke(this.strokeId);
+        return;
+      }
       session.state.dropLocalStroke(this.strokeId);
       onRefused(ack?.error);
     });
@@ -44,7 +49,14 @@ export class PenStroke {
       start: first,
       minDistance: SAMPLE_PX / Math.max(1, shownWidth),
       maxPoints: session.limits.max_stroke_points,
-      flush: (points) => session.send(Events.STROKE_POINTS, { stroke_id: this.strokeId, points }),
+      // A `conflict`: the server lacks points before these (a batch given up after retries);
+      // a join sends them again from where the server's line ends.
+      flush: (points, index) =>
+        session
+          .send(Events.STROKE_POINTS, { stroke_id: this.strokeId, index, points })
+          .then((ack) => {
+            if (ack?.error?.code === "conflict") session.join();
+          }),
     });
   }
 

@@ -5,6 +5,7 @@ import { localOutboxStorage } from "../chat-outbox.js";
 import { ConversationSession } from "../conversation-session.js";
 import { DEFAULT_LIMITS } from "../protocol.js";
 import { ServerClock } from "../server-clock.js";
+import { PenStroke } from "../viewer-pen.js";
 
 const me = { id: "u_me", role: "customer", name: "Shopper" };
 const agent = { id: "a_1", role: "agent", name: "Ana" };
@@ -427,4 +428,241 @@ test("a transform carries the sender's region only when it has one", async () =>
     w: 0.5,
     h: 0.4,
   });
+});
+
+const line = (n) => Array.from({ length: n }, (_, i) => [i / 100, 0.5]);
+const stroke = (id, points, done = false, actor = me) => ({
+  stroke_id: id,
+  actor_id: actor.id,
+  color: "#ff0000",
+  width: 0.01,
+  points,
+  done,
+});
+const withStrokes = (ack, strokes) => ({ ...ack, snapshot: { ...ack.snapshot, strokes } });
+const strokeEvent = (seq, type, data, actor = me) => ({
+  conversation_id: "c1",
+  seq,
+  type,
+  at: seq,
+  actor,
+  data,
+});
+const strokeRequests = (connection) =>
+  connection.requests
+    .filter((r) => r.event.startsWith("stroke."))
+    .map(({ event, payload: { stroke_id, index, points } }) =>
+      event === "stroke.points" ? [event, stroke_id, index, points.length] : [event, stroke_id],
+    );
+
+/** A join answered only when the test says so: `answer(ack)`. */
+function heldJoin() {
+  let answer;
+  const ack = new Promise((resolve) => {
+    answer = resolve;
+  });
+  return { ack, answer: (value) => answer(value) };
+}
+
+test("points pushes grow another member's stroke and report a strokes change", async () => {
+  const connection = fakeConnection({
+    join: () => withStrokes(snapshotAck(1), [stroke("s", line(1), false, agent)]),
+  });
+  const session = new ConversationSession({ connection, conversationId: "c1", selfId: me.id });
+  const changes = [];
+  session.addEventListener("change", (event) => changes.push(event.detail.change));
+  await session.join();
+  changes.length = 0;
+  session.onPoints({ conversation_id: "c1", stroke_id: "s", index: 1, points: line(3).slice(1) });
+  session.onPoints({ conversation_id: "c1", stroke_id: "s", index: 1, points: line(2).slice(1) });
+  session.onPoints({ conversation_id: "c1", stroke_id: "other", index: 1, points: line(2) });
+  assert.deepEqual(session.state.stroke("s").points, line(3));
+  assert.deepEqual(changes, ["strokes"], "only the push that added points");
+});
+
+test("points pushes during a join are applied after its snapshot or replay", async () => {
+  const first = heldJoin();
+  let join = () => first.ack;
+  const connection = fakeConnection({ join: () => join() });
+  const session = new ConversationSession({ connection, conversationId: "c1", selfId: me.id });
+  const joined = session.join();
+  session.onPoints({ conversation_id: "c1", stroke_id: "s", index: 1, points: line(4).slice(1) });
+  assert.equal(session.state.stroke("s"), undefined);
+  first.answer(withStrokes(snapshotAck(1), [stroke("s", line(2), false, agent)]));
+  await joined;
+  assert.deepEqual(session.state.stroke("s").points, line(4), "the overlap with the snapshot once");
+
+  session.disconnected();
+  const second = heldJoin();
+  join = () => second.ack;
+  const rejoined = session.join();
+  session.onPoints({ conversation_id: "c1", stroke_id: "t", index: 1, points: line(3).slice(1) });
+  const begin = { stroke_id: "t", color: "#ff0000", width: 0.01, points: line(1) };
+  const events = [strokeEvent(2, "stroke.begin", begin, agent)];
+  second.answer({ ok: true, mode: "replay", seq: 2, now: 0, events });
+  await rejoined;
+  assert.deepEqual(session.state.stroke("t").points, line(3));
+});
+
+test("a pen's batches carry their index; its begin's ack marks the stroke accepted", async () => {
+  const connection = fakeConnection({
+    join: () => snapshotAck(1),
+    "stroke.begin": (payload) => ({
+      ok: true,
+      seq: 2,
+      event: strokeEvent(2, "stroke.begin", { ...payload, conversation_id: undefined }),
+    }),
+    "stroke.points": () => ({ ok: true }),
+    "stroke.end": (payload) => ({
+      ok: true,
+      seq: 3,
+      event: strokeEvent(3, "stroke.end", { stroke_id: payload.stroke_id, points: line(4) }),
+    }),
+  });
+  const session = new ConversationSession({ connection, conversationId: "c1", selfId: me.id });
+  await session.join();
+  const pen = new PenStroke({
+    session,
+    start: line(1)[0],
+    color: "#ff0000",
+    width: 0.01,
+    shownWidth: 1000,
+    onRefused: assert.fail,
+  });
+  await settle();
+  assert.equal(session.state.localStrokes()[0].accepted, true);
+  for (const point of line(4).slice(1)) pen.extend(point);
+  pen.finish();
+  await settle();
+  assert.deepEqual(strokeRequests(connection), [
+    ["stroke.begin", pen.strokeId],
+    ["stroke.points", pen.strokeId, 1, 1],
+    ["stroke.points", pen.strokeId, 2, 2],
+    ["stroke.end", pen.strokeId],
+  ]);
+  assert.deepEqual(session.state.localStrokes(), [], "the server's stroke.end took over");
+  assert.deepEqual(session.state.visibleStrokes()[0].points, line(4));
+});
+
+/**
+ * A session that joined once (at seq 1) and has an accepted local stroke "L" of `points` points,
+ * then lost its connection; `handlers.join` answers the joins after the first.
+ */
+async function drawing(handlers, { points = 10, done = true } = {}) {
+  let joins = 0;
+  const connection = fakeConnection({
+    ...handlers,
+    join: (payload) => (++joins === 1 ? snapshotAck(1) : handlers.join(payload)),
+  });
+  const limits = { ...DEFAULT_LIMITS, max_stroke_points: 3 };
+  const session = new ConversationSession({
+    connection,
+    conversationId: "c1",
+    selfId: me.id,
+    limits,
+  });
+  await session.join();
+  session.state.beginLocalStroke(stroke("L", line(1)));
+  session.state.acceptLocalStroke("L");
+  session.state.extendLocalStroke("L", line(points).slice(1));
+  if (done) session.state.finishLocalStroke("L");
+  session.disconnected();
+  connection.requests.length = 0;
+  return { connection, session };
+}
+
+test("a rejoin while drawing gets a snapshot, sends the points it lacks, then the end", async () => {
+  let ack = withStrokes(snapshotAck(2), [stroke("L", line(2))]);
+  const { connection, session } = await drawing({
+    join: () => ack,
+    "stroke.points": () => ({ ok: true }),
+    "stroke.end": () => ({
+      ok: true,
+      seq: 3,
+      event: strokeEvent(3, "stroke.end", { stroke_id: "L", points: line(10) }),
+    }),
+  });
+  await session.join();
+  await settle();
+  assert.deepEqual(connection.requests[0], { event: "join", payload: { conversation_id: "c1" } });
+  assert.deepEqual(strokeRequests(connection), [
+    ["stroke.points", "L", 2, 3],
+    ["stroke.points", "L", 5, 3],
+    ["stroke.points", "L", 8, 2],
+    ["stroke.end", "L"],
+  ]);
+  const sent = connection.requests.filter((r) => r.event === "stroke.points");
+  assert.deepEqual(
+    sent.flatMap((r) => r.payload.points),
+    line(10).slice(2),
+  );
+  assert.deepEqual(session.state.localStrokes(), []);
+  assert.deepEqual(session.state.visibleStrokes()[0].points, line(10));
+
+  session.disconnected();
+  ack = { ok: true, mode: "replay", seq: 3, now: 0, events: [] };
+  await session.join();
+  assert.equal(connection.requests.at(-1).payload.last_seq, 3, "nothing drawn: a replay again");
+});
+
+test("a rejoin mid-stroke sends the missing points, and no end while the pen is down", async () => {
+  const { connection, session } = await drawing(
+    { join: () => withStrokes(snapshotAck(2), [stroke("L", line(1))]) },
+    { points: 4, done: false },
+  );
+  await session.join();
+  await settle();
+  assert.deepEqual(strokeRequests(connection), [["stroke.points", "L", 1, 3]]);
+  assert.equal(session.state.localStrokes().length, 1, "the overlay stays while drawn");
+});
+
+test("a rejoin drops a local stroke the server no longer has, or has ended", async () => {
+  const ended = stroke("E", line(3), true);
+  const { connection, session } = await drawing({
+    join: () => withStrokes(snapshotAck(3), [ended]),
+  });
+  session.state.beginLocalStroke(stroke("E", line(3)));
+  session.state.acceptLocalStroke("E");
+  session.state.beginLocalStroke(stroke("P", line(1)));
+  await session.join();
+  await settle();
+  assert.deepEqual(strokeRequests(connection), []);
+  assert.deepEqual(
+    session.state.localStrokes().map((s) => s.stroke_id),
+    ["P"],
+    "P's stroke.begin is not answered yet: the snapshot cannot tell",
+  );
+  assert.deepEqual(
+    session.state.visibleStrokes().map((s) => [s.stroke_id, s.points.length, s.done]),
+    [
+      ["E", 3, true],
+      ["P", 1, false],
+    ],
+  );
+});
+
+test("stroke commands sent during a resyncing join wait for it; the end goes once", async () => {
+  const pending = heldJoin();
+  const { connection, session } = await drawing(
+    { join: () => pending.ack, "stroke.end": () => ({ ok: false, error: { code: "x" } }) },
+    { points: 4, done: false },
+  );
+  const joined = session.join();
+  session.state.extendLocalStroke("L", line(6).slice(4));
+  const points = line(6).slice(4);
+  const batch = session.send("stroke.points", { stroke_id: "L", index: 4, points });
+  session.state.finishLocalStroke("L");
+  const end = session.send("stroke.end", { stroke_id: "L" });
+  await settle();
+  assert.deepEqual(strokeRequests(connection), [], "held while the join is in flight");
+  pending.answer(withStrokes(snapshotAck(2), [stroke("L", line(2))]));
+  await joined;
+  assert.deepEqual(await batch, { ok: true, seq: 0 });
+  assert.deepEqual(await end, { ok: false, error: { code: "x" } }, "its own ack");
+  assert.deepEqual(strokeRequests(connection), [
+    ["stroke.points", "L", 2, 3],
+    ["stroke.points", "L", 5, 1],
+    ["stroke.points", "L", 4, 2],
+    ["stroke.end", "L"],
+  ]);
 });

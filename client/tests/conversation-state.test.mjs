@@ -155,7 +155,7 @@ test("viewer.transform and video.state update the viewer", () => {
   assert.deepEqual(state.video, video);
 });
 
-test("a remote stroke grows while drawn and is marked done at its end", () => {
+test("in an older log, a stroke grows by stroke.points events and keeps them at its end", () => {
   const state = fresh();
   state.apply(
     ev(
@@ -202,39 +202,83 @@ test("undo removes the named stroke and clear removes all", () => {
   assert.deepEqual(state.visibleStrokes(), []);
 });
 
+const line = (n) => Array.from({ length: n }, (_, i) => [i / 100, 0.5]);
+
+test("a remote stroke grows by points pushes; its stroke.end's line replaces its points", () => {
+  const state = fresh();
+  const begin = { stroke_id: "s", color: "#00ff00", width: 0.01, points: line(1) };
+  state.apply(ev("stroke.begin", begin, agent));
+  assert.equal(state.addPoints("s", 1, line(3).slice(1)), Change.STROKES);
+  assert.deepEqual(state.stroke("s").points, line(3));
+  const whole = line(5);
+  const end = ev("stroke.end", { stroke_id: "s", points: whole }, agent);
+  assert.equal(state.apply(end), Change.STROKES);
+  whole.push([1, 1]);
+  assert.deepEqual(state.visibleStrokes()[0].points, line(5), "a copy of the event's line");
+  assert.equal(state.visibleStrokes()[0].done, true);
+});
+
+test("a points push adds only what the stroke lacks, even past a gap", () => {
+  const state = fresh();
+  const begin = { stroke_id: "s", color: "#00ff00", width: 0.01, points: line(3) };
+  state.apply(ev("stroke.begin", begin, agent));
+  assert.equal(state.addPoints("s", 1, line(3).slice(1)), null, "all of it already there");
+  assert.equal(state.addPoints("s", 2, line(5).slice(2)), Change.STROKES, "overlapping by one");
+  assert.deepEqual(state.stroke("s").points, line(5));
+  assert.equal(state.addPoints("s", 8, [[0.9, 0.9]]), Change.STROKES, "missed pushes");
+  assert.deepEqual(state.stroke("s").points, [...line(5), [0.9, 0.9]]);
+  state.apply(ev("stroke.end", { stroke_id: "s", points: line(9) }, agent));
+  assert.deepEqual(state.stroke("s").points, line(9), "stroke.end mends the line");
+});
+
+test("a points push for a stroke unknown or ended, or malformed, changes nothing", () => {
+  const state = fresh();
+  assert.equal(state.addPoints("nope", 0, line(2)), null);
+  const begin = { stroke_id: "s", color: "#00ff00", width: 0.01, points: line(1) };
+  state.apply(ev("stroke.begin", begin, agent));
+  assert.equal(state.addPoints("s", null, line(2)), null);
+  assert.equal(state.addPoints("s", -1, line(2)), null);
+  assert.equal(state.addPoints("s", 1, undefined), null);
+  state.apply(ev("stroke.end", { stroke_id: "s", points: line(1) }, agent));
+  assert.equal(state.addPoints("s", 1, [[0.5, 0.5]]), null);
+  assert.deepEqual(state.stroke("s").points, line(1));
+});
+
 test("a local stroke shows at once and is not doubled by the server's echo", () => {
   const state = fresh();
-  state.beginLocalStroke({ stroke_id: "L", color: "#0000ff", width: 0.01, points: [[0.1, 0.1]] });
-  state.extendLocalStroke("L", [
-    [0.2, 0.2],
-    [0.3, 0.3],
-  ]);
+  state.beginLocalStroke({ stroke_id: "L", color: "#0000ff", width: 0.01, points: line(1) });
+  state.extendLocalStroke("L", line(3).slice(1));
   assert.equal(state.visibleStrokes().length, 1);
   state.apply(
-    ev("stroke.begin", { stroke_id: "L", color: "#0000ff", width: 0.01, points: [[0.1, 0.1]] }),
+    ev("stroke.begin", { stroke_id: "L", color: "#0000ff", width: 0.01, points: line(1) }),
   );
   let strokes = state.visibleStrokes();
   assert.equal(strokes.length, 1);
-  assert.equal(strokes[0].points.length, 3);
+  assert.equal(strokes[0].points.length, 3, "the overlay, not the server's one point");
   state.finishLocalStroke("L");
-  state.apply(
-    ev("stroke.points", {
-      stroke_id: "L",
-      points: [
-        [0.2, 0.2],
-        [0.3, 0.3],
-      ],
-    }),
-  );
-  state.apply(ev("stroke.end", { stroke_id: "L" }));
+  assert.equal(state.localStrokes().length, 1, "kept until the server's stroke.end");
+  state.apply(ev("stroke.end", { stroke_id: "L", points: line(3) }));
   strokes = state.visibleStrokes();
   assert.equal(strokes.length, 1);
-  assert.deepEqual(strokes[0].points, [
-    [0.1, 0.1],
-    [0.2, 0.2],
-    [0.3, 0.3],
-  ]);
+  assert.deepEqual(strokes[0].points, line(3));
   assert.equal(strokes[0].done, true);
+  assert.deepEqual(state.localStrokes(), []);
+});
+
+test("a snapshot keeps the local strokes and shows the points of open strokes", () => {
+  const state = fresh();
+  state.beginLocalStroke({ stroke_id: "L", color: "#0000ff", width: 0.01, points: line(1) });
+  state.extendLocalStroke("L", line(4).slice(1));
+  assert.equal(state.localStrokes()[0].accepted, false);
+  state.acceptLocalStroke("L");
+  const open = { stroke_id: "L", actor_id: shopper.id, color: "#0000ff", width: 0.01 };
+  state.loadSnapshot({ ...snapshot, strokes: [{ ...open, points: line(2), done: false }] });
+  assert.deepEqual(state.stroke("L").points, line(2));
+  assert.deepEqual(
+    state.localStrokes().map((s) => [s.stroke_id, s.points.length, s.accepted]),
+    [["L", 4, true]],
+  );
+  assert.deepEqual(state.visibleStrokes()[0].points, line(4), "the overlay does not flicker");
 });
 
 test("uploads follow processing, ready and failed events by upload id", () => {

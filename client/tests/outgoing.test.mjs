@@ -16,7 +16,7 @@ function batcher(options = {}) {
   const timers = fakeTimers();
   const batches = [];
   const points = new PointBatcher({
-    flush: (batch) => batches.push({ at: timers.now(), points: batch }),
+    flush: (batch, index) => batches.push({ at: timers.now(), points: batch, index }),
     start: [0, 0],
     now: timers.now,
     schedule: timers.schedule,
@@ -34,10 +34,31 @@ function manualSend() {
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
-test("the first points go out at once", () => {
+test("the first points go out at once, placed after the start point", () => {
   const { points, batches } = batcher();
   points.add([0.1, 0.1]);
-  assert.deepEqual(batches, [{ at: 0, points: [[0.1, 0.1]] }]);
+  assert.deepEqual(batches, [{ at: 0, points: [[0.1, 0.1]], index: 1 }]);
+});
+
+test("each batch carries the place of its first point in the stroke", () => {
+  const { points, batches, timers } = batcher({ maxPoints: 3, minDistance: 0.01 });
+  for (let i = 1; i <= 8; i += 1) points.add([i / 10, 0.5]);
+  timers.advance(POINT_FLUSH_MS);
+  points.add([0.9, 0.5]);
+  points.add([0.901, 0.5]);
+  points.finish();
+  assert.deepEqual(
+    batches.map((b) => [b.index, b.points.length]),
+    [
+      [1, 1],
+      [2, 3],
+      [5, 3],
+      [8, 1],
+      [9, 2],
+    ],
+  );
+  const sent = [[0, 0], ...batches.flatMap((b) => b.points)];
+  for (const batch of batches) assert.deepEqual(sent[batch.index], batch.points[0]);
 });
 
 test("points are flushed at most once per interval", () => {
@@ -241,21 +262,28 @@ test("queued point batches of one stroke are merged into one event", async () =>
   const a = emitter.emit("stroke.points", {
     conversation_id: "c",
     stroke_id: "s",
+    index: 1,
     points: [[1, 1]],
   });
   const b = emitter.emit("stroke.points", {
     conversation_id: "c",
     stroke_id: "s",
+    index: 2,
     points: [[2, 2]],
   });
   sent[0].resolve({ ok: true, seq: 1 });
   await tick();
   assert.equal(sent.length, 2);
-  assert.deepEqual(sent[1].payload.points, [
-    [1, 1],
-    [2, 2],
-  ]);
-  sent[1].resolve({ ok: true, seq: 2 });
+  assert.deepEqual(sent[1].payload, {
+    conversation_id: "c",
+    stroke_id: "s",
+    index: 1,
+    points: [
+      [1, 1],
+      [2, 2],
+    ],
+  });
+  sent[1].resolve({ ok: true });
   assert.deepEqual(await a, await b);
   assert.equal(emitter.size, 0);
 });
@@ -304,6 +332,26 @@ test("a send that throws resolves as offline and the queue goes on", async () =>
   const second = emitter.emit("chat.send", { conversation_id: "c", text: "x" });
   assert.equal((await first).error.code, "offline");
   assert.deepEqual(await second, { ok: true, seq: 3 });
+});
+
+test("merged point batches keep the earlier index and skip what a batch sent again repeats", () => {
+  const batch = (index, from, to) => ({
+    event: "stroke.points",
+    payload: {
+      conversation_id: "c",
+      stroke_id: "s",
+      index,
+      points: Array.from({ length: to - from }, (_, i) => [(from + i) / 100, 0]),
+    },
+  });
+  assert.deepEqual(coalesceOutgoing(batch(1, 1, 3), batch(3, 3, 5)), batch(1, 1, 5).payload);
+  assert.deepEqual(
+    coalesceOutgoing(batch(4, 4, 9), batch(6, 6, 11)),
+    batch(4, 4, 11).payload,
+    "overlapping: the repeated points once",
+  );
+  assert.deepEqual(coalesceOutgoing(batch(4, 4, 9), batch(5, 5, 7)), batch(4, 4, 9).payload);
+  assert.equal(coalesceOutgoing(batch(1, 1, 3), batch(4, 4, 5)), null, "a hole between them");
 });
 
 test("events of different strokes or conversations are never merged", () => {
