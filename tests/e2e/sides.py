@@ -415,3 +415,26 @@ class ShopperWidget(Side):
             cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
         finally:
             cdp.detach()
+
+
+class Finger:
+    """One finger on a phone's screen, put down at viewport point `at` and held: it moves and
+    lifts when the test says, so the test can act in the middle of a gesture (`touches` does a
+    whole gesture at once). Real touch input, as `touches` sends it."""
+
+    def __init__(self, widget: ShopperWidget, at: tuple[float, float]) -> None:
+        self._cdp = widget.page.context.new_cdp_session(widget.page)
+        self._touch("touchStart", [at])
+
+    def _touch(self, kind: str, points: list[tuple[float, float]]) -> None:
+        fingers = [{"x": x, "y": y, "id": 0} for x, y in points]
+        self._cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": fingers})
+
+    def move(self, points: list[tuple[float, float]]) -> None:
+        """Slide through each viewport point in turn."""
+        for point in points:
+            self._touch("touchMove", [point])
+
+    def lift(self) -> None:
+        self._touch("touchEnd", [])
+        self._cdp.detach()
