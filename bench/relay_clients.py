@@ -17,9 +17,9 @@ framed by ``stroke.begin`` and ``stroke.end``. It never waits for acks, so its b
 ``index``: a batch the server refuses under overload is lost, and the next still goes on the
 end of the line (Covisor's client sends it again instead). The drawer and viewer of
 a conversation live in this one process, so a stroke event's latency is the difference of two
-readings of the same clock: the drawer notes when it emitted the k-th event of a stroke, the
-viewer when the k-th push of that stroke arrived (an ``event`` for its begin and end, a
-``points`` push for each batch between). The payload carries no
+readings of the same clock: the drawer notes when it emitted each event of a stroke, the
+viewer when the push of it arrived (an ``event`` for its begin and end, a ``points`` push for
+each batch between), matched by type and first point (``Ledger``). The payload carries no
 timestamp because the server validates payloads strictly.
 """
 
@@ -30,7 +30,7 @@ import math
 import random
 import sys
 import time
-from collections import Counter
+from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -143,18 +143,19 @@ class Sent:
 class Ledger:
     """The stroke events one drawer emitted, for its viewer to match broadcasts against.
 
-    The k-th broadcast of a stroke is matched with the k-th event the drawer emitted for it and
-    checked by type and first point, so a refused or reordered event shows as ``mismatched``
-    instead of silently skewing the latencies.
+    A push of a stroke is matched with the oldest event the drawer emitted for it that has the
+    same type and first point; the events before that one were refused (under overload) and
+    count as lost. A push that matches none shows as ``mismatched`` instead of silently skewing
+    the latencies.
     """
 
     def __init__(self, stats: Stats) -> None:
         self._stats = stats
-        self._sent: dict[tuple[str, int], Sent] = {}
-        self._received: Counter[str] = Counter()
+        self._sent: dict[str, deque[Sent]] = defaultdict(deque)
+        self._skipped = 0
 
-    def record_send(self, stroke_id: str, index: int, sent: Sent) -> None:
-        self._sent[(stroke_id, index)] = sent
+    def record_send(self, stroke_id: str, sent: Sent) -> None:
+        self._sent[stroke_id].append(sent)
         self._stats.sent_total += 1
         if sent.at in self._stats.window:
             self._stats.sent_in_window += 1
@@ -170,21 +171,24 @@ class Ledger:
 
     def _record(self, kind: str, data: dict[str, Any]) -> None:
         now = time.monotonic()
-        stroke_id = str(data.get("stroke_id"))
-        index = self._received[stroke_id]
-        self._received[stroke_id] += 1
         if now in self._stats.window:
             self._stats.received_in_window += 1
-        sent = self._sent.pop((stroke_id, index), None)
-        if sent is None or sent.type != kind or not _same_point(sent.first_point, data):
-            self._stats.mismatched += 1
-            return
-        if sent.at in self._stats.window:
-            self._stats.latencies_ms.append(round((now - sent.at) * 1000, 3))
+        sent = self._sent.get(str(data.get("stroke_id")))
+        while sent:
+            emitted = sent.popleft()
+            if emitted.type == kind and _same_point(emitted.first_point, data):
+                if emitted.at in self._stats.window:
+                    self._stats.latencies_ms.append(round((now - emitted.at) * 1000, 3))
+                return
+            if emitted.at in self._stats.window:
+                self._skipped += 1
+        self._stats.mismatched += 1
 
     def pending_in_window(self) -> int:
-        """Events sent inside the window whose broadcast has not arrived (yet)."""
-        return sum(1 for sent in self._sent.values() if sent.at in self._stats.window)
+        """Events sent inside the window whose broadcast has not arrived (yet), or never will
+        (refused)."""
+        waiting = sum(1 for q in self._sent.values() for sent in q if sent.at in self._stats.window)
+        return self._skipped + waiting
 
 
 def _same_point(expected: tuple[float, float], data: dict[str, Any]) -> bool:
@@ -225,7 +229,6 @@ class Drawer:
         self._strokes += 1
         stroke_id = f"{self._conversation.plan.conversation_id[-24:]}-{self._strokes}"
         end = start + STROKE_SECONDS
-        emitted = 0
         first = self._point(start)
         begin = {
             "stroke_id": stroke_id,
@@ -233,8 +236,7 @@ class Drawer:
             "width": STROKE_WIDTH,
             "points": [first],
         }
-        await self._emit("stroke.begin", stroke_id, emitted, begin, first)
-        emitted += 1
+        await self._emit("stroke.begin", stroke_id, begin, first)
         samples = 1
         flush_at = start + FLUSH_INTERVAL
         while flush_at <= end + 1e-9:
@@ -248,11 +250,10 @@ class Drawer:
                 samples += 1
             if points:
                 payload = {"stroke_id": stroke_id, "points": points}
-                await self._emit("stroke.points", stroke_id, emitted, payload, points[0])
-                emitted += 1
+                await self._emit("stroke.points", stroke_id, payload, points[0])
             while flush_at <= now:
                 flush_at += FLUSH_INTERVAL
-        await self._emit("stroke.end", stroke_id, emitted, {"stroke_id": stroke_id}, first)
+        await self._emit("stroke.end", stroke_id, {"stroke_id": stroke_id}, first)
 
     def _point(self, instant: float) -> list[float]:
         angle = 2 * math.pi * 0.4 * instant + self._phase
@@ -262,13 +263,12 @@ class Drawer:
         self,
         event: str,
         stroke_id: str,
-        index: int,
         data: dict[str, Any],
         first_point: list[float],
     ) -> None:
         payload = {"conversation_id": self._conversation.plan.conversation_id, **data}
         sent = Sent(time.monotonic(), event, (first_point[0], first_point[1]))
-        self._conversation.ledger.record_send(stroke_id, index, sent)
+        self._conversation.ledger.record_send(stroke_id, sent)
         await self._conversation.drawer.emit(event, payload, callback=self._stats.on_ack)
 
 

@@ -127,8 +127,9 @@ class _Decided:
 class _Group:
     """What was decided since the last commit began, for the next one.
 
-    `held` names the conversations with an event that is relayed only after this commit: their
-    later stroke points wait for it too, so each conversation's events go out in seq order.
+    `held` names the conversations with an event (or stroke points behind one) that is relayed
+    only after this commit: what they decide later waits for it too, so each conversation's
+    events and points go out in order.
     `checked` holds the seq each conversation decided for without an event (a refusal, a
     snapshot) was at, for the commit to check against the store when it is shared.
     `ended` holds the sketched points of the strokes its events ended, to drop once committed."""
@@ -361,6 +362,7 @@ class Journal:
                     continue
                 if cid in group.held or (committing is not None and cid in committing.held):
                     group.decided.append(decided)
+                    group.held.add(cid)
                 else:
                     early.append((outcome, pending.origin))
                 continue

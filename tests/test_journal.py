@@ -535,3 +535,33 @@ async def test_points_refused_change_nothing(store: CountingStore) -> None:
         sink.sent == [] and not (await journal.view(AGENT, "c1")).snapshot["strokes"][0]["points"]
     )
     await journal.stop()
+
+
+async def test_points_held_behind_a_commit_keep_their_order(store: CountingStore) -> None:
+    sink = Sink()
+    journal = await started(store, relay=sink.relay)
+    await prepare(journal)
+    store.log.clear()
+    first_commit = store.gate = asyncio.Event()
+    begin = c.StrokeBegin(conversation_id="c1", stroke_id="t", color="#00ff00", width=0.02)
+    began = asyncio.ensure_future(journal.submit(SHOPPER, begin))
+    while not store.log:
+        await asyncio.sleep(0)
+    later = c.StrokePoints(conversation_id="c1", stroke_id="t", points=[(0.1, 0.5)])
+    await journal.draw(SHOPPER, later)
+    store.gate = asyncio.Event()
+    first_commit.set()
+    await began
+    while len(store.log) < 2:
+        await asyncio.sleep(0)
+    await journal.draw(
+        SHOPPER, c.StrokePoints(conversation_id="c1", stroke_id="t", points=[(0.2, 0.5)])
+    )
+    assert [p.index for p in sink.sent if isinstance(p, Points)] == [], (
+        "points decided behind points that wait for a commit wait too"
+    )
+    store.gate.set()
+    while len([p for p in sink.sent if isinstance(p, Points)]) < 2:
+        await asyncio.sleep(0.001)
+    assert [p.index for p in sink.sent if isinstance(p, Points)] == [0, 1]
+    await journal.stop()
