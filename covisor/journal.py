@@ -127,9 +127,11 @@ class _Decided:
 class _Group:
     """What was decided since the last commit began, for the next one.
 
-    `held` names the conversations with an event (or stroke points behind one) that is relayed
-    only after this commit: what they decide later waits for it too, so each conversation's
-    events and points go out in order.
+    `held` names the conversations with an event that is relayed only after this commit: what
+    they decide later waits for it too, so each conversation's events go out in seq order.
+    Stroke points decided behind such an event join its group, even while it commits, and go
+    out right after it; `released` tells that the group's relay has begun (later points go at
+    once).
     `checked` holds the seq each conversation decided for without an event (a refusal, a
     snapshot) was at, for the commit to check against the store when it is shared.
     `ended` holds the sketched points of the strokes its events ended, to drop once committed."""
@@ -142,6 +144,7 @@ class _Group:
     early: set[str] = field(default_factory=set)
     checked: dict[str, int] = field(default_factory=dict)
     ended: list[tuple[str, str, list[c.Point]]] = field(default_factory=list)
+    released: bool = False
 
     def pull(self, conversation_ids: set[str]) -> list[_Decided]:
         """Take out, in order, what was decided for these conversations."""
@@ -360,9 +363,10 @@ class Journal:
                 pending.future.set_result(None)
                 if not outcome.points:
                     continue
-                if cid in group.held or (committing is not None and cid in committing.held):
+                if cid in group.held:
                     group.decided.append(decided)
-                    group.held.add(cid)
+                elif committing is not None and cid in committing.held and not committing.released:
+                    committing.decided.append(decided)
                 else:
                     early.append((outcome, pending.origin))
                 continue
@@ -504,6 +508,7 @@ class Journal:
                 decided.pending.future.set_exception(decided.outcome)
             else:
                 decided.pending.future.set_result(decided.outcome)
+        group.released = True
         await self._deliver(self._relay, _relayed(d for d in kept if not d.relayed))
         await self._deliver(self._publish, _events(kept))
         if redo:

@@ -537,31 +537,32 @@ async def test_points_refused_change_nothing(store: CountingStore) -> None:
     await journal.stop()
 
 
-async def test_points_held_behind_a_commit_keep_their_order(store: CountingStore) -> None:
+async def test_points_behind_an_event_being_committed_go_out_right_after_it(
+    store: CountingStore,
+) -> None:
     sink = Sink()
     journal = await started(store, relay=sink.relay)
     await prepare(journal)
     store.log.clear()
-    first_commit = store.gate = asyncio.Event()
+    sink.sent.clear()
+    store.gate = asyncio.Event()
     begin = c.StrokeBegin(conversation_id="c1", stroke_id="t", color="#00ff00", width=0.02)
     began = asyncio.ensure_future(journal.submit(SHOPPER, begin))
     while not store.log:
         await asyncio.sleep(0)
-    later = c.StrokePoints(conversation_id="c1", stroke_id="t", points=[(0.1, 0.5)])
-    await journal.draw(SHOPPER, later)
-    store.gate = asyncio.Event()
-    first_commit.set()
+    await journal.draw(
+        SHOPPER, c.StrokePoints(conversation_id="c1", stroke_id="t", points=[(0.1, 0.5)])
+    )
+    assert sink.sent == [], "answered, and held until the stroke.begin before it is relayed"
+    store.gate.set()
     await began
-    while len(store.log) < 2:
-        await asyncio.sleep(0)
     await journal.draw(
         SHOPPER, c.StrokePoints(conversation_id="c1", stroke_id="t", points=[(0.2, 0.5)])
     )
-    assert [p.index for p in sink.sent if isinstance(p, Points)] == [], (
-        "points decided behind points that wait for a commit wait too"
-    )
-    store.gate.set()
-    while len([p for p in sink.sent if isinstance(p, Points)]) < 2:
-        await asyncio.sleep(0.001)
-    assert [p.index for p in sink.sent if isinstance(p, Points)] == [0, 1]
+    assert [(type(i).__name__, getattr(i, "index", None)) for i in sink.sent] == [
+        ("Event", None),
+        ("Points", 0),
+        ("Points", 1),
+    ]
+    assert len(store.log) == 1, "the held points waited for no commit of their own"
     await journal.stop()
