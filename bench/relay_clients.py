@@ -26,7 +26,9 @@ timestamp because the server validates payloads strictly.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
+import os
 import random
 import sys
 import time
@@ -410,7 +412,22 @@ async def run_worker() -> None:
         )
 
 
+def yield_to_the_server() -> None:
+    """Make ``--client-nice`` count against the server. Each client runs in a session of its
+    own, and with autogroup scheduling (Linux's default where
+    /proc/sys/kernel/sched_autogroup_enabled is 1) the scheduler first shares a CPU between
+    sessions and applies a process's niceness only within its session: niced clients still took
+    a session's full share, so two server workers in their one session got about as much CPU as
+    one. The session takes the process's niceness instead."""
+    niceness = os.nice(0)
+    if niceness > 0:
+        with contextlib.suppress(OSError):
+            with open("/proc/self/autogroup", "w") as autogroup:
+                autogroup.write(str(niceness))
+
+
 if __name__ == "__main__":
+    yield_to_the_server()
     try:
         asyncio.run(run_worker())
     except Exception as error:  # reported on stdout so the driver can show why the worker died
