@@ -508,7 +508,7 @@ async def build(
         roster=roster,
         team_changed=route_soon,
         visitors=visitor_events,
-        behind=lambda: max(journal.behind(), lag.seconds),
+        behind=lambda: max(journal.behind(), lag.seconds, manager.behind()),
         shed_after=config.shed_after,
         clock=clock,
         metrics=metrics,

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -74,6 +75,11 @@ class LocalFanout(socketio.AsyncManager):  # type: ignore[misc]
     async def close(self) -> None:
         """Release what the manager holds beyond its sockets (nothing, in one process)."""
 
+    def behind(self) -> float:
+        """Seconds the oldest broadcast for other processes has waited to be sent (none
+        alone): what the server runs late by on that path, for shedding (realtime.py)."""
+        return 0.0
+
     async def ping(self) -> None:
         """Raise if the manager cannot reach the other processes (always fine alone)."""
 
@@ -116,6 +122,8 @@ class RedisBroadcast(socketio.AsyncRedisManager, LocalFanout):  # type: ignore[m
         self._listened = False
         self._listener: Any = None
         self._outbox: list[tuple[str, str]] = []
+        self._outbox_since: float | None = None
+        self._sending_since: float | None = None
         self._sending: asyncio.Task[None] | None = None
 
     async def ping(self) -> None:
@@ -143,6 +151,8 @@ class RedisBroadcast(socketio.AsyncRedisManager, LocalFanout):  # type: ignore[m
             self._metrics.redis_errors.inc()
             log.error("Redis is not taking broadcasts; one for %s was dropped", channel)
             return
+        if not self._outbox:
+            self._outbox_since = time.monotonic()
         self._outbox.append((channel, self.json.dumps(data)))
         if self._sending is None or self._sending.done():
             self._sending = asyncio.get_running_loop().create_task(self._send_outbox())
@@ -154,6 +164,7 @@ class RedisBroadcast(socketio.AsyncRedisManager, LocalFanout):  # type: ignore[m
         gap from the event log, as after any lost one."""
         while self._outbox:
             batch, self._outbox = self._outbox, []
+            self._sending_since, self._outbox_since = self._outbox_since, None
             for attempt in range(2):
                 try:
                     if not getattr(self, "connected", False):
@@ -170,6 +181,11 @@ class RedisBroadcast(socketio.AsyncRedisManager, LocalFanout):  # type: ignore[m
                         log.error(
                             "%d broadcasts did not reach the other processes: %s", len(batch), exc
                         )
+        self._sending_since = None
+
+    def behind(self) -> float:
+        waiting = [t for t in (self._sending_since, self._outbox_since) if t is not None]
+        return time.monotonic() - min(waiting) if waiting else 0.0
 
     def basic_enter_room(
         self, sid: str, namespace: str, room: str | None, eio_sid: str | None = None

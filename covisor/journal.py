@@ -103,6 +103,9 @@ class _Pending:
     queued_at: float = field(default_factory=time.monotonic)
     order: int = field(default_factory=lambda: next(_order))
     attempts: int = 0
+    followers: list[_Decided] = field(default_factory=list)
+    """Stroke points answered while held behind this command, to relay right after it once it
+    is decided again (its first commit found the conversation stale)."""
     future: asyncio.Future[Any] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -385,6 +388,13 @@ class Journal:
             elif state is not None and self._shared_store and cid not in group.expected:
                 group.checked.setdefault(cid, state.seq)
             group.decided.append(decided)
+            if pending.followers:
+                followers, pending.followers = pending.followers, []
+                if decided.relayed:
+                    early += _relayed(followers)
+                else:
+                    group.decided += followers
+                    group.held.add(cid)
         return early
 
     def _apply_one(
@@ -489,6 +499,8 @@ class Journal:
                     retract.setdefault(cid, decided.event.seq)
             if retract:
                 await self._retract(retract)
+            if error is None:
+                _carry_held_points([*group.decided, *pulled], lost)
             failed = [
                 d.pending
                 for d in group.decided
@@ -566,6 +578,21 @@ def _events(decided: Any) -> list[Published]:
 
 def _relayed(decided: Any) -> list[Relayed]:
     return [(d.relayed_item, d.pending.origin) for d in decided if d.relayed_item is not None]
+
+
+def _carry_held_points(decided: list[_Decided], lost: set[str]) -> None:
+    """Stroke points held behind an event of a conversation found stale were answered already:
+    they follow the command before them when it is decided again (relayed once, in order)."""
+    before: dict[str, _Pending] = {}
+    for d in decided:
+        cid = d.pending.conversation_id
+        if cid not in lost:
+            continue
+        if isinstance(d.outcome, Points):
+            if cid in before:
+                before[cid].followers.append(d)
+        elif not d.pending.future.done():
+            before[cid] = d.pending
 
 
 def _fail(pendings: list[_Pending], error: CovisorError) -> None:

@@ -255,8 +255,9 @@ class Realtime:
         clock: Clock,
         metrics: Metrics,
     ) -> None:
-        """`behind()`: seconds the server runs late (the journal's backlog, the loop's lag);
-        past `shed_after`, `SHED_EVENTS` are refused before any work."""
+        """`behind()`: seconds the server runs late (the journal's backlog, the loop's lag, the
+        broadcasts waiting for Redis); past `shed_after`, `SHED_EVENTS` are refused before any
+        work."""
         self._behind = behind
         self._shed_after = shed_after
         """`team_changed` is called when an agent's first console connects."""

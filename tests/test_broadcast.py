@@ -178,6 +178,11 @@ async def test_a_burst_of_broadcasts_goes_to_redis_in_one_pipeline_in_order(redi
             received.append(json.loads(message["data"])["data"][0]["seq"])
         assert received == list(range(50))
         assert 1 <= pipelines <= 2, "queued while the first pipeline was under way, sent together"
+        for _ in range(100):
+            if manager.behind() == 0.0:
+                break
+            await asyncio.sleep(0.01)
+        assert manager.behind() == 0.0, "once Redis has answered, nothing waits"
     finally:
         await listener.aclose()
         await manager.close()
@@ -205,6 +210,8 @@ async def test_an_emit_is_not_held_up_by_a_redis_that_does_not_answer(
                 break
             await asyncio.sleep(0.02)
         assert accepted, "the broadcast was on its way"
+        await asyncio.sleep(0.05)
+        assert manager.behind() >= 0.05, "the unanswered broadcast is late, and says so"
         for seq in range(2, 22):
             await asyncio.wait_for(manager.emit("event", {"seq": seq}, "/", room="agents"), 0.5)
         assert errors.get() == 10, "past the limit, broadcasts are dropped and counted"
@@ -213,6 +220,11 @@ async def test_an_emit_is_not_held_up_by_a_redis_that_does_not_answer(
                 break
             await asyncio.sleep(0.02)
         assert errors.get() >= 12, "unanswered for _PUBLISH_SECONDS, twice: given up, counted"
+        for _ in range(150):
+            if errors.get() >= 14:
+                break
+            await asyncio.sleep(0.02)
+        assert errors.get() >= 14 and manager.behind() == 0.0, "what was given up waits no more"
         started = asyncio.get_running_loop().time()
         await manager.close()
         assert asyncio.get_running_loop().time() - started < 2, "closing gives up on it"

@@ -566,3 +566,37 @@ async def test_points_behind_an_event_being_committed_go_out_right_after_it(
     ]
     assert len(store.log) == 1, "the held points waited for no commit of their own"
     await journal.stop()
+
+
+async def test_points_held_behind_an_event_decided_again_follow_it(
+    store: CountingStore, tmp_path: Path
+) -> None:
+    sink = Sink()
+    first = await started(store, relay=sink.relay)
+    await prepare(first)
+    other = SQLiteStore(tmp_path / "j.sqlite3")
+    await other.open()
+    second = await started(other)
+    store.log.clear()
+    sink.sent.clear()
+    store.gate = asyncio.Event()
+    begin = c.StrokeBegin(conversation_id="c1", stroke_id="t", color="#00ff00", width=0.02)
+    began = asyncio.ensure_future(first.submit(SHOPPER, begin))
+    while not store.log:
+        await asyncio.sleep(0)
+    points = c.StrokePoints(conversation_id="c1", stroke_id="t", points=[(0.1, 0.5)])
+    await first.draw(SHOPPER, points)
+    assert (await second.submit(AGENT, c.ChatSend(conversation_id="c1", text="first"))).seq == 5
+    store.gate.set()
+    assert (await began).seq == 6, "the begin found c1 stale and was decided again"
+    for _ in range(500):
+        if len(sink.sent) >= 2:
+            break
+        await asyncio.sleep(0.002)
+    assert [(type(i).__name__, getattr(i, "seq", None)) for i in sink.sent] == [
+        ("Event", 6),
+        ("Points", None),
+    ], "the points answered behind it went out once, after it"
+    await first.stop()
+    await second.stop()
+    await other.close()

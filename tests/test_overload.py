@@ -8,6 +8,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from covisor.app import create_app
 from covisor.config import Config
 from covisor.store import Append
@@ -77,3 +79,21 @@ async def test_stroke_points_are_shed_quickly_and_chat_keeps_flowing(
         snapshot = (await customer.ok("join", {"conversation_id": cid}))["snapshot"]
         (drawn,) = snapshot["strokes"]
         assert len(drawn["points"]) == kept, "every acknowledged point is in the stroke"
+
+
+async def test_points_are_shed_while_broadcasts_to_other_processes_run_late(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with serving(await create_app(config)) as h:
+        cid, customer, agent = await h.session()
+        await agent.ok("viewer.show", {"conversation_id": cid, "media_id": await h.product()})
+        stroke = {"conversation_id": cid, "stroke_id": "s1", "color": "#ff0000", "width": 0.01}
+        await agent.ok("stroke.begin", stroke)
+        monkeypatch.setattr(h.services.manager, "behind", lambda: 1.0)
+        points = {"conversation_id": cid, "stroke_id": "s1", "points": [[0.5, 0.5]]}
+        refused = await agent.call("stroke.points", points)
+        assert refused["error"]["code"] == "rate_limited" and refused["error"]["retry_after"] > 0
+        sent = await agent.ok("chat.send", {"conversation_id": cid, "text": "still here"})
+        assert sent["seq"] > 0, "chat is never shed"
+        monkeypatch.undo()
+        assert await agent.ok("stroke.points", points) == {"ok": True}
