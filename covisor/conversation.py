@@ -189,7 +189,9 @@ def decide(
     sketch: Mapping[str, list[c.Point]] = NO_SKETCH,
 ) -> Draft | Existing:
     """The event `command` causes in `state`, or the refusal; never changes `state`.
-    `sketch`: the points drawn on its open strokes beyond those in `state` (see `draw`)."""
+    `sketch`: the points drawn on its open strokes beyond those in `state` (see `draw`). A
+    closed conversation still takes the `stroke.end` of a line begun before, which makes the
+    points drawn until the close durable."""
     if isinstance(command, c.Open):
         if state.seq != 0:
             raise CovisorError("conflict", "conversation already opened")
@@ -212,6 +214,8 @@ def decide(
         return Draft("note.added", {"text": _message_text(command.text, limits)})
     if isinstance(command, c.MediaReady | c.MediaFailed):
         return state.gallery.decide(actor, command, limits.max_media_items)
+    if isinstance(command, c.StrokeEnd):
+        return state.viewer.decide(actor, command, now, limits.viewer, sketch)
     _require_open(state)
     match command:
         case c.Close():

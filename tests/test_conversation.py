@@ -8,7 +8,7 @@ import pytest
 from covisor import commands as c
 from covisor.app import conversation_limits
 from covisor.config import Config
-from covisor.conversation import ConversationState, decide
+from covisor.conversation import ConversationState, decide, draw
 from covisor.errors import CovisorError
 from covisor.events import Draft, Event, Existing
 from covisor.identity import Identity
@@ -75,6 +75,34 @@ def test_closed_conversation_refuses_chat() -> None:
     with pytest.raises(CovisorError) as refused:
         decide(state, SHOPPER, c.ChatSend(conversation_id="c1", text="hi"), 0, LIMITS)
     assert refused.value.code == "conflict"
+
+
+def test_a_line_drawn_until_the_close_can_still_end() -> None:
+    state = active()
+    image = {"source": "catalogue", "id": "i", "variant": "display_webp", "kind": "image"}
+    run(state, AGENT, c.ShowProduct(conversation_id="c1", media=image))
+
+    def begin(stroke_id: str) -> c.StrokeBegin:
+        return c.StrokeBegin(
+            conversation_id="c1",
+            stroke_id=stroke_id,
+            color="#000000",
+            width=0.01,
+            points=[(0.1, 0.1)],
+        )
+
+    run(state, SHOPPER, begin("s"))
+    run(state, AGENT, c.Close(conversation_id="c1"))
+    late = c.StrokePoints(conversation_id="c1", stroke_id="s", points=[(0.3, 0.3)])
+    with pytest.raises(CovisorError) as refused:
+        draw(state, SHOPPER, late, 0, LIMITS)
+    assert refused.value.code == "conflict", "no more points once closed"
+    end = c.StrokeEnd(conversation_id="c1", stroke_id="s")
+    draft = decide(state, SHOPPER, end, 0, LIMITS, {"s": [(0.2, 0.2)]})
+    assert isinstance(draft, Draft) and draft.data["points"] == [(0.1, 0.1), (0.2, 0.2)]
+    with pytest.raises(CovisorError) as refused:
+        decide(state, SHOPPER, begin("t"), 0, LIMITS)
+    assert refused.value.code == "conflict", "nor a new stroke"
 
 
 def test_read_marks_only_move_forward() -> None:
