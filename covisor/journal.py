@@ -363,7 +363,8 @@ class Journal:
                     outcome = refusal
             decided = _Decided(pending, outcome)
             if isinstance(outcome, Points):
-                pending.future.set_result(None)
+                if not pending.future.done():
+                    pending.future.set_result(None)
                 if not outcome.points:
                     continue
                 if cid in group.held:

@@ -600,3 +600,16 @@ async def test_points_held_behind_an_event_decided_again_follow_it(
     await first.stop()
     await second.stop()
     await other.close()
+
+
+async def test_points_whose_sender_stopped_waiting_spoil_nothing(store: CountingStore) -> None:
+    journal, sink = await alone(store)
+    sink.sent.clear()
+    gone = asyncio.ensure_future(journal.draw(SHOPPER, line(0.1)))
+    await asyncio.sleep(0)
+    gone.cancel()
+    chat = c.ChatSend(conversation_id="c1", text="still answered")
+    assert (await journal.submit(SHOPPER, chat)).seq == 5
+    await journal.draw(SHOPPER, line(0.2))
+    assert [p.index for p in sink.sent if isinstance(p, Points)] == [0, 1]
+    await journal.stop()
