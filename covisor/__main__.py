@@ -1,4 +1,4 @@
-from covisor.cli import main
+from covisor.app.cli import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -23,9 +23,9 @@ from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
-from covisor import pins
-from covisor.addresses import parse_networks
-from covisor.hours import Schedule, zone
+from covisor.kernel.addresses import parse_networks
+from covisor.phone import pins
+from covisor.team.hours import Schedule, zone
 
 ENV_PREFIX = "COVISOR_"
 
@@ -75,7 +75,7 @@ class Config:
     """On a first start, create a demo agent and load the demo catalogue."""
     workers: int = _bounded(1, 1, 64)
     """Server processes on `host:port` (`SO_REUSEPORT`) under one supervisor
-    (covisor/supervisor.py); above 1 needs `redis_url`, which their rooms share."""
+    (covisor/app/supervisor.py); above 1 needs `redis_url`, which their rooms share."""
     cors_origins: tuple[str, ...] = ("*",)
     """Shop origins that may embed the widget; `*` for any."""
     log_format: str = "text"

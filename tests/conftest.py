@@ -19,10 +19,10 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from aiohttp.web_runner import BaseRunner
 
-from covisor.app import COVISOR, Covisor, create_app
+from covisor.app.build import COVISOR, Covisor, create_app
 from covisor.config import Config
-from covisor.http_server import AppRunner
 from covisor.store import CatalogueRecord
+from covisor.web.server import AppRunner
 
 WAIT = 5.0
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from covisor.cli import make_parser
+from covisor.app.cli import make_parser
 from covisor.config import Config, ConfigError, RateLimit, env_name, from_env
 from tests.conftest import Harness, serve_process
 

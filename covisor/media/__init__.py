@@ -7,7 +7,7 @@ Pure and server-independent: nothing here knows about HTTP or Socket.IO. The ser
 from __future__ import annotations
 
 from covisor.media.blobs import Blob, BlobStore, StagedUpload, UploadLimits
-from covisor.media.catalogue import CatalogueError, CatalogueItem, load_catalogue
+from covisor.media.demo_catalogue import CatalogueError, CatalogueItem, load_catalogue
 from covisor.media.errors import MediaError
 from covisor.media.images import ImageOptions, ProcessedImage, process_image
 from covisor.media.offload import BoundedExecutor

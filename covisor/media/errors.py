@@ -8,7 +8,7 @@ that claims a supported type but is damaged or truncated.
 
 from __future__ import annotations
 
-from covisor.errors import CovisorError
+from covisor.kernel.errors import CovisorError
 
 
 class MediaError(CovisorError):

@@ -15,10 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from covisor.events import Event
-from covisor.identity import AgentRecord, AgentRole
-from covisor.pins import Pin, Redeemer
-from covisor.quotas import Attempts
+from covisor.conversations.quotas import Attempts
+from covisor.kernel.events import Event
+from covisor.kernel.identity import AgentRecord, AgentRole
+from covisor.phone.pins import Pin, Redeemer
 from covisor.store.reports import ReportStore
 from covisor.store.visits import VisitStore
 

@@ -15,10 +15,10 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from covisor.events import Event, decode, encode
-from covisor.identity import DEFAULT_CAPACITY
-from covisor.pins import Pin, Redeemer
-from covisor.quotas import Attempts
+from covisor.conversations.quotas import Attempts
+from covisor.kernel.events import Event, decode, encode
+from covisor.kernel.identity import DEFAULT_CAPACITY
+from covisor.phone.pins import Pin, Redeemer
 from covisor.store import (
     AgentChanges,
     AgentRecord,

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
-from covisor.events import decode
+from covisor.kernel.events import decode
 from covisor.store.reports import ConversationFacts, OrderGroup, VisitorGroup
 
 Document = dict[str, Any]

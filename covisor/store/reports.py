@@ -3,7 +3,7 @@
 `ReportStore` is the protocol; `Store` includes it. Both backends implement it in a module of
 their own (`sqlite_reports.py`, `mongo_reports.py`) and pass the same contract tests
 (tests/store/test_reports_contract.py). Every bound is in ms since the epoch, `start`
-included, `end` excluded; the service (covisor/reports.py) turns dates in a time zone into them.
+included, `end` excluded; the service (history/reports.py) turns dates in a time zone into them.
 
 The store does the reading and the grouping; what needs a time zone (days, hours of the day)
 or an interpolated percentile is left to the service, since neither SQLite (no zone database,

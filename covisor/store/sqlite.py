@@ -22,9 +22,9 @@ from typing import Any
 import aiosqlite
 import msgspec
 
-from covisor.events import Event, decode, encode
-from covisor.pins import Pin, Redeemer
-from covisor.quotas import Attempts
+from covisor.conversations.quotas import Attempts
+from covisor.kernel.events import Event, decode, encode
+from covisor.phone.pins import Pin, Redeemer
 from covisor.store import (
     AgentChanges,
     AgentRecord,

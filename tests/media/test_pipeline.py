@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from covisor.errors import CovisorError
+from covisor.kernel.errors import CovisorError
 from covisor.media import (
     BlobStore,
     BoundedExecutor,

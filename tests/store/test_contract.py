@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from covisor.events import Event
+from covisor.kernel.events import Event
 from covisor.store import AgentRecord, Append
 
 

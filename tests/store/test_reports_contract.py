@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from covisor.events import Event
+from covisor.kernel.events import Event
 from covisor.store import Append
 from covisor.store.reports import ConversationFacts, OrderGroup, VisitorGroup
 from covisor.store.visits import ConversionRecord, InvitationRecord, Outcome, PageView

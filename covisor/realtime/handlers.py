@@ -1,0 +1,508 @@
+"""The Socket.IO adapter: authenticate connections, validate events, call the domain, emit.
+
+Nothing here decides what a command means; that is conversation.py's job through the journal.
+Every event is answered with an ack (`{"ok": true, ...}` or the error shape), every exception
+becomes an error ack, and a refused event changes nothing and leaves the connection open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import socketio
+
+from covisor.conversations.gallery import is_upload
+from covisor.conversations.journal import Journal, Published, Relayed
+from covisor.conversations.service import ConversationService
+from covisor.conversations.shopper import device_class, language_of
+from covisor.kernel import commands as c
+from covisor.kernel import logs
+from covisor.kernel.clock import Clock
+from covisor.kernel.errors import INTERNAL, CovisorError
+from covisor.kernel.events import INTERNAL_TYPES, Event, Points, for_reader, redacted, to_wire
+from covisor.kernel.identity import Authenticator, Identity
+from covisor.kernel.metrics import Metrics
+from covisor.kernel.ratelimit import EventLimiter
+from covisor.media.catalogue import CatalogueService
+from covisor.media.links import MediaLinks, parse_source
+from covisor.realtime.visitors import VisitorEvents
+from covisor.realtime.wire import Server
+from covisor.store import Store
+from covisor.team.roster import Roster
+
+log = logging.getLogger(__name__)
+
+AGENTS_ROOM = "agents"
+SHED_EVENTS = frozenset(
+    event for event, kind in c.BY_EVENT.items() if issubclass(kind, c.SHEDDABLE)
+)
+"""Events refused first when the server runs late (commands.SHEDDABLE)."""
+VISITOR_EVENTS = frozenset({"visitor.page", "visitor.ping", "visitor.trigger", "visitor.invite"})
+KNOWN_EVENTS = frozenset({*c.BY_EVENT, *VISITOR_EVENTS, "time"})
+"""Event names counted under their own label; any other counts as `other` (labels stay few)."""
+NOTABLE_EVENTS = frozenset(
+    {
+        "conversation.opened",
+        "conversation.accepted",
+        "conversation.closed",
+        "member.joined",
+        "media.ready",
+        "media.failed",
+    }
+)
+"""Committed events that get a log line (strokes and chat would drown the log)."""
+QUEUE_LENGTH = 100
+"""Waiting conversations pushed to agents at most (the oldest beyond are listed by REST)."""
+QUEUE_EVENTS = frozenset(
+    {
+        "conversation.opened",
+        "conversation.accepted",
+        "conversation.closed",
+        "conversation.transferred",
+    }
+)
+
+
+def room_of(conversation_id: str) -> str:
+    """The room of a conversation's shoppers and callers."""
+    return f"c:{conversation_id}"
+
+
+def agents_room_of(conversation_id: str) -> str:
+    """The room of a conversation's agent sockets: they also get internal events (notes)."""
+    return f"n:{conversation_id}"
+
+
+def rooms_of(conversation_id: str) -> list[str]:
+    """Every member socket of a conversation."""
+    return [room_of(conversation_id), agents_room_of(conversation_id)]
+
+
+def room_scope(room: str) -> str | None:
+    """What a room is part of, for publishing to other processes only where it has members
+    (broadcast.RedisBroadcast): a conversation, its shoppers' and agents' rooms together, or an
+    agent's consoles; None for the agents' room and a socket's own."""
+    kind, _, rest = room.partition(":")
+    if not rest:
+        return None
+    if kind in ("c", "n"):
+        return f"c:{rest}"
+    return room if kind == "a" else None
+
+
+def agent_room(agent_id: str) -> str:
+    """Every console of one agent, on any process."""
+    return f"a:{agent_id}"
+
+
+def member_room(identity: Identity, conversation_id: str) -> str:
+    return agents_room_of(conversation_id) if identity.is_agent else room_of(conversation_id)
+
+
+def _changes_queue(event: Event) -> bool:
+    """Opened, taken and closed conversations change the queue, and so may a shopper's message
+    (the first one puts a conversation opened for a phone PIN in it)."""
+    return event.type in QUEUE_EVENTS or (
+        event.type == "chat.message" and event.actor.get("role") == "customer"
+    )
+
+
+class Fanout:
+    """Sends committed events to their conversation's room, and the queue to agents.
+
+    The journal calls `publish` with each committed round, in commit order. `sio.emit` goes
+    through the client manager (broadcast.py), which reaches other processes when there are.
+    """
+
+    def __init__(
+        self,
+        sio: socketio.AsyncServer,
+        links: MediaLinks,
+        store: Store,
+        queue_changed: Callable[[], None],
+    ) -> None:
+        """`queue_changed` is called after publishing events that changed the queue."""
+        self._sio = sio
+        self._links = links
+        self._store = store
+        self._queue_changed = queue_changed
+        self._queue_stale = False
+        self._queue_push: asyncio.Task[None] | None = None
+        self._retracted: dict[str, int] = {}
+
+    async def relay(self, relayed: list[Relayed]) -> None:
+        """Send events and stroke points to their rooms, except to the socket that sent each
+        (its ack carries the event). The journal relays a round before its commit when this
+        process is alone on its store, after it otherwise; points as soon as they follow
+        every event before them."""
+        for event, origin in relayed:
+            cid = event.conversation_id
+            if isinstance(event, Points):
+                await self._sio.emit("points", event.to_wire(), room=rooms_of(cid), skip_sid=origin)
+            elif event.type in INTERNAL_TYPES:
+                wire = to_wire(event)
+                await self._sio.emit("event", wire, room=agents_room_of(cid), skip_sid=origin)
+                await self._sio.emit("event", to_wire(redacted(event)), room=room_of(cid))
+            else:
+                wire = self._links.event(event)
+                await self._sio.emit("event", wire, room=rooms_of(cid), skip_sid=origin)
+
+    async def publish(self, published: list[Published]) -> None:
+        """What committed events change beyond their rooms: a conversation that changed hands,
+        the queue to agents, a log line for the notable ones."""
+        for event, _ in published:
+            if event.type in NOTABLE_EVENTS:
+                logs.conversation_id.set(event.conversation_id)
+                log.info("%s at seq %d", event.type, event.seq)
+            if event.type in ("conversation.transferred", "conversation.accepted"):
+                await self._hand_over(event)
+        if any(_changes_queue(event) for event, _ in published):
+            self._queue_stale = True
+            if self._queue_push is None or self._queue_push.done():
+                self._queue_push = asyncio.create_task(self._push_stale_queue())
+
+    async def retract(self, retracted: dict[str, int]) -> None:
+        """Take back events relayed before a commit that then failed, given as each
+        conversation's first such seq: its sockets are disconnected, and a rejoin whose
+        `last_seq` reaches that seq gets a snapshot (`replays_after`), as it may hold events the
+        store never had."""
+        for cid, seq in retracted.items():
+            self._retracted[cid] = min(seq, self._retracted.get(cid, seq))
+            for room in rooms_of(cid):
+                for sid, _ in list(self._sio.manager.get_participants("/", room)):
+                    await self._sio.disconnect(sid)
+
+    def replays_after(self, conversation_id: str, last_seq: int) -> bool:
+        """Whether a client that has the events up to `last_seq` has only committed ones."""
+        return last_seq < self._retracted.get(conversation_id, last_seq + 1)
+
+    async def _push_stale_queue(self) -> None:
+        """The queue to agents, read again while events keep changing it: beside the journal,
+        whose rounds the store read would hold up, and once for a burst of changes."""
+        while self._queue_stale:
+            self._queue_stale = False
+            try:
+                await self.push_queue()
+            except Exception:
+                log.exception("pushing the queue to agents failed")
+            self._queue_changed()
+
+    async def stop(self) -> None:
+        """Let a queue push under way end (a stopping process's last events are pushed)."""
+        if self._queue_push is not None:
+            await self._queue_push
+
+    async def _hand_over(self, event: Event) -> None:
+        """A conversation changed hands: the sockets of the agent before leave its room on
+        every process (they got this event first), and the new agent's consoles are told."""
+        cid = event.conversation_id
+        if event.type == "conversation.transferred":
+            await self._sio.close_room(agents_room_of(cid))
+            to = event.data["to"]
+        else:
+            to = event.data["agent"]
+        if to is None:
+            return
+        record = await self._store.summary(cid)
+        if record is not None:
+            await self._sio.emit("assigned", record.to_wire(), room=agent_room(to["id"]))
+
+    async def push_visitors(self, visitors: list[dict[str, Any]]) -> None:
+        """Visitors whose page changed, to agents (on every process)."""
+        if visitors:
+            await self._sio.emit("visitors", {"visitors": visitors}, room=AGENTS_ROOM)
+
+    async def push_queue(self, to: str = AGENTS_ROOM) -> None:
+        waiting = await self._store.conversations(status="waiting", limit=QUEUE_LENGTH)
+        queued = [r.to_wire() for r in waiting if r.summary.get("queued", True)]
+        await self._sio.emit("queue", {"conversations": queued}, room=to)
+
+
+@dataclass
+class Connection:
+    identity: Identity
+    limiter: EventLimiter
+    joined: set[str] = field(default_factory=set)
+
+
+Handler = Callable[[str, Connection, Any], Awaitable[dict[str, Any]]]
+
+
+class Realtime:
+    """The Socket.IO event handlers; `attach` registers them on the server."""
+
+    def __init__(
+        self,
+        sio: Server,
+        *,
+        journal: Journal,
+        conversations: ConversationService,
+        catalogue: CatalogueService,
+        auth: Authenticator,
+        links: MediaLinks,
+        fanout: Fanout,
+        new_limiter: Callable[[], EventLimiter],
+        replay_limit: int,
+        roster: Roster,
+        team_changed: Callable[[], None],
+        visitors: VisitorEvents,
+        behind: Callable[[], float],
+        shed_after: float,
+        clock: Clock,
+        metrics: Metrics,
+    ) -> None:
+        """`behind()`: seconds the server runs late (the journal's backlog, the loop's lag, the
+        broadcasts waiting for Redis); past `shed_after`, `SHED_EVENTS` are refused before any
+        work."""
+        self._behind = behind
+        self._shed_after = shed_after
+        """`team_changed` is called when an agent's first console connects."""
+        self._roster = roster
+        self._team_changed = team_changed
+        self._visitors = visitors
+        self._sio = sio
+        self._journal = journal
+        self._conversations = conversations
+        self._catalogue = catalogue
+        self._auth = auth
+        self._links = links
+        self._fanout = fanout
+        self._new_limiter = new_limiter
+        self._replay_limit = replay_limit
+        self._clock = clock
+        self._metrics = metrics
+        self._connections: dict[str, Connection] = {}
+        self._special: dict[str, Handler] = {
+            "time": self._time,
+            "join": self._join,
+            "leave": self._leave,
+            "chat.typing": self._typing,
+            "viewer.view": self._view,
+            "chat.history": self._history,
+        }
+
+    def attach(self) -> None:
+        self._sio.on("connect", self._connect)
+        self._sio.on("disconnect", self._disconnect)
+        self._sio.on_event(self._dispatch)
+
+    async def _connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        token = auth.get("token") if isinstance(auth, dict) else None
+        try:
+            identity = await self._auth.identify(token)
+        except CovisorError as refusal:
+            raise socketio.exceptions.ConnectionRefusedError(
+                refusal.message, {"code": refusal.code}
+            ) from None
+        self._connections[sid] = Connection(identity, self._new_limiter())
+        self._metrics.connections.labels(identity.role).inc()
+        logs.sid.set(sid)
+        log.info("%s connected", identity.role)
+        if identity.role == "visitor":
+            device = device_class(environ.get("HTTP_USER_AGENT"))
+            language = language_of(None, environ.get("HTTP_ACCEPT_LANGUAGE"))
+            await self._visitors.connected(sid, identity, device, language)
+        if identity.is_agent:
+            await self._sio.enter_room(sid, AGENTS_ROOM)
+            await self._sio.enter_room(sid, agent_room(identity.id))
+            await self._roster.console_opened(identity.id)
+            self._team_changed()
+            await self._fanout.push_queue(to=sid)
+
+    async def _disconnect(self, sid: str, reason: Any = None) -> None:
+        conn = self._connections.pop(sid, None)
+        if conn is None:
+            return
+        self._metrics.connections.labels(conn.identity.role).dec()
+        self._visitors.disconnected(sid)
+        if conn.identity.is_agent:
+            await self._roster.console_closed(conn.identity.id)
+        logs.sid.set(sid)
+        log.info("%s disconnected", conn.identity.role)
+        for cid in conn.joined:
+            await self._presence(sid, conn, cid, online=False)
+
+    async def _dispatch(self, event: str, sid: str, args: list[Any]) -> dict[str, Any]:
+        logs.sid.set(sid)
+        payload = args[0] if len(args) == 1 and isinstance(args[0], dict) else {}
+        cid = payload.get("conversation_id")
+        logs.conversation_id.set(cid[:64] if isinstance(cid, str) else None)
+        answer = await self._answer(event, sid, args)
+        outcome = "ok" if answer["ok"] else answer["error"]["code"]
+        self._metrics.event_answered(event if event in KNOWN_EVENTS else "other", outcome)
+        return answer
+
+    async def _answer(self, event: str, sid: str, args: list[Any]) -> dict[str, Any]:
+        try:
+            conn = self._connections.get(sid)
+            if conn is None:
+                raise CovisorError("unavailable", "this connection is closing; reconnect")
+            conn.limiter.check(event)
+            if event in SHED_EVENTS and self._behind() > self._shed_after:
+                raise CovisorError(
+                    "rate_limited", "the server is behind; send later", retry_after=self._shed_after
+                )
+            if len(args) != 1:
+                raise CovisorError("bad_request", f"{event[:64]} takes exactly one JSON object")
+            if conn.identity.role == "visitor" or event in VISITOR_EVENTS:
+                if conn.identity.role != "visitor" or event not in VISITOR_EVENTS:
+                    raise CovisorError(
+                        "forbidden", f"{event[:64]} is not for {conn.identity.role}s"
+                    )
+                return await self._visitors.handle(event, sid, conn.identity, args[0])
+            special = self._special.get(event)
+            if special is not None:
+                return await special(sid, conn, args[0])
+            command = c.parse(event, args[0])
+            if isinstance(command, c.StrokePoints):
+                await self._journal.draw(conn.identity, command, sid)
+                return {"ok": True}
+            if isinstance(command, c.ViewerShow):
+                command = await self._resolve_show(command)
+            outcome = await self._journal.submit(conn.identity, command, sid)
+            if outcome.event is None:
+                return {"ok": True, "seq": outcome.seq}
+            return {"ok": True, "seq": outcome.seq, "event": self._links.event(outcome.event)}
+        except CovisorError as refusal:
+            return refusal.to_dict()
+        except Exception:
+            log.exception("event %r failed", event[:64])
+            return INTERNAL.to_dict()
+
+    async def _time(self, sid: str, conn: Connection, payload: Any) -> dict[str, Any]:
+        return {"ok": True, "now": self._clock()}
+
+    async def _join(self, sid: str, conn: Connection, payload: Any) -> dict[str, Any]:
+        command = c.parse("join", payload)
+        assert isinstance(command, c.Join)
+        cid = command.conversation_id
+        await self._conversations.summary(conn.identity, cid)
+        room = member_room(conn.identity, cid)
+        await self._sio.enter_room(sid, room)
+        try:
+            view = await self._journal.view(conn.identity, cid)
+        except BaseException:
+            if cid not in conn.joined:
+                await self._sio.leave_room(sid, room)
+            raise
+        if cid not in conn.joined:
+            conn.joined.add(cid)
+            await self._presence(sid, conn, cid, online=True)
+        answer: dict[str, Any] = {
+            "ok": True,
+            "seq": view.seq,
+            "now": self._clock(),
+            "online": self._online(cid, but=sid),
+        }
+        last = command.last_seq
+        if (
+            last is not None
+            and not view.drawing
+            and last <= view.seq
+            and view.seq - last <= self._replay_limit
+            and self._fanout.replays_after(cid, last)
+        ):
+            events = await self._conversations.events_after(cid, last, view.seq - last)
+            agent = conn.identity.is_agent
+            replay = [self._links.event(for_reader(e, agent)) for e in events]
+            return {**answer, "mode": "replay", "events": replay}
+        snapshot = self._links.snapshot(view.snapshot, conn.identity)
+        return {**answer, "mode": "snapshot", "snapshot": snapshot}
+
+    def _online(self, conversation_id: str, *, but: str) -> list[dict[str, str]]:
+        """Members joined to the conversation on this process, other than socket `but`."""
+        found: dict[str, dict[str, str]] = {}
+        for sid, conn in self._connections.items():
+            if sid != but and self._in_conversation(sid, conn, conversation_id):
+                found.setdefault(conn.identity.id, conn.identity.public())
+        return list(found.values())
+
+    async def _leave(self, sid: str, conn: Connection, payload: Any) -> dict[str, Any]:
+        cid = c.parse("leave", payload).conversation_id
+        self._require_joined(sid, conn, cid)
+        conn.joined.discard(cid)
+        await self._sio.leave_room(sid, member_room(conn.identity, cid))
+        await self._presence(sid, conn, cid, online=False)
+        return {"ok": True}
+
+    async def _typing(self, sid: str, conn: Connection, payload: Any) -> dict[str, Any]:
+        command = c.parse("chat.typing", payload)
+        assert isinstance(command, c.ChatTyping)
+        return await self._to_others(
+            sid, conn, "typing", command.conversation_id, typing=command.typing
+        )
+
+    async def _view(self, sid: str, conn: Connection, payload: Any) -> dict[str, Any]:
+        """The part of the media this member sees, for the others' outline of it."""
+        command = c.parse("viewer.view", payload)
+        assert isinstance(command, c.ViewerView)
+        return await self._to_others(
+            sid,
+            conn,
+            "view",
+            command.conversation_id,
+            cx=command.cx,
+            cy=command.cy,
+            w=command.w,
+            h=command.h,
+        )
+
+    async def _to_others(
+        self, sid: str, conn: Connection, push: str, conversation_id: str, **fields: Any
+    ) -> dict[str, Any]:
+        """An ephemeral push (not sequenced, not stored) from a joined member to the other
+        sockets of the conversation."""
+        self._require_joined(sid, conn, conversation_id)
+        message = {"conversation_id": conversation_id, "actor": conn.identity.public(), **fields}
+        await self._sio.emit(push, message, room=rooms_of(conversation_id), skip_sid=sid)
+        return {"ok": True}
+
+    async def _history(self, sid: str, conn: Connection, payload: Any) -> dict[str, Any]:
+        command = c.parse("chat.history", payload)
+        assert isinstance(command, c.ChatHistory)
+        self._require_joined(sid, conn, command.conversation_id)
+        messages, has_more = await self._conversations.history(
+            command.conversation_id, command.before_seq, command.limit
+        )
+        return {"ok": True, "messages": [to_wire(m) for m in messages], "has_more": has_more}
+
+    async def _resolve_show(self, command: c.ViewerShow) -> c.Command:
+        """`viewer.show` by ids: an upload stays for the domain to find in the gallery, a
+        catalogue item becomes `ShowProduct` with its entry; the 1.0 form is read for its ids."""
+        media_id, variant = command.media_id, command.variant
+        if command.media is not None:
+            if media_id is not None:
+                raise CovisorError("bad_request", "viewer.show takes media_id or media, not both")
+            found = parse_source(command.media.src)
+            if found is None:
+                raise CovisorError("bad_request", "viewer.show: src names no media of this server")
+            if found.conversation_id not in (None, command.conversation_id):
+                raise CovisorError("forbidden", "that media belongs to another conversation")
+            media_id, variant = found.media_id, found.variant
+        if media_id is None:
+            raise CovisorError("bad_request", "viewer.show: name the media_id to show")
+        cid = command.conversation_id
+        if is_upload(media_id):
+            return c.ViewerShow(conversation_id=cid, media_id=media_id, variant=variant)
+        media = await self._catalogue.viewer_media(media_id, variant)
+        return c.ShowProduct(conversation_id=cid, media=media)
+
+    def _require_joined(self, sid: str, conn: Connection, conversation_id: str) -> None:
+        """The socket joined the conversation and is still in its room (a transfer takes the
+        agent before out of it, on whichever process the transfer happened)."""
+        if not self._in_conversation(sid, conn, conversation_id):
+            conn.joined.discard(conversation_id)
+            raise CovisorError("forbidden", "join the conversation first")
+
+    def _in_conversation(self, sid: str, conn: Connection, conversation_id: str) -> bool:
+        room = member_room(conn.identity, conversation_id)
+        rooms: dict[str, Any] = self._sio.manager.rooms.get("/", {})
+        return conversation_id in conn.joined and sid in rooms.get(room, {})
+
+    async def _presence(self, sid: str, conn: Connection, cid: str, *, online: bool) -> None:
+        message = {"conversation_id": cid, "actor": conn.identity.public(), "online": online}
+        await self._sio.emit("presence", message, room=rooms_of(cid), skip_sid=sid)

@@ -1,0 +1,83 @@
+"""Conversions: the shop's page reports an order (`covisor.trackConversion`), once per order id.
+
+A conversion names the visitor (its widget's credential), the order's value and currency, and
+whether the visitor had chatted before (`assisted`, with the conversation): what the reports
+compare, by device. Reporting the same `order_id` again counts nothing more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+import msgspec
+
+from covisor.kernel.clock import Clock
+from covisor.kernel.errors import CovisorError
+from covisor.kernel.identity import Identity
+from covisor.store import Store
+from covisor.store.visits import ConversionRecord
+
+Emit = Callable[[str, dict[str, Any]], None]
+
+
+class ConversionBody(msgspec.Struct, forbid_unknown_fields=True):
+    value: float | Annotated[str, msgspec.Meta(max_length=32)]
+    currency: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z]{3}\Z")]
+    order_id: Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+
+
+def decimal_text(value: float | str) -> str:
+    """The order value as a plain decimal string (`"89.90"`), or `bad_request`."""
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise CovisorError("bad_request", "value must be a decimal number") from None
+    if not amount.is_finite() or amount < 0 or amount >= Decimal(10) ** 12:
+        raise CovisorError("bad_request", "value must be between 0 and 10^12")
+    return format(amount.quantize(Decimal("0.01")), "f")
+
+
+def conversion_wire(conversion: ConversionRecord) -> dict[str, Any]:
+    return {
+        "order_id": conversion.order_id,
+        "value": conversion.value,
+        "currency": conversion.currency,
+        "device": conversion.device,
+        "assisted": conversion.assisted,
+        "conversation_id": conversion.conversation_id,
+        "at": conversion.at,
+    }
+
+
+class Conversions:
+    def __init__(self, store: Store, clock: Clock, emit: Emit) -> None:
+        """`emit(event, data)` hands a `conversion.tracked` to the webhooks, without waiting."""
+        self._store = store
+        self._clock = clock
+        self._emit = emit
+
+    async def track(self, visitor: Identity, body: ConversionBody) -> tuple[bool, dict[str, Any]]:
+        """Record the order for `visitor`; `(new, conversion)`, `new` False for a known
+        order id (then the first report stands)."""
+        if visitor.role != "visitor":
+            raise CovisorError("forbidden", "conversions come from the shop's page")
+        known = await self._store.visitor(visitor.id)
+        now = self._clock()
+        assisted = known is not None and known.assisted_at is not None and known.assisted_at <= now
+        conversion = ConversionRecord(
+            body.order_id,
+            visitor.id,
+            decimal_text(body.value),
+            body.currency.upper(),
+            known.device if known is not None else "desktop",
+            assisted,
+            now,
+            known.conversation_id if assisted and known is not None else None,
+        )
+        if not await self._store.add_conversion(conversion):
+            return False, {"order_id": body.order_id}
+        wire = conversion_wire(conversion)
+        self._emit("conversion.tracked", wire)
+        return True, wire

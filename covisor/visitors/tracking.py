@@ -1,0 +1,169 @@
+"""Live visitors: who is on the shop's site now, as the widget reports it.
+
+Every page the widget is on opens a Socket.IO connection as role `visitor` (a signed grant for a
+random visitor id the widget keeps in first-party storage) and reports the page (`visitor.page`)
+and, every `VISITOR_HEARTBEAT` seconds while the page stays open, that it is still there.
+Nothing personal: URL, title, referrer, device class, language.
+
+Page views are cheap to take: `seen` queues them in memory and one task writes them every
+`flush_every` seconds in one store transaction, then tells the agents' consoles what changed
+(`publish`, a `visitors` push to the agents' room, which reaches every process). The live list
+is read from the store, so it is right whichever process a visitor or an agent is on; a visitor
+leaves it `idle` seconds after its last report.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from covisor.kernel.background import Background
+from covisor.kernel.clock import Clock, TokenSource
+from covisor.kernel.errors import CovisorError
+from covisor.kernel.identity import GrantSigner, Identity
+from covisor.store import Store
+from covisor.store.visits import PageView, VisitorRecord
+
+log = logging.getLogger(__name__)
+
+MAX_QUEUED = 100_000
+"""Page views held for the next write at most; beyond, the newest are dropped (and logged)."""
+
+Publish = Callable[[list[dict[str, Any]]], Awaitable[None]]
+
+
+def visitor_wire(record: VisitorRecord) -> dict[str, Any]:
+    """A visitor as agents see it in the live list (docs/PROTOCOL.md, *Live visitors*)."""
+    return {
+        "id": record.id,
+        "page": {"url": record.url, "title": record.title},
+        "pages": record.pages,
+        "device": record.device,
+        "language": record.language,
+        "referrer": record.referrer,
+        "since": record.visit_started,
+        "page_at": record.page_at,
+        "last_seen": record.last_seen,
+        "returning": record.returning,
+        "conversation_id": record.conversation_id,
+    }
+
+
+class Tracking:
+    def __init__(
+        self,
+        store: Store,
+        signer: GrantSigner,
+        clock: Clock,
+        tokens: TokenSource,
+        *,
+        idle: float,
+        gap: float,
+        flush_every: float,
+        token_ttl: float,
+        publish: Publish,
+    ) -> None:
+        self._store = store
+        self._signer = signer
+        self._clock = clock
+        self._tokens = tokens
+        self._idle_ms = idle * 1000.0
+        self._gap_ms = gap * 1000.0
+        self._flush_every = flush_every
+        self._token_ttl = token_ttl
+        self._publish = publish
+        self._queue: list[PageView] = []
+        self._dropped = 0
+        self._background = Background()
+
+    def start(self) -> None:
+        self._background.spawn(self._run(), "covisor-tracking")
+
+    async def stop(self) -> None:
+        """Write what is queued, then stop."""
+        await self._background.stop()
+        await self.flush()
+
+    def register(self, token: str | None) -> tuple[str, str, float]:
+        """`(visitor id, token, expiry ms)`: the same visitor, with a fresh token, for a valid
+        visitor token; a new random visitor otherwise."""
+        visitor_id = None
+        if token:
+            try:
+                known = self._signer.verify(token)
+            except CovisorError:
+                known = None
+            if known is not None and known.role == "visitor":
+                visitor_id = known.id
+        visitor_id = visitor_id or "v_" + self._tokens(16)
+        grant, expires_at = self._signer.issue(Identity(visitor_id, "visitor", ""), self._token_ttl)
+        return visitor_id, grant, expires_at
+
+    def seen(self, view: PageView) -> None:
+        """Take a page view or heartbeat; written with the next batch (never waits)."""
+        if len(self._queue) >= MAX_QUEUED:
+            self._dropped += 1
+            return
+        self._queue.append(view)
+
+    async def flush(self) -> int:
+        """Write the queued page views in one transaction and push the visitors they changed
+        to agents; how many were written."""
+        batch, self._queue = self._queue, []
+        if self._dropped:
+            log.warning("dropped %d page views: the store did not keep up", self._dropped)
+            self._dropped = 0
+        if not batch:
+            return 0
+        started = min(view.at for view in batch)
+        await self._store.record_visits(batch, self._gap_ms)
+        changed = {view.visitor_id for view in batch}
+        fresh = await self._store.live_visitors(started - 1.0, limit=len(changed) + 1000)
+        await self._publish([visitor_wire(r) for r in fresh if r.id in changed])
+        return len(batch)
+
+    async def live(self, limit: int = 500) -> list[dict[str, Any]]:
+        """The visitors on the site now, the most recently active first."""
+        found = await self._store.live_visitors(self._clock() - self._idle_ms, limit)
+        return [visitor_wire(record) for record in found]
+
+    async def link(self, visitor_id: str, conversation_id: str) -> None:
+        """The visitor is in `conversation_id` (assisted from now on); agents see it with the
+        next write."""
+        now = self._clock()
+        await self._store.link_conversation(visitor_id, conversation_id, now)
+        self.seen(PageView(visitor_id, now))
+
+    def now(self) -> float:
+        return self._clock()
+
+    async def stored(self, visitor_id: str) -> VisitorRecord | None:
+        """The visitor as last written (page views still queued are not in it)."""
+        return await self._store.visitor(visitor_id)
+
+    async def visitor(self, visitor_id: str) -> VisitorRecord:
+        record = await self._store.visitor(visitor_id)
+        if record is None:
+            raise CovisorError("not_found", "no such visitor")
+        return record
+
+    async def detail(self, visitor_id: str) -> dict[str, Any]:
+        """A visitor with the pages of its current visit and when it saw each."""
+        record = await self.visitor(visitor_id)
+        pages = await self._store.visit_pages(visitor_id, record.visit_started)
+        history = [{"url": p.url, "title": p.title, "at": p.at} for p in pages]
+        return {**visitor_wire(record), "history": history}
+
+    async def forget(self, retention_days: float) -> int:
+        """Drop visitors not seen for `retention_days` (the retention sweep)."""
+        return await self._store.forget_visitors(self._clock() - retention_days * 86_400_000.0)
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self._flush_every)
+            try:
+                await self.flush()
+            except Exception:
+                log.exception("writing page views failed")

@@ -1,0 +1,236 @@
+"""Property: every Socket.IO event, whatever its payload, is answered, and a refusal changes
+nothing.
+
+Hypothesis generates each client event with hostile payloads (wrong types, extremes, NaN and
+Infinity, lone surrogates, deep nesting, unknown fields) and sends them as raw packets to a live
+server (in a thread of its own, since Hypothesis drives the test synchronously), from a member
+shopper's, the conversation's agent's or a site visitor's socket (a visitor's `visitor.*` events
+mostly from the visitor, the others mostly from the members, each now and then from a socket it
+is not for). For every one:
+an ack comes, `{"ok": true, ...}` or the error shape with a documented code; a refused event
+leaves the conversation's `last_seq` as it was; and the server still answers `time`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Awaitable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from covisor.app.build import create_app
+from covisor.config import Config, RateLimit
+from covisor.kernel.commands import BY_EVENT
+from covisor.kernel.errors import HTTP_STATUS
+from covisor.realtime.handlers import VISITOR_EVENTS
+from tests.conftest import Harness, serving
+from tests.raw_socketio import RawSocket
+
+T = TypeVar("T")
+
+CID = "$CID"
+"""Stands for the conversation's id in generated payloads."""
+
+MEMBER_EVENTS = sorted({*BY_EVENT, "time", "join", "leave", "chat.typing", "chat.history"})
+EVENTS = sorted({*MEMBER_EVENTS, *VISITOR_EVENTS})
+FIELDS = [
+    "conversation_id", "text", "client_id", "seq", "stroke_id", "color", "width", "points",
+    "media_id", "variant", "media", "zoom", "cx", "cy", "position", "rate", "typing",
+    "last_seq", "before_seq", "limit", "src", "kind", "id",
+    "url", "title", "referrer", "name", "message",
+]  # fmt: skip
+SENDERS = ("customer", "agent", "visitor")
+
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=40)
+    | st.sampled_from(
+        ["", "#ff0000", "#ff0000\n", "\ud800", "a" * 5000, CID, "display_webp"]
+        + ["https://shop.test/p/1", "https://shop.test/p/1\n", "javascript:alert(1)", "cart"]
+    )
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner),
+    max_leaves=10,
+)
+payloads = st.dictionaries(
+    st.sampled_from(FIELDS) | st.text(max_size=12),
+    st.just(CID) | values,
+    max_size=6,
+)
+
+
+def _sent_by(event: str) -> st.SearchStrategy[tuple[str, str]]:
+    """`event` with the socket it goes out on: mostly one it is for, now and then another."""
+    if event in VISITOR_EVENTS:
+        senders = st.sampled_from(["visitor"] * 4 + ["customer", "agent"])
+    else:
+        senders = st.sampled_from(["customer", "agent"] * 3 + ["visitor"])
+    return st.tuples(st.just(event), senders)
+
+
+sent_events = st.sampled_from(EVENTS).flatmap(_sent_by)
+
+
+@dataclass
+class Live:
+    """A server running in a thread's event loop, and a raw socket connected to it."""
+
+    loop: asyncio.AbstractEventLoop
+    harness: Harness
+    sockets: dict[str, RawSocket]
+    conversation_id: str
+    agent_token: str
+
+    @property
+    def socket(self) -> RawSocket:
+        """The shopper's socket, a member of the conversation."""
+        return self.sockets["customer"]
+
+    def run(self, coro: Awaitable[T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(30)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    data = Path(tmp_path_factory.mktemp("fuzz")) / "data"
+    plenty = RateLimit(100_000, 100_000)
+    config = Config(
+        data_dir=data,
+        port=0,
+        seed_demo=False,
+        media_workers=1,
+        chat_rate=plenty,
+        stroke_rate=plenty,
+        other_rate=plenty,
+    )
+    stop = asyncio.Event()
+    ready: asyncio.Future[Live] = asyncio.Future(loop=loop)
+
+    async def serve() -> None:
+        async with serving(await create_app(config)) as h:
+            cid, customer, agent = await h.session()
+            await agent.ok("viewer.show", {"conversation_id": cid, "media_id": await h.product()})
+            status, visitor = await h.request("POST", "/api/visitors", json={})
+            assert status == 201, visitor
+            tokens = {"customer": customer.token, "agent": agent.token, "visitor": visitor["token"]}
+            sockets = {who: await connected(h, token) for who, token in tokens.items()}
+            for who in ("customer", "agent"):
+                assert (await sockets[who].call("join", {"conversation_id": cid}))["ok"] is True
+            page = {"url": "https://shop.test/p/1", "title": "Boots"}
+            assert (await sockets["visitor"].call("visitor.page", page))["ok"] is True
+            ready.set_result(Live(loop, h, sockets, cid, agent.token))
+            await stop.wait()
+            for socket in sockets.values():
+                await socket.close()
+
+    serving_task = asyncio.run_coroutine_threadsafe(serve(), loop)
+    live = asyncio.run_coroutine_threadsafe(asyncio.wait_for(ready, 30), loop).result(40)
+    try:
+        yield live
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        serving_task.result(30)
+        asyncio.run_coroutine_threadsafe(_cancel_the_rest(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()
+
+
+async def connected(h: Harness, token: str) -> RawSocket:
+    """A raw socket connected with `token`; what the server pushes before the connect ack (an
+    agent's `queue`) is kept as pushed."""
+    socket = RawSocket(await h.http.ws_connect(f"{h.url}/socket.io/?EIO=4&transport=websocket"))
+    await socket.frame_starting("0")
+    await socket.ws.send_str("40" + json.dumps({"token": token}))
+    await socket.frame_starting("40{")
+    return socket
+
+
+async def _cancel_the_rest() -> None:
+    """End what the server left running (engine.io ping tasks of closed sockets)."""
+    tasks = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def encode(event: str, payload: Any, cid: str) -> str:
+    """The packet data as a broken client would write it: NaN, Infinity and lone surrogates
+    (escaped as `\\udxxx`, as `JSON.stringify` does) left in."""
+    text = json.dumps([event, payload], allow_nan=True, ensure_ascii=True)
+    return text.replace(json.dumps(CID)[1:-1], cid)
+
+
+async def last_seq(live: Live) -> int:
+    status, summary = await live.harness.request(
+        "GET", f"/api/conversations/{live.conversation_id}", live.agent_token
+    )
+    assert status == 200, summary
+    return int(summary["last_seq"])
+
+
+def check(answer: Any) -> bool:
+    """Whether `answer` is an ack of the protocol; returns whether it is a refusal."""
+    assert isinstance(answer, dict) and isinstance(answer.get("ok"), bool), answer
+    if answer["ok"]:
+        return False
+    error = answer["error"]
+    assert set(error) <= {"code", "message", "retry_after"}, answer
+    assert error["code"] in HTTP_STATUS and error["code"] != "internal", answer
+    assert isinstance(error["message"], str) and "Traceback" not in error["message"]
+    return True
+
+
+@settings(
+    max_examples=400,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(sent=sent_events, payload=payloads | values)
+def test_any_payload_of_any_event_is_answered_and_a_refusal_changes_nothing(
+    live: Live, sent: tuple[str, str], payload: Any
+) -> None:
+    event, sender = sent
+    socket = live.sockets[sender]
+
+    async def attempt() -> None:
+        before = await last_seq(live)
+        answer = await socket.call_raw(encode(event, payload, live.conversation_id))
+        refused = check(answer)
+        if refused:
+            assert await last_seq(live) == before, (sender, event, payload, answer)
+        if (sender == "visitor") != (event in VISITOR_EVENTS):
+            assert refused, (sender, event, answer)  # forbidden, or bad_request if undecodable
+            assert answer["error"]["code"] in {"forbidden", "bad_request"}, answer
+        alive = "visitor.ping" if sender == "visitor" else "time"
+        assert (await socket.call(alive, {}))["ok"] is True
+        if event == "leave" and not refused:
+            await socket.call("join", {"conversation_id": live.conversation_id})
+
+    live.run(attempt())
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(data=st.text(max_size=60) | st.binary(max_size=60).map(lambda b: b.decode("latin-1")))
+def test_any_packet_text_is_answered_or_ignored_never_crashing(live: Live, data: str) -> None:
+    async def attempt() -> None:
+        await live.socket.ws.send_str(f"42999{data}")
+        assert (await live.socket.call("time", {}))["ok"] is True
+
+    live.run(attempt())
