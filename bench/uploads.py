@@ -34,7 +34,7 @@ import aiohttp
 import socketio
 from aiohttp.test_utils import TestServer
 
-from covisor.app.build import COVISOR, create_app
+from covisor.app.http import COVISOR, create_app
 from covisor.config import Config
 from media import write_photos
 

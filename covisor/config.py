@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from covisor.kernel.addresses import parse_networks
+from covisor.kernel.ratelimit import RateLimit
 from covisor.phone import pins
 from covisor.team.hours import Schedule, zone
 
@@ -32,21 +33,6 @@ ENV_PREFIX = "COVISOR_"
 
 class ConfigError(ValueError):
     """A setting that cannot be used; the message says which and why."""
-
-
-@dataclass(frozen=True)
-class RateLimit:
-    """A token bucket: `rate` events per second sustained, `burst` at once."""
-
-    rate: float
-    burst: float
-
-    @classmethod
-    def parse(cls, text: str) -> RateLimit:
-        rate, sep, burst = text.partition("/")
-        if not sep:
-            raise ValueError("expected RATE/BURST, such as 5/10")
-        return cls(float(rate), float(burst))
 
 
 def _bounded(default: Any, low: float | None = None, high: float | None = None) -> Any:

@@ -17,9 +17,11 @@ if [ "$(cat "$stamp" 2>/dev/null || true)" != "$want" ]; then
     echo "$want" >"$stamp"
 fi
 
-# Lint and type-check before the tests; either failing fails the run.
+# Lint, type-check and check the import contracts before the tests; any failing fails the run.
 .venv/bin/python -m ruff check covisor tests bench
 .venv/bin/python -m mypy # files and strictness: [tool.mypy] in pyproject.toml
+# The layers, the adapters' distance from the store and no import circle: [tool.importlinter].
+PYTHONPATH=. .venv/bin/lint-imports --no-cache >/dev/null || PYTHONPATH=. .venv/bin/lint-imports --no-cache
 
 # The client's unit tests need Node >= 20.11 (node:test's mock timers take an options object
 # from 20.11 on); Debian 12's nodejs is 18. When the machine's node is missing or older, the

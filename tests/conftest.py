@@ -19,7 +19,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from aiohttp.web_runner import BaseRunner
 
-from covisor.app.build import COVISOR, Covisor, create_app
+from covisor.app.build import Covisor
+from covisor.app.http import COVISOR, create_app
 from covisor.config import Config
 from covisor.store import CatalogueRecord
 from covisor.web.server import AppRunner

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from covisor.app.cli import make_parser
-from covisor.config import Config, ConfigError, RateLimit, env_name, from_env
+from covisor.config import Config, ConfigError, env_name, from_env
+from covisor.kernel.ratelimit import RateLimit
 from tests.conftest import Harness, serve_process
 
 TYPES = typing.get_type_hints(Config)

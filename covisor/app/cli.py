@@ -6,11 +6,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import os
 import signal
-import socket
 import sys
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -18,12 +16,15 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 from covisor import config as configuration
-from covisor.app import build as composition
-from covisor.app.build import COVISOR, create_app, make_store
+from covisor.app import factories
+from covisor.app.announce import READY, cannot_listen, print_listening
+from covisor.app.factories import make_store
+from covisor.app.http import COVISOR, create_app
+from covisor.app.lifecycle import Lifecycle
 from covisor.config import Config, ConfigError
 from covisor.kernel import logs
 from covisor.kernel.errors import CovisorError
-from covisor.kernel.identity import AgentRole
+from covisor.store.records import AgentRole
 from covisor.team import passwords
 from covisor.web.server import AppRunner
 
@@ -106,14 +107,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 async def data_command(config: Config, args: argparse.Namespace) -> int:
     """`erase` or `export` one conversation, against the store and media of `config`."""
     store = make_store(config)
-    closers: list[Callable[[], Awaitable[None]]] = [store.close]
+    lifecycle = Lifecycle()
+    lifecycle.opened("store", store.close)
     # The server's media pipeline, with one thread instead of its worker processes: erasing and
     # exporting move files, they decode nothing.
     with ThreadPoolExecutor(1) as threads:
         try:
             await store.open()
-            pipeline = await composition.open_media_pipeline(config, closers, threads)
-            privacy = composition.make_privacy(config, store, pipeline)
+            pipeline = await factories.open_media_pipeline(config, lifecycle, threads)
+            privacy = factories.make_privacy(config, store, pipeline)
             cid = args.conversation_id
             if args.command == "erase":
                 done = await privacy.erase(cid)
@@ -122,8 +124,7 @@ async def data_command(config: Config, args: argparse.Namespace) -> int:
                 done = await privacy.export(cid, args.out)
                 print(f"Wrote {args.out}." if done else f"No conversation {cid}.")
         finally:
-            for close in reversed(closers):
-                await close()
+            await lifecycle.close()
     return 0 if done else 1
 
 
@@ -183,7 +184,7 @@ async def create_agent(
     store = make_store(config)
     try:
         await store.open()
-        agents = composition.make_agents(config, store)
+        agents = factories.make_agents(config, store)
         _, token = await agents.add(name, email=email, password=password, role=role)
     finally:
         await store.close()
@@ -196,7 +197,7 @@ async def shop_secret(config: Config) -> str:
     store = make_store(config)
     try:
         await store.open()
-        return (await composition.shop_secret(store)).hex()
+        return (await factories.shop_secret(store)).hex()
     finally:
         await store.close()
 
@@ -225,13 +226,6 @@ def tune_runtime() -> None:
     sys.setswitchinterval(0.0005)
 
 
-def print_listening(host: str, port: int) -> None:
-    """The line tests and tools wait for, then where to click."""
-    print(f"Covisor listening on http://{host}:{port}", flush=True)
-    print(f"  shop demo:     http://{host}:{port}/demo", flush=True)
-    print(f"  agent console: http://{host}:{port}/agent", flush=True)
-
-
 async def serve_forever(config: Config, worker: int | None = None) -> int:
     """Run until SIGINT (Ctrl-C) or SIGTERM, then drain and stop cleanly and quietly: no new
     connection is taken, the work under way ends (`drain_timeout`), clients are told to
@@ -240,7 +234,7 @@ async def serve_forever(config: Config, worker: int | None = None) -> int:
     does not resolve), said in one line on stderr once every service is closed again.
 
     As worker `worker` of a supervisor, it shares the port with its siblings (`SO_REUSEPORT`)
-    and prints `supervisor.READY` instead: the supervisor announces the address once."""
+    and prints `announce.READY` instead: the supervisor announces the address once."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -265,8 +259,6 @@ async def serve_forever(config: Config, worker: int | None = None) -> int:
         sockets = getattr(site._server, "sockets", None)
         port = sockets[0].getsockname()[1] if sockets else config.port
         if worker is not None:
-            from covisor.app.supervisor import READY
-
             print(READY, flush=True)
         else:
             print_listening(config.host, port)
@@ -277,16 +269,6 @@ async def serve_forever(config: Config, worker: int | None = None) -> int:
     finally:
         await runner.cleanup()
     return 0
-
-
-def cannot_listen(host: str, port: int, error: OSError) -> str:
-    """The line said when `host:port` cannot be listened on, the reason in a few words:
-    "Address already in use", "Name or service not known"."""
-    if isinstance(error, socket.gaierror) or not error.errno or error.errno < 0:
-        reason = error.strerror or str(error)
-    else:
-        reason = os.strerror(error.errno)
-    return f"covisor: cannot listen on {host}:{port}: {reason}"
 
 
 if __name__ == "__main__":

@@ -39,13 +39,11 @@ from typing import Any
 
 from prometheus_client.multiprocess import mark_process_dead
 
+from covisor.app.announce import READY, cannot_listen, print_listening
 from covisor.config import Config
 from covisor.kernel.metrics import MULTIPROC_DIR
 
 log = logging.getLogger(__name__)
-
-READY = "covisor-worker-ready"
-"""What a worker prints once it listens; the supervisor reads it, never passes it on."""
 
 
 class Supervisor:
@@ -82,8 +80,6 @@ class Supervisor:
         try:
             holder = self._hold_port()
         except OSError as refusal:
-            from covisor.app.cli import cannot_listen
-
             print(cannot_listen(self._config.host, self._port, refusal), file=sys.stderr)
             return 2
         own_dir = self._open_metrics_dir()
@@ -98,8 +94,6 @@ class Supervisor:
                     return self._start_failed()
             if not await self._all_up(ups):
                 return self._start_failed()
-            from covisor.app.cli import print_listening
-
             print_listening(self._config.host, self._port)
             await self._stop.wait()
             print("Covisor is stopping", flush=True)

@@ -10,21 +10,11 @@ the window ends (HTTP `429` with `Retry-After`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from covisor.kernel.clock import Clock
 from covisor.kernel.errors import CovisorError
-
-if TYPE_CHECKING:
-    from covisor.store import Store
-
-
-@dataclass(frozen=True)
-class Attempts:
-    """A counter of what was counted in the fixed window that began at `started` (ms)."""
-
-    count: int
-    started: float
+from covisor.store import Store
+from covisor.store.records import Attempts
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from covisor.kernel.errors import CovisorError
 from covisor.store import Store
-from covisor.store.reports import ConversationFacts, OrderGroup, VisitorGroup
+from covisor.store.records import ConversationFacts, OrderGroup, VisitorGroup
 from covisor.team.hours import zone
 
 MAX_DAYS = 366

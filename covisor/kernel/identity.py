@@ -12,9 +12,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import msgspec
 
@@ -22,52 +21,6 @@ from covisor.kernel.clock import Clock, TokenSource
 from covisor.kernel.errors import CovisorError
 
 Role = Literal["agent", "customer", "caller", "visitor"]
-AgentRole = Literal["admin", "agent"]
-"""What an agent may do: an `admin` also manages the team (team_api.py)."""
-
-DEFAULT_CAPACITY = 3
-
-
-@dataclass(frozen=True)
-class AgentRecord:
-    """A stored agent: tokens themselves are never kept, only their digests.
-
-    `token_digest` is the digest of the token the agent was found by (`agent_by_digest`), or
-    of its first token when it is added (`add_agent` stores it as an `api` token); None for an
-    agent without one (invited, logs in with its password) and in listings. `email` is stored
-    lower-cased; `password_hash` is a passwords.py hash. `capacity` is how many conversations
-    the agent takes at once.
-    """
-
-    id: str
-    name: str
-    token_digest: str | None
-    created_at: float
-    email: str | None = None
-    password_hash: str | None = None
-    role: AgentRole = "agent"
-    disabled: bool = False
-    capacity: int = DEFAULT_CAPACITY
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == "admin"
-
-    def to_wire(self) -> dict[str, Any]:
-        """What admins see of an agent (never its password hash or token digests)."""
-        return {
-            "id": self.id,
-            "name": self.name,
-            "email": self.email,
-            "role": self.role,
-            "disabled": self.disabled,
-            "capacity": self.capacity,
-            "created_at": self.created_at,
-        }
-
-
-AgentLookup = Callable[[str], Awaitable[AgentRecord | None]]
-
 AGENT_PREFIX = "a."
 GRANT_PREFIX = "g."
 
@@ -108,11 +61,6 @@ def _b64(data: bytes) -> str:
 
 def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def agent_identity(agent: AgentRecord) -> Identity:
-    """Who a stored agent is when it speaks."""
-    return Identity(agent.id, "agent", agent.name, admin=agent.is_admin, email=agent.email)
 
 
 def new_agent_token(tokens: TokenSource) -> str:
@@ -167,23 +115,3 @@ class GrantSigner:
 
     def _sign(self, body: str) -> str:
         return _b64(hmac.new(self._secret, body.encode(), hashlib.sha256).digest())
-
-
-class Authenticator:
-    """Turns a bearer token into an `Identity`, or refuses with `unauthorized`."""
-
-    def __init__(self, signer: GrantSigner, find_agent: AgentLookup) -> None:
-        self._signer = signer
-        self._find_agent = find_agent
-
-    async def identify(self, token: object) -> Identity:
-        if not isinstance(token, str) or not token:
-            raise CovisorError("unauthorized", "a token is required")
-        if token.startswith(AGENT_PREFIX):
-            agent = await self._find_agent(agent_token_digest(token))
-            if agent is None:
-                raise CovisorError("unauthorized", "unknown agent token")
-            if agent.disabled:
-                raise CovisorError("unauthorized", "this agent is disabled")
-            return agent_identity(agent)
-        return self._signer.verify(token)

@@ -4,9 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from covisor.config import RateLimit
 from covisor.kernel.clock import Clock
 from covisor.kernel.errors import CovisorError
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """A token bucket: `rate` events per second sustained, `burst` at once."""
+
+    rate: float
+    burst: float
+
+    @classmethod
+    def parse(cls, text: str) -> RateLimit:
+        rate, sep, burst = text.partition("/")
+        if not sep:
+            raise ValueError("expected RATE/BURST, such as 5/10")
+        return cls(float(rate), float(burst))
 
 
 @dataclass

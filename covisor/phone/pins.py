@@ -22,35 +22,20 @@ import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from covisor.kernel.errors import CovisorError
 from covisor.kernel.identity import Identity
+from covisor.store.records import Redeemer
 
 DigitSource = Callable[[int], str]
 """Returns `n` uniformly random decimal digits."""
-
-Redeemer = Literal["caller", "agent"]
-"""Who may redeem a PIN: an anonymous caller (agent-issued) or an agent (shopper-issued)."""
 
 _SEPARATORS = re.compile(r"[\s\-.]+")
 
 
 def system_digits(n: int) -> str:
     return f"{secrets.randbelow(10**n):0{n}d}"
-
-
-@dataclass(frozen=True)
-class Pin:
-    """A stored PIN. It holds the keyed digest of the digits, never the digits."""
-
-    digest: str
-    conversation_id: str
-    redeemer: Redeemer
-    issuer_id: str
-    created_at: float
-    expires_at: float
-    used_at: float | None = None
 
 
 @dataclass(frozen=True)

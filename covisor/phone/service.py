@@ -22,9 +22,7 @@ from covisor.kernel.identity import GrantSigner, Identity
 from covisor.phone.pins import (
     DigitSource,
     IssuedPin,
-    Pin,
     PinRules,
-    Redeemer,
     agent_key,
     conversation_key,
     pin_digest,
@@ -33,6 +31,7 @@ from covisor.phone.pins import (
     wrong_pin,
 )
 from covisor.store import Store, SummaryRecord
+from covisor.store.records import Pin, Redeemer
 
 _DRAWS = 20
 """Fresh digits tried before giving up when the drawn ones belong to a live PIN. With even half

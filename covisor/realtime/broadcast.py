@@ -27,7 +27,6 @@ import socketio
 from engineio import packet as eio_packet
 from socketio import packet as sio_packet
 
-from covisor.config import Config
 from covisor.kernel.metrics import Metrics
 from covisor.realtime.wire import TrustedJson
 
@@ -345,9 +344,3 @@ _FLUSH_SECONDS = 1.0
 _PUBLISH_SECONDS = 5.0
 _OUTBOX_LIMIT = 100_000
 """Broadcasts queued for Redis at most; past it (Redis down or stalled) new ones are dropped."""
-
-
-def make_manager(config: Config, metrics: Metrics, scope: Scope) -> LocalFanout:
-    if config.redis_url:
-        return RedisBroadcast(config.redis_url, config.redis_channel, metrics, scope)
-    return LocalFanout()

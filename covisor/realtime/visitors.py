@@ -21,7 +21,7 @@ import socketio
 from covisor.kernel.clock import Clock
 from covisor.kernel.errors import CovisorError
 from covisor.kernel.identity import Identity
-from covisor.store.visits import InvitationRecord, PageView, RuleRecord, VisitorRecord
+from covisor.store.records import InvitationRecord, PageView, RuleRecord, VisitorRecord
 from covisor.visitors.invitations import Invitations, Message, OnPage, invitation_wire
 from covisor.visitors.tracking import Tracking
 

@@ -1,11 +1,5 @@
-"""JSON on the wire: the codec of every Socket.IO packet and HTTP body, and the Socket.IO server
-that answers every event, even one it cannot read.
-
-Decoding is bounded: values nest at most `MAX_DEPTH` levels (the deepest command,
-`stroke.points`, needs four inside its packet), numbers must fit 64 bits or a double, and what
-JSON does not allow (NaN, Infinity, lone UTF-16 surrogates such as `"\\ud800"`, which a
-browser's `JSON.stringify` makes of a broken string) is refused. msgspec does it in one pass,
-several times faster than the standard `json` module, which was a large share of the relay's CPU.
+"""JSON on the wire: the codec of every Socket.IO packet (`kernel/codec.py`'s bounded JSON), and
+the Socket.IO server that answers every event, even one it cannot read.
 
 python-socketio decodes a packet before any handler runs, and an exception there is only
 logged: the client would wait for an ack that never comes. So `MsgspecJson.loads` never raises:
@@ -20,63 +14,25 @@ import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 import msgspec
 import socketio
 from engineio import packet as eio_packet
 
+from covisor.kernel.codec import Undecodable, decode, encoder
 from covisor.kernel.errors import INTERNAL, CovisorError
 from covisor.realtime import websocket
 
 log = logging.getLogger(__name__)
 
-MAX_DEPTH = 6
-"""Most levels of arrays and objects inside one another in a packet or body."""
-
 RESERVED_EVENTS = frozenset({"connect", "connect_error", "disconnect", "message", "*"})
 """Names python-socketio gives a meaning of its own; clients may not send them as events."""
 
-
-def _bounded_json(depth: int) -> Any:
-    """The type of JSON values nested at most `depth` levels, for msgspec to enforce."""
-    kind: Any = Union[str, int, float, bool, None]  # noqa: UP007
-    for _ in range(depth):
-        kind = Union[str, int, float, bool, None, list[kind], dict[str, kind]]  # noqa: UP007
-    return kind
-
-
-_encoder = msgspec.json.Encoder()
 _ACK_ID = re.compile(r"[0-9]*")
 _MAX_ID_DIGITS = 20
 """Longest ack id answered (clients count up from 0; a longer one is dropped, as
 python-socketio drops it)."""
-_decoder = msgspec.json.Decoder(_bounded_json(MAX_DEPTH))
-
-
-@dataclass(frozen=True)
-class Undecodable:
-    """A packet or body that is not JSON Covisor accepts; `reason` says why, for the client."""
-
-    reason: str
-
-
-def decode(raw: str | bytes) -> Any:
-    """The JSON value of `raw`, or an `Undecodable` saying why there is none."""
-    try:
-        return _decoder.decode(raw)
-    except msgspec.ValidationError as exc:
-        message = str(exc)
-        if "got `array`" in message or "got `object`" in message:
-            return Undecodable(f"JSON nested deeper than {MAX_DEPTH} levels")
-        return Undecodable(f"not valid JSON: {message.split(' - ')[0]}")
-    except (msgspec.DecodeError, RecursionError, UnicodeError) as exc:
-        return Undecodable(f"not valid JSON: {exc}")
-
-
-def encode(value: Any) -> bytes:
-    return _encoder.encode(value)
 
 
 class PacketJson:
@@ -84,7 +40,7 @@ class PacketJson:
 
     @staticmethod
     def dumps(obj: Any, **_: Any) -> str:
-        return _encoder.encode(obj).decode()
+        return encoder.encode(obj).decode()
 
     @staticmethod
     def loads(text: str | bytes, **_: Any) -> Any:
@@ -99,7 +55,7 @@ class TrustedJson:
 
     @staticmethod
     def dumps(obj: Any, **_: Any) -> str:
-        return _encoder.encode(obj).decode()
+        return encoder.encode(obj).decode()
 
     @classmethod
     def loads(cls, text: str | bytes, **_: Any) -> Any:
@@ -214,5 +170,5 @@ class Server(socketio.AsyncServer):  # type: ignore[misc]
         if id is None:
             return
         head = f"3{id}" if namespace == "/" else f"3{namespace},{id}"
-        body = head + _encoder.encode([] if answer is None else [answer]).decode()
+        body = head + encoder.encode([] if answer is None else [answer]).decode()
         await self.eio.send_packet(eio_sid, eio_packet.Packet(eio_packet.MESSAGE, body))

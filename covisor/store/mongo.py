@@ -15,10 +15,7 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from covisor.conversations.quotas import Attempts
 from covisor.kernel.events import Event, decode, encode
-from covisor.kernel.identity import DEFAULT_CAPACITY
-from covisor.phone.pins import Pin, Redeemer
 from covisor.store import (
     AgentChanges,
     AgentRecord,
@@ -32,11 +29,17 @@ from covisor.store import (
     SummaryRecord,
     WebhookDeliveryRecord,
     WebhookRecord,
-    removes_enabled_admin,
-    with_seq,
 )
 from covisor.store.mongo_reports import MongoReports, create_report_indexes
 from covisor.store.mongo_visits import MongoVisits, create_visit_indexes
+from covisor.store.records import (
+    DEFAULT_CAPACITY,
+    Attempts,
+    Pin,
+    Redeemer,
+    removes_enabled_admin,
+    with_seq,
+)
 
 _SUMMARY_FIELDS = {"created_at": 1, "seq": 1, "summary": 1}
 

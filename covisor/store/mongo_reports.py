@@ -15,7 +15,7 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
 from covisor.kernel.events import decode
-from covisor.store.reports import ConversationFacts, OrderGroup, VisitorGroup
+from covisor.store.records import ConversationFacts, OrderGroup, VisitorGroup
 
 Document = dict[str, Any]
 

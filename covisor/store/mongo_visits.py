@@ -15,7 +15,7 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from covisor.store.visits import (
+from covisor.store.records import (
     ConversionRecord,
     InvitationRecord,
     Outcome,

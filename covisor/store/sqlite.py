@@ -22,9 +22,7 @@ from typing import Any
 import aiosqlite
 import msgspec
 
-from covisor.conversations.quotas import Attempts
 from covisor.kernel.events import Event, decode, encode
-from covisor.phone.pins import Pin, Redeemer
 from covisor.store import (
     AgentChanges,
     AgentRecord,
@@ -38,9 +36,8 @@ from covisor.store import (
     SummaryRecord,
     WebhookDeliveryRecord,
     WebhookRecord,
-    removes_enabled_admin,
-    with_seq,
 )
+from covisor.store.records import Attempts, Pin, Redeemer, removes_enabled_admin, with_seq
 from covisor.store.sqlite_reports import INDEXED_EVENTS, REPORTS_SCHEMA, SQLiteReports
 from covisor.store.sqlite_visits import VISITS_SCHEMA, SQLiteVisits
 

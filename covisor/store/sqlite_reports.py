@@ -11,7 +11,7 @@ from typing import Protocol
 
 import aiosqlite
 
-from covisor.store.reports import ConversationFacts, OrderGroup, VisitorGroup
+from covisor.store.records import ConversationFacts, OrderGroup, VisitorGroup
 
 INDEXED_EVENTS = "type NOT IN ('stroke.points', 'viewer.transform', 'video.state')"
 """The events in `events_by_kind`: all but the streamed ones, which nothing looks up by type and

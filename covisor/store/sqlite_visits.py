@@ -10,7 +10,7 @@ from typing import Protocol
 import aiosqlite
 import msgspec
 
-from covisor.store.visits import (
+from covisor.store.records import (
     ConversionRecord,
     InvitationRecord,
     Outcome,

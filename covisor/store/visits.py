@@ -12,98 +12,17 @@ referrer kept is the one of the visit's first page (where the visitor came from)
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Protocol
 
-Outcome = Literal["pending", "accepted", "declined"]
-
-
-@dataclass(frozen=True)
-class PageView:
-    """One page a visitor's widget reported (`url` None: only still there, a heartbeat)."""
-
-    visitor_id: str
-    at: float
-    url: str | None = None
-    title: str | None = None
-    referrer: str | None = None
-    device: str = "desktop"
-    language: str | None = None
-
-
-@dataclass(frozen=True)
-class VisitorRecord:
-    """What is known of a visitor: its current page and visit, and its chat, if any."""
-
-    id: str
-    first_seen: float
-    last_seen: float
-    visit_started: float
-    visits: int
-    pages: int
-    device: str
-    language: str | None
-    url: str | None
-    title: str | None
-    referrer: str | None
-    page_at: float
-    conversation_id: str | None = None
-    assisted_at: float | None = None
-
-    @property
-    def returning(self) -> bool:
-        return self.visits > 1
-
-
-@dataclass(frozen=True)
-class VisitedPage:
-    url: str
-    title: str | None
-    at: float
-
-
-@dataclass(frozen=True)
-class InvitationRecord:
-    """An invitation to chat shown to a visitor: by an agent, a rule or the shop's JS."""
-
-    id: str
-    visitor_id: str
-    message: str
-    created_at: float
-    agent_id: str | None = None
-    agent_name: str | None = None
-    rule_id: str | None = None
-    outcome: Outcome = "pending"
-    decided_at: float | None = None
-    conversation_id: str | None = None
-
-
-@dataclass(frozen=True)
-class RuleRecord:
-    """An admin's rule for proactive invitations (see invitations.py for `conditions`)."""
-
-    id: str
-    name: str
-    enabled: bool
-    conditions: dict[str, Any]
-    messages: dict[str, str]
-    created_at: float
-    updated_at: float
-
-
-@dataclass(frozen=True)
-class ConversionRecord:
-    """An order the shop's page reported (`covisor.trackConversion`), once per `order_id`.
-    `value` is a decimal string in `currency`; `assisted`: the visitor chatted before."""
-
-    order_id: str
-    visitor_id: str
-    value: str
-    currency: str
-    device: str
-    assisted: bool
-    at: float
-    conversation_id: str | None = field(default=None)
+from covisor.store.records import (
+    ConversionRecord,
+    InvitationRecord,
+    Outcome,
+    PageView,
+    RuleRecord,
+    VisitedPage,
+    VisitorRecord,
+)
 
 
 class VisitStore(Protocol):

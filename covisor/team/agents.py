@@ -20,15 +20,9 @@ from covisor.conversations.quotas import AttemptLimit, Quotas
 from covisor.kernel.addresses import address_key
 from covisor.kernel.clock import Clock, TokenSource
 from covisor.kernel.errors import CovisorError
-from covisor.kernel.identity import (
-    DEFAULT_CAPACITY,
-    AgentRecord,
-    AgentRole,
-    Identity,
-    agent_token_digest,
-    new_agent_token,
-)
+from covisor.kernel.identity import Identity, agent_token_digest, new_agent_token
 from covisor.store import AgentChanges, LastAdmin, Store
+from covisor.store.records import DEFAULT_CAPACITY, AgentRecord, AgentRole
 from covisor.team.passwords import generate_password, hash_password, verify_password
 
 API = "api"

@@ -17,8 +17,9 @@ from typing import Literal
 
 from covisor.kernel.clock import Clock
 from covisor.kernel.errors import CovisorError
-from covisor.kernel.identity import AgentRecord, Identity
+from covisor.kernel.identity import Identity
 from covisor.store import Store
+from covisor.store.records import AgentRecord
 
 log = logging.getLogger(__name__)
 

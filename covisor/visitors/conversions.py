@@ -17,7 +17,7 @@ from covisor.kernel.clock import Clock
 from covisor.kernel.errors import CovisorError
 from covisor.kernel.identity import Identity
 from covisor.store import Store
-from covisor.store.visits import ConversionRecord
+from covisor.store.records import ConversionRecord
 
 Emit = Callable[[str, dict[str, Any]], None]
 

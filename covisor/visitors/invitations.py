@@ -29,7 +29,7 @@ from covisor.kernel.clock import Clock, TokenSource
 from covisor.kernel.errors import CovisorError
 from covisor.kernel.identity import Identity
 from covisor.store import Store
-from covisor.store.visits import InvitationRecord, RuleRecord, VisitorRecord
+from covisor.store.records import InvitationRecord, RuleRecord, VisitorRecord
 from covisor.team.roster import Roster, pick
 from covisor.visitors.tracking import Tracking
 

@@ -24,7 +24,7 @@ from covisor.kernel.clock import Clock, TokenSource
 from covisor.kernel.errors import CovisorError
 from covisor.kernel.identity import GrantSigner, Identity
 from covisor.store import Store
-from covisor.store.visits import PageView, VisitorRecord
+from covisor.store.records import PageView, VisitorRecord
 
 log = logging.getLogger(__name__)
 

@@ -21,15 +21,15 @@ from aiohttp.typedefs import Middleware
 
 from covisor.conversations.service import ConversationService
 from covisor.conversations.shopper import Claim, device_class, language_of
+from covisor.kernel import codec, logs
 from covisor.kernel import commands as c
-from covisor.kernel import logs
 from covisor.kernel.addresses import ClientAddresses
 from covisor.kernel.errors import INTERNAL, CovisorError
 from covisor.kernel.events import to_wire
-from covisor.kernel.identity import Authenticator, Identity
+from covisor.kernel.identity import Identity
 from covisor.kernel.metrics import CONTENT_TYPE, Metrics
-from covisor.realtime import wire
-from covisor.store import SummaryRecord
+from covisor.store.records import SummaryRecord
+from covisor.team.authentication import Authenticator
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +158,7 @@ class _ErrorShapedPrepare(web.StreamResponse):
     async def prepare(self, request: web.BaseRequest) -> AbstractStreamWriter | None:
         if self.status < 400 or self.prepared:
             return await super().prepare(request)
-        body = wire.encode(status_error(self.status))
+        body = codec.encode(status_error(self.status))
         for name in list(self.headers):
             if name.lower() in _NOT_CARRIED:
                 del self.headers[name]
@@ -241,8 +241,8 @@ async def read_json(request: web.Request, limit: int = 64 * 1024) -> dict[str, A
         raise CovisorError("too_large", f"body over {limit} bytes")
     if not raw.strip():
         return {}
-    body = wire.decode(raw)
-    if isinstance(body, wire.Undecodable):
+    body = codec.decode(raw)
+    if isinstance(body, codec.Undecodable):
         raise CovisorError("bad_request", f"the body is {body.reason}")
     if not isinstance(body, dict):
         raise CovisorError("bad_request", "body must be a JSON object")

@@ -18,8 +18,8 @@ from typing import Any
 from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
 
+from covisor.kernel import codec
 from covisor.kernel.errors import INTERNAL, CovisorError
-from covisor.realtime import wire
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ class _Protocol(RequestHandler):
         error = INTERNAL if code is None else CovisorError(code, _MESSAGES[code])
         response = web.Response(
             status=error.http_status,
-            body=wire.encode(error.to_dict()),
+            body=codec.encode(error.to_dict()),
             content_type="application/json",
         )
         response.force_close()

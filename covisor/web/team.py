@@ -9,8 +9,8 @@ from aiohttp import web
 
 from covisor.kernel.addresses import ClientAddresses
 from covisor.kernel.errors import CovisorError
-from covisor.kernel.identity import AgentRecord, AgentRole, Identity
-from covisor.store import AgentChanges
+from covisor.kernel.identity import Identity
+from covisor.store.records import AgentChanges, AgentRecord, AgentRole
 from covisor.team.agents import MAX_CAPACITY, MAX_EMAIL, Agents
 from covisor.team.passwords import MAX_LENGTH
 from covisor.web.kit import RequestAuth, json_response, read_body

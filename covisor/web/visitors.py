@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 import msgspec
@@ -13,7 +14,7 @@ from covisor.kernel import commands as c
 from covisor.kernel.addresses import ClientAddresses
 from covisor.kernel.errors import CovisorError
 from covisor.kernel.identity import Identity
-from covisor.realtime.visitors import VisitorEvents
+from covisor.store.records import InvitationRecord
 from covisor.visitors.conversions import ConversionBody, Conversions
 from covisor.visitors.invitations import Invitations, Message, RuleBody, invitation_wire, rule_wire
 from covisor.visitors.tracking import Tracking
@@ -41,7 +42,7 @@ class VisitorsApi:
         addresses: ClientAddresses,
         tracking: Tracking,
         invitations: Invitations,
-        events: VisitorEvents,
+        deliver: Callable[[InvitationRecord], Awaitable[None]],
         conversations: ConversationService,
         conversions: Conversions,
     ) -> None:
@@ -49,7 +50,7 @@ class VisitorsApi:
         self._addresses = addresses
         self._tracking = tracking
         self._invitations = invitations
-        self._events = events
+        self._deliver = deliver
         self._conversations = conversations
         self._conversions = conversions
 
@@ -101,7 +102,7 @@ class VisitorsApi:
         invitation = await self._invitations.by_agent(
             agent, request.match_info["visitor_id"], body.message
         )
-        await self._events.send(invitation)
+        await self._deliver(invitation)
         return json_response(invitation_wire(invitation), 201)
 
     async def accept(self, request: web.Request) -> web.Response:

@@ -15,7 +15,8 @@ import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from covisor.app.supervisor import READY, Supervisor
+from covisor.app.announce import READY
+from covisor.app.supervisor import Supervisor
 from covisor.config import Config
 from tests.conftest import Peer, ServerProcess, agent_token_for, open_accepted
 

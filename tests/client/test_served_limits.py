@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from covisor.config import Config, RateLimit
+from covisor.config import Config
+from covisor.kernel.ratelimit import RateLimit
 
 REPO = Path(__file__).resolve().parents[2]
 PRINT_DEFAULTS = (

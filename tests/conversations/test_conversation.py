@@ -5,7 +5,7 @@ from __future__ import annotations
 import msgspec
 import pytest
 
-from covisor.app.build import conversation_limits
+from covisor.app.options import conversation_limits
 from covisor.config import Config
 from covisor.conversations.conversation import ConversationState, decide, draw
 from covisor.kernel import commands as c

@@ -25,10 +25,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from covisor.app.build import create_app
-from covisor.config import Config, RateLimit
+from covisor.app.http import create_app
+from covisor.config import Config
 from covisor.kernel.commands import BY_EVENT
 from covisor.kernel.errors import HTTP_STATUS
+from covisor.kernel.ratelimit import RateLimit
 from covisor.realtime.handlers import VISITOR_EVENTS
 from tests.conftest import Harness, serving
 from tests.raw_socketio import RawSocket

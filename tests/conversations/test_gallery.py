@@ -7,7 +7,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from covisor.app.build import conversation_limits
+from covisor.app.options import conversation_limits
 from covisor.config import Config
 from covisor.conversations.conversation import ConversationState, decide
 from covisor.conversations.gallery import is_upload, media_status, viewer_entry

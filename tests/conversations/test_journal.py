@@ -11,7 +11,7 @@ from typing import Any, TypedDict, Unpack
 
 import pytest
 
-from covisor.app.build import conversation_limits
+from covisor.app.options import conversation_limits
 from covisor.config import Config
 from covisor.conversations.journal import Journal, Published, Publisher, Relay, Relayed
 from covisor.kernel import commands as c

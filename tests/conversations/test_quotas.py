@@ -9,9 +9,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from covisor.app.build import create_app
+from covisor.app.http import create_app
 from covisor.config import Config
-from covisor.conversations.quotas import Attempts
+from covisor.store.records import Attempts
 from tests.conftest import Harness, ManualClock, serving
 from tests.media import samples
 

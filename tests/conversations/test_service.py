@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from covisor.app.build import create_app
+from covisor.app.http import create_app
 from covisor.config import Config
 from covisor.store import Append
 from covisor.store.sqlite import SQLiteStore

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from covisor.app.build import create_app
+from covisor.app.http import create_app
 from covisor.config import Config
 from tests.conftest import Harness, ManualClock, serving
 from tests.mailbox import Mailbox, parts, smtp_server

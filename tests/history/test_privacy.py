@@ -13,7 +13,7 @@ from typing import Any
 
 import aiohttp
 
-from covisor.app.build import create_app
+from covisor.app.http import create_app
 from covisor.config import Config
 from covisor.conversations.shopper import SHOP_SECRET, ShopIdentity
 from tests.conftest import Harness, ManualClock, serving

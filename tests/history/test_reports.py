@@ -16,7 +16,7 @@ import socketio
 import yaml
 from jsonschema import Draft202012Validator
 
-from covisor.app.build import create_app
+from covisor.app.http import create_app
 from covisor.config import Config
 from covisor.history.reports import percentile, report_range
 from tests.conftest import WAIT, Harness, ManualClock, serving

@@ -5,7 +5,7 @@ from __future__ import annotations
 import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
-from covisor.app.build import create_app
+from covisor.app.http import create_app
 from covisor.config import Config
 from tests.conftest import Harness, serving
 from tests.media import samples

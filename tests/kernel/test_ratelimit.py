@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from covisor.config import RateLimit
 from covisor.kernel.errors import CovisorError
-from covisor.kernel.ratelimit import EventLimiter, TokenBucket
+from covisor.kernel.ratelimit import EventLimiter, RateLimit, TokenBucket
 
 
 def test_bucket_allows_burst_then_refills_at_rate() -> None:

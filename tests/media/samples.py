@@ -13,7 +13,7 @@ import numpy as np
 import pillow_heif
 from PIL import ExifTags, Image, ImageCms, ImageDraw, ImageFilter
 
-from covisor.app.build import media_options
+from covisor.app.options import media_options
 from covisor.config import Config
 from covisor.media.blobs import BlobStore
 

@@ -11,7 +11,7 @@ import aiohttp
 import numpy as np
 from PIL import Image
 
-from covisor.app.build import create_app
+from covisor.app.http import create_app
 from covisor.config import Config
 from covisor.kernel import commands as c
 from covisor.kernel.identity import Identity

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from covisor.app.build import smtp_options
+from covisor.app.options import smtp_options
 from covisor.config import Config
 from covisor.kernel.errors import CovisorError
 from covisor.kernel.metrics import Metrics

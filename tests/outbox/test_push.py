@@ -29,7 +29,8 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from multidict import CIMultiDict
 from PIL import Image
 
-from covisor.app.build import create_app, push_options
+from covisor.app.http import create_app
+from covisor.app.options import push_options
 from covisor.config import Config, ConfigError
 from covisor.outbox.push import open_push
 from covisor.store import PushSubscriptionRecord

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from covisor.app.build import conversation_limits
+from covisor.app.options import conversation_limits
 from covisor.config import Config
 from covisor.conversations.conversation import ConversationState, decide
-from covisor.conversations.quotas import AttemptLimit, Attempts
+from covisor.conversations.quotas import AttemptLimit
 from covisor.kernel import commands as c
 from covisor.kernel.addresses import address_key
 from covisor.kernel.errors import CovisorError
@@ -24,6 +24,7 @@ from covisor.phone.pins import (
     system_digits,
     wrong_pin,
 )
+from covisor.store.records import Attempts
 
 AGENT = Identity("a1", "agent", "Ann")
 SHOPPER = Identity("s1", "customer", "Sam", "c1")

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 import redis.asyncio as aioredis
 
-from covisor.app.build import create_app
+from covisor.app.http import create_app
 from covisor.config import Config
 from covisor.kernel.metrics import Metrics
 from covisor.realtime import broadcast

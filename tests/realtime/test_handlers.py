@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import socketio
 
-from covisor.app.build import create_app
+from covisor.app.http import create_app
 from covisor.config import Config
 from covisor.kernel import commands as c
 from covisor.kernel.identity import Identity

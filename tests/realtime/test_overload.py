@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from covisor.app.build import create_app
+from covisor.app.http import create_app
 from covisor.config import Config
 from covisor.store import Append
 from covisor.store.sqlite import SQLiteStore

@@ -11,7 +11,7 @@ import aiohttp
 import socketio
 from engineio import packet as eio_packet
 
-from covisor.app.build import COVISOR
+from covisor.app.http import COVISOR
 from covisor.realtime import websocket
 from tests.conftest import Harness
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from covisor.app.build import COVISOR
+from covisor.app.http import COVISOR
+from covisor.kernel.codec import MAX_DEPTH, Undecodable, decode
 from covisor.kernel.errors import INTERNAL
-from covisor.realtime.wire import MAX_DEPTH, Undecodable, decode
 from tests.conftest import Harness
 from tests.hostile_packets import PACKETS
 from tests.raw_socketio import RawSocket

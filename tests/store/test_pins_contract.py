@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from covisor.conversations.quotas import Attempts
-from covisor.phone.pins import Pin, Redeemer
+from covisor.store.records import Attempts, Pin, Redeemer
 
 T0 = 1_000_000.0
 TTL = 600_000.0

@@ -7,8 +7,15 @@ from typing import Any
 
 from covisor.kernel.events import Event
 from covisor.store import Append
-from covisor.store.reports import ConversationFacts, OrderGroup, VisitorGroup
-from covisor.store.visits import ConversionRecord, InvitationRecord, Outcome, PageView
+from covisor.store.records import (
+    ConversationFacts,
+    ConversionRecord,
+    InvitationRecord,
+    OrderGroup,
+    Outcome,
+    PageView,
+    VisitorGroup,
+)
 
 START, END = 100_000.0, 900_000.0
 GAP = 30 * 60 * 1000.0

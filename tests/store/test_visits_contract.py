@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from covisor.store.visits import (
+from covisor.store.records import (
     ConversionRecord,
     InvitationRecord,
     PageView,

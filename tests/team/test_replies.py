@@ -5,7 +5,8 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from covisor.kernel.identity import AgentRecord, agent_token_digest
+from covisor.kernel.identity import agent_token_digest
+from covisor.store.records import AgentRecord
 from tests.conftest import Harness
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from covisor.app.build import create_app
+from covisor.app.http import create_app
 from covisor.config import Config
 from covisor.team.roster import OnDuty, pick
 from tests.conftest import Harness, Peer, agent_token_for, serving, spawn_pair

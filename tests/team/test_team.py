@@ -15,7 +15,8 @@ import aiohttp
 import pytest
 import socketio
 
-from covisor.app.build import DEMO_AGENT_FILE, _seed_demo_agent, create_app
+from covisor.app.demo import DEMO_AGENT_FILE, seed_demo_agent
+from covisor.app.http import create_app
 from covisor.config import Config
 from tests.conftest import Harness, ManualClock, serving
 
@@ -393,7 +394,7 @@ async def test_cli_prints_a_stable_shop_secret(tmp_path: Path) -> None:
 async def test_the_demo_agent_is_an_admin_with_a_password(
     harness: Harness, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    await _seed_demo_agent(harness.services.agents, tmp_path)
+    await seed_demo_agent(harness.services.agents, tmp_path)
     path = tmp_path / DEMO_AGENT_FILE
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     lines = path.read_text().strip().splitlines()
@@ -406,5 +407,5 @@ async def test_the_demo_agent_is_an_admin_with_a_password(
     status, me = await harness.request("GET", "/api/me", token)
     assert me["admin"] is True
     # Only on a first start.
-    await _seed_demo_agent(harness.services.agents, tmp_path)
+    await seed_demo_agent(harness.services.agents, tmp_path)
     assert path.read_text().strip().splitlines()[-1] == token

@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 import socketio
 
-from covisor.app.build import create_app
+from covisor.app.http import create_app
 from covisor.config import Config
 from tests.conftest import WAIT, Harness, Peer, agent_token_for, serving, spawn_pair
 

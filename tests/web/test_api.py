@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from covisor.app.build import create_app
+from covisor.app.http import create_app
 from covisor.config import Config
 from tests.conftest import Harness, ManualClock, Peer, serving
 

@@ -10,8 +10,9 @@ from typing import Any, get_args
 import msgspec
 import pytest
 
-from covisor.config import Config, RateLimit
+from covisor.config import Config
 from covisor.kernel import commands as c
+from covisor.kernel.ratelimit import RateLimit
 from tests.conftest import Harness
 
 PROTOCOL = Path(__file__).resolve().parents[2] / "docs" / "PROTOCOL.md"

@@ -17,7 +17,7 @@ import aiohttp
 import pytest
 from PIL import Image
 
-from covisor.app.build import create_app
+from covisor.app.http import create_app
 from covisor.config import Config
 from tests.conftest import WAIT, Harness, ManualClock, serving
 from tests.media import samples

@@ -14,7 +14,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from covisor.app.build import create_app
+from covisor.app.http import create_app
 from covisor.config import Config
 from covisor.phone.pins import system_digits
 from tests.conftest import Harness, ManualClock, Peer, agent_token_for, serving, spawn_pair

@@ -1,0 +1,98 @@
+"""Parts built from the `Config` alone, shared by the server (`build`) and the operator's
+commands (`cli.py`: `agents add`, `shops secret`, `erase`, `export`), so both build them the
+same way."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable
+from concurrent.futures import Executor
+
+from covisor.app.lifecycle import Lifecycle
+from covisor.app.options import login_limits, media_options
+from covisor.config import Config
+from covisor.conversations.quotas import Quotas
+from covisor.conversations.shopper import SHOP_SECRET
+from covisor.history.privacy import Privacy
+from covisor.kernel.clock import Clock, TokenSource, system_clock, system_tokens
+from covisor.kernel.metrics import Metrics
+from covisor.media import BlobStore, BoundedExecutor, MediaPipeline
+from covisor.media.offload import WorkerPool
+from covisor.realtime.broadcast import LocalFanout, RedisBroadcast, Scope
+from covisor.store import Store
+from covisor.team.agents import Agents
+
+
+def make_store(config: Config) -> Store:
+    """MongoDB when `mongo_url` is set, else the embedded SQLite file in the data dir."""
+    if config.mongo_url:
+        from covisor.store.mongo import MongoStore
+
+        return MongoStore(config.mongo_url, config.mongo_db)
+    from covisor.store.sqlite import SQLiteStore
+
+    return SQLiteStore(config.database_path)
+
+
+def make_manager(config: Config, metrics: Metrics, scope: Scope) -> LocalFanout:
+    """The Socket.IO client manager: Redis when processes share rooms, else in memory."""
+    if config.redis_url:
+        return RedisBroadcast(config.redis_url, config.redis_channel, metrics, scope)
+    return LocalFanout()
+
+
+async def shop_secret(store: Store) -> bytes:
+    """The secret shops sign their shoppers' identities with, made on first use."""
+    return await store.secret(SHOP_SECRET, os.urandom(32))
+
+
+def make_agents(
+    config: Config,
+    store: Store,
+    *,
+    quotas: Quotas | None = None,
+    clock: Clock = system_clock,
+    tokens: TokenSource = system_tokens,
+) -> Agents:
+    return Agents(
+        store,
+        tokens,
+        clock,
+        quotas=quotas or Quotas(store, clock),
+        login_limits=login_limits(config),
+    )
+
+
+async def open_media_pipeline(
+    config: Config, lifecycle: Lifecycle, executor: Executor | None = None
+) -> MediaPipeline:
+    """The media files under `config.data_dir` and the pipeline over them, their stops given
+    to `lifecycle`. Uploads are decoded in a pool of `config.media_workers` processes unless
+    `executor` is given."""
+    blobs = BlobStore(config.data_dir / "media")
+    await blobs.open()
+    lifecycle.opened("media files", blobs.close)
+    if executor is None:
+        pool = WorkerPool(config.media_workers)
+
+        async def stop_workers() -> None:
+            await asyncio.to_thread(pool.shutdown, True, cancel_futures=True)
+
+        lifecycle.opened("media workers", stop_workers)
+        executor = pool
+    offload = BoundedExecutor(executor, config.media_workers)
+    return MediaPipeline(blobs, offload, media_options(config))
+
+
+def make_privacy(
+    config: Config,
+    store: Store,
+    pipeline: MediaPipeline,
+    *,
+    clock: Clock = system_clock,
+    forget: Callable[[str], None] = lambda conversation_id: None,
+) -> Privacy:
+    return Privacy(
+        store, pipeline, retention_days=config.retention_days, clock=clock, forget=forget
+    )

@@ -1,0 +1,400 @@
+"""What the store keeps, as plain frozen records: every slice of the `Store` speaks these.
+
+Records carry no behaviour beyond what their own fields give (`to_wire` for what a client may
+see of one); the services above decide what they mean.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from covisor.kernel.events import Event
+
+AgentRole = Literal["admin", "agent"]
+"""What an agent may do: an `admin` also manages the team (team_api.py)."""
+
+DEFAULT_CAPACITY = 3
+
+
+@dataclass(frozen=True)
+class AgentRecord:
+    """A stored agent: tokens themselves are never kept, only their digests.
+
+    `token_digest` is the digest of the token the agent was found by (`agent_by_digest`), or
+    of its first token when it is added (`add_agent` stores it as an `api` token); None for an
+    agent without one (invited, logs in with its password) and in listings. `email` is stored
+    lower-cased; `password_hash` is a passwords.py hash. `capacity` is how many conversations
+    the agent takes at once.
+    """
+
+    id: str
+    name: str
+    token_digest: str | None
+    created_at: float
+    email: str | None = None
+    password_hash: str | None = None
+    role: AgentRole = "agent"
+    disabled: bool = False
+    capacity: int = DEFAULT_CAPACITY
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def to_wire(self) -> dict[str, Any]:
+        """What admins see of an agent (never its password hash or token digests)."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "email": self.email,
+            "role": self.role,
+            "disabled": self.disabled,
+            "capacity": self.capacity,
+            "created_at": self.created_at,
+        }
+
+
+Redeemer = Literal["caller", "agent"]
+"""Who may redeem a PIN: an anonymous caller (agent-issued) or an agent (shopper-issued)."""
+
+
+@dataclass(frozen=True)
+class Pin:
+    """A stored PIN. It holds the keyed digest of the digits, never the digits."""
+
+    digest: str
+    conversation_id: str
+    redeemer: Redeemer
+    issuer_id: str
+    created_at: float
+    expires_at: float
+    used_at: float | None = None
+
+
+@dataclass(frozen=True)
+class Attempts:
+    """A counter of what was counted in the fixed window that began at `started` (ms)."""
+
+    count: int
+    started: float
+
+
+@dataclass(frozen=True)
+class CatalogueRecord:
+    """A product an agent can show: its processed media (`media_id`) and what the shop says.
+
+    `price` is a decimal string (`"18.50"`) in `currency`; both None for items agents added
+    by upload. `duration` is set for videos; `added_by` is the agent id, None for the demo.
+    """
+
+    id: str
+    title: str
+    description: str
+    kind: str
+    media_id: str
+    width: int
+    height: int
+    created_at: float
+    price: str | None = None
+    currency: str | None = None
+    duration: float | None = None
+    added_by: str | None = None
+
+
+@dataclass(frozen=True)
+class PushSubscriptionRecord:
+    """A browser's Web Push subscription for an agent: where to POST (`endpoint`, the push
+    service's URL, itself a capability) and the keys to encrypt for (`p256dh`, `auth`,
+    base64url without padding). One row per endpoint."""
+
+    endpoint: str
+    p256dh: str
+    auth: str
+    agent_id: str
+    created_at: float
+
+
+@dataclass(frozen=True)
+class PresenceRecord:
+    """An agent's standing on the team: the status it set (None: never set), when, when it was
+    last given a conversation (routing's "longest idle"), and how many consoles it has open
+    on processes that reported lately."""
+
+    agent_id: str
+    status: str | None
+    changed_at: float
+    assigned_at: float
+    consoles: int
+
+
+@dataclass(frozen=True)
+class ConversationRecord:
+    """A conversation's row: its summary, last seq and latest snapshot (state at `snapshot_seq`)."""
+
+    id: str
+    created_at: float
+    seq: int
+    summary: dict[str, Any]
+    snapshot: bytes | None
+    snapshot_seq: int
+
+
+@dataclass(frozen=True)
+class SummaryRecord:
+    """What listings and membership checks need of a conversation, without its snapshot."""
+
+    id: str
+    created_at: float
+    seq: int
+    summary: dict[str, Any]
+
+    def to_wire(self) -> dict[str, Any]:
+        """The summary clients see: every field of the domain's summary plus `created_at`."""
+        return {**self.summary, "created_at": self.created_at}
+
+
+@dataclass(frozen=True)
+class Append:
+    """New events for one conversation, with the summary (and maybe snapshot) they lead to.
+
+    `summary` is None when these events left it as the last commit stored it: a stroke moves
+    only the seq, and a store then writes the seq alone (no summary, status or agent, and none
+    of the indexes on them). With no events at all the append writes nothing and only checks
+    that the conversation is still at `expected_seq` (what a refusal was decided on)."""
+
+    conversation_id: str
+    expected_seq: int
+    events: list[Event]
+    summary: dict[str, Any] | None
+    snapshot: bytes | None = None
+
+
+def with_seq(summary: dict[str, Any], seq: int) -> dict[str, Any]:
+    """A stored summary with the conversation's `last_seq`, which the store keeps in its seq
+    alone, so that a new seq need not rewrite the summary; a conversation not yet opened has an
+    empty summary and keeps it."""
+    if summary:
+        summary["last_seq"] = seq
+    return summary
+
+
+@dataclass(frozen=True)
+class AgentChanges:
+    """What `update_agent` sets; a None field is left as it is."""
+
+    name: str | None = None
+    role: AgentRole | None = None
+    disabled: bool | None = None
+    capacity: int | None = None
+    password_hash: str | None = None
+
+
+class LastAdmin(Exception):
+    """The change would leave the team without an enabled admin; nothing was changed."""
+
+
+def removes_enabled_admin(agent: AgentRecord, changes: AgentChanges) -> bool:
+    """Whether `changes` would take `agent`, an enabled admin, out of the enabled admins."""
+    return (
+        agent.is_admin
+        and not agent.disabled
+        and (changes.role == "agent" or changes.disabled is True)
+    )
+
+
+@dataclass(frozen=True)
+class ReplyRecord:
+    """A saved reply (replies.py): `shared` ones are the team's, the others their owner's only.
+
+    `shortcut` is unique within its scope: among the owner's personal replies, or among the
+    shared ones. `owner_id` is the agent who created it; `catalogue_id` a catalogue item sent
+    with it. Times are server ms.
+    """
+
+    id: str
+    owner_id: str
+    shortcut: str
+    text: str
+    shared: bool
+    created_at: float
+    updated_at: float
+    catalogue_id: str | None = None
+
+
+@dataclass(frozen=True)
+class WebhookRecord:
+    """A shop's URL that is POSTed the `events` it registered for (webhooks.py), signed with
+    `secret` (shown to the admin once, kept to sign). Times are server ms."""
+
+    id: str
+    url: str
+    events: tuple[str, ...]
+    secret: str
+    created_at: float
+    enabled: bool = True
+    created_by: str | None = None
+
+
+@dataclass(frozen=True)
+class WebhookDeliveryRecord:
+    """One event for one webhook, queued until it is `delivered` or `failed` (state
+    `pending` meanwhile): `body` is the JSON POSTed, the same bytes on every attempt;
+    `attempts` made so far, the last one's HTTP status or error, when the next is due.
+    Times are server ms."""
+
+    id: str
+    hook_id: str
+    event: str
+    body: bytes
+    created_at: float
+    next_attempt_at: float
+    state: str = "pending"
+    attempts: int = 0
+    last_status: int | None = None
+    last_error: str | None = None
+    delivered_at: float | None = None
+    finished_at: float | None = None
+
+
+Outcome = Literal["pending", "accepted", "declined"]
+
+
+@dataclass(frozen=True)
+class PageView:
+    """One page a visitor's widget reported (`url` None: only still there, a heartbeat)."""
+
+    visitor_id: str
+    at: float
+    url: str | None = None
+    title: str | None = None
+    referrer: str | None = None
+    device: str = "desktop"
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class VisitorRecord:
+    """What is known of a visitor: its current page and visit, and its chat, if any."""
+
+    id: str
+    first_seen: float
+    last_seen: float
+    visit_started: float
+    visits: int
+    pages: int
+    device: str
+    language: str | None
+    url: str | None
+    title: str | None
+    referrer: str | None
+    page_at: float
+    conversation_id: str | None = None
+    assisted_at: float | None = None
+
+    @property
+    def returning(self) -> bool:
+        return self.visits > 1
+
+
+@dataclass(frozen=True)
+class VisitedPage:
+    url: str
+    title: str | None
+    at: float
+
+
+@dataclass(frozen=True)
+class InvitationRecord:
+    """An invitation to chat shown to a visitor: by an agent, a rule or the shop's JS."""
+
+    id: str
+    visitor_id: str
+    message: str
+    created_at: float
+    agent_id: str | None = None
+    agent_name: str | None = None
+    rule_id: str | None = None
+    outcome: Outcome = "pending"
+    decided_at: float | None = None
+    conversation_id: str | None = None
+
+
+@dataclass(frozen=True)
+class RuleRecord:
+    """An admin's rule for proactive invitations (see invitations.py for `conditions`)."""
+
+    id: str
+    name: str
+    enabled: bool
+    conditions: dict[str, Any]
+    messages: dict[str, str]
+    created_at: float
+    updated_at: float
+
+
+@dataclass(frozen=True)
+class ConversionRecord:
+    """An order the shop's page reported (`covisor.trackConversion`), once per `order_id`.
+    `value` is a decimal string in `currency`; `assisted`: the visitor chatted before."""
+
+    order_id: str
+    visitor_id: str
+    value: str
+    currency: str
+    device: str
+    assisted: bool
+    at: float
+    conversation_id: str | None = field(default=None)
+
+
+@dataclass(frozen=True)
+class ConversationFacts:
+    """One conversation opened in the range, as its events tell it.
+
+    `opened_at`: when it was opened (its row's `created_at`). `device`: its visitor's device
+    class (`phone`, `tablet`, `desktop`), `unknown` without one. `agent_id`/`agent_name`: the
+    agent of its first `conversation.accepted` (transfers are not followed), with
+    `accepted_at`. `first_response_at`: its first `chat.message` by an agent. `closed_at`: its
+    `conversation.closed`. `rating`: the score of its `conversation.rated`. `uploads`: its
+    `media.ready` events; `pin_joins`: its `member.joined` events."""
+
+    id: str
+    opened_at: float
+    device: str
+    offline: bool
+    status: str
+    agent_id: str | None
+    agent_name: str | None
+    accepted_at: float | None
+    first_response_at: float | None
+    closed_at: float | None
+    rating: int | None
+    uploads: int
+    pin_joins: int
+
+
+@dataclass(frozen=True)
+class VisitorGroup:
+    """Visitors seen in the range (`first_seen < end` and `last_seen >= start`) of one device
+    class (the visitor's latest), split by `assisted`: the visitor had opened or been given a
+    conversation before the range's end (`assisted_at < end`). `converted`: how many of them
+    have at least one conversion in the range."""
+
+    device: str
+    assisted: bool
+    visitors: int
+    converted: int
+
+
+@dataclass(frozen=True)
+class OrderGroup:
+    """Conversions in the range of one device class, `assisted` flag and currency, as each
+    was recorded when the order came (`ConversionRecord.device`/`.assisted`). `total_cents`:
+    the sum of their values in hundredths (values are stored with two decimals)."""
+
+    device: str
+    assisted: bool
+    currency: str
+    orders: int
+    total_cents: int
