@@ -10,9 +10,12 @@ from aiohttp import web
 from covisor.app.build import Covisor, build
 from covisor.config import Config
 from covisor.kernel.addresses import ClientAddresses, parse_networks
+from covisor.web.availability import AvailabilityApi
+from covisor.web.conversations import ConversationApi
 from covisor.web.cors import cors_middleware
 from covisor.web.headers import security_headers
-from covisor.web.kit import ConversationApi, RequestAuth, error_middleware, http_metrics
+from covisor.web.health import HealthApi
+from covisor.web.kit import RequestAuth, error_middleware, http_metrics
 from covisor.web.media import MediaApi
 from covisor.web.pages import add_static_routes
 from covisor.web.phone import PinApi
@@ -44,30 +47,26 @@ def web_application(covisor: Covisor) -> web.Application:
     app[COVISOR] = covisor
     auth = RequestAuth(covisor.auth)
     addresses = ClientAddresses(parse_networks(config.trusted_proxies))
-    conversation_api = ConversationApi(
-        auth,
-        addresses,
-        covisor.conversations,
-        ping=covisor.store.ping,
-        readiness=covisor.readiness,
-        metrics=covisor.metrics,
-        metrics_token=config.metrics_token,
-        client_limits=config.client_limits(),
-        client_settings=config.client_settings(),
-        timeline=covisor.transcripts.entries if covisor.transcripts else None,
-    )
-    media_api = MediaApi(
-        auth,
-        covisor.media,
-        covisor.catalogue,
-        max_upload_bytes=max(config.max_image_bytes, config.max_video_bytes),
-    )
     for adapter in (
-        conversation_api,
-        TranscriptApi(auth, covisor.transcripts, covisor.availability),
+        HealthApi(
+            ping=covisor.store.ping,
+            readiness=covisor.readiness,
+            metrics=covisor.metrics,
+            metrics_token=config.metrics_token,
+            client_limits=config.client_limits(),
+            client_settings=config.client_settings(),
+        ),
+        ConversationApi(auth, addresses, covisor.conversations),
+        TranscriptApi(auth, covisor.conversations, covisor.transcripts),
+        AvailabilityApi(covisor.availability),
         PinApi(auth, addresses, covisor.pins),
         TeamApi(auth, addresses, covisor.agents),
-        media_api,
+        MediaApi(
+            auth,
+            covisor.media,
+            covisor.catalogue,
+            max_upload_bytes=max(config.max_image_bytes, config.max_video_bytes),
+        ),
         RepliesApi(auth, covisor.replies),
         PushApi(auth, covisor.push),
         PrivacyApi(auth, covisor.privacy),

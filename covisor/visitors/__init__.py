@@ -1,1 +1,3 @@
-"""visitors"""
+"""Live visitors: page views, invitation rules and invitations, and the conversions credited
+to chats.
+"""

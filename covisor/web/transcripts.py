@@ -1,8 +1,8 @@
-"""REST adapter for what a shopper needs when nobody answers: availability and transcripts.
+"""REST adapter of transcripts, every form of them (members of the conversation only):
 
-- `GET /api/availability` (public): open now, or why not and when it opens (availability.py).
-- `GET /api/conversations/{id}/transcript.html` (members): the printable transcript page,
-  notes only for agents, served with its own strict CSP (transcripts.py).
+- `GET /api/conversations/{id}/transcript`: messages and the timeline as JSON;
+- `GET /api/conversations/{id}/transcript.html`: the printable page, notes only for agents,
+  served with its own strict CSP (history/transcripts.py);
 - `POST /api/conversations/{id}/transcript/email` `{"email"}` (the conversation's shopper or
   caller): its copy by e-mail; `503 unavailable` when e-mail is off, `429` over the limit.
 """
@@ -12,9 +12,10 @@ from __future__ import annotations
 import msgspec
 from aiohttp import web
 
+from covisor.conversations.service import ConversationService
 from covisor.conversations.shopper import Email
 from covisor.history.transcripts import POLICY, Transcripts
-from covisor.team.availability import Availability
+from covisor.kernel.events import to_wire
 from covisor.web.kit import RequestAuth, json_response, read_body
 
 
@@ -24,21 +25,30 @@ class _EmailBody(msgspec.Struct, forbid_unknown_fields=True):
 
 class TranscriptApi:
     def __init__(
-        self, auth: RequestAuth, transcripts: Transcripts, availability: Availability
+        self, auth: RequestAuth, conversations: ConversationService, transcripts: Transcripts
     ) -> None:
         self._auth = auth
+        self._conversations = conversations
         self._transcripts = transcripts
-        self._availability = availability
 
     def routes(self) -> list[web.RouteDef]:
         return [
-            web.get("/api/availability", self.availability),
+            web.get("/api/conversations/{conversation_id}/transcript", self.json),
             web.get("/api/conversations/{conversation_id}/transcript.html", self.html),
             web.post("/api/conversations/{conversation_id}/transcript/email", self.email),
         ]
 
-    async def availability(self, request: web.Request) -> web.Response:
-        return json_response(await self._availability.now())
+    async def json(self, request: web.Request) -> web.Response:
+        reader = await self._auth.identify(request)
+        cid = request.match_info["conversation_id"]
+        record, messages = await self._conversations.transcript(reader, cid)
+        return json_response(
+            {
+                "conversation": record.to_wire(),
+                "messages": [to_wire(m) for m in messages],
+                "timeline": await self._transcripts.entries(reader, cid),
+            }
+        )
 
     async def html(self, request: web.Request) -> web.Response:
         reader = await self._auth.identify(request)
