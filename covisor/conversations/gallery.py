@@ -4,7 +4,7 @@ shared viewer may show.
 Files are stored once per content (a media id is the SHA-256 of the original's bytes), so one photo
 can belong to several conversations. What makes an item *this* conversation's is a `media.ready`
 event in it, and that association is what authorises access: the server signs file URLs only for
-the conversation's own items (media_links.py), and `viewer.show` takes an uploaded item only from
+the conversation's own items (media/links.py), and `viewer.show` takes an uploaded item only from
 the conversation's gallery and never its original, which keeps the uploader's EXIF and location.
 
 Events keep no URLs, because URLs expire: an item names its variants with their size and type,

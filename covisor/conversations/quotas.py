@@ -1,6 +1,6 @@
 """Fixed-window counters kept in the store, so every process of a deployment shares them.
 
-They limit PIN redemption attempts (pin_service.py) and the quotas of anonymous and abusable
+They limit PIN redemption attempts (phone/service.py) and the quotas of anonymous and abusable
 work: conversations opened and PINs issued per client, uploads and uploaded bytes per
 conversation. A window opens with the first count under a key and everything is forgiven
 when it ends. Over a limit the answer is `rate_limited` with `retry_after`, the seconds until

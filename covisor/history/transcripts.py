@@ -4,7 +4,7 @@ The timeline lists in order what happened that a reader cares about afterwards: 
 (author, time, text), photos and videos sent, what was shown in the viewer (with how many marks
 were drawn on it: an annotated snapshot), members joining with a phone PIN, an agent taking the
 conversation, transfers, closing and the rating. Internal notes only for an agent reader.
-Thumbnails are signed for the reader (media_links.py); the e-mailed copy carries none (no
+Thumbnails are signed for the reader (media/links.py); the e-mailed copy carries none (no
 external references in e-mail).
 
 The HTML page has no script, loads nothing from elsewhere (thumbnails are this server's own

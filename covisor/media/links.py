@@ -1,6 +1,6 @@
 """Where media files are served, and the signed URLs added to whatever is sent out.
 
-This module alone knows the shape of media URLs: the routes of media_api.py are built from its
+This module alone knows the shape of media URLs: the routes of web/media.py are built from its
 templates, and nothing in the domain sees a URL. Catalogue files are public and stable:
 
     /api/catalogue/{item_id}/{variant}

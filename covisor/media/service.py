@@ -6,7 +6,7 @@ ends as `media.ready` (the item joins the conversation's gallery) or `media.fail
 is refused and nothing of it is kept). The uploader's request waits for the outcome, so a
 refusal found while decoding (a truncated photo, a decompression bomb) is still its answer.
 
-The product catalogue, processed by the same pipeline, is catalogue_service.py's.
+The product catalogue, processed by the same pipeline, is catalogue.py's.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from typing import Any, Literal
 from covisor.kernel.events import Event
 
 AgentRole = Literal["admin", "agent"]
-"""What an agent may do: an `admin` also manages the team (team_api.py)."""
+"""What an agent may do: an `admin` also manages the team (web/team.py)."""
 
 DEFAULT_CAPACITY = 3
 
