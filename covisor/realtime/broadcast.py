@@ -76,7 +76,7 @@ class LocalFanout(socketio.AsyncManager):  # type: ignore[misc]
 
     def behind(self) -> float:
         """Seconds the oldest broadcast for other processes has waited to be sent (none
-        alone): what the server runs late by on that path, for shedding (realtime/rooms.py)."""
+        alone): what the server runs late by on that path, for shedding (realtime/handlers.py)."""
         return 0.0
 
     async def ping(self) -> None:
