@@ -1,5 +1,5 @@
 /**
- * The agent console (`/agent`): log in with an agent token (kept in localStorage), see the
+ * The agent console (`/agent`), which main.js starts once an agent is logged in: see the
  * waiting queue (`queue` pushes, first filled by `GET /api/conversations?status=waiting`),
  * accept a conversation (`POST …/accept`, then `join`), chat in several conversations at once,
  * put catalogue products or the shopper's uploads in the shared viewer, draw and drive videos
@@ -15,41 +15,42 @@
  * notification while hidden, the count in the title and favicon, Web Push), conversations
  * given to the agent (`assigned` pushes), transfers with a note, internal notes, saved replies
  * (`/` in the composer), ratings; closed and transferred conversations leave the list.
+ *
+ * The parts in modules of their own: the selected conversation's header and its Close step
+ * (conversation-header.js), the transfer and note dialogs (transfer-dialog.js, note-dialog.js),
+ * the settings panels and their dialogs (panels.js, console/admin/), the PIN box (phone-box.js),
+ * list items (lists.js), live visitors (visitors.js), alerts (alerts.js) and the composer's
+ * saved-reply picker (reply-picker.js).
  */
 
-import {
-  activeItems,
-  agentUploadCard,
-  catalogueItems,
-  lastMessageLine,
-  pageLabel,
-  queueItems,
-  safePageUrl,
-  visitorBadges,
-} from "./lists.js";
-import { showLogin, identifyAgent, logOut, storedToken } from "./login.js";
-import { RepliesPanel } from "./admin/saved-replies.js";
-import { TeamPanel } from "./admin/team.js";
-import { ReportsPanel } from "./admin/reports.js";
-import { VisitorsList } from "./visitors.js";
-import { WebhooksPanel } from "./admin/webhooks.js";
-import { createAlerts } from "./alerts.js";
-import { AgentPhoneBox } from "./phone-box.js";
-import { AgentLightbox } from "./lightbox.js";
 import { Api, serverUrl } from "../shared/api.js";
 import { ChatView, displayName } from "../shared/chat-view.js";
 import { Connection } from "../shared/connection.js";
 import { ConversationSession } from "../shared/conversation-session.js";
 import { Change } from "../shared/conversation-state.js";
 import { h, icon } from "../shared/dom.js";
-import { formDialog } from "./form-dialog.js";
-import { errorText, loadTranslator, pickLanguage } from "../shared/i18n.js";
-import { CONFIG_PATH, DEFAULT_LIMITS, Events, mergeLimits } from "../shared/protocol.js";
-import { attachReplyPicker } from "./reply-picker.js";
+import { errorText } from "../shared/i18n.js";
+import { DEFAULT_LIMITS, Events } from "../shared/protocol.js";
 import { Viewer } from "../shared/viewer.js";
+import { createAlerts } from "./alerts.js";
+import { ConversationHeader } from "./conversation-header.js";
+import { AgentLightbox } from "./lightbox.js";
+import {
+  activeItems,
+  agentUploadCard,
+  catalogueItems,
+  lastMessageLine,
+  queueItems,
+} from "./lists.js";
+import { logOut, reloadLoggedOut } from "./login.js";
+import { NoteDialog } from "./note-dialog.js";
+import { SettingsPanels } from "./panels.js";
+import { AgentPhoneBox } from "./phone-box.js";
+import { attachReplyPicker } from "./reply-picker.js";
+import { TransferDialog } from "./transfer-dialog.js";
+import { VisitorsList } from "./visitors.js";
 
 const PANES = ["list", "viewer", "chat", "media"];
-const CLOSE_ARM_MS = 4000;
 const STATUSES = ["online", "away", "offline"];
 /** Seconds idle before the console sets the agent away, unless the server says otherwise. */
 const AWAY_AFTER = 600;
@@ -57,7 +58,7 @@ const AWAY_AFTER = 600;
 const WIDE = window.matchMedia("(min-width: 900px)");
 const origin = location.origin;
 
-class Console {
+export class Console {
   #t;
   #api;
   #me;
@@ -69,7 +70,6 @@ class Console {
   #catalogue = [];
   #seen = new Map();
   #noticeTimer = null;
-  #disarmTimer = null;
   #catalogueUnavailable = false;
   #token;
   #summaries = new Map();
@@ -118,7 +118,9 @@ class Console {
     );
     this.#connection.addEventListener("online", () => this.#setOnline(true));
     this.#connection.addEventListener("offline", () => this.#setOnline(false));
-    this.#connection.addEventListener("unauthorized", () => logout(t("agent.token_rejected")));
+    this.#connection.addEventListener("unauthorized", () =>
+      reloadLoggedOut(t("agent.token_rejected")),
+    );
     this.#connection.connect();
     this.#loadInitial();
     this.#watchActivity();
@@ -140,27 +142,105 @@ class Console {
 
   #build(root) {
     const t = this.#t;
-    this.queueList = h("ul", {
-      class: "cv-list",
-      "data-testid": "queue-list",
-      "aria-labelledby": "cv-queue-title",
+    this.#buildLists();
+    this.#buildTopbar();
+    this.phone = new AgentPhoneBox({
+      t,
+      api: this.#api,
+      onLinked: (conversationId, options) => this.#open(conversationId, options),
+      onNotice: (text) => this.#showNotice(text),
+      onAction: () => this.#hideNotice(),
+      pinLength: this.#limits.pin_length,
     });
+    const selectedId = () => this.#selected?.conversationId;
+    this.header = new ConversationHeader({
+      t,
+      api: this.#api,
+      settings: this.#settings,
+      selected: () => this.#selected,
+      onIssuePin: () => {
+        this.#hideNotice();
+        this.phone.issueFor(selectedId(), this.header.issueSlot);
+      },
+      onTransfer: () => this.transfer.open(),
+      onNote: () => this.note.open(),
+      onNotice: (text) => this.#showNotice(text),
+    });
+    this.panels = new SettingsPanels({
+      t,
+      api: this.#api,
+      me: this.#me,
+      maxChars: this.#limits.max_message_chars,
+      catalogue: () => this.#catalogue,
+      onReplies: (replies) => {
+        this.#replies = replies;
+      },
+      onNotice: (text) => this.#showNotice(text),
+      mount: (dialog) => this.root.append(dialog),
+    });
+    this.visitors = new VisitorsList({
+      t,
+      api: this.#api,
+      idleSeconds: Number(this.#settings.visitor_idle) || 120,
+    });
+    const maxChars = this.#limits.max_message_chars;
+    this.transfer = new TransferDialog({
+      t,
+      api: this.#api,
+      me: this.#me,
+      maxChars,
+      conversationId: selectedId,
+      onNotice: (text) => this.#showNotice(text),
+    });
+    this.note = new NoteDialog({ t, api: this.#api, maxChars, conversationId: selectedId });
+    this.tabs = PANES.map((pane) =>
+      h("button", {
+        type: "button",
+        class: "cv-tab",
+        role: "tab",
+        "data-testid": `tab-${pane}`,
+        dataset: { pane },
+        "aria-selected": String(pane === "list"),
+        text: t(`agent.tab.${pane}`),
+        on: { click: () => this.#showPane(pane) },
+      }),
+    );
+    this.tabBadge = h("span", { class: "cv-badge", hidden: true });
+    this.tabs[2].append(this.tabBadge);
+    this.root = this.#layout();
+    root.replaceChildren(this.root);
+    attachReplyPicker({
+      textarea: this.chat.input,
+      replies: () => this.#replies,
+      context: () => ({ name: this.#selected?.state.name, agent: this.#me.name }),
+      onPick: (reply) => this.#pickedReply(reply),
+      t,
+      container: this.chat.input.parentElement,
+    });
+    this.chat.active = WIDE.matches;
+    WIDE.addEventListener("change", () => this.#showPane(this.root.dataset.pane));
+    this.#renderQueue();
+    this.#renderActive();
+    this.#renderCatalogue();
+    this.#renderConversation();
+    setInterval(() => this.#renderQueue(), 30000);
+  }
+
+  /** The lists the console fills: queue, conversations, catalogue, uploads, earlier ones. */
+  #buildLists() {
+    const list = (tag, className, testid, labelledBy) =>
+      h(tag, { class: className, "data-testid": testid, "aria-labelledby": labelledBy });
+    this.queueList = list("ul", "cv-list", "queue-list", "cv-queue-title");
     this.queueCount = h("span", { class: "cv-count", "data-testid": "queue-count", text: "0" });
-    this.activeList = h("ul", {
-      class: "cv-list",
-      "data-testid": "active-list",
-      "aria-labelledby": "cv-active-title",
-    });
-    this.catalogueList = h("ul", {
-      class: "cv-tiles",
-      "data-testid": "catalogue-list",
-      "aria-labelledby": "cv-catalogue-title",
-    });
-    this.uploadsList = h("ul", {
-      class: "cv-uploads",
-      "data-testid": "uploads-list",
-      "aria-labelledby": "cv-uploads-title",
-    });
+    this.activeList = list("ul", "cv-list", "active-list", "cv-active-title");
+    this.catalogueList = list("ul", "cv-tiles", "catalogue-list", "cv-catalogue-title");
+    this.uploadsList = list("ul", "cv-uploads", "uploads-list", "cv-uploads-title");
+    this.earlierList = list("ul", "cv-list", "earlier-list", "cv-earlier-title");
+  }
+
+  /** The top bar's controls (status, connection, sound) and the lines under it. */
+  #buildTopbar() {
+    const t = this.#t;
     this.connectionState = h("span", {
       class: "cv-conn",
       "data-testid": "connection-state",
@@ -180,48 +260,6 @@ class Console {
       role: "alert",
       hidden: true,
     });
-    this.phone = new AgentPhoneBox({
-      t,
-      api: this.#api,
-      onLinked: (conversationId, options) => this.#open(conversationId, options),
-      onNotice: (text) => this.#showNotice(text),
-      onAction: () => this.#hideNotice(),
-      pinLength: this.#limits.pin_length,
-    });
-    /** Where the PIN for a caller shows: right under the button that issued it. */
-    this.issueSlot = h("div", { class: "cv-issue-slot" });
-    this.convTitle = h("h2", {
-      class: "cv-conv-title",
-      "data-testid": "conversation-title",
-      text: t("agent.no_conversation"),
-    });
-    this.convPage = h("a", {
-      class: "cv-conv-page",
-      target: "_blank",
-      rel: "noopener noreferrer",
-      "data-testid": "conversation-page",
-    });
-    this.convPresence = h("span", {
-      class: "cv-conv-presence",
-      "data-testid": "conversation-presence",
-    });
-    this.issueButton = h(
-      "button",
-      {
-        type: "button",
-        class: "cv-btn",
-        "data-testid": "agent-pin-issue",
-        disabled: true,
-        on: {
-          click: () => {
-            this.#hideNotice();
-            this.phone.issueFor(this.#selected?.conversationId, this.issueSlot);
-          },
-        },
-      },
-      icon("phone"),
-      t("agent.issue_pin"),
-    );
     this.statusSelect = h(
       "select",
       {
@@ -242,110 +280,11 @@ class Console {
       on: { click: () => this.#toggleSound() },
     });
     this.#renderSound();
-    this.transferButton = h(
-      "button",
-      {
-        type: "button",
-        class: "cv-btn",
-        "data-testid": "conversation-transfer",
-        disabled: true,
-        on: { click: () => this.#openTransfer() },
-      },
-      icon("transfer"),
-      t("agent.transfer"),
-    );
-    this.noteButton = h(
-      "button",
-      {
-        type: "button",
-        class: "cv-btn",
-        "data-testid": "conversation-note",
-        disabled: true,
-        on: { click: () => this.#openNote() },
-      },
-      icon("note"),
-      t("agent.note"),
-    );
-    this.convVisitor = h("div", {
-      class: "cv-conv-visitor",
-      "data-testid": "conversation-visitor",
-    });
-    this.convRating = h("p", {
-      class: "cv-conv-rating",
-      "data-testid": "conversation-rating",
-      hidden: true,
-    });
-    this.earlierList = h("ul", {
-      class: "cv-list",
-      "data-testid": "earlier-list",
-      "aria-labelledby": "cv-earlier-title",
-    });
-    this.repliesPanel = new RepliesPanel({
-      t,
-      api: this.#api,
-      me: this.#me,
-      catalogue: () => this.#catalogue,
-      onChange: (replies) => {
-        this.#replies = replies;
-      },
-      maxChars: this.#limits.max_message_chars,
-    });
-    this.repliesDialog = this.#panelDialog("replies-dialog", this.repliesPanel);
-    this.teamPanel = this.#me.admin
-      ? new TeamPanel({
-          t,
-          api: this.#api,
-          me: this.#me,
-          onNotice: (text) => this.#showNotice(text),
-        })
-      : null;
-    this.teamDialog = this.teamPanel ? this.#panelDialog("team-dialog", this.teamPanel) : null;
-    this.webhooksPanel = this.#me.admin
-      ? new WebhooksPanel({
-          t,
-          api: this.#api,
-          me: this.#me,
-          onNotice: (text) => this.#showNotice(text),
-        })
-      : null;
-    this.webhooksDialog = this.webhooksPanel
-      ? this.#panelDialog("webhooks-dialog", this.webhooksPanel)
-      : null;
-    this.reportsPanel = this.#me.admin
-      ? new ReportsPanel({ t, api: this.#api, me: this.#me })
-      : null;
-    this.reportsDialog = this.reportsPanel
-      ? this.#panelDialog("reports-dialog", this.reportsPanel)
-      : null;
-    this.visitors = new VisitorsList({
-      t,
-      api: this.#api,
-      idleSeconds: Number(this.#settings.visitor_idle) || 120,
-    });
-    this.transferDialog = this.#buildTransferDialog();
-    this.noteDialog = this.#buildNoteDialog();
-    this.closeButton = h("button", {
-      type: "button",
-      class: "cv-btn",
-      "data-testid": "conversation-close",
-      disabled: true,
-      text: t("agent.close_conversation"),
-      on: { click: () => this.#closeConversation() },
-    });
-    this.tabs = PANES.map((pane) =>
-      h("button", {
-        type: "button",
-        class: "cv-tab",
-        role: "tab",
-        "data-testid": `tab-${pane}`,
-        dataset: { pane },
-        "aria-selected": String(pane === "list"),
-        text: t(`agent.tab.${pane}`),
-        on: { click: () => this.#showPane(pane) },
-      }),
-    );
-    this.tabBadge = h("span", { class: "cv-badge", hidden: true });
-    this.tabs[2].append(this.tabBadge);
+  }
+
+  /** The console's page: top bar, tabs, side column, conversation, chat, and the dialogs. */
+  #layout() {
+    const t = this.#t;
     const section = (id, title, ...content) =>
       h(
         "section",
@@ -353,7 +292,7 @@ class Console {
         h("h2", { id, class: "cv-section-title" }, ...title),
         ...content,
       );
-    this.root = h(
+    return h(
       "div",
       { class: "cv-console cv-theme", dataset: { pane: "list" } },
       h("a", {
@@ -398,88 +337,12 @@ class Console {
           this.visitors.list,
         ),
         section("cv-phone-title", [t("agent.phone")], this.phone.elements),
-        h(
-          "div",
-          { class: "cv-side-actions" },
-          h("button", {
-            type: "button",
-            class: "cv-btn",
-            "data-testid": "open-replies",
-            text: t("agent.replies.title"),
-            on: { click: () => this.#openPanel(this.repliesDialog, this.repliesPanel) },
-          }),
-          this.#me.admin
-            ? h("button", {
-                type: "button",
-                class: "cv-btn",
-                "data-testid": "open-team",
-                text: t("agent.team.title"),
-                on: { click: () => this.#openPanel(this.teamDialog, this.teamPanel) },
-              })
-            : null,
-          this.#me.admin
-            ? h("button", {
-                type: "button",
-                class: "cv-btn",
-                "data-testid": "open-webhooks",
-                text: t("agent.webhooks.title"),
-                on: { click: () => this.#openPanel(this.webhooksDialog, this.webhooksPanel) },
-              })
-            : null,
-          this.#me.admin
-            ? h("button", {
-                type: "button",
-                class: "cv-btn",
-                "data-testid": "open-reports",
-                text: t("agent.reports.title"),
-                on: { click: () => this.#openPanel(this.reportsDialog, this.reportsPanel) },
-              })
-            : null,
-          // Invitation rules (agent-rules.js), admins only: the panel and its dialog are made,
-          // and the dialog added to the console, on the first click.
-          this.#me.admin
-            ? h("button", {
-                type: "button",
-                class: "cv-btn",
-                "data-testid": "open-rules",
-                text: t("agent.rules.title"),
-                on: {
-                  click: async () => {
-                    this.rules ??= import("./admin/rules.js").then(({ RulesPanel }) => {
-                      const onNotice = (text) => this.#showNotice(text);
-                      const panel = new RulesPanel({ t, api: this.#api, me: this.#me, onNotice });
-                      const dialog = this.#panelDialog("rules-dialog", panel);
-                      this.root.append(dialog);
-                      return { panel, dialog };
-                    });
-                    const { panel, dialog } = await this.rules;
-                    this.#openPanel(dialog, panel);
-                  },
-                },
-              })
-            : null,
-        ),
+        this.panels.buttons,
       ),
       h(
         "main",
         { class: "cv-main", id: "cv-conversation", tabindex: "-1" },
-        h(
-          "div",
-          { class: "cv-conv-header" },
-          h(
-            "div",
-            { class: "cv-conv-heading" },
-            this.convTitle,
-            h("p", { class: "cv-conv-sub" }, this.convPresence, this.convPage),
-            this.convVisitor,
-            this.convRating,
-          ),
-          this.issueButton,
-          this.transferButton,
-          this.noteButton,
-          this.closeButton,
-          this.issueSlot,
-        ),
+        this.header.element,
         h(
           "div",
           { class: "cv-pane cv-viewer-pane", dataset: { pane: "viewer" } },
@@ -495,30 +358,11 @@ class Console {
       ),
       h("div", { class: "cv-pane cv-chat-pane", dataset: { pane: "chat" } }, this.chat.element),
       this.lightbox.element,
-      this.transferDialog,
-      this.noteDialog,
+      this.transfer.element,
+      this.note.element,
       this.visitors.dialog,
-      this.repliesDialog,
-      this.teamDialog,
-      this.webhooksDialog,
-      this.reportsDialog,
+      ...this.panels.dialogs,
     );
-    root.replaceChildren(this.root);
-    attachReplyPicker({
-      textarea: this.chat.input,
-      replies: () => this.#replies,
-      context: () => ({ name: this.#selected?.state.name, agent: this.#me.name }),
-      onPick: (reply) => this.#pickedReply(reply),
-      t,
-      container: this.chat.input.parentElement,
-    });
-    this.chat.active = WIDE.matches;
-    WIDE.addEventListener("change", () => this.#showPane(this.root.dataset.pane));
-    this.#renderQueue();
-    this.#renderActive();
-    this.#renderCatalogue();
-    this.#renderConversation();
-    setInterval(() => this.#renderQueue(), 30000);
   }
 
   async #loadInitial() {
@@ -663,7 +507,7 @@ class Console {
   }
 
   #select(conversationId) {
-    this.#disarmClose();
+    this.header.disarmClose();
     this.#hideNotice();
     const leaving = this.#selected?.conversationId;
     if (leaving && leaving !== conversationId && this.#dropOnLeave.has(leaving)) {
@@ -831,62 +675,9 @@ class Console {
   }
 
   #renderConversation() {
-    const t = this.#t;
     const session = this.#selected;
-    const state = session?.state;
-    this.convTitle.textContent = state ? displayName(t, state.name) : t("agent.no_conversation");
-    const url = safePageUrl(state?.page);
-    this.convPage.textContent = pageLabel(state?.page);
-    if (url) this.convPage.href = url;
-    else this.convPage.removeAttribute("href");
-    let presence = "";
-    let shown = "none";
-    if (state?.status === "closed") [presence, shown] = [t("agent.closed"), "closed"];
-    else if (session?.present.size) [presence, shown] = [t("agent.shopper_online"), "online"];
-    else if (session?.departed.size) [presence, shown] = [t("agent.shopper_offline"), "offline"];
-    this.convPresence.textContent = presence;
-    this.convPresence.dataset.online = String(shown === "online");
-    this.convPresence.dataset.presence = shown;
-    const open = Boolean(state) && state.status !== "closed";
-    this.issueButton.disabled = !open;
-    this.closeButton.disabled = !open;
-    this.transferButton.disabled = !open;
-    this.noteButton.disabled = !state;
-    this.#renderVisitor(session);
+    this.header.render(session, this.#summaries.get(session?.conversationId));
     this.#renderUploads();
-  }
-
-  /** Who the shopper is: verified or not, e-mail, device, language; and their rating. */
-  #renderVisitor(session) {
-    const t = this.#t;
-    const visitor = session?.state.visitor ?? this.#summaries.get(session?.conversationId)?.visitor;
-    const email = visitor?.email
-      ? h("a", {
-          class: "cv-conv-email",
-          href: `mailto:${visitor.email}`,
-          "data-testid": "visitor-email",
-          text: visitor.email,
-        })
-      : null;
-    const badges = visitorBadges(t, visitor);
-    // A message left while the shop was away (after-hours.js); e-mail off: the answer waits.
-    const mailOff = visitor?.email && this.#settings.email === false;
-    const offline = this.#summaries.get(session?.conversationId)?.offline
-      ? h("span", {
-          class: "cv-conv-offline",
-          "data-testid": "offline-message",
-          text: t("agent.offline_message") + (mailOff ? ` — ${t("agent.offline_no_email")}` : ""),
-        })
-      : null;
-    this.convVisitor.replaceChildren(...[badges, email, offline].filter(Boolean));
-    const rating = session?.state.rating;
-    this.convRating.hidden = !rating;
-    this.convRating.textContent = rating
-      ? t("agent.rated", {
-          stars: "★".repeat(rating.score) + "☆".repeat(5 - rating.score),
-          score: rating.score,
-        }) + (rating.comment ? ` — “${rating.comment}”` : "")
-      : "";
   }
 
   #renderCatalogue() {
@@ -977,34 +768,6 @@ class Console {
     else this.#showPane("viewer");
   }
 
-  /** Two presses close the conversation: the first arms the button for a few seconds. */
-  async #closeConversation() {
-    const session = this.#selected;
-    const button = this.closeButton;
-    if (!session) return;
-    if (button.dataset.armed !== "true") {
-      button.dataset.armed = "true";
-      button.textContent = this.#t("agent.close_confirm");
-      clearTimeout(this.#disarmTimer);
-      this.#disarmTimer = setTimeout(() => this.#disarmClose(), CLOSE_ARM_MS);
-      return;
-    }
-    this.#disarmClose();
-    try {
-      await this.#api.post(
-        `/api/conversations/${encodeURIComponent(session.conversationId)}/close`,
-      );
-    } catch (error) {
-      this.#showNotice(errorText(this.#t, error));
-    }
-  }
-
-  #disarmClose() {
-    clearTimeout(this.#disarmTimer);
-    delete this.closeButton.dataset.armed;
-    this.closeButton.textContent = this.#t("agent.close_conversation");
-  }
-
   /** The agent chose a status (or the idle timer did, `auto`); the server keeps it. */
   async #chooseStatus(status, { auto = false } = {}) {
     this.#autoAway = auto && status === "away";
@@ -1059,192 +822,12 @@ class Console {
       // Logging out goes on: the server drops subscriptions it cannot deliver to.
     }
     await logOut(origin, this.#token);
-    logout();
+    reloadLoggedOut();
   }
 
   /** A saved reply was picked: its text is in the composer; its product goes in the viewer. */
   #pickedReply(reply) {
     if (reply?.catalogue_media_id) this.#show({ media_id: String(reply.catalogue_media_id) });
-  }
-
-  /** A settings panel (saved replies, the team) in a dialog with a close button. */
-  #panelDialog(testId, panel) {
-    const dialog = h(
-      "dialog",
-      { class: "cv-dialog cv-dialog--wide", "data-testid": testId },
-      h(
-        "div",
-        { class: "cv-dialog-actions" },
-        h("button", {
-          type: "button",
-          class: "cv-btn",
-          "data-testid": `${testId}-close`,
-          text: this.#t("agent.done"),
-          on: { click: () => dialog.close() },
-        }),
-      ),
-      panel.element,
-    );
-    return dialog;
-  }
-
-  async #openPanel(dialog, panel) {
-    dialog.showModal();
-    try {
-      await panel.refresh();
-    } catch (error) {
-      this.#showNotice(errorText(this.#t, error));
-    }
-  }
-
-  #buildTransferDialog() {
-    const t = this.#t;
-    this.transferChoices = h("fieldset", {
-      class: "cv-transfer-choices",
-      "data-testid": "transfer-choices",
-    });
-    this.transferNote = h("textarea", {
-      id: "cv-transfer-note",
-      class: "cv-textarea",
-      rows: 3,
-      maxlength: this.#limits.max_message_chars,
-      "data-testid": "transfer-note",
-    });
-    const { dialog, error } = formDialog({
-      t,
-      id: "cv-transfer-title",
-      testId: "transfer-dialog",
-      title: t("agent.transfer_title"),
-      fields: [
-        this.transferChoices,
-        h("label", { for: "cv-transfer-note", text: t("agent.transfer_note") }),
-        this.transferNote,
-      ],
-      submit: t("agent.transfer"),
-      submitTestId: "transfer-submit",
-      onSubmit: () => this.#transfer(),
-    });
-    this.transferError = error;
-    return dialog;
-  }
-
-  async #openTransfer() {
-    const t = this.#t;
-    this.transferError.textContent = "";
-    this.transferNote.value = "";
-    let agents = [];
-    try {
-      agents = (await this.#api.get("/api/agents")).agents ?? [];
-    } catch (error) {
-      this.#showNotice(errorText(t, error));
-      return;
-    }
-    const choice = (value, label, detail, checked = false) =>
-      h(
-        "label",
-        { class: "cv-choice" },
-        h("input", {
-          type: "radio",
-          name: "transfer-to",
-          value,
-          checked,
-          "data-testid": "transfer-to",
-        }),
-        h(
-          "span",
-          { class: "cv-choice-text" },
-          h("strong", { text: label }),
-          detail ? h("span", { class: "cv-list-sub", text: detail }) : null,
-        ),
-      );
-    const others = agents.filter((agent) => agent.id !== this.#me.id);
-    this.transferChoices.replaceChildren(
-      h("legend", { text: t("agent.transfer_to") }),
-      ...others.map((agent, index) =>
-        choice(
-          agent.id,
-          agent.name,
-          t("agent.agent_load", {
-            status: t(`agent.status.${agent.status}`),
-            open: agent.open,
-            capacity: agent.capacity,
-          }),
-          index === 0,
-        ),
-      ),
-      choice("", t("agent.back_to_queue"), null, others.length === 0),
-    );
-    this.transferDialog.showModal();
-    this.transferChoices.querySelector("input:checked")?.focus();
-  }
-
-  async #transfer() {
-    const session = this.#selected;
-    if (!session) return;
-    const picked = this.transferChoices.querySelector("input:checked")?.value ?? "";
-    const note = this.transferNote.value.trim();
-    try {
-      await this.#api.post(
-        `/api/conversations/${encodeURIComponent(session.conversationId)}/transfer`,
-        {
-          to: picked || null,
-          note: note || null,
-        },
-      );
-      this.transferDialog.close();
-    } catch (error) {
-      this.transferError.textContent = errorText(this.#t, error);
-    }
-  }
-
-  #buildNoteDialog() {
-    const t = this.#t;
-    this.noteText = h("textarea", {
-      id: "cv-note-text",
-      class: "cv-textarea",
-      rows: 4,
-      required: true,
-      maxlength: this.#limits.max_message_chars,
-      "data-testid": "note-text",
-    });
-    const { dialog, error } = formDialog({
-      t,
-      id: "cv-note-title",
-      testId: "note-dialog",
-      title: t("agent.note_title"),
-      fields: [
-        h("p", { class: "cv-list-sub", text: t("agent.note_hint") }),
-        h("label", { for: "cv-note-text", text: t("agent.note_label") }),
-        this.noteText,
-      ],
-      submit: t("agent.note_save"),
-      submitTestId: "note-submit",
-      onSubmit: () => this.#addNote(),
-    });
-    this.noteError = error;
-    return dialog;
-  }
-
-  #openNote() {
-    this.noteError.textContent = "";
-    this.noteText.value = "";
-    this.noteDialog.showModal();
-    this.noteText.focus();
-  }
-
-  async #addNote() {
-    const session = this.#selected;
-    const text = this.noteText.value;
-    if (!session || !text.trim()) return;
-    try {
-      await this.#api.post(
-        `/api/conversations/${encodeURIComponent(session.conversationId)}/notes`,
-        { text },
-      );
-      this.noteDialog.close();
-    } catch (error) {
-      this.noteError.textContent = errorText(this.#t, error);
-    }
   }
 
   #showPane(pane) {
@@ -1267,38 +850,3 @@ class Console {
     this.notice.hidden = true;
   }
 }
-
-function logout(message = "") {
-  storedToken.clear();
-  location.hash = message ? `#${encodeURIComponent(message)}` : "";
-  location.reload();
-}
-
-async function main() {
-  const root = document.getElementById("app");
-  const params = new URLSearchParams(location.search);
-  const lang = pickLanguage(params.get("lang"), navigator.languages ?? [navigator.language]);
-  document.documentElement.lang = lang;
-  const [t, config] = await Promise.all([
-    loadTranslator(new URL("../locales/", import.meta.url), lang),
-    new Api(origin).get(CONFIG_PATH).catch(() => ({})),
-  ]);
-  const limits = mergeLimits(config);
-  document.title = t("agent.page_title");
-  const start = (token, me) =>
-    (window.covisorConsole = new Console({ t, token, me, root, limits, settings: config }));
-  const login = (message) => showLogin({ t, origin, root, message, onLogin: start });
-  const message = decodeURIComponent(location.hash.slice(1));
-  if (location.hash) history.replaceState(null, "", location.pathname + location.search);
-  const token = storedToken.get();
-  if (!token) return login(message);
-  try {
-    start(token, await identifyAgent(origin, token));
-  } catch (error) {
-    if (error.code === "offline") return login(t("error.offline"));
-    storedToken.clear();
-    login(t("agent.token_rejected"));
-  }
-}
-
-main();

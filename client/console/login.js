@@ -46,6 +46,16 @@ export async function logOut(origin, token) {
   }
 }
 
+/**
+ * Back to the login form: forget the stored token and reload the console, which then shows
+ * `message` (carried in the URL's fragment) above the form.
+ */
+export function reloadLoggedOut(message = "") {
+  storedToken.clear();
+  location.hash = message ? `#${encodeURIComponent(message)}` : "";
+  location.reload();
+}
+
 function field(id, label, attributes) {
   const input = h("input", { id, class: "cv-token-input", required: true, ...attributes });
   return [h("label", { for: id, text: label }), input];
