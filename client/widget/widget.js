@@ -1,5 +1,6 @@
 /**
- * The shopper's chat widget, embedded with one tag:
+ * The shopper's chat widget (the `Widget` class). client/widget.js, the module shops embed with
+ * one tag, mounts it:
  *
  *   <script type="module" src="https://shop/client/widget.js" data-server="https://shop"
  *           data-lang="de"></script>

@@ -3,7 +3,7 @@
  * personal replies and the team's shared ones, each with its `/shortcut`, a preview of its text
  * and the catalogue item it shows, if any. An agent creates, edits and deletes personal replies;
  * an admin also shared ones. After every change the list is read again and handed to
- * `onChange(replies)`, so the composer's `/` picker (saved-replies.js) stays current.
+ * `onChange(replies)`, so the composer's `/` picker (console/reply-picker.js) stays current.
  *
  * The form's checks are pure (`normaliseShortcut`, `replyProblem`), tested in node; the server
  * has the last word (a taken shortcut is `409`).

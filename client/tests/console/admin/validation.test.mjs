@@ -2,7 +2,11 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 
-import { catalogueTitle, normaliseShortcut, replyProblem } from "../../../console/admin/saved-replies.js";
+import {
+  catalogueTitle,
+  normaliseShortcut,
+  replyProblem,
+} from "../../../console/admin/saved-replies.js";
 import { inviteProblem, parseCapacity } from "../../../console/admin/team.js";
 
 const english = JSON.parse(readFileSync(new URL("../../../locales/en.json", import.meta.url), "utf8"));
