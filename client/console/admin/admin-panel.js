@@ -2,8 +2,8 @@
  * The pieces the agent console's admin panels (Team, Webhooks, Rules, Replies) have in common:
  * the `AdminPanel` class they extend (what they were given, their element, loading with errors
  * shown in the panel), the panel with its heading, intro and "add" button, the list with its
- * empty line, the hidden form that Escape closes, the error and status lines, the secret shown
- * only once with its copy button, and the confirm-before-delete step. Each panel passes its own
+ * empty line and its rows (`adminItem`), the hidden form that Escape closes, the error and status
+ * lines, the secret shown only once with its copy button, and the confirm-before-delete step. Each panel passes its own
  * test ids and texts; the classes, roles and focus handling are the same everywhere, so they
  * live here.
  */
@@ -153,6 +153,26 @@ export async function loadInto(list, load, onError) {
 export function fillList(list, rows, emptyText) {
   list.replaceChildren(
     ...(rows.length ? rows : [h("li", { class: "cv-list-empty", text: emptyText })]),
+  );
+}
+
+/**
+ * A row of a panel's list: `li` with `attributes` (its `cv-admin-item` class, test id, dataset),
+ * headed by a `div.cv-admin-item-head` that holds the row's `text` in a `div.cv-list-text` (plus
+ * `textClass`) and then `actions` (its buttons, or null); `rest` (a form, a confirm step, …)
+ * follows the head.
+ */
+export function adminItem(attributes, { text, textClass = "", actions = null }, ...rest) {
+  return h(
+    "li",
+    attributes,
+    h(
+      "div",
+      { class: "cv-admin-item-head" },
+      h("div", { class: `cv-list-text ${textClass}`.trim() }, ...text),
+      actions,
+    ),
+    ...rest,
   );
 }
 

@@ -203,15 +203,22 @@ export class ReportsPanel {
     return this.root;
   }
 
-  /** Load the report of the range in the form and draw it; errors are shown in the panel. */
-  async refresh() {
-    if (!this.#me?.admin) return;
+  /** The range in the form, or null with its problem shown in the panel. */
+  #checkedRange() {
     const range = { from: this.fromInput.value, to: this.toInput.value };
     const problem = rangeProblem(range);
     if (problem) {
       this.#showError(this.#t(problem, { days: MAX_DAYS }));
-      return;
+      return null;
     }
+    return range;
+  }
+
+  /** Load the report of the range in the form and draw it; errors are shown in the panel. */
+  async refresh() {
+    if (!this.#me?.admin) return;
+    const range = this.#checkedRange();
+    if (!range) return;
     this.range = range;
     this.#showError(null);
     this.body.setAttribute("aria-busy", "true");
@@ -227,12 +234,8 @@ export class ReportsPanel {
 
   /** Fetch the CSV with the token and save it (a Blob behind a temporary link). */
   async download() {
-    const range = { from: this.fromInput.value, to: this.toInput.value };
-    const problem = rangeProblem(range);
-    if (problem) {
-      this.#showError(this.#t(problem, { days: MAX_DAYS }));
-      return;
-    }
+    const range = this.#checkedRange();
+    if (!range) return;
     try {
       const response = await fetch(
         new URL(reportPath({ ...range, tz: this.tz }, "csv"), this.#api.origin),

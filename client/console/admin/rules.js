@@ -12,6 +12,7 @@
 
 import {
   AdminPanel,
+  adminItem,
   adminForm,
   adminList,
   adminPanel,
@@ -712,8 +713,7 @@ export class RulesPanel extends AdminPanel {
       on: { change: (event) => this.#toggle(rule, event.currentTarget) },
     });
     const languages = Object.keys(rule.messages ?? {});
-    return h(
-      "li",
+    return adminItem(
       {
         class: [
           "cv-admin-item cv-rules-item",
@@ -725,12 +725,9 @@ export class RulesPanel extends AdminPanel {
         "data-testid": "rule-item",
         dataset: { ruleId: rule.id, enabled: String(rule.enabled) },
       },
-      h(
-        "div",
-        { class: "cv-admin-item-head" },
-        h(
-          "div",
-          { class: "cv-list-text cv-rules-text-block" },
+      {
+        textClass: "cv-rules-text-block",
+        text: [
           h(
             "strong",
             { class: "cv-admin-name" },
@@ -761,8 +758,8 @@ export class RulesPanel extends AdminPanel {
               }),
             ),
           ),
-        ),
-        h(
+        ],
+        actions: h(
           "div",
           { class: "cv-admin-actions cv-rules-actions" },
           h(
@@ -789,7 +786,7 @@ export class RulesPanel extends AdminPanel {
             on: { click: () => this.#askDelete(rule) },
           }),
         ),
-      ),
+      },
       confirming ? this.#deleteConfirm(rule) : null,
     );
   }

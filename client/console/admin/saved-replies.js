@@ -11,6 +11,7 @@
 
 import {
   AdminPanel,
+  adminItem,
   adminForm,
   adminList,
   adminPanel,
@@ -352,19 +353,14 @@ export class RepliesPanel extends AdminPanel {
     const product = catalogueTitle(reply, items);
     const editable = this.#editable(reply);
     const confirming = this.#confirming === reply.id;
-    return h(
-      "li",
+    return adminItem(
       {
         class: `cv-admin-item${this.#editing?.id === reply.id ? " cv-admin-item--editing" : ""}`,
         "data-testid": "reply-item",
         dataset: { replyId: reply.id, shared: String(Boolean(reply.shared)) },
       },
-      h(
-        "div",
-        { class: "cv-admin-item-head" },
-        h(
-          "div",
-          { class: "cv-list-text" },
+      {
+        text: [
           h(
             "strong",
             { class: "cv-admin-name" },
@@ -389,8 +385,8 @@ export class RepliesPanel extends AdminPanel {
                 text: t("agent.replies.shows", { title: product }),
               })
             : null,
-        ),
-        editable
+        ],
+        actions: editable
           ? h(
               "div",
               { class: "cv-admin-actions" },
@@ -413,7 +409,7 @@ export class RepliesPanel extends AdminPanel {
               }),
             )
           : null,
-      ),
+      },
       confirming ? this.#deleteConfirm(reply) : null,
     );
   }

@@ -10,6 +10,7 @@
 
 import {
   AdminPanel,
+  adminItem,
   adminForm,
   adminList,
   adminPanel,
@@ -317,19 +318,14 @@ export class TeamPanel extends AdminPanel {
       }
     });
     const confirming = this.#confirming === agent.id;
-    return h(
-      "li",
+    return adminItem(
       {
         class: `cv-admin-item${agent.disabled ? " cv-admin-item--off" : ""}`,
         "data-testid": "team-member",
         dataset: { agentId: agent.id, disabled: String(agent.disabled), role: agent.role },
       },
-      h(
-        "div",
-        { class: "cv-admin-item-head" },
-        h(
-          "div",
-          { class: "cv-list-text" },
+      {
+        text: [
           h(
             "strong",
             { class: "cv-admin-name" },
@@ -354,8 +350,8 @@ export class TeamPanel extends AdminPanel {
             "data-testid": "team-email",
             text: agent.email ?? t("agent.team.no_email"),
           }),
-        ),
-      ),
+        ],
+      },
       h(
         "div",
         { class: "cv-admin-controls" },

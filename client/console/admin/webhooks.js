@@ -11,6 +11,7 @@
 
 import {
   AdminPanel,
+  adminItem,
   adminForm,
   adminList,
   adminPanel,
@@ -296,19 +297,14 @@ export class WebhooksPanel extends AdminPanel {
     const open = this.#open?.id === hook.id;
     const confirming = this.#confirming === hook.id;
     const last = hook.last_delivery ? this.#stateNote(hook.last_delivery) : null;
-    return h(
-      "li",
+    return adminItem(
       {
         class: "cv-admin-item cv-webhook",
         "data-testid": "webhook",
         dataset: { webhookId: hook.id },
       },
-      h(
-        "div",
-        { class: "cv-admin-item-head" },
-        h(
-          "div",
-          { class: "cv-list-text" },
+      {
+        text: [
           h("strong", {
             class: "cv-admin-name cv-webhook-url",
             "data-testid": "webhook-url",
@@ -335,8 +331,8 @@ export class WebhooksPanel extends AdminPanel {
                 last,
               )
             : null,
-        ),
-      ),
+        ],
+      },
       h(
         "div",
         { class: "cv-admin-controls" },
