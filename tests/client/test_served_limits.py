@@ -1,9 +1,9 @@
 """The client's fallback limits are the server's defaults, and every limit it reads is served.
 
-client/protocol.js's `DEFAULT_LIMITS` is only used until `GET /api/config` answers (or when it
-does not); if it drifted from `Config().client_limits()`, a client that could not ask would keep
-to other limits than the server's, and a limit the client reads but the server does not serve
-would never follow the server's config.
+client/shared/protocol.js's `DEFAULT_LIMITS` is only used until `GET /api/config` answers (or
+when it does not); if it drifted from `Config().client_limits()`, a client that could not ask
+would keep to other limits than the server's, and a limit the client reads but the server does
+not serve would never follow the server's config.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from covisor.kernel.ratelimit import RateLimit
 
 REPO = Path(__file__).resolve().parents[2]
 PRINT_DEFAULTS = (
-    'import("./client/protocol.js")'
+    'import("./client/shared/protocol.js")'
     ".then((protocol) => process.stdout.write(JSON.stringify(protocol.DEFAULT_LIMITS)))"
 )
 
@@ -30,7 +30,7 @@ PRINT_DEFAULTS = (
 def client_default_limits() -> dict[str, Any]:
     node = shutil.which("node")
     if node is None:
-        pytest.fail("node is not installed; reading client/protocol.js needs Node >= 20")
+        pytest.fail("node is not installed; reading client/shared/protocol.js needs Node >= 20")
     result = subprocess.run(
         [node, "--input-type=module", "--eval", PRINT_DEFAULTS],
         cwd=REPO,

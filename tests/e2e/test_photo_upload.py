@@ -171,7 +171,7 @@ def test_a_heic_chromium_cannot_decode_goes_as_it_is(accepted: Pair, tmp_path: P
 
 _PREPARE_WITHOUT_BITMAP_OPTIONS_JS = """
 async (encoded) => {
-  const { preparePhoto } = await import("/client/photo-resize.js");
+  const { preparePhoto } = await import("/client/shared/photo-resize.js");
   const bytes = Uint8Array.from(atob(encoded), (c) => c.charCodeAt(0));
   const file = new File([bytes], "IMG_0045.JPG", { type: "image/jpeg" });
   const real = window.createImageBitmap;

@@ -22,7 +22,7 @@ AVATAR = "/client/icons/icon-192.png"
 CHAT_RATE_PER_S = 5
 CHAT_BURST = 10
 """The server's chat rate limit per connection, which the client paces itself under
-(`chat_rate` in `GET /api/config`; `DEFAULT_LIMITS.chat_rate` in client/protocol.js)."""
+(`chat_rate` in `GET /api/config`; `DEFAULT_LIMITS.chat_rate` in client/shared/protocol.js)."""
 
 
 def stored_conversation(widget: ShopperWidget) -> dict[str, Any]:

@@ -1,0 +1,245 @@
+/**
+ * The console's live visitors (PROTOCOL.md "Live visitors"): who is on the shop's site now, on
+ * which page, how many pages this visit, for how long, new or returning, in a chat or not; an
+ * agent invites one with a message. Filled by `GET /api/visitors`, kept current by `visitors`
+ * pushes, and a visitor leaves the list `visitor_idle` seconds after its last sign of life
+ * (measured on the server's clock: its `now` and the visitors' `last_seen`).
+ */
+
+import { safePageUrl } from "./lists.js";
+import { h } from "../shared/dom.js";
+import { formDialog } from "./form-dialog.js";
+import { errorText, formatTime } from "../shared/i18n.js";
+
+/** Minutes and seconds on the site, as "4 min" or "35 s". */
+export function onSiteLabel(t, since, now) {
+  const seconds = Math.max(0, Math.round((now - since) / 1000));
+  return seconds < 60
+    ? t("agent.visitors.seconds", { count: seconds })
+    : t("agent.minutes", { count: Math.floor(seconds / 60) });
+}
+
+/** The path of a page's URL (`/boots/trail`), to tell pages of one title apart. */
+export function pathOf(url) {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return "";
+  }
+}
+
+/** The live visitors, the most recently active first, without those idle for `idleMs`. */
+export function liveVisitors(known, now, idleMs) {
+  return [...known.values()]
+    .filter((visitor) => now - visitor.last_seen < idleMs)
+    .sort((a, b) => b.last_seen - a.last_seen);
+}
+
+export class VisitorsList {
+  #t;
+  #api;
+  #known = new Map();
+  #offset = 0;
+  #idleMs;
+  #target = null;
+  /** Visitors whose page history is shown, with it. */
+  #open = new Map();
+
+  /**
+   * @param {object} options
+   * @param {Function} options.t
+   * @param {object} options.api an `Api` with the agent's token
+   * @param {number} options.idleSeconds `visitor_idle` of `GET /api/config`
+   * @param {number} options.maxChars of an invitation
+   */
+  constructor({ t, api, idleSeconds = 120, maxChars = 500 }) {
+    this.#t = t;
+    this.#api = api;
+    this.#idleMs = idleSeconds * 1000;
+    this.count = h("span", { class: "cv-count", "data-testid": "visitors-count", text: "0" });
+    this.list = h("ul", {
+      class: "cv-list",
+      "data-testid": "visitors-list",
+      "aria-labelledby": "cv-visitors-title",
+    });
+    this.message = h("textarea", {
+      id: "cv-invite-message",
+      class: "cv-textarea",
+      rows: 3,
+      required: true,
+      maxlength: maxChars,
+      "data-testid": "invite-message",
+    });
+    this.about = h("p", { class: "cv-list-sub", "data-testid": "invite-about" });
+    ({ dialog: this.dialog, error: this.error } = formDialog({
+      t,
+      id: "cv-invite-title",
+      testId: "invite-dialog",
+      title: t("agent.visitors.invite_title"),
+      fields: [
+        this.about,
+        h("label", { for: "cv-invite-message", text: t("agent.visitors.invite_message") }),
+        this.message,
+      ],
+      submit: t("agent.visitors.invite_send"),
+      submitTestId: "invite-send",
+      onSubmit: () => this.#invite(),
+    }));
+    this.render();
+  }
+
+  /** The server's time now, by the offset its last answer gave. */
+  get now() {
+    return Date.now() + this.#offset;
+  }
+
+  async refresh() {
+    try {
+      const answer = await this.#api.get("/api/visitors");
+      this.#offset = (answer.now ?? Date.now()) - Date.now();
+      this.#known = new Map((answer.visitors ?? []).map((visitor) => [visitor.id, visitor]));
+    } catch {
+      // The list stays as it was; the next push or refresh fixes it.
+    }
+    this.render();
+  }
+
+  /** A `visitors` push: these visitors changed. */
+  update(visitors) {
+    for (const visitor of visitors ?? []) {
+      this.#known.set(visitor.id, visitor);
+      this.#offset = Math.max(this.#offset, visitor.last_seen - Date.now());
+    }
+    this.render();
+  }
+
+  render() {
+    const t = this.#t;
+    const now = this.now;
+    const live = liveVisitors(this.#known, now, this.#idleMs);
+    for (const [id, visitor] of this.#known) {
+      if (now - visitor.last_seen >= this.#idleMs) this.#known.delete(id);
+    }
+    this.count.textContent = String(live.length);
+    this.list.replaceChildren(
+      ...(live.length
+        ? live.map((visitor) => this.#item(visitor, now))
+        : [h("li", { class: "cv-list-empty", text: t("agent.visitors.empty") })]),
+    );
+  }
+
+  #item(visitor, now) {
+    const t = this.#t;
+    const title = visitor.page?.title || visitor.page?.url || "";
+    const url = safePageUrl(visitor.page);
+    const chatting = Boolean(visitor.conversation_id);
+    return h(
+      "li",
+      { class: "cv-list-item", "data-testid": "visitor-item", dataset: { visitorId: visitor.id } },
+      h(
+        "div",
+        { class: "cv-list-text" },
+        url
+          ? h("a", {
+              href: url,
+              target: "_blank",
+              rel: "noopener noreferrer",
+              text: title,
+              "data-testid": "visitor-page",
+            })
+          : h("strong", { text: title, "data-testid": "visitor-page" }),
+        h(
+          "span",
+          { class: "cv-tags" },
+          h("span", { class: "cv-tag", text: t(`agent.device.${visitor.device}`) }),
+          visitor.language ? h("span", { class: "cv-tag", text: visitor.language }) : null,
+          h("span", {
+            class: "cv-tag",
+            "data-testid": "visitor-kind",
+            text: t(visitor.returning ? "agent.visitors.returning" : "agent.visitors.new"),
+          }),
+          chatting
+            ? h("span", { class: "cv-tag cv-tag--verified", text: t("agent.visitors.chatting") })
+            : null,
+        ),
+        h("button", {
+          type: "button",
+          class: "cv-link-button cv-list-sub",
+          "data-testid": "visitor-pages",
+          "aria-expanded": String(this.#open.has(visitor.id)),
+          text: t("agent.visitors.pages", {
+            count: visitor.pages,
+            time: onSiteLabel(t, visitor.since, now),
+          }),
+          on: { click: () => this.#toggleHistory(visitor.id) },
+        }),
+        this.#open.has(visitor.id) ? this.#history(visitor.id) : null,
+      ),
+      h("button", {
+        type: "button",
+        class: "cv-btn",
+        "data-testid": "visitor-invite",
+        disabled: chatting,
+        text: t("agent.visitors.invite"),
+        on: { click: () => this.#openInvite(visitor) },
+      }),
+    );
+  }
+
+  /** The pages of a visitor's current visit, with when it saw each, under its entry. */
+  async #toggleHistory(visitorId) {
+    if (this.#open.has(visitorId)) {
+      this.#open.delete(visitorId);
+    } else {
+      this.#open.set(visitorId, []);
+      try {
+        const found = await this.#api.get(`/api/visitors/${encodeURIComponent(visitorId)}`);
+        this.#open.set(visitorId, found.history ?? []);
+      } catch {
+        this.#open.delete(visitorId);
+      }
+    }
+    this.render();
+  }
+
+  #history(visitorId) {
+    return h(
+      "ol",
+      { class: "cv-visit-pages", "data-testid": "visitor-history" },
+      ...this.#open
+        .get(visitorId)
+        .map((page) =>
+          h(
+            "li",
+            {},
+            h("time", { text: formatTime(this.#t, page.at) }),
+            " ",
+            page.title || page.url,
+            page.title ? h("span", { class: "cv-visit-path", text: ` ${pathOf(page.url)}` }) : null,
+          ),
+        ),
+    );
+  }
+
+  #openInvite(visitor) {
+    this.#target = visitor;
+    this.error.textContent = "";
+    this.message.value = this.#t("agent.visitors.invite_default");
+    this.about.textContent = visitor.page?.title || visitor.page?.url || "";
+    this.dialog.showModal();
+    this.message.focus();
+    this.message.select();
+  }
+
+  async #invite() {
+    const visitor = this.#target;
+    const message = this.message.value.trim();
+    if (!visitor || !message) return;
+    try {
+      await this.#api.post(`/api/visitors/${encodeURIComponent(visitor.id)}/invite`, { message });
+      this.dialog.close();
+    } catch (error) {
+      this.error.textContent = errorText(this.#t, error);
+    }
+  }
+}

@@ -1,0 +1,181 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { liveVisitors, onSiteLabel, pathOf } from "../../console/visitors.js";
+import { Events } from "../../shared/protocol.js";
+import { VisitorTracker, pagePart, usableCredential } from "../../widget/visitor-tracker.js";
+
+test("pages are reported without their query string or fragment", () => {
+  assert.equal(
+    pagePart("https://shop.example/checkout/done?email=ana%40x.es&order=9#top"),
+    "https://shop.example/checkout/done",
+  );
+  assert.equal(pagePart("javascript:alert(1)"), null);
+  assert.equal(pagePart("not a url"), null);
+});
+
+test("a credential is renewed once half its life is gone", () => {
+  const stored = { id: "v_1", token: "g.x", issued_at: 0, expires_at: 1000 };
+  assert.equal(usableCredential(stored, 400), stored);
+  assert.equal(usableCredential(stored, 600), null);
+  assert.equal(usableCredential({ ...stored, token: "" }, 10), null);
+  assert.equal(usableCredential(null, 10), null);
+});
+
+/** A fake socket.io-client socket that records what is emitted and answers pages. */
+function fakeIo(invitation = null) {
+  const sockets = [];
+  const io = (origin, options) => {
+    const handlers = {};
+    const socket = {
+      origin,
+      options,
+      connected: true,
+      emitted: [],
+      on: (name, handler) => (handlers[name] = handler),
+      emit: (event, payload, ack) => {
+        socket.emitted.push([event, payload]);
+        ack?.({ ok: true, invitation });
+      },
+      timeout: () => ({ emit: (event, payload, ack) => ack(null, { ok: true, event, payload }) }),
+      disconnect: () => (socket.connected = false),
+      fire: (name, ...args) => handlers[name]?.(...args),
+    };
+    sockets.push(socket);
+    return socket;
+  };
+  return { io, sockets };
+}
+
+function memoryStorage() {
+  const data = new Map();
+  return {
+    getItem: (key) => data.get(key) ?? null,
+    setItem: (key, value) => data.set(key, String(value)),
+    removeItem: (key) => data.delete(key),
+    data,
+  };
+}
+
+function fakeApi() {
+  const calls = [];
+  const api = {
+    calls,
+    post: async (path, body) => {
+      calls.push(["POST", path, body, null]);
+      return { id: "v_new", token: "g.new", expires_at: 10_000_000 };
+    },
+    withToken: (token) => ({
+      post: async (path, body) => {
+        calls.push(["POST", path, body, token]);
+        return { ok: true };
+      },
+    }),
+  };
+  return api;
+}
+
+test("the tracker keeps one visitor, reports the page and heartbeats", async () => {
+  const { io, sockets } = fakeIo();
+  const storage = memoryStorage();
+  const api = fakeApi();
+  let tick = null;
+  const timers = { setInterval: (fn) => (tick = fn), clearInterval: () => {} };
+  const tracker = new VisitorTracker({
+    origin: "https://covisor.example",
+    api,
+    io,
+    storage,
+    page: () => ({
+      url: "https://shop.example/boots?utm=x",
+      title: "Boots",
+      referrer: "https://search.example/q?s=boots",
+    }),
+    heartbeatMs: 30_000,
+    now: () => 1000,
+    timers,
+  });
+  assert.equal(await tracker.start(), true);
+  assert.deepEqual(api.calls[0], ["POST", "/api/visitors", {}, null]);
+  assert.equal(tracker.token, "g.new");
+  const [socket] = sockets;
+  assert.deepEqual(socket.options.auth, { token: "g.new" });
+  socket.fire("connect");
+  assert.deepEqual(socket.emitted[0], [
+    Events.VISITOR_PAGE,
+    {
+      url: "https://shop.example/boots",
+      title: "Boots",
+      referrer: "https://search.example/q",
+    },
+  ]);
+  tick();
+  assert.deepEqual(socket.emitted[1], [Events.VISITOR_PING, {}]);
+
+  const again = new VisitorTracker({
+    origin: "https://covisor.example",
+    api,
+    io,
+    storage,
+    page: () => ({ url: "https://shop.example/", title: "", referrer: "" }),
+    heartbeatMs: 30_000,
+    now: () => 2000,
+    timers,
+  });
+  await again.start();
+  assert.equal(api.calls.length, 1, "the kept credential is used, not a new visitor");
+  assert.equal(again.token, "g.new");
+});
+
+test("an invitation in the page's answer is dispatched", async () => {
+  const { io, sockets } = fakeIo({ id: "i_1", message: "Hi" });
+  const tracker = new VisitorTracker({
+    origin: "https://covisor.example",
+    api: fakeApi(),
+    io,
+    storage: null,
+    page: () => ({ url: "https://shop.example/", title: "Home", referrer: "" }),
+    heartbeatMs: 30_000,
+    timers: { setInterval: () => 1, clearInterval: () => {} },
+  });
+  const seen = [];
+  tracker.addEventListener("invitation", (event) => seen.push(event.detail.id));
+  await tracker.start();
+  sockets[0].fire("connect");
+  sockets[0].fire(Events.INVITATION, { id: "i_1", message: "Hi" });
+  assert.deepEqual(seen, ["i_1", "i_1"], "the card shows each id once (invitation-card.js)");
+  const api = fakeApi();
+  const tracking = new VisitorTracker({
+    origin: "o",
+    api,
+    io,
+    storage: null,
+    page: () => ({ url: "https://s/", title: "", referrer: "" }),
+    heartbeatMs: 1,
+    timers: { setInterval: () => 1, clearInterval: () => {} },
+  });
+  await tracking.trackConversion({ value: 12.5, currency: "EUR", order_id: 7 });
+  assert.deepEqual(api.calls.at(-1), [
+    "POST",
+    "/api/conversions",
+    { value: 12.5, currency: "EUR", order_id: "7" },
+    "g.new",
+  ]);
+});
+
+test("the console lists live visitors, the most recent first", () => {
+  const t = (key, params = {}) => `${key}:${JSON.stringify(params)}`;
+  const known = new Map([
+    ["a", { id: "a", last_seen: 1000 }],
+    ["b", { id: "b", last_seen: 5000 }],
+    ["c", { id: "c", last_seen: 100 }],
+  ]);
+  assert.deepEqual(
+    liveVisitors(known, 6000, 5500).map((v) => v.id),
+    ["b", "a"],
+  );
+  assert.equal(onSiteLabel(t, 0, 35_000), 'agent.visitors.seconds:{"count":35}');
+  assert.equal(onSiteLabel(t, 0, 250_000), 'agent.minutes:{"count":4}');
+  assert.equal(pathOf("https://shop.example/boots/trail?x=1"), "/boots/trail");
+  assert.equal(pathOf("nonsense"), "");
+});
