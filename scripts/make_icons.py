@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-ACCENT = "#2f5fd0"  # --cv-accent of client/covisor.css
+ACCENT = "#2f5fd0"  # --cv-accent of client/shared/covisor.css
 ON_ACCENT = "#ffffff"
 SIZES = (192, 512)
 OUT = Path(__file__).resolve().parent.parent / "client" / "icons"

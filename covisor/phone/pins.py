@@ -92,7 +92,7 @@ class PinRules:
 
 
 def display(digits: str) -> str:
-    """Grouped by three for reading aloud: "482913" → "482 913" (as client/pin.js does)."""
+    """Grouped by three for reading aloud: "482913" → "482 913" (as client/shared/pin.js does)."""
     return re.sub(r"(\d{3})(?=\d)", r"\1 ", digits)
 
 
