@@ -1,7 +1,7 @@
 """The store's part for reports: the figures of a time range, read from what is stored.
 
 `ReportStore` is the protocol; `Store` includes it. Both backends implement it in a module of
-their own (`sqlite_reports.py`, `mongo_reports.py`) and pass the same contract tests
+their own (`sqlite/reports.py`, `mongo/reports.py`) and pass the same contract tests
 (tests/store/test_reports_contract.py). Every bound is in ms since the epoch, `start`
 included, `end` excluded; the service (history/reports.py) turns dates in a time zone into them.
 

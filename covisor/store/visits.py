@@ -1,7 +1,7 @@
 """The store's part for visitors: page views, invitations and their rules, conversions.
 
 `VisitStore` is the protocol; `Store` includes it. Both backends implement it in a module of
-their own (`sqlite_visits.py`, `mongo_visits.py`) and pass the same contract tests
+their own (`sqlite/visits.py`, `mongo/visits.py`) and pass the same contract tests
 (tests/store/test_visits_contract.py).
 
 A visitor is a random id the widget keeps in first-party storage: no name, no address, no

@@ -1,4 +1,4 @@
-"""`ReportStore` on SQLite: the indexes, and the methods `SQLiteStore` takes from this mixin.
+"""`ReportStore` on SQLite: the methods `SQLiteStore` takes from this mixin.
 
 Event bodies are the encoded JSON of each event (a BLOB): `json_extract(CAST(body AS TEXT),
 …)` reads them. Each per-conversation figure is a correlated subquery over the
@@ -12,16 +12,7 @@ from typing import Protocol
 import aiosqlite
 
 from covisor.store.records import ConversationFacts, OrderGroup, VisitorGroup
-
-INDEXED_EVENTS = "type NOT IN ('stroke.points', 'viewer.transform', 'video.state')"
-"""The events in `events_by_kind`: all but the streamed ones, which nothing looks up by type and
-which would cost every commit a second B-tree insert each. A query uses that partial index only
-when its WHERE holds this very term (SQLite matches it literally), so queries by type add it."""
-
-REPORTS_SCHEMA = """
-CREATE INDEX IF NOT EXISTS conversations_by_created ON conversations (created_at);
-CREATE INDEX IF NOT EXISTS conversions_by_visitor ON conversions (visitor_id, at);
-"""
+from covisor.store.sqlite.schema import INDEXED_EVENTS
 
 _FIRST = (
     "(SELECT CAST(e.body AS TEXT) FROM events e INDEXED BY events_by_kind "

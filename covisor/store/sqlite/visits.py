@@ -1,13 +1,9 @@
-"""`VisitStore` on SQLite: the tables, and the methods `SQLiteStore` takes from this mixin."""
+"""`VisitStore` on SQLite: the methods `SQLiteStore` takes from this mixin."""
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
-from contextlib import AbstractAsyncContextManager
-from typing import Protocol
 
-import aiosqlite
 import msgspec
 
 from covisor.store.records import (
@@ -19,67 +15,7 @@ from covisor.store.records import (
     VisitedPage,
     VisitorRecord,
 )
-
-VISITS_SCHEMA = """
-CREATE TABLE IF NOT EXISTS visitors (
-    id TEXT PRIMARY KEY,
-    first_seen REAL NOT NULL,
-    last_seen REAL NOT NULL,
-    visit_started REAL NOT NULL,
-    visits INTEGER NOT NULL,
-    pages INTEGER NOT NULL,
-    device TEXT NOT NULL,
-    language TEXT,
-    url TEXT,
-    title TEXT,
-    referrer TEXT,
-    page_at REAL NOT NULL,
-    conversation_id TEXT,
-    assisted_at REAL
-);
-CREATE INDEX IF NOT EXISTS visitors_by_last_seen ON visitors (last_seen);
-CREATE TABLE IF NOT EXISTS page_views (
-    visitor_id TEXT NOT NULL,
-    at REAL NOT NULL,
-    url TEXT NOT NULL,
-    title TEXT
-);
-CREATE INDEX IF NOT EXISTS page_views_by_visitor ON page_views (visitor_id, at);
-CREATE TABLE IF NOT EXISTS invitations (
-    id TEXT PRIMARY KEY,
-    visitor_id TEXT NOT NULL,
-    message TEXT NOT NULL,
-    created_at REAL NOT NULL,
-    agent_id TEXT,
-    agent_name TEXT,
-    rule_id TEXT,
-    outcome TEXT NOT NULL,
-    decided_at REAL,
-    conversation_id TEXT
-);
-CREATE INDEX IF NOT EXISTS invitations_by_visitor ON invitations (visitor_id);
-CREATE INDEX IF NOT EXISTS invitations_by_time ON invitations (created_at);
-CREATE TABLE IF NOT EXISTS invitation_rules (
-    id TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
-    enabled INTEGER NOT NULL,
-    conditions TEXT NOT NULL,
-    messages TEXT NOT NULL,
-    created_at REAL NOT NULL,
-    updated_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS conversions (
-    order_id TEXT PRIMARY KEY,
-    visitor_id TEXT NOT NULL,
-    value TEXT NOT NULL,
-    currency TEXT NOT NULL,
-    device TEXT NOT NULL,
-    assisted INTEGER NOT NULL,
-    at REAL NOT NULL,
-    conversation_id TEXT
-);
-CREATE INDEX IF NOT EXISTS conversions_by_time ON conversions (at);
-"""
+from covisor.store.sqlite.base import Connections
 
 _VISITOR_COLUMNS = (
     "id, first_seen, last_seen, visit_started, visits, pages, device, language, url, title, "
@@ -108,26 +44,10 @@ ON CONFLICT (id) DO UPDATE SET
 _HEARTBEAT = "UPDATE visitors SET last_seen = max(last_seen, ?) WHERE id = ?"
 
 
-class _Connections(Protocol):
-    """What `SQLiteStore` gives the mixin: its reader and writer, the lock that serialises
-    the writer, and write transactions."""
-
-    @property
-    def _r(self) -> aiosqlite.Connection: ...
-
-    @property
-    def _w(self) -> aiosqlite.Connection: ...
-
-    @property
-    def _write_lock(self) -> asyncio.Lock: ...
-
-    def _immediate(self) -> AbstractAsyncContextManager[aiosqlite.Connection]: ...
-
-
 class SQLiteVisits:
-    """Mixed into `SQLiteStore` (each method's `self` is one: see `_Connections`)."""
+    """Mixed into `SQLiteStore` (each method's `self` is one: see `Connections`)."""
 
-    async def record_visits(self: _Connections, views: list[PageView], gap: float) -> None:
+    async def record_visits(self: Connections, views: list[PageView], gap: float) -> None:
         if not views:
             return
         async with self._write_lock:
@@ -135,7 +55,7 @@ class SQLiteVisits:
             # statement waited behind the busy event loop each time (seconds per batch).
             await self._w._execute(_record_visits_sync, self._w._conn, views, gap)  # type: ignore[no-untyped-call]
 
-    async def visitor(self: _Connections, visitor_id: str) -> VisitorRecord | None:
+    async def visitor(self: Connections, visitor_id: str) -> VisitorRecord | None:
         rows = list(
             await self._r.execute_fetchall(
                 f"SELECT {_VISITOR_COLUMNS} FROM visitors WHERE id = ?", (visitor_id,)
@@ -144,7 +64,7 @@ class SQLiteVisits:
         return VisitorRecord(*rows[0]) if rows else None
 
     async def live_visitors(
-        self: _Connections, seen_after: float, limit: int = 500
+        self: Connections, seen_after: float, limit: int = 500
     ) -> list[VisitorRecord]:
         rows = await self._r.execute_fetchall(
             f"SELECT {_VISITOR_COLUMNS} FROM visitors WHERE last_seen > ? "
@@ -154,7 +74,7 @@ class SQLiteVisits:
         return [VisitorRecord(*row) for row in rows]
 
     async def visit_pages(
-        self: _Connections, visitor_id: str, since: float, limit: int = 50
+        self: Connections, visitor_id: str, since: float, limit: int = 50
     ) -> list[VisitedPage]:
         rows = await self._r.execute_fetchall(
             "SELECT url, title, at FROM page_views WHERE visitor_id = ? AND at >= ? "
@@ -164,7 +84,7 @@ class SQLiteVisits:
         return [VisitedPage(*row) for row in reversed(list(rows))]
 
     async def link_conversation(
-        self: _Connections, visitor_id: str, conversation_id: str, at: float
+        self: Connections, visitor_id: str, conversation_id: str, at: float
     ) -> None:
         async with self._write_lock:
             await self._w.execute(
@@ -173,7 +93,7 @@ class SQLiteVisits:
                 (conversation_id, at, visitor_id),
             )
 
-    async def add_invitation(self: _Connections, invitation: InvitationRecord) -> None:
+    async def add_invitation(self: Connections, invitation: InvitationRecord) -> None:
         i = invitation
         async with self._write_lock:
             await self._w.execute(
@@ -193,7 +113,7 @@ class SQLiteVisits:
                 ),
             )
 
-    async def invitation(self: _Connections, invitation_id: str) -> InvitationRecord | None:
+    async def invitation(self: Connections, invitation_id: str) -> InvitationRecord | None:
         rows = list(
             await self._r.execute_fetchall(
                 f"SELECT {_INVITATION_COLUMNS} FROM invitations WHERE id = ?", (invitation_id,)
@@ -202,7 +122,7 @@ class SQLiteVisits:
         return InvitationRecord(*rows[0]) if rows else None
 
     async def decide_invitation(
-        self: _Connections,
+        self: Connections,
         invitation_id: str,
         outcome: Outcome,
         at: float,
@@ -218,7 +138,7 @@ class SQLiteVisits:
             )
         return InvitationRecord(*rows[0]) if rows else None
 
-    async def invitation_rules(self: _Connections) -> list[RuleRecord]:
+    async def invitation_rules(self: Connections) -> list[RuleRecord]:
         rows = await self._r.execute_fetchall(
             "SELECT id, name, enabled, conditions, messages, created_at, updated_at "
             "FROM invitation_rules ORDER BY created_at, id"
@@ -236,7 +156,7 @@ class SQLiteVisits:
             for row in rows
         ]
 
-    async def put_invitation_rule(self: _Connections, rule: RuleRecord) -> None:
+    async def put_invitation_rule(self: Connections, rule: RuleRecord) -> None:
         async with self._write_lock:
             await self._w.execute(
                 "INSERT INTO invitation_rules VALUES (?, ?, ?, ?, ?, ?, ?) "
@@ -254,12 +174,12 @@ class SQLiteVisits:
                 ),
             )
 
-    async def delete_invitation_rule(self: _Connections, rule_id: str) -> bool:
+    async def delete_invitation_rule(self: Connections, rule_id: str) -> bool:
         async with self._write_lock:
             cursor = await self._w.execute("DELETE FROM invitation_rules WHERE id = ?", (rule_id,))
             return cursor.rowcount == 1
 
-    async def add_conversion(self: _Connections, conversion: ConversionRecord) -> bool:
+    async def add_conversion(self: Connections, conversion: ConversionRecord) -> bool:
         c = conversion
         async with self._write_lock:
             cursor = await self._w.execute(
@@ -277,7 +197,7 @@ class SQLiteVisits:
             )
             return cursor.rowcount == 1
 
-    async def forget_visitors(self: _Connections, seen_before: float) -> int:
+    async def forget_visitors(self: Connections, seen_before: float) -> int:
         async with self._immediate() as db:
             gone = list(
                 await db.execute_fetchall(

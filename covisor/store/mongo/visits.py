@@ -9,12 +9,11 @@ is atomic as on SQLite; every value from a page goes in as `$literal` (a title m
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any, Protocol
 
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
-from pymongo.asynchronous.database import AsyncDatabase
+from pymongo import DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from covisor.store.mongo.base import Database, Document
 from covisor.store.records import (
     ConversionRecord,
     InvitationRecord,
@@ -24,21 +23,6 @@ from covisor.store.records import (
     VisitedPage,
     VisitorRecord,
 )
-
-Document = dict[str, Any]
-
-
-class _Database(Protocol):
-    @property
-    def _db(self) -> AsyncDatabase[Document]: ...
-
-
-async def create_visit_indexes(db: AsyncDatabase[Document]) -> None:
-    await db.visitors.create_index("last_seen")
-    await db.page_views.create_index([("visitor_id", ASCENDING), ("at", ASCENDING)])
-    await db.invitations.create_index("visitor_id")
-    await db.invitations.create_index("created_at")
-    await db.conversions.create_index("at")
 
 
 def _view_update(view: PageView, gap: float) -> list[Document]:
@@ -102,9 +86,9 @@ def _rule(doc: Document) -> RuleRecord:
 
 
 class MongoVisits:
-    """Mixed into `MongoStore` (each method's `self` is one: see `_Database`)."""
+    """Mixed into `MongoStore` (each method's `self` is one: see `Database`)."""
 
-    async def record_visits(self: _Database, views: list[PageView], gap: float) -> None:
+    async def record_visits(self: Database, views: list[PageView], gap: float) -> None:
         for view in views:
             if view.url is None:
                 await self._db.visitors.update_one(
@@ -118,12 +102,12 @@ class MongoVisits:
                 {"visitor_id": view.visitor_id, "at": view.at, "url": view.url, "title": view.title}
             )
 
-    async def visitor(self: _Database, visitor_id: str) -> VisitorRecord | None:
+    async def visitor(self: Database, visitor_id: str) -> VisitorRecord | None:
         doc = await self._db.visitors.find_one({"_id": visitor_id})
         return _visitor(doc) if doc else None
 
     async def live_visitors(
-        self: _Database, seen_after: float, limit: int = 500
+        self: Database, seen_after: float, limit: int = 500
     ) -> list[VisitorRecord]:
         cursor = (
             self._db.visitors.find({"last_seen": {"$gt": seen_after}})
@@ -133,7 +117,7 @@ class MongoVisits:
         return [_visitor(doc) async for doc in cursor]
 
     async def visit_pages(
-        self: _Database, visitor_id: str, since: float, limit: int = 50
+        self: Database, visitor_id: str, since: float, limit: int = 50
     ) -> list[VisitedPage]:
         cursor = (
             self._db.page_views.find({"visitor_id": visitor_id, "at": {"$gte": since}})
@@ -144,7 +128,7 @@ class MongoVisits:
         return found[::-1]
 
     async def link_conversation(
-        self: _Database, visitor_id: str, conversation_id: str, at: float
+        self: Database, visitor_id: str, conversation_id: str, at: float
     ) -> None:
         await self._db.visitors.update_one(
             {"_id": visitor_id},
@@ -158,16 +142,16 @@ class MongoVisits:
             ],
         )
 
-    async def add_invitation(self: _Database, invitation: InvitationRecord) -> None:
+    async def add_invitation(self: Database, invitation: InvitationRecord) -> None:
         fields = asdict(invitation)
         await self._db.invitations.insert_one({"_id": fields.pop("id"), **fields})
 
-    async def invitation(self: _Database, invitation_id: str) -> InvitationRecord | None:
+    async def invitation(self: Database, invitation_id: str) -> InvitationRecord | None:
         doc = await self._db.invitations.find_one({"_id": invitation_id})
         return _invitation(doc) if doc else None
 
     async def decide_invitation(
-        self: _Database,
+        self: Database,
         invitation_id: str,
         outcome: Outcome,
         at: float,
@@ -180,11 +164,11 @@ class MongoVisits:
         )
         return _invitation(doc) if doc else None
 
-    async def invitation_rules(self: _Database) -> list[RuleRecord]:
+    async def invitation_rules(self: Database) -> list[RuleRecord]:
         cursor = self._db.invitation_rules.find({}).sort([("created_at", 1), ("_id", 1)])
         return [_rule(doc) async for doc in cursor]
 
-    async def put_invitation_rule(self: _Database, rule: RuleRecord) -> None:
+    async def put_invitation_rule(self: Database, rule: RuleRecord) -> None:
         fields = asdict(rule)
         rule_id = fields.pop("id")
         created_at = fields.pop("created_at")
@@ -194,11 +178,11 @@ class MongoVisits:
             upsert=True,
         )
 
-    async def delete_invitation_rule(self: _Database, rule_id: str) -> bool:
+    async def delete_invitation_rule(self: Database, rule_id: str) -> bool:
         result = await self._db.invitation_rules.delete_one({"_id": rule_id})
         return result.deleted_count == 1
 
-    async def add_conversion(self: _Database, conversion: ConversionRecord) -> bool:
+    async def add_conversion(self: Database, conversion: ConversionRecord) -> bool:
         fields = asdict(conversion)
         try:
             await self._db.conversions.insert_one({"_id": fields.pop("order_id"), **fields})
@@ -206,7 +190,7 @@ class MongoVisits:
             return False
         return True
 
-    async def forget_visitors(self: _Database, seen_before: float) -> int:
+    async def forget_visitors(self: Database, seen_before: float) -> int:
         result = await self._db.visitors.delete_many({"last_seen": {"$lt": seen_before}})
         await self._db.page_views.delete_many({"at": {"$lt": seen_before}})
         await self._db.invitations.delete_many({"created_at": {"$lt": seen_before}})

@@ -9,15 +9,13 @@ and read here.
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
 from pymongo import ASCENDING
-from pymongo.asynchronous.database import AsyncDatabase
 
 from covisor.kernel.events import decode
+from covisor.store.mongo.base import Database, Document
 from covisor.store.records import ConversationFacts, OrderGroup, VisitorGroup
-
-Document = dict[str, Any]
 
 REPORTED_TYPES = [
     "conversation.accepted",
@@ -28,16 +26,6 @@ REPORTED_TYPES = [
     "member.joined",
 ]
 _BATCH = 500
-
-
-class _Database(Protocol):
-    @property
-    def _db(self) -> AsyncDatabase[Document]: ...
-
-
-async def create_report_indexes(db: AsyncDatabase[Document]) -> None:
-    await db.conversations.create_index("created_at")
-    await db.conversions.create_index([("visitor_id", ASCENDING), ("at", ASCENDING)])
 
 
 def _facts(doc: Document, events: list[Document]) -> ConversationFacts:
@@ -81,10 +69,10 @@ def _facts(doc: Document, events: list[Document]) -> ConversationFacts:
 
 
 class MongoReports:
-    """Mixed into `MongoStore` (each method's `self` is one: see `_Database`)."""
+    """Mixed into `MongoStore` (each method's `self` is one: see `Database`)."""
 
     async def conversation_facts(
-        self: _Database, start: float, end: float
+        self: Database, start: float, end: float
     ) -> list[ConversationFacts]:
         cursor = self._db.conversations.find(
             {"seq": {"$gt": 0}, "created_at": {"$gte": start, "$lt": end}},
@@ -103,7 +91,7 @@ class MongoReports:
             found += [_facts(doc, events[doc["_id"]]) for doc in batch]
         return found
 
-    async def invitation_counts(self: _Database, start: float, end: float) -> tuple[int, int]:
+    async def invitation_counts(self: Database, start: float, end: float) -> tuple[int, int]:
         cursor = await self._db.invitations.aggregate(
             [
                 {"$match": {"created_at": {"$gte": start, "$lt": end}}},
@@ -120,7 +108,7 @@ class MongoReports:
             return int(doc["sent"]), int(doc["accepted"])
         return 0, 0
 
-    async def visitor_groups(self: _Database, start: float, end: float) -> list[VisitorGroup]:
+    async def visitor_groups(self: Database, start: float, end: float) -> list[VisitorGroup]:
         cursor = await self._db.visitors.aggregate(
             [
                 {"$match": {"first_seen": {"$lt": end}, "last_seen": {"$gte": start}}},
@@ -168,7 +156,7 @@ class MongoReports:
             async for doc in cursor
         ]
 
-    async def order_groups(self: _Database, start: float, end: float) -> list[OrderGroup]:
+    async def order_groups(self: Database, start: float, end: float) -> list[OrderGroup]:
         cursor = await self._db.conversions.aggregate(
             [
                 {"$match": {"at": {"$gte": start, "$lt": end}}},

@@ -1,0 +1,248 @@
+"""The SQLite store's tables and indexes (`CREATE … IF NOT EXISTS`, run on every open), and the
+upgrade of an older version's `agents` table."""
+
+from __future__ import annotations
+
+import aiosqlite
+
+INDEXED_EVENTS = "type NOT IN ('stroke.points', 'viewer.transform', 'video.state')"
+"""The events in `events_by_kind`: all but the streamed ones, which nothing looks up by type and
+which would cost every commit a second B-tree insert each. A query uses that partial index only
+when its WHERE holds this very term (SQLite matches it literally), so queries by type add it."""
+
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS agents (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    email TEXT,
+    password_hash TEXT,
+    role TEXT NOT NULL DEFAULT 'agent',
+    disabled INTEGER NOT NULL DEFAULT 0,
+    capacity INTEGER NOT NULL DEFAULT 3
+);
+CREATE TABLE IF NOT EXISTS agent_tokens (
+    digest TEXT PRIMARY KEY,
+    agent_id TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    label TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS agent_tokens_by_agent ON agent_tokens (agent_id, label);
+CREATE TABLE IF NOT EXISTS conversations (
+    id TEXT PRIMARY KEY,
+    created_at REAL NOT NULL,
+    seq INTEGER NOT NULL DEFAULT 0,
+    status TEXT NOT NULL DEFAULT 'waiting',
+    agent_id TEXT,
+    summary TEXT NOT NULL DEFAULT '{{}}',
+    snapshot BLOB,
+    snapshot_seq INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS conversations_by_status ON conversations (status, created_at);
+CREATE INDEX IF NOT EXISTS conversations_by_agent ON conversations (agent_id, created_at);
+CREATE INDEX IF NOT EXISTS conversations_by_customer
+    ON conversations (json_extract(summary, '$.visitor.customer_id'), created_at);
+CREATE TABLE IF NOT EXISTS agent_status (
+    agent_id TEXT PRIMARY KEY,
+    status TEXT,
+    changed_at REAL NOT NULL DEFAULT 0,
+    assigned_at REAL NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS consoles (
+    process_id TEXT NOT NULL,
+    agent_id TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    seen_at REAL NOT NULL,
+    PRIMARY KEY (process_id, agent_id)
+);
+CREATE TABLE IF NOT EXISTS events (
+    conversation_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    body BLOB NOT NULL,
+    PRIMARY KEY (conversation_id, seq)
+) WITHOUT ROWID;
+DROP INDEX IF EXISTS events_by_type;
+CREATE INDEX IF NOT EXISTS events_by_kind ON events (conversation_id, type, seq)
+    WHERE {INDEXED_EVENTS};
+CREATE TABLE IF NOT EXISTS pins (
+    digest TEXT PRIMARY KEY,
+    conversation_id TEXT NOT NULL,
+    redeemer TEXT NOT NULL,
+    issuer_id TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    expires_at REAL NOT NULL,
+    used_at REAL
+);
+CREATE INDEX IF NOT EXISTS pins_by_conversation ON pins (conversation_id);
+CREATE INDEX IF NOT EXISTS pins_by_expiry ON pins (expires_at);
+DROP TABLE IF EXISTS pin_attempts;
+CREATE TABLE IF NOT EXISTS counters (
+    key TEXT PRIMARY KEY,
+    count INTEGER NOT NULL,
+    started REAL NOT NULL,
+    expires REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS counters_by_expiry ON counters (expires);
+CREATE TABLE IF NOT EXISTS catalogue (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    description TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    media_id TEXT NOT NULL,
+    width INTEGER NOT NULL,
+    height INTEGER NOT NULL,
+    created_at REAL NOT NULL,
+    price TEXT,
+    currency TEXT,
+    duration REAL,
+    added_by TEXT
+);
+CREATE INDEX IF NOT EXISTS catalogue_by_age ON catalogue (created_at, id);
+CREATE TABLE IF NOT EXISTS replies (
+    id TEXT PRIMARY KEY,
+    owner_id TEXT NOT NULL,
+    shortcut TEXT NOT NULL,
+    text TEXT NOT NULL,
+    shared INTEGER NOT NULL,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    catalogue_id TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS replies_by_scope
+    ON replies (CASE WHEN shared THEN '' ELSE owner_id END, shortcut);
+CREATE TABLE IF NOT EXISTS push_subscriptions (
+    endpoint TEXT PRIMARY KEY,
+    agent_id TEXT NOT NULL,
+    p256dh TEXT NOT NULL,
+    auth TEXT NOT NULL,
+    created_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS push_subscriptions_by_agent
+    ON push_subscriptions (agent_id, created_at, endpoint);
+CREATE TABLE IF NOT EXISTS webhooks (
+    id TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    events TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    enabled INTEGER NOT NULL DEFAULT 1,
+    created_by TEXT
+);
+CREATE TABLE IF NOT EXISTS webhook_deliveries (
+    id TEXT PRIMARY KEY,
+    hook_id TEXT NOT NULL,
+    event TEXT NOT NULL,
+    body BLOB NOT NULL,
+    created_at REAL NOT NULL,
+    next_attempt_at REAL NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    last_status INTEGER,
+    last_error TEXT,
+    delivered_at REAL,
+    finished_at REAL,
+    claimer TEXT,
+    leased_until REAL NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_due
+    ON webhook_deliveries (state, next_attempt_at);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_by_hook
+    ON webhook_deliveries (hook_id, created_at, id);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_by_end ON webhook_deliveries (finished_at);
+"""
+
+VISITS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS visitors (
+    id TEXT PRIMARY KEY,
+    first_seen REAL NOT NULL,
+    last_seen REAL NOT NULL,
+    visit_started REAL NOT NULL,
+    visits INTEGER NOT NULL,
+    pages INTEGER NOT NULL,
+    device TEXT NOT NULL,
+    language TEXT,
+    url TEXT,
+    title TEXT,
+    referrer TEXT,
+    page_at REAL NOT NULL,
+    conversation_id TEXT,
+    assisted_at REAL
+);
+CREATE INDEX IF NOT EXISTS visitors_by_last_seen ON visitors (last_seen);
+CREATE TABLE IF NOT EXISTS page_views (
+    visitor_id TEXT NOT NULL,
+    at REAL NOT NULL,
+    url TEXT NOT NULL,
+    title TEXT
+);
+CREATE INDEX IF NOT EXISTS page_views_by_visitor ON page_views (visitor_id, at);
+CREATE TABLE IF NOT EXISTS invitations (
+    id TEXT PRIMARY KEY,
+    visitor_id TEXT NOT NULL,
+    message TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    agent_id TEXT,
+    agent_name TEXT,
+    rule_id TEXT,
+    outcome TEXT NOT NULL,
+    decided_at REAL,
+    conversation_id TEXT
+);
+CREATE INDEX IF NOT EXISTS invitations_by_visitor ON invitations (visitor_id);
+CREATE INDEX IF NOT EXISTS invitations_by_time ON invitations (created_at);
+CREATE TABLE IF NOT EXISTS invitation_rules (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    enabled INTEGER NOT NULL,
+    conditions TEXT NOT NULL,
+    messages TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS conversions (
+    order_id TEXT PRIMARY KEY,
+    visitor_id TEXT NOT NULL,
+    value TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    device TEXT NOT NULL,
+    assisted INTEGER NOT NULL,
+    at REAL NOT NULL,
+    conversation_id TEXT
+);
+CREATE INDEX IF NOT EXISTS conversions_by_time ON conversions (at);
+"""
+
+REPORTS_SCHEMA = """
+CREATE INDEX IF NOT EXISTS conversations_by_created ON conversations (created_at);
+CREATE INDEX IF NOT EXISTS conversions_by_visitor ON conversions (visitor_id, at);
+"""
+
+
+async def migrate_agents(db: aiosqlite.Connection) -> None:
+    """Bring an `agents` table of an older version to this one, in the open transaction.
+
+    It had one token each (`token_digest`, NOT NULL): the tokens move to `agent_tokens` as
+    `api` tokens and the table is rebuilt without that column (SQLite cannot drop a NOT NULL
+    constraint), keeping every agent as a plain `agent`. Then the e-mail index is made.
+    """
+    columns = {row[1] for row in await db.execute_fetchall("PRAGMA table_info(agents)")}
+    if "token_digest" in columns:
+        await db.execute(
+            "INSERT OR IGNORE INTO agent_tokens (digest, agent_id, created_at, label) "
+            "SELECT token_digest, id, created_at, 'api' FROM agents"
+        )
+        await db.execute("ALTER TABLE agents RENAME TO agents_before_tokens")
+        await db.execute(
+            "CREATE TABLE agents (id TEXT PRIMARY KEY, name TEXT NOT NULL, "
+            "created_at REAL NOT NULL, email TEXT, password_hash TEXT, "
+            "role TEXT NOT NULL DEFAULT 'agent', disabled INTEGER NOT NULL DEFAULT 0, "
+            "capacity INTEGER NOT NULL DEFAULT 3)"
+        )
+        await db.execute(
+            "INSERT INTO agents (id, name, created_at) "
+            "SELECT id, name, created_at FROM agents_before_tokens"
+        )
+        await db.execute("DROP TABLE agents_before_tokens")
+    await db.execute("CREATE UNIQUE INDEX IF NOT EXISTS agents_by_email ON agents (email)")
