@@ -407,3 +407,27 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
         if request.param == "mongo":
             await backend._client.drop_database(backend._db.name)
         await backend.close()
+
+
+# Tiers. `scripts/test.sh --fast` runs `-m "not browser and not process"`; the full run runs
+# everything, spread over pytest-xdist workers. Marked here by where a test lives or what it
+# uses, so a new test file in tests/e2e or tests/app, or a new test on `spawn`, is marked too;
+# a test elsewhere that starts a process of its own says so with `@pytest.mark.process`.
+BROWSER_DIRS = ("e2e",)
+"""Folders under tests/ whose tests drive Chromium (and a `covisor serve` child process)."""
+PROCESS_DIRS = ("app", "e2e")
+"""Folders under tests/ whose tests start `covisor serve`, the CLI, nginx or a supervisor."""
+PROCESS_FIXTURES = frozenset({"spawn"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    tests = Path(__file__).resolve().parent
+    for item in items:
+        try:
+            folder = item.path.resolve().relative_to(tests).parts[0]
+        except ValueError:
+            continue
+        if folder in BROWSER_DIRS:
+            item.add_marker(pytest.mark.browser)
+        if folder in PROCESS_DIRS or PROCESS_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.process)
