@@ -1,8 +1,19 @@
 #!/usr/bin/env bash
 # Install everything the test suite needs on a fresh machine, then lint, type-check and test.
-# Usage: bash scripts/test.sh [pytest args...]
+# Usage: bash scripts/test.sh [--fast] [pytest args...]
+#   (no args)   everything, as CI runs it: ruff, mypy, then all tests on pytest-xdist workers
+#   --fast      after every change: ruff, mypy, and the tests that need no browser and start no
+#               process of their own (-m "not browser and not process"), on one process
+#   pytest args one plain pytest run with them (`bash scripts/test.sh -k cluster`), no workers
+#               unless given (`-n 2`); with --fast, within the fast tier
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+fast=0
+if [ "${1:-}" = "--fast" ]; then
+    fast=1
+    shift
+fi
 
 if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
@@ -42,8 +53,10 @@ if ! node_ok node; then
 fi
 
 missing=()
-command -v chromium >/dev/null 2>&1 || missing+=(chromium)
-command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+if [ "$fast" = 0 ]; then # the fast tier needs neither
+    command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+    command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+fi
 redis_up() { (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; }
 redis_up || command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 if [ ${#missing[@]} -gt 0 ]; then
@@ -58,4 +71,28 @@ if ! redis_up; then
         || redis_up
 fi
 
-exec .venv/bin/python -m pytest "$@"
+# pytest keeps test modules, rewritten for its asserts, as bytecode in __pycache__: with
+# PYTHONDONTWRITEBYTECODE set, every run (and every xdist worker) parses and rewrites them all
+# again, some 8 s of CPU before the first test.
+unset PYTHONDONTWRITEBYTECODE
+
+# pytest's exit status 5 is "no tests collected": say so (a run of nothing must not pass for a
+# green one), and exit with it.
+pytest() {
+    local status=0
+    .venv/bin/python -m pytest "$@" || status=$?
+    if [ "$status" = 5 ]; then
+        echo "scripts/test.sh: pytest collected no tests (exit status 5)" >&2
+    fi
+    return "$status"
+}
+
+if [ "$fast" = 1 ]; then
+    pytest -m "not browser and not process" "$@"
+elif [ $# -gt 0 ]; then
+    pytest "$@"
+else
+    # Whole files go to a worker (--dist loadfile): the browser and OpenAPI modules start one
+    # server and one Chromium per module, which one worker then reuses for all of the module.
+    pytest -n "${COVISOR_TEST_WORKERS:-3}" --dist loadfile
+fi

@@ -157,9 +157,17 @@ class Harness:
         return cid, customer, agent
 
 
+LOADED_MACHINE_SHED_AFTER = 10.0
+"""`shed_after` for test servers. At the default 0.25 s a busy test machine (two cores, xdist
+workers, another run beside) lags the event loop enough that stroke points and view moves are
+refused with `rate_limited` in tests about something else; tests of shedding set their own."""
+
+
 @pytest.fixture
 def config(tmp_path: Path) -> Config:
-    return Config(data_dir=tmp_path / "data", port=0, seed_demo=False)
+    return Config(
+        data_dir=tmp_path / "data", port=0, seed_demo=False, shed_after=LOADED_MACHINE_SHED_AFTER
+    )
 
 
 class ManualClock:
@@ -272,7 +280,12 @@ class ServerProcess:
     def __init__(self, data_dir: Path, *extra: str, env: dict[str, str] | None = None) -> None:
         self.data_dir = data_dir
         self.extra = extra
-        self.env = {**os.environ, "COVISOR_SEED_DEMO": "0", **(env or {})}
+        self.env = {
+            **os.environ,
+            "COVISOR_SEED_DEMO": "0",
+            "COVISOR_SHED_AFTER": str(LOADED_MACHINE_SHED_AFTER),
+            **(env or {}),
+        }
         self.process: asyncio.subprocess.Process | None = None
         self.url = ""
 
@@ -408,3 +421,27 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
         if request.param == "mongo":
             await backend._client.drop_database(backend._db.name)
         await backend.close()
+
+
+# Tiers. `scripts/test.sh --fast` runs `-m "not browser and not process"`; the full run runs
+# everything, spread over pytest-xdist workers. Marked here by where a test lives or what it
+# uses, so a new test file in tests/e2e or tests/app, or a new test on `spawn`, is marked too;
+# a test elsewhere that starts a process of its own says so with `@pytest.mark.process`.
+BROWSER_DIRS = ("e2e",)
+"""Folders under tests/ whose tests drive Chromium (and a `covisor serve` child process)."""
+PROCESS_DIRS = ("app", "e2e")
+"""Folders under tests/ whose tests start `covisor serve`, the CLI, nginx or a supervisor."""
+PROCESS_FIXTURES = frozenset({"spawn"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    tests = Path(__file__).resolve().parent
+    for item in items:
+        try:
+            folder = item.path.resolve().relative_to(tests).parts[0]
+        except ValueError:
+            continue
+        if folder in BROWSER_DIRS:
+            item.add_marker(pytest.mark.browser)
+        if folder in PROCESS_DIRS or PROCESS_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.process)

@@ -146,6 +146,7 @@ def test_a_flag_beats_the_environment() -> None:
     assert (config.port, config.host) == (9100, "0.0.0.0")
 
 
+@pytest.mark.process
 async def test_serve_refuses_to_start_on_a_bad_setting_and_says_why(tmp_path: Path) -> None:
     process = await serve_process(
         tmp_path,

@@ -118,6 +118,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         chat_rate=plenty,
         stroke_rate=plenty,
         other_rate=plenty,
+        shed_after=10.0,  # as conftest.py's `config`: a busy machine must not shed strokes
     )
     stop = asyncio.Event()
     ready: asyncio.Future[Live] = asyncio.Future(loop=loop)

@@ -143,11 +143,14 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 
 @pytest.fixture(scope="module")
 def server(
-    playwright: Playwright, tmp_path_factory: pytest.TempPathFactory
+    playwright: Playwright, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
 ) -> Iterator[CovisorServer]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     data_dir = tmp_path_factory.mktemp("covisor-e2e")
-    process, url = _start_server(data_dir, ARTIFACTS / "server.log")
+    # One log per module: modules run side by side under pytest-xdist, and `_start_server` reads
+    # the server's URL from its log.
+    log = ARTIFACTS / f"server-{request.module.__name__.rsplit('.', 1)[-1]}.log"
+    process, url = _start_server(data_dir, log)
     try:
         token = (data_dir / "demo-agent.txt").read_text().strip().splitlines()[-1]
         api = playwright.request.new_context(base_url=url)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 
 from covisor.app.http import create_app
 from covisor.config import Config
@@ -89,6 +90,7 @@ async def covisor(*args: str) -> tuple[int, str]:
     return process.returncode, out.decode()
 
 
+@pytest.mark.process
 async def test_export_backup_and_erase_from_the_command_line(
     harness: Harness, tmp_path: Path
 ) -> None:

@@ -9,6 +9,7 @@ import signal
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from covisor.kernel.logs import redact
 from tests.conftest import Peer, agent_token_for, open_accepted, serve_process
@@ -17,6 +18,7 @@ TEXT = "my address is anna.nowak@example.com, call me"
 PIN = "918273"
 
 
+@pytest.mark.process
 async def test_json_log_lines_carry_context_and_no_secret(tmp_path: Path) -> None:
     data = tmp_path / "data"
     agent_token = await agent_token_for(data)

@@ -131,6 +131,7 @@ async def test_worker_pool_starts_afresh_after_a_worker_dies(tmp_path: Path) -> 
     assert (result.width, result.height) == (480, 640)
 
 
+@pytest.mark.process
 async def test_worker_exits_when_the_server_process_is_killed() -> None:
     script = (
         "import os, sys\n"

@@ -84,7 +84,7 @@ async def test_stroke_points_are_shed_quickly_and_chat_keeps_flowing(
 async def test_points_are_shed_while_broadcasts_to_other_processes_run_late(
     config: Config, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async with serving(await create_app(config)) as h:
+    async with serving(await create_app(config.replace(shed_after=Config().shed_after))) as h:
         cid, customer, agent = await h.session()
         await agent.ok("viewer.show", {"conversation_id": cid, "media_id": await h.product()})
         stroke = {"conversation_id": cid, "stroke_id": "s1", "color": "#ff0000", "width": 0.01}

@@ -334,6 +334,7 @@ async def run_cli(*args: str, stdin: bytes | None = None) -> tuple[int, str]:
     return process.returncode, out.decode() + err.decode()
 
 
+@pytest.mark.process
 async def test_cli_adds_an_admin_who_logs_in_with_the_printed_password(config: Config) -> None:
     data = str(config.data_dir)
     code, out = await run_cli(
@@ -381,6 +382,7 @@ async def test_cli_adds_an_admin_who_logs_in_with_the_printed_password(config: C
         assert status == 200 and answer["agent"]["role"] == "agent"
 
 
+@pytest.mark.process
 async def test_cli_prints_a_stable_shop_secret(tmp_path: Path) -> None:
     data = str(tmp_path / "data")
     code, first = await run_cli("shops", "secret", "--data-dir", data)

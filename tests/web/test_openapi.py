@@ -58,6 +58,8 @@ from schemathesis.specs.openapi.checks import (
 from tests.conftest import agent_token_for
 from tests.mailbox import smtp_server
 
+pytestmark = pytest.mark.process  # fuzzes a `covisor serve` child process
+
 SPEC = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
 
 CHECKS = [
