@@ -24,7 +24,7 @@ from covisor.app.lifecycle import Lifecycle
 from covisor.config import Config, ConfigError
 from covisor.kernel import logs
 from covisor.kernel.errors import CovisorError
-from covisor.store.records import AgentRole
+from covisor.store.records import AgentRole, StoreError
 from covisor.team import passwords
 from covisor.web.server import AppRunner
 
@@ -85,6 +85,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"covisor: invalid configuration: {refusal}", file=sys.stderr)
         return 2
     logs.configure("json" if config.log_format == "json" else "text")
+    try:
+        return run_command(config, args, argv)
+    except StoreError as refusal:
+        print(f"covisor: {refusal}", file=sys.stderr)
+        return 2
+
+
+def run_command(config: Config, args: argparse.Namespace, argv: Sequence[str] | None = None) -> int:
+    """Run the parsed command; a store that cannot be used (`StoreError`) raises out of it."""
     if args.command == "serve":
         if args.worker_index is not None:
             return run_event_loop(serve_forever(config, worker=args.worker_index))

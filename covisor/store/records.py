@@ -194,6 +194,11 @@ class LastAdmin(Exception):
     """The change would leave the team without an enabled admin; nothing was changed."""
 
 
+class StoreError(ValueError):
+    """The store cannot be used as it is (a database made by a newer Covisor, say): told to
+    the operator in one line, the message saying what to do."""
+
+
 def removes_enabled_admin(agent: AgentRecord, changes: AgentChanges) -> bool:
     """Whether `changes` would take `agent`, an enabled admin, out of the enabled admins."""
     return (

@@ -1,10 +1,11 @@
 """The embedded default store: one SQLite file in WAL mode, shared safely by several processes.
 
-`SQLiteStore` is `SQLiteBase` (base.py: the connections, opening with the schema of schema.py,
-secrets, ping, backup) with one mixin a slice of `Store`, each in the module named like the
-slice's protocol: agents.py, conversations.py (with group commit), presence.py, pins.py,
-counters.py, catalogue.py, push.py, replies.py, webhooks.py, visits.py, reports.py. A mixin's
-methods take `self` as `base.Connections`: the reader, the writer and its lock, transactions.
+`SQLiteStore` is `SQLiteBase` (base.py: the connections, opening with the numbered migrations of
+migrations.py, whose first is the DDL of schema.py, secrets, ping, backup) with one mixin a slice
+of `Store`, each in the module named like the slice's protocol: agents.py, conversations.py
+(with group commit), presence.py, pins.py, counters.py, catalogue.py, push.py, replies.py,
+webhooks.py, visits.py, reports.py. A mixin's methods take `self` as `base.Connections`: the
+reader, the writer and its lock, transactions.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from typing import Protocol
 
 import aiosqlite
 
-from covisor.store.sqlite.schema import REPORTS_SCHEMA, SCHEMA, VISITS_SCHEMA, migrate_agents
+from covisor.store.sqlite.migrations import migrate
 
 
 class Connections(Protocol):
@@ -48,18 +48,15 @@ class SQLiteBase:
         self._commit_lock: int | None = None
 
     async def open(self) -> None:
-        """Connect and create the schema; on failure, close what was opened (its threads
-        would otherwise keep the process alive)."""
+        """Connect and bring the schema to this version (migrations.py); on failure (a
+        `SchemaTooNew` among them), close what was opened (its threads would otherwise keep the
+        process alive)."""
         self._path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._writer = await self._connect()
             await self._writer.execute_fetchall("PRAGMA journal_mode=WAL")
-            async with self._write_lock:
-                await self._writer.executescript(
-                    f"BEGIN IMMEDIATE;\n{SCHEMA}{VISITS_SCHEMA}{REPORTS_SCHEMA}\nCOMMIT;"
-                )
             async with self._immediate() as db:
-                await migrate_agents(db)
+                await migrate(db, self._path)
             self._reader = await self._connect()
             lock = self._path.with_name(self._path.name + ".commit-lock")
             self._commit_lock = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)

@@ -1,9 +1,11 @@
-"""The SQLite store's tables and indexes (`CREATE … IF NOT EXISTS`, run on every open), and the
-upgrade of an older version's `agents` table."""
+"""The SQLite store's tables and indexes: the DDL of migration 1 (see migrations.py).
+
+Written `CREATE … IF NOT EXISTS`, with the drops of what older versions had, so that migration
+1 also brings the database of an older, unversioned Covisor to it in place. Released DDL is not
+edited: a change to the schema is a new migration in migrations.py.
+"""
 
 from __future__ import annotations
-
-import aiosqlite
 
 INDEXED_EVENTS = "type NOT IN ('stroke.points', 'viewer.transform', 'video.state')"
 """The events in `events_by_kind`: all but the streamed ones, which nothing looks up by type and
@@ -218,31 +220,3 @@ REPORTS_SCHEMA = """
 CREATE INDEX IF NOT EXISTS conversations_by_created ON conversations (created_at);
 CREATE INDEX IF NOT EXISTS conversions_by_visitor ON conversions (visitor_id, at);
 """
-
-
-async def migrate_agents(db: aiosqlite.Connection) -> None:
-    """Bring an `agents` table of an older version to this one, in the open transaction.
-
-    It had one token each (`token_digest`, NOT NULL): the tokens move to `agent_tokens` as
-    `api` tokens and the table is rebuilt without that column (SQLite cannot drop a NOT NULL
-    constraint), keeping every agent as a plain `agent`. Then the e-mail index is made.
-    """
-    columns = {row[1] for row in await db.execute_fetchall("PRAGMA table_info(agents)")}
-    if "token_digest" in columns:
-        await db.execute(
-            "INSERT OR IGNORE INTO agent_tokens (digest, agent_id, created_at, label) "
-            "SELECT token_digest, id, created_at, 'api' FROM agents"
-        )
-        await db.execute("ALTER TABLE agents RENAME TO agents_before_tokens")
-        await db.execute(
-            "CREATE TABLE agents (id TEXT PRIMARY KEY, name TEXT NOT NULL, "
-            "created_at REAL NOT NULL, email TEXT, password_hash TEXT, "
-            "role TEXT NOT NULL DEFAULT 'agent', disabled INTEGER NOT NULL DEFAULT 0, "
-            "capacity INTEGER NOT NULL DEFAULT 3)"
-        )
-        await db.execute(
-            "INSERT INTO agents (id, name, created_at) "
-            "SELECT id, name, created_at FROM agents_before_tokens"
-        )
-        await db.execute("DROP TABLE agents_before_tokens")
-    await db.execute("CREATE UNIQUE INDEX IF NOT EXISTS agents_by_email ON agents (email)")

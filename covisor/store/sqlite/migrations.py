@@ -1,0 +1,138 @@
+"""The SQLite schema's versions: numbered migrations, applied in order when the store opens.
+
+`schema_migrations` holds one row per migration applied (its version, and when). On open, in one
+IMMEDIATE transaction, the migrations the database lacks are applied in order and recorded, so a
+failing one leaves the database as it was; several processes may open the same file at once:
+the others wait for SQLite's write lock, then find every migration applied. A database with a
+version this code does not know was made by a newer Covisor, and is refused (`SchemaTooNew`).
+
+Migration 1 is the schema when versions began (schema.py). It also upgrades, in place, the
+database of an older Covisor, which has no `schema_migrations`: its `IF NOT EXISTS` leave the
+tables there alone, its drops remove the index and the table older versions had, and
+`migrate_agents` rebuilds an `agents` table of the one-token-each shape. A change to the schema
+is a new migration appended to `MIGRATIONS` (the next version), never an edit of a released one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+import time
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from pathlib import Path
+
+import aiosqlite
+
+from covisor.store.records import StoreError
+from covisor.store.sqlite.schema import REPORTS_SCHEMA, SCHEMA, VISITS_SCHEMA
+
+
+class SchemaTooNew(StoreError):
+    """The database was made or upgraded by a newer Covisor than this one."""
+
+    def __init__(self, path: Path, version: int, known: int) -> None:
+        super().__init__(
+            f"the database at {path} has schema version {version}; "
+            f"this Covisor knows up to {known}: upgrade Covisor"
+        )
+        self.path = path
+        self.version = version
+        self.known = known
+
+
+@dataclasses.dataclass(frozen=True)
+class Migration:
+    """Version `version` of the schema: `apply` makes it, in the open transaction."""
+
+    version: int
+    summary: str
+    apply: Callable[[aiosqlite.Connection], Awaitable[None]]
+
+
+TABLE = (
+    "CREATE TABLE IF NOT EXISTS schema_migrations "
+    "(version INTEGER PRIMARY KEY, applied_at REAL NOT NULL)"
+)
+
+
+async def migrate(
+    db: aiosqlite.Connection, path: Path, migrations: Sequence[Migration] | None = None
+) -> list[int]:
+    """Apply the migrations (`MIGRATIONS` unless given) the database lacks, in order, inside the
+    IMMEDIATE transaction open on `db`; return their versions. Raises `SchemaTooNew`, changing
+    nothing, when the database has a version beyond the last known."""
+    migrations = MIGRATIONS if migrations is None else migrations
+    await db.execute(TABLE)
+    applied = {row[0] for row in await db.execute_fetchall("SELECT version FROM schema_migrations")}
+    known = migrations[-1].version
+    newest = max(applied, default=0)
+    if newest > known:
+        raise SchemaTooNew(path, newest, known)
+    done = []
+    for migration in migrations:
+        if migration.version in applied:
+            continue
+        await migration.apply(db)
+        await db.execute(
+            "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
+            (migration.version, time.time()),
+        )
+        done.append(migration.version)
+    return done
+
+
+def statements(script: str) -> Iterator[str]:
+    """The statements of `script`, one at a time (`executescript` would commit the open
+    transaction first)."""
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            yield pending.strip()
+            pending = ""
+    if pending.strip():
+        raise ValueError(f"an incomplete statement ends the script: {pending.strip()!r}")
+
+
+async def _initial_schema(db: aiosqlite.Connection) -> None:
+    for statement in statements(f"{SCHEMA}{VISITS_SCHEMA}{REPORTS_SCHEMA}"):
+        await db.execute(statement)
+    await migrate_agents(db)
+
+
+async def migrate_agents(db: aiosqlite.Connection) -> None:
+    """Bring an `agents` table of an older version to this one, in the open transaction.
+
+    It had one token each (`token_digest`, NOT NULL): the tokens move to `agent_tokens` as
+    `api` tokens and the table is rebuilt without that column (SQLite cannot drop a NOT NULL
+    constraint), keeping every agent as a plain `agent`. Then the e-mail index is made.
+    """
+    columns = {row[1] for row in await db.execute_fetchall("PRAGMA table_info(agents)")}
+    if "token_digest" in columns:
+        await db.execute(
+            "INSERT OR IGNORE INTO agent_tokens (digest, agent_id, created_at, label) "
+            "SELECT token_digest, id, created_at, 'api' FROM agents"
+        )
+        await db.execute("ALTER TABLE agents RENAME TO agents_before_tokens")
+        await db.execute(
+            "CREATE TABLE agents (id TEXT PRIMARY KEY, name TEXT NOT NULL, "
+            "created_at REAL NOT NULL, email TEXT, password_hash TEXT, "
+            "role TEXT NOT NULL DEFAULT 'agent', disabled INTEGER NOT NULL DEFAULT 0, "
+            "capacity INTEGER NOT NULL DEFAULT 3)"
+        )
+        await db.execute(
+            "INSERT INTO agents (id, name, created_at) "
+            "SELECT id, name, created_at FROM agents_before_tokens"
+        )
+        await db.execute("DROP TABLE agents_before_tokens")
+    await db.execute("CREATE UNIQUE INDEX IF NOT EXISTS agents_by_email ON agents (email)")
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "the schema when versions began; upgrades an unversioned database in place",
+        _initial_schema,
+    ),
+)
+"""Every migration, by version: 1, 2, … with none missing."""
