@@ -7,6 +7,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from covisor.app.http import create_app
 from covisor.config import Config
+from covisor.kernel.ratelimit import RateLimit
 from tests.conftest import Harness, serving
 from tests.media import samples
 
@@ -32,7 +33,15 @@ def value(
     return found.get((name, frozenset(labels.items())), 0.0)
 
 
-async def test_metrics_move_under_load(harness: Harness) -> None:
+async def test_metrics_move_under_load(config: Config) -> None:
+    """A chat bucket that does not refill within the test, so the flood is refused however
+    slowly a loaded machine sends it."""
+    slow_refill = config.replace(chat_rate=RateLimit(rate=0.001, burst=5))
+    async with serving(await create_app(slow_refill)) as harness:
+        await _load_and_scrape(harness)
+
+
+async def _load_and_scrape(harness: Harness) -> None:
     cid, customer, agent = await harness.session()
     for i in range(5):
         await customer.ok("chat.send", {"conversation_id": cid, "text": f"hello {i}"})
