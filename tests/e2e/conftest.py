@@ -87,6 +87,8 @@ def _start_server(
         # Shoppers chat into the queue with no console open: several modules play agents through
         # the API only. test_after_hours.py tests leave-a-message.
         "COVISOR_LEAVE_MESSAGE_WITHOUT_AGENTS": "0",
+        # As tests/conftest.py's servers: a busy machine's event loop lag must not shed strokes.
+        "COVISOR_SHED_AFTER": "10",
         **(extra_env or {}),
     }
     with log.open("wb") as sink:
