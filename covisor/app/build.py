@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
@@ -122,6 +123,8 @@ class Covisor:
     availability: Availability
     reports: Reports
     lifecycle: Lifecycle
+    route_soon: Callable[[], None]
+    """Wakes the router when routing is `auto`; does nothing otherwise."""
     demo_catalogue: CatalogueSeeding | None = None
     draining: bool = field(default=False, init=False)
 
@@ -129,11 +132,6 @@ class Covisor:
     def seeding(self) -> asyncio.Task[int] | None:
         """The demo catalogue's loading, when there is one."""
         return None if self.demo_catalogue is None else self.demo_catalogue.task
-
-    def route_soon(self) -> None:
-        """Wake the router when routing is `auto`; nothing otherwise."""
-        if self.config.routing == "auto":
-            self.router.wake()
 
     async def readiness(self) -> dict[str, bool]:
         """Whether each part a request needs answers now: the store, Redis (when several
@@ -400,6 +398,7 @@ async def _assemble(
         ),
         reports=Reports(store, config.timezone),
         lifecycle=lifecycle,
+        route_soon=route_soon,
         demo_catalogue=demo_catalogue,
     )
 
