@@ -211,6 +211,25 @@ class Config:
     webhook_retention_days: float = _bounded(7.0, 0.01, 3650)
     """Days a delivered or failed delivery's record (its payload included) is kept."""
 
+    outbound_allow_insecure: bool = False
+    """Accept `http:` on loopback hosts for every request to an address a user gave (feeds,
+    product pictures, webhooks, push endpoints): tests and local services only. The older
+    `webhooks_allow_insecure` and `push_allow_insecure_endpoints` still apply to their own."""
+
+    catalogue_feed_max_mb: int = _bounded(1024, 1, 16384)
+    """Megabytes a product feed may have, uncompressed; a bigger one fails its import."""
+    catalogue_feed_timeout: float = _bounded(600.0, 5, 7200)
+    """Seconds the download of a feed may take."""
+    catalogue_picture_timeout: float = _bounded(20.0, 1, 600)
+    """Seconds the download of one product picture may take."""
+    catalogue_picture_concurrency: int = _bounded(4, 1, 64)
+    """Product pictures fetched at once by a process during an import."""
+    catalogue_import_lease: float = _bounded(30.0, 1, 3600)
+    """Seconds a running import stays its process's without news: when the process dies,
+    another one (or its restart) takes the import over after this long."""
+    catalogue_check_every: float = _bounded(10.0, 0.1, 3600)
+    """Seconds between two looks for a scheduled feed that is due or an import to take over."""
+
     timezone: str = "Europe/Madrid"
     """The shop's IANA time zone (`Europe/Madrid`): business hours are its wall-clock times."""
     business_hours: str = ""

@@ -20,7 +20,9 @@ from typing import Any
 
 from covisor.app.demo import CatalogueSeeding, seed_demo_agent
 from covisor.app.factories import (
+    FeedCatalogue,
     make_agents,
+    make_feed_catalogue,
     make_manager,
     make_privacy,
     make_store,
@@ -125,6 +127,8 @@ class Covisor:
     lifecycle: Lifecycle
     route_soon: Callable[[], None]
     """Wakes the router when routing is `auto`; does nothing otherwise."""
+    feed_catalogue: FeedCatalogue | None
+    """The product feed's search, cards and imports; None on a store without products."""
     demo_catalogue: CatalogueSeeding | None = None
     draining: bool = field(default=False, init=False)
 
@@ -308,6 +312,7 @@ async def _assemble(
         tokens=tokens,
     )
     catalogue = CatalogueService(store, pipeline, clock=clock, tokens=tokens)
+    feed_catalogue = await make_feed_catalogue(config, store, pipeline, clock, tokens)
     media = MediaService(
         journal,
         conversations,
@@ -334,6 +339,7 @@ async def _assemble(
         journal=journal,
         conversations=conversations,
         catalogue=catalogue,
+        products=None if feed_catalogue is None else feed_catalogue.products,
         auth=auth,
         links=links,
         fanout=fanout,
@@ -399,6 +405,7 @@ async def _assemble(
         reports=Reports(store, config.timezone),
         lifecycle=lifecycle,
         route_soon=route_soon,
+        feed_catalogue=feed_catalogue,
         demo_catalogue=demo_catalogue,
     )
 
@@ -428,6 +435,7 @@ async def _assemble(
             Part("roster", roster.leave),
             every(config.presence_heartbeat, roster.report, "presence report"),
             every(config.retention_sweep, privacy.sweep, "retention sweep"),
+            *(_feed_parts(feed_catalogue, config) if feed_catalogue is not None else []),
         ]
     )
     ended = await media.recover()
@@ -440,3 +448,17 @@ async def _assemble(
         await seed_demo_agent(agents, config.data_dir)
         await lifecycle.start([demo_catalogue.part()])
     return covisor
+
+
+def _feed_parts(feed: FeedCatalogue, config: Config) -> list[Part]:
+    """The feed catalogue's outbound client, its imports (stopped first, leaving their leases
+    to lapse), and the look for a due feed or an import a dead process left."""
+
+    async def tick() -> int:
+        return await feed.imports.resume() + (await feed.imports.scheduled() is not None)
+
+    return [
+        Part("catalogue fetches", feed.http.close),
+        Part("catalogue imports", feed.imports.close),
+        every(config.catalogue_check_every, tick, "catalogue imports"),
+    ]

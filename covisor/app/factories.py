@@ -8,9 +8,20 @@ import asyncio
 import os
 from collections.abc import Callable
 from concurrent.futures import Executor
+from dataclasses import dataclass
 
 from covisor.app.lifecycle import Lifecycle
-from covisor.app.options import login_limits, media_options
+from covisor.app.options import (
+    feed_fetch_options,
+    import_options,
+    login_limits,
+    media_options,
+    picture_fetch_options,
+)
+from covisor.catalogue.fetching import Fetcher
+from covisor.catalogue.importer import CatalogueImports
+from covisor.catalogue.pictures import Pictures
+from covisor.catalogue.service import ProductCatalogue
 from covisor.config import Config
 from covisor.conversations.quotas import Quotas
 from covisor.conversations.shopper import SHOP_SECRET
@@ -19,8 +30,10 @@ from covisor.kernel.clock import Clock, TokenSource, system_clock, system_tokens
 from covisor.kernel.metrics import Metrics
 from covisor.media import BlobStore, BoundedExecutor, MediaPipeline
 from covisor.media.offload import WorkerPool
+from covisor.outbox.outbound import OutboundHttp
 from covisor.realtime.broadcast import LocalFanout, RedisBroadcast, Scope
 from covisor.store import Store
+from covisor.store.products import ProductStore
 from covisor.team.agents import Agents
 
 
@@ -33,6 +46,51 @@ def make_store(config: Config) -> Store:
     from covisor.store.sqlite import SQLiteStore
 
     return SQLiteStore(config.database_path)
+
+
+def make_products(store: Store) -> ProductStore | None:
+    """The store's products slice: the SQL store has one; MongoDB has none (no feed
+    catalogue there)."""
+    from covisor.store.sqlite import SQLiteStore
+
+    return store if isinstance(store, SQLiteStore) else None
+
+
+@dataclass(frozen=True)
+class FeedCatalogue:
+    """The feed catalogue's services and what they hold open."""
+
+    products: ProductCatalogue
+    imports: CatalogueImports
+    http: OutboundHttp
+
+
+async def make_feed_catalogue(
+    config: Config, store: Store, pipeline: MediaPipeline, clock: Clock, tokens: TokenSource
+) -> FeedCatalogue | None:
+    """Search, cards and imports over the store's products slice, None when it has none."""
+    products = make_products(store)
+    if products is None:
+        return None
+    http = OutboundHttp(allow_insecure=config.outbound_allow_insecure, connections=16)
+    pictures = Pictures(
+        products,
+        pipeline,
+        Fetcher(http, picture_fetch_options(config)),
+        clock=clock,
+        concurrency=config.catalogue_picture_concurrency,
+    )
+    imports = CatalogueImports(
+        products,
+        pictures,
+        Fetcher(http, feed_fetch_options(config)),
+        config.data_dir / "imports",
+        import_options(config),
+        clock=clock,
+        tokens=tokens,
+    )
+    await imports.open()
+    return FeedCatalogue(ProductCatalogue(products, pipeline), imports, http)
 
 
 def make_manager(config: Config, metrics: Metrics, scope: Scope) -> LocalFanout:

@@ -11,6 +11,7 @@ from covisor.app.build import Covisor, build
 from covisor.config import Config
 from covisor.kernel.addresses import ClientAddresses, parse_networks
 from covisor.web.availability import AvailabilityApi
+from covisor.web.catalogue import CatalogueApi
 from covisor.web.conversations import ConversationApi
 from covisor.web.cors import cors_middleware
 from covisor.web.headers import security_headers
@@ -47,6 +48,9 @@ def web_application(covisor: Covisor) -> web.Application:
     app[COVISOR] = covisor
     auth = RequestAuth(covisor.auth)
     addresses = ClientAddresses(parse_networks(config.trusted_proxies))
+    if covisor.feed_catalogue is not None:
+        feed = covisor.feed_catalogue
+        app.add_routes(CatalogueApi(auth, feed.products, feed.imports).routes())
     for adapter in (
         HealthApi(
             ping=covisor.store.ping,

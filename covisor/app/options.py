@@ -6,6 +6,8 @@ default lives in exactly one place: the `Config` field.
 
 from __future__ import annotations
 
+from covisor.catalogue.fetching import FetchOptions
+from covisor.catalogue.importer import ImportOptions
 from covisor.config import Config
 from covisor.conversations.conversation import Limits
 from covisor.conversations.quotas import AttemptLimit
@@ -36,14 +38,16 @@ def push_options(config: Config) -> PushOptions:
         ttl=config.push_ttl,
         timeout=config.push_timeout,
         per_agent=config.push_subscriptions_per_agent,
-        allow_insecure_endpoints=config.push_allow_insecure_endpoints,
+        allow_insecure_endpoints=(
+            config.push_allow_insecure_endpoints or config.outbound_allow_insecure
+        ),
     )
 
 
 def webhook_options(config: Config) -> WebhookOptions:
     return WebhookOptions(
         enabled=config.webhooks_enabled,
-        allow_insecure=config.webhooks_allow_insecure,
+        allow_insecure=config.webhooks_allow_insecure or config.outbound_allow_insecure,
         timeout=config.webhook_timeout,
         retry_for=config.webhook_retry_for,
         first_retry=config.webhook_first_retry,
@@ -77,4 +81,27 @@ def conversation_limits(config: Config) -> Limits:
             max_points_per_stroke=config.max_points_per_stroke,
             max_stroke_points=config.max_stroke_points,
         ),
+    )
+
+
+def feed_fetch_options(config: Config) -> FetchOptions:
+    return FetchOptions(
+        allow_insecure=config.outbound_allow_insecure,
+        timeout=config.catalogue_feed_timeout,
+        limit=config.catalogue_feed_max_mb * 1_000_000,
+    )
+
+
+def picture_fetch_options(config: Config) -> FetchOptions:
+    return FetchOptions(
+        allow_insecure=config.outbound_allow_insecure,
+        timeout=config.catalogue_picture_timeout,
+        limit=config.max_image_bytes,
+    )
+
+
+def import_options(config: Config) -> ImportOptions:
+    return ImportOptions(
+        feed_limit=config.catalogue_feed_max_mb * 1_000_000,
+        lease=config.catalogue_import_lease * 1000.0,
     )

@@ -156,8 +156,9 @@ class Viewer:
 
     def show(self, actor: Identity, media: dict[str, Any]) -> Draft:
         """Show `media`, a viewer entry already resolved to a file this conversation may show
-        (gallery.viewer_entry); only agents choose what is shown."""
-        if not actor.is_agent:
+        (gallery.viewer_entry); only agents choose what is shown, while any member may switch
+        the variant or picture of the product on show."""
+        if not actor.is_agent and not _same_product(self.media, media):
             raise CovisorError("forbidden", "only an agent chooses what the viewer shows")
         return Draft("viewer.show", {"media": media})
 
@@ -282,3 +283,9 @@ def _check_batch(points: list[c.Point], limits: ViewerLimits) -> None:
         raise CovisorError(
             "bad_request", f"at most {limits.max_stroke_points} points in one stroke event"
         )
+
+
+def _same_product(shown: dict[str, Any] | None, media: dict[str, Any]) -> bool:
+    product = media.get("product")
+    on_show = None if shown is None else shown.get("product")
+    return product is not None and on_show is not None and product["id"] == on_show["id"]

@@ -155,6 +155,9 @@ MediaRef = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{1,64}\Z")]
 """An upload's media id (64 hex digits) or a catalogue item's id (never 64 hex digits)."""
 
 VariantName = Annotated[str, msgspec.Meta(pattern=r"^[a-z_]{1,32}\Z")]
+ProductRef = Annotated[str, msgspec.Meta(min_length=1, max_length=50)]
+"""A feed's product or variant id (the feed's `item_group_id` or `id`: at most 50 characters)."""
+PictureRef = Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{64}\Z")]
 
 
 class LegacyMedia(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -172,7 +175,8 @@ class LegacyMedia(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
 
 
 class ViewerShow(Command, frozen=True):
-    """Show one of the conversation's ready uploads or a catalogue item, by id.
+    """Show one of the conversation's ready uploads or a catalogue item, by id; or a product of
+    the feed catalogue (`product_id`, with a `variant_id` and a picture, `image`, of its card).
 
     `variant` picks the file (`display_webp` for an image, `video` for a video by default). The
     old form `{media: {src, ...}}` is still accepted: the adapter reads which file `src` names
@@ -182,10 +186,14 @@ class ViewerShow(Command, frozen=True):
     media_id: MediaRef | None = None
     variant: VariantName | None = None
     media: LegacyMedia | None = None
+    product_id: ProductRef | None = None
+    variant_id: ProductRef | None = None
+    image: PictureRef | None = None
 
 
 class ShowProduct(Command, frozen=True):
-    """Server-internal: show a catalogue item; `media` is its viewer entry (catalogue_service)."""
+    """Server-internal: show a catalogue item or a feed product; `media` is its viewer entry
+    (media.catalogue, catalogue.service)."""
 
     media: dict[str, Any]
 

@@ -5,6 +5,10 @@ templates, and nothing in the domain sees a URL. Catalogue files are public and 
 
     /api/catalogue/{item_id}/{variant}
 
+Product pictures of the feed catalogue are public and stable too:
+
+    /api/catalogue/pictures/{media_id}/{variant}
+
 A file of a conversation's media item is fetched at
 
     /api/conversations/{conversation_id}/media/{media_id}/{variant}?exp={unix seconds}&sig={mac}
@@ -48,6 +52,7 @@ _MAX_EXP_DIGITS = 12
 
 CONVERSATION_FILE = "/api/conversations/{conversation_id}/media/{media_id}/{variant}"
 CATALOGUE_FILE = "/api/catalogue/{item_id}/{variant}"
+PICTURE_FILE = "/api/catalogue/pictures/{media_id}/{variant}"
 PATTERNS = {
     "conversation_id": r"[^/]+",
     "media_id": r"[0-9a-f]{64}",
@@ -97,6 +102,25 @@ def parse_source(src: str) -> FileRef | None:
 
 def catalogue_url(item_id: str, variant: str) -> str:
     return CATALOGUE_FILE.format(item_id=item_id, variant=variant)
+
+
+def picture_url(media_id: str, variant: str) -> str:
+    """A product picture's file (the feed catalogue's): public and stable, like the above."""
+    return PICTURE_FILE.format(media_id=media_id, variant=variant)
+
+
+def product_links(card: dict[str, Any]) -> dict[str, Any]:
+    """A product card (catalogue.products.product_card) with the URLs of its pictures: `src`
+    (the display file) and `thumb`."""
+    pictures = [
+        {
+            **picture,
+            "src": picture_url(picture["id"], "display_webp"),
+            "thumb": picture_url(picture["id"], "thumb_webp"),
+        }
+        for picture in card["pictures"]
+    ]
+    return {**card, "pictures": pictures}
 
 
 class MediaLinks:
@@ -156,6 +180,8 @@ class MediaLinks:
         if media is None or "source" not in media:
             return media
         shown = {**media, "src": self._file(conversation_id, media, media["variant"])}
+        if "product" in media:
+            shown["product"] = product_links(media["product"])
         if "poster_variant" in media:
             shown["poster"] = self._file(conversation_id, media, media["poster_variant"])
         return shown
@@ -163,6 +189,8 @@ class MediaLinks:
     def _file(self, conversation_id: str, media: dict[str, Any], variant: str) -> str:
         if media["source"] == "upload":
             return self.url(conversation_id, media["id"], variant)
+        if media["source"] == "product":
+            return picture_url(media["id"], variant)
         return catalogue_url(media["id"], variant)
 
     def event(self, event: Event) -> dict[str, Any]:

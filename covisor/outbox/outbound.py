@@ -23,10 +23,13 @@ _HOSTNAME = re.compile(
 )
 
 
-def check_url(url: str, field: str, allow_insecure: bool = False) -> str:
-    """`url` if the server may POST there, else `bad_request` naming `field`: absolute, at most
-    `MAX_URL` characters, no user info, `https:` on a public name or address; with
-    `allow_insecure`, also `http:` on a loopback host (a local test service)."""
+def check_url(
+    url: str, field: str, allow_insecure: bool = False, *, plain_http: bool = False
+) -> str:
+    """`url` if the server may send requests there, else `bad_request` naming `field`:
+    absolute, at most `MAX_URL` characters, no user info, `https:` on a public name or address
+    (or `http:` too with `plain_http`, for fetching what a shop publishes: feeds, pictures);
+    with `allow_insecure`, also `http:` on a loopback host (a local test service)."""
     if len(url) > MAX_URL:
         raise CovisorError("bad_request", f"{field} is over {MAX_URL} characters")
     try:
@@ -40,10 +43,13 @@ def check_url(url: str, field: str, allow_insecure: bool = False) -> str:
         raise CovisorError("bad_request", f"{field} must be an absolute URL with a host")
     if not is_host(host):
         raise CovisorError("bad_request", f"{field} must be an absolute URL with a host")
-    if parsed.scheme == "https" and not is_local(host):
+    secure = parsed.scheme == "https" or (plain_http and parsed.scheme == "http")
+    if secure and not is_local(host):
         return url
     if allow_insecure and parsed.scheme in ("http", "https") and is_loopback(host):
         return url
+    if plain_http:
+        raise CovisorError("bad_request", f"{field} must be http(s) on a public host")
     raise CovisorError("bad_request", f"{field} must be https on a public host")
 
 

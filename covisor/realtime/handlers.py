@@ -14,6 +14,7 @@ from typing import Any
 
 import socketio
 
+from covisor.catalogue.service import ProductCatalogue
 from covisor.conversations.gallery import is_upload
 from covisor.conversations.journal import Journal
 from covisor.conversations.service import ConversationService
@@ -71,6 +72,7 @@ class Realtime:
         journal: Journal,
         conversations: ConversationService,
         catalogue: CatalogueService,
+        products: ProductCatalogue | None,
         auth: Authenticator,
         links: MediaLinks,
         fanout: Fanout,
@@ -97,6 +99,7 @@ class Realtime:
         self._journal = journal
         self._conversations = conversations
         self._catalogue = catalogue
+        self._products = products
         self._auth = auth
         self._links = links
         self._fanout = fanout
@@ -302,6 +305,8 @@ class Realtime:
     async def _resolve_show(self, command: c.ViewerShow) -> c.Command:
         """`viewer.show` by ids: an upload stays for the domain to find in the gallery, a
         catalogue item becomes `ShowProduct` with its entry; the 1.0 form is read for its ids."""
+        if command.product_id is not None:
+            return await self._show_product(command)
         media_id, variant = command.media_id, command.variant
         if command.media is not None:
             if media_id is not None:
@@ -319,6 +324,16 @@ class Realtime:
             return c.ViewerShow(conversation_id=cid, media_id=media_id, variant=variant)
         media = await self._catalogue.viewer_media(media_id, variant)
         return c.ShowProduct(conversation_id=cid, media=media)
+
+    async def _show_product(self, command: c.ViewerShow) -> c.Command:
+        if command.media_id is not None or command.media is not None:
+            raise CovisorError("bad_request", "viewer.show takes product_id or media_id, not both")
+        if self._products is None or command.product_id is None:
+            raise CovisorError("not_found", "this server has no product catalogue")
+        media = await self._products.viewer_entry(
+            command.product_id, command.variant_id, command.image
+        )
+        return c.ShowProduct(conversation_id=command.conversation_id, media=media)
 
     def _require_joined(self, sid: str, conn: Connection, conversation_id: str) -> None:
         """The socket joined the conversation and is still in its room (a transfer takes the

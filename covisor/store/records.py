@@ -103,6 +103,98 @@ class CatalogueRecord:
 
 
 @dataclass(frozen=True)
+class ProductRecord:
+    """One item of the shop's product feed, as imported: a variant of the product `group_id`
+    (the feed's `item_group_id`, else its own `id`).
+
+    Prices are decimal strings in `currency` (`sale_price` None when not on sale); text fields
+    are "" when the feed had none; `images` are the feed's picture URLs, `image_link` first;
+    `extra` holds the feed's attributes Covisor does not know. `digest` identifies the feed's
+    content for this item, so an unchanged item is recognised without comparing fields.
+    `removed_at` is set when a complete import no longer lists the item: it is then neither
+    searchable nor showable, while conversations that showed it keep their history.
+    """
+
+    id: str
+    group_id: str
+    title: str
+    description: str
+    link: str
+    price: str
+    currency: str
+    sale_price: str | None
+    availability: str
+    brand: str
+    gtin: str
+    mpn: str
+    color: str
+    size: str
+    material: str
+    product_type: str
+    condition: str
+    images: tuple[str, ...]
+    extra: dict[str, str]
+    digest: str
+    updated_at: float
+    removed_at: float | None = None
+
+
+@dataclass(frozen=True)
+class ProductImageRecord:
+    """A product picture by its feed URL: the media it became (`media_id`, with its kind and
+    upright size), or why it could not be fetched or processed (`error`); neither while it
+    waits for its fetch."""
+
+    url: str
+    media_id: str | None = None
+    width: int | None = None
+    height: int | None = None
+    error: str | None = None
+    attempted_at: float | None = None
+
+
+ImportState = Literal["running", "done", "failed"]
+
+
+@dataclass(frozen=True)
+class ImportRecord:
+    """A catalogue import: where from (`source`: "url" or "file", with `url` or the staged
+    `file`), its counts so far and its per-product errors (the first 500, each `{"id",
+    "reason"}`), `reason` when the whole import failed. A running import belongs to the
+    process holding its lease until `lease_until`; a lapsed lease (a killed process) lets
+    another take it over and finish the job."""
+
+    id: str
+    source: str
+    state: ImportState
+    started_at: float
+    url: str | None = None
+    file: str | None = None
+    finished_at: float | None = None
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    failed: int = 0
+    errors: tuple[dict[str, str], ...] = ()
+    reason: str | None = None
+    lease_until: float = 0.0
+    processed: int = 0
+
+
+@dataclass(frozen=True)
+class FeedScheduleRecord:
+    """The shop's feed URL and how often it is fetched; `etag` and `last_modified` are the
+    validators of the last successful fetch, for a conditional GET."""
+
+    url: str
+    every_minutes: int
+    etag: str | None = None
+    last_modified: str | None = None
+    next_at: float = 0.0
+
+
+@dataclass(frozen=True)
 class PushSubscriptionRecord:
     """A browser's Web Push subscription for an agent: where to POST (`endpoint`, the push
     service's URL, itself a capability) and the keys to encrypt for (`p256dh`, `auth`,

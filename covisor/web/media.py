@@ -8,26 +8,26 @@ limits are enforced while the file streams in).
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 
-import aiohttp
-from aiohttp import BodyPartReader, MultipartReader, web
-from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp import web
 
 from covisor.kernel.errors import CovisorError
 from covisor.media.catalogue import CatalogueService, check_title
-from covisor.media.files import ServedFile
 from covisor.media.links import CATALOGUE_FILE, CONVERSATION_FILE, route
 from covisor.media.service import MediaService
 from covisor.web.kit import RequestAuth, json_response
+from covisor.web.multipart import (
+    file_chunks,
+    file_response,
+    multipart_reader,
+    next_file,
+    rest_fields,
+)
 
-_CHUNK = 256 * 1024
 _FORM_OVERHEAD = 64 * 1024
-_TEXT_FIELD_BYTES = 1024
 _CATALOGUE_CACHE = "public, max-age=86400"
+_TITLE = frozenset({"title"})
 _UPLOAD_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}\Z")
-_UNREADABLE = (ValueError, AssertionError, HttpProcessingError)
-"""What aiohttp's multipart reader raises on a body it cannot parse (part headers included)."""
 _MEDIA_ITEM = "/api/conversations/{conversation_id}/media/{media_id}"
 
 
@@ -67,9 +67,9 @@ class MediaApi:
         upload_id = self._upload_id(request)
         await self._media.check_uploader(uploader, cid)
         self._check_length(request)
-        reader = await _multipart(request)
-        part = await _next_file(reader, {})
-        item = await self._media.upload(uploader, cid, upload_id, _chunks(part), part.filename)
+        reader = await multipart_reader(request)
+        part = await next_file(reader, {}, _TITLE)
+        item = await self._media.upload(uploader, cid, upload_id, file_chunks(part), part.filename)
         return json_response(item, 201)
 
     async def annotate(self, request: web.Request) -> web.Response:
@@ -97,7 +97,7 @@ class MediaApi:
             request.query.get("exp"),
             request.query.get("sig"),
         )
-        return _file_response(served, f"private, max-age={int(left)}, immutable")
+        return file_response(served, f"private, max-age={int(left)}, immutable")
 
     async def list_catalogue(self, request: web.Request) -> web.Response:
         await self._auth.require_agent(request)
@@ -108,19 +108,19 @@ class MediaApi:
         `title`)."""
         agent = await self._auth.require_agent(request)
         self._check_length(request)
-        reader = await _multipart(request)
+        reader = await multipart_reader(request)
         fields: dict[str, str] = {}
-        part = await _next_file(reader, fields)
+        part = await next_file(reader, fields, _TITLE)
         check_title(fields.get("title"))
-        record = await self._media.pipeline.ingest(_chunks(part))
-        await _rest(reader, fields)
+        record = await self._media.pipeline.ingest(file_chunks(part))
+        await rest_fields(reader, fields, _TITLE)
         entry = await self._catalogue.add(agent, record, part.filename, fields.get("title"))
         return json_response(entry, 201)
 
     async def catalogue_file(self, request: web.Request) -> web.FileResponse:
         info = request.match_info
         served = await self._catalogue.file(info["item_id"], info["variant"])
-        return _file_response(served, _CATALOGUE_CACHE)
+        return file_response(served, _CATALOGUE_CACHE)
 
     def _upload_id(self, request: web.Request) -> str:
         """The client's `?upload_id=`, checked, or a new one."""
@@ -137,74 +137,3 @@ class MediaApi:
             raise CovisorError(
                 "too_large", f"the upload is over the {self._max_body // 1024**2} MB limit"
             )
-
-
-def _file_response(served: ServedFile, cache_control: str) -> web.FileResponse:
-    """The file with its own type, never sniffed by the browser; ranges come with FileResponse."""
-    headers = {
-        "Content-Type": served.mime,
-        "X-Content-Type-Options": "nosniff",
-        "Cache-Control": cache_control,
-    }
-    if served.download_name is not None:
-        headers["Content-Disposition"] = f'attachment; filename="{served.download_name}"'
-    return web.FileResponse(served.path, headers=headers)
-
-
-async def _multipart(request: web.Request) -> MultipartReader:
-    if request.content_type != "multipart/form-data":
-        raise CovisorError("bad_request", "send the file as multipart/form-data, field 'file'")
-    try:
-        return await request.multipart()
-    except _UNREADABLE:
-        raise CovisorError("bad_request", "the multipart body is malformed") from None
-
-
-async def _next_file(reader: MultipartReader, fields: dict[str, str]) -> BodyPartReader:
-    """The `file` part, collecting the short text fields before it into `fields`."""
-    part = await _next_part(reader)
-    while part is not None:
-        if part.name == "file":
-            return part
-        await _text_field(part, fields)
-        part = await _next_part(reader)
-    raise CovisorError("bad_request", "the upload has no 'file' field")
-
-
-async def _rest(reader: MultipartReader, fields: dict[str, str]) -> None:
-    """The text fields after the file; a second file is refused."""
-    while (part := await _next_part(reader)) is not None:
-        if part.name == "file":
-            raise CovisorError("bad_request", "send one file per upload")
-        await _text_field(part, fields)
-
-
-async def _next_part(reader: MultipartReader) -> BodyPartReader | None:
-    try:
-        part = await reader.next()
-    except _UNREADABLE:
-        raise CovisorError("bad_request", "the multipart body is malformed") from None
-    if part is not None and not isinstance(part, BodyPartReader):
-        raise CovisorError("bad_request", "nested multipart bodies are not accepted")
-    return part
-
-
-async def _text_field(part: BodyPartReader, fields: dict[str, str]) -> None:
-    if part.name != "title":
-        raise CovisorError("bad_request", f"unexpected field {str(part.name)[:40]!r}")
-    raw = await part.read_chunk(_TEXT_FIELD_BYTES + 1)
-    if len(raw) > _TEXT_FIELD_BYTES or await part.read_chunk(1):
-        raise CovisorError("too_large", f"'{part.name}' is over {_TEXT_FIELD_BYTES} bytes")
-    try:
-        fields[part.name] = raw.decode()
-    except UnicodeDecodeError:
-        raise CovisorError("bad_request", f"'{part.name}' is not UTF-8 text") from None
-
-
-async def _chunks(part: BodyPartReader) -> AsyncIterator[bytes]:
-    """The file part's bytes as they arrive; a body cut off mid-file is a `bad_request`."""
-    try:
-        while chunk := await part.read_chunk(_CHUNK):
-            yield chunk
-    except (ConnectionError, aiohttp.ClientError, ValueError):
-        raise CovisorError("bad_request", "the upload was interrupted") from None

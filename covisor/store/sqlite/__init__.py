@@ -4,8 +4,9 @@
 migrations.py, whose first is the DDL of schema.py, secrets, ping, backup) with one mixin a slice
 of `Store`, each in the module named like the slice's protocol: agents.py, conversations.py
 (with group commit), presence.py, pins.py, counters.py, catalogue.py, push.py, replies.py,
-webhooks.py, visits.py, reports.py. A mixin's methods take `self` as `base.Connections`: the
-reader, the writer and its lock, transactions.
+webhooks.py, visits.py, reports.py; and products.py, the `ProductStore` (the feed catalogue,
+which the MongoDB store does not offer). A mixin's methods take `self` as `base.Connections`:
+the reader, the writer and its lock, transactions.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from covisor.store.sqlite.conversations import SQLiteConversations
 from covisor.store.sqlite.counters import SQLiteCounters
 from covisor.store.sqlite.pins import SQLitePins
 from covisor.store.sqlite.presence import SQLitePresence
+from covisor.store.sqlite.products import SQLiteProducts
 from covisor.store.sqlite.push import SQLitePush
 from covisor.store.sqlite.replies import SQLiteReplies
 from covisor.store.sqlite.reports import SQLiteReports
@@ -38,6 +40,7 @@ class SQLiteStore(
     SQLiteWebhooks,
     SQLiteVisits,
     SQLiteReports,
+    SQLiteProducts,
     SQLiteBase,
 ):
     """The `Store` on one SQLite file: `SQLiteBase` with every slice's mixin."""

@@ -24,7 +24,7 @@ from pathlib import Path
 import aiosqlite
 
 from covisor.store.records import StoreError
-from covisor.store.sqlite.schema import REPORTS_SCHEMA, SCHEMA, VISITS_SCHEMA
+from covisor.store.sqlite.schema import PRODUCTS_SCHEMA, REPORTS_SCHEMA, SCHEMA, VISITS_SCHEMA
 
 
 class SchemaTooNew(StoreError):
@@ -100,6 +100,11 @@ async def _initial_schema(db: aiosqlite.Connection) -> None:
     await migrate_agents(db)
 
 
+async def _products(db: aiosqlite.Connection) -> None:
+    for statement in statements(PRODUCTS_SCHEMA):
+        await db.execute(statement)
+
+
 async def migrate_agents(db: aiosqlite.Connection) -> None:
     """Bring an `agents` table of an older version to this one, in the open transaction.
 
@@ -134,5 +139,6 @@ MIGRATIONS: tuple[Migration, ...] = (
         "the schema when versions began; upgrades an unversioned database in place",
         _initial_schema,
     ),
+    Migration(2, "the product catalogue: products, their search index, imports", _products),
 )
 """Every migration, by version: 1, 2, … with none missing."""

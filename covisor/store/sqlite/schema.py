@@ -220,3 +220,75 @@ REPORTS_SCHEMA = """
 CREATE INDEX IF NOT EXISTS conversations_by_created ON conversations (created_at);
 CREATE INDEX IF NOT EXISTS conversions_by_visitor ON conversions (visitor_id, at);
 """
+
+PRODUCTS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS products (
+    id TEXT PRIMARY KEY,
+    group_id TEXT NOT NULL,
+    title TEXT NOT NULL,
+    description TEXT NOT NULL,
+    link TEXT NOT NULL,
+    price TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    sale_price TEXT,
+    availability TEXT NOT NULL,
+    brand TEXT NOT NULL,
+    gtin TEXT NOT NULL,
+    mpn TEXT NOT NULL,
+    color TEXT NOT NULL,
+    size TEXT NOT NULL,
+    material TEXT NOT NULL,
+    product_type TEXT NOT NULL,
+    condition TEXT NOT NULL,
+    images TEXT NOT NULL,
+    extra TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    updated_at REAL NOT NULL,
+    removed_at REAL,
+    seen_import TEXT,
+    codes TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS products_by_group ON products (group_id, id);
+CREATE INDEX IF NOT EXISTS products_by_title ON products (title, id);
+CREATE INDEX IF NOT EXISTS products_by_import ON products (seen_import);
+CREATE VIRTUAL TABLE IF NOT EXISTS products_fts USING fts5 (
+    words, codes, tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3'
+);
+CREATE TABLE IF NOT EXISTS product_images (
+    url TEXT PRIMARY KEY,
+    media_id TEXT,
+    width INTEGER,
+    height INTEGER,
+    error TEXT,
+    attempted_at REAL
+);
+CREATE INDEX IF NOT EXISTS product_images_by_media ON product_images (media_id);
+CREATE TABLE IF NOT EXISTS catalogue_imports (
+    id TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    state TEXT NOT NULL,
+    started_at REAL NOT NULL,
+    url TEXT,
+    file TEXT,
+    finished_at REAL,
+    added INTEGER NOT NULL,
+    updated INTEGER NOT NULL,
+    unchanged INTEGER NOT NULL,
+    removed INTEGER NOT NULL,
+    failed INTEGER NOT NULL,
+    errors TEXT NOT NULL,
+    reason TEXT,
+    lease_until REAL NOT NULL,
+    processed INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS catalogue_imports_by_age ON catalogue_imports (started_at);
+CREATE TABLE IF NOT EXISTS catalogue_feed (
+    one INTEGER PRIMARY KEY CHECK (one = 1),
+    url TEXT NOT NULL,
+    every_minutes INTEGER NOT NULL,
+    etag TEXT,
+    last_modified TEXT,
+    next_at REAL NOT NULL
+);
+"""
+"""Migration 2's tables (migrations.py)."""
