@@ -4,6 +4,9 @@ Run `python media/generate.py` from the repository root; it rewrites the files b
 script. Everything is drawn here from shapes, gradients and Pillow's built-in font, so the demo
 has no third-party assets. The pictures are byte-identical from run to run; the WebM differs
 only in its container IDs.
+
+The demo shop's Google product feed and its pictures (media/shop/) are drawn by
+media/shop_feed.py, which reuses `backdrop` from here.
 """
 
 from __future__ import annotations
