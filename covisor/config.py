@@ -58,6 +58,9 @@ class Config:
     """Keep state in this MongoDB instead of SQLite in `data_dir`."""
     mongo_db: str = "covisor"
     seed_demo: bool = True
+    demo_shop: bool = True
+    """With `seed_demo`, import the demo shop's product feed (media/shop/) on a first start:
+    about 40 products with variants and 265 pictures, processed in the background."""
     """On a first start, create a demo agent and load the demo catalogue."""
     workers: int = _bounded(1, 1, 64)
     """Server processes on `host:port` (`SO_REUSEPORT`) under one supervisor

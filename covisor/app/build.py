@@ -18,7 +18,13 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
-from covisor.app.demo import CatalogueSeeding, seed_demo_agent
+from covisor.app.demo import (
+    CatalogueSeeding,
+    ShopSeeding,
+    seed_demo_agent,
+    shop_origin,
+    shop_shelf,
+)
 from covisor.app.factories import (
     FeedCatalogue,
     make_agents,
@@ -130,6 +136,7 @@ class Covisor:
     feed_catalogue: FeedCatalogue | None
     """The product feed's search, cards and imports; None on a store without products."""
     demo_catalogue: CatalogueSeeding | None = None
+    demo_shop: ShopSeeding | None = None
     draining: bool = field(default=False, init=False)
 
     @property
@@ -312,7 +319,11 @@ async def _assemble(
         tokens=tokens,
     )
     catalogue = CatalogueService(store, pipeline, clock=clock, tokens=tokens)
-    feed_catalogue = await make_feed_catalogue(config, store, pipeline, clock, tokens)
+    demo_origin = shop_origin(config.host, config.port)
+    seed_shop = config.seed_demo and config.demo_shop
+    feed_catalogue = await make_feed_catalogue(
+        config, store, pipeline, clock, tokens, shelf=shop_shelf(demo_origin) if seed_shop else None
+    )
     media = MediaService(
         journal,
         conversations,
@@ -358,6 +369,11 @@ async def _assemble(
     realtime.attach()
     agents = make_agents(config, store, quotas=quotas, clock=clock, tokens=tokens)
     demo_catalogue = CatalogueSeeding(catalogue) if config.seed_demo else None
+    demo_shop = (
+        ShopSeeding(feed_catalogue.imports, demo_origin)
+        if seed_shop and feed_catalogue is not None
+        else None
+    )
     covisor = Covisor(
         config,
         clock,
@@ -407,6 +423,7 @@ async def _assemble(
         route_soon=route_soon,
         feed_catalogue=feed_catalogue,
         demo_catalogue=demo_catalogue,
+        demo_shop=demo_shop,
     )
 
     await lifecycle.start(
@@ -447,6 +464,8 @@ async def _assemble(
     if demo_catalogue is not None:
         await seed_demo_agent(agents, config.data_dir)
         await lifecycle.start([demo_catalogue.part()])
+    if demo_shop is not None:
+        await lifecycle.start([demo_shop.part()])
     return covisor
 
 

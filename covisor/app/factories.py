@@ -20,7 +20,7 @@ from covisor.app.options import (
 )
 from covisor.catalogue.fetching import Fetcher
 from covisor.catalogue.importer import CatalogueImports
-from covisor.catalogue.pictures import Pictures
+from covisor.catalogue.pictures import Pictures, Shelf
 from covisor.catalogue.service import ProductCatalogue
 from covisor.config import Config
 from covisor.conversations.quotas import Quotas
@@ -66,9 +66,15 @@ class FeedCatalogue:
 
 
 async def make_feed_catalogue(
-    config: Config, store: Store, pipeline: MediaPipeline, clock: Clock, tokens: TokenSource
+    config: Config,
+    store: Store,
+    pipeline: MediaPipeline,
+    clock: Clock,
+    tokens: TokenSource,
+    shelf: Shelf | None = None,
 ) -> FeedCatalogue | None:
-    """Search, cards and imports over the store's products slice, None when it has none."""
+    """Search, cards and imports over the store's products slice, None when it has none;
+    pictures on `shelf` are read from its directory (the demo shop's)."""
     products = make_products(store)
     if products is None:
         return None
@@ -79,6 +85,7 @@ async def make_feed_catalogue(
         Fetcher(http, picture_fetch_options(config)),
         clock=clock,
         concurrency=config.catalogue_picture_concurrency,
+        shelf=shelf,
     )
     imports = CatalogueImports(
         products,

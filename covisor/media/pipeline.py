@@ -100,9 +100,9 @@ class MediaPipeline:
                 await self.store.publish(staged.sha256, work)
         return record
 
-    async def ingest_file(self, path: Path) -> MediaRecord:
-        """Ingest a local file (the demo catalogue) exactly as if it had been uploaded."""
-        return await self.ingest(_read_chunks(path))
+    async def ingest_file(self, path: Path, on_received: Received | None = None) -> MediaRecord:
+        """Ingest a local file (the demo catalogues) exactly as if it had been uploaded."""
+        return await self.ingest(_read_chunks(path), on_received)
 
     async def get(self, media_id: str) -> MediaRecord | None:
         """The record of an ingested item, or None if there is none (or `media_id` is no id)."""

@@ -82,6 +82,7 @@ def _start_server(
     env = {
         **os.environ,
         "COVISOR_SEED_DEMO": "1",
+        "COVISOR_DEMO_SHOP": "0",
         "COVISOR_MEDIA_WORKERS": "1",
         **{f"COVISOR_{name.upper()}": str(value) for name, value in SERVER_LIMITS.items()},
         # Shoppers chat into the queue with no console open: several modules play agents through
