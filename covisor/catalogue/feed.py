@@ -195,8 +195,8 @@ def _raw_items(file: BinaryIO, max_bytes: int) -> Iterator[_Raw]:
         if not body[:64].decode("utf-16", "ignore").lstrip().startswith("<"):
             raise FeedError("the file is not UTF-8 (line 1)")
         return _xml_items(chain((head,), chunks))
-    if body.lstrip().startswith(b"<"):
-        return _xml_items(chain((head,), chunks))
+    if body.lstrip().startswith(b"<"):  # blank lines before `<?xml` are common: dropped
+        return _xml_items(chain((body.lstrip(),), chunks))
     if b"\x00" in body:
         raise FeedError("not a product feed: it is binary data")
     delimiter = "\t" if b"\t" in body.lstrip().split(b"\n", 1)[0] else ","

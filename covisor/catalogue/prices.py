@@ -125,5 +125,7 @@ def _amount(number: str, currency: str) -> Decimal:
     if len(whole) > INTEGER_DIGITS:
         raise PriceError("too large")
     if len(fraction) > places:
-        raise PriceError(f"more than {places} decimals for {currency}")
+        if fraction[places:].strip("0"):
+            raise PriceError(f"more than {places} decimals for {currency}")
+        fraction = fraction[:places]
     return Decimal(f"{whole}.{fraction}" if fraction else whole).quantize(_QUANTA[places])

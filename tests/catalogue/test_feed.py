@@ -248,6 +248,11 @@ def test_every_format_reads_the_same_catalogue(
         assert read(path) == EXPECTED
 
 
+def test_blank_lines_before_the_xml_declaration_are_dropped(tmp_path: Path) -> None:
+    path = write(tmp_path, "\n\n  \r\n" + FORMATS["rss"](CATALOGUE))
+    assert read(path) == EXPECTED
+
+
 def test_rss_items_fall_back_on_their_own_title_link_and_description(tmp_path: Path) -> None:
     own = (
         "<title>Own title</title><link>https://shop.example/own</link>"
