@@ -34,6 +34,9 @@ _IMPORT_COLUMNS = (
     "id, source, state, started_at, url, file, finished_at, added, updated, unchanged, removed, "
     "failed, errors, reason, lease_until, processed"
 )
+CANDIDATES = 500
+"""The best-ranked index matches a search groups into products: a word shared by thousands of
+products ranks them all once, but groups only these (search-as-you-type narrows quickly)."""
 _IMPORT_SLOTS = ", ".join("?" * len(_IMPORT_COLUMNS.split(", ")))
 
 
@@ -155,20 +158,21 @@ class SQLiteProducts:
         hits: list[ProductRecord] = []
         if query.code:
             rows = await self._r.execute_fetchall(
-                f"SELECT {_P_COLUMNS} FROM products p WHERE p.removed_at IS NULL {filters} "
-                "AND instr(p.codes, ' ' || ? || ' ') > 0 "
-                "ORDER BY p.id LIMIT ?",
-                (*arguments, query.code, query.limit),
+                f"SELECT {_P_COLUMNS} FROM product_codes c "
+                "JOIN products p ON p.rowid = c.product_rowid "
+                f"WHERE c.code = ? AND p.removed_at IS NULL {filters} ORDER BY p.id LIMIT ?",
+                (query.code, *arguments, query.limit),
             )
             hits = [_product(row) for row in rows]
         groups = {hit.group_id for hit in hits}
         if query.terms:
             rows = await self._r.execute_fetchall(
-                f"SELECT {_P_COLUMNS}, min(f.rank) AS best FROM products_fts f "
-                "JOIN products p ON p.rowid = f.rowid "
-                f"WHERE products_fts MATCH ? AND p.removed_at IS NULL {filters} "
+                f"SELECT {_P_COLUMNS}, min(f.rank) AS best FROM "
+                "(SELECT rowid, rank FROM products_fts WHERE products_fts MATCH ? "
+                "ORDER BY rank LIMIT ?) f "
+                f"JOIN products p ON p.rowid = f.rowid WHERE p.removed_at IS NULL {filters} "
                 "GROUP BY p.group_id ORDER BY best, p.title LIMIT ?",
-                (_match(query.terms), *arguments, query.limit + len(groups)),
+                (_match(query.terms), CANDIDATES, *arguments, query.limit + len(groups)),
             )
         elif not query.code:
             rows = await self._r.execute_fetchall(
@@ -365,6 +369,11 @@ async def _upsert(db: aiosqlite.Connection, import_id: str, indexed: IndexedProd
     )
     rowid = rows[0][0]
     await db.execute("DELETE FROM products_fts WHERE rowid = ?", (rowid,))
+    await db.execute("DELETE FROM product_codes WHERE product_rowid = ?", (rowid,))
+    await db.executemany(
+        "INSERT OR IGNORE INTO product_codes (code, product_rowid) VALUES (?, ?)",
+        [(code, rowid) for code in indexed.codes.split()],
+    )
     await db.execute(
         "INSERT INTO products_fts (rowid, words, codes) VALUES (?, ?, ?)",
         (rowid, indexed.words, indexed.codes),

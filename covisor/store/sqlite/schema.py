@@ -254,6 +254,12 @@ CREATE INDEX IF NOT EXISTS products_by_import ON products (seen_import);
 CREATE VIRTUAL TABLE IF NOT EXISTS products_fts USING fts5 (
     words, codes, tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3'
 );
+CREATE TABLE IF NOT EXISTS product_codes (
+    code TEXT NOT NULL,
+    product_rowid INTEGER NOT NULL,
+    PRIMARY KEY (code, product_rowid)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS product_codes_by_product ON product_codes (product_rowid);
 CREATE TABLE IF NOT EXISTS product_images (
     url TEXT PRIMARY KEY,
     media_id TEXT,
