@@ -38,32 +38,49 @@ async def seed_demo_agent(agents: Agents, data_dir: Path) -> None:
     print(f"Created the demo admin. Log in at /agent with (also in {path}):\n{login}", flush=True)
 
 
-class CatalogueSeeding:
-    """Loads the demo catalogue in the background, as a lifecycle `Part`; `task` is its run
-    (tests wait for it), None until started or without a catalogue file."""
+class Seeding:
+    """Loads a demo file in the background, as a lifecycle `Part`: `task` is its run (tests
+    wait for it), None until started or without the file; `load` is what loading it means."""
 
-    def __init__(self, catalogue: CatalogueService, path: Path = CATALOGUE_DIR / "catalogue.json"):
-        self._catalogue = catalogue
+    name = "demo"
+
+    def __init__(self, path: Path) -> None:
         self._path = path
         self._background = Background()
         self.task: asyncio.Task[int] | None = None
 
     def part(self) -> Part:
-        return Part("demo catalogue", self._background.stop, self._start)
+        return Part(self.name, self._background.stop, self._start)
 
     def _start(self) -> None:
         if self._path.is_file():
-            self.task = self._background.spawn(self._seed(), "covisor-catalogue")
+            self.task = self._background.spawn(self._seed(), f"covisor-{self.name}")
 
     async def _seed(self) -> int:
         try:
-            added = await self._catalogue.seed(self._path)
+            done = await self.load(self._path)
         except Exception:
-            log.exception("loading the demo catalogue failed")
+            log.exception("loading the %s failed", self.name)
             return 0
-        if added:
-            log.info("loaded %d demo catalogue items", added)
-        return added
+        if done:
+            log.info("%s: %d loaded", self.name, done)
+        return done
+
+    async def load(self, path: Path) -> int:
+        raise NotImplementedError
+
+
+class CatalogueSeeding(Seeding):
+    """The one-picture demo catalogue (`media/catalogue.json`): its items not yet there."""
+
+    name = "demo catalogue"
+
+    def __init__(self, catalogue: CatalogueService, path: Path = CATALOGUE_DIR / "catalogue.json"):
+        super().__init__(path)
+        self._catalogue = catalogue
+
+    async def load(self, path: Path) -> int:
+        return await self._catalogue.seed(path)
 
 
 SHOP_DIR = CATALOGUE_DIR / "shop"
@@ -84,33 +101,25 @@ def shop_shelf(origin: str) -> Shelf:
     return Shelf(f"{origin}/demo/shop/images/", SHOP_DIR / "images")
 
 
-class ShopSeeding:
-    """Imports the demo shop's feed through the importer, as a shop's own feed would be, on a
-    first start (when no import was ever made); as a lifecycle `Part`, like `CatalogueSeeding`."""
+class ShopSeeding(Seeding):
+    """The demo shop's feed, imported through the importer as a shop's own feed would be, on a
+    first start (when no import was ever made); 1 when it started the import."""
+
+    name = "demo shop"
 
     def __init__(self, imports: CatalogueImports, origin: str, path: Path = SHOP_DIR / "feed.xml"):
+        super().__init__(path)
         self._imports = imports
         self._origin = origin
-        self._path = path
-        self._background = Background()
-        self.task: asyncio.Task[int] | None = None
 
-    def part(self) -> Part:
-        return Part("demo shop", self._background.stop, self._start)
-
-    def _start(self) -> None:
-        if self._path.is_file():
-            self.task = self._background.spawn(self._seed(), "covisor-demo-shop")
-
-    async def _seed(self) -> int:
+    async def load(self, path: Path) -> int:
         if await self._imports.recent(1):
             return 0
-        feed = self._path.read_bytes().replace(SHOP_ORIGIN.encode(), self._origin.encode())
+        feed = path.read_bytes().replace(SHOP_ORIGIN.encode(), self._origin.encode())
         try:
-            record = await self._imports.from_file(_once(feed))
+            await self._imports.from_file(_once(feed))
         except Busy:
             return 0
-        log.info("importing the demo shop's feed (%s)", record.id)
         return 1
 
 

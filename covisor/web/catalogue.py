@@ -15,7 +15,6 @@ from aiohttp import web
 from covisor.catalogue.importer import CatalogueImports
 from covisor.catalogue.service import ProductCatalogue
 from covisor.kernel.errors import CovisorError
-from covisor.kernel.identity import Identity
 from covisor.media.links import PICTURE_FILE, route
 from covisor.outbox.outbound import MAX_URL
 from covisor.store.records import FeedScheduleRecord, ImportRecord
@@ -98,15 +97,9 @@ class CatalogueApi:
             web.get(route(PICTURE_FILE), self.picture),
         ]
 
-    async def _admin(self, request: web.Request) -> Identity:
-        identity = await self._auth.identify(request)
-        if not identity.admin:
-            raise CovisorError("forbidden", "admins only")
-        return identity
-
     async def start_import(self, request: web.Request) -> web.Response:
         """`multipart/form-data` with a `file`, or JSON `{"url"}`: 202 with the import."""
-        await self._admin(request)
+        await self._auth.require_admin(request)
         if request.content_type == "multipart/form-data":
             reader = await multipart_reader(request)
             part = await next_file(reader, {})
@@ -117,27 +110,27 @@ class CatalogueApi:
         return json_response(import_view(record), 202)
 
     async def list_imports(self, request: web.Request) -> web.Response:
-        await self._admin(request)
+        await self._auth.require_admin(request)
         imports = [import_view(record) for record in await self._imports.recent()]
         return json_response({"imports": imports, "feed": feed_view(await self._imports.feed())})
 
     async def import_status(self, request: web.Request) -> web.Response:
-        await self._admin(request)
+        await self._auth.require_admin(request)
         record = await self._imports.status(request.match_info["import_id"])
         return json_response(import_view(record))
 
     async def get_feed(self, request: web.Request) -> web.Response:
-        await self._admin(request)
+        await self._auth.require_admin(request)
         return json_response({"feed": feed_view(await self._imports.feed())})
 
     async def put_feed(self, request: web.Request) -> web.Response:
-        await self._admin(request)
+        await self._auth.require_admin(request)
         body = await read_body(request, _FeedBody)
         feed = await self._imports.schedule(body.url, body.every_minutes)
         return json_response({"feed": feed_view(feed)})
 
     async def delete_feed(self, request: web.Request) -> web.Response:
-        await self._admin(request)
+        await self._auth.require_admin(request)
         await self._imports.unschedule()
         return web.Response(status=204)
 

@@ -220,6 +220,13 @@ class RequestAuth:
             raise CovisorError("forbidden", "agents only")
         return identity
 
+    async def require_admin(self, request: web.Request) -> Identity:
+        """The admin sending `request`; called before its body is read."""
+        identity = await self.identify(request)
+        if not identity.admin:
+            raise CovisorError("forbidden", "admins only")
+        return identity
+
 
 async def read_json(request: web.Request, limit: int = 64 * 1024) -> dict[str, Any]:
     """The request's JSON object body; `{}` when there is none."""

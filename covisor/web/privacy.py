@@ -11,7 +11,6 @@ from aiohttp import web
 
 from covisor.history.privacy import Privacy
 from covisor.kernel.errors import CovisorError
-from covisor.kernel.identity import Identity
 from covisor.web.kit import RequestAuth, json_response
 
 CHUNK = 1 << 16
@@ -29,22 +28,16 @@ class PrivacyApi:
             web.delete("/api/customers/{customer_id}", self.erase_customer),
         ]
 
-    async def _admin(self, request: web.Request) -> Identity:
-        agent = await self._auth.require_agent(request)
-        if not agent.admin:
-            raise CovisorError("forbidden", "admins only")
-        return agent
-
     async def erase(self, request: web.Request) -> web.Response:
         """Erase the conversation: events, row, PINs, counters and the files only it holds."""
-        await self._admin(request)
+        await self._auth.require_admin(request)
         if not await self._privacy.erase(request.match_info["conversation_id"]):
             raise CovisorError("not_found", "no such conversation")
         return web.Response(status=204)
 
     async def export(self, request: web.Request) -> web.StreamResponse:
         """The conversation's zip (its summary, every event, its media as served)."""
-        await self._admin(request)
+        await self._auth.require_admin(request)
         cid = request.match_info["conversation_id"]
         with tempfile.TemporaryDirectory(prefix="covisor-export-") as folder:
             out = Path(folder) / "conversation.zip"
@@ -66,7 +59,7 @@ class PrivacyApi:
 
     async def erase_customer(self, request: web.Request) -> web.Response:
         """Erase every conversation of a verified customer id; how many there were."""
-        await self._admin(request)
+        await self._auth.require_admin(request)
         customer_id = request.match_info["customer_id"]
         if not 0 < len(customer_id) <= 128:
             raise CovisorError("bad_request", "a customer id has 1 to 128 characters")

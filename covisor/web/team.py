@@ -8,8 +8,6 @@ import msgspec
 from aiohttp import web
 
 from covisor.kernel.addresses import ClientAddresses
-from covisor.kernel.errors import CovisorError
-from covisor.kernel.identity import Identity
 from covisor.store.records import AgentChanges, AgentRecord, AgentRole
 from covisor.team.agents import MAX_CAPACITY, MAX_EMAIL, Agents
 from covisor.team.passwords import MAX_LENGTH
@@ -59,13 +57,6 @@ class TeamApi:
             web.post("/api/team/{agent_id}/password", self.reset_password),
         ]
 
-    async def _admin(self, request: web.Request) -> Identity:
-        """The admin sending `request`; refused before its body is read."""
-        identity = await self._auth.identify(request)
-        if not identity.admin:
-            raise CovisorError("forbidden", "admins only")
-        return identity
-
     async def login(self, request: web.Request) -> web.Response:
         body = await read_body(request, _LoginBody)
         client = self._addresses.of(request.remote, request.headers)
@@ -78,12 +69,12 @@ class TeamApi:
         return web.Response(status=204)
 
     async def team(self, request: web.Request) -> web.Response:
-        admin = await self._admin(request)
+        admin = await self._auth.require_admin(request)
         agents = await self._agents.team(admin)
         return json_response({"agents": [agent.to_wire() for agent in agents]})
 
     async def invite(self, request: web.Request) -> web.Response:
-        admin = await self._admin(request)
+        admin = await self._auth.require_admin(request)
         body = await read_body(request, _InviteBody)
         agent, password = await self._agents.invite(
             admin, body.name.strip(), body.email, body.role, body.capacity
@@ -91,7 +82,7 @@ class TeamApi:
         return json_response({"agent": agent.to_wire(), "password": password}, 201)
 
     async def change(self, request: web.Request) -> web.Response:
-        admin = await self._admin(request)
+        admin = await self._auth.require_admin(request)
         body = await read_body(request, _ChangeBody)
         changes = AgentChanges(
             name=body.name.strip() if body.name is not None else None,
@@ -103,6 +94,6 @@ class TeamApi:
         return json_response(agent.to_wire())
 
     async def reset_password(self, request: web.Request) -> web.Response:
-        admin = await self._admin(request)
+        admin = await self._auth.require_admin(request)
         password = await self._agents.reset_password(admin, request.match_info["agent_id"])
         return json_response({"password": password})

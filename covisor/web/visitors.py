@@ -75,12 +75,6 @@ class VisitorsApi:
             raise CovisorError("forbidden", "for the shop's visitors (the widget's credential)")
         return visitor
 
-    async def _admin(self, request: web.Request) -> Identity:
-        agent = await self._auth.require_agent(request)
-        if not agent.admin:
-            raise CovisorError("forbidden", "admins only")
-        return agent
-
     async def register(self, request: web.Request) -> web.Response:
         """A visitor credential for the widget: the same visitor again for a valid token."""
         body = await read_body(request, _RegisterBody)
@@ -130,22 +124,22 @@ class VisitorsApi:
         return json_response(invitation_wire(declined))
 
     async def rules(self, request: web.Request) -> web.Response:
-        await self._admin(request)
+        await self._auth.require_admin(request)
         return json_response({"rules": [rule_wire(r) for r in await self._invitations.rules()]})
 
     async def add_rule(self, request: web.Request) -> web.Response:
-        await self._admin(request)
+        await self._auth.require_admin(request)
         rule = await self._invitations.put_rule(None, await read_body(request, RuleBody))
         return json_response(rule_wire(rule), 201)
 
     async def replace_rule(self, request: web.Request) -> web.Response:
-        await self._admin(request)
+        await self._auth.require_admin(request)
         body = await read_body(request, RuleBody)
         rule = await self._invitations.put_rule(request.match_info["rule_id"], body)
         return json_response(rule_wire(rule))
 
     async def delete_rule(self, request: web.Request) -> web.Response:
-        await self._admin(request)
+        await self._auth.require_admin(request)
         await self._invitations.delete_rule(request.match_info["rule_id"])
         return web.Response(status=204)
 

@@ -7,8 +7,6 @@ from typing import Annotated
 import msgspec
 from aiohttp import web
 
-from covisor.kernel.errors import CovisorError
-from covisor.kernel.identity import Identity
 from covisor.outbox.outbound import MAX_URL
 from covisor.outbox.webhooks import EVENTS, WebhookEvent, Webhooks, hook_view
 from covisor.web.kit import RequestAuth, json_response, read_body
@@ -33,35 +31,28 @@ class WebhooksApi:
             web.post("/api/webhooks/{hook_id}/test", self.test),
         ]
 
-    async def _admin(self, request: web.Request) -> Identity:
-        """The admin sending `request`; refused before its body is read."""
-        identity = await self._auth.identify(request)
-        if not identity.admin:
-            raise CovisorError("forbidden", "admins only")
-        return identity
-
     async def list_hooks(self, request: web.Request) -> web.Response:
-        await self._admin(request)
+        await self._auth.require_admin(request)
         return json_response({"webhooks": await self._webhooks.hooks()})
 
     async def create(self, request: web.Request) -> web.Response:
-        admin = await self._admin(request)
+        admin = await self._auth.require_admin(request)
         body = await read_body(request, _CreateBody)
         hook = await self._webhooks.create(body.url, body.events, admin.id)
         # The secret is shown here, once: the list never carries it.
         return json_response({**hook_view(hook, []), "secret": hook.secret}, 201)
 
     async def delete(self, request: web.Request) -> web.Response:
-        await self._admin(request)
+        await self._auth.require_admin(request)
         await self._webhooks.delete(request.match_info["hook_id"])
         return web.Response(status=204)
 
     async def deliveries(self, request: web.Request) -> web.Response:
-        await self._admin(request)
+        await self._auth.require_admin(request)
         found = await self._webhooks.deliveries(request.match_info["hook_id"])
         return json_response({"deliveries": found})
 
     async def test(self, request: web.Request) -> web.Response:
-        await self._admin(request)
+        await self._auth.require_admin(request)
         delivery = await self._webhooks.test(request.match_info["hook_id"])
         return json_response(delivery, 202)
