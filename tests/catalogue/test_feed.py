@@ -520,7 +520,9 @@ def test_a_feed_without_items_yields_nothing(tmp_path: Path, format: str) -> Non
     assert read(write(tmp_path, text)) == []
 
 
-@pytest.mark.parametrize("content", [b"", b"  \n\r\n", gzip.compress(b"", mtime=0), b"\xef\xbb\xbf\n"])
+@pytest.mark.parametrize(
+    "content", [b"", b"  \n\r\n", gzip.compress(b"", mtime=0), b"\xef\xbb\xbf\n"]
+)
 def test_an_empty_file_is_refused(tmp_path: Path, content: bytes) -> None:
     assert refusal(write(tmp_path, content)) == "the feed is empty"
 
