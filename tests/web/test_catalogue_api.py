@@ -199,3 +199,24 @@ async def test_erasing_a_conversation_keeps_the_product_picture_a_shopper_upload
     url = f"{harness.url}/api/catalogue/pictures/{picture}/thumb_webp"
     async with harness.http.get(url) as r:
         assert r.status == 200
+
+
+async def test_a_shown_product_is_annotated_and_its_transcript_thumbnail_opens(
+    harness: Harness, shop: Shop
+) -> None:
+    shop.feed = trail_feed(shop)
+    await imported(harness, await admin_token(harness), json={"url": shop.base + "/feed.xml"})
+    cid, customer, agent = await harness.session()
+    shown = await agent.ok("viewer.show", {"conversation_id": cid, "product_id": "cap"})
+    picture = shown["event"]["data"]["media"]["id"]
+    status, item = await harness.request(
+        "POST", f"/api/conversations/{cid}/annotated", customer.token
+    )
+    assert status == 201 and item["name"] == "Gorra (annotated).png", item
+    status, transcript = await harness.request(
+        "GET", f"/api/conversations/{cid}/transcript", customer.token
+    )
+    [entry] = [e for e in transcript["timeline"] if e["type"] == "shown"]
+    assert entry["thumb"] == f"/api/catalogue/pictures/{picture}/thumb_webp"
+    async with harness.http.get(harness.url + entry["thumb"]) as r:
+        assert r.status == 200
