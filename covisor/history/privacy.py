@@ -2,7 +2,8 @@
 
 - `erase` removes a conversation's events (messages, strokes, everything), its row, PINs and
   counters, and the media files only it refers to: files are stored once per content, so a
-  photo another conversation (or the catalogue) also holds stays for them. Its signed URLs stop
+  photo another conversation (or the catalogue, or a product's picture) also holds stays for
+  them. Its signed URLs stop
   working at once (a file is served only for a conversation that exists).
 - `export` writes a zip: `conversation.json` (the summary and every event, as sent to clients
   but without URLs) and `media/<media id>/<variant file>` for each of its processed uploads, as

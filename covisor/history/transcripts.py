@@ -28,7 +28,7 @@ from covisor.history.words import language, words
 from covisor.kernel.errors import CovisorError
 from covisor.kernel.events import Event
 from covisor.kernel.identity import Identity
-from covisor.media.links import MediaLinks, catalogue_url
+from covisor.media.links import MediaLinks, catalogue_url, picture_url
 from covisor.outbox.mailer import Mailer
 
 EVENT_LIMIT = 100_000
@@ -139,6 +139,8 @@ def _shown_thumb(cid: str, media: dict[str, Any], links: MediaLinks | None) -> s
         return None
     if media["source"] == "upload":
         return links.url(cid, media["id"], THUMB)
+    if media["source"] == "product":
+        return picture_url(media["id"], THUMB)
     return catalogue_url(media["id"], THUMB)
 
 

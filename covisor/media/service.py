@@ -202,7 +202,7 @@ class MediaService:
         if shown["kind"] != "image":
             raise CovisorError("bad_request", "only a picture can be saved with its strokes")
         await self._admit(conversation_id)
-        if shown["source"] == "upload":
+        if shown["source"] in ("upload", "product"):  # a product's picture is its media id
             record = await media_record(self.pipeline, shown["id"])
             source = derived_file(self.pipeline, record, shown["variant"])
         else:

@@ -53,7 +53,8 @@ class ConversationStore(Protocol):
         False if there was none. Its media files are the caller's to delete."""
 
     async def media_in_use(self, media_ids: list[str]) -> set[str]:
-        """Those of `media_ids` that a conversation's upload or a catalogue item refers to."""
+        """Those of `media_ids` that a conversation's upload, a catalogue item or a product
+        picture of the feed catalogue refers to."""
 
     async def closed_before(self, before: float, limit: int = 500) -> list[str]:
         """Ids of conversations closed whose last event is older than `before` (ms)."""

@@ -174,3 +174,49 @@ async def test_an_agent_shows_a_product_and_the_shopper_switches_its_colour(
         "viewer.show", {"conversation_id": cid, "product_id": "zt", "variant_id": "nope"}
     )
     assert missing["error"]["code"] == "not_found"
+
+
+async def test_erasing_a_conversation_keeps_the_product_picture_a_shopper_uploaded_too(
+    harness: Harness, shop: Shop
+) -> None:
+    """A shopper who uploads the shop's own picture of a product (saved from its page) makes
+    the same media as the feed's picture: erasing the conversation leaves the product's."""
+    shop.feed = trail_feed(shop)
+    admin = await admin_token(harness)
+    await imported(harness, admin, json={"url": shop.base + "/feed.xml"})
+    agent = await harness.agent_token()
+    status, card = await harness.request("GET", "/api/catalogue/products/cap", agent)
+    picture = card["pictures"][0]["id"]
+    opened = await harness.open_conversation()
+    form = aiohttp.FormData()
+    form.add_field("file", shop.pictures["/img/red.jpg"], filename="cap.jpg")
+    status, item = await harness.request(
+        "POST", f"/api/conversations/{opened['id']}/media", opened["token"], data=form
+    )
+    assert status == 201 and item["id"] == picture, item
+    status, _ = await harness.request("DELETE", f"/api/conversations/{opened['id']}", admin)
+    assert status == 204
+    url = f"{harness.url}/api/catalogue/pictures/{picture}/thumb_webp"
+    async with harness.http.get(url) as r:
+        assert r.status == 200
+
+
+async def test_a_shown_product_is_annotated_and_its_transcript_thumbnail_opens(
+    harness: Harness, shop: Shop
+) -> None:
+    shop.feed = trail_feed(shop)
+    await imported(harness, await admin_token(harness), json={"url": shop.base + "/feed.xml"})
+    cid, customer, agent = await harness.session()
+    shown = await agent.ok("viewer.show", {"conversation_id": cid, "product_id": "cap"})
+    picture = shown["event"]["data"]["media"]["id"]
+    status, item = await harness.request(
+        "POST", f"/api/conversations/{cid}/annotated", customer.token
+    )
+    assert status == 201 and item["name"] == "Gorra (annotated).png", item
+    status, transcript = await harness.request(
+        "GET", f"/api/conversations/{cid}/transcript", customer.token
+    )
+    [entry] = [e for e in transcript["timeline"] if e["type"] == "shown"]
+    assert entry["thumb"] == f"/api/catalogue/pictures/{picture}/thumb_webp"
+    async with harness.http.get(harness.url + entry["thumb"]) as r:
+        assert r.status == 200

@@ -3,11 +3,14 @@
 A `covisor serve` child process (schemathesis is synchronous: it cannot call a server running
 on the test's own event loop) is given a small world first: two agents, conversations in each
 state with their shoppers, a caller, a chat message, a processed upload with its signed URLs, a
-catalogue item and unused phone PINs. Each generated case then keeps what schemathesis drew or,
-as Hypothesis chooses, takes a *persona*: a real token with the real ids, signed URL, PIN or
-picture that go with it, so the fuzzing reaches past `401` and `404` into the answers that
-carry data. Coverage-phase cases (schemathesis's deterministic boundary and negative cases) take
-the personas in turn, leaving alone the part each case is about.
+catalogue item, unused phone PINs, and the products of a feed imported from a shop on loopback
+(tests/catalogue/shop.py, its event loop in a thread), with their pictures. Each generated case
+then keeps what schemathesis drew or, as Hypothesis chooses, takes a *persona*: a real token
+with the real ids, signed URL, PIN or picture that go with it, so the fuzzing reaches past `401`
+and `404` into the answers that carry data. Coverage-phase cases (schemathesis's deterministic
+boundary and negative cases) take the personas in turn, leaving alone the part each case is
+about. A feed URL the server would fetch is pointed at the shop before it is sent (`keep_home`):
+fuzzing never makes the server fetch from anywhere else.
 
 Every answer must be no server error and conform to the document: a declared status, a
 declared content type, a body that matches its schema, the declared headers; and a method an
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import io
 import os
 import signal
@@ -55,6 +59,9 @@ from schemathesis.specs.openapi.checks import (
     unsupported_method,
 )
 
+from covisor.kernel.errors import CovisorError
+from covisor.outbox.outbound import check_url
+from tests.catalogue.shop import Shop, item, rss, running_shop
 from tests.conftest import agent_token_for
 from tests.mailbox import smtp_server
 
@@ -105,7 +112,8 @@ def png(colour: tuple[int, int, int], size: tuple[int, int] = (64, 48)) -> bytes
 Case = schemathesis.Case[Any]
 
 Patch = dict[str, Any]
-"""Real values for a case: `path` and `query` parameters merged in, `body` replacing."""
+"""Real values for a case: `path` and `query` parameters merged in, `body` replacing (sent as
+`media_type` when given: an operation may take several)."""
 
 Persona = tuple[str | None, Patch | None]
 """Whose token a case sends (`None`: the drawn one; "anonymous": none) and what it patches."""
@@ -130,6 +138,11 @@ class World:
     """Webhook ids by key: one kept, some only for deleting."""
     """Agent ids by key, and the login persona's e-mail and password."""
     shopper_pins: list[str] = field(default_factory=list)
+    shop: str = ""
+    """The loopback shop's base URL; its feed is at `feed_url`, the bytes of it `feed`."""
+    feed: bytes = b""
+    products: dict[str, str] = field(default_factory=dict)
+    """The imported catalogue: a product and its variant, the import, a product picture."""
     turns: Counter[str] = field(default_factory=Counter)
     answered: dict[str, Counter[int]] = field(default_factory=dict)
 
@@ -151,6 +164,10 @@ class World:
 
     def at(self, key: str, **path: str) -> Patch:
         return {"path": {"conversation_id": self.conversations[key], **path}}
+
+    @property
+    def feed_url(self) -> str:
+        return self.shop + "/feed.xml"
 
 
 WORLD: World | None = None
@@ -177,6 +194,11 @@ class Server:
             "COVISOR_PUSH_ENABLED": "0",
             # And webhooks: made-up URLs get deliveries queued, never sent.
             "COVISOR_WEBHOOKS_ENABLED": "0",
+            # Feeds and product pictures are fetched from the test's shop on loopback; a fetch
+            # that hangs gives up soon (none should: every URL fetched is the shop's).
+            "COVISOR_OUTBOUND_ALLOW_INSECURE": "1",
+            "COVISOR_CATALOGUE_FEED_TIMEOUT": "5",
+            "COVISOR_CATALOGUE_PICTURE_TIMEOUT": "5",
             # E-mail goes to an SMTP server of the test's own on loopback.
             "COVISOR_SMTP_HOST": "127.0.0.1",
             "COVISOR_SMTP_PORT": str(smtp_port),
@@ -260,6 +282,96 @@ async def visit(url: str, token: str, page: str) -> None:
         assert answer["ok"] is True, answer
     finally:
         await sio.disconnect()
+
+
+class ShopThread:
+    """tests/catalogue/shop.py's shop on a loopback port, on an event loop in a thread of its
+    own (this module's code is synchronous)."""
+
+    def __init__(self) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+        self._stack = contextlib.AsyncExitStack()
+        self.shop: Shop = self._run(self._stack.enter_async_context(running_shop()))
+
+    def _run(self, coroutine: Any) -> Any:
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(30)
+
+    def stop(self) -> None:
+        self._run(self._stack.aclose())
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+        self._loop.close()
+
+
+def shop_feed(shop: Shop) -> bytes:
+    """A product in two colours and a product of one variant, with real JPEG pictures."""
+    red = shop.add_picture("red.jpg", (200, 30, 30))
+    blue = shop.add_picture("blue.jpg", (30, 30, 200))
+    boot = {"item_group_id": "boot", "brand": "Monte", "product_type": "Calzado > Montaña"}
+    return rss(
+        [
+            item(
+                "BOOT-RED-42",
+                shop.base,
+                **boot,
+                title="Bota de montaña roja 42",
+                color="Roja",
+                size="42",
+                gtin="4006381333931",
+                image_link=red,
+                additional_image_link=blue,
+            ),
+            item(
+                "BOOT-BLU-41",
+                shop.base,
+                **boot,
+                title="Bota de montaña azul 41",
+                color="Azul",
+                size="41",
+                image_link=blue,
+                sale_price="79,00 EUR",
+                availability="out_of_stock",
+            ),
+            item("cap", shop.base, title="Gorra", brand="Sol", image_link=red),
+        ]
+    )
+
+
+def import_feed(w: World) -> None:
+    """Import the shop's feed (pictures included) and keep the ids fuzzing needs."""
+    started = w.call("POST", "/api/catalogue/imports", w.tokens["admin"], json={"url": w.feed_url})
+    deadline = time.monotonic() + 60
+    record = started
+    while record["state"] == "running" and time.monotonic() < deadline:
+        time.sleep(0.05)
+        record = w.call("GET", f"/api/catalogue/imports/{started['id']}", w.tokens["admin"])
+    assert (record["state"], record["added"], record["failed"]) == ("done", 3, 0), record
+    card = w.call("GET", "/api/catalogue/products/boot", w.tokens["agent"])
+    assert len(card["pictures"]) == 2, card
+    w.products.update(
+        product="boot",
+        variant="BOOT-RED-42",
+        import_id=started["id"],
+        picture=card["pictures"][0]["id"],
+    )
+
+
+def keep_home(case: Case, w: World) -> None:
+    """A feed URL the server would fetch (`check_url` as the server applies it) is pointed at
+    the shop, at a path it answers `404`, unless it is the shop's feed: fuzzing never sends
+    the server to another host, nor another loopback port."""
+    if case.operation.label not in OUTBOUND or not isinstance(case.body, dict):
+        return
+    url = case.body.get("url")
+    if not isinstance(url, str) or url == w.feed_url:
+        return
+    try:
+        check_url(url, "url", allow_insecure=True, plain_http=True)
+    except CovisorError:
+        return  # refused before anything is fetched
+    case.body = {**case.body, "url": w.shop + "/elsewhere.xml"}
 
 
 def build_world(w: World) -> None:
@@ -375,6 +487,8 @@ def build_world(w: World) -> None:
     w.team["rule_id"] = w.call("POST", "/api/invitation-rules", admin, json=rule)["id"]
     w.team["doomed_rule_id"] = w.call("POST", "/api/invitation-rules", admin, json=rule)["id"]
 
+    import_feed(w)
+
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
@@ -390,10 +504,13 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     tokens["admin"] = asyncio.run(agent_token_for(root / "data", "Admin", "--admin"))
     mail = smtp_server()
     _, smtp_port = mail.__enter__()
+    shop = ShopThread()
+    feed = shop_feed(shop.shop)
+    shop.shop.feed = feed
     server = Server(root / "data", root / "server.log", smtp_port)
     http = requests.Session()
     try:
-        w = World(server.url, http, tokens=tokens)
+        w = World(server.url, http, tokens=tokens, shop=shop.shop.base, feed=feed)
         build_world(w)
         WORLD = w
         yield w
@@ -401,6 +518,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         WORLD = None
         http.close()
         server.stop()
+        shop.stop()
         mail.__exit__(None, None, None)
 
 
@@ -414,6 +532,9 @@ TOKENS = [
     "admin",
     "visitor",
 ]
+JSON = "application/json"
+OUTBOUND = {"POST /api/catalogue/imports", "PUT /api/catalogue/feed"}
+"""The operations whose body names a URL the server fetches."""
 PUBLIC = {
     "GET /healthz",
     "GET /readyz",
@@ -425,6 +546,7 @@ PUBLIC = {
     "POST /api/conversations",
     "GET /api/conversations/{conversation_id}/media/{media_id}/{variant}",
     "GET /api/catalogue/{item_id}/{variant}",
+    "GET /api/catalogue/pictures/{media_id}/{variant}",
     "POST /api/auth/login",
     "POST /api/visitors",
 }
@@ -450,6 +572,10 @@ def personas(w: World, label: str) -> list[Persona]:
 
     victim = {"agent_id": w.team["victim"]}
     upload = {"file": png((10, 200, 10))}
+
+    def picture(variant: str) -> Patch:
+        return {"path": {"media_id": w.products["picture"], "variant": variant}}
+
     readers: list[Persona] = [
         ("customer", w.at("active")),
         ("agent", w.at("active")),
@@ -535,6 +661,45 @@ def personas(w: World, label: str) -> list[Persona]:
             ("customer", {"body": {"file": png((200, 200, 10))}}),
         ],
         "GET /api/catalogue/{item_id}/{variant}": [(None, path) for path in w.catalogue_files],
+        # The same feed again, by URL or uploaded: it changes nothing, so the products stay.
+        "POST /api/catalogue/imports": [
+            ("admin", {"body": {"url": w.feed_url}, "media_type": JSON}),
+            ("admin", {"body": {"file": w.feed}, "media_type": "multipart/form-data"}),
+            ("admin", {"body": {"url": "http://10.0.0.1/feed.xml"}, "media_type": JSON}),
+            ("agent", {"body": {"url": w.feed_url}, "media_type": JSON}),
+        ],
+        "GET /api/catalogue/imports": [("admin", None), ("agent", None)],
+        "GET /api/catalogue/imports/{import_id}": [
+            ("admin", {"path": {"import_id": w.products["import_id"]}}),
+            ("admin", {"path": {"import_id": "imp_nobody"}}),
+            ("agent", {"path": {"import_id": w.products["import_id"]}}),
+        ],
+        "GET /api/catalogue/feed": [("admin", None), ("agent", None)],
+        "PUT /api/catalogue/feed": [
+            ("admin", {"body": {"url": w.feed_url, "every_minutes": 60}}),
+            ("admin", {"body": {"url": w.feed_url, "every_minutes": 5}}),
+            ("agent", {"body": {"url": w.feed_url, "every_minutes": 60}}),
+        ],
+        "DELETE /api/catalogue/feed": [("admin", None), ("agent", None)],
+        "GET /api/catalogue/products": [
+            ("agent", {"query": {"q": "bota MONTANA"}}),
+            ("agent", {"query": {"q": "4006381333931"}}),
+            ("agent", {"query": {"brand": "Monte", "type": "Calzado", "in_stock": "1"}}),
+            ("agent", None),
+            ("customer", None),
+        ],
+        "GET /api/catalogue/products/{product_id}": [
+            ("agent", {"path": {"product_id": w.products["product"]}}),
+            ("agent", {"path": {"product_id": w.products["variant"]}}),
+            ("agent", {"path": {"product_id": "nothing"}}),
+            ("customer", {"path": {"product_id": w.products["product"]}}),
+        ],
+        "GET /api/catalogue/brands": [("agent", None), ("customer", None)],
+        "GET /api/catalogue/pictures/{media_id}/{variant}": [
+            *[(None, picture(variant)) for variant in ("display_webp", "thumb_webp")],
+            *[(None, picture(variant)) for variant in ("display_jpeg", "thumb_jpeg", "video")],
+            (None, {"path": {"media_id": w.media_id, "variant": "display_webp"}}),
+        ],
         "GET /api/replies": [("agent", None), ("admin", None), ("customer", None)],
         "POST /api/replies": [
             ("agent", {"body": {"shortcut": "fuzz", "text": "Hi {name}"}}),
@@ -754,6 +919,8 @@ def apply(case: Case, w: World, persona: Persona, keep: str = "") -> Any:
             case.query = {**(case.query or {}), **query}
         if "body" in patch and keep != "body":
             case.body = patch["body"]
+            if "media_type" in patch:
+                case.media_type = patch["media_type"]
     return case
 
 
@@ -829,6 +996,7 @@ def take_turn(case: Case, w: World) -> None:
 )
 def test_api_conforms_to_openapi(case: Case, world: World) -> None:
     take_turn(case, world)
+    keep_home(case, world)
     case.call_and_validate(base_url=world.url, session=world.http, checks=CHECKS, timeout=30)
 
 

@@ -156,6 +156,7 @@ class SQLiteConversations:
             "  SELECT json_extract(CAST(body AS TEXT), '$.data.media_id') AS media_id"
             "  FROM events WHERE type = 'media.processing'"
             "  UNION SELECT media_id FROM catalogue"
+            "  UNION SELECT media_id FROM product_images"
             f") WHERE media_id IN ({marks})",
             media_ids,
         )
