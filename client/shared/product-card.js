@@ -20,6 +20,7 @@ import {
   pictureUrl,
   priceView,
   showProduct,
+  showVariant,
   variantForPicture,
 } from "./product.js";
 
@@ -80,7 +81,7 @@ export class ProductCard {
     this.element.removeAttribute("aria-busy");
     this.element.replaceChildren(
       ...this.#summary(product, variant),
-      ...this.#options(product, variant),
+      ...this.#options(product, variant, media.id),
       this.#gallery(product, variant, media.id),
       this.#actions(product, variant),
     );
@@ -131,7 +132,7 @@ export class ProductCard {
     ];
   }
 
-  #options(product, variant) {
+  #options(product, variant, shownId) {
     const t = this.#t;
     return optionChips(product, variant?.id).map(({ name, chips }) => {
       const labelId = `${this.#id}-${name}`;
@@ -160,7 +161,7 @@ export class ProductCard {
               on: {
                 click: () => {
                   if (!chip.pressed && chip.variantId) {
-                    this.#choose(showProduct(product.id, chip.variantId));
+                    this.#choose(showVariant(product, chip.variantId, shownId));
                   }
                 },
               },

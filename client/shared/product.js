@@ -161,6 +161,17 @@ export function showProduct(productId, variantId = null, image = null) {
   return payload;
 }
 
+/**
+ * `viewer.show` of another variant (a chip): the picture on show stays when the variant has
+ * it too (a size of the same colour, a picture every variant shares), else the server shows
+ * the variant's first.
+ */
+export function showVariant(product, variantId, shownPicture = null) {
+  const variant = (product?.variants ?? []).find((candidate) => candidate.id === variantId);
+  const keep = shownPicture && (variant?.pictures ?? []).includes(shownPicture);
+  return showProduct(product.id, variantId, keep ? shownPicture : null);
+}
+
 /** `viewer.show` of a search hit: its product on the variant that matched best. */
 export function showHit(hit) {
   return showProduct(hit.id, hit.variant_id);

@@ -12,6 +12,7 @@ import {
   priceView,
   showHit,
   showProduct,
+  showVariant,
   variantFor,
   variantForPicture,
 } from "../../shared/product.js";
@@ -190,6 +191,18 @@ test("a sale price below the regular one shows with the regular one struck throu
   });
   const spanish = priceView({ price: "95.00", sale_price: "79.90" }, "EUR", "es");
   assert.deepEqual([spaced(spanish.now), spaced(spanish.was)], ["79,90 €", "95,00 €"]);
+});
+
+test("another variant keeps the picture on show when it has it too", () => {
+  const payload = (variantId, shown) => showVariant(shoe, variantId, shown);
+  assert.deepEqual(payload("ZT-A43", SOLE), {
+    product_id: "ZT-RAPIDA",
+    variant_id: "ZT-A43",
+    image: SOLE,
+  });
+  assert.deepEqual(payload("ZT-R42", RED).image, RED);
+  assert.deepEqual(payload("ZT-A42", RED), { product_id: "ZT-RAPIDA", variant_id: "ZT-A42" });
+  assert.deepEqual(payload("ZT-A42", null), { product_id: "ZT-RAPIDA", variant_id: "ZT-A42" });
 });
 
 test("availability is one of the feed's four", () => {
