@@ -19,8 +19,8 @@
  * The parts in modules of their own: the selected conversation's header and its Close step
  * (conversation-header.js), the transfer and note dialogs (transfer-dialog.js, note-dialog.js),
  * the settings panels and their dialogs (panels.js, console/admin/), the PIN box (phone-box.js),
- * list items (lists.js), live visitors (visitors.js), alerts (alerts.js) and the composer's
- * saved-reply picker (reply-picker.js).
+ * list items (lists.js), live visitors (visitors.js), alerts (alerts.js), the composer's
+ * saved-reply picker (reply-picker.js) and the product search (product-search.js).
  */
 
 import { Api, serverUrl } from "../shared/api.js";
@@ -46,6 +46,7 @@ import { logOut, reloadLoggedOut } from "./login.js";
 import { NoteDialog } from "./note-dialog.js";
 import { SettingsPanels } from "./panels.js";
 import { AgentPhoneBox } from "./phone-box.js";
+import { ProductSearch } from "./product-search.js";
 import { attachReplyPicker } from "./reply-picker.js";
 import { TransferDialog } from "./transfer-dialog.js";
 import { VisitorsList } from "./visitors.js";
@@ -193,6 +194,7 @@ export class Console {
       onNotice: (text) => this.#showNotice(text),
     });
     this.note = new NoteDialog({ t, api: this.#api, maxChars, conversationId: selectedId });
+    this.products = new ProductSearch({ t, api: this.#api, origin, onShow: (p) => this.#show(p) });
     this.tabs = PANES.map((pane) =>
       h("button", {
         type: "button",
@@ -351,7 +353,13 @@ export class Console {
         h(
           "div",
           { class: "cv-pane cv-media-pane", dataset: { pane: "media" } },
-          section("cv-catalogue-title", [t("agent.catalogue")], this.catalogueList),
+          section(
+            "cv-catalogue-title",
+            [t("agent.catalogue")],
+            this.products.element,
+            h("h3", { class: "cv-subtitle", text: t("product.search.pictures") }),
+            this.catalogueList,
+          ),
           section("cv-uploads-title", [t("agent.uploads")], this.uploadsList),
           section("cv-earlier-title", [t("agent.earlier")], this.earlierList),
         ),
@@ -387,7 +395,12 @@ export class Console {
       this.#catalogueUnavailable = true;
     }
     this.#renderCatalogue();
-    await Promise.all([this.#loadReplies(), this.#loadStatus(), this.visitors.refresh()]);
+    await Promise.all([
+      this.#loadReplies(),
+      this.#loadStatus(),
+      this.visitors.refresh(),
+      this.products.start(),
+    ]);
     setInterval(() => this.visitors.render(), 15_000);
     setInterval(() => this.visitors.refresh(), 60_000);
   }
@@ -682,13 +695,14 @@ export class Console {
 
   #renderCatalogue() {
     const t = this.#t;
+    const disabled = !this.#selected || this.#selected.state.status === "closed";
+    this.products.setEnabled(!disabled);
     if (this.#catalogueUnavailable) {
       this.catalogueList.replaceChildren(
         h("li", { class: "cv-list-empty", text: t("agent.catalogue_unavailable") }),
       );
       return;
     }
-    const disabled = !this.#selected || this.#selected.state.status === "closed";
     this.catalogueList.replaceChildren(
       ...catalogueItems(this.#catalogue, {
         t,
@@ -755,9 +769,10 @@ export class Console {
   }
 
   /**
-   * Put a catalogue item or one of the shopper's uploads in the shared viewer: `shown` is
-   * `{media_id, variant?}` (viewerMediaForCatalogue / viewerMediaForUpload); the server resolves
-   * the id, and its `viewer.show` event (in the ack here, pushed to the others) has the URLs.
+   * Put a catalogue item, a product or one of the shopper's uploads in the shared viewer:
+   * `shown` is `{media_id, variant?}` (viewerMediaForCatalogue / viewerMediaForUpload) or
+   * `{product_id, variant_id}` (product search); the server resolves the ids, and its
+   * `viewer.show` event (in the ack here, pushed to the others) has the URLs.
    */
   async #show(shown) {
     const session = this.#selected;

@@ -8,6 +8,9 @@
  * the same spot. During a local gesture the local transform wins over echoes of earlier ones; it
  * is dropped once the server echoes the final one (or someone else moves the view).
  *
+ * A product of the shop's feed (`media.product`) gets its card beside the picture, or below it
+ * (product-card.js); its chips and thumbnails send `viewer.show` like any other choice.
+ *
  * Dispatches `media` (the shown media changed; `hasMedia` tells whether there is any) and `error`
  * (detail: the refused ack's error) events.
  */
@@ -17,6 +20,7 @@ import { displayName } from "./chat-view.js";
 import { Change } from "./conversation-state.js";
 import { h } from "./dom.js";
 import { errorText } from "./i18n.js";
+import { ProductCard } from "./product-card.js";
 import { Events } from "./protocol.js";
 import { VideoPlayer } from "./video-player.js";
 import { newUploadId } from "./upload-tray.js";
@@ -131,10 +135,15 @@ export class Viewer extends EventTarget {
       onSave: () => this.#saveAnnotated(),
     });
     this.tools = this.toolbar.element;
+    this.product = new ProductCard({
+      t,
+      origin,
+      onChoose: (payload) => this.#showProduct(payload),
+    });
     this.element = h(
       "section",
       { class: "cv-viewer", "data-testid": "viewer", "aria-label": t("viewer.label") },
-      this.stage,
+      h("div", { class: "cv-viewer-body" }, this.stage, this.product.element),
       this.player.bar,
       this.tools,
       this.status,
@@ -174,6 +183,12 @@ export class Viewer extends EventTarget {
     if (ack && !ack.ok) this.#report(ack.error);
   }
 
+  /** A chip or thumbnail of the product card: the server shows it to everyone, or says no. */
+  async #showProduct(payload) {
+    const ack = await this.#session?.send(Events.VIEWER_SHOW, payload);
+    if (ack && !ack.ok) this.#report(ack.error);
+  }
+
   #report(error) {
     this.status.dataset.kind = "error";
     this.status.textContent = errorText(this.#t, error);
@@ -185,6 +200,10 @@ export class Viewer extends EventTarget {
   #onChange({ change, event }) {
     const state = this.#session?.state;
     if (change === Change.MEDIA || change === "joined") this.#showMedia(state?.media ?? null);
+    this.product.render(state?.media ?? null, {
+      enabled: Boolean(this.#session?.joined) && state?.status !== "closed",
+    });
+    this.element.dataset.product = String(Boolean(state?.media?.product));
     if (change === Change.TRANSFORM && this.#local && !this.#interacting) {
       const mine = event?.actor?.id === this.#session.selfId;
       if (!mine || sameTransform(state.transform, this.#local)) this.#dropLocal();

@@ -394,8 +394,8 @@ export class Widget {
     );
     this.host = h("div", { id: "covisor-widget", lang: t.lang });
     const root = this.host.attachShadow({ mode: "open" });
-    const sheets = ["shared/covisor.css", "widget/widget.css"].map((name) =>
-      h("link", { rel: "stylesheet", href: new URL(name, CLIENT_BASE).href }),
+    const sheets = ["shared/covisor.css", "shared/product-card.css", "widget/widget.css"].map(
+      (name) => h("link", { rel: "stylesheet", href: new URL(name, CLIENT_BASE).href }),
     );
     const frame = h(
       "div",

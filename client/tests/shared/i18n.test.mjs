@@ -12,6 +12,7 @@ import {
   pickLanguage,
 } from "../../shared/i18n.js";
 import { formatPin, normalisePin, pinField } from "../../shared/pin.js";
+import { AVAILABILITIES, OPTION_NAMES } from "../../shared/product.js";
 import { DEFAULT_LIMITS } from "../../shared/protocol.js";
 
 const load = (lang) => JSON.parse(readFileSync(new URL(`locales/${lang}.json`, clientDir), "utf8"));
@@ -60,6 +61,8 @@ test("keys built from codes exist for every value the client produces", () => {
       (tool) => `tools.${tool}`,
     ),
     ...["accepted", "closed", "joined"].map((notice) => `chat.system.${notice}`),
+    ...AVAILABILITIES.map((availability) => `product.availability.${availability}`),
+    ...OPTION_NAMES.map((name) => `product.${name}`),
     "upload.cancel",
     "upload.dismiss",
     "upload.reason.unknown",
