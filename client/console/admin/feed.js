@@ -64,6 +64,8 @@ function linkStylesheet() {
 export class FeedPanel extends AdminPanel {
   #feed = null;
   #imports = [];
+  /** The imports as last drawn by `load`, to redraw only what changed. */
+  #listed = null;
   #open = new Set();
   #edited = false;
   #schedule;
@@ -99,7 +101,10 @@ export class FeedPanel extends AdminPanel {
     const answer = await this.api.get(IMPORTS);
     this.#imports = answer.imports ?? [];
     this.#setFeed(answer.feed ?? null, !this.#edited);
-    this.#renderImports();
+    // Redrawn only when they changed: a look that finds nothing new keeps open errors and focus.
+    const listed = JSON.stringify(this.#imports);
+    if (listed !== this.#listed) this.#renderImports();
+    this.#listed = listed;
     const running = this.#imports.find((record) => record.state === "running");
     if (running && this.#watch.id !== running.id) {
       this.#showLive(running);
