@@ -356,9 +356,8 @@ async def _upsert(db: aiosqlite.Connection, import_id: str, indexed: IndexedProd
         p.updated_at,
         None,
         import_id,
-        indexed.codes,
     )
-    columns = _PRODUCT_COLUMNS + ", seen_import, codes"
+    columns = _PRODUCT_COLUMNS + ", seen_import"
     updates = ", ".join(f"{name} = excluded.{name}" for name in columns.split(", ") if name != "id")
     rows = list(
         await db.execute_fetchall(

@@ -245,8 +245,7 @@ CREATE TABLE IF NOT EXISTS products (
     digest TEXT NOT NULL,
     updated_at REAL NOT NULL,
     removed_at REAL,
-    seen_import TEXT,
-    codes TEXT NOT NULL
+    seen_import TEXT
 );
 CREATE INDEX IF NOT EXISTS products_by_group ON products (group_id, id);
 CREATE INDEX IF NOT EXISTS products_by_title ON products (title, id);
