@@ -399,14 +399,17 @@ export class Widget {
     );
     const frame = h(
       "div",
-      { class: "cv-root", "data-loading": "" },
+      { class: "cv-root" },
       this.preview,
       this.invitation.element,
       this.launcher,
       this.panel,
     );
+    // Hidden through the CSSOM (a shop's CSP may refuse inline styles, never this) until every
+    // sheet is in: an unstyled launcher would sit in the page's flow, then jump when they load.
+    frame.style.visibility = "hidden";
     let pending = sheets.length;
-    const loaded = () => (pending -= 1) === 0 && frame.removeAttribute("data-loading");
+    const loaded = () => (pending -= 1) === 0 && frame.style.removeProperty("visibility");
     for (const sheet of sheets) {
       sheet.addEventListener("load", loaded);
       sheet.addEventListener("error", loaded);

@@ -422,3 +422,27 @@ def test_a_tab_left_open_follows_the_conversation_another_tab_starts(
     expect(first.message("And from the second")).to_have_count(1)
     assert first.conversation_id() == second.conversation_id()
     snap("both")
+
+
+def test_the_launcher_stays_hidden_until_its_styles_are_in(
+    server: Any, contexts: Any, sides: list[tuple[str, Side]]
+) -> None:
+    """On a cold cache the widget's sheets come after its script: an unstyled launcher in the
+    page's flow would take a tap, then jump to its corner (a CI flake, stop 30)."""
+    page = contexts.new("cold", PHONE).new_page()
+    shopper = ShopperWidget(page, server.url)
+    sides.append(("shopper", shopper))
+    held: list[Route] = []
+    page.route("**/client/widget/widget.css", lambda route: held.append(route))
+    page.goto(f"{server.url}/demo", wait_until="domcontentloaded")
+    for _ in range(int(WAIT_MS / 50)):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    expect(shopper.by("widget-launcher")).to_be_hidden()
+    assert len(held) == 1
+    held[0].continue_()
+    shopper.press(shopper.by("widget-launcher"))
+    expect(shopper.by("widget-panel")).to_be_visible()
+    box = shopper.by("widget-panel").bounding_box()
+    assert box is not None and box["x"] == 0 and box["width"] == PHONE["viewport"]["width"]
