@@ -275,6 +275,11 @@ async def _assemble(
         shared_store=config.redis_url is not None or config.mongo_url is not None,
         metrics=metrics,
     )
+    demo_origin = shop_origin(config.host, config.port)
+    seed_shop = config.seed_demo and config.demo_shop
+    feed_catalogue = await make_feed_catalogue(
+        config, store, pipeline, clock, tokens, shelf=shop_shelf(demo_origin) if seed_shop else None
+    )
     lag = LoopLag()
     tracking = Tracking(
         store,
@@ -286,6 +291,7 @@ async def _assemble(
         flush_every=config.visitor_flush,
         token_ttl=config.visitor_retention_days * 86_400,
         publish=fanout.push_visitors,
+        match_products=None if feed_catalogue is None else feed_catalogue.products.products_at,
     )
     conversations = ConversationService(
         store,
@@ -319,11 +325,6 @@ async def _assemble(
         tokens=tokens,
     )
     catalogue = CatalogueService(store, pipeline, clock=clock, tokens=tokens)
-    demo_origin = shop_origin(config.host, config.port)
-    seed_shop = config.seed_demo and config.demo_shop
-    feed_catalogue = await make_feed_catalogue(
-        config, store, pipeline, clock, tokens, shelf=shop_shelf(demo_origin) if seed_shop else None
-    )
     media = MediaService(
         journal,
         conversations,

@@ -11,7 +11,7 @@ from covisor.conversations.gallery import viewer_entry
 from covisor.kernel.errors import CovisorError
 from covisor.media import MediaPipeline
 from covisor.media.files import ServedFile, derived_file, media_record
-from covisor.store.products import ProductStore
+from covisor.store.products import ProductStore, link_path
 from covisor.store.records import ProductRecord
 
 MAX_RESULTS = 50
@@ -87,6 +87,13 @@ class ProductCatalogue:
             height=picture["height"],
         )
         return {**entry, "product": card, "variant_id": variant["id"]}
+
+    async def products_at(self, urls: list[str]) -> dict[str, str]:
+        """The product each of `urls` is the page of, by its links' paths (`link_path`);
+        pages of no product, or of several, are left out."""
+        paths = {url: link_path(url) for url in urls}
+        found = await self._products.products_at(list(paths.values()))
+        return {url: found[path] for url, path in paths.items() if path in found}
 
     async def brands(self) -> list[dict[str, Any]]:
         return [{"brand": b, "products": n} for b, n in await self._products.product_brands()]

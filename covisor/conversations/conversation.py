@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from covisor.conversations.commerce import decide as decide_commerce
 from covisor.conversations.gallery import Gallery
 from covisor.conversations.viewer import NO_SKETCH, Viewer, ViewerLimits
 from covisor.kernel import commands as c
@@ -67,6 +68,8 @@ class ConversationState:
     notes: list[Event] = field(default_factory=list)
     rating: dict[str, Any] | None = None
     last_message: dict[str, Any] | None = None
+    cart: dict[str, Any] | None = None
+    commerce: list[Event] = field(default_factory=list)
 
     def is_member(self, who: Identity) -> bool:
         return is_member(who, self.id, self.agent["id"] if self.agent else None)
@@ -125,6 +128,11 @@ class ConversationState:
                         del self.client_ids[next(iter(self.client_ids))]
             case "chat.read":
                 self.reads[event.actor["id"]] = data["seq"]
+            case "cart.updated":
+                self.cart = data["cart"]
+            case "product.sent" | "cart.added":
+                self.commerce.append(event)
+                del self.commerce[: -limits.recent_messages]
             case "media.processing" | "media.ready" | "media.failed":
                 self.gallery.apply(event.type, data, event.seq)
             case _:
@@ -150,6 +158,8 @@ class ConversationState:
             **self.gallery.snapshot(),
             "visitor": self.visitor,
             "rating": self.rating,
+            "cart": self.cart,
+            "commerce": [to_wire(e) for e in self.commerce],
             **internal,
         }
 
@@ -169,6 +179,7 @@ class ConversationState:
             "unread": self.unread(),
             "rating": self.rating,
             "offline": self.offline,
+            "cart": self.cart,
         }
 
     def unread(self) -> int:
@@ -256,6 +267,8 @@ def decide(
             return state.viewer.show(actor, media)
         case c.ShowProduct(media=media):
             return state.viewer.show(actor, media)
+        case c.CartSet() | c.CartAdded() | c.SendProduct():
+            return decide_commerce(actor, command, state.cart, state.seq)
     return state.viewer.decide(actor, command, now, limits.viewer, sketch)
 
 

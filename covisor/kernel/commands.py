@@ -198,6 +198,71 @@ class ShowProduct(Command, frozen=True):
     media: dict[str, Any]
 
 
+Amount = float | Annotated[str, msgspec.Meta(max_length=32)]
+"""A price or total as the shop's page gives it: a number or a decimal string ("89.90")."""
+Currency = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z]{3}\Z")]
+Quantity = Annotated[int, msgspec.Meta(ge=1, le=9999)]
+
+
+class CartItem(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    product_id: ProductRef
+    title: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    quantity: Quantity
+    price: Amount
+    variant_id: ProductRef | None = None
+
+
+class Cart(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """The shopper's cart as the shop's page tells it (`covisor.setCart`)."""
+
+    items: Annotated[list[CartItem], msgspec.Meta(max_length=100)]
+    total: Amount
+    currency: Currency
+
+
+class CartSet(Command, frozen=True):
+    """The shopper's cart changed: the agent sees it beside the chat."""
+
+    cart: Cart
+
+
+class CartAdd(Command, frozen=True):
+    """The shopper's page ran its add-to-cart for a product of the viewer's card: `added`, or
+    not with the shop's `error`."""
+
+    product_id: ProductRef
+    quantity: Quantity
+    added: bool
+    variant_id: ProductRef | None = None
+    error: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+
+
+class CartAdded(Command, frozen=True):
+    """Server-internal: a `cart.add` with its product looked up (`product`: the card's id
+    and title)."""
+
+    product_id: str
+    variant_id: str | None
+    quantity: int
+    added: bool
+    error: str | None
+    title: str
+
+
+class ProductSend(Command, frozen=True):
+    """The agent suggests a product in the chat."""
+
+    product_id: ProductRef
+    variant_id: ProductRef | None = None
+
+
+class SendProduct(Command, frozen=True):
+    """Server-internal: a `product.send` with the product's card."""
+
+    product: dict[str, Any]
+    variant_id: str
+
+
 Extent = Annotated[float, msgspec.Meta(gt=0.0, le=1.0)]
 
 
@@ -305,6 +370,9 @@ BY_EVENT: dict[str, type[Command]] = {
     "video.pause": VideoPause,
     "video.seek": VideoSeek,
     "video.rate": VideoRate,
+    "cart.set": CartSet,
+    "cart.add": CartAdd,
+    "product.send": ProductSend,
 }
 
 

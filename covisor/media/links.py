@@ -123,6 +123,13 @@ def product_links(card: dict[str, Any]) -> dict[str, Any]:
     return {**card, "pictures": pictures}
 
 
+def _sent_links(wire: dict[str, Any]) -> dict[str, Any]:
+    """A snapshot's commerce item (a wire event) with its product's picture URLs."""
+    if wire["type"] != "product.sent":
+        return wire
+    return {**wire, "data": {**wire["data"], "product": product_links(wire["data"]["product"])}}
+
+
 class MediaLinks:
     """Signs and checks media file URLs; `ttl` is how long a URL lasts, in seconds."""
 
@@ -201,6 +208,8 @@ class MediaLinks:
             wire["data"] = {**data, "media": self.item(cid, data["media"], with_original=False)}
         elif event.type == "viewer.show":
             wire["data"] = {**data, "media": self.viewer_media(cid, data["media"])}
+        elif event.type == "product.sent":
+            return _sent_links(wire)
         return wire
 
     def snapshot(self, snapshot: dict[str, Any], reader: Identity) -> dict[str, Any]:
@@ -213,6 +222,7 @@ class MediaLinks:
                 self.item(cid, item, with_original=reader.is_agent)
                 for item in snapshot["media_items"]
             ],
+            "commerce": [_sent_links(wire) for wire in snapshot.get("commerce", [])],
         }
 
     def _now(self) -> float:

@@ -47,7 +47,9 @@ SHED_EVENTS = frozenset(
     event for event, kind in c.BY_EVENT.items() if issubclass(kind, c.SHEDDABLE)
 )
 """Events refused first when the server runs late (commands.SHEDDABLE)."""
-VISITOR_EVENTS = frozenset({"visitor.page", "visitor.ping", "visitor.trigger", "visitor.invite"})
+VISITOR_EVENTS = frozenset(
+    {"visitor.page", "visitor.ping", "visitor.shop", "visitor.trigger", "visitor.invite"}
+)
 KNOWN_EVENTS = frozenset({*c.BY_EVENT, *VISITOR_EVENTS, "time"})
 """Event names counted under their own label; any other counts as `other` (labels stay few)."""
 
@@ -195,6 +197,8 @@ class Realtime:
                 return {"ok": True}
             if isinstance(command, c.ViewerShow):
                 command = await self._resolve_show(command)
+            elif isinstance(command, c.CartAdd | c.ProductSend):
+                command = await self._resolve_product(command)
             outcome = await self._journal.submit(conn.identity, command, sid)
             if outcome.event is None:
                 return {"ok": True, "seq": outcome.seq}
@@ -334,6 +338,32 @@ class Realtime:
             command.product_id, command.variant_id, command.image
         )
         return c.ShowProduct(conversation_id=command.conversation_id, media=media)
+
+    async def _resolve_product(self, command: c.CartAdd | c.ProductSend) -> c.Command:
+        """`cart.add` and `product.send` with the product's card looked up (its variant must be
+        one of the product's)."""
+        if self._products is None:
+            raise CovisorError("not_found", "this server has no product catalogue")
+        card = await self._products.card(command.product_id)
+        variants = [variant["id"] for variant in card["variants"]]
+        named = command.product_id if command.product_id in variants else None
+        variant_id = command.variant_id or named
+        if variant_id is not None and variant_id not in variants:
+            raise CovisorError("not_found", "this product has no such variant")
+        cid = command.conversation_id
+        if isinstance(command, c.ProductSend):
+            in_stock = (v["id"] for v in card["variants"] if v["availability"] == "in_stock")
+            chosen = variant_id or next(in_stock, variants[0])
+            return c.SendProduct(conversation_id=cid, product=card, variant_id=chosen)
+        return c.CartAdded(
+            conversation_id=cid,
+            product_id=card["id"],
+            variant_id=variant_id,
+            quantity=command.quantity,
+            added=command.added,
+            error=command.error,
+            title=card["title"],
+        )
 
     def _require_joined(self, sid: str, conn: Connection, conversation_id: str) -> None:
         """The socket joined the conversation and is still in its room (a transfer takes the

@@ -18,10 +18,19 @@ from typing import Annotated, Any
 import msgspec
 import socketio
 
+from covisor.conversations.commerce import cart_data
 from covisor.kernel.clock import Clock
+from covisor.kernel.commands import Cart, ProductRef
 from covisor.kernel.errors import CovisorError
 from covisor.kernel.identity import Identity
-from covisor.store.records import InvitationRecord, PageView, RuleRecord, VisitorRecord
+from covisor.store.records import (
+    CartValue,
+    InvitationRecord,
+    PageView,
+    RuleRecord,
+    ShopContext,
+    VisitorRecord,
+)
 from covisor.visitors.invitations import Invitations, Message, OnPage, invitation_wire
 from covisor.visitors.tracking import Tracking
 
@@ -47,6 +56,21 @@ class _Invite(msgspec.Struct, forbid_unknown_fields=True):
 
 class _Nothing(msgspec.Struct, forbid_unknown_fields=True):
     pass
+
+
+class _Shop(msgspec.Struct, forbid_unknown_fields=True):
+    """What the shop's page tells of its visitor (`covisor.setProduct`, `covisor.setCart`)."""
+
+    product_id: ProductRef | None = None
+    cart: Cart | None = None
+
+
+def cart_value(cart: Cart) -> CartValue:
+    """The cart as the live visitors list shows it: its total and how many units (checked
+    as the conversation checks it)."""
+    checked = cart_data(cart)
+    units = sum(item["quantity"] for item in checked["items"])
+    return CartValue(checked["total"], checked["currency"], units)
 
 
 def visitor_room(visitor_id: str) -> str:
@@ -134,6 +158,11 @@ class VisitorEvents:
             case "visitor.ping":
                 _parse(_Nothing, event, payload)
                 self._tracking.seen(PageView(visitor.id, self._clock()))
+                return {"ok": True}
+            case "visitor.shop":
+                told = _parse(_Shop, event, payload)
+                cart = cart_value(told.cart) if told.cart is not None else None
+                self._tracking.seen(ShopContext(visitor.id, self._clock(), told.product_id, cart))
                 return {"ok": True}
             case "visitor.trigger":
                 name = _parse(_Trigger, event, payload).name

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
+from urllib.parse import urlsplit
 
 from covisor.store.records import (
     FeedScheduleRecord,
@@ -13,6 +14,18 @@ from covisor.store.records import (
     ProductImageRecord,
     ProductRecord,
 )
+
+
+def link_path(url: str) -> str:
+    """The path of a product's link or of a page, the key a page is matched to its product
+    by: one Covisor serves one shop, and the widget reports pages without their query
+    (which may carry personal data), so neither origin nor query takes part. A trailing
+    slash does not count."""
+    try:
+        path = urlsplit(url).path
+    except ValueError:
+        return ""
+    return path.rstrip("/") or "/"
 
 
 @dataclass(frozen=True)
@@ -86,6 +99,10 @@ class ProductStore(Protocol):
 
     async def is_product_media(self, media_id: str) -> bool:
         """A product picture became this media (so it may be served publicly)."""
+
+    async def products_at(self, paths: Sequence[str]) -> dict[str, str]:
+        """The product (group id) whose live variants' links have each of `paths`
+        (`link_path`); a path several products share names none."""
 
     async def create_import(self, record: ImportRecord) -> bool:
         """Store a new running import unless another one is running with a live lease (then

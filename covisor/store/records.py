@@ -359,7 +359,8 @@ Outcome = Literal["pending", "accepted", "declined"]
 
 @dataclass(frozen=True)
 class PageView:
-    """One page a visitor's widget reported (`url` None: only still there, a heartbeat)."""
+    """One page a visitor's widget reported (`url` None: only still there, a heartbeat);
+    `product_id`: the product whose link the page is, found when it is written."""
 
     visitor_id: str
     at: float
@@ -368,6 +369,29 @@ class PageView:
     referrer: str | None = None
     device: str = "desktop"
     language: str | None = None
+    product_id: str | None = None
+
+
+@dataclass(frozen=True)
+class CartValue:
+    """What the live visitors list shows of a visitor's cart: its total (a decimal string)
+    in `currency`, and how many units it holds."""
+
+    value: str
+    currency: str
+    items: int
+
+
+@dataclass(frozen=True)
+class ShopContext:
+    """What the shop's page told of its visitor: the product the page is about
+    (`covisor.setProduct`; None: none, then the page's link decides) and, if it told one,
+    the cart (`covisor.setCart`; None keeps the last one told)."""
+
+    visitor_id: str
+    at: float
+    product_id: str | None
+    cart: CartValue | None
 
 
 @dataclass(frozen=True)
@@ -388,6 +412,9 @@ class VisitorRecord:
     page_at: float
     conversation_id: str | None = None
     assisted_at: float | None = None
+    product_id: str | None = None
+    """The product looked at: the one the page told, else the one its link is."""
+    cart: CartValue | None = None
 
     @property
     def returning(self) -> bool:

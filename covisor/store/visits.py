@@ -12,6 +12,7 @@ referrer kept is the one of the visit's first page (where the visitor came from)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from covisor.store.records import (
@@ -20,15 +21,18 @@ from covisor.store.records import (
     Outcome,
     PageView,
     RuleRecord,
+    ShopContext,
     VisitedPage,
     VisitorRecord,
 )
 
 
 class VisitStore(Protocol):
-    async def record_visits(self, views: list[PageView], gap: float) -> None:
-        """Apply page views and heartbeats, in order, in one step: a view sets the current
-        page and counts it; a new visit starts after `gap` ms without any."""
+    async def record_visits(self, views: Sequence[PageView | ShopContext], gap: float) -> None:
+        """Apply page views, heartbeats and what shops' pages told, in order, in one step: a
+        view sets the current page (and its product, forgetting the product the last page
+        told) and counts it; a new visit starts after `gap` ms without any. A told context
+        of an unknown visitor is dropped."""
 
     async def visitor(self, visitor_id: str) -> VisitorRecord | None: ...
 

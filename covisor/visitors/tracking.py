@@ -15,6 +15,7 @@ leaves it `idle` seconds after its last report.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -24,7 +25,7 @@ from covisor.kernel.clock import Clock, TokenSource
 from covisor.kernel.errors import CovisorError
 from covisor.kernel.identity import GrantSigner, Identity
 from covisor.store import Store
-from covisor.store.records import PageView, VisitorRecord
+from covisor.store.records import PageView, ShopContext, VisitorRecord
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,8 @@ MAX_QUEUED = 100_000
 """Page views held for the next write at most; beyond, the newest are dropped (and logged)."""
 
 Publish = Callable[[list[dict[str, Any]]], Awaitable[None]]
+MatchProducts = Callable[[list[str]], Awaitable[dict[str, str]]]
+"""Page URLs → the product each is the page of (catalogue.service `products_at`)."""
 
 
 def visitor_wire(record: VisitorRecord) -> dict[str, Any]:
@@ -48,6 +51,8 @@ def visitor_wire(record: VisitorRecord) -> dict[str, Any]:
         "last_seen": record.last_seen,
         "returning": record.returning,
         "conversation_id": record.conversation_id,
+        "product_id": record.product_id,
+        "cart": dataclasses.asdict(record.cart) if record.cart else None,
     }
 
 
@@ -64,7 +69,10 @@ class Tracking:
         flush_every: float,
         token_ttl: float,
         publish: Publish,
+        match_products: MatchProducts | None = None,
     ) -> None:
+        """`match_products`: finds the product of each page written (none without a
+        catalogue)."""
         self._store = store
         self._signer = signer
         self._clock = clock
@@ -74,7 +82,8 @@ class Tracking:
         self._flush_every = flush_every
         self._token_ttl = token_ttl
         self._publish = publish
-        self._queue: list[PageView] = []
+        self._match_products = match_products
+        self._queue: list[PageView | ShopContext] = []
         self._dropped = 0
         self._background = Background()
 
@@ -101,8 +110,9 @@ class Tracking:
         grant, expires_at = self._signer.issue(Identity(visitor_id, "visitor", ""), self._token_ttl)
         return visitor_id, grant, expires_at
 
-    def seen(self, view: PageView) -> None:
-        """Take a page view or heartbeat; written with the next batch (never waits)."""
+    def seen(self, view: PageView | ShopContext) -> None:
+        """Take a page view, a heartbeat or what the page told; written with the next batch
+        (never waits)."""
         if len(self._queue) >= MAX_QUEUED:
             self._dropped += 1
             return
@@ -118,11 +128,31 @@ class Tracking:
         if not batch:
             return 0
         started = min(view.at for view in batch)
-        await self._store.record_visits(batch, self._gap_ms)
+        await self._store.record_visits(await self._with_products(batch), self._gap_ms)
         changed = {view.visitor_id for view in batch}
         fresh = await self._store.live_visitors(started - 1.0, limit=len(changed) + 1000)
         await self._publish([visitor_wire(r) for r in fresh if r.id in changed])
         return len(batch)
+
+    async def _with_products(
+        self, batch: list[PageView | ShopContext]
+    ) -> list[PageView | ShopContext]:
+        """The batch with each page view's product, when there is a catalogue (a failing
+        lookup leaves the pages without one: tracking never stops for it)."""
+        urls = [v.url for v in batch if isinstance(v, PageView) and v.url is not None]
+        if self._match_products is None or not urls:
+            return batch
+        try:
+            found = await self._match_products(urls)
+        except Exception:
+            log.exception("matching pages to products failed")
+            return batch
+        return [
+            dataclasses.replace(v, product_id=found.get(v.url))
+            if isinstance(v, PageView) and v.url is not None
+            else v
+            for v in batch
+        ]
 
     async def live(self, limit: int = 500) -> list[dict[str, Any]]:
         """The visitors on the site now, the most recently active first."""

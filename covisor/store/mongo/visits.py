@@ -8,6 +8,7 @@ is atomic as on SQLite; every value from a page goes in as `$literal` (a title m
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict
 
 from pymongo import DESCENDING, ReturnDocument
@@ -15,11 +16,13 @@ from pymongo.errors import DuplicateKeyError
 
 from covisor.store.mongo.base import Database, Document
 from covisor.store.records import (
+    CartValue,
     ConversionRecord,
     InvitationRecord,
     Outcome,
     PageView,
     RuleRecord,
+    ShopContext,
     VisitedPage,
     VisitorRecord,
 )
@@ -49,11 +52,20 @@ def _view_update(view: PageView, gap: float) -> list[Document]:
                 "last_seen": {"$max": [{"$ifNull": ["$last_seen", at]}, at]},
                 "page_at": at,
                 "referrer": {"$cond": ["$_new_visit", {"$literal": view.referrer}, "$referrer"]},
+                "page_product_id": {"$literal": view.product_id},
+                "product_id": None,
                 **literal,
             }
         },
         {"$unset": "_new_visit"},
     ]
+
+
+def _told_update(context: ShopContext) -> Document:
+    told: Document = {"product_id": context.product_id}
+    if context.cart is not None:
+        told["cart"] = asdict(context.cart)
+    return {"$set": told, "$max": {"last_seen": context.at}}
 
 
 def _visitor(doc: Document) -> VisitorRecord:
@@ -72,6 +84,8 @@ def _visitor(doc: Document) -> VisitorRecord:
         page_at=doc["page_at"],
         conversation_id=doc.get("conversation_id"),
         assisted_at=doc.get("assisted_at"),
+        product_id=doc.get("product_id") or doc.get("page_product_id"),
+        cart=CartValue(**doc["cart"]) if doc.get("cart") else None,
     )
 
 
@@ -88,8 +102,13 @@ def _rule(doc: Document) -> RuleRecord:
 class MongoVisits:
     """Mixed into `MongoStore` (each method's `self` is one: see `Database`)."""
 
-    async def record_visits(self: Database, views: list[PageView], gap: float) -> None:
+    async def record_visits(
+        self: Database, views: Sequence[PageView | ShopContext], gap: float
+    ) -> None:
         for view in views:
+            if isinstance(view, ShopContext):
+                await self._db.visitors.update_one({"_id": view.visitor_id}, _told_update(view))
+                continue
             if view.url is None:
                 await self._db.visitors.update_one(
                     {"_id": view.visitor_id}, {"$max": {"last_seen": view.at}}

@@ -23,8 +23,15 @@ from pathlib import Path
 
 import aiosqlite
 
+from covisor.store.products import link_path
 from covisor.store.records import StoreError
-from covisor.store.sqlite.schema import PRODUCTS_SCHEMA, REPORTS_SCHEMA, SCHEMA, VISITS_SCHEMA
+from covisor.store.sqlite.schema import (
+    PRODUCTS_SCHEMA,
+    REPORTS_SCHEMA,
+    SCHEMA,
+    SHOPPER_CONTEXT_SCHEMA,
+    VISITS_SCHEMA,
+)
 
 
 class SchemaTooNew(StoreError):
@@ -105,6 +112,16 @@ async def _products(db: aiosqlite.Connection) -> None:
         await db.execute(statement)
 
 
+async def _shopper_context(db: aiosqlite.Connection) -> None:
+    for statement in statements(SHOPPER_CONTEXT_SCHEMA):
+        await db.execute(statement)
+    rows = await db.execute_fetchall("SELECT rowid, link FROM products")
+    await db.executemany(
+        "UPDATE products SET link_path = ? WHERE rowid = ?",
+        [(link_path(link), rowid) for rowid, link in rows],
+    )
+
+
 async def migrate_agents(db: aiosqlite.Connection) -> None:
     """Bring an `agents` table of an older version to this one, in the open transaction.
 
@@ -140,5 +157,6 @@ MIGRATIONS: tuple[Migration, ...] = (
         _initial_schema,
     ),
     Migration(2, "the product catalogue: products, their search index, imports", _products),
+    Migration(3, "what a visitor looks at and has in the cart; products by link", _shopper_context),
 )
 """Every migration, by version: 1, 2, … with none missing."""

@@ -15,7 +15,7 @@ from typing import Any
 
 import aiosqlite
 
-from covisor.store.products import IndexedProduct, ProductQuery
+from covisor.store.products import IndexedProduct, ProductQuery, link_path
 from covisor.store.records import (
     FeedScheduleRecord,
     ImportRecord,
@@ -29,6 +29,8 @@ _PRODUCT_COLUMNS = (
     "gtin, mpn, color, size, material, product_type, condition, images, extra, digest, "
     "updated_at, removed_at"
 )
+_PATHS_AT_ONCE = 500
+"""Paths looked up in one statement (SQLite bounds a statement's parameters)."""
 _P_COLUMNS = ", ".join("p." + name for name in _PRODUCT_COLUMNS.split(", "))
 _IMPORT_COLUMNS = (
     "id, source, state, started_at, url, file, finished_at, added, updated, unchanged, removed, "
@@ -232,6 +234,20 @@ class SQLiteProducts:
         )
         return bool(list(rows))
 
+    async def products_at(self: Connections, paths: Sequence[str]) -> dict[str, str]:
+        unique = list(dict.fromkeys(paths))
+        found: dict[str, str] = {}
+        for start in range(0, len(unique), _PATHS_AT_ONCE):
+            chunk = unique[start : start + _PATHS_AT_ONCE]
+            rows = await self._r.execute_fetchall(
+                "SELECT link_path, min(group_id) FROM products "
+                f"WHERE link_path IN ({_slots(chunk)}) AND removed_at IS NULL "
+                "GROUP BY link_path HAVING count(DISTINCT group_id) = 1",
+                chunk,
+            )
+            found.update((path, group) for path, group in rows)
+        return found
+
     async def create_import(self: Connections, record: ImportRecord) -> bool:
         async with self._immediate() as db:
             busy = await db.execute_fetchall(
@@ -356,8 +372,9 @@ async def _upsert(db: aiosqlite.Connection, import_id: str, indexed: IndexedProd
         p.updated_at,
         None,
         import_id,
+        link_path(p.link),
     )
-    columns = _PRODUCT_COLUMNS + ", seen_import"
+    columns = _PRODUCT_COLUMNS + ", seen_import, link_path"
     updates = ", ".join(f"{name} = excluded.{name}" for name in columns.split(", ") if name != "id")
     rows = list(
         await db.execute_fetchall(

@@ -297,3 +297,13 @@ CREATE TABLE IF NOT EXISTS catalogue_feed (
 );
 """
 """Migration 2's tables (migrations.py)."""
+
+SHOPPER_CONTEXT_SCHEMA = """
+ALTER TABLE products ADD COLUMN link_path TEXT;
+CREATE INDEX IF NOT EXISTS products_by_link_path ON products (link_path);
+ALTER TABLE visitors ADD COLUMN page_product_id TEXT;
+ALTER TABLE visitors ADD COLUMN product_id TEXT;
+ALTER TABLE visitors ADD COLUMN cart_value TEXT;
+ALTER TABLE visitors ADD COLUMN cart_currency TEXT;
+ALTER TABLE visitors ADD COLUMN cart_items INTEGER;
+"""

@@ -2,24 +2,33 @@
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import sqlite3
+from collections.abc import Sequence
+from typing import Any
 
 import msgspec
 
 from covisor.store.records import (
+    CartValue,
     ConversionRecord,
     InvitationRecord,
     Outcome,
     PageView,
     RuleRecord,
+    ShopContext,
     VisitedPage,
     VisitorRecord,
 )
 from covisor.store.sqlite.base import Connections
 
-_VISITOR_COLUMNS = (
+_PAGE_COLUMNS = (
     "id, first_seen, last_seen, visit_started, visits, pages, device, language, url, title, "
     "referrer, page_at, conversation_id, assisted_at"
+)
+_VISITOR_COLUMNS = (
+    f"{_PAGE_COLUMNS}, coalesce(product_id, page_product_id), cart_value, cart_currency, cart_items"
 )
 _INVITATION_COLUMNS = (
     "id, visitor_id, message, created_at, agent_id, agent_name, rule_id, outcome, decided_at, "
@@ -27,9 +36,9 @@ _INVITATION_COLUMNS = (
 )
 
 _VIEW = f"""
-INSERT INTO visitors ({_VISITOR_COLUMNS})
+INSERT INTO visitors ({_PAGE_COLUMNS}, page_product_id)
 VALUES (:id, :at, :at, :at, 1, 1, :device, :language, :url, :title, :referrer, :at,
-        NULL, NULL)
+        NULL, NULL, :product_id)
 ON CONFLICT (id) DO UPDATE SET
     visits = visits + (excluded.last_seen - last_seen > :gap),
     visit_started = CASE WHEN excluded.last_seen - last_seen > :gap
@@ -38,16 +47,25 @@ ON CONFLICT (id) DO UPDATE SET
     last_seen = max(last_seen, excluded.last_seen),
     device = excluded.device, language = excluded.language, url = excluded.url,
     title = excluded.title, page_at = excluded.page_at,
+    page_product_id = excluded.page_product_id, product_id = NULL,
     referrer = CASE WHEN excluded.last_seen - last_seen > :gap
                     THEN excluded.referrer ELSE referrer END
 """
 _HEARTBEAT = "UPDATE visitors SET last_seen = max(last_seen, ?) WHERE id = ?"
+_TOLD = (
+    "UPDATE visitors SET last_seen = max(last_seen, :at), product_id = :product_id, "
+    "cart_value = coalesce(:value, cart_value), "
+    "cart_currency = CASE WHEN :value IS NULL THEN cart_currency ELSE :currency END, "
+    "cart_items = CASE WHEN :value IS NULL THEN cart_items ELSE :items END WHERE id = :id"
+)
 
 
 class SQLiteVisits:
     """Mixed into `SQLiteStore` (each method's `self` is one: see `Connections`)."""
 
-    async def record_visits(self: Connections, views: list[PageView], gap: float) -> None:
+    async def record_visits(
+        self: Connections, views: Sequence[PageView | ShopContext], gap: float
+    ) -> None:
         if not views:
             return
         async with self._write_lock:
@@ -61,7 +79,7 @@ class SQLiteVisits:
                 f"SELECT {_VISITOR_COLUMNS} FROM visitors WHERE id = ?", (visitor_id,)
             )
         )
-        return VisitorRecord(*rows[0]) if rows else None
+        return _visitor(rows[0]) if rows else None
 
     async def live_visitors(
         self: Connections, seen_after: float, limit: int = 500
@@ -71,7 +89,7 @@ class SQLiteVisits:
             "ORDER BY last_seen DESC LIMIT ?",
             (seen_after, limit),
         )
-        return [VisitorRecord(*row) for row in rows]
+        return [_visitor(row) for row in rows]
 
     async def visit_pages(
         self: Connections, visitor_id: str, since: float, limit: int = 50
@@ -209,8 +227,43 @@ class SQLiteVisits:
         return len(gone)
 
 
-def _record_visits_sync(db: sqlite3.Connection, views: list[PageView], gap: float) -> None:
-    """`record_visits` in one IMMEDIATE transaction, in the writer's thread."""
+def _visitor(row: Sequence[Any]) -> VisitorRecord:
+    product_id, value, currency, items = row[14:18]
+    cart = CartValue(value, currency, items) if value is not None else None
+    return dataclasses.replace(VisitorRecord(*row[:14]), product_id=product_id, cart=cart)
+
+
+def _told(context: ShopContext) -> dict[str, Any]:
+    cart = context.cart
+    return {
+        "id": context.visitor_id,
+        "at": context.at,
+        "product_id": context.product_id,
+        "value": cart.value if cart else None,
+        "currency": cart.currency if cart else None,
+        "items": cart.items if cart else None,
+    }
+
+
+def _record_visits_sync(
+    db: sqlite3.Connection, views: Sequence[PageView | ShopContext], gap: float
+) -> None:
+    """`record_visits` in one IMMEDIATE transaction, in the writer's thread: each run of
+    page views and heartbeats, then each told context, in the order they came."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        for told, run in itertools.groupby(views, lambda v: isinstance(v, ShopContext)):
+            if told:
+                db.executemany(_TOLD, [_told(c) for c in run if isinstance(c, ShopContext)])
+            else:
+                _record_pages(db, [v for v in run if isinstance(v, PageView)], gap)
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+
+
+def _record_pages(db: sqlite3.Connection, views: list[PageView], gap: float) -> None:
     pages = [
         {
             "id": view.visitor_id,
@@ -220,20 +273,15 @@ def _record_visits_sync(db: sqlite3.Connection, views: list[PageView], gap: floa
             "url": view.url,
             "title": view.title,
             "referrer": view.referrer,
+            "product_id": view.product_id,
             "gap": gap,
         }
         for view in views
         if view.url is not None
     ]
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        db.executemany(_VIEW, pages)
-        db.executemany(
-            "INSERT INTO page_views VALUES (?, ?, ?, ?)",
-            [(v.visitor_id, v.at, v.url, v.title) for v in views if v.url is not None],
-        )
-        db.executemany(_HEARTBEAT, [(v.at, v.visitor_id) for v in views if v.url is None])
-        db.execute("COMMIT")
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
+    db.executemany(_VIEW, pages)
+    db.executemany(
+        "INSERT INTO page_views VALUES (?, ?, ?, ?)",
+        [(v.visitor_id, v.at, v.url, v.title) for v in views if v.url is not None],
+    )
+    db.executemany(_HEARTBEAT, [(v.at, v.visitor_id) for v in views if v.url is None])
