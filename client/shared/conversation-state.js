@@ -28,6 +28,7 @@ export const Change = Object.freeze({
   TRANSFORM: "transform",
   STROKES: "strokes",
   VIDEO: "video",
+  CART: "cart",
 });
 
 /**
@@ -46,6 +47,8 @@ function systemKey(type, data, seq) {
     case "conversation.transferred":
       // Each transfer is its own fact: the same agent may get the conversation back later.
       return `s:transferred:${seq}`;
+    case "cart.added":
+      return `s:cart:${seq}`;
     default:
       return null;
   }
@@ -77,6 +80,8 @@ export class ConversationState {
   visitor = {};
   /** `{score, comment}` once the customer rated the closed conversation, else null. */
   rating = null;
+  /** The shopper's cart as their shop's page told it (`{items, total, currency}`), or null. */
+  cart = null;
   /** Opened to show a phone PIN (`conversation.opened`): out of the queue until a message. */
   byPhone = false;
   /** Highest seq folded into this state. */
@@ -86,7 +91,11 @@ export class ConversationState {
   media = null;
   transform = { ...DEFAULT_TRANSFORM };
   video = { ...STOPPED_VIDEO };
-  /** Chat messages, system notices, uploads and (agents only) notes, ordered by seq. */
+  /**
+   * Chat messages, system notices, uploads, products the agent sent (kind "product": `product`
+   * is its card, `variantId` the variant suggested), add-to-cart outcomes (kind "system", type
+   * `cart.added`) and (agents only) notes, ordered by seq.
+   */
   timeline = [];
   #strokes = new Map();
   #localStrokes = new Map();
@@ -121,6 +130,8 @@ export class ConversationState {
     this.#strokes = new Map((snapshot.strokes ?? []).map((s) => [s.stroke_id, copyStroke(s)]));
     for (const event of snapshot.messages ?? []) this.#addMessage(event);
     for (const event of snapshot.notes ?? []) this.#addNote(event);
+    for (const event of snapshot.commerce ?? []) this.#addCommerce(event);
+    this.cart = snapshot.cart ?? null;
     this.#loadSnapshotNotices(snapshot);
     this.#loadSnapshotUploads(snapshot);
   }
@@ -209,6 +220,13 @@ export class ConversationState {
       case "media.ready":
       case "media.failed":
         this.#applyMedia(event);
+        return Change.TIMELINE;
+      case "cart.updated":
+        this.cart = data.cart ?? null;
+        return Change.CART;
+      case "product.sent":
+      case "cart.added":
+        this.#addCommerce(event);
         return Change.TIMELINE;
       default:
         return this.#applyStroke(event);
@@ -506,6 +524,24 @@ export class ConversationState {
       at: event.at,
       actor: event.actor ?? null,
       text: String(event.data?.text ?? ""),
+    });
+  }
+
+  #addCommerce(event) {
+    if (event.type === "cart.added") {
+      this.#addSystem(event);
+      return;
+    }
+    const key = `p:${event.seq}`;
+    if (this.#keys.has(key) || !event.data?.product) return;
+    this.#insert({
+      kind: "product",
+      key,
+      seq: event.seq,
+      at: event.at,
+      actor: event.actor ?? null,
+      product: event.data.product,
+      variantId: event.data.variant_id ?? null,
     });
   }
 
