@@ -70,7 +70,17 @@ async function mount() {
   return window.covisorWidget;
 }
 
-const API_METHODS = ["identify", "open", "close", "invite", "trigger", "trackConversion"];
+const API_METHODS = [
+  "identify",
+  "open",
+  "close",
+  "invite",
+  "trigger",
+  "trackConversion",
+  "setCart",
+  "setProduct",
+  "onAddToCart",
+];
 /** Marks the real `window.covisor` (a second copy of this script keeps the first one's). */
 const API_MARK = Symbol.for("covisor.widget");
 

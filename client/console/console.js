@@ -30,6 +30,7 @@ import { ConversationSession } from "../shared/conversation-session.js";
 import { Change } from "../shared/conversation-state.js";
 import { h, icon } from "../shared/dom.js";
 import { errorText } from "../shared/i18n.js";
+import { productMessage } from "../shared/product-message.js";
 import { DEFAULT_LIMITS, Events } from "../shared/protocol.js";
 import { Viewer } from "../shared/viewer.js";
 import { createAlerts } from "./alerts.js";
@@ -106,6 +107,7 @@ export class Console {
     this.chat = new ChatView({
       t,
       renderUpload: (item) => this.#uploadCard(item),
+      renderProduct: (item) => productMessage({ t, origin, item }),
       maxMessageChars: limits.max_message_chars,
     });
     this.#connection = new Connection({ origin, token });

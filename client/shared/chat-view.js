@@ -85,6 +85,12 @@ const RERENDER = new Set([
   "presence",
 ]);
 
+/** The key of an add-to-cart outcome's notice. */
+function cartNotice(added, error) {
+  if (added) return "chat.system.cart_added";
+  return error ? "chat.system.cart_failed_reason" : "chat.system.cart_failed";
+}
+
 export class ChatView {
   #t;
   #renderUpload;
@@ -97,6 +103,7 @@ export class ChatView {
   #hasMore = null;
   #active = true;
   #shopper;
+  #renderProduct;
 
   /**
    * @param {object} options
@@ -107,10 +114,13 @@ export class ChatView {
    *   one (`setSession`) or leaves the text in the composer when it cannot
    * @param {number} [options.maxMessageChars] longest message the server takes
    * @param {boolean} [options.shopper] the shopper's view: no notes, transfers told to them
+   * @param {(item: object, session: object) => Node} [options.renderProduct] draws a product
+   *   the agent sent (product-message.js); without it, its title
    */
   constructor({
     t,
     renderUpload,
+    renderProduct = null,
     composerTools = [],
     start = null,
     maxMessageChars = DEFAULT_LIMITS.max_message_chars,
@@ -119,6 +129,7 @@ export class ChatView {
     this.#t = t;
     this.#shopper = shopper;
     this.#renderUpload = renderUpload;
+    this.#renderProduct = renderProduct;
     this.#start = start;
     this.historyButton = h("button", {
       type: "button",
@@ -259,6 +270,16 @@ export class ChatView {
     this.#scrollToBottom();
   }
 
+  /** Draw the sent products again (what they offer changed, e.g. the shop can add to cart). */
+  refreshProducts() {
+    for (const [key, entry] of this.#items) {
+      if (!key.startsWith("p:")) continue;
+      entry.element.remove();
+      this.#items.delete(key);
+    }
+    this.#render(false);
+  }
+
   async #loadHistory() {
     this.historyButton.disabled = true;
     this.#hasMore = await this.#session.loadHistory(HISTORY_PAGE);
@@ -358,6 +379,26 @@ export class ChatView {
       );
     }
     if (item.kind === "note") return this.#renderNote(item);
+    if (item.kind === "product") {
+      return h(
+        "li",
+        { class: "cv-item cv-product-item", dataset: { seq: String(item.seq) } },
+        this.#renderProduct?.(item, session) ?? h("p", { text: item.product.title }),
+      );
+    }
+    if (item.kind === "system" && item.type === "cart.added") {
+      const { added, title, quantity, error } = item.data;
+      return h("li", {
+        class: "cv-item cv-system",
+        "data-testid": "system-message",
+        dataset: { type: added ? "cart-added" : "cart-failed" },
+        text: t(cartNotice(added, error), {
+          title: title ?? "",
+          quantity: quantity ?? 1,
+          error: error ?? "",
+        }),
+      });
+    }
     if (item.kind === "system" && item.type === "conversation.transferred") {
       return h("li", {
         class: "cv-item cv-system",

@@ -7,8 +7,8 @@
  * The card draws only what the conversation shows: a chip or a thumbnail asks the server
  * (`onChoose(payload)`, a `viewer.show` payload of product.js) and the card changes when the
  * resulting `viewer.show` event arrives, for everyone at once. While a choice is in flight
- * the card is `aria-busy`. `cartSlot` is an empty element kept for the "Add to cart" button
- * of a later change; nothing is put in it here.
+ * the card is `aria-busy`. Where the shop's page sells from the widget (`setAddToCart`),
+ * the shopper's card has "Add to cart" for the variant shown.
  */
 
 import { serverUrl } from "./api.js";
@@ -32,6 +32,7 @@ export class ProductCard {
   #onChoose;
   #media = null;
   #enabled = true;
+  #addToCart = null;
   #id;
 
   /**
@@ -46,19 +47,24 @@ export class ProductCard {
     this.#onChoose = onChoose;
     cards += 1;
     this.#id = `cv-product-${cards}`;
-    /** Where the "Add to cart" button goes (a later change); empty and hidden until then. */
-    this.cartSlot = h("div", {
-      class: "cv-product-cart",
-      "data-testid": "product-cart-slot",
-      dataset: { slot: "add-to-cart" },
-      hidden: true,
-    });
     this.element = h("aside", {
       class: "cv-product",
       "data-testid": "product-card",
       "aria-labelledby": `${this.#id}-title`,
       hidden: true,
     });
+  }
+
+  /**
+   * The shop's add-to-cart (`({product_id, variant_id, quantity}) => Promise`), or null for
+   * none: the card offers "Add to cart" only with one.
+   */
+  setAddToCart(addToCart) {
+    if (addToCart === this.#addToCart) return;
+    this.#addToCart = addToCart;
+    const media = this.#media;
+    this.#media = null;
+    this.render(media, { enabled: this.#enabled });
   }
 
   /**
@@ -216,10 +222,11 @@ export class ProductCard {
 
   #actions(product, variant) {
     const link = safeLink(variant?.link) ?? safeLink(product.link);
+    const addToCart = this.#addToCart;
     return h(
       "div",
       { class: "cv-product-actions" },
-      this.cartSlot,
+      addToCart && variant && this.#enabled ? cartButton(this.#t, product, variant, addToCart) : null,
       link
         ? h("a", {
             class: "cv-btn cv-product-link",
@@ -262,4 +269,34 @@ export function safeLink(link) {
   } catch {
     return null;
   }
+}
+
+/**
+ * "Add to cart" for `variant` of `product`: busy while the shop's handler runs; disabled for a
+ * variant out of stock. Shared by the viewer's card and the chat's product messages.
+ */
+export function cartButton(t, product, variant, addToCart) {
+  const available = variant.availability !== "out_of_stock";
+  const button = h("button", {
+    type: "button",
+    class: "cv-btn cv-btn--primary cv-add-to-cart",
+    "data-testid": "add-to-cart",
+    disabled: !available,
+    title: available ? undefined : t("product.availability.out_of_stock"),
+    text: t("product.add_to_cart"),
+    on: {
+      click: async () => {
+        if (button.getAttribute("aria-busy") === "true") return;
+        button.setAttribute("aria-busy", "true");
+        button.textContent = t("product.adding_to_cart");
+        try {
+          await addToCart({ product_id: product.id, variant_id: variant.id, quantity: 1 });
+        } finally {
+          button.removeAttribute("aria-busy");
+          button.textContent = t("product.add_to_cart");
+        }
+      },
+    },
+  });
+  return button;
 }

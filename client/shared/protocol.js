@@ -34,6 +34,10 @@ export const Events = Object.freeze({
   // The `visitor` role (live visitors).
   VISITOR_PAGE: "visitor.page",
   VISITOR_PING: "visitor.ping",
+  VISITOR_SHOP: "visitor.shop",
+  CART_SET: "cart.set",
+  CART_ADD: "cart.add",
+  PRODUCT_SEND: "product.send",
   VISITOR_TRIGGER: "visitor.trigger",
   VISITOR_INVITE: "visitor.invite",
   // Server → client pushes.

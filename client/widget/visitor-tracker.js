@@ -53,6 +53,8 @@ export class VisitorTracker extends EventTarget {
   #credential = null;
   /** As Connection's: engine.io-client's own offline listener may skip this socket. */
   #browserOffline = () => this.#socket?.io?.engine?.close();
+  /** What the shop's page told (`visitor.shop`), sent again after each page report. */
+  #told = null;
 
   /**
    * @param {object} options
@@ -109,6 +111,16 @@ export class VisitorTracker extends EventTarget {
     this.#heartbeat = null;
     this.#socket?.disconnect();
     this.#socket = null;
+  }
+
+  /**
+   * What the shop's page tells of its visitor: the product the page is about (null: none)
+   * and the cart (`{items, total, currency}`, or null when it told none). Agents see them in
+   * the live visitors list. Never rejects; sent again on each reconnect.
+   */
+  tell({ productId = null, cart = null }) {
+    this.#told = cart ? { product_id: productId, cart } : { product_id: productId };
+    return this.#call(Events.VISITOR_SHOP, this.#told);
   }
 
   /** `covisor.trigger(name)`: rules waiting for this trigger may invite the visitor. */
@@ -194,6 +206,7 @@ export class VisitorTracker extends EventTarget {
     const from = referrer ? pagePart(referrer) : null;
     if (from) payload.referrer = from;
     this.#socket.emit(Events.VISITOR_PAGE, payload, (ack) => {
+      if (ack?.ok && this.#told) this.#socket.emit(Events.VISITOR_SHOP, this.#told, () => {});
       if (ack?.ok) this.dispatchEvent(new Event("reported"));
       if (ack?.invitation) {
         this.dispatchEvent(new CustomEvent("invitation", { detail: ack.invitation }));

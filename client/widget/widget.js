@@ -39,7 +39,9 @@ import { errorText } from "../shared/i18n.js";
 import { PhonePanel } from "./phone-panel.js";
 import { PrechatForm } from "./prechat-form.js";
 import { DEFAULT_LIMITS } from "../shared/protocol.js";
+import { productMessage } from "../shared/product-message.js";
 import { RatingCard } from "./rating-card.js";
+import { ShopPage } from "./shop-page.js";
 import { UploadTray } from "../shared/upload-tray.js";
 import {
   normaliseClaim,
@@ -132,6 +134,9 @@ export class Widget {
   #sessionListener = (event) => this.#onSessionChange(event.detail);
   /** Live visitors: this page reported, invitations received (visitor-tracker.js). */
   #tracker;
+  #shop;
+  /** The shop's add-to-cart for a line of the viewer's card or of a product message. */
+  #addToCart = (line) => this.#shop.add(line, this.#session);
 
   /**
    * @param {object} options
@@ -159,6 +164,8 @@ export class Widget {
       start,
       composerTools: this.tray.tools,
       renderUpload: (item, session) => this.tray.renderUpload(item, session),
+      renderProduct: (item) =>
+        productMessage({ t, origin, item, addToCart: this.#shop.canAdd ? this.#addToCart : null }),
       maxMessageChars: limits.max_message_chars,
       shopper: true,
     });
@@ -189,6 +196,9 @@ export class Widget {
       page: () => ({ url: location.href, title: document.title, referrer: document.referrer }),
       heartbeatMs: (Number(config.visitorHeartbeat) || 30) * 1000,
     });
+    this.#shop = new ShopPage(this.#tracker);
+    this.#shop.addEventListener("cart", () => this.#session && this.#shop.sync(this.#session));
+    this.#shop.addEventListener("handler", () => this.#offerAddToCart());
     this.#tracker.addEventListener("invitation", (event) => this.#invited(event.detail));
     this.#tracker.addEventListener("reported", () => (this.host.dataset.visitor = "reported"));
     this.#build();
@@ -232,9 +242,30 @@ export class Widget {
     return Boolean(answer?.invitation);
   }
 
-  /** `covisor.trackConversion({value, currency, order_id})`: an order, counted once. */
+  /** `covisor.trackConversion({value, currency, order_id, items?})`: an order, counted once. */
   async trackConversion(order) {
     return this.#tracker.trackConversion(order);
+  }
+
+  /** `covisor.setCart(cart)`: the shopper's cart changed (shop-page.js). */
+  setCart(cart) {
+    return this.#shop.setCart(cart);
+  }
+
+  /** `covisor.setProduct(id)`: the product this page is about, or null. */
+  setProduct(id) {
+    return this.#shop.setProduct(id);
+  }
+
+  /** `covisor.onAddToCart(handler)`: the shop's add-to-cart, offered on products shown. */
+  onAddToCart(handler) {
+    return this.#shop.onAddToCart(handler);
+  }
+
+  /** The viewer's card and the product messages offer "Add to cart" iff the shop has one. */
+  #offerAddToCart() {
+    this.viewer.product.setAddToCart(this.#shop.canAdd ? this.#addToCart : null);
+    this.chat.refreshProducts();
   }
 
   #build() {
@@ -820,7 +851,10 @@ export class Widget {
       this.phone.forgetPin();
     }
     if (change === "error") this.#showNotice(this.#t("widget.join_failed"));
-    if (change === "joined") this.#sendClaim();
+    if (change === "joined") {
+      this.#sendClaim();
+      this.#shop.sync(this.#session);
+    }
     this.#syncQueue(change === "joined" || QUEUE_EVENTS.has(event?.type));
   }
 

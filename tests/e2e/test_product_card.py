@@ -184,9 +184,8 @@ def test_the_agent_finds_the_shoe_and_the_shopper_switches_its_colour(
         expect(link).to_have_attribute("href", re.compile(r"/p/zapatilla-rapida-roja-41$"))
         expect(link).to_have_attribute("target", "_blank")
         expect(link).to_have_attribute("rel", "noopener noreferrer")
-        slot = side.by("product-cart-slot")
-        expect(slot).to_have_attribute("data-slot", "add-to-cart")
-        expect(slot).to_be_empty()
+        # No `covisor.onAddToCart` on this page: nothing to add with.
+        expect(side.by("add-to-cart")).to_have_count(0)
     sizes = shopper.page.locator('[data-testid="product-chip"][data-option="size"]')
     expect(sizes).to_have_text(["41", "42", "43"])
     assert card_placement(agent) == "beside"
@@ -361,3 +360,73 @@ def test_the_card_in_spanish_for_the_agent_and_polish_for_the_shopper(
         shows(side, pictures["blue"], BLUE_42)
         price_reads(side, re.compile(r"^95,00\s€$"), None)
     snap("switched")
+
+
+def cart_notice(side: Side, kind: str) -> Locator:
+    return side.page.locator(f'[data-testid="system-message"][data-type="{kind}"]')
+
+
+def test_the_shopper_adds_the_shown_variant_through_the_shops_own_cart(
+    accepted: Pair, pictures: dict[str, str], api: APIRequestContext, snap: Any
+) -> None:
+    """`covisor.onAddToCart` and `covisor.setCart` as a shop's page calls them: the card
+    offers Add to cart only once the page has a handler; the handler gets the variant shown;
+    its outcome, added or refused with the shop's reason, is a notice on both sides; the cart
+    the page tells reaches the conversation's summary."""
+    agent, shopper = accepted
+    agent.by("product-search").fill("")
+    agent.by("product-search").press_sequentially("rapida roja 41", delay=20)
+    expect(agent.by("product-result")).to_have_count(1)
+    agent.by("product-search").press("ArrowDown")
+    agent.by("product-search").press("Enter")
+    shows(shopper, pictures["red"], "ZT-R41")
+    expect(shopper.by("add-to-cart")).to_have_count(0)
+
+    shopper.page.evaluate(
+        """() => covisor.onAddToCart(async (line) => {
+            window.added = [...(window.added ?? []), line];
+            if (window.added.length > 1) throw new Error("Sin existencias");
+        })"""
+    )
+    button = shopper.by("product-card").get_by_test_id("add-to-cart")
+    expect(button).to_have_text("Add to cart")
+    expect(agent.by("product-card").get_by_test_id("add-to-cart")).to_have_count(0)
+    shopper.press(button)
+    for side in (agent, shopper):
+        expect(cart_notice(side, "cart-added")).to_have_text(
+            "1 × Zapatilla de trail Rápida added to the cart"
+        )
+    added = shopper.page.evaluate("window.added")
+    assert added == [{"product_id": GROUP, "variant_id": "ZT-R41", "quantity": 1}]
+    shopper.press(button)
+    for side in (agent, shopper):
+        expect(cart_notice(side, "cart-failed")).to_have_text(
+            "Zapatilla de trail Rápida could not be added to the cart: Sin existencias"
+        )
+    snap("added-to-cart")
+
+    cart = {
+        "items": [
+            {
+                "product_id": GROUP,
+                "variant_id": "ZT-R41",
+                "title": "Zapatilla de trail Rápida roja 41",
+                "quantity": 1,
+                "price": "69.00",
+            }
+        ],
+        "total": "69.00",
+        "currency": "EUR",
+    }
+    shopper.page.evaluate("cart => covisor.setCart(cart)", cart)
+    path = f"/api/conversations/{shopper.conversation_id()}"
+    token = shopper.page.evaluate(
+        "key => JSON.parse(localStorage.getItem(key)).token",
+        f"covisor:conversation:{shopper.origin}",
+    )
+    as_shopper = {"Authorization": f"Bearer {token}"}
+    eventually(lambda: api.get(path, headers=as_shopper).json()["cart"] == cart)
+    refused = shopper.page.evaluate(
+        "() => covisor.setCart({items: 'none'}).then(() => 'taken', (e) => e.name)"
+    )
+    assert refused == "TypeError"
