@@ -232,7 +232,7 @@ export class Widget {
     return Boolean(answer?.invitation);
   }
 
-  /** `covisor.trackConversion({value, currency, order_id})`: an order, counted once. */
+  /** `covisor.trackConversion({value, currency, order_id, items?})`: an order, counted once. */
   async trackConversion(order) {
     return this.#tracker.trackConversion(order);
   }

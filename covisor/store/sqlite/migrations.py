@@ -24,7 +24,13 @@ from pathlib import Path
 import aiosqlite
 
 from covisor.store.records import StoreError
-from covisor.store.sqlite.schema import PRODUCTS_SCHEMA, REPORTS_SCHEMA, SCHEMA, VISITS_SCHEMA
+from covisor.store.sqlite.schema import (
+    COMMERCE_SCHEMA,
+    PRODUCTS_SCHEMA,
+    REPORTS_SCHEMA,
+    SCHEMA,
+    VISITS_SCHEMA,
+)
 
 
 class SchemaTooNew(StoreError):
@@ -100,9 +106,14 @@ async def _initial_schema(db: aiosqlite.Connection) -> None:
     await migrate_agents(db)
 
 
-async def _products(db: aiosqlite.Connection) -> None:
-    for statement in statements(PRODUCTS_SCHEMA):
-        await db.execute(statement)
+def _script(schema: str) -> Callable[[aiosqlite.Connection], Awaitable[None]]:
+    """A migration that runs the statements of `schema`, one at a time."""
+
+    async def apply(db: aiosqlite.Connection) -> None:
+        for statement in statements(schema):
+            await db.execute(statement)
+
+    return apply
 
 
 async def migrate_agents(db: aiosqlite.Connection) -> None:
@@ -139,6 +150,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         "the schema when versions began; upgrades an unversioned database in place",
         _initial_schema,
     ),
-    Migration(2, "the product catalogue: products, their search index, imports", _products),
+    Migration(
+        2,
+        "the product catalogue: products, their search index, imports",
+        _script(PRODUCTS_SCHEMA),
+    ),
+    Migration(3, "the items of conversions", _script(COMMERCE_SCHEMA)),
 )
 """Every migration, by version: 1, 2, … with none missing."""

@@ -297,3 +297,16 @@ CREATE TABLE IF NOT EXISTS catalogue_feed (
 );
 """
 """Migration 2's tables (migrations.py)."""
+
+COMMERCE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS conversion_items (
+    order_id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    product_id TEXT NOT NULL,
+    variant_id TEXT,
+    quantity INTEGER NOT NULL,
+    price TEXT NOT NULL,
+    PRIMARY KEY (order_id, position)
+) WITHOUT ROWID;
+"""
+"""Migration 3's table (migrations.py): the items of each conversion, in the order given."""
