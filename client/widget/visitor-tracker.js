@@ -39,6 +39,22 @@ export function usableCredential(stored, now) {
   return stored.expires_at - now > life * RENEW_FRACTION ? stored : null;
 }
 
+/**
+ * The order's items as `POST /api/conversions` takes them: each item as the shop gave it, but
+ * with a numeric `product_id` or `variant_id` as text (`123` → `"123"`). Anything else, and
+ * anything that is not a list of objects, goes as it is, for the server to accept or refuse.
+ */
+export function conversionItems(items) {
+  if (!Array.isArray(items)) return items;
+  const text = (id) => (typeof id === "number" ? String(id) : id);
+  return items.map((item) => {
+    if (item === null || typeof item !== "object") return item;
+    const sent = { ...item, product_id: text(item.product_id) };
+    if ("variant_id" in item) sent.variant_id = text(item.variant_id);
+    return sent;
+  });
+}
+
 export class VisitorTracker extends EventTarget {
   #api;
   #io;
@@ -134,12 +150,15 @@ export class VisitorTracker extends EventTarget {
   }
 
   /**
-   * `covisor.trackConversion({value, currency, order_id})`: the order, counted once.
-   * Resolves to the server's answer; rejects with an `ApiError`.
+   * `covisor.trackConversion({value, currency, order_id, items})`: the order, counted once.
+   * `items` (optional): `[{product_id, variant_id?, quantity, price}]`, passed on as given but
+   * for the ids, sent as text (shops often number their products). Resolves to the server's
+   * answer; rejects with an `ApiError` (a bad item refuses the whole order).
    */
-  async trackConversion({ value, currency, order_id: orderId }) {
+  async trackConversion({ value, currency, order_id: orderId, items }) {
     await this.#ready();
     const body = { value, currency, order_id: String(orderId) };
+    if (items !== undefined) body.items = conversionItems(items);
     return this.#api.withToken(this.token).post("/api/conversions", body);
   }
 

@@ -28,6 +28,7 @@ from covisor.app.demo import (
 from covisor.app.factories import (
     FeedCatalogue,
     make_agents,
+    make_commerce,
     make_feed_catalogue,
     make_manager,
     make_privacy,
@@ -419,7 +420,7 @@ async def _assemble(
             clock,
             need_agent=config.leave_message_without_agents,
         ),
-        reports=Reports(store, config.timezone),
+        reports=Reports(store, config.timezone, make_commerce(store)),
         lifecycle=lifecycle,
         route_soon=route_soon,
         feed_catalogue=feed_catalogue,

@@ -9,6 +9,7 @@ import os
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from covisor.app.lifecycle import Lifecycle
 from covisor.app.options import (
@@ -33,8 +34,12 @@ from covisor.media.offload import WorkerPool
 from covisor.outbox.outbound import OutboundHttp
 from covisor.realtime.broadcast import LocalFanout, RedisBroadcast, Scope
 from covisor.store import Store
+from covisor.store.commerce import CommerceStore
 from covisor.store.products import ProductStore
 from covisor.team.agents import Agents
+
+if TYPE_CHECKING:
+    from covisor.store.sqlite import SQLiteStore
 
 
 def make_store(config: Config) -> Store:
@@ -51,6 +56,16 @@ def make_store(config: Config) -> Store:
 def make_products(store: Store) -> ProductStore | None:
     """The store's products slice: the SQL store has one; MongoDB has none (no feed
     catalogue there)."""
+    return _sql(store)
+
+
+def make_commerce(store: Store) -> CommerceStore | None:
+    """The store's commerce slice (reports' figures of products), where the products are: on
+    the SQL store; None on MongoDB."""
+    return _sql(store)
+
+
+def _sql(store: Store) -> SQLiteStore | None:
     from covisor.store.sqlite import SQLiteStore
 
     return store if isinstance(store, SQLiteStore) else None

@@ -23,7 +23,6 @@ An import is incremental and crash-safe:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
 import os
@@ -206,9 +205,11 @@ class CatalogueImports:
         try:
             await self._import(run)
         finally:
-            renewal.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await renewal
+            # Stopped mid-import (`close`): its picture fetches stop too, before the media
+            # workers they run in do.
+            for task in (renewal, *run.pictures):
+                task.cancel()
+            await asyncio.gather(renewal, *run.pictures, return_exceptions=True)
 
     async def _renew(self, import_id: str) -> None:
         while True:

@@ -100,7 +100,7 @@ def product_card(
     }
     return {
         "id": first.group_id,
-        "title": _shared_title(variants),
+        "title": shared_title([v.title for v in variants]),
         "brand": first.brand,
         "description": first.description,
         "product_type": first.product_type,
@@ -118,15 +118,16 @@ def product_card(
     }
 
 
-def _shared_title(variants: Sequence[ProductRecord]) -> str:
-    """The product's title: the words its variants' titles begin with alike ("Zapatilla de
-    trail" of "Zapatilla de trail roja 42" and "… azul 41"), or the first title."""
-    if len(variants) == 1:
-        return variants[0].title
-    split = [v.title.split() for v in variants]
+def shared_title(titles: Sequence[str]) -> str:
+    """A product's title from its variants' `titles` (at least one): the words they begin with
+    alike ("Zapatilla de trail" of "Zapatilla de trail roja 42" and "… azul 41"), or the
+    first title."""
+    if len(titles) == 1:
+        return titles[0]
+    split = [title.split() for title in titles]
     common: list[str] = []
     for words in zip(*split, strict=False):
         if any(word != words[0] for word in words):
             break
         common.append(words[0])
-    return " ".join(common) if common else variants[0].title
+    return " ".join(common) if common else titles[0]

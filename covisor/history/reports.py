@@ -5,7 +5,9 @@
 `to`, each taken in the zone on its own day, so a range over a DST change is 23 or 25 hours
 longer or shorter than whole days. The store reads and groups (covisor/store/reports.py); this
 module takes the percentiles, puts conversations on days and hours of the day in `tz` and
-shapes the answer (docs/PROTOCOL.md, *Reports*). `csv_text` gives the same figures as CSV.
+shapes the answer (docs/PROTOCOL.md, *Reports*); commerce.py adds the `products` section where
+the store has the product catalogue (`null` elsewhere). `csv_text` gives the same figures as
+CSV.
 
 Percentiles interpolate linearly between the closest ranks (the usual "type 7" definition): the
 median of 10 s and 20 s is 15 s; `null` without any sample.
@@ -20,12 +22,14 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from covisor.history.amounts import currency_total
+from covisor.history.commerce import csv_sections, products_section
 from covisor.kernel.errors import CovisorError
 from covisor.store import Store
+from covisor.store.commerce import CommerceStore
 from covisor.store.records import ConversationFacts, OrderGroup, VisitorGroup
 from covisor.team.hours import zone
 
@@ -118,10 +122,6 @@ def _average(scores: list[int]) -> float | None:
     return round(sum(scores) / len(scores), 2) if scores else None
 
 
-def _money(cents: Decimal) -> str:
-    return format((cents / 100).quantize(Decimal("0.01"), ROUND_HALF_EVEN), "f")
-
-
 def _agents(facts: list[ConversationFacts]) -> list[dict[str, Any]]:
     by_agent: dict[str, list[ConversationFacts]] = {}
     for f in facts:
@@ -179,12 +179,7 @@ def _conversions(visitors: list[VisitorGroup], orders: list[OrderGroup]) -> list
                 "converted": converted,
                 "rate": round(converted / count, 4) if count else None,
                 "orders": [
-                    {
-                        "currency": o.currency,
-                        "orders": o.orders,
-                        "total": _money(Decimal(o.total_cents)),
-                        "average": _money(Decimal(o.total_cents) / o.orders),
-                    }
+                    currency_total(o.currency, o.orders, o.total_cents)
                     for o in orders
                     if (o.device, o.assisted) == (device, assisted)
                 ],
@@ -194,10 +189,15 @@ def _conversions(visitors: list[VisitorGroup], orders: list[OrderGroup]) -> list
 
 
 class Reports:
-    def __init__(self, store: Store, default_tz: str) -> None:
-        """`default_tz`: the zone of a request that names none (the config's `timezone`)."""
+    def __init__(
+        self, store: Store, default_tz: str, commerce: CommerceStore | None = None
+    ) -> None:
+        """`default_tz`: the zone of a request that names none (the config's `timezone`);
+        `commerce`: the store's commerce slice, None where the store has no products (then
+        the report's `products` is None)."""
         self._store = store
         self._default_tz = default_tz
+        self._commerce = commerce
 
     @property
     def default_tz(self) -> str:
@@ -210,6 +210,11 @@ class Reports:
         sent, accepted = await self._store.invitation_counts(r.start, r.end)
         visitors = await self._store.visitor_groups(r.start, r.end)
         orders = await self._store.order_groups(r.start, r.end)
+        products = (
+            None
+            if self._commerce is None
+            else await products_section(self._commerce, r.start, r.end, facts)
+        )
         scores = [f.rating for f in facts if f.rating is not None]
         by_score = Counter(scores)
         local = [datetime.fromtimestamp(f.opened_at / 1000.0, r.tz) for f in facts]
@@ -252,6 +257,7 @@ class Reports:
             "agents": _agents(facts),
             "devices": _devices(facts),
             "conversions": _conversions(visitors, orders),
+            "products": products,
             "per_day": [
                 {"date": day.isoformat(), "conversations": per_day.get(day, 0)}
                 for day in (r.first + timedelta(days=n) for n in range(r.days))
@@ -332,6 +338,9 @@ def csv_text(report: dict[str, Any]) -> str:
             for o in c["orders"]
         ),
     )
+    if report["products"] is not None:
+        for name, header, rows in csv_sections(report["products"]):
+            section(name, header, rows)
     section(
         "per_day",
         ["date", "conversations"],

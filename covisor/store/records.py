@@ -458,9 +458,22 @@ class RuleRecord:
 
 
 @dataclass(frozen=True)
+class ConversionItem:
+    """One line of a reported order: the shop's id of the product (a feed variant's or
+    product's id, as the shop knows it), its variant if the shop named one, how many, and the
+    unit `price` (a decimal string in the order's currency)."""
+
+    product_id: str
+    variant_id: str | None
+    quantity: int
+    price: str
+
+
+@dataclass(frozen=True)
 class ConversionRecord:
     """An order the shop's page reported (`covisor.trackConversion`), once per `order_id`.
-    `value` is a decimal string in `currency`; `assisted`: the visitor chatted before."""
+    `value` is a decimal string in `currency`; `assisted`: the visitor chatted before;
+    `items`: the order's lines, in the order the page gave them (none if it gave none)."""
 
     order_id: str
     visitor_id: str
@@ -470,6 +483,7 @@ class ConversionRecord:
     assisted: bool
     at: float
     conversation_id: str | None = field(default=None)
+    items: tuple[ConversionItem, ...] = ()
 
 
 @dataclass(frozen=True)

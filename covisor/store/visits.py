@@ -65,7 +65,8 @@ class VisitStore(Protocol):
     async def delete_invitation_rule(self, rule_id: str) -> bool: ...
 
     async def add_conversion(self, conversion: ConversionRecord) -> bool:
-        """Store it unless its `order_id` is known (then change nothing, return False)."""
+        """Store it with its items, in one step, unless its `order_id` is known (then change
+        nothing, the items included, and return False)."""
 
     async def forget_visitors(self, seen_before: float) -> int:
         """Drop visitors last seen before `seen_before` with their page views and

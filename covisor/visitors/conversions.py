@@ -2,41 +2,59 @@
 
 A conversion names the visitor (its widget's credential), the order's value and currency, and
 whether the visitor had chatted before (`assisted`, with the conversation): what the reports
-compare, by device. Reporting the same `order_id` again counts nothing more.
+compare, by device. It may list the order's items (product ids, quantities, unit prices), which
+tell the reports whether a product shown in the chat was bought. Reporting the same `order_id`
+again counts nothing more, and its items are not read again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 import msgspec
 
 from covisor.kernel.clock import Clock
+from covisor.kernel.commands import Amount, Currency, ProductRef, Quantity
 from covisor.kernel.errors import CovisorError
 from covisor.kernel.identity import Identity
+from covisor.kernel.money import decimal_text
 from covisor.store import Store
-from covisor.store.records import ConversionRecord
+from covisor.store.records import ConversionItem, ConversionRecord
 
 Emit = Callable[[str, dict[str, Any]], None]
 
 
+MAX_ITEMS = 100
+"""The most items one conversion may list."""
+
+
+class ItemBody(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """One line of the order: `price` is the unit price, in the order's currency."""
+
+    product_id: ProductRef
+    quantity: Quantity
+    price: Amount
+    variant_id: ProductRef | None = None
+
+
 class ConversionBody(msgspec.Struct, forbid_unknown_fields=True):
-    value: float | Annotated[str, msgspec.Meta(max_length=32)]
-    currency: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z]{3}\Z")]
+    value: Amount
+    currency: Currency
     order_id: Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+    items: Annotated[tuple[ItemBody, ...], msgspec.Meta(max_length=MAX_ITEMS)] = ()
 
 
-def decimal_text(value: float | str) -> str:
-    """The order value as a plain decimal string (`"89.90"`), or `bad_request`."""
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        raise CovisorError("bad_request", "value must be a decimal number") from None
-    if not amount.is_finite() or amount < 0 or amount >= Decimal(10) ** 12:
-        raise CovisorError("bad_request", "value must be between 0 and 10^12")
-    return format(amount.quantize(Decimal("0.01")), "f")
+def _items(body: ConversionBody) -> tuple[ConversionItem, ...]:
+    return tuple(
+        ConversionItem(
+            item.product_id,
+            item.variant_id,
+            item.quantity,
+            decimal_text(item.price, f"items[{n}].price"),
+        )
+        for n, item in enumerate(body.items)
+    )
 
 
 def conversion_wire(conversion: ConversionRecord) -> dict[str, Any]:
@@ -48,6 +66,15 @@ def conversion_wire(conversion: ConversionRecord) -> dict[str, Any]:
         "assisted": conversion.assisted,
         "conversation_id": conversion.conversation_id,
         "at": conversion.at,
+        "items": [
+            {
+                "product_id": item.product_id,
+                "variant_id": item.variant_id,
+                "quantity": item.quantity,
+                "price": item.price,
+            }
+            for item in conversion.items
+        ],
     }
 
 
@@ -63,18 +90,20 @@ class Conversions:
         order id (then the first report stands)."""
         if visitor.role != "visitor":
             raise CovisorError("forbidden", "conversions come from the shop's page")
+        value, items = decimal_text(body.value), _items(body)
         known = await self._store.visitor(visitor.id)
         now = self._clock()
         assisted = known is not None and known.assisted_at is not None and known.assisted_at <= now
         conversion = ConversionRecord(
             body.order_id,
             visitor.id,
-            decimal_text(body.value),
+            value,
             body.currency.upper(),
             known.device if known is not None else "desktop",
             assisted,
             now,
             known.conversation_id if assisted and known is not None else None,
+            items,
         )
         if not await self._store.add_conversion(conversion):
             return False, {"order_id": body.order_id}

@@ -85,6 +85,8 @@ class Tracking:
         self._match_products = match_products
         self._queue: list[PageView | ShopContext] = []
         self._dropped = 0
+        # Batches are taken and written one at a time, in the order they were queued.
+        self._writing = asyncio.Lock()
         self._background = Background()
 
     def start(self) -> None:
@@ -121,14 +123,15 @@ class Tracking:
     async def flush(self) -> int:
         """Write the queued page views in one transaction and push the visitors they changed
         to agents; how many were written."""
-        batch, self._queue = self._queue, []
-        if self._dropped:
-            log.warning("dropped %d page views: the store did not keep up", self._dropped)
-            self._dropped = 0
-        if not batch:
-            return 0
-        started = min(view.at for view in batch)
-        await self._store.record_visits(await self._with_products(batch), self._gap_ms)
+        async with self._writing:
+            batch, self._queue = self._queue, []
+            if self._dropped:
+                log.warning("dropped %d page views: the store did not keep up", self._dropped)
+                self._dropped = 0
+            if not batch:
+                return 0
+            started = min(view.at for view in batch)
+            await self._store.record_visits(await self._with_products(batch), self._gap_ms)
         changed = {view.visitor_id for view in batch}
         fresh = await self._store.live_visitors(started - 1.0, limit=len(changed) + 1000)
         await self._publish([visitor_wire(r) for r in fresh if r.id in changed])
@@ -161,7 +164,10 @@ class Tracking:
 
     async def link(self, visitor_id: str, conversation_id: str) -> None:
         """The visitor is in `conversation_id` (assisted from now on); agents see it with the
-        next write."""
+        next write. The page views this process holds are written first: a chat opened right
+        after the page's first view (a shop's `covisor.open()` on load) would otherwise find
+        no visitor to tie to."""
+        await self.flush()
         now = self._clock()
         await self._store.link_conversation(visitor_id, conversation_id, now)
         self.seen(PageView(visitor_id, now))

@@ -208,6 +208,8 @@ async def test_the_weekend_in_warsaw(shop: tuple[Shop, dict[str, str]]) -> None:
             "orders": [{"currency": "EUR", "orders": 2, "total": "150.50", "average": "75.25"}],
         },
     ]
+    assert report["products"]["shown"] == 0, "no product shown (tests/history/test_commerce.py)"
+    assert report["products"]["orders_with_shown"] == 0
     assert report["per_day"] == [
         {"date": "2026-03-28", "conversations": 3},
         {"date": "2026-03-29", "conversations": 1},
@@ -264,6 +266,10 @@ async def test_csv_has_the_same_figures(shop: tuple[Shop, dict[str, str]]) -> No
         "devices",
         "conversions",
         "orders",
+        "products",
+        "products_orders",
+        "most_shown",
+        "most_sold_after_chat",
         "per_day",
         "per_hour",
     ]

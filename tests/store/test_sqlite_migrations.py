@@ -4,6 +4,7 @@ one is upgraded in place, a newer one is refused, and processes opening at once 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import sqlite3
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 
 from covisor.config import Config
 from covisor.store import AgentRecord
+from covisor.store.records import ConversionItem, ConversionRecord
 from covisor.store.sqlite import SQLiteStore
 from covisor.store.sqlite import migrations as migrations_module
 from covisor.store.sqlite.migrations import MIGRATIONS, Migration, SchemaTooNew
@@ -50,6 +52,7 @@ async def test_a_fresh_database_gets_every_migration_once(tmp_path: Path) -> Non
     stamped = versions(path)
     assert [v for v, _ in stamped] == KNOWN
     assert {"agents", "agent_tokens", "conversations", "events", "visitors"} <= names(path, "table")
+    assert {"products", "conversion_items"} <= names(path, "table")
     assert {"events_by_kind", "agents_by_email", "conversions_by_visitor"} <= names(path, "index")
     store = await opened(path)  # opening again applies nothing
     await store.close()
@@ -200,3 +203,33 @@ async def test_a_failing_migration_leaves_the_database_as_it_was(
     assert calls == [1]
     assert [v for v, _ in versions(path)] == KNOWN
     assert "probe" not in names(path, "table")
+
+
+async def test_migration_3_adds_the_items_of_conversions_and_keeps_the_conversions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "v2.sqlite3"
+    with monkeypatch.context() as patch:
+        patch.setattr(migrations_module, "MIGRATIONS", MIGRATIONS[:2])
+        store = await opened(path)
+        before = ConversionRecord("o-1", "v1", "10.00", "EUR", "phone", False, 1.0)
+        assert await store.add_conversion(before)
+        await store.close()
+    assert "conversion_items" not in names(path, "table")
+    store = await opened(path)
+    try:
+        item = ConversionItem("P", None, 1, "10.00")
+        assert not await store.add_conversion(dataclasses.replace(before, items=(item,)))
+        after = ConversionRecord("o-2", "v1", "10.00", "EUR", "phone", False, 2.0, None, (item,))
+        assert await store.add_conversion(after)
+    finally:
+        await store.close()
+    assert [v for v, _ in versions(path)] == KNOWN
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT order_id FROM conversions ORDER BY 1").fetchall() == [
+            ("o-1",),
+            ("o-2",),
+        ]
+        assert db.execute("SELECT order_id, product_id FROM conversion_items").fetchall() == [
+            ("o-2", "P")
+        ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from covisor.store.records import (
+    ConversionItem,
     ConversionRecord,
     InvitationRecord,
     PageView,
@@ -94,8 +95,32 @@ async def test_rules_are_added_replaced_listed_and_deleted(store: Any) -> None:
     assert await store.delete_invitation_rule("r1") is False
 
 
-async def test_a_conversion_is_kept_once_per_order(store: Any) -> None:
-    order = ConversionRecord("o-1", "v1", "89.90", "EUR", "phone", True, 1000.0, "c_1")
+async def stored_items(store: Any, order_id: str) -> list[ConversionItem]:
+    """The items of a conversion as the backend keeps them: the rows of `conversion_items`
+    (SQLite), or the array in the conversion's document (MongoDB); nothing reads them back but
+    the SQL reports (tests/store/test_commerce_contract.py)."""
+    if hasattr(store, "_db"):
+        found = await store._db.conversions.find_one({"_id": order_id})
+        return [ConversionItem(**item) for item in found["items"]]
+    rows = await store._r.execute_fetchall(
+        "SELECT product_id, variant_id, quantity, price FROM conversion_items "
+        "WHERE order_id = ? ORDER BY position",
+        (order_id,),
+    )
+    return [ConversionItem(*row) for row in rows]
+
+
+async def test_a_conversion_is_kept_once_per_order_with_its_items(store: Any) -> None:
+    items = (
+        ConversionItem("ZT-R42", None, 1, "69.00"),
+        ConversionItem("ZT", "ZT-A42", 2, "0.50"),
+        ConversionItem("ZT-R42", None, 1, "69.00"),  # the same line twice stays twice
+    )
+    order = ConversionRecord("o-1", "v1", "89.90", "EUR", "phone", True, 1000.0, "c_1", items)
     assert await store.add_conversion(order) is True
-    again = ConversionRecord("o-1", "v2", "1.00", "USD", "desktop", False, 2000.0)
+    again = ConversionRecord("o-1", "v2", "1.00", "USD", "desktop", False, 2000.0, None, items[:1])
     assert await store.add_conversion(again) is False
+    assert await stored_items(store, "o-1") == list(items), "the first report's items stand"
+    none = ConversionRecord("o-2", "v1", "5.00", "EUR", "phone", False, 3000.0)
+    assert await store.add_conversion(none) is True
+    assert await stored_items(store, "o-2") == []

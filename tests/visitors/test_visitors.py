@@ -359,6 +359,27 @@ async def test_a_conversion_counts_once_and_knows_whether_the_visitor_chatted(
 
 
 @pytest.mark.redis
+async def test_a_chat_opened_right_after_the_first_page_is_tied_to_its_visitor(
+    config: Config,
+) -> None:
+    """A shop may open the chat as its page loads: the page view is still queued then (written
+    every minute here), and the conversation must still make the visitor assisted."""
+    async with serving(await create_app(config.replace(visitor_flush=60))) as h:
+        visitor = await new_visitor(h)
+        try:
+            await visitor.open_page("https://shop.example/", "Home")
+            status, opened = await h.request(
+                "POST", "/api/conversations", json={"visitor_token": visitor.token}
+            )
+            assert status == 201, opened
+            order = {"value": "5", "currency": "EUR", "order_id": "early-1"}
+            status, body = await h.request("POST", "/api/conversions", visitor.token, json=order)
+            assert status == 201, body
+            assert body["assisted"] is True and body["conversation_id"] == opened["id"]
+        finally:
+            await visitor.close()
+
+
 async def test_the_live_list_is_right_across_processes(
     spawn: Any, redis: str, tmp_path: Path
 ) -> None:

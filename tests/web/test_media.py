@@ -552,7 +552,7 @@ async def test_upload_must_be_multipart_with_a_file_field(server: Harness) -> No
 async def test_demo_catalogue_is_loaded_once_and_listed_for_agents(
     config: Config, clock: ManualClock
 ) -> None:
-    seeded = config.replace(seed_demo=True, media_workers=2)
+    seeded = config.replace(seed_demo=True, media_workers=2, demo_shop=False)
     async with serving(await create_app(seeded, clock=clock)) as h:
         assert await seeding(h) == 6
         agent = await h.agent_token()

@@ -880,6 +880,17 @@ def personas(w: World, label: str) -> list[Persona]:
         "POST /api/conversions": [
             ("visitor", {"body": {"value": "10.50", "currency": "EUR", "order_id": "o-1"}}),
             ("visitor", {"body": {"value": 3, "currency": "PLN", "order_id": "o-1"}}),
+            (
+                "visitor",
+                {
+                    "body": {
+                        "value": "81",
+                        "currency": "EUR",
+                        "order_id": "o-3",
+                        "items": [{"product_id": "P-1", "quantity": 2, "price": "40.50"}],
+                    }
+                },
+            ),
             ("customer", {"body": {"value": 1, "currency": "EUR", "order_id": "o-2"}}),
         ],
         "GET /api/agents": [("agent", None), ("admin", None), ("customer", None)],

@@ -4,13 +4,15 @@
  * `GET /api/reports` as tables, bar charts (conversations per day and per hour of the day, the
  * rating distribution, conversion of assisted visitors against the rest by device) drawn with
  * the vendored uPlot, and the same figures as a CSV download (`GET /api/reports.csv`, fetched
- * with the token and saved from a Blob).
+ * with the token and saved from a Blob). The products section (shown, sent, added to the cart,
+ * orders that followed, per agent and device, the top lists) has tables only, or a note where
+ * the server keeps no product catalogue (`products` is null).
  *
  * Every chart repeats figures that are also in a table, so the canvas is only a picture
  * (`role="img"` with a label). uPlot is loaded on first draw, with its stylesheet added as a
  * `<link>` (the console's CSP allows both from our origin; uPlot writes no style attribute
  * strings). The pure parts (`defaultRange`, `rangeProblem`, `reportPath`, `formatSeconds`,
- * `conversionRows`, `chartData`) are tested in node.
+ * `conversionRows`, `productRows`, `chartData`) are tested in node.
  */
 
 import { h } from "../../shared/dom.js";
@@ -88,9 +90,14 @@ export function formatRate(rate) {
   return `${(Math.round(rate * 1000) / 10).toFixed(1)} %`;
 }
 
+/** Orders in one currency as text: `"EUR 2 × 75.25 (150.50)"` (count × average, total). */
+export function orderText(o) {
+  return `${o.currency} ${o.orders} × ${o.average} (${o.total})`;
+}
+
 /**
  * The conversion table's rows: one per device and visitor kind (assisted first), with its
- * orders per currency as text (`"EUR 2 × 75.25 (150.50)"`), never summed across currencies.
+ * orders per currency as text (`orderText`), never summed across currencies.
  */
 export function conversionRows(report) {
   const rows = [...(report?.conversions ?? [])];
@@ -103,8 +110,34 @@ export function conversionRows(report) {
     visitors: row.visitors,
     converted: row.converted,
     rate: formatRate(row.rate),
-    orders: row.orders.map((o) => `${o.currency} ${o.orders} × ${o.average} (${o.total})`),
+    orders: row.orders.map(orderText),
   }));
+}
+
+/**
+ * The products section as table rows, or null when the report has none (a server without the
+ * product catalogue). `figures`: the range's counts and its orders' value (currencies apart,
+ * "–" without orders); `agents` and `devices`: `[name, shown, sent, added, orders, value]`;
+ * `mostShown`: `[title, id, shown]`; `mostSold`: `[title, id, quantity, orders]`, the id
+ * standing for a title the catalogue does not know.
+ */
+export function productRows(report) {
+  const p = report?.products;
+  if (!p) return null;
+  const value = (f) => f.orders_value.map(orderText).join("; ") || "–";
+  const counts = (f) => [f.shown, f.sent, f.added_to_cart, f.orders_with_shown, value(f)];
+  return {
+    figures: { ...p, orders_value: value(p) },
+    agents: p.agents.map((a) => [a.name || a.id, ...counts(a)]),
+    devices: p.devices.map((d) => [d.device, ...counts(d)]),
+    mostShown: p.most_shown.map((x) => [x.title ?? x.product_id, x.product_id, x.shown]),
+    mostSold: p.most_sold_after_chat.map((x) => [
+      x.title ?? x.product_id,
+      x.product_id,
+      x.quantity,
+      x.orders,
+    ]),
+  };
 }
 
 /**
@@ -479,12 +512,81 @@ export class ReportsPanel {
         "reports-conversions",
         true,
       ),
+      ...this.#productTables(device),
       charts,
     );
     this.#charts(charts).catch(() => {
       const note = h("p", { class: "cv-admin-hint", text: t("agent.reports.no_charts") });
       charts.replaceChildren(note);
     });
+  }
+
+  /** The products section's tables, or its note when the server keeps no catalogue. */
+  #productTables(device) {
+    const t = this.#t;
+    const rows = productRows(this.#report);
+    if (!rows) {
+      return [
+        h("p", {
+          class: "cv-admin-hint cv-reports-note",
+          "data-testid": "reports-products-none",
+          text: t("agent.reports.products_unavailable"),
+        }),
+      ];
+    }
+    const { figures } = rows;
+    const columns = [
+      t("agent.reports.col_shown"),
+      t("agent.reports.col_sent"),
+      t("agent.reports.col_added"),
+      t("agent.reports.col_orders"),
+      t("agent.reports.col_value"),
+    ];
+    return [
+      this.#table(
+        t("agent.reports.products"),
+        [t("agent.reports.figure"), t("agent.reports.value")],
+        [
+          [t("agent.reports.shown"), figures.shown],
+          [t("agent.reports.sent"), figures.sent],
+          [t("agent.reports.added_to_cart"), figures.added_to_cart],
+          [t("agent.reports.orders_with_shown"), figures.orders_with_shown],
+          [t("agent.reports.orders_value"), figures.orders_value],
+        ],
+        "reports-products",
+      ),
+      this.#table(
+        t("agent.reports.most_shown"),
+        [t("agent.reports.product"), t("agent.reports.product_id"), t("agent.reports.times_shown")],
+        rows.mostShown,
+        "reports-most-shown",
+      ),
+      this.#table(
+        t("agent.reports.most_sold"),
+        [
+          t("agent.reports.product"),
+          t("agent.reports.product_id"),
+          t("agent.reports.quantity"),
+          t("agent.reports.order_count"),
+        ],
+        rows.mostSold,
+        "reports-most-sold",
+      ),
+      this.#table(
+        t("agent.reports.products_agents"),
+        [t("agent.reports.agent"), ...columns],
+        rows.agents,
+        "reports-products-agents",
+        true,
+      ),
+      this.#table(
+        t("agent.reports.products_devices"),
+        [t("agent.reports.device"), ...columns],
+        rows.devices.map(([name, ...rest]) => [device(name), ...rest]),
+        "reports-products-devices",
+        true,
+      ),
+    ];
   }
 
   async #charts(container) {

@@ -3,7 +3,12 @@ import { test } from "node:test";
 
 import { liveVisitors, onSiteLabel, pathOf } from "../../console/visitors.js";
 import { Events } from "../../shared/protocol.js";
-import { VisitorTracker, pagePart, usableCredential } from "../../widget/visitor-tracker.js";
+import {
+  VisitorTracker,
+  conversionItems,
+  pagePart,
+  usableCredential,
+} from "../../widget/visitor-tracker.js";
 
 test("pages are reported without their query string or fragment", () => {
   assert.equal(
@@ -161,6 +166,31 @@ test("an invitation in the page's answer is dispatched", async () => {
     { value: 12.5, currency: "EUR", order_id: "7" },
     "g.new",
   ]);
+  const items = [
+    { product_id: 123, variant_id: 456, quantity: 2, price: 9.5 },
+    { product_id: "ZT-R42", quantity: 1, price: "69.00" },
+  ];
+  await tracking.trackConversion({ value: "88.00", currency: "EUR", order_id: "A-1", items });
+  assert.deepEqual(api.calls.at(-1)[2], {
+    value: "88.00",
+    currency: "EUR",
+    order_id: "A-1",
+    items: [
+      { product_id: "123", variant_id: "456", quantity: 2, price: 9.5 },
+      { product_id: "ZT-R42", quantity: 1, price: "69.00" },
+    ],
+  });
+});
+
+test("an order's items go as given, ids as text; the server judges the rest", () => {
+  assert.deepEqual(conversionItems([{ product_id: 7, variant_id: null, quantity: 0 }]), [
+    { product_id: "7", variant_id: null, quantity: 0 },
+  ]);
+  assert.deepEqual(conversionItems([{ product_id: "P", quantity: 1, price: 1, sku: "x" }]), [
+    { product_id: "P", quantity: 1, price: 1, sku: "x" },
+  ]);
+  assert.equal(conversionItems("none"), "none");
+  assert.deepEqual(conversionItems([null, 5]), [null, 5]);
 });
 
 test("the console lists live visitors, the most recent first", () => {

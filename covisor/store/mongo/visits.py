@@ -1,7 +1,8 @@
 """`VisitStore` on MongoDB: the methods `MongoStore` takes from this mixin.
 
 Collections: `visitors` (`_id` the visitor id), `page_views`, `invitations`, `invitation_rules`,
-`conversions` (`_id` the order id). A page view is one pipeline update, so the visit counting
+`conversions` (`_id` the order id, its items embedded as an array of documents, so one insert
+stores both or neither). A page view is one pipeline update, so the visit counting
 is atomic as on SQLite; every value from a page goes in as `$literal` (a title may begin with
 `$`).
 """

@@ -5,7 +5,8 @@ migrations.py, whose first is the DDL of schema.py, secrets, ping, backup) with 
 of `Store`, each in the module named like the slice's protocol: agents.py, conversations.py
 (with group commit), presence.py, pins.py, counters.py, catalogue.py, push.py, replies.py,
 webhooks.py, visits.py, reports.py; and products.py, the `ProductStore` (the feed catalogue,
-which the MongoDB store does not offer). A mixin's methods take `self` as `base.Connections`:
+which the MongoDB store does not offer), with commerce.py, the `CommerceStore` (reports'
+figures of products, which read the catalogue). A mixin's methods take `self` as `base.Connections`:
 the reader, the writer and its lock, transactions.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 from covisor.store.sqlite.agents import SQLiteAgents
 from covisor.store.sqlite.base import SQLiteBase
 from covisor.store.sqlite.catalogue import SQLiteCatalogue
+from covisor.store.sqlite.commerce import SQLiteCommerce
 from covisor.store.sqlite.conversations import SQLiteConversations
 from covisor.store.sqlite.counters import SQLiteCounters
 from covisor.store.sqlite.pins import SQLitePins
@@ -41,6 +43,7 @@ class SQLiteStore(
     SQLiteVisits,
     SQLiteReports,
     SQLiteProducts,
+    SQLiteCommerce,
     SQLiteBase,
 ):
     """The `Store` on one SQLite file: `SQLiteBase` with every slice's mixin."""

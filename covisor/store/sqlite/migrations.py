@@ -26,6 +26,7 @@ import aiosqlite
 from covisor.store.products import link_path
 from covisor.store.records import StoreError
 from covisor.store.sqlite.schema import (
+    COMMERCE_SCHEMA,
     PRODUCTS_SCHEMA,
     REPORTS_SCHEMA,
     SCHEMA,
@@ -107,14 +108,18 @@ async def _initial_schema(db: aiosqlite.Connection) -> None:
     await migrate_agents(db)
 
 
-async def _products(db: aiosqlite.Connection) -> None:
-    for statement in statements(PRODUCTS_SCHEMA):
-        await db.execute(statement)
+def _script(schema: str) -> Callable[[aiosqlite.Connection], Awaitable[None]]:
+    """A migration that runs the statements of `schema`, one at a time."""
+
+    async def apply(db: aiosqlite.Connection) -> None:
+        for statement in statements(schema):
+            await db.execute(statement)
+
+    return apply
 
 
 async def _shopper_context(db: aiosqlite.Connection) -> None:
-    for statement in statements(SHOPPER_CONTEXT_SCHEMA):
-        await db.execute(statement)
+    await _script(SHOPPER_CONTEXT_SCHEMA)(db)
     rows = await db.execute_fetchall("SELECT rowid, link FROM products")
     await db.executemany(
         "UPDATE products SET link_path = ? WHERE rowid = ?",
@@ -156,7 +161,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         "the schema when versions began; upgrades an unversioned database in place",
         _initial_schema,
     ),
-    Migration(2, "the product catalogue: products, their search index, imports", _products),
-    Migration(3, "what a visitor looks at and has in the cart; products by link", _shopper_context),
+    Migration(
+        2,
+        "the product catalogue: products, their search index, imports",
+        _script(PRODUCTS_SCHEMA),
+    ),
+    Migration(3, "the items of conversions", _script(COMMERCE_SCHEMA)),
+    Migration(4, "what a visitor looks at and has in the cart; products by link", _shopper_context),
 )
 """Every migration, by version: 1, 2, … with none missing."""

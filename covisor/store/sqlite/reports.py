@@ -14,11 +14,13 @@ import aiosqlite
 from covisor.store.records import ConversationFacts, OrderGroup, VisitorGroup
 from covisor.store.sqlite.schema import INDEXED_EVENTS
 
-_FIRST = (
+FIRST_EVENT = (
     "(SELECT CAST(e.body AS TEXT) FROM events e INDEXED BY events_by_kind "
     "WHERE e.conversation_id = c.id "
     f"AND e.type = '{{type}}' AND e.{INDEXED_EVENTS} ORDER BY e.seq LIMIT 1)"
 )
+"""The body (JSON text) of the first event of a type (`.format(type=…)`) of the conversation
+whose id is `c.id` in the enclosing query."""
 _COUNT = (
     "(SELECT count(*) FROM events e WHERE e.conversation_id = c.id AND e.type = '{type}' "
     f"AND e.{INDEXED_EVENTS})"
@@ -27,9 +29,9 @@ _COUNT = (
 _FACTS = f"""
 WITH picked AS (
     SELECT c.id, c.created_at, c.status, c.summary,
-        {_FIRST.format(type="conversation.accepted")} AS accepted,
-        {_FIRST.format(type="conversation.closed")} AS closed,
-        {_FIRST.format(type="conversation.rated")} AS rated,
+        {FIRST_EVENT.format(type="conversation.accepted")} AS accepted,
+        {FIRST_EVENT.format(type="conversation.closed")} AS closed,
+        {FIRST_EVENT.format(type="conversation.rated")} AS rated,
         (SELECT min(json_extract(CAST(e.body AS TEXT), '$.at'))
          FROM events e INDEXED BY events_by_kind
          WHERE e.conversation_id = c.id AND e.type = 'chat.message' AND e.{INDEXED_EVENTS}

@@ -298,6 +298,19 @@ CREATE TABLE IF NOT EXISTS catalogue_feed (
 """
 """Migration 2's tables (migrations.py)."""
 
+COMMERCE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS conversion_items (
+    order_id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    product_id TEXT NOT NULL,
+    variant_id TEXT,
+    quantity INTEGER NOT NULL,
+    price TEXT NOT NULL,
+    PRIMARY KEY (order_id, position)
+) WITHOUT ROWID;
+"""
+"""Migration 3's table (migrations.py): the items of each conversion, in the order given."""
+
 SHOPPER_CONTEXT_SCHEMA = """
 ALTER TABLE products ADD COLUMN link_path TEXT;
 CREATE INDEX IF NOT EXISTS products_by_link_path ON products (link_path);
@@ -307,3 +320,4 @@ ALTER TABLE visitors ADD COLUMN cart_value TEXT;
 ALTER TABLE visitors ADD COLUMN cart_currency TEXT;
 ALTER TABLE visitors ADD COLUMN cart_items INTEGER;
 """
+"""Migration 4's columns (migrations.py): what a visitor looks at and has in the cart."""

@@ -1,4 +1,8 @@
-"""`VisitStore` on SQLite: the methods `SQLiteStore` takes from this mixin."""
+"""`VisitStore` on SQLite: the methods `SQLiteStore` takes from this mixin.
+
+A conversion's items are rows of `conversion_items` (order id, position), written in the
+transaction that adds the conversion, and only when it is new.
+"""
 
 from __future__ import annotations
 
@@ -199,8 +203,8 @@ class SQLiteVisits:
 
     async def add_conversion(self: Connections, conversion: ConversionRecord) -> bool:
         c = conversion
-        async with self._write_lock:
-            cursor = await self._w.execute(
+        async with self._immediate() as db:
+            cursor = await db.execute(
                 "INSERT OR IGNORE INTO conversions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     c.order_id,
@@ -213,7 +217,16 @@ class SQLiteVisits:
                     c.conversation_id,
                 ),
             )
-            return cursor.rowcount == 1
+            new = cursor.rowcount == 1
+            if new and c.items:
+                await db.executemany(
+                    "INSERT INTO conversion_items VALUES (?, ?, ?, ?, ?, ?)",
+                    [
+                        (c.order_id, n, i.product_id, i.variant_id, i.quantity, i.price)
+                        for n, i in enumerate(c.items)
+                    ],
+                )
+        return new
 
     async def forget_visitors(self: Connections, seen_before: float) -> int:
         async with self._immediate() as db:

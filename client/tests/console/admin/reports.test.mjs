@@ -10,6 +10,8 @@ import {
   formatRate,
   formatSeconds,
   localDate,
+  orderText,
+  productRows,
   rangeProblem,
   reportPath,
 } from "../../../console/admin/reports.js";
@@ -120,6 +122,48 @@ test("conversion rows come by device, assisted first, currencies never summed", 
     { device: "phone", assisted: false, visitors: 3, converted: 0, rate: "0.0 %", orders: [] },
   ]);
   assert.deepEqual(conversionRows({}), []);
+});
+
+const eur = { currency: "EUR", orders: 1, total: "81.00", average: "81.00" };
+const usd = { currency: "USD", orders: 1, total: "120.00", average: "120.00" };
+const figures = (shown, sent, added, value) => ({
+  shown,
+  sent,
+  added_to_cart: added,
+  orders_with_shown: value.length,
+  orders_value: value,
+});
+const PRODUCTS = {
+  ...figures(2, 2, 1, [eur, usd]),
+  agents: [
+    { id: "a_1", name: "Ann", ...figures(2, 1, 1, [eur]) },
+    { id: "a_2", name: "", ...figures(0, 1, 0, []) },
+  ],
+  devices: [{ device: "phone", ...figures(2, 2, 1, [eur, usd]) }],
+  most_shown: [{ product_id: "ZT", title: "Zapatilla de trail", shown: 2 }],
+  most_sold_after_chat: [
+    { product_id: "SOCKS", title: null, quantity: 2, orders: 1 },
+    { product_id: "ZT", title: "Zapatilla de trail", quantity: 1, orders: 1 },
+  ],
+};
+
+test("the products section as rows: currencies apart, ids where titles are unknown", () => {
+  assert.equal(orderText(eur), "EUR 1 × 81.00 (81.00)");
+  const rows = productRows({ ...REPORT, products: PRODUCTS });
+  assert.equal(rows.figures.shown, 2);
+  assert.equal(rows.figures.orders_value, "EUR 1 × 81.00 (81.00); USD 1 × 120.00 (120.00)");
+  assert.deepEqual(rows.agents, [
+    ["Ann", 2, 1, 1, 1, "EUR 1 × 81.00 (81.00)"],
+    ["a_2", 0, 1, 0, 0, "–"],
+  ]);
+  assert.deepEqual(rows.devices[0].slice(0, 5), ["phone", 2, 2, 1, 2]);
+  assert.deepEqual(rows.mostShown, [["Zapatilla de trail", "ZT", 2]]);
+  assert.deepEqual(rows.mostSold, [
+    ["SOCKS", "SOCKS", 2, 1],
+    ["Zapatilla de trail", "ZT", 1, 1],
+  ]);
+  assert.equal(productRows({ ...REPORT, products: null }), null, "no catalogue on the server");
+  assert.equal(productRows(REPORT), null);
 });
 
 test("chart data: days, hours, ratings and conversion per device", () => {
