@@ -7,9 +7,11 @@ The output is byte-identical from run to run.
 feed.xml is a Google Merchant Center feed (RSS 2.0, `g:` = http://base.google.com/ns/1.0):
 one `<item>` per colour and size, sharing `g:item_group_id` (a product of one colour and no
 sizes is a lone item without one). Every URL is under the placeholder origin ORIGIN: pictures
-at /demo/shop/images/<file>.jpg, product pages at /demo/shop/product.html?id=<product id>, the
-one video at /media/<file> (where the server already serves media/). Prices are written "89.00
-EUR" and "89,00 EUR" on alternate items, as real feeds mix them. Variants of one colour share
+at /demo/shop/images/<file>.jpg, product pages at /demo/shop/products/<product id> (every
+variant links to its product's page: the server matches a visitor's page to a product by the
+link's path, as the widget reports pages without their query string), the one video at
+/media/<file> (where the server already serves media/). Prices are written "89.00 EUR" and
+"89,00 EUR" on alternate items, as real feeds mix them. Variants of one colour share
 their pictures (2 or 3: front, side, detail), and a product of three colours or more adds a
 picture of its whole range to every variant, so an importer sees the same URL many times.
 
@@ -36,7 +38,7 @@ IMAGES = OUT / "images"
 
 ORIGIN = "https://shop.covisor.invalid"
 IMAGE_BASE = f"{ORIGIN}/demo/shop/images/"
-PAGE_BASE = f"{ORIGIN}/demo/shop/product.html?id="
+PAGE_BASE = f"{ORIGIN}/demo/shop/products/"
 VIDEO_BASE = f"{ORIGIN}/media/"
 CURRENCY = "EUR"
 PREORDER_DATE = "2027-03-01T09:00+01:00"

@@ -1,20 +1,6 @@
-// The widget's language: `?lang=xx` (set by the switch in the header) goes to the widget's
-// script tag as `data-lang` before widget.js runs (module scripts run in document order).
-const LANGUAGES = ["en", "es", "de", "pl", "fr"];
-const chosen = new URLSearchParams(location.search).get("lang");
-const switcher = document.getElementById("lang");
-if (LANGUAGES.includes(chosen)) {
-  const widgetTag = document.querySelector('script[src$="/client/widget.js"]');
-  if (widgetTag) widgetTag.dataset.lang = chosen;
-  switcher.value = chosen;
-} else {
-  switcher.value = "en";
-}
-switcher.addEventListener("change", () => {
-  const url = new URL(location.href);
-  url.searchParams.set("lang", switcher.value);
-  location.assign(url);
-});
+import { languageSwitch } from "./language.js";
+
+languageSwitch(document.getElementById("lang"), "en");
 
 // The shop's own product list: use the demo catalogue's pictures when they are installed.
 const list = document.getElementById("products");

@@ -14,6 +14,7 @@ def print_listening(host: str, port: int) -> None:
     """The line tests and tools wait for, then where to click."""
     print(f"Covisor listening on http://{host}:{port}", flush=True)
     print(f"  shop demo:     http://{host}:{port}/demo", flush=True)
+    print(f"  Senda shop:    http://{host}:{port}/demo/shop/", flush=True)
     print(f"  agent console: http://{host}:{port}/agent", flush=True)
 
 

@@ -21,7 +21,7 @@ SHOP = MEDIA / "shop"
 G = "{http://base.google.com/ns/1.0}"
 ORIGIN = "https://shop.covisor.invalid"
 IMAGE_BASE = f"{ORIGIN}/demo/shop/images/"
-PAGE_BASE = f"{ORIGIN}/demo/shop/product.html?id="
+PAGE_BASE = f"{ORIGIN}/demo/shop/products/"
 VIDEO_BASE = f"{ORIGIN}/media/"
 PRICE = re.compile(r"^(\d+)[.,](\d{2}) EUR\Z")
 REQUIRED = (
