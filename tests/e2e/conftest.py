@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -111,6 +112,21 @@ def _start_server(
     raise RuntimeError(f"covisor serve did not start:\n{log.read_text()}")
 
 
+@contextmanager
+def served(data_dir: Path, log: Path, extra_env: dict[str, str] | None = None) -> Iterator[str]:
+    """`covisor serve` (`_start_server`) until the block ends, then stopped; yields its URL."""
+    process, url = _start_server(data_dir, log, extra_env)
+    try:
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 def _wait_for_catalogue(api: APIRequestContext, token: str) -> None:
     """The demo catalogue loads in the background after start: wait until all of it is listed."""
     expected = {item["id"] for item in json.loads(CATALOGUE.read_text())["items"]}
@@ -153,8 +169,7 @@ def server(
     # One log per module: modules run side by side under pytest-xdist, and `_start_server` reads
     # the server's URL from its log.
     log = ARTIFACTS / f"server-{request.module.__name__.rsplit('.', 1)[-1]}.log"
-    process, url = _start_server(data_dir, log)
-    try:
+    with served(data_dir, log) as url:
         token = (data_dir / "demo-agent.txt").read_text().strip().splitlines()[-1]
         api = playwright.request.new_context(base_url=url)
         try:
@@ -162,13 +177,6 @@ def server(
         finally:
             api.dispose()
         yield CovisorServer(url, data_dir, token, dict(SERVER_LIMITS))
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ agent answers in the console, the answer arrives by e-mail at a real SMTP server
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -14,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ARTIFACTS, CovisorServer, Snap, _start_server
+from tests.e2e.conftest import ARTIFACTS, CovisorServer, Snap, served
 from tests.e2e.sides import AgentConsole, ShopperWidget
 from tests.mailbox import Mailbox, parts, smtp_server
 
@@ -54,16 +53,8 @@ def server(
         "COVISOR_OFFLINE_EMAIL_DELAY": "1",
         "COVISOR_LEAVE_MESSAGE_WITHOUT_AGENTS": "1",
     }
-    process, url = _start_server(data_dir, ARTIFACTS / "server-after-hours.log", env)
-    try:
+    with served(data_dir, ARTIFACTS / "server-after-hours.log", env) as url:
         yield CovisorServer(url, data_dir, "", {})
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def reopen(shopper: ShopperWidget, url: str) -> None:

@@ -22,7 +22,7 @@ import pytest
 from playwright.sync_api import Locator, Page, Playwright, ViewportSize, expect
 
 from tests.catalogue.shop import Shop, item, rss, running_shop
-from tests.e2e.conftest import ARTIFACTS, Contexts, CovisorServer, _start_server
+from tests.e2e.conftest import ARTIFACTS, Contexts, CovisorServer, served
 from tests.e2e.sides import DESKTOP, AgentConsole
 
 DEMO_ADMIN = "Demo Agent"
@@ -82,13 +82,9 @@ def server(playwright: Playwright, tmp_path_factory: pytest.TempPathFactory) -> 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     data_dir: Path = tmp_path_factory.mktemp("covisor-feed")
     env = {"COVISOR_OUTBOUND_ALLOW_INSECURE": "1", "COVISOR_CATALOGUE_CHECK_EVERY": "3600"}
-    process, url = _start_server(data_dir, ARTIFACTS / "server-test_feed_admin.log", env)
-    try:
+    with served(data_dir, ARTIFACTS / "server-test_feed_admin.log", env) as url:
         token = (data_dir / "demo-agent.txt").read_text().strip().splitlines()[-1]
         yield CovisorServer(url, data_dir, token, {})
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 def open_panel(page: Page) -> Locator:

@@ -12,7 +12,6 @@ of the console on a phone) go to tests/artifacts/e2e/.
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Iterator
 from typing import Any
 
@@ -30,8 +29,8 @@ from tests.e2e.conftest import (
     ARTIFACTS,
     SERVER_LIMITS,
     CovisorServer,
-    _start_server,
     _wait_for_catalogue,
+    served,
 )
 from tests.e2e.feed_shop import BLUE_42, GROUP, ShopThread, import_feed
 from tests.e2e.polling import eventually
@@ -53,12 +52,11 @@ def server(
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     data_dir = tmp_path_factory.mktemp("covisor-products")
     with ShopThread() as shop:
-        process, url = _start_server(
+        with served(
             data_dir,
             ARTIFACTS / "server-test_product_card.log",
             {"COVISOR_OUTBOUND_ALLOW_INSECURE": "1"},
-        )
-        try:
+        ) as url:
             token = (data_dir / "demo-agent.txt").read_text().strip().splitlines()[-1]
             admin = playwright.request.new_context(
                 base_url=url, extra_http_headers={"Authorization": f"Bearer {token}"}
@@ -70,13 +68,6 @@ def server(
                 admin.dispose()
             assert done["state"] == "done" and done["added"] == 7 and done["failed"] == 0, done
             yield CovisorServer(url, data_dir, token, dict(SERVER_LIMITS))
-        finally:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 @pytest.fixture(scope="module")

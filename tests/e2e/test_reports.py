@@ -9,7 +9,6 @@ to tests/artifacts/e2e/.
 
 from __future__ import annotations
 
-import subprocess
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -23,7 +22,7 @@ from tests.e2e.conftest import (
     START_TIMEOUT_S,
     Contexts,
     CovisorServer,
-    _start_server,
+    served,
 )
 from tests.e2e.sides import DESKTOP, PHONE, AgentConsole, ShopperWidget
 
@@ -50,10 +49,7 @@ def server(playwright: Playwright, tmp_path_factory: pytest.TempPathFactory) -> 
     """`covisor serve` with the demo admin and the demo shop's product catalogue."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     data_dir = tmp_path_factory.mktemp("covisor-reports")
-    process, url = _start_server(
-        data_dir, ARTIFACTS / "server-test_reports.log", {"COVISOR_DEMO_SHOP": "1"}
-    )
-    try:
+    with served(data_dir, ARTIFACTS / "server-test_reports.log", {"COVISOR_DEMO_SHOP": "1"}) as url:
         token = (data_dir / "demo-agent.txt").read_text().strip().splitlines()[-1]
         admin = playwright.request.new_context(
             base_url=url, extra_http_headers={"Authorization": f"Bearer {token}"}
@@ -63,13 +59,6 @@ def server(playwright: Playwright, tmp_path_factory: pytest.TempPathFactory) -> 
         finally:
             admin.dispose()
         yield CovisorServer(url, data_dir, token, dict(SERVER_LIMITS))
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def rows(table: Locator) -> list[list[str]]:

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, Playwright, expect
 
-from tests.e2e.conftest import ARTIFACTS, Contexts, CovisorServer, _start_server
+from tests.e2e.conftest import ARTIFACTS, Contexts, CovisorServer, served
 from tests.e2e.sides import DESKTOP, AgentConsole
 
 DEMO_ADMIN = "Demo Agent"
@@ -78,13 +78,9 @@ def server(playwright: Playwright, tmp_path_factory: pytest.TempPathFactory) -> 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     data_dir: Path = tmp_path_factory.mktemp("covisor-webhooks")
     env = {"COVISOR_WEBHOOKS_ALLOW_INSECURE": "1", "COVISOR_WEBHOOK_FIRST_RETRY": "1"}
-    process, url = _start_server(data_dir, ARTIFACTS / "webhooks-server.log", env)
-    try:
+    with served(data_dir, ARTIFACTS / "webhooks-server.log", env) as url:
         token = (data_dir / "demo-agent.txt").read_text().strip().splitlines()[-1]
         yield CovisorServer(url, data_dir, token, {})
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 def shoot(page: Page, name: str) -> None:

@@ -24,7 +24,7 @@ from tests.e2e.conftest import (
     Contexts,
     CovisorServer,
     Snap,
-    _start_server,
+    served,
 )
 from tests.e2e.polling import eventually
 from tests.e2e.sides import DESKTOP, GREETING, PHONE, AgentConsole, ShopperWidget, Side
@@ -40,18 +40,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CovisorServer]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     data_dir = tmp_path_factory.mktemp("covisor-inbox")
     env = {"COVISOR_PRECHAT": "name_email", "COVISOR_SEED_DEMO": "0"}
-    process, url = _start_server(data_dir, ARTIFACTS / "server-inbox.log", env)
-    try:
+    with served(data_dir, ARTIFACTS / "server-inbox.log", env) as url:
         started = CovisorServer(url, data_dir, "", {})
         started.demo_token = started.add_agent("Ops")
         yield started
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 class Agent:
