@@ -86,6 +86,13 @@ def _variant(record: ProductRecord, pictures: Mapping[str, ProductImageRecord]) 
     }
 
 
+def first_in_stock(card: Mapping[str, Any]) -> dict[str, Any]:
+    """The variant of a card (`product_card`) shown or suggested when none is named: its
+    first in stock, else its first."""
+    variants: list[dict[str, Any]] = card["variants"]
+    return next((v for v in variants if v["availability"] == "in_stock"), variants[0])
+
+
 def product_card(
     variants: Sequence[ProductRecord], pictures: Mapping[str, ProductImageRecord]
 ) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from covisor.catalogue.products import picture_entries, product_card
+from covisor.catalogue.products import first_in_stock, picture_entries, product_card
 from covisor.catalogue.search import parse_query
 from covisor.conversations.gallery import viewer_entry
 from covisor.kernel.errors import CovisorError
@@ -64,8 +64,9 @@ class ProductCatalogue:
         what it showed even after the feed drops the product."""
         card = await self.card(product_id)
         variants = card["variants"]
+        variant: dict[str, Any] | None
         if variant_id is None:
-            variant = next((v for v in variants if v["availability"] == "in_stock"), variants[0])
+            variant = first_in_stock(card)
         else:
             variant = next((v for v in variants if v["id"] == variant_id), None)
             if variant is None:

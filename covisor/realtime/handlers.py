@@ -14,6 +14,7 @@ from typing import Any
 
 import socketio
 
+from covisor.catalogue.products import first_in_stock
 from covisor.catalogue.service import ProductCatalogue
 from covisor.conversations.gallery import is_upload
 from covisor.conversations.journal import Journal
@@ -352,8 +353,7 @@ class Realtime:
             raise CovisorError("not_found", "this product has no such variant")
         cid = command.conversation_id
         if isinstance(command, c.ProductSend):
-            in_stock = (v["id"] for v in card["variants"] if v["availability"] == "in_stock")
-            chosen = variant_id or next(in_stock, variants[0])
+            chosen = variant_id or first_in_stock(card)["id"]
             return c.SendProduct(conversation_id=cid, product=card, variant_id=chosen)
         return c.CartAdded(
             conversation_id=cid,
