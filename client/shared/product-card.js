@@ -85,12 +85,14 @@ export class ProductCard {
     const variant = currentVariant(product, media.variant_id);
     Object.assign(this.element.dataset, { productId: product.id, variantId: variant?.id ?? "" });
     this.element.removeAttribute("aria-busy");
-    this.element.replaceChildren(
+    // No brand or a single picture leave nulls, which replaceChildren would write as text.
+    const parts = [
       ...this.#summary(product, variant),
       ...this.#options(product, variant, media.id),
       this.#gallery(product, variant, media.id),
       this.#actions(product, variant),
-    );
+    ];
+    this.element.replaceChildren(...parts.filter(Boolean));
     if (focused) this.element.querySelector(`[data-key="${CSS.escape(focused)}"]`)?.focus();
   }
 
