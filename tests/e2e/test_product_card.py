@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import (
@@ -119,9 +120,18 @@ def card_placement(side: Side) -> str:
     return "below"
 
 
+def searched_for(request: Request, text: str) -> bool:
+    """A product search request for the whole of `text` (spaces as the client sends them)."""
+    if "/api/catalogue/products?" not in request.url:
+        return False
+    asked = parse_qs(urlsplit(request.url).query).get("q", [""])[0]
+    return asked.split() == text.split()
+
+
 def search(agent: AgentConsole, text: str) -> list[str]:
-    """Type `text` in the product search key by key; returns the list the search requests
-    made from now on are added to."""
+    """Type `text` in the product search key by key, until the search for all of it has gone
+    out (Enter before that searches again instead of showing); returns the list the search
+    requests made from now on are added to."""
     asked: list[str] = []
 
     def record(request: Request) -> None:
@@ -131,7 +141,8 @@ def search(agent: AgentConsole, text: str) -> list[str]:
     agent.page.on("request", record)
     box = agent.by("product-search")
     box.fill("")
-    box.press_sequentially(text, delay=30)
+    with agent.page.expect_request(lambda request: searched_for(request, text)):
+        box.press_sequentially(text, delay=30)
     return asked
 
 
@@ -365,8 +376,7 @@ def test_the_shopper_adds_the_shown_variant_through_the_shops_own_cart(
     its outcome, added or refused with the shop's reason, is a notice on both sides; the cart
     the page tells reaches the conversation's summary."""
     agent, shopper = accepted
-    agent.by("product-search").fill("")
-    agent.by("product-search").press_sequentially("rapida roja 41", delay=20)
+    search(agent, "rapida roja 41")
     expect(agent.by("product-result")).to_have_count(1)
     agent.by("product-search").press("ArrowDown")
     agent.by("product-search").press("Enter")

@@ -268,6 +268,8 @@ def test_the_welcome_card_and_escape(visitor: ShopperWidget) -> None:
     expect(visitor.by("welcome-reply")).to_have_text("We usually reply within 3 min.")
     expect(visitor.by("welcome-reply")).to_have_attribute("data-source", "queue")
 
+    # Styled (the widget stays hidden until its sheets are in), so the launcher can take focus.
+    expect(visitor.by("chat-input")).to_be_visible()
     visitor.by("chat-input").focus()
     visitor.page.keyboard.press("Escape")
     expect(visitor.by("widget-panel")).to_be_hidden()
