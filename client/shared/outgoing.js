@@ -62,7 +62,12 @@ const RATE_CLASSES = ["chat_rate", "stroke_rate", "other_rate"];
  * later event could overtake them: the emitter sends them alone, after everything before them
  * was answered, and sends nothing after them until they are.
  */
-export const BARRIER_EVENTS = new Set([Events.VIEWER_SHOW, Events.CHAT_HISTORY]);
+export const BARRIER_EVENTS = new Set([
+  Events.VIEWER_SHOW,
+  Events.CHAT_HISTORY,
+  Events.PRODUCT_SEND,
+  Events.CART_ADD,
+]);
 
 /** A token bucket: `wait()` says how many ms until one token is there; `take()` spends one. */
 class TokenBucket {

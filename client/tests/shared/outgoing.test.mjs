@@ -255,6 +255,26 @@ test("viewer.show goes alone: after the acks before it, and before anything afte
   assert.equal(sent.length, 3);
 });
 
+test("product.send and cart.add go alone too: the server looks the product up first", async () => {
+  for (const event of ["product.send", "cart.add"]) {
+    const { sent, send } = manualSend();
+    const emitter = new OrderedEmitter({ send });
+    emitter.emit("chat.send", { conversation_id: "c", text: "before" });
+    emitter.emit(event, { conversation_id: "c", product_id: "p" });
+    emitter.emit("chat.send", { conversation_id: "c", text: "after" });
+    assert.equal(sent.length, 1, event);
+    sent[0].resolve({ ok: true, seq: 1 });
+    await tick();
+    assert.deepEqual(
+      sent.map((s) => s.event),
+      ["chat.send", event],
+    );
+    sent[1].resolve({ ok: true, seq: 2 });
+    await tick();
+    assert.equal(sent.length, 3, event);
+  }
+});
+
 test("queued point batches of one stroke are merged into one event", async () => {
   const { sent, send } = manualSend();
   const emitter = new OrderedEmitter({ send, window: 1 });
