@@ -20,7 +20,8 @@
  * (conversation-header.js), the transfer and note dialogs (transfer-dialog.js, note-dialog.js),
  * the settings panels and their dialogs (panels.js, console/admin/), the PIN box (phone-box.js),
  * list items (lists.js), live visitors (visitors.js), alerts (alerts.js), the composer's
- * saved-reply picker (reply-picker.js) and the product search (product-search.js).
+ * saved-reply picker (reply-picker.js), the product search (product-search.js) and what the
+ * shopper looks at and has in the cart, above the chat (shopper-panel.js, product-cache.js).
  */
 
 import { Api, serverUrl } from "../shared/api.js";
@@ -47,8 +48,10 @@ import { logOut, reloadLoggedOut } from "./login.js";
 import { NoteDialog } from "./note-dialog.js";
 import { SettingsPanels } from "./panels.js";
 import { AgentPhoneBox } from "./phone-box.js";
+import { ProductCache } from "./product-cache.js";
 import { ProductSearch } from "./product-search.js";
 import { attachReplyPicker } from "./reply-picker.js";
+import { ShopperPanel } from "./shopper-panel.js";
 import { TransferDialog } from "./transfer-dialog.js";
 import { VisitorsList } from "./visitors.js";
 
@@ -181,10 +184,19 @@ export class Console {
       onNotice: (text) => this.#showNotice(text),
       mount: (dialog) => this.root.append(dialog),
     });
+    this.productCards = new ProductCache({ api: this.#api });
+    this.shopper = new ShopperPanel({
+      t,
+      origin,
+      products: this.productCards,
+      onShow: (shown) => this.#show(shown),
+    });
     this.visitors = new VisitorsList({
       t,
       api: this.#api,
       idleSeconds: Number(this.#settings.visitor_idle) || 120,
+      products: this.productCards,
+      onChange: () => this.#renderShopper(),
     });
     const maxChars = this.#limits.max_message_chars;
     this.transfer = new TransferDialog({
@@ -196,7 +208,13 @@ export class Console {
       onNotice: (text) => this.#showNotice(text),
     });
     this.note = new NoteDialog({ t, api: this.#api, maxChars, conversationId: selectedId });
-    this.products = new ProductSearch({ t, api: this.#api, origin, onShow: (p) => this.#show(p) });
+    this.products = new ProductSearch({
+      t,
+      api: this.#api,
+      origin,
+      onShow: (shown) => this.#show(shown),
+      onSend: (sent) => this.#sendProduct(sent),
+    });
     this.tabs = PANES.map((pane) =>
       h("button", {
         type: "button",
@@ -366,7 +384,12 @@ export class Console {
           section("cv-earlier-title", [t("agent.earlier")], this.earlierList),
         ),
       ),
-      h("div", { class: "cv-pane cv-chat-pane", dataset: { pane: "chat" } }, this.chat.element),
+      h(
+        "div",
+        { class: "cv-pane cv-chat-pane", dataset: { pane: "chat" } },
+        this.shopper.element,
+        this.chat.element,
+      ),
       this.lightbox.element,
       this.transfer.element,
       this.note.element,
@@ -536,6 +559,7 @@ export class Console {
     this.#renderActive();
     this.#renderConversation();
     this.#renderCatalogue();
+    this.#renderShopper();
     this.#loadEarlier(session);
     this.phone.clear();
   }
@@ -559,6 +583,7 @@ export class Console {
         this.viewer.setSession(null);
         this.chat.setSession(null);
         this.#renderConversation();
+        this.#renderShopper();
       }
     }
     this.#renderActive();
@@ -633,6 +658,7 @@ export class Console {
       if ([Change.STATUS, "presence", "joined"].includes(change)) this.#renderConversation();
       if ([Change.TIMELINE, "joined"].includes(change)) this.#renderUploads();
       if (change === Change.STATUS || change === "joined") this.#renderCatalogue();
+      if ([Change.CART, Change.STATUS, "joined"].includes(change)) this.#renderShopper();
       if (!document.hidden && this.root.dataset.pane !== "list") this.#markSeen(session);
     }
     if (change === "error") this.#showNotice(this.#t("agent.join_failed"));
@@ -715,6 +741,18 @@ export class Console {
     );
   }
 
+  /** The open conversation's shopper: the product looked at (live visitors) and the cart. */
+  #renderShopper() {
+    const session = this.#selected;
+    if (!this.shopper || !this.visitors) return;
+    this.shopper.render({
+      conversationId: session?.conversationId ?? null,
+      cart: session?.state.cart ?? null,
+      productId: this.visitors.conversationVisitor(session?.conversationId)?.product_id ?? null,
+      enabled: Boolean(session) && session.state.status !== "closed",
+    });
+  }
+
   #renderUploads() {
     const t = this.#t;
     const uploads = this.#selected?.state.uploads ?? [];
@@ -776,13 +814,26 @@ export class Console {
    * `{product_id, variant_id}` (product search); the server resolves the ids, and its
    * `viewer.show` event (in the ack here, pushed to the others) has the URLs.
    */
-  async #show(shown) {
+  #show(shown) {
+    return this.#sendAndShow(Events.VIEWER_SHOW, shown, "viewer");
+  }
+
+  /**
+   * Send a product into the chat as a card the shopper can open and add to the cart
+   * (`product.send {product_id, variant_id}`); the agent then sees it in the chat.
+   */
+  #sendProduct(sent) {
+    return this.#sendAndShow(Events.PRODUCT_SEND, sent, "chat");
+  }
+
+  /** Send `event` in the open conversation, then show `pane`, or say why the server refused. */
+  async #sendAndShow(event, payload, pane) {
     const session = this.#selected;
     if (!session) return;
     this.#hideNotice();
-    const ack = await session.send(Events.VIEWER_SHOW, shown);
+    const ack = await session.send(event, payload);
     if (!ack?.ok) this.#showNotice(errorText(this.#t, ack?.error));
-    else this.#showPane("viewer");
+    else this.#showPane(pane);
   }
 
   /** The agent chose a status (or the idle timer did, `auto`); the server keeps it. */

@@ -3,11 +3,13 @@
  * shop's feed (`GET /api/catalogue/products`), an "In stock" filter and a brand filter (`GET
  * /api/catalogue/brands`), results with thumbnail, title, brand, price and availability.
  * Choosing one shows it in the shared viewer of the open conversation (`onShow` gets the
- * `viewer.show` payload `{product_id, variant_id}`).
+ * `viewer.show` payload `{product_id, variant_id}`); its "Send" button (or Shift+Enter) sends it
+ * into the chat as a card the shopper can add to the cart (`onSend`, the same payload for
+ * `product.send`).
  *
  * The search box is an ARIA combobox over the results' listbox: ArrowDown/ArrowUp (Home/End)
- * move the active result, Enter shows it (with none active, it searches at once), Escape
- * clears the search. A click shows a result too.
+ * move the active result, Enter shows it (with none active, it searches at once), Shift+Enter
+ * sends it, Escape clears the search. A click shows a result too.
  *
  * DOM-free and tested in node: `searchPath`, `LatestSearch` (the debounce, and answers
  * overtaken by a newer request dropped) and `nextActive`.
@@ -124,6 +126,7 @@ export class ProductSearch {
   #api;
   #origin;
   #onShow;
+  #onSend;
   #search;
   #results = [];
   #active = -1;
@@ -136,13 +139,15 @@ export class ProductSearch {
    * @param {import("../shared/api.js").Api} options.api the agent's REST client
    * @param {string} options.origin server origin, for picture URLs
    * @param {(payload: object) => void} options.onShow show a product in the viewer
+   * @param {(payload: object) => void} options.onSend send a product into the chat
    * @param {import("../shared/schedule.js").Schedule} [options.schedule]
    */
-  constructor({ t, api, origin, onShow, schedule = scheduleWithTimeout }) {
+  constructor({ t, api, origin, onShow, onSend, schedule = scheduleWithTimeout }) {
     this.#t = t;
     this.#api = api;
     this.#origin = origin;
     this.#onShow = onShow;
+    this.#onSend = onSend;
     this.#listId = `cv-product-results-${++searches}`;
     this.#search = new LatestSearch({
       run: (query) => this.#api.get(searchPath(query)),
@@ -220,6 +225,7 @@ export class ProductSearch {
           this.brand,
         ),
       ),
+      h("p", { class: "cv-search-hint", text: t("agent.commerce.send_hint") }),
       this.status,
       this.list,
     );
@@ -270,8 +276,9 @@ export class ProductSearch {
       this.#setActive(nextActive(this.#active, count, event.key));
     } else if (event.key === "Enter") {
       event.preventDefault();
-      if (this.#active >= 0 && !this.#search.pending) this.#choose(this.#active);
-      else this.#changed({ now: true });
+      if (this.#active >= 0 && !this.#search.pending) {
+        this.#choose(this.#active, event.shiftKey ? this.#onSend : this.#onShow);
+      } else this.#changed({ now: true });
     } else if (event.key === "Escape") {
       if (!this.input.value && this.#active < 0) return;
       event.preventDefault();
@@ -297,14 +304,15 @@ export class ProductSearch {
     }
   }
 
-  #choose(index) {
+  /** Show result `index` in the viewer, or give it to `action` (`onSend`). */
+  #choose(index, action = this.#onShow) {
     const hit = this.#results[index];
     if (!hit) return;
     if (!this.#enabled) {
       this.#say(this.#t("product.search.no_conversation"));
       return;
     }
-    this.#onShow(showHit(hit));
+    action(showHit(hit));
   }
 
   #say(text, kind = "info") {
@@ -388,6 +396,20 @@ export class ProductSearch {
           }),
         ),
       ),
+      h("button", {
+        type: "button",
+        class: "cv-btn cv-result-send",
+        tabindex: "-1",
+        "data-testid": "product-result-send",
+        text: t("agent.commerce.send"),
+        on: {
+          click: (event) => {
+            event.stopPropagation();
+            this.#setActive(index);
+            this.#choose(index, this.#onSend);
+          },
+        },
+      }),
     );
     this.#markEnabled(option);
     return option;

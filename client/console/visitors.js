@@ -3,13 +3,15 @@
  * which page, how many pages this visit, for how long, new or returning, in a chat or not; an
  * agent invites one with a message. Filled by `GET /api/visitors`, kept current by `visitors`
  * pushes, and a visitor leaves the list `visitor_idle` seconds after its last sign of life
- * (measured on the server's clock: its `now` and the visitors' `last_seen`).
+ * (measured on the server's clock: its `now` and the visitors' `last_seen`). Each entry shows
+ * the product the visitor looks at and the value of its cart, when the shop's page tells them.
  */
 
 import { safePageUrl } from "./lists.js";
 import { h } from "../shared/dom.js";
 import { formDialog } from "./form-dialog.js";
 import { errorText, formatTime } from "../shared/i18n.js";
+import { formatPrice } from "../shared/product.js";
 
 /** Minutes and seconds on the site, as "4 min" or "35 s". */
 export function onSiteLabel(t, since, now) {
@@ -35,9 +37,16 @@ export function liveVisitors(known, now, idleMs) {
     .sort((a, b) => b.last_seen - a.last_seen);
 }
 
+/** The live visitor in conversation `conversationId`, or null. */
+export function visitorOf(live, conversationId) {
+  return (conversationId && live.find((v) => v.conversation_id === conversationId)) || null;
+}
+
 export class VisitorsList {
   #t;
   #api;
+  #products;
+  #onChange;
   #known = new Map();
   #offset = 0;
   #idleMs;
@@ -51,10 +60,16 @@ export class VisitorsList {
    * @param {object} options.api an `Api` with the agent's token
    * @param {number} options.idleSeconds `visitor_idle` of `GET /api/config`
    * @param {number} options.maxChars of an invitation
+   * @param {import("./product-cache.js").ProductCache} [options.products] names the products
+   *   visitors look at
+   * @param {() => void} [options.onChange] called after the list changed
    */
-  constructor({ t, api, idleSeconds = 120, maxChars = 500 }) {
+  constructor({ t, api, idleSeconds = 120, maxChars = 500, products = null, onChange = () => {} }) {
     this.#t = t;
     this.#api = api;
+    this.#products = products;
+    this.#onChange = onChange;
+    products?.addEventListener("load", () => this.render());
     this.#idleMs = idleSeconds * 1000;
     this.count = h("span", { class: "cv-count", "data-testid": "visitors-count", text: "0" });
     this.list = h("ul", {
@@ -104,6 +119,11 @@ export class VisitorsList {
     this.render();
   }
 
+  /** The live visitor in conversation `conversationId` (its page, product, cart), or null. */
+  conversationVisitor(conversationId) {
+    return visitorOf(liveVisitors(this.#known, this.now, this.#idleMs), conversationId);
+  }
+
   /** A `visitors` push: these visitors changed. */
   update(visitors) {
     for (const visitor of visitors ?? []) {
@@ -126,6 +146,7 @@ export class VisitorsList {
         ? live.map((visitor) => this.#item(visitor, now))
         : [h("li", { class: "cv-list-empty", text: t("agent.visitors.empty") })]),
     );
+    this.#onChange();
   }
 
   #item(visitor, now) {
@@ -161,7 +182,17 @@ export class VisitorsList {
           chatting
             ? h("span", { class: "cv-tag cv-tag--verified", text: t("agent.visitors.chatting") })
             : null,
+          visitor.cart
+            ? h("span", {
+                class: "cv-tag cv-tag--cart",
+                "data-testid": "visitor-cart",
+                text: t("agent.visitors.cart", {
+                  value: formatPrice(visitor.cart.value, visitor.cart.currency, t.lang),
+                }),
+              })
+            : null,
         ),
+        this.#lookingAt(visitor),
         h("button", {
           type: "button",
           class: "cv-link-button cv-list-sub",
@@ -184,6 +215,17 @@ export class VisitorsList {
         on: { click: () => this.#openInvite(visitor) },
       }),
     );
+  }
+
+  /** "Looking at …" under the page, once the product's card is known. */
+  #lookingAt(visitor) {
+    const card = visitor.product_id ? this.#products?.peek(visitor.product_id) : null;
+    if (!card) return null;
+    return h("span", {
+      class: "cv-list-sub",
+      "data-testid": "visitor-product",
+      text: this.#t("agent.visitors.looking_at", { title: card.title }),
+    });
   }
 
   /** The pages of a visitor's current visit, with when it saw each, under its entry. */

@@ -86,11 +86,18 @@ def _variant(record: ProductRecord, pictures: Mapping[str, ProductImageRecord]) 
     }
 
 
-def first_in_stock(card: Mapping[str, Any]) -> dict[str, Any]:
-    """The variant of a card (`product_card`) shown or suggested when none is named: its
-    first in stock, else its first."""
+def chosen_variant(
+    card: Mapping[str, Any], product_id: str, variant_id: str | None = None
+) -> dict[str, Any] | None:
+    """The variant of a card (`product_card`) a command means, for `viewer.show`,
+    `product.send` and `cart.add` alike: the one `variant_id` names (None when the product has
+    no such variant), else the one `product_id` names when that is a variant's id (a shop's
+    page tells the variant it shows), else its first in stock, else its first."""
     variants: list[dict[str, Any]] = card["variants"]
-    return next((v for v in variants if v["availability"] == "in_stock"), variants[0])
+    if variant_id is not None:
+        return next((v for v in variants if v["id"] == variant_id), None)
+    named = next((v for v in variants if v["id"] == product_id), None)
+    return named or next((v for v in variants if v["availability"] == "in_stock"), variants[0])
 
 
 def product_card(

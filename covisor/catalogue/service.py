@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from covisor.catalogue.products import first_in_stock, picture_entries, product_card
+from covisor.catalogue.products import chosen_variant, picture_entries, product_card
 from covisor.catalogue.search import parse_query
 from covisor.conversations.gallery import viewer_entry
 from covisor.kernel.errors import CovisorError
@@ -63,14 +63,9 @@ class ProductCatalogue:
         first in stock by default), and the product's whole card, so the conversation keeps
         what it showed even after the feed drops the product."""
         card = await self.card(product_id)
-        variants = card["variants"]
-        variant: dict[str, Any] | None
-        if variant_id is None:
-            variant = first_in_stock(card)
-        else:
-            variant = next((v for v in variants if v["id"] == variant_id), None)
-            if variant is None:
-                raise CovisorError("not_found", "this product has no such variant")
+        variant = chosen_variant(card, product_id, variant_id)
+        if variant is None:
+            raise CovisorError("not_found", "this product has no such variant")
         pictures = {entry["id"]: entry for entry in card["pictures"]}
         chosen = picture_id or next(iter(variant["pictures"] or pictures), None)
         if chosen is None:

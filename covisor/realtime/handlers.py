@@ -14,7 +14,7 @@ from typing import Any
 
 import socketio
 
-from covisor.catalogue.products import first_in_stock
+from covisor.catalogue.products import chosen_variant
 from covisor.catalogue.service import ProductCatalogue
 from covisor.conversations.gallery import is_upload
 from covisor.conversations.journal import Journal
@@ -346,19 +346,17 @@ class Realtime:
         if self._products is None:
             raise CovisorError("not_found", "this server has no product catalogue")
         card = await self._products.card(command.product_id)
-        variants = [variant["id"] for variant in card["variants"]]
-        named = command.product_id if command.product_id in variants else None
-        variant_id = command.variant_id or named
-        if variant_id is not None and variant_id not in variants:
+        variant = chosen_variant(card, command.product_id, command.variant_id)
+        if variant is None:
             raise CovisorError("not_found", "this product has no such variant")
         cid = command.conversation_id
         if isinstance(command, c.ProductSend):
-            chosen = variant_id or first_in_stock(card)["id"]
-            return c.SendProduct(conversation_id=cid, product=card, variant_id=chosen)
+            return c.SendProduct(conversation_id=cid, product=card, variant_id=variant["id"])
+        named = variant["id"] in (command.variant_id, command.product_id)
         return c.CartAdded(
             conversation_id=cid,
             product_id=card["id"],
-            variant_id=variant_id,
+            variant_id=variant["id"] if named else None,
             quantity=command.quantity,
             added=command.added,
             error=command.error,

@@ -8,13 +8,23 @@ import asyncio
 import io
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from PIL import Image, ImageDraw
-from playwright.sync_api import APIRequestContext
+from playwright.sync_api import APIRequestContext, Playwright
 
 from tests.catalogue.shop import Shop, item, rss, running_shop
-from tests.e2e.conftest import START_TIMEOUT_S
+from tests.e2e.conftest import (
+    ARTIFACTS,
+    SERVER_LIMITS,
+    START_TIMEOUT_S,
+    CovisorServer,
+    _wait_for_catalogue,
+    served,
+)
 
 GROUP = "ZT-RAPIDA"
 """The trail shoe: its variants' `item_group_id`, the product's id."""
@@ -168,3 +178,27 @@ def import_feed(api: APIRequestContext, url: str) -> dict[str, Any]:
             return status
         time.sleep(0.2)
     raise AssertionError(f"the import did not end: {status}")
+
+
+@contextmanager
+def catalogue_server(
+    playwright: Playwright, data_dir: Path, name: str
+) -> Iterator[tuple[CovisorServer, Shop]]:
+    """`covisor serve` (its log in tests/artifacts/server-`name`.log) allowed to fetch from
+    loopback, with this shop's feed imported by the demo agent, an admin."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with ShopThread() as shop:
+        with served(
+            data_dir, ARTIFACTS / f"server-{name}.log", {"COVISOR_OUTBOUND_ALLOW_INSECURE": "1"}
+        ) as url:
+            token = (data_dir / "demo-agent.txt").read_text().strip().splitlines()[-1]
+            admin = playwright.request.new_context(
+                base_url=url, extra_http_headers={"Authorization": f"Bearer {token}"}
+            )
+            try:
+                done = import_feed(admin, f"{shop.base}/feed.xml")
+                _wait_for_catalogue(admin, token)
+            finally:
+                admin.dispose()
+            assert done["state"] == "done" and done["added"] == 7 and done["failed"] == 0, done
+            yield CovisorServer(url, data_dir, token, dict(SERVER_LIMITS)), shop

@@ -26,14 +26,8 @@ from playwright.sync_api import (
     expect,
 )
 
-from tests.e2e.conftest import (
-    ARTIFACTS,
-    SERVER_LIMITS,
-    CovisorServer,
-    _wait_for_catalogue,
-    served,
-)
-from tests.e2e.feed_shop import BLUE_42, GROUP, ShopThread, import_feed
+from tests.e2e.conftest import ARTIFACTS, CovisorServer
+from tests.e2e.feed_shop import BLUE_42, GROUP, catalogue_server
 from tests.e2e.polling import eventually
 from tests.e2e.sides import DESKTOP, PHONE, AgentConsole, ShopperWidget, Side
 
@@ -50,25 +44,9 @@ def server(
     playwright: Playwright, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[CovisorServer]:
     """`covisor serve` allowed to fetch from loopback, with the shop's feed imported."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     data_dir = tmp_path_factory.mktemp("covisor-products")
-    with ShopThread() as shop:
-        with served(
-            data_dir,
-            ARTIFACTS / "server-test_product_card.log",
-            {"COVISOR_OUTBOUND_ALLOW_INSECURE": "1"},
-        ) as url:
-            token = (data_dir / "demo-agent.txt").read_text().strip().splitlines()[-1]
-            admin = playwright.request.new_context(
-                base_url=url, extra_http_headers={"Authorization": f"Bearer {token}"}
-            )
-            try:
-                done = import_feed(admin, f"{shop.base}/feed.xml")
-                _wait_for_catalogue(admin, token)
-            finally:
-                admin.dispose()
-            assert done["state"] == "done" and done["added"] == 7 and done["failed"] == 0, done
-            yield CovisorServer(url, data_dir, token, dict(SERVER_LIMITS))
+    with catalogue_server(playwright, data_dir, "test_product_card") as (server, _):
+        yield server
 
 
 @pytest.fixture(scope="module")

@@ -123,6 +123,25 @@ async def test_a_sent_product_and_an_add_to_cart_reach_both_sides_and_a_reload(
     assert kept[0]["data"]["product"]["pictures"][0]["src"].endswith("/display_webp")
 
 
+async def test_a_variants_id_as_product_id_means_that_variant_for_show_send_and_add(
+    harness: Harness,
+) -> None:
+    """What a shop's page tells (`covisor.setProduct("ZT-ROJ-42")`) is a variant's id: showing
+    it, sending it and adding it mean that variant, not the first in stock (blue)."""
+    cid, customer, agent = await harness.session()
+    shown = await agent.ok("viewer.show", {"conversation_id": cid, "product_id": "ZT-ROJ-42"})
+    assert shown["event"]["data"]["media"]["variant_id"] == "ZT-ROJ-42"
+    default = await agent.ok("viewer.show", {"conversation_id": cid, "product_id": "zt"})
+    assert default["event"]["data"]["media"]["variant_id"] == "ZT-AZU-42"
+    sent = await agent.ok("product.send", {"conversation_id": cid, "product_id": "ZT-ROJ-42"})
+    assert sent["event"]["data"]["variant_id"] == "ZT-ROJ-42"
+    line = {"conversation_id": cid, "quantity": 1, "added": True}
+    named = await customer.ok("cart.add", {**line, "product_id": "ZT-ROJ-42"})
+    assert named["event"]["data"]["variant_id"] == "ZT-ROJ-42"
+    unnamed = await customer.ok("cart.add", {**line, "product_id": "zt"})
+    assert unnamed["event"]["data"]["variant_id"] is None
+
+
 async def test_the_visitors_list_shows_the_product_looked_at_and_the_carts_value(
     harness: Harness,
 ) -> None:
