@@ -16,7 +16,7 @@ from covisor.kernel.background import Background
 from covisor.media.catalogue import CatalogueService
 from covisor.outbox.outbound import is_loopback
 from covisor.team.agents import Agents
-from covisor.web.pages import CATALOGUE_DIR, SHOP_DIR
+from covisor.web.pages import CATALOGUE_DIR, SHOP_DIR, SHOP_ORIGIN
 
 log = logging.getLogger(__name__)
 
@@ -81,11 +81,6 @@ class CatalogueSeeding(Seeding):
 
     async def load(self, path: Path) -> int:
         return await self._catalogue.seed(path)
-
-
-SHOP_ORIGIN = "https://shop.covisor.invalid"
-"""The origin the shipped feed's links and pictures are written with; a seeding puts the
-server's own in its place, and reads the pictures from `SHOP_DIR/images` (`Shelf`)."""
 
 
 def shop_origin(host: str, port: int) -> str:

@@ -17,6 +17,9 @@ CLIENT_DIR = PROJECT_ROOT / "client"
 CATALOGUE_DIR = PROJECT_ROOT / "media"
 SHOP_DIR = CATALOGUE_DIR / "shop"
 """The demo shop's generated files (media/shop_feed.py): feed.xml, products.json, images/."""
+SHOP_ORIGIN = "https://shop.covisor.invalid"
+"""The origin the shipped feed's links and pictures are written with; whoever uses the feed
+puts the origin the demo shop is really at in its place."""
 
 SHOP_PAGE = CLIENT_DIR / "demo" / "shop" / "shop.html"
 """One page for every route of the demo shop: its script draws the grid, a product, the cart or
@@ -41,6 +44,7 @@ def add_static_routes(app: web.Application) -> None:
     for path in ("", "products/{product}", "cart", "checkout"):
         app.router.add_get(f"/demo/shop/{path}", one_file(SHOP_PAGE))
     app.router.add_get("/demo/shop/products.json", one_file(SHOP_DIR / "products.json"))
+    app.router.add_get("/demo/shop/feed.xml", shop_feed)
     app.router.add_get("/demo/shop/images/{name}", public_files(SHOP_DIR / "images", _PICTURE))
     app.router.add_get("/demo/{product}", one_file(CLIENT_DIR / "demo.html"))
     app.router.add_get("/agent", one_file(CLIENT_DIR / "agent.html"))
@@ -63,6 +67,22 @@ async def service_worker(request: web.Request) -> web.FileResponse:
             "Cache-Control": "no-cache",
             "Service-Worker-Allowed": "/agent",
         },
+    )
+
+
+async def shop_feed(request: web.Request) -> web.Response:
+    """The demo shop's product feed (Google Merchant RSS), its links and pictures at the origin
+    it was asked from: the feed a new user can point Covisor's import at
+    (`http://localhost:8080/demo/shop/feed.xml`) to try what a shop's own feed does."""
+    path = SHOP_DIR / "feed.xml"
+    if not path.is_file():
+        raise web.HTTPNotFound(reason="feed.xml is not installed")
+    origin = str(request.url.origin()).encode()
+    return web.Response(
+        body=path.read_bytes().replace(SHOP_ORIGIN.encode(), origin),
+        content_type="application/rss+xml",
+        charset="utf-8",
+        headers={"Cache-Control": "no-store"},
     )
 
 

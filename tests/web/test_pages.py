@@ -45,7 +45,7 @@ async def test_the_shop_without_its_slash_is_redirected_with_its_language(
     assert status == 302 and headers["Location"] == "/demo/shop/"
 
 
-async def test_the_shop_serves_its_products_and_pictures_and_nothing_else(
+async def test_the_shop_serves_its_products_feed_and_pictures_and_nothing_else(
     harness: Harness,
 ) -> None:
     status, headers, body = await read(harness, "/demo/shop/products.json")
@@ -61,9 +61,21 @@ async def test_the_shop_serves_its_products_and_pictures_and_nothing_else(
         "/demo/shop/images/.hidden.jpg",
         "/demo/shop/images/ZAPATILLA.JPG",
         "/demo/shop/images/missing.jpg",
-        "/demo/shop/feed.xml",
+        "/demo/shop/feed.xml/x",
         "/demo/shop/products/ZT/more",
     ):
         status, headers, _ = await read(harness, path)
         assert status == 404, path
         assert headers["Content-Type"].startswith("application/json"), path
+
+
+async def test_the_demo_shops_feed_points_to_where_it_was_asked_from(harness: Harness) -> None:
+    """A new user points the import at `/demo/shop/feed.xml`: its links and pictures are on the
+    origin the feed was fetched from, so the importer can fetch them back."""
+    status, headers, body = await read(harness, "/demo/shop/feed.xml")
+    assert status == 200 and headers["Content-Type"].startswith("application/rss+xml")
+    assert headers["Cache-Control"] == "no-store"
+    text = body.decode()
+    assert "shop.covisor.invalid" not in text
+    assert f"<g:link>{harness.url}/demo/shop/products/ZT</g:link>" in text
+    assert f"{harness.url}/demo/shop/images/" in text
