@@ -127,6 +127,8 @@ class Agents:
         token_digest: str | None,
     ) -> AgentRecord:
         stored_email = normalise_email(email) if email is not None else None
+        if password is not None and "\0" in password:
+            raise CovisorError("bad_request", "a password has no NUL character")
         password_hash = await hash_password(password) if password is not None else None
         record = AgentRecord(
             "a_" + self._tokens(9),

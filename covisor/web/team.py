@@ -65,7 +65,9 @@ class TeamApi:
 
     async def logout(self, request: web.Request) -> web.Response:
         agent = await self._auth.require_agent(request)
-        await self._agents.logout(agent, request.headers["Authorization"].partition(" ")[2].strip())
+        await self._agents.logout(
+            agent, request.headers["Authorization"].partition(" ")[2].strip(" \t")
+        )
         return web.Response(status=204)
 
     async def team(self, request: web.Request) -> web.Response:

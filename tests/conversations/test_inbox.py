@@ -69,9 +69,11 @@ async def test_a_signed_identity_is_verified_and_a_forged_one_is_not(harness: Ha
     good = await harness.open_conversation(visitor={**claim, "signature": signer.sign("cus_42")})
     forged = await harness.open_conversation(visitor={**claim, "signature": "0" * 64})
     missing = await harness.open_conversation(visitor=claim)
+    # Not hex at all: compared as bytes, so unverified rather than a server error.
+    odd = await harness.open_conversation(visitor={**claim, "signature": "é" * 64})
     agent = await harness.agent_token()
     summaries = {}
-    for opened in (good, forged, missing):
+    for opened in (good, forged, missing, odd):
         status, body = await harness.request("GET", f"/api/conversations/{opened['id']}", agent)
         assert status == 403, "not the agent's yet"
         status, body = await harness.request(
@@ -81,7 +83,7 @@ async def test_a_signed_identity_is_verified_and_a_forged_one_is_not(harness: Ha
         summaries[opened["id"]] = body["visitor"]
     assert summaries[good["id"]]["verified"] is True
     assert summaries[good["id"]]["customer_id"] == "cus_42"
-    for opened in (forged, missing):
+    for opened in (forged, missing, odd):
         visitor = summaries[opened["id"]]
         assert visitor["verified"] is False and visitor["customer_id"] is None
         assert visitor["name"] == "Ana Ruiz", "kept as the shopper's unverified word"
