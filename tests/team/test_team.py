@@ -454,3 +454,31 @@ async def test_tokens_are_compared_exactly(harness: Harness) -> None:
         for other in (token + "x", token[:-1] + "é", token + "\u00a0", token + "\u3000"):
             status, answer = await harness.request("GET", "/api/me", other)
             assert (status, answer["error"]["code"]) == (401, "unauthorized"), other
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"name": None},
+        {"role": None},
+        {"disabled": None},
+        {"capacity": None},
+        {"name": 5},
+        {"role": 1},
+        {"disabled": "yes"},
+        {"disabled": 0},
+        {"capacity": "3"},
+        {"capacity": 2.5},
+        {"capacity": True},
+        {"name": "Anna", "capacity": None},
+    ],
+)
+async def test_a_change_of_a_wrong_type_or_null_is_refused_and_changes_nothing(
+    harness: Harness, change: dict[str, Any]
+) -> None:
+    admin = await admin_of(harness)
+    agent = (await invite(harness, admin, "ann@shop.test"))["agent"]
+    status, answer = await harness.request("PATCH", f"/api/team/{agent['id']}", admin, json=change)
+    assert (status, answer["error"]["code"]) == (400, "bad_request"), answer
+    _, team = await harness.request("GET", "/api/team", admin)
+    assert [a for a in team["agents"] if a["id"] == agent["id"]] == [agent]
