@@ -8,12 +8,13 @@ import msgspec
 from aiohttp import web
 
 from covisor.kernel.addresses import ClientAddresses
+from covisor.kernel.commands import NOT_BLANK
 from covisor.store.records import AgentChanges, AgentRecord, AgentRole
 from covisor.team.agents import MAX_CAPACITY, MAX_EMAIL, Agents
 from covisor.team.passwords import MAX_LENGTH
 from covisor.web.kit import RequestAuth, json_response, read_body
 
-AgentName = Annotated[str, msgspec.Meta(min_length=1, max_length=80, pattern=r"\S")]
+AgentName = Annotated[str, msgspec.Meta(min_length=1, max_length=80, pattern=NOT_BLANK)]
 Email = Annotated[str, msgspec.Meta(max_length=MAX_EMAIL)]
 Capacity = Annotated[int, msgspec.Meta(ge=1, le=MAX_CAPACITY)]
 T = TypeVar("T")

@@ -340,6 +340,8 @@ async def test_a_conversion_counts_once_and_knows_whether_the_visitor_chatted(
             {**order, "currency": "EURO"},
             {**order, "value": "-1"},
             {**order, "value": "x"},
+            {**order, "order_id": "   "},
+            {**order, "order_id": "\t"},
         ):
             status, body = await site.request("POST", "/api/conversions", browsed.token, json=wrong)
             assert status == 400, wrong
@@ -409,3 +411,29 @@ async def test_the_live_list_is_right_across_processes(
         finally:
             await visitor.close()
             await agent.close()
+
+
+BLANKS = ["   ", "\t", " \t\n ", "\u3000", "\u00a0"]
+
+
+@pytest.mark.parametrize("blank", BLANKS)
+async def test_a_rule_of_a_blank_name_or_message_is_refused(site: Harness, blank: str) -> None:
+    """A name (or message, or URL pattern) of blanks would be stored as nothing after
+    trimming: refused, on creating and on replacing."""
+    boss = await admin(site)
+    rule = {"name": "Boots", "messages": {"en": "Need a size?"}}
+    status, created = await site.request("POST", "/api/invitation-rules", boss, json=rule)
+    assert status == 201, created
+    for bad in (
+        {**rule, "name": blank},
+        {**rule, "messages": {"en": blank}},
+        {**rule, "conditions": {"url": blank}},
+    ):
+        status, answer = await site.request("POST", "/api/invitation-rules", boss, json=bad)
+        assert (status, answer["error"]["code"]) == (400, "bad_request"), (bad, answer)
+        status, answer = await site.request(
+            "PUT", f"/api/invitation-rules/{created['id']}", boss, json=bad
+        )
+        assert (status, answer["error"]["code"]) == (400, "bad_request"), (bad, answer)
+    status, listing = await site.request("GET", "/api/invitation-rules", boss)
+    assert [r["name"] for r in listing["rules"]] == ["Boots"]
