@@ -437,3 +437,31 @@ async def test_a_rule_of_a_blank_name_or_message_is_refused(site: Harness, blank
         assert (status, answer["error"]["code"]) == (400, "bad_request"), (bad, answer)
     status, listing = await site.request("GET", "/api/invitation-rules", boss)
     assert [r["name"] for r in listing["rules"]] == ["Boots"]
+
+
+LENIENT_NUMBERS = [
+    "١٢", "12.٥", "１２", " 1", "1 ", "1\n", "\t1", "1_000", "+1", "-0", "1e3", "NaN",
+    "Infinity", ".5", "5.", "1,5", "0x10", "",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("value", LENIENT_NUMBERS)
+async def test_an_amount_is_read_in_its_one_form_only(site: Harness, value: str) -> None:
+    """`Decimal()` and `int()` take Unicode digits, blanks, `_`, signs and exponents; an
+    amount takes ASCII digits with an optional point and decimals, nothing else."""
+    visitor = await new_visitor(site)
+    try:
+        await visitor.open_page("https://shop.example/", "Home")
+        order = {"value": value, "currency": "EUR", "order_id": "A-1"}
+        item = {"product_id": "P-1", "quantity": 1, "price": value}
+        for body in (order, {**order, "value": "1", "items": [item]}):
+            status, answer = await site.request(
+                "POST", "/api/conversions", visitor.token, json=body
+            )
+            assert (status, answer["error"]["code"]) == (400, "bad_request"), (body, answer)
+        good = {**order, "value": "12.5", "items": [{**item, "price": 1e-7}]}
+        status, answer = await site.request("POST", "/api/conversions", visitor.token, json=good)
+        assert status == 201 and answer["value"] == "12.50", answer
+        assert answer["items"][0]["price"] == "0.00"
+    finally:
+        await visitor.close()
