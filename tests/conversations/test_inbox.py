@@ -6,6 +6,8 @@ import asyncio
 import json
 from typing import Any
 
+import pytest
+
 from covisor.conversations.shopper import SHOP_SECRET, ShopIdentity, device_class, language_of
 from tests.conftest import Harness, Peer
 
@@ -338,3 +340,18 @@ async def test_agents_statuses_follow_their_consoles(harness: Harness) -> None:
     opened = await harness.open_conversation()
     status, _ = await harness.request("GET", "/api/agents", opened["token"])
     assert status == 403
+
+
+@pytest.mark.parametrize("note", ["   ", "\t\n", "\u3000"])
+async def test_a_transfer_with_a_blank_note_is_refused_as_a_blank_note_is(
+    harness: Harness, note: str
+) -> None:
+    cid, _, agent = await harness.session()
+    path = f"/api/conversations/{cid}"
+    status, alone = await harness.request("POST", f"{path}/notes", agent.token, json={"text": note})
+    assert (status, alone["error"]["code"]) == (400, "bad_request"), alone
+    body = {"to": None, "note": note}
+    status, answer = await harness.request("POST", f"{path}/transfer", agent.token, json=body)
+    assert (status, answer["error"]) == (400, alone["error"]), answer
+    status, summary = await harness.request("GET", path, agent.token)
+    assert status == 200 and summary["status"] == "active", "not handed back to the queue"
