@@ -220,7 +220,8 @@ class ConversationService:
             if found is None or found.disabled:
                 raise CovisorError("not_found", "no such agent")
             target = {"id": found.id, "name": found.name}
-        if note and note.strip():
+        if note is not None:
+            # Refused when blank (`bad_request`), as `add_note` alone is: never dropped silently.
             await self.add_note(agent, conversation_id, note)
         await self._journal.submit(agent, c.Transfer(conversation_id=conversation_id, to=target))
         if target is not None:

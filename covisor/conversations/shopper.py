@@ -82,7 +82,10 @@ class ShopIdentity:
     def verified(self, claim: Claim) -> bool:
         if claim.customer_id is None or claim.signature is None:
             return False
-        return hmac.compare_digest(self.sign(claim.customer_id), claim.signature.lower())
+        # Hex digits in either case, compared as bytes: a non-ASCII character (which a str
+        # comparison would raise on) is simply a byte that differs.
+        given = claim.signature.encode().lower()
+        return hmac.compare_digest(self.sign(claim.customer_id).encode(), given)
 
     def visitor(
         self, claim: Claim | None, *, name: str | None, device: Device, language: str | None

@@ -36,7 +36,7 @@ from covisor.team.hours import zone
 MAX_DAYS = 366
 """The longest range one report covers, in days."""
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 
 
 @dataclass(frozen=True)

@@ -278,9 +278,11 @@ class Transcripts:
         shopper or caller only, `unavailable` when e-mail is off, limited per conversation."""
         if reader.is_agent:
             raise CovisorError("forbidden", "the shopper asks for their copy")
+        # Who may ask comes before whether it can be done: a stranger learns nothing of the
+        # server's mail set-up.
+        summary, entries = await self.timeline(reader, conversation_id)
         if not self._mailer.enabled:
             raise CovisorError("unavailable", "e-mail is not set up on this server")
-        summary, entries = await self.timeline(reader, conversation_id)
         await self._quotas.spend(
             "transcript-mail:" + conversation_id, self._emails, "transcript e-mails"
         )

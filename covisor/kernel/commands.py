@@ -24,6 +24,10 @@ Color = Annotated[str, msgspec.Meta(pattern=r"^#[0-9a-fA-F]{6}\Z")]
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=20_000)]
 
 
+NOT_BLANK = r"\S"
+"""The pattern of every name, title, label, shortcut and message a user gives: something is left
+after trimming (a value of blanks only would be stored as, or shown as, nothing)."""
+
 PersonName = Annotated[str, msgspec.Meta(max_length=80)]
 """The name someone gives themselves (a shopper, a caller); blank means their role's default."""
 
@@ -206,7 +210,7 @@ Quantity = Annotated[int, msgspec.Meta(ge=1, le=9999)]
 
 class CartItem(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     product_id: ProductRef
-    title: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    title: Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=NOT_BLANK)]
     quantity: Quantity
     price: Amount
     variant_id: ProductRef | None = None

@@ -96,8 +96,10 @@ class GrantSigner:
             body, signature = token[len(GRANT_PREFIX) :].split(".", 1)
         except ValueError:
             raise CovisorError("unauthorized", "malformed token") from None
+        # Bytes, not str: compare_digest raises on a non-ASCII str, and any byte differing
+        # must refuse.
         if not token.startswith(GRANT_PREFIX) or not hmac.compare_digest(
-            signature, self._sign(body)
+            signature.encode(), self._sign(body).encode()
         ):
             raise CovisorError("unauthorized", "invalid token")
         try:

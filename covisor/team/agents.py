@@ -127,6 +127,8 @@ class Agents:
         token_digest: str | None,
     ) -> AgentRecord:
         stored_email = normalise_email(email) if email is not None else None
+        if password is not None and "\0" in password:
+            raise CovisorError("bad_request", "a password has no NUL character")
         password_hash = await hash_password(password) if password is not None else None
         record = AgentRecord(
             "a_" + self._tokens(9),
@@ -144,7 +146,8 @@ class Agents:
 
     async def login(self, email: str, password: str, client: str | None) -> tuple[str, AgentRecord]:
         """A new `login` token for the agent with this e-mail and password, seen from client
-        address `client`. Wrong password or unknown e-mail: the same `unauthorized`; too many
+        address `client`. Wrong password, unknown e-mail or disabled agent: the same
+        `unauthorized`; too many
         failures from the address or for the e-mail: `rate_limited`."""
         account = email.strip().lower()[:MAX_EMAIL]
         keys = (
@@ -155,10 +158,10 @@ class Agents:
             await self._quotas.spend(key, limit, "login attempts")
         agent = await self._store.agent_by_email(account)
         stored = agent.password_hash if agent is not None else None
-        if not await verify_password(password, stored) or agent is None:
+        # A disabled agent's right password gets the wrong password's answer: the answer must
+        # not tell a guesser that the password was right.
+        if not await verify_password(password, stored) or agent is None or agent.disabled:
             raise _wrong_login()
-        if agent.disabled:
-            raise CovisorError("unauthorized", "this agent is disabled")
         for key, _ in keys:
             await self._store.forgive_attempt(key)
         token = new_agent_token(self._tokens)

@@ -26,7 +26,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_TIME = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)\Z")
+_TIME = re.compile(r"^([01][0-9]|2[0-4]):([0-5][0-9])\Z", re.ASCII)
 _RULE = re.compile(r"^(\S+)\s+(\S+)\Z")
 
 

@@ -5,6 +5,11 @@ the cost can be raised later without breaking the hashes already stored. scrypt 
 (16 MiB and ~50 ms a try at these parameters): a stolen table of hashes is slow to guess on
 GPUs. Verifying compares in constant time; `verify` of no stored hash does the same work
 against a dummy, so answering an unknown e-mail takes as long as a wrong password.
+
+No password holds a NUL character: scrypt keys HMAC-SHA256 with the password, and HMAC pads a
+short key with zero bytes, so `"secret"` and `"secret\0"` derive the same hash. Refusing NUL
+when a password is chosen and never verifying one that holds it makes every other string a
+wrong password, without changing a hash already stored.
 """
 
 from __future__ import annotations
@@ -40,7 +45,10 @@ def _unb64(text: str) -> bytes:
 
 
 def hash_password_sync(password: str, salt: bytes | None = None) -> str:
-    """The stored form of `password`, with a fresh random salt unless `salt` is given."""
+    """The stored form of `password`, with a fresh random salt unless `salt` is given;
+    `ValueError` for a password with a NUL (its hash would be another password's)."""
+    if "\0" in password:
+        raise ValueError("a password has no NUL character")
     salt = os.urandom(SALT_BYTES) if salt is None else salt
     digest = hashlib.scrypt(
         password.encode(), salt=salt, n=N, r=R, p=P, dklen=HASH_BYTES, maxmem=_MAXMEM
@@ -49,7 +57,8 @@ def hash_password_sync(password: str, salt: bytes | None = None) -> str:
 
 
 def verify_password_sync(password: str, stored: str) -> bool:
-    """Whether `password` is the one `stored` was made from; False for any malformed `stored`."""
+    """Whether `password` is the one `stored` was made from; False for any malformed `stored`,
+    and for a password with a NUL, after the same work (no stored hash was made from one)."""
     try:
         scheme, n, r, p, salt, expected = stored.split("$")
         cost, block, lanes = int(n), int(r), int(p)
@@ -70,13 +79,13 @@ def verify_password_sync(password: str, stored: str) -> bool:
         )
     except ValueError:
         return False
-    return hmac.compare_digest(digest, expected_bytes)
+    return hmac.compare_digest(digest, expected_bytes) and "\0" not in password
 
 
 @functools.cache
 def _dummy() -> str:
     """A hash to verify against when there is none, at the current cost."""
-    return hash_password_sync("", salt=b"\0" * SALT_BYTES)
+    return hash_password_sync("", salt=bytes(SALT_BYTES))
 
 
 def _verify_nothing(password: str) -> None:
@@ -107,4 +116,6 @@ def acceptable(password: str) -> str | None:
         return f"a password has at least {MIN_LENGTH} characters"
     if len(password) > MAX_LENGTH:
         return f"a password has at most {MAX_LENGTH} characters"
+    if "\0" in password:
+        return "a password has no NUL character"
     return None

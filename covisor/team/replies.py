@@ -154,7 +154,8 @@ def _require_agent(identity: Identity) -> None:
 
 
 def _shortcut(given: str) -> str:
-    shortcut = given.lower()
+    # ASCII before lower-casing: "\u212a" (the Kelvin sign) lower-cases to "k".
+    shortcut = given.lower() if given.isascii() else ""
     if not SHORTCUT.fullmatch(shortcut):
         raise CovisorError(
             "bad_request", f"shortcut: 1–{SHORTCUT_CHARS} of the characters a-z, 0-9, _ and -"

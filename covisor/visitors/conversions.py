@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import msgspec
 
 from covisor.kernel.clock import Clock
-from covisor.kernel.commands import Amount, Currency, ProductRef, Quantity
+from covisor.kernel.commands import NOT_BLANK, Amount, Currency, ProductRef, Quantity
 from covisor.kernel.errors import CovisorError
 from covisor.kernel.identity import Identity
 from covisor.kernel.money import decimal_text
@@ -41,7 +41,7 @@ class ItemBody(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
 class ConversionBody(msgspec.Struct, forbid_unknown_fields=True):
     value: Amount
     currency: Currency
-    order_id: Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+    order_id: Annotated[str, msgspec.Meta(min_length=1, max_length=128, pattern=NOT_BLANK)]
     items: Annotated[tuple[ItemBody, ...], msgspec.Meta(max_length=MAX_ITEMS)] = ()
 
 

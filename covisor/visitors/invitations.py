@@ -40,12 +40,14 @@ RULES_MS = 5000.0
 on another process reaches this one within it)."""
 
 Device = Literal["phone", "tablet", "desktop"]
-Message = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+Message = Annotated[str, msgspec.Meta(min_length=1, max_length=500, pattern=c.NOT_BLANK)]
 Language = Annotated[str, msgspec.Meta(pattern=r"^[a-z]{2,3}\Z")]
 
 
 class Conditions(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
-    url: Annotated[str, msgspec.Meta(min_length=1, max_length=500)] | None = None
+    url: Annotated[str, msgspec.Meta(min_length=1, max_length=500, pattern=c.NOT_BLANK)] | None = (
+        None
+    )
     seconds: Annotated[int, msgspec.Meta(ge=0, le=86_400)] | None = None
     pages: Annotated[int, msgspec.Meta(ge=1, le=1000)] | None = None
     devices: list[Device] | None = None
@@ -56,7 +58,7 @@ class Conditions(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True)
 class RuleBody(msgspec.Struct, forbid_unknown_fields=True):
     """What an admin sends to create or replace a rule."""
 
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=80, pattern=c.NOT_BLANK)]
     messages: Annotated[dict[Language, Message], msgspec.Meta(min_length=1, max_length=20)]
     conditions: Conditions = msgspec.field(default_factory=Conditions)
     enabled: bool = True

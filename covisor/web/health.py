@@ -69,8 +69,10 @@ class HealthApi:
         """This process's figures in Prometheus's text format; with `metrics_token` set, only
         for a bearer of it."""
         if self._metrics_token is not None:
-            _, _, given = request.headers.get("Authorization", "").partition(" ")
-            if not hmac.compare_digest(given.strip().encode(), self._metrics_token.encode()):
+            scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+            # The exact token: any other string, a prefix or one with more blanks, is refused.
+            exact = hmac.compare_digest(given.encode(), self._metrics_token.encode())
+            if scheme.lower() != "bearer" or not exact:
                 raise CovisorError("unauthorized", "send Authorization: Bearer <metrics token>")
         return web.Response(body=self._metrics.exposition(), headers={"Content-Type": CONTENT_TYPE})
 

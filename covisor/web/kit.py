@@ -212,7 +212,8 @@ class RequestAuth:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise CovisorError("unauthorized", "send Authorization: Bearer <token>")
-        return await self._authenticator.identify(token.strip())
+        # Only the blanks HTTP allows around a value: any other character is part of the token.
+        return await self._authenticator.identify(token.strip(" \t"))
 
     async def require_agent(self, request: web.Request) -> Identity:
         identity = await self.identify(request)

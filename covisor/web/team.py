@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import msgspec
 from aiohttp import web
 
 from covisor.kernel.addresses import ClientAddresses
+from covisor.kernel.commands import NOT_BLANK
 from covisor.store.records import AgentChanges, AgentRecord, AgentRole
 from covisor.team.agents import MAX_CAPACITY, MAX_EMAIL, Agents
 from covisor.team.passwords import MAX_LENGTH
 from covisor.web.kit import RequestAuth, json_response, read_body
 
-AgentName = Annotated[str, msgspec.Meta(min_length=1, max_length=80, pattern=r"\S")]
+AgentName = Annotated[str, msgspec.Meta(min_length=1, max_length=80, pattern=NOT_BLANK)]
 Email = Annotated[str, msgspec.Meta(max_length=MAX_EMAIL)]
 Capacity = Annotated[int, msgspec.Meta(ge=1, le=MAX_CAPACITY)]
+T = TypeVar("T")
 
 
 class _LoginBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -31,10 +33,18 @@ class _InviteBody(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class _ChangeBody(msgspec.Struct, forbid_unknown_fields=True):
-    name: AgentName | None = None
-    role: AgentRole | None = None
-    disabled: bool | None = None
-    capacity: Capacity | None = None
+    """Each field left out is left as it is; none is nullable, so `null` is a wrong type
+    (`bad_request`), never read as "no change"."""
+
+    name: AgentName | msgspec.UnsetType = msgspec.UNSET
+    role: AgentRole | msgspec.UnsetType = msgspec.UNSET
+    disabled: bool | msgspec.UnsetType = msgspec.UNSET
+    capacity: Capacity | msgspec.UnsetType = msgspec.UNSET
+
+
+def _given(value: T | msgspec.UnsetType) -> T | None:
+    """A field of a change as the service takes it: None for one left out."""
+    return None if isinstance(value, msgspec.UnsetType) else value
 
 
 def _login_view(agent: AgentRecord) -> dict[str, str | None]:
@@ -65,7 +75,9 @@ class TeamApi:
 
     async def logout(self, request: web.Request) -> web.Response:
         agent = await self._auth.require_agent(request)
-        await self._agents.logout(agent, request.headers["Authorization"].partition(" ")[2].strip())
+        await self._agents.logout(
+            agent, request.headers["Authorization"].partition(" ")[2].strip(" \t")
+        )
         return web.Response(status=204)
 
     async def team(self, request: web.Request) -> web.Response:
@@ -84,11 +96,12 @@ class TeamApi:
     async def change(self, request: web.Request) -> web.Response:
         admin = await self._auth.require_admin(request)
         body = await read_body(request, _ChangeBody)
+        name = _given(body.name)
         changes = AgentChanges(
-            name=body.name.strip() if body.name is not None else None,
-            role=body.role,
-            disabled=body.disabled,
-            capacity=body.capacity,
+            name=name.strip() if name is not None else None,
+            role=_given(body.role),
+            disabled=_given(body.disabled),
+            capacity=_given(body.capacity),
         )
         agent = await self._agents.update(admin, request.match_info["agent_id"], changes)
         return json_response(agent.to_wire())

@@ -30,7 +30,8 @@ class _InviteBody(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class _AcceptBody(msgspec.Struct, forbid_unknown_fields=True):
-    page: c.Page | None = None
+    # Left out or an object: the page is not nullable here (docs/openapi.yaml).
+    page: c.Page | msgspec.UnsetType = msgspec.UNSET
     name: c.PersonName | None = None
     locale: Annotated[str, msgspec.Meta(max_length=35)] | None = None
 
@@ -108,7 +109,7 @@ class VisitorsApi:
             visitor, request.match_info["invitation_id"]
         )
         conversation_id, token, expires_at = await self._conversations.open(
-            body.page.to_dict() if body.page is not None else None,
+            None if isinstance(body.page, msgspec.UnsetType) else body.page.to_dict(),
             c.name_or(body.name, "") or None,
             self._addresses.of(request.remote, request.headers),
             device=device_class(request.headers.get("User-Agent")),

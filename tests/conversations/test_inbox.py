@@ -6,6 +6,8 @@ import asyncio
 import json
 from typing import Any
 
+import pytest
+
 from covisor.conversations.shopper import SHOP_SECRET, ShopIdentity, device_class, language_of
 from tests.conftest import Harness, Peer
 
@@ -69,9 +71,11 @@ async def test_a_signed_identity_is_verified_and_a_forged_one_is_not(harness: Ha
     good = await harness.open_conversation(visitor={**claim, "signature": signer.sign("cus_42")})
     forged = await harness.open_conversation(visitor={**claim, "signature": "0" * 64})
     missing = await harness.open_conversation(visitor=claim)
+    # Not hex at all: compared as bytes, so unverified rather than a server error.
+    odd = await harness.open_conversation(visitor={**claim, "signature": "é" * 64})
     agent = await harness.agent_token()
     summaries = {}
-    for opened in (good, forged, missing):
+    for opened in (good, forged, missing, odd):
         status, body = await harness.request("GET", f"/api/conversations/{opened['id']}", agent)
         assert status == 403, "not the agent's yet"
         status, body = await harness.request(
@@ -81,7 +85,7 @@ async def test_a_signed_identity_is_verified_and_a_forged_one_is_not(harness: Ha
         summaries[opened["id"]] = body["visitor"]
     assert summaries[good["id"]]["verified"] is True
     assert summaries[good["id"]]["customer_id"] == "cus_42"
-    for opened in (forged, missing):
+    for opened in (forged, missing, odd):
         visitor = summaries[opened["id"]]
         assert visitor["verified"] is False and visitor["customer_id"] is None
         assert visitor["name"] == "Ana Ruiz", "kept as the shopper's unverified word"
@@ -336,3 +340,18 @@ async def test_agents_statuses_follow_their_consoles(harness: Harness) -> None:
     opened = await harness.open_conversation()
     status, _ = await harness.request("GET", "/api/agents", opened["token"])
     assert status == 403
+
+
+@pytest.mark.parametrize("note", ["   ", "\t\n", "\u3000"])
+async def test_a_transfer_with_a_blank_note_is_refused_as_a_blank_note_is(
+    harness: Harness, note: str
+) -> None:
+    cid, _, agent = await harness.session()
+    path = f"/api/conversations/{cid}"
+    status, alone = await harness.request("POST", f"{path}/notes", agent.token, json={"text": note})
+    assert (status, alone["error"]["code"]) == (400, "bad_request"), alone
+    body = {"to": None, "note": note}
+    status, answer = await harness.request("POST", f"{path}/transfer", agent.token, json=body)
+    assert (status, answer["error"]) == (400, alone["error"]), answer
+    status, summary = await harness.request("GET", path, agent.token)
+    assert status == 200 and summary["status"] == "active", "not handed back to the queue"

@@ -181,3 +181,10 @@ async def test_transcript_by_email_for_the_shopper(
         "POST", off, opened["token"], json={"email": "a@b.example"}
     )
     assert status == 503 and body["error"]["code"] == "unavailable"
+    # Who may ask is answered before whether it can be done: another conversation's shopper
+    # and a stranger learn nothing of the mail set-up.
+    other = await harness.open_conversation()
+    status, body = await harness.request("POST", off, other["token"], json={"email": "a@b.example"})
+    assert (status, body["error"]["code"]) == (403, "forbidden"), body
+    status, body = await harness.request("POST", off, json={"email": "a@b.example"})
+    assert (status, body["error"]["code"]) == (401, "unauthorized"), body

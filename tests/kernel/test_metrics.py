@@ -79,6 +79,14 @@ async def test_metrics_can_require_a_token(config: Config) -> None:
     async with serving(await create_app(config.replace(metrics_token="m-secret"))) as h:
         assert (await h.request("GET", "/metrics"))[0] == 401
         assert (await h.request("GET", "/metrics", "wrong"))[0] == 401
+        for header in (
+            "Bearer  m-secret",
+            "Bearer m-secre",
+            "Basic m-secret",
+            "Bearer m-secret\t x",
+        ):
+            status, _ = await h.request("GET", "/metrics", headers={"Authorization": header})
+            assert status == 401, header
         await scrape(h, "m-secret")
 
 

@@ -252,6 +252,37 @@ async def test_an_agent_unsubscribes_its_own_browser_only(
     assert await server.services.store.push_subscriptions([ann_id]) == []
 
 
+NOT_URLS = [
+    "https://push.example.com/x\n",
+    "https://push.example.com/x\r\nX-Injected: 1",
+    "https://push.example.com/a b",
+    " https://push.example.com/x",
+    "https://push.example.com/x\t",
+    "https://push.example.com/x\u0000",
+    "https://push.example.com/\u00e9",
+    "https://push.example.com/%zz",
+    "https:push.example.com/x",
+]
+"""Strings a lenient parser reads as URLs, and the server once stored as given."""
+
+HIDDEN_ADDRESSES = [
+    "https://[64:ff9b::a9fe:a9fe]/x",
+    "https://[2002:7f00:1::]/x",
+    "https://[::127.0.0.1]/x",
+    "https://[::ffff:127.0.0.1]/x",
+    "https://[::ffff:a9fe:a9fe]/x",
+    "https://224.0.0.1/x",
+    "https://[ff02::1]/x",
+    "https://[::]/x",
+    "https://0.0.0.0/x",
+    "https://255.255.255.255/x",
+    "https://240.0.0.1/x",
+    "https://100.64.0.1/x",
+    "https://[2001::1]/x",
+]
+"""Loopback, link-local, private or not unicast, some of it inside an IPv6 address."""
+
+
 async def test_plain_http_and_private_endpoints_are_refused_by_default(harness: Harness) -> None:
     token = await harness.agent_token()
     for endpoint in (
@@ -263,6 +294,8 @@ async def test_plain_http_and_private_endpoints_are_refused_by_default(harness: 
         "/push/x",
         "https://user:pw@push.example.com/x",
         "https://push.example.com/" + "x" * 2100,
+        *NOT_URLS,
+        *HIDDEN_ADDRESSES,
     ):
         browser = Browser(endpoint)
         status, body = await harness.request(
@@ -388,3 +421,21 @@ def test_the_vapid_contact_must_be_a_mailto_or_https_url() -> None:
     with pytest.raises(ConfigError, match="push_contact"):
         Config(push_contact="ops@shop.example")
     assert Config(push_contact="https://shop.example/contact").push_contact.startswith("https")
+
+
+async def test_an_address_literal_that_is_not_public_is_never_contacted(
+    harness: Harness, push_service: PushService
+) -> None:
+    """aiohttp never asks the resolver about a literal: the same rule is applied to it before
+    connecting (a subscription stored before the rule was stricter)."""
+    token = await harness.agent_token()
+    agent_id = (await harness.request("GET", "/api/me", token))[1]["id"]
+    port = push_service.server.port
+    browser = Browser(f"http://[::ffff:127.0.0.1]:{port}/push/inside")
+    keys = browser.subscription()["keys"]
+    await harness.services.store.add_push_subscription(
+        PushSubscriptionRecord(browser.endpoint, keys["p256dh"], keys["auth"], agent_id, 1.0),
+        keep=10,
+    )
+    assert await harness.services.push.notify([agent_id], {"n": 1}) == {"failed": 1}
+    assert push_service.received == []

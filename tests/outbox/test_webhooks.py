@@ -29,6 +29,10 @@ from covisor.kernel.errors import CovisorError
 from covisor.outbox.outbound import check_url
 from covisor.outbox.webhooks import backoff
 from tests.conftest import Harness, ManualClock, free_port, serving
+from tests.outbox.test_push import HIDDEN_ADDRESSES, NOT_URLS
+
+WRONG_URLS = [u.replace("push.example.com", "hooks.shop.example") for u in NOT_URLS]
+WRONG_URLS += HIDDEN_ADDRESSES
 
 WAIT = 5.0
 TOLERANCE = 300
@@ -248,6 +252,8 @@ def test_backoff_doubles_from_the_first_wait_up_to_the_cap() -> None:
         "/hooks",
         "https://shop.example/" + "x" * 2048,
         "ftp://shop.example/hooks",
+        *NOT_URLS,
+        *HIDDEN_ADDRESSES,
     ],
 )
 def test_urls_must_be_https_on_public_hosts(url: str) -> None:
@@ -289,6 +295,7 @@ async def test_webhooks_are_for_admins_and_urls_and_events_are_checked(
         {"url": "https://shop.example/hooks", "events": ["ping"]},
         {"url": "https://shop.example/hooks", "events": []},
         {"url": "https://shop.example/hooks"},
+        *({"url": url, "events": ["message.created"]} for url in WRONG_URLS),
     ):
         status, body = await h.request("POST", "/api/webhooks", admin, json=bad)
         assert (status, body["error"]["code"]) == (400, "bad_request"), bad

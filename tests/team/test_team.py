@@ -18,6 +18,8 @@ import socketio
 from covisor.app.demo import DEMO_AGENT_FILE, seed_demo_agent
 from covisor.app.http import create_app
 from covisor.config import Config
+from covisor.kernel.errors import CovisorError
+from covisor.team.passwords import acceptable
 from tests.conftest import Harness, ManualClock, serving
 
 WRONG = {
@@ -189,8 +191,8 @@ async def test_a_disabled_agent_is_refused_everywhere(harness: Harness) -> None:
     assert status == 200 and changed["disabled"] is True
     status, answer = await harness.request("GET", "/api/me", session["token"])
     assert status == 401 and answer["error"]["code"] == "unauthorized"
-    status, answer = await login(harness, "ann@shop.test", password)
-    assert status == 401 and answer["error"]["code"] == "unauthorized"
+    # The right password of a disabled agent: exactly a wrong password's answer.
+    assert await login(harness, "ann@shop.test", password) == (401, WRONG)
     client = socketio.AsyncClient(reconnection=False)
     with pytest.raises(socketio.exceptions.ConnectionError):
         await client.connect(
@@ -411,3 +413,72 @@ async def test_the_demo_agent_is_an_admin_with_a_password(
     # Only on a first start.
     await seed_demo_agent(harness.services.agents, tmp_path)
     assert path.read_text().strip().splitlines()[-1] == token
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "boss-password\u0000",
+        "boss-password\u0000\u0000",
+        "boss-password\u0000x",
+        "boss-password ",
+        " boss-password",
+        "boss-password\n",
+        "boss-passwor",
+        "Boss-password",
+        "boss-password\u200b",
+    ],
+)
+async def test_only_the_exact_password_logs_in(harness: Harness, typed: str) -> None:
+    """HMAC pads a short key with zero bytes, so scrypt alone derives the same hash for a
+    password with NULs after it: every string but the password itself must be wrong."""
+    await admin_of(harness)
+    assert await login(harness, "boss@shop.test", typed) == (401, WRONG)
+    assert (await login(harness, "boss@shop.test", "boss-password"))[0] == 200
+
+
+async def test_a_password_with_a_nul_cannot_be_chosen(harness: Harness) -> None:
+    with pytest.raises(CovisorError):
+        await harness.services.agents.add("Nul", email="nul@shop.test", password="12345678\0")
+    assert acceptable("12345678\0") is not None
+
+
+async def test_tokens_are_compared_exactly(harness: Harness) -> None:
+    """An agent token, a shopper's grant: a character more, or a non-ASCII one (which a `str`
+    comparison in constant time would raise on), is `unauthorized`, never a server error."""
+    agent = await harness.agent_token()
+    opened = await harness.open_conversation()
+    grant = opened["token"]
+    for token in (agent, grant):
+        assert (await harness.request("GET", "/api/me", token))[0] == 200
+        for other in (token + "x", token[:-1] + "é", token + "\u00a0", token + "\u3000"):
+            status, answer = await harness.request("GET", "/api/me", other)
+            assert (status, answer["error"]["code"]) == (401, "unauthorized"), other
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"name": None},
+        {"role": None},
+        {"disabled": None},
+        {"capacity": None},
+        {"name": 5},
+        {"role": 1},
+        {"disabled": "yes"},
+        {"disabled": 0},
+        {"capacity": "3"},
+        {"capacity": 2.5},
+        {"capacity": True},
+        {"name": "Anna", "capacity": None},
+    ],
+)
+async def test_a_change_of_a_wrong_type_or_null_is_refused_and_changes_nothing(
+    harness: Harness, change: dict[str, Any]
+) -> None:
+    admin = await admin_of(harness)
+    agent = (await invite(harness, admin, "ann@shop.test"))["agent"]
+    status, answer = await harness.request("PATCH", f"/api/team/{agent['id']}", admin, json=change)
+    assert (status, answer["error"]["code"]) == (400, "bad_request"), answer
+    _, team = await harness.request("GET", "/api/team", admin)
+    assert [a for a in team["agents"] if a["id"] == agent["id"]] == [agent]

@@ -340,6 +340,8 @@ async def test_a_conversion_counts_once_and_knows_whether_the_visitor_chatted(
             {**order, "currency": "EURO"},
             {**order, "value": "-1"},
             {**order, "value": "x"},
+            {**order, "order_id": "   "},
+            {**order, "order_id": "\t"},
         ):
             status, body = await site.request("POST", "/api/conversions", browsed.token, json=wrong)
             assert status == 400, wrong
@@ -409,3 +411,57 @@ async def test_the_live_list_is_right_across_processes(
         finally:
             await visitor.close()
             await agent.close()
+
+
+BLANKS = ["   ", "\t", " \t\n ", "\u3000", "\u00a0"]
+
+
+@pytest.mark.parametrize("blank", BLANKS)
+async def test_a_rule_of_a_blank_name_or_message_is_refused(site: Harness, blank: str) -> None:
+    """A name (or message, or URL pattern) of blanks would be stored as nothing after
+    trimming: refused, on creating and on replacing."""
+    boss = await admin(site)
+    rule = {"name": "Boots", "messages": {"en": "Need a size?"}}
+    status, created = await site.request("POST", "/api/invitation-rules", boss, json=rule)
+    assert status == 201, created
+    for bad in (
+        {**rule, "name": blank},
+        {**rule, "messages": {"en": blank}},
+        {**rule, "conditions": {"url": blank}},
+    ):
+        status, answer = await site.request("POST", "/api/invitation-rules", boss, json=bad)
+        assert (status, answer["error"]["code"]) == (400, "bad_request"), (bad, answer)
+        status, answer = await site.request(
+            "PUT", f"/api/invitation-rules/{created['id']}", boss, json=bad
+        )
+        assert (status, answer["error"]["code"]) == (400, "bad_request"), (bad, answer)
+    status, listing = await site.request("GET", "/api/invitation-rules", boss)
+    assert [r["name"] for r in listing["rules"]] == ["Boots"]
+
+
+LENIENT_NUMBERS = [
+    "١٢", "12.٥", "１２", " 1", "1 ", "1\n", "\t1", "1_000", "+1", "-0", "1e3", "NaN",
+    "Infinity", ".5", "5.", "1,5", "0x10", "",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("value", LENIENT_NUMBERS)
+async def test_an_amount_is_read_in_its_one_form_only(site: Harness, value: str) -> None:
+    """`Decimal()` and `int()` take Unicode digits, blanks, `_`, signs and exponents; an
+    amount takes ASCII digits with an optional point and decimals, nothing else."""
+    visitor = await new_visitor(site)
+    try:
+        await visitor.open_page("https://shop.example/", "Home")
+        order = {"value": value, "currency": "EUR", "order_id": "A-1"}
+        item = {"product_id": "P-1", "quantity": 1, "price": value}
+        for body in (order, {**order, "value": "1", "items": [item]}):
+            status, answer = await site.request(
+                "POST", "/api/conversions", visitor.token, json=body
+            )
+            assert (status, answer["error"]["code"]) == (400, "bad_request"), (body, answer)
+        good = {**order, "value": "12.5", "items": [{**item, "price": 1e-7}]}
+        status, answer = await site.request("POST", "/api/conversions", visitor.token, json=good)
+        assert status == 201 and answer["value"] == "12.50", answer
+        assert answer["items"][0]["price"] == "0.00"
+    finally:
+        await visitor.close()

@@ -84,6 +84,27 @@ async def test_the_agent_sees_the_shoppers_cart_live_and_in_the_summary(
     assert joined["snapshot"]["cart"] == told
 
 
+@pytest.mark.parametrize("title", ["   ", "\t", "\u3000"])
+async def test_a_cart_item_of_a_blank_title_is_refused(harness: Harness, title: str) -> None:
+    cid, customer, _ = await harness.session()
+    item = {"product_id": "cap", "title": title, "quantity": 1, "price": "12.50"}
+    cart = {"items": [item], "total": "12.50", "currency": "EUR"}
+    refused = await customer.call("cart.set", {"conversation_id": cid, "cart": cart})
+    assert refused["error"]["code"] == "bad_request", refused
+
+
+@pytest.mark.parametrize("amount", ["١٢", " 12.50", "12.50\n", "1_2.50", "+12.50", "1e1"])
+async def test_a_cart_amount_is_read_in_its_one_form_only(harness: Harness, amount: str) -> None:
+    cid, customer, _ = await harness.session()
+    item = {"product_id": "cap", "title": "Gorra", "quantity": 1, "price": "12.50"}
+    for cart in (
+        {"items": [item], "total": amount, "currency": "EUR"},
+        {"items": [{**item, "price": amount}], "total": "12.50", "currency": "EUR"},
+    ):
+        refused = await customer.call("cart.set", {"conversation_id": cid, "cart": cart})
+        assert refused["error"]["code"] == "bad_request", (cart, refused)
+
+
 async def test_a_sent_product_and_an_add_to_cart_reach_both_sides_and_a_reload(
     harness: Harness,
 ) -> None:
