@@ -126,20 +126,11 @@ def is_public_address(text: str) -> bool:
             return False
         embedded = _embedded_ipv4(address)
         if embedded is not None:
-            return _is_public_ipv4(embedded)
-    elif not _is_public_ipv4(address):
-        return False
-    return address.is_global and not (
-        address.is_multicast
-        or address.is_unspecified
-        or address.is_reserved
-        or address.is_link_local
-        or address.is_loopback
-        or address.is_private
-    )
+            return _is_public(embedded)
+    return _is_public(address)
 
 
-def _is_public_ipv4(address: ipaddress.IPv4Address) -> bool:
+def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return address.is_global and not (
         address.is_multicast
         or address.is_unspecified

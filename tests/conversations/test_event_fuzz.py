@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 from collections.abc import Awaitable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,13 +24,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from covisor.app.http import create_app
 from covisor.config import Config
 from covisor.kernel.commands import BY_EVENT
 from covisor.kernel.errors import HTTP_STATUS
 from covisor.kernel.ratelimit import RateLimit
 from covisor.realtime.handlers import VISITOR_EVENTS
-from tests.conftest import Harness, serving
+from tests.conftest import Harness
+from tests.live_thread import served_on_thread
 from tests.raw_socketio import RawSocket
 
 T = TypeVar("T")
@@ -105,9 +104,6 @@ class Live:
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
     data = Path(tmp_path_factory.mktemp("fuzz")) / "data"
     plenty = RateLimit(100_000, 100_000)
     config = Config(
@@ -120,37 +116,26 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         other_rate=plenty,
         shed_after=10.0,  # as conftest.py's `config`: a busy machine must not shed strokes
     )
-    stop = asyncio.Event()
-    ready: asyncio.Future[Live] = asyncio.Future(loop=loop)
 
-    async def serve() -> None:
-        async with serving(await create_app(config)) as h:
-            cid, customer, agent = await h.session()
-            await agent.ok("viewer.show", {"conversation_id": cid, "media_id": await h.product()})
-            status, visitor = await h.request("POST", "/api/visitors", json={})
-            assert status == 201, visitor
-            tokens = {"customer": customer.token, "agent": agent.token, "visitor": visitor["token"]}
-            sockets = {who: await connected(h, token) for who, token in tokens.items()}
-            for who in ("customer", "agent"):
-                assert (await sockets[who].call("join", {"conversation_id": cid}))["ok"] is True
-            page = {"url": "https://shop.test/p/1", "title": "Boots"}
-            assert (await sockets["visitor"].call("visitor.page", page))["ok"] is True
-            ready.set_result(Live(loop, h, sockets, cid, agent.token))
-            await stop.wait()
-            for socket in sockets.values():
-                await socket.close()
+    async def setup(h: Harness) -> Live:
+        cid, customer, agent = await h.session()
+        await agent.ok("viewer.show", {"conversation_id": cid, "media_id": await h.product()})
+        status, visitor = await h.request("POST", "/api/visitors", json={})
+        assert status == 201, visitor
+        tokens = {"customer": customer.token, "agent": agent.token, "visitor": visitor["token"]}
+        sockets = {who: await connected(h, token) for who, token in tokens.items()}
+        for who in ("customer", "agent"):
+            assert (await sockets[who].call("join", {"conversation_id": cid}))["ok"] is True
+        page = {"url": "https://shop.test/p/1", "title": "Boots"}
+        assert (await sockets["visitor"].call("visitor.page", page))["ok"] is True
+        return Live(asyncio.get_running_loop(), h, sockets, cid, agent.token)
 
-    serving_task = asyncio.run_coroutine_threadsafe(serve(), loop)
-    live = asyncio.run_coroutine_threadsafe(asyncio.wait_for(ready, 30), loop).result(40)
-    try:
+    async def cleanup(live: Live) -> None:
+        for socket in live.sockets.values():
+            await socket.close()
+
+    with served_on_thread(config, setup, cleanup) as (_, live):
         yield live
-    finally:
-        loop.call_soon_threadsafe(stop.set)
-        serving_task.result(30)
-        asyncio.run_coroutine_threadsafe(_cancel_the_rest(), loop).result(10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(10)
-        loop.close()
 
 
 async def connected(h: Harness, token: str) -> RawSocket:
@@ -161,14 +146,6 @@ async def connected(h: Harness, token: str) -> RawSocket:
     await socket.ws.send_str("40" + json.dumps({"token": token}))
     await socket.frame_starting("40{")
     return socket
-
-
-async def _cancel_the_rest() -> None:
-    """End what the server left running (engine.io ping tasks of closed sockets)."""
-    tasks = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def encode(event: str, payload: Any, cid: str) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import threading
 from collections.abc import Awaitable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,9 +18,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from covisor.app.http import create_app
 from covisor.config import Config
-from tests.conftest import Harness, serving
+from tests.conftest import Harness
+from tests.live_thread import served_on_thread
 from tests.outbox.test_push import HIDDEN_ADDRESSES, NOT_URLS, Browser
 
 T = TypeVar("T")
@@ -54,9 +53,6 @@ class Live:
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
     config = Config(
         data_dir=Path(tmp_path_factory.mktemp("hardening")) / "data",
         port=0,
@@ -67,30 +63,18 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         push_enabled=False,
         webhooks_enabled=False,
     )
-    stop = asyncio.Event()
-    ready: asyncio.Future[Live] = asyncio.Future(loop=loop)
 
-    async def serve() -> None:
-        async with serving(await create_app(config)) as h:
-            _, admin = await h.services.agents.add(
-                "Boss", email="boss@shop.test", password=PASSWORD, role="admin"
-            )
-            agent_id, _ = await h.services.agents.add("Ann", email="ann@shop.test")
-            status, visitor = await h.request("POST", "/api/visitors", json={})
-            assert status == 201, visitor
-            ready.set_result(Live(loop, h, admin, agent_id, visitor["token"]))
-            await stop.wait()
+    async def setup(h: Harness) -> Live:
+        _, admin = await h.services.agents.add(
+            "Boss", email="boss@shop.test", password=PASSWORD, role="admin"
+        )
+        agent_id, _ = await h.services.agents.add("Ann", email="ann@shop.test")
+        status, visitor = await h.request("POST", "/api/visitors", json={})
+        assert status == 201, visitor
+        return Live(asyncio.get_running_loop(), h, admin, agent_id, visitor["token"])
 
-    serving_task = asyncio.run_coroutine_threadsafe(serve(), loop)
-    live = asyncio.run_coroutine_threadsafe(asyncio.wait_for(ready, 30), loop).result(40)
-    try:
+    with served_on_thread(config, setup) as (_, live):
         yield live
-    finally:
-        loop.call_soon_threadsafe(stop.set)
-        serving_task.result(30)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(10)
-        loop.close()
 
 
 def refused(status: int, answer: Any, code: str = "bad_request") -> bool:
