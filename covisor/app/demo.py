@@ -16,7 +16,7 @@ from covisor.kernel.background import Background
 from covisor.media.catalogue import CatalogueService
 from covisor.outbox.outbound import is_loopback
 from covisor.team.agents import Agents
-from covisor.web.pages import CATALOGUE_DIR, SHOP_DIR, SHOP_ORIGIN
+from covisor.web.pages import CATALOGUE_DIR, SHOP_DIR, SHOP_FEED, shop_feed_at
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ class ShopSeeding(Seeding):
 
     name = "demo shop"
 
-    def __init__(self, imports: CatalogueImports, origin: str, path: Path = SHOP_DIR / "feed.xml"):
+    def __init__(self, imports: CatalogueImports, origin: str, path: Path = SHOP_FEED):
         super().__init__(path)
         self._imports = imports
         self._origin = origin
@@ -109,7 +109,7 @@ class ShopSeeding(Seeding):
     async def load(self, path: Path) -> int:
         if await self._imports.recent(1):
             return 0
-        feed = path.read_bytes().replace(SHOP_ORIGIN.encode(), self._origin.encode())
+        feed = await asyncio.to_thread(shop_feed_at, self._origin, path)
         try:
             await self._imports.from_file(_once(feed))
         except Busy:

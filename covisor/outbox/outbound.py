@@ -98,6 +98,7 @@ def is_local(host: str) -> bool:
 _NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
 _SIX_TO_FOUR = ipaddress.ip_network("2002::/16")
 _IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+_BROADCAST = ipaddress.IPv4Address("255.255.255.255")
 
 
 def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
@@ -138,7 +139,7 @@ def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
         or address.is_link_local
         or address.is_loopback
         or address.is_private
-        or address == ipaddress.IPv4Address("255.255.255.255")
+        or address == _BROADCAST
     )
 
 
@@ -163,19 +164,16 @@ class PublicResolver(AbstractResolver):
 
 
 def _literal_guard() -> aiohttp.TraceConfig:
-    """Refuses, before connecting, a request to an address literal that is not public: aiohttp
-    never asks the resolver about a literal, so `PublicResolver` alone would let one through (a
-    URL stored before the rule was stricter, or a redirect)."""
+    """Refuses, before connecting, a request to a host `is_local` names (a loopback name, an
+    address literal that is not public): aiohttp never asks the resolver about a literal, so
+    `PublicResolver` alone would let one through (a URL stored before the rule was stricter, or
+    a redirect)."""
 
     async def on_request_start(
         session: aiohttp.ClientSession, context: object, params: aiohttp.TraceRequestStartParams
     ) -> None:
         host = params.url.raw_host or ""
-        try:
-            ipaddress.ip_address(host)
-        except ValueError:
-            return  # a name: PublicResolver checks what it resolves to
-        if not is_public_address(host):
+        if is_local(host):
             raise aiohttp.ClientConnectionError(f"{host} is not a public address")
 
     trace = aiohttp.TraceConfig()

@@ -5,6 +5,7 @@ the demo pictures under `/media/` and `/demo/shop/images/`."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -17,9 +18,10 @@ CLIENT_DIR = PROJECT_ROOT / "client"
 CATALOGUE_DIR = PROJECT_ROOT / "media"
 SHOP_DIR = CATALOGUE_DIR / "shop"
 """The demo shop's generated files (media/shop_feed.py): feed.xml, products.json, images/."""
+SHOP_FEED = SHOP_DIR / "feed.xml"
 SHOP_ORIGIN = "https://shop.covisor.invalid"
 """The origin the shipped feed's links and pictures are written with; whoever uses the feed
-puts the origin the demo shop is really at in its place."""
+puts the origin the demo shop is really at in its place (`shop_feed_at`)."""
 
 SHOP_PAGE = CLIENT_DIR / "demo" / "shop" / "shop.html"
 """One page for every route of the demo shop: its script draws the grid, a product, the cart or
@@ -74,16 +76,21 @@ async def shop_feed(request: web.Request) -> web.Response:
     """The demo shop's product feed (Google Merchant RSS), its links and pictures at the origin
     it was asked from: the feed a new user can point Covisor's import at
     (`http://localhost:8080/demo/shop/feed.xml`) to try what a shop's own feed does."""
-    path = SHOP_DIR / "feed.xml"
-    if not path.is_file():
+    if not SHOP_FEED.is_file():
         raise web.HTTPNotFound(reason="feed.xml is not installed")
-    origin = str(request.url.origin()).encode()
+    origin = str(request.url.origin())
     return web.Response(
-        body=path.read_bytes().replace(SHOP_ORIGIN.encode(), origin),
+        body=await asyncio.to_thread(shop_feed_at, origin),
         content_type="application/rss+xml",
         charset="utf-8",
         headers={"Cache-Control": "no-store"},
     )
+
+
+def shop_feed_at(origin: str, path: Path = SHOP_FEED) -> bytes:
+    """The demo shop's feed with its links and pictures at `origin`; it reads the file, so
+    callers on the event loop run it in a thread."""
+    return path.read_bytes().replace(SHOP_ORIGIN.encode(), origin.encode())
 
 
 def one_file(path: Path) -> Handler:
