@@ -41,7 +41,7 @@ import {
   activeItems,
   agentUploadCard,
   catalogueItems,
-  lastMessageLine,
+  earlierItems,
   queueItems,
 } from "./lists.js";
 import { logOut, reloadLoggedOut } from "./login.js";
@@ -602,29 +602,7 @@ export class Console {
       found = [];
     }
     if (this.#selected !== session) return;
-    this.earlierList.replaceChildren(
-      ...(found.length
-        ? found.map((summary) =>
-            h(
-              "li",
-              { class: "cv-list-item", "data-testid": "earlier-item" },
-              h(
-                "div",
-                { class: "cv-list-text" },
-                h("strong", {
-                  text: t("agent.earlier_item", {
-                    date: new Intl.DateTimeFormat(t.lang, { dateStyle: "medium" }).format(
-                      new Date(summary.created_at),
-                    ),
-                    status: t(`agent.status_of.${summary.status}`),
-                  }),
-                }),
-                lastMessageLine(t, summary.last_message, this.#me.id),
-              ),
-            ),
-          )
-        : [h("li", { class: "cv-list-empty", text: t("agent.earlier_empty") })]),
-    );
+    this.earlierList.replaceChildren(...earlierItems(found, { t, selfId: this.#me.id }));
   }
 
   #onSessionChange(session, { change, event }) {
@@ -744,7 +722,7 @@ export class Console {
   /** The open conversation's shopper: the product looked at (live visitors) and the cart. */
   #renderShopper() {
     const session = this.#selected;
-    if (!this.shopper || !this.visitors) return;
+    if (!this.visitors) return; // the visitors list's first render, in its own constructor
     this.shopper.render({
       conversationId: session?.conversationId ?? null,
       cart: session?.state.cart ?? null,

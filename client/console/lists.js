@@ -191,6 +191,31 @@ export function activeItems(entries, selectedId, { t, onSelect, selfId = null })
   );
 }
 
+/** The same customer's earlier conversations (`…/earlier`): when, how it ended, its last line. */
+export function earlierItems(conversations, { t, selfId = null }) {
+  if (conversations.length === 0) {
+    return [h("li", { class: "cv-list-empty", text: t("agent.earlier_empty") })];
+  }
+  const day = new Intl.DateTimeFormat(t.lang, { dateStyle: "medium" });
+  return conversations.map((summary) =>
+    h(
+      "li",
+      { class: "cv-list-item", "data-testid": "earlier-item" },
+      h(
+        "div",
+        { class: "cv-list-text" },
+        h("strong", {
+          text: t("agent.earlier_item", {
+            date: day.format(new Date(summary.created_at)),
+            status: t(`agent.status_of.${summary.status}`),
+          }),
+        }),
+        lastMessageLine(t, summary.last_message, selfId),
+      ),
+    ),
+  );
+}
+
 /**
  * The `viewer.show` payload for a catalogue item: its id (`GET /api/catalogue`'s `id`); the
  * server shows its default file (display image or video).
