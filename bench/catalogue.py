@@ -45,7 +45,7 @@ from covisor.kernel.clock import system_clock, system_tokens
 from covisor.media import BlobStore, BoundedExecutor, ImageOptions, MediaOptions, MediaPipeline
 from covisor.media.blobs import UploadLimits
 from covisor.outbox.outbound import OutboundHttp
-from covisor.store.sqlite import SQLiteStore
+from covisor.store.sql import SQLiteStore
 
 WORDS = ["zapatilla", "camiseta", "chaqueta", "mochila", "pantalón", "gorra", "bota", "forro"]
 COLOURS = ["roja", "azul", "verde", "negra", "blanca", "amarilla", "gris", "naranja"]

@@ -7,7 +7,7 @@ import os
 import socket
 import sys
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -213,7 +213,7 @@ async def harness(config: Config) -> AsyncIterator[Harness]:
 
 async def product_in(data_dir: Path, item_id: str = "demo-image", kind: str = "image") -> str:
     """`add_product` into the SQLite store of `covisor serve --data-dir data_dir`."""
-    from covisor.store.sqlite import SQLiteStore
+    from covisor.store.sql import SQLiteStore
 
     store = SQLiteStore(Config(data_dir=data_dir).database_path)
     await store.open()
@@ -396,19 +396,78 @@ def _store_backends() -> list[Any]:
             reason="set COVISOR_TEST_MONGO_URL to run the store contract against MongoDB",
         ),
     )
-    return ["sqlite", mongo]
+    return ["sqlite", "postgresql", mongo]
+
+
+POSTGRES_URL = os.environ.get("COVISOR_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
+"""The PostgreSQL server the tests make their database on (no database name: `postgres` is
+connected to for that)."""
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A database of this test run's own (one per xdist worker) on the PostgreSQL server, its
+    URL; dropped after the run. Fails (never skips) when the server is unreachable and
+    CI=true."""
+    import psycopg
+
+    name = f"covisor_test_{uuid.uuid4().hex[:12]}"
+    try:
+        admin = psycopg.connect(f"{POSTGRES_URL}/postgres", autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"PostgreSQL is required in CI but {POSTGRES_URL} is unreachable: {exc}")
+        pytest.skip(f"PostgreSQL unreachable at {POSTGRES_URL}")
+    with admin:
+        admin.execute(f"CREATE DATABASE {name}")
+        try:
+            yield f"{POSTGRES_URL}/{name}"
+        finally:
+            admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A URL on an empty schema of its own in the run's database (a schema per test is
+    cheaper than a database per test), dropped after the test."""
+    import psycopg
+
+    database = request.getfixturevalue("postgres_database")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(database, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+        try:
+            yield f"{database}?options=-csearch_path%3D{schema}"
+        finally:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def _sql_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    from covisor.store.sql import PostgresStore, SQLiteStore
+
+    if request.param == "sqlite":
+        return SQLiteStore(tmp_path / "contract.sqlite3")
+    return PostgresStore(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def sql_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Any]:
+    """Each engine of the SQL store (with the slices only it has: products, commerce),
+    opened on an empty database."""
+    backend = _sql_backend(request, tmp_path)
+    await backend.open()
+    try:
+        yield backend
+    finally:
+        await backend.close()
 
 
 @pytest.fixture(params=_store_backends())
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Any]:
     """Each store backend, opened on an empty database; the same contract runs on all."""
-    if request.param == "sqlite":
-        from covisor.store.sqlite import SQLiteStore
-
-        backend: Any = SQLiteStore(tmp_path / "contract.sqlite3")
+    if request.param in ("sqlite", "postgresql"):
+        backend: Any = _sql_backend(request, tmp_path)
     else:
-        import uuid
-
         from covisor.store.mongo import MongoStore
 
         backend = MongoStore(

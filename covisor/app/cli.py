@@ -141,7 +141,7 @@ async def backup_database(config: Config, path: Path) -> int:
     if config.mongo_url:
         print("covisor: backup copies SQLite; back MongoDB up with mongodump", file=sys.stderr)
         return 2
-    from covisor.store.sqlite import SQLiteStore
+    from covisor.store.sql import SQLiteStore
 
     store = SQLiteStore(config.database_path)
     try:

@@ -39,7 +39,7 @@ from covisor.store.products import ProductStore
 from covisor.team.agents import Agents
 
 if TYPE_CHECKING:
-    from covisor.store.sqlite import SQLiteStore
+    from covisor.store.sql import SQLiteStore
 
 
 def make_store(config: Config) -> Store:
@@ -48,7 +48,7 @@ def make_store(config: Config) -> Store:
         from covisor.store.mongo import MongoStore
 
         return MongoStore(config.mongo_url, config.mongo_db)
-    from covisor.store.sqlite import SQLiteStore
+    from covisor.store.sql import SQLiteStore
 
     return SQLiteStore(config.database_path)
 
@@ -66,7 +66,7 @@ def make_commerce(store: Store) -> CommerceStore | None:
 
 
 def _sql(store: Store) -> SQLiteStore | None:
-    from covisor.store.sqlite import SQLiteStore
+    from covisor.store.sql import SQLiteStore
 
     return store if isinstance(store, SQLiteStore) else None
 

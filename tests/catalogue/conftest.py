@@ -18,7 +18,7 @@ from covisor.kernel.clock import system_clock, system_tokens
 from covisor.media import BlobStore, BoundedExecutor, MediaPipeline
 from covisor.outbox.outbound import OutboundHttp
 from covisor.store.records import ImportRecord
-from covisor.store.sqlite import SQLiteStore
+from covisor.store.sql import SQLiteStore
 from tests.catalogue.shop import Shop, running_shop
 from tests.media import samples
 

@@ -20,7 +20,7 @@ from covisor.kernel.events import Event, Points
 from covisor.kernel.identity import Identity
 from covisor.kernel.metrics import Metrics
 from covisor.store import Append
-from covisor.store.sqlite import SQLiteStore
+from covisor.store.sql import SQLiteStore
 
 SHOPPER = Identity("s1", "customer", "Sam", "c1")
 AGENT = Identity("a1", "agent", "Ann")

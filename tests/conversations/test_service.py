@@ -8,7 +8,7 @@ from typing import Any
 from covisor.app.http import create_app
 from covisor.config import Config
 from covisor.store import Append
-from covisor.store.sqlite import SQLiteStore
+from covisor.store.sql import SQLiteStore
 from tests.conftest import serving
 
 

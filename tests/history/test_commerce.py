@@ -19,7 +19,7 @@ from covisor.config import Config
 from covisor.history.reports import Reports, csv_text
 from covisor.kernel.events import Event
 from covisor.store import Append
-from covisor.store.sqlite import SQLiteStore
+from covisor.store.sql import SQLiteStore
 from tests.conftest import ManualClock, serving
 from tests.history.test_reports import DESKTOP, OPENAPI, PHONE, Shop, utc
 from tests.store.test_products_contract import product, write

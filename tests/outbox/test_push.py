@@ -34,7 +34,7 @@ from covisor.app.options import push_options
 from covisor.config import Config, ConfigError
 from covisor.outbox.push import open_push
 from covisor.store import PushSubscriptionRecord
-from covisor.store.sqlite import SQLiteStore
+from covisor.store.sql import SQLiteStore
 from tests.conftest import Harness, free_port, serving
 
 

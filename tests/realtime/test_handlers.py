@@ -14,7 +14,7 @@ from covisor.config import Config
 from covisor.kernel import commands as c
 from covisor.kernel.identity import Identity
 from covisor.store import Append
-from covisor.store.sqlite import SQLiteStore
+from covisor.store.sql import SQLiteStore
 from tests.conftest import Harness, serving
 
 

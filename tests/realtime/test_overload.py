@@ -13,7 +13,7 @@ import pytest
 from covisor.app.http import create_app
 from covisor.config import Config
 from covisor.store import Append
-from covisor.store.sqlite import SQLiteStore
+from covisor.store.sql import SQLiteStore
 from tests.conftest import serving
 
 COMMIT_SECONDS = 0.3

@@ -1,19 +1,18 @@
-"""The commerce slice (`CommerceStore`, SQLite only): products shown, sent and added in the
-range's conversations, assisted orders holding one of them, what sold after a chat, and the
-titles of the catalogue's products; over real events, conversions and an imported catalogue."""
+"""The commerce slice (`CommerceStore`, the SQL store's, on each engine): products shown, sent
+and added in the range's conversations, assisted orders holding one of them, what sold after a
+chat, and the titles of the catalogue's products; over real events, conversions and an imported
+catalogue."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from covisor.store.commerce import ProductMoment, ProductSales, ShownOrder
 from covisor.store.records import ConversionItem, ConversionRecord
-from covisor.store.sqlite import SQLiteStore
+from covisor.store.sql import SQLStore
 from tests.store.test_products_contract import product, running, write
 from tests.store.test_reports_contract import ANN, BOB, END, SHOPPER, START, conversation
 
@@ -21,11 +20,8 @@ Step = tuple[str, float, dict[str, str], dict[str, Any]]
 
 
 @pytest.fixture
-async def commerce(tmp_path: Path) -> AsyncIterator[SQLiteStore]:
-    store = SQLiteStore(tmp_path / "commerce.sqlite3")
-    await store.open()
-    yield store
-    await store.close()
+async def commerce(sql_store: SQLStore) -> SQLStore:
+    return sql_store
 
 
 def card(group_id: str, title: str) -> dict[str, Any]:
@@ -91,7 +87,7 @@ def order(
     )
 
 
-async def catalogue(store: SQLiteStore) -> None:
+async def catalogue(store: SQLStore) -> None:
     """ZT: two live variants and a removed one; BOTA: one product; GR: variants none of which
     has the group's id; OLD: removed."""
     await write(
@@ -111,7 +107,7 @@ async def catalogue(store: SQLiteStore) -> None:
     assert await store.finish_import(done, remove_unlisted=True) == 2
 
 
-async def world(store: SQLiteStore) -> None:
+async def world(store: SQLStore) -> None:
     await catalogue(store)
     upload = {"media": {"source": "upload", "id": "a" * 64, "kind": "image"}}
     await conversation(
@@ -156,7 +152,7 @@ async def world(store: SQLiteStore) -> None:
 
 
 async def test_products_shown_sent_and_added_in_the_range_s_conversations(
-    commerce: SQLiteStore,
+    commerce: SQLStore,
 ) -> None:
     await world(commerce)
     assert await commerce.product_moments(START, END) == [
@@ -173,7 +169,7 @@ async def test_products_shown_sent_and_added_in_the_range_s_conversations(
 
 
 async def test_assisted_orders_holding_a_product_of_their_conversation(
-    commerce: SQLiteStore,
+    commerce: SQLStore,
 ) -> None:
     await world(commerce)
     assert await commerce.orders_with_shown(START, END) == [
@@ -186,7 +182,7 @@ async def test_assisted_orders_holding_a_product_of_their_conversation(
     ]
 
 
-async def test_what_sold_after_a_chat_by_product_of_the_catalogue(commerce: SQLiteStore) -> None:
+async def test_what_sold_after_a_chat_by_product_of_the_catalogue(commerce: SQLStore) -> None:
     await world(commerce)
     assert await commerce.sold_after_chat(START, END, 10) == [
         ProductSales("SOCKS", 5, 2),  # not in the catalogue: its own id
@@ -201,7 +197,7 @@ async def test_what_sold_after_a_chat_by_product_of_the_catalogue(commerce: SQLi
     ]
 
 
-async def test_a_known_order_keeps_its_first_items(commerce: SQLiteStore) -> None:
+async def test_a_known_order_keeps_its_first_items(commerce: SQLStore) -> None:
     await world(commerce)
     assert not await commerce.add_conversion(order("o2", "c1", START + 900, [("BOTA", 50)]))
     sold = await commerce.sold_after_chat(START, END, 10)
@@ -209,7 +205,7 @@ async def test_a_known_order_keeps_its_first_items(commerce: SQLiteStore) -> Non
 
 
 async def test_titles_of_the_catalogue_s_products_removed_ones_included(
-    commerce: SQLiteStore,
+    commerce: SQLStore,
 ) -> None:
     await catalogue(commerce)
     titles = await commerce.product_titles(["ZT", "OLD", "GR", "SOCKS"])

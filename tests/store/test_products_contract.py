@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
 from covisor.catalogue.search import indexed, parse_query
 from covisor.store.records import FeedScheduleRecord, ImportRecord, ProductRecord
-from covisor.store.sqlite import SQLiteStore
+from covisor.store.sql import SQLStore
 
 
 @pytest.fixture
-async def products(tmp_path: Path) -> AsyncIterator[SQLiteStore]:
-    store = SQLiteStore(tmp_path / "products.sqlite3")
-    await store.open()
-    yield store
-    await store.close()
+async def products(sql_store: SQLStore) -> SQLStore:
+    return sql_store
 
 
 def product(product_id: str, **fields: object) -> ProductRecord:
@@ -55,16 +50,16 @@ def running(import_id: str, at: float = 1.0) -> ImportRecord:
     )
 
 
-async def write(store: SQLiteStore, import_id: str, *records: ProductRecord) -> None:
+async def write(store: SQLStore, import_id: str, *records: ProductRecord) -> None:
     await store.write_products(import_id, [indexed(r) for r in records], [], running(import_id))
 
 
-async def ids(store: SQLiteStore, text: str, **filters: object) -> list[str]:
+async def ids(store: SQLStore, text: str, **filters: object) -> list[str]:
     hits = await store.search_products(parse_query(text, **filters))  # type: ignore[arg-type]
     return [hit.id for hit in hits]
 
 
-async def test_search_ignores_case_and_accents_and_takes_prefixes(products: SQLiteStore) -> None:
+async def test_search_ignores_case_and_accents_and_takes_prefixes(products: SQLStore) -> None:
     await write(
         products,
         "i1",
@@ -79,7 +74,7 @@ async def test_search_ignores_case_and_accents_and_takes_prefixes(products: SQLi
     assert await ids(products, "zapatilla azul") == []
 
 
-async def test_an_exact_code_comes_first_and_variants_make_one_hit(products: SQLiteStore) -> None:
+async def test_an_exact_code_comes_first_and_variants_make_one_hit(products: SQLStore) -> None:
     await write(
         products,
         "i1",
@@ -93,7 +88,7 @@ async def test_an_exact_code_comes_first_and_variants_make_one_hit(products: SQL
     assert await ids(products, "8412345678905") == ["ZT-ROJ-42"]
 
 
-async def test_filters_and_removed_products(products: SQLiteStore) -> None:
+async def test_filters_and_removed_products(products: SQLStore) -> None:
     await write(
         products,
         "i1",
@@ -113,14 +108,14 @@ async def test_filters_and_removed_products(products: SQLiteStore) -> None:
     assert (await products.import_record("i2")).removed == 1  # type: ignore[union-attr]
 
 
-async def test_digests_say_what_this_import_has_listed(products: SQLiteStore) -> None:
+async def test_digests_say_what_this_import_has_listed(products: SQLStore) -> None:
     await write(products, "i1", product("a"), product("b"))
     await products.write_products("i2", [], ["a"], running("i2"))
     found = await products.product_digests(["a", "b", "zzz"], "i2")
     assert found == {"a": ("d-a", True, True), "b": ("d-b", True, False)}
 
 
-async def test_one_import_runs_at_a_time_until_its_lease_lapses(products: SQLiteStore) -> None:
+async def test_one_import_runs_at_a_time_until_its_lease_lapses(products: SQLStore) -> None:
     assert await products.create_import(running("i1", at=100.0))
     assert not await products.create_import(running("i2", at=105.0))
     assert await products.take_over_import(now=105.0, lease_until=200.0) is None
@@ -131,7 +126,7 @@ async def test_one_import_runs_at_a_time_until_its_lease_lapses(products: SQLite
     assert await products.take_over_import(now=250.0, lease_until=400.0) is None
 
 
-async def test_the_feed_schedule_is_one_row(products: SQLiteStore) -> None:
+async def test_the_feed_schedule_is_one_row(products: SQLStore) -> None:
     assert await products.feed_schedule() is None
     feed = FeedScheduleRecord("https://shop.example/feed.xml", 60, etag='"x"', next_at=5.0)
     await products.set_feed_schedule(feed)

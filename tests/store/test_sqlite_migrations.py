@@ -9,18 +9,18 @@ import os
 import sqlite3
 from pathlib import Path
 
-import aiosqlite
 import pytest
 
 from covisor.config import Config
 from covisor.store import AgentRecord
 from covisor.store.records import ConversionItem, ConversionRecord
-from covisor.store.sqlite import SQLiteStore
-from covisor.store.sqlite import migrations as migrations_module
-from covisor.store.sqlite.migrations import MIGRATIONS, Migration, SchemaTooNew
+from covisor.store.sql import SQLiteStore
+from covisor.store.sql import migrations as migrations_module
+from covisor.store.sql.db import Tx
+from covisor.store.sql.migrations import SQLITE_MIGRATIONS, Migration, SchemaTooNew
 from tests.conftest import serve_process
 
-KNOWN = [m.version for m in MIGRATIONS]
+KNOWN = [m.version for m in SQLITE_MIGRATIONS]
 
 
 def versions(path: Path) -> list[tuple[int, float]]:
@@ -42,7 +42,7 @@ async def opened(path: Path) -> SQLiteStore:
 
 
 def test_the_migrations_are_numbered_from_1_without_a_gap() -> None:
-    assert KNOWN == list(range(1, len(MIGRATIONS) + 1))
+    assert KNOWN == list(range(1, len(SQLITE_MIGRATIONS) + 1))
 
 
 async def test_a_fresh_database_gets_every_migration_once(tmp_path: Path) -> None:
@@ -106,7 +106,7 @@ async def test_a_database_of_a_newer_covisor_is_refused_untouched(tmp_path: Path
     path = tmp_path / "newer.sqlite3"
     store = await opened(path)
     await store.close()
-    newer = len(MIGRATIONS) + 2
+    newer = len(SQLITE_MIGRATIONS) + 2
     with sqlite3.connect(path) as db:
         db.execute("INSERT INTO schema_migrations VALUES (?, 0)", (newer,))
     store = SQLiteStore(path)
@@ -114,7 +114,7 @@ async def test_a_database_of_a_newer_covisor_is_refused_untouched(tmp_path: Path
         await store.open()
     assert str(refused.value) == (
         f"the database at {path} has schema version {newer}; "
-        f"this Covisor knows up to {len(MIGRATIONS)}: upgrade Covisor"
+        f"this Covisor knows up to {len(SQLITE_MIGRATIONS)}: upgrade Covisor"
     )
     assert isinstance(refused.value, ValueError)
     with pytest.raises(RuntimeError, match="not open"):
@@ -128,7 +128,7 @@ async def test_serve_says_in_one_line_that_the_database_is_newer(tmp_path: Path)
     store = await opened(path)
     await store.close()
     with sqlite3.connect(path) as db:
-        db.execute("INSERT INTO schema_migrations VALUES (?, 0)", (len(MIGRATIONS) + 1,))
+        db.execute("INSERT INTO schema_migrations VALUES (?, 0)", (len(SQLITE_MIGRATIONS) + 1,))
     process = await serve_process(
         data,
         env={**os.environ, "COVISOR_SEED_DEMO": "0", "COVISOR_MEDIA_WORKERS": "1"},
@@ -137,29 +137,35 @@ async def test_serve_says_in_one_line_that_the_database_is_newer(tmp_path: Path)
     out, err = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 2
     assert err.decode() == (
-        f"covisor: the database at {path} has schema version {len(MIGRATIONS) + 1}; "
-        f"this Covisor knows up to {len(MIGRATIONS)}: upgrade Covisor\n"
+        f"covisor: the database at {path} has schema version {len(SQLITE_MIGRATIONS) + 1}; "
+        f"this Covisor knows up to {len(SQLITE_MIGRATIONS)}: upgrade Covisor\n"
     )
     assert b"Traceback" not in out
 
 
 def counting(calls: list[int], fail: bool = False) -> Migration:
-    """Migration `len(MIGRATIONS) + 1`: a table of its own (made twice, it would fail)."""
+    """Migration `len(SQLITE_MIGRATIONS) + 1`: a table of its own (made twice, it would fail)."""
 
-    async def apply(db: aiosqlite.Connection) -> None:
+    async def apply(db: Tx) -> None:
         calls.append(1)
         await db.execute("CREATE TABLE probe (id INTEGER PRIMARY KEY)")
         if fail:
             raise RuntimeError("migration failed")
 
-    return Migration(len(MIGRATIONS) + 1, "a test's", apply)
+    return Migration(len(SQLITE_MIGRATIONS) + 1, "a test's", apply)
+
+
+def with_probe(monkeypatch: pytest.MonkeyPatch, probe: Migration) -> None:
+    monkeypatch.setattr(migrations_module, "SQLITE_MIGRATIONS", (*SQLITE_MIGRATIONS, probe))
 
 
 async def test_processes_opening_at_once_apply_each_migration_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[int] = []
-    monkeypatch.setattr(migrations_module, "MIGRATIONS", (*MIGRATIONS, counting(calls)))
+    monkeypatch.setattr(
+        migrations_module, "SQLITE_MIGRATIONS", (*SQLITE_MIGRATIONS, counting(calls))
+    )
     path = tmp_path / "shared.sqlite3"
     stores = [SQLiteStore(path) for _ in range(4)]
     await asyncio.gather(*(store.open() for store in stores))
@@ -170,7 +176,7 @@ async def test_processes_opening_at_once_apply_each_migration_once(
         for store in stores:
             await store.close()
     assert calls == [1]
-    assert [v for v, _ in versions(path)] == [*KNOWN, len(MIGRATIONS) + 1]
+    assert [v for v, _ in versions(path)] == [*KNOWN, len(SQLITE_MIGRATIONS) + 1]
 
 
 async def test_a_later_migration_upgrades_a_database_at_an_earlier_version(
@@ -181,12 +187,14 @@ async def test_a_later_migration_upgrades_a_database_at_an_earlier_version(
     await store.close()
     before = versions(path)
     calls: list[int] = []
-    monkeypatch.setattr(migrations_module, "MIGRATIONS", (*MIGRATIONS, counting(calls)))
+    monkeypatch.setattr(
+        migrations_module, "SQLITE_MIGRATIONS", (*SQLITE_MIGRATIONS, counting(calls))
+    )
     store = await opened(path)
     await store.close()
     assert calls == [1]
     assert versions(path)[: len(before)] == before
-    assert [v for v, _ in versions(path)] == [*KNOWN, len(MIGRATIONS) + 1]
+    assert [v for v, _ in versions(path)] == [*KNOWN, len(SQLITE_MIGRATIONS) + 1]
     assert "probe" in names(path, "table")
 
 
@@ -197,7 +205,9 @@ async def test_a_failing_migration_leaves_the_database_as_it_was(
     store = await opened(path)
     await store.close()
     calls: list[int] = []
-    monkeypatch.setattr(migrations_module, "MIGRATIONS", (*MIGRATIONS, counting(calls, fail=True)))
+    monkeypatch.setattr(
+        migrations_module, "SQLITE_MIGRATIONS", (*SQLITE_MIGRATIONS, counting(calls, fail=True))
+    )
     with pytest.raises(RuntimeError, match="migration failed"):
         await SQLiteStore(path).open()
     assert calls == [1]
@@ -210,7 +220,7 @@ async def test_migration_3_adds_the_items_of_conversions_and_keeps_the_conversio
 ) -> None:
     path = tmp_path / "v2.sqlite3"
     with monkeypatch.context() as patch:
-        patch.setattr(migrations_module, "MIGRATIONS", MIGRATIONS[:2])
+        patch.setattr(migrations_module, "SQLITE_MIGRATIONS", SQLITE_MIGRATIONS[:2])
         store = await opened(path)
         before = ConversionRecord("o-1", "v1", "10.00", "EUR", "phone", False, 1.0)
         assert await store.add_conversion(before)

@@ -116,7 +116,7 @@ async def test_a_disabled_admin_does_not_count(store: Any) -> None:
 
 
 async def test_sqlite_moves_the_tokens_of_an_older_database(tmp_path: Path) -> None:
-    from covisor.store.sqlite import SQLiteStore
+    from covisor.store.sql import SQLiteStore
 
     path = tmp_path / "old.sqlite3"
     async with aiosqlite.connect(path) as db:

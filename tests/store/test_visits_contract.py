@@ -12,6 +12,7 @@ from covisor.store.records import (
     RuleRecord,
     VisitedPage,
 )
+from covisor.store.sql import SQLStore
 
 GAP = 30 * 60 * 1000.0
 MINUTE = 60_000.0
@@ -97,12 +98,12 @@ async def test_rules_are_added_replaced_listed_and_deleted(store: Any) -> None:
 
 async def stored_items(store: Any, order_id: str) -> list[ConversionItem]:
     """The items of a conversion as the backend keeps them: the rows of `conversion_items`
-    (SQLite), or the array in the conversion's document (MongoDB); nothing reads them back but
+    (SQL), or the array in the conversion's document (MongoDB); nothing reads them back but
     the SQL reports (tests/store/test_commerce_contract.py)."""
-    if hasattr(store, "_db"):
+    if not isinstance(store, SQLStore):
         found = await store._db.conversions.find_one({"_id": order_id})
         return [ConversionItem(**item) for item in found["items"]]
-    rows = await store._r.execute_fetchall(
+    rows = await store._db.fetch(
         "SELECT product_id, variant_id, quantity, price FROM conversion_items "
         "WHERE order_id = ? ORDER BY position",
         (order_id,),

@@ -1,16 +1,21 @@
-"""The SQLite schema's versions: numbered migrations, applied in order when the store opens.
+"""The schema's versions: numbered migrations, applied in order when the store opens.
 
 `schema_migrations` holds one row per migration applied (its version, and when). On open, in one
-IMMEDIATE transaction, the migrations the database lacks are applied in order and recorded, so a
-failing one leaves the database as it was; several processes may open the same file at once:
-the others wait for SQLite's write lock, then find every migration applied. A database with a
-version this code does not know was made by a newer Covisor, and is refused (`SchemaTooNew`).
+write transaction (`Db.transaction`), the migrations the database lacks are applied in order and
+recorded, so a failing one leaves the database as it was; several processes may open the same
+database at once: the others wait for that transaction, then find every migration applied. A
+database with a version this code does not know was made by a newer Covisor, and is refused
+(`SchemaTooNew`).
 
 Migration 1 is the schema when versions began (schema.py). It also upgrades, in place, the
 database of an older Covisor, which has no `schema_migrations`: its `IF NOT EXISTS` leave the
 tables there alone, its drops remove the index and the table older versions had, and
 `migrate_agents` rebuilds an `agents` table of the one-token-each shape. A change to the schema
-is a new migration appended to `MIGRATIONS` (the next version), never an edit of a released one.
+is a new migration appended to `SQLITE_MIGRATIONS` and `POSTGRESQL_MIGRATIONS` (the next
+version, the same in both), never an edit of a released one.
+
+PostgreSQL support began at version 4: its first migration is version 4's schema whole
+(schema_postgresql.py), and its later ones follow SQLite's.
 """
 
 from __future__ import annotations
@@ -19,13 +24,11 @@ import dataclasses
 import sqlite3
 import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
-from pathlib import Path
-
-import aiosqlite
 
 from covisor.store.products import link_path
 from covisor.store.records import StoreError
-from covisor.store.sqlite.schema import (
+from covisor.store.sql.db import Tx
+from covisor.store.sql.schema import (
     COMMERCE_SCHEMA,
     PRODUCTS_SCHEMA,
     REPORTS_SCHEMA,
@@ -33,17 +36,18 @@ from covisor.store.sqlite.schema import (
     SHOPPER_CONTEXT_SCHEMA,
     VISITS_SCHEMA,
 )
+from covisor.store.sql.schema_postgresql import POSTGRESQL_SCHEMA
 
 
 class SchemaTooNew(StoreError):
     """The database was made or upgraded by a newer Covisor than this one."""
 
-    def __init__(self, path: Path, version: int, known: int) -> None:
+    def __init__(self, where: str, version: int, known: int) -> None:
         super().__init__(
-            f"the database at {path} has schema version {version}; "
+            f"the database at {where} has schema version {version}; "
             f"this Covisor knows up to {known}: upgrade Covisor"
         )
-        self.path = path
+        self.where = where
         self.version = version
         self.known = known
 
@@ -54,28 +58,25 @@ class Migration:
 
     version: int
     summary: str
-    apply: Callable[[aiosqlite.Connection], Awaitable[None]]
+    apply: Callable[[Tx], Awaitable[None]]
 
 
 TABLE = (
     "CREATE TABLE IF NOT EXISTS schema_migrations "
-    "(version INTEGER PRIMARY KEY, applied_at REAL NOT NULL)"
+    "(version INTEGER PRIMARY KEY, applied_at DOUBLE PRECISION NOT NULL)"
 )
 
 
-async def migrate(
-    db: aiosqlite.Connection, path: Path, migrations: Sequence[Migration] | None = None
-) -> list[int]:
-    """Apply the migrations (`MIGRATIONS` unless given) the database lacks, in order, inside the
-    IMMEDIATE transaction open on `db`; return their versions. Raises `SchemaTooNew`, changing
+async def migrate(db: Tx, where: str, migrations: Sequence[Migration]) -> list[int]:
+    """Apply the `migrations` the database (at `where`, for messages) lacks, in order, inside
+    the write transaction `db`; return their versions. Raises `SchemaTooNew`, changing
     nothing, when the database has a version beyond the last known."""
-    migrations = MIGRATIONS if migrations is None else migrations
     await db.execute(TABLE)
-    applied = {row[0] for row in await db.execute_fetchall("SELECT version FROM schema_migrations")}
+    applied = {row[0] for row in await db.fetch("SELECT version FROM schema_migrations")}
     known = migrations[-1].version
     newest = max(applied, default=0)
     if newest > known:
-        raise SchemaTooNew(path, newest, known)
+        raise SchemaTooNew(where, newest, known)
     done = []
     for migration in migrations:
         if migration.version in applied:
@@ -102,39 +103,39 @@ def statements(script: str) -> Iterator[str]:
         raise ValueError(f"an incomplete statement ends the script: {pending.strip()!r}")
 
 
-async def _initial_schema(db: aiosqlite.Connection) -> None:
+async def _initial_schema(db: Tx) -> None:
     for statement in statements(f"{SCHEMA}{VISITS_SCHEMA}{REPORTS_SCHEMA}"):
         await db.execute(statement)
     await migrate_agents(db)
 
 
-def _script(schema: str) -> Callable[[aiosqlite.Connection], Awaitable[None]]:
+def _script(schema: str) -> Callable[[Tx], Awaitable[None]]:
     """A migration that runs the statements of `schema`, one at a time."""
 
-    async def apply(db: aiosqlite.Connection) -> None:
+    async def apply(db: Tx) -> None:
         for statement in statements(schema):
             await db.execute(statement)
 
     return apply
 
 
-async def _shopper_context(db: aiosqlite.Connection) -> None:
+async def _shopper_context(db: Tx) -> None:
     await _script(SHOPPER_CONTEXT_SCHEMA)(db)
-    rows = await db.execute_fetchall("SELECT rowid, link FROM products")
+    rows = await db.fetch("SELECT rowid, link FROM products")
     await db.executemany(
         "UPDATE products SET link_path = ? WHERE rowid = ?",
         [(link_path(link), rowid) for rowid, link in rows],
     )
 
 
-async def migrate_agents(db: aiosqlite.Connection) -> None:
+async def migrate_agents(db: Tx) -> None:
     """Bring an `agents` table of an older version to this one, in the open transaction.
 
     It had one token each (`token_digest`, NOT NULL): the tokens move to `agent_tokens` as
     `api` tokens and the table is rebuilt without that column (SQLite cannot drop a NOT NULL
     constraint), keeping every agent as a plain `agent`. Then the e-mail index is made.
     """
-    columns = {row[1] for row in await db.execute_fetchall("PRAGMA table_info(agents)")}
+    columns = {row[1] for row in await db.fetch("PRAGMA table_info(agents)")}
     if "token_digest" in columns:
         await db.execute(
             "INSERT OR IGNORE INTO agent_tokens (digest, agent_id, created_at, label) "
@@ -155,7 +156,7 @@ async def migrate_agents(db: aiosqlite.Connection) -> None:
     await db.execute("CREATE UNIQUE INDEX IF NOT EXISTS agents_by_email ON agents (email)")
 
 
-MIGRATIONS: tuple[Migration, ...] = (
+SQLITE_MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
         "the schema when versions began; upgrades an unversioned database in place",
@@ -169,4 +170,11 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "the items of conversions", _script(COMMERCE_SCHEMA)),
     Migration(4, "what a visitor looks at and has in the cart; products by link", _shopper_context),
 )
-"""Every migration, by version: 1, 2, … with none missing."""
+"""Every migration of a SQLite database, by version: 1, 2, … with none missing."""
+
+POSTGRESQL_MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        4, "the schema of version 4, when PostgreSQL support began", _script(POSTGRESQL_SCHEMA)
+    ),
+)
+"""Every migration of a PostgreSQL database, by version: 4, 5, … with none missing."""

@@ -6,18 +6,18 @@ import dataclasses
 from typing import Any
 
 from covisor.store.records import AgentChanges, AgentRecord, LastAdmin, removes_enabled_admin
-from covisor.store.sqlite.base import Connections
+from covisor.store.sql.db import HasDb
 
 _AGENT_COLUMNS = "id, name, created_at, email, password_hash, role, disabled, capacity"
 
 
-class SQLiteAgents:
-    """Mixed into `SQLiteStore` (each method's `self` is one: see `Connections`)."""
+class SQLAgents:
+    """Mixed into `SQLStore` (each method's `self` is one: see `HasDb`)."""
 
-    async def add_agent(self: Connections, agent: AgentRecord) -> bool:
-        async with self._immediate() as db:
+    async def add_agent(self: HasDb, agent: AgentRecord) -> bool:
+        async with self._db.transaction() as db:
             if agent.email is not None and list(
-                await db.execute_fetchall("SELECT 1 FROM agents WHERE email = ?", (agent.email,))
+                await db.fetch("SELECT 1 FROM agents WHERE email = ?", (agent.email,))
             ):
                 return False
             await db.execute(
@@ -41,9 +41,9 @@ class SQLiteAgents:
                 )
         return True
 
-    async def agent_by_digest(self: Connections, token_digest: str) -> AgentRecord | None:
+    async def agent_by_digest(self: HasDb, token_digest: str) -> AgentRecord | None:
         rows = list(
-            await self._r.execute_fetchall(
+            await self._db.fetch(
                 f"SELECT {_AGENT_COLUMNS} FROM agents WHERE id = "
                 "(SELECT agent_id FROM agent_tokens WHERE digest = ?)",
                 (token_digest,),
@@ -51,43 +51,35 @@ class SQLiteAgents:
         )
         return _agent(rows[0], token_digest) if rows else None
 
-    async def agent(self: Connections, agent_id: str) -> AgentRecord | None:
+    async def agent(self: HasDb, agent_id: str) -> AgentRecord | None:
         rows = list(
-            await self._r.execute_fetchall(
-                f"SELECT {_AGENT_COLUMNS} FROM agents WHERE id = ?", (agent_id,)
-            )
+            await self._db.fetch(f"SELECT {_AGENT_COLUMNS} FROM agents WHERE id = ?", (agent_id,))
         )
         return _agent(rows[0]) if rows else None
 
-    async def agent_by_email(self: Connections, email: str) -> AgentRecord | None:
+    async def agent_by_email(self: HasDb, email: str) -> AgentRecord | None:
         rows = list(
-            await self._r.execute_fetchall(
-                f"SELECT {_AGENT_COLUMNS} FROM agents WHERE email = ?", (email,)
-            )
+            await self._db.fetch(f"SELECT {_AGENT_COLUMNS} FROM agents WHERE email = ?", (email,))
         )
         return _agent(rows[0]) if rows else None
 
-    async def agents(self: Connections, limit: int = 1000) -> list[AgentRecord]:
-        rows = await self._r.execute_fetchall(
+    async def agents(self: HasDb, limit: int = 1000) -> list[AgentRecord]:
+        rows = await self._db.fetch(
             f"SELECT {_AGENT_COLUMNS} FROM agents ORDER BY created_at, id LIMIT ?", (limit,)
         )
         return [_agent(row) for row in rows]
 
-    async def update_agent(
-        self: Connections, agent_id: str, changes: AgentChanges
-    ) -> AgentRecord | None:
-        async with self._immediate() as db:
+    async def update_agent(self: HasDb, agent_id: str, changes: AgentChanges) -> AgentRecord | None:
+        async with self._db.transaction() as db:
             rows = list(
-                await db.execute_fetchall(
-                    f"SELECT {_AGENT_COLUMNS} FROM agents WHERE id = ?", (agent_id,)
-                )
+                await db.fetch(f"SELECT {_AGENT_COLUMNS} FROM agents WHERE id = ?", (agent_id,))
             )
             if not rows:
                 return None
             agent = _agent(rows[0])
             if removes_enabled_admin(agent, changes):
                 others = list(
-                    await db.execute_fetchall(
+                    await db.fetch(
                         "SELECT count(*) FROM agents "
                         "WHERE role = 'admin' AND disabled = 0 AND id != ?",
                         (agent_id,),
@@ -113,31 +105,27 @@ class SQLiteAgents:
         return updated
 
     async def add_agent_token(
-        self: Connections, token_digest: str, agent_id: str, created_at: float, label: str
+        self: HasDb, token_digest: str, agent_id: str, created_at: float, label: str
     ) -> None:
-        async with self._write_lock:
-            await self._w.execute(
-                "INSERT INTO agent_tokens (digest, agent_id, created_at, label) "
-                "VALUES (?, ?, ?, ?)",
-                (token_digest, agent_id, created_at, label),
-            )
+        await self._db.execute(
+            "INSERT INTO agent_tokens (digest, agent_id, created_at, label) VALUES (?, ?, ?, ?)",
+            (token_digest, agent_id, created_at, label),
+        )
 
-    async def revoke_agent_token(self: Connections, token_digest: str, label: str) -> bool:
-        async with self._write_lock:
-            cursor = await self._w.execute(
-                "DELETE FROM agent_tokens WHERE digest = ? AND label = ?", (token_digest, label)
-            )
-            return cursor.rowcount > 0
+    async def revoke_agent_token(self: HasDb, token_digest: str, label: str) -> bool:
+        changed = await self._db.execute(
+            "DELETE FROM agent_tokens WHERE digest = ? AND label = ?", (token_digest, label)
+        )
+        return changed > 0
 
-    async def revoke_agent_tokens(self: Connections, agent_id: str, label: str) -> int:
-        async with self._write_lock:
-            cursor = await self._w.execute(
-                "DELETE FROM agent_tokens WHERE agent_id = ? AND label = ?", (agent_id, label)
-            )
-            return cursor.rowcount
+    async def revoke_agent_tokens(self: HasDb, agent_id: str, label: str) -> int:
+        changed = await self._db.execute(
+            "DELETE FROM agent_tokens WHERE agent_id = ? AND label = ?", (agent_id, label)
+        )
+        return changed
 
-    async def count_agents(self: Connections) -> int:
-        rows = list(await self._r.execute_fetchall("SELECT count(*) FROM agents"))
+    async def count_agents(self: HasDb) -> int:
+        rows = list(await self._db.fetch("SELECT count(*) FROM agents"))
         return int(rows[0][0])
 
 

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from covisor.store.records import Pin, Redeemer
-from covisor.store.sqlite.base import Connections
+from covisor.store.sql.db import HasDb
 
 _PIN_COLUMNS = "digest, conversation_id, redeemer, issuer_id, created_at, expires_at, used_at"
 
 
-class SQLitePins:
-    """Mixed into `SQLiteStore` (each method's `self` is one: see `Connections`)."""
+class SQLPins:
+    """Mixed into `SQLStore` (each method's `self` is one: see `HasDb`)."""
 
-    async def add_pin(self: Connections, pin: Pin) -> bool:
-        async with self._immediate() as db:
+    async def add_pin(self: HasDb, pin: Pin) -> bool:
+        async with self._db.transaction() as db:
             await db.execute("DELETE FROM pins WHERE expires_at <= ?", (pin.created_at,))
-            taken = await db.execute_fetchall("SELECT 1 FROM pins WHERE digest = ?", (pin.digest,))
+            taken = await db.fetch("SELECT 1 FROM pins WHERE digest = ?", (pin.digest,))
             if list(taken):
                 return False
             await db.execute(
@@ -35,23 +35,18 @@ class SQLitePins:
             )
         return True
 
-    async def pin(self: Connections, digest: str) -> Pin | None:
+    async def pin(self: HasDb, digest: str) -> Pin | None:
         rows = list(
-            await self._r.execute_fetchall(
-                f"SELECT {_PIN_COLUMNS} FROM pins WHERE digest = ?", (digest,)
-            )
+            await self._db.fetch(f"SELECT {_PIN_COLUMNS} FROM pins WHERE digest = ?", (digest,))
         )
         return Pin(*rows[0]) if rows else None
 
-    async def claim_pin(
-        self: Connections, digest: str, redeemer: Redeemer, now: float
-    ) -> Pin | None:
-        async with self._write_lock:
-            rows = list(
-                await self._w.execute_fetchall(
-                    "UPDATE pins SET used_at = ? WHERE digest = ? AND redeemer = ? "
-                    f"AND used_at IS NULL AND expires_at > ? RETURNING {_PIN_COLUMNS}",
-                    (now, digest, redeemer, now),
-                )
+    async def claim_pin(self: HasDb, digest: str, redeemer: Redeemer, now: float) -> Pin | None:
+        rows = list(
+            await self._db.returning(
+                "UPDATE pins SET used_at = ? WHERE digest = ? AND redeemer = ? "
+                f"AND used_at IS NULL AND expires_at > ? RETURNING {_PIN_COLUMNS}",
+                (now, digest, redeemer, now),
             )
+        )
         return Pin(*rows[0]) if rows else None

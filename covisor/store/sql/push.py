@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 from covisor.store.records import PushSubscriptionRecord
-from covisor.store.sqlite.base import Connections
+from covisor.store.sql.db import HasDb
 
 _PUSH_COLUMNS = "endpoint, p256dh, auth, agent_id, created_at"
 
 
-class SQLitePush:
-    """Mixed into `SQLiteStore` (each method's `self` is one: see `Connections`)."""
+class SQLPush:
+    """Mixed into `SQLStore` (each method's `self` is one: see `HasDb`)."""
 
     async def add_push_subscription(
-        self: Connections, subscription: PushSubscriptionRecord, keep: int
+        self: HasDb, subscription: PushSubscriptionRecord, keep: int
     ) -> None:
-        async with self._immediate() as db:
+        async with self._db.transaction() as db:
             await db.execute(
-                f"INSERT OR REPLACE INTO push_subscriptions ({_PUSH_COLUMNS}) "
-                "VALUES (?, ?, ?, ?, ?)",
+                f"INSERT INTO push_subscriptions ({_PUSH_COLUMNS}) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (endpoint) DO UPDATE SET p256dh = excluded.p256dh, "
+                "auth = excluded.auth, agent_id = excluded.agent_id, "
+                "created_at = excluded.created_at",
                 (
                     subscription.endpoint,
                     subscription.p256dh,
@@ -33,13 +35,11 @@ class SQLitePush:
                 (subscription.agent_id, subscription.agent_id, keep),
             )
 
-    async def push_subscriptions(
-        self: Connections, agent_ids: list[str]
-    ) -> list[PushSubscriptionRecord]:
+    async def push_subscriptions(self: HasDb, agent_ids: list[str]) -> list[PushSubscriptionRecord]:
         if not agent_ids:
             return []
         marks = ",".join("?" * len(agent_ids))
-        rows = await self._r.execute_fetchall(
+        rows = await self._db.fetch(
             f"SELECT {_PUSH_COLUMNS} FROM push_subscriptions WHERE agent_id IN ({marks}) "
             "ORDER BY created_at, endpoint",
             agent_ids,
@@ -47,16 +47,15 @@ class SQLitePush:
         return [PushSubscriptionRecord(*row) for row in rows]
 
     async def remove_push_subscription(
-        self: Connections, endpoint: str, agent_id: str | None = None
+        self: HasDb, endpoint: str, agent_id: str | None = None
     ) -> bool:
-        async with self._write_lock:
-            if agent_id is None:
-                cursor = await self._w.execute(
-                    "DELETE FROM push_subscriptions WHERE endpoint = ?", (endpoint,)
-                )
-            else:
-                cursor = await self._w.execute(
-                    "DELETE FROM push_subscriptions WHERE endpoint = ? AND agent_id = ?",
-                    (endpoint, agent_id),
-                )
-            return cursor.rowcount > 0
+        if agent_id is None:
+            changed = await self._db.execute(
+                "DELETE FROM push_subscriptions WHERE endpoint = ?", (endpoint,)
+            )
+        else:
+            changed = await self._db.execute(
+                "DELETE FROM push_subscriptions WHERE endpoint = ? AND agent_id = ?",
+                (endpoint, agent_id),
+            )
+        return changed > 0

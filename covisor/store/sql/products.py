@@ -1,19 +1,14 @@
-"""`ProductStore` on SQLite: the feed's items, their FTS5 index, pictures, imports, schedule.
+"""`ProductStore` in SQL: the feed's items, their search index, pictures, imports, schedule.
 
-`products_fts` is an FTS5 table whose rowid is the product row's: it holds the words and codes
-the catalogue folded (so the tokenizer only splits them), with prefix indexes for
-search-as-you-type. Only live products are in it: a removed product leaves the index in the
-transaction that removes it.
+The index is the engine's own full-text search (search.py).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
-
-import aiosqlite
 
 from covisor.store.products import IndexedProduct, ProductQuery, link_path
 from covisor.store.records import (
@@ -22,7 +17,15 @@ from covisor.store.records import (
     ProductImageRecord,
     ProductRecord,
 )
-from covisor.store.sqlite.base import Connections
+from covisor.store.sql.db import Dialect, HasDb, Tx
+from covisor.store.sql.search import (
+    CANDIDATES,
+    best_of_groups,
+    first_of_groups,
+    index_product,
+    match,
+    unindex_unlisted,
+)
 
 _PRODUCT_COLUMNS = (
     "id, group_id, title, description, link, price, currency, sale_price, availability, brand, "
@@ -36,10 +39,8 @@ _IMPORT_COLUMNS = (
     "id, source, state, started_at, url, file, finished_at, added, updated, unchanged, removed, "
     "failed, errors, reason, lease_until, processed"
 )
-CANDIDATES = 500
-"""The best-ranked index matches a search groups into products: a word shared by thousands of
-products ranks them all once, but groups only these (search-as-you-type narrows quickly)."""
 _IMPORT_SLOTS = ", ".join("?" * len(_IMPORT_COLUMNS.split(", ")))
+_IMPORT_UPDATES = ", ".join(f"{name} = excluded.{name}" for name in _IMPORT_COLUMNS.split(", ")[1:])
 
 
 def _product(row: Sequence[Any]) -> ProductRecord:
@@ -80,23 +81,18 @@ def _slots(values: Sequence[object]) -> str:
     return ", ".join("?" * len(values))
 
 
-def _match(terms: Iterable[str]) -> str:
-    """An FTS5 query: each term a quoted prefix, all required (quotes keep FTS5's syntax out
-    of the shopper-facing text)."""
-    return " AND ".join('"' + term.replace('"', '""') + '"*' for term in terms)
-
-
-class SQLiteProducts:
-    """Mixed into `SQLiteStore` (each method's `self` is one: see `Connections`)."""
+class SQLProducts:
+    """Mixed into `SQLStore` (each method's `self` is one: see `HasDb`)."""
 
     async def product_digests(
-        self: Connections, ids: Sequence[str], import_id: str
+        self: HasDb, ids: Sequence[str], import_id: str
     ) -> dict[str, tuple[str, bool, bool]]:
         found: dict[str, tuple[str, bool, bool]] = {}
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
-            rows = await self._r.execute_fetchall(
-                "SELECT id, digest, removed_at IS NULL, seen_import IS ? FROM products "
+            seen = self._db.dialect.same("seen_import", "?")
+            rows = await self._db.fetch(
+                f"SELECT id, digest, removed_at IS NULL, {seen} FROM products "
                 f"WHERE id IN ({_slots(chunk)})",
                 (import_id, *chunk),
             )
@@ -104,15 +100,15 @@ class SQLiteProducts:
         return found
 
     async def write_products(
-        self: Connections,
+        self: HasDb,
         import_id: str,
         products: Sequence[IndexedProduct],
         seen: Sequence[str],
         progress: ImportRecord,
     ) -> None:
-        async with self._immediate() as db:
+        async with self._db.transaction() as db:
             for indexed in products:
-                await _upsert(db, import_id, indexed)
+                await _upsert(db, self._db.dialect, import_id, indexed)
             for start in range(0, len(seen), 500):
                 chunk = seen[start : start + 500]
                 await db.execute(
@@ -121,45 +117,42 @@ class SQLiteProducts:
                 )
             await _save_import(db, progress)
 
-    async def finish_import(self: Connections, record: ImportRecord, remove_unlisted: bool) -> int:
+    async def finish_import(self: HasDb, record: ImportRecord, remove_unlisted: bool) -> int:
         removed = 0
-        async with self._immediate() as db:
+        async with self._db.transaction() as db:
             if remove_unlisted:
-                await db.execute(
-                    "DELETE FROM products_fts WHERE rowid IN (SELECT rowid FROM products "
-                    "WHERE removed_at IS NULL AND seen_import IS NOT ?)",
-                    (record.id,),
-                )
-                cursor = await db.execute(
+                d = self._db.dialect
+                await unindex_unlisted(db, d, record.id)
+                removed = await db.execute(
                     "UPDATE products SET removed_at = ? "
-                    "WHERE removed_at IS NULL AND seen_import IS NOT ?",
+                    f"WHERE removed_at IS NULL AND NOT ({d.same('seen_import', '?')})",
                     (record.finished_at, record.id),
                 )
-                removed = cursor.rowcount
             await _save_import(db, dataclasses.replace(record, removed=record.removed + removed))
         return removed
 
-    async def product(self: Connections, product_id: str) -> ProductRecord | None:
+    async def product(self: HasDb, product_id: str) -> ProductRecord | None:
         rows = list(
-            await self._r.execute_fetchall(
+            await self._db.fetch(
                 f"SELECT {_PRODUCT_COLUMNS} FROM products WHERE id = ?", (product_id,)
             )
         )
         return _product(rows[0]) if rows else None
 
-    async def product_group(self: Connections, group_id: str) -> list[ProductRecord]:
-        rows = await self._r.execute_fetchall(
+    async def product_group(self: HasDb, group_id: str) -> list[ProductRecord]:
+        rows = await self._db.fetch(
             f"SELECT {_PRODUCT_COLUMNS} FROM products "
             "WHERE group_id = ? AND removed_at IS NULL ORDER BY id",
             (group_id,),
         )
         return [_product(row) for row in rows]
 
-    async def search_products(self: Connections, query: ProductQuery) -> list[ProductRecord]:
+    async def search_products(self: HasDb, query: ProductQuery) -> list[ProductRecord]:
         filters, arguments = _filters(query)
+        d = self._db.dialect
         hits: list[ProductRecord] = []
         if query.code:
-            rows = await self._r.execute_fetchall(
+            rows = await self._db.fetch(
                 f"SELECT {_P_COLUMNS} FROM product_codes c "
                 "JOIN products p ON p.rowid = c.product_rowid "
                 f"WHERE c.code = ? AND p.removed_at IS NULL {filters} ORDER BY p.id LIMIT ?",
@@ -168,20 +161,13 @@ class SQLiteProducts:
             hits = [_product(row) for row in rows]
         groups = {hit.group_id for hit in hits}
         if query.terms:
-            rows = await self._r.execute_fetchall(
-                f"SELECT {_P_COLUMNS}, min(f.rank) AS best FROM "
-                "(SELECT rowid, rank FROM products_fts WHERE products_fts MATCH ? "
-                "ORDER BY rank LIMIT ?) f "
-                f"JOIN products p ON p.rowid = f.rowid WHERE p.removed_at IS NULL {filters} "
-                "GROUP BY p.group_id ORDER BY best, p.title LIMIT ?",
-                (_match(query.terms), CANDIDATES, *arguments, query.limit + len(groups)),
+            rows = await self._db.fetch(
+                best_of_groups(d, _P_COLUMNS, filters),
+                (match(d, query.terms), CANDIDATES, *arguments, query.limit + len(groups)),
             )
         elif not query.code:
-            rows = await self._r.execute_fetchall(
-                f"SELECT {_P_COLUMNS}, min(p.id) FROM products p "
-                f"WHERE p.removed_at IS NULL {filters} "
-                "GROUP BY p.group_id ORDER BY p.title, p.group_id LIMIT ?",
-                (*arguments, query.limit),
+            rows = await self._db.fetch(
+                first_of_groups(d, _P_COLUMNS, filters), (*arguments, query.limit)
             )
         else:
             rows = []
@@ -192,20 +178,18 @@ class SQLiteProducts:
                 hits.append(hit)
         return hits[: query.limit]
 
-    async def product_brands(self: Connections) -> list[tuple[str, int]]:
-        rows = await self._r.execute_fetchall(
+    async def product_brands(self: HasDb) -> list[tuple[str, int]]:
+        rows = await self._db.fetch(
             "SELECT brand, count(DISTINCT group_id) AS n FROM products "
             "WHERE removed_at IS NULL AND brand != '' GROUP BY brand ORDER BY n DESC, brand"
         )
         return [(row[0], row[1]) for row in rows]
 
-    async def product_images(
-        self: Connections, urls: Sequence[str]
-    ) -> dict[str, ProductImageRecord]:
+    async def product_images(self: HasDb, urls: Sequence[str]) -> dict[str, ProductImageRecord]:
         found: dict[str, ProductImageRecord] = {}
         for start in range(0, len(urls), 500):
             chunk = urls[start : start + 500]
-            rows = await self._r.execute_fetchall(
+            rows = await self._db.fetch(
                 "SELECT url, media_id, width, height, error, attempted_at FROM product_images "
                 f"WHERE url IN ({_slots(chunk)})",
                 tuple(chunk),
@@ -213,33 +197,34 @@ class SQLiteProducts:
             found.update((row[0], ProductImageRecord(*row)) for row in rows)
         return found
 
-    async def save_product_image(self: Connections, image: ProductImageRecord) -> None:
-        async with self._write_lock:
-            await self._w.execute(
-                "INSERT OR REPLACE INTO product_images "
-                "(url, media_id, width, height, error, attempted_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    image.url,
-                    image.media_id,
-                    image.width,
-                    image.height,
-                    image.error,
-                    image.attempted_at,
-                ),
-            )
+    async def save_product_image(self: HasDb, image: ProductImageRecord) -> None:
+        await self._db.execute(
+            "INSERT INTO product_images (url, media_id, width, height, error, attempted_at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET "
+            "media_id = excluded.media_id, width = excluded.width, height = excluded.height, "
+            "error = excluded.error, attempted_at = excluded.attempted_at",
+            (
+                image.url,
+                image.media_id,
+                image.width,
+                image.height,
+                image.error,
+                image.attempted_at,
+            ),
+        )
 
-    async def is_product_media(self: Connections, media_id: str) -> bool:
-        rows = await self._r.execute_fetchall(
+    async def is_product_media(self: HasDb, media_id: str) -> bool:
+        rows = await self._db.fetch(
             "SELECT 1 FROM product_images WHERE media_id = ? LIMIT 1", (media_id,)
         )
         return bool(list(rows))
 
-    async def products_at(self: Connections, paths: Sequence[str]) -> dict[str, str]:
+    async def products_at(self: HasDb, paths: Sequence[str]) -> dict[str, str]:
         unique = list(dict.fromkeys(paths))
         found: dict[str, str] = {}
         for start in range(0, len(unique), _PATHS_AT_ONCE):
             chunk = unique[start : start + _PATHS_AT_ONCE]
-            rows = await self._r.execute_fetchall(
+            rows = await self._db.fetch(
                 "SELECT link_path, min(group_id) FROM products "
                 f"WHERE link_path IN ({_slots(chunk)}) AND removed_at IS NULL "
                 "GROUP BY link_path HAVING count(DISTINCT group_id) = 1",
@@ -248,9 +233,9 @@ class SQLiteProducts:
             found.update((path, group) for path, group in rows)
         return found
 
-    async def create_import(self: Connections, record: ImportRecord) -> bool:
-        async with self._immediate() as db:
-            busy = await db.execute_fetchall(
+    async def create_import(self: HasDb, record: ImportRecord) -> bool:
+        async with self._db.transaction() as db:
+            busy = await db.fetch(
                 "SELECT 1 FROM catalogue_imports WHERE state = 'running' AND lease_until >= ?",
                 (record.started_at,),
             )
@@ -262,12 +247,10 @@ class SQLiteProducts:
             )
         return True
 
-    async def take_over_import(
-        self: Connections, now: float, lease_until: float
-    ) -> ImportRecord | None:
-        async with self._immediate() as db:
+    async def take_over_import(self: HasDb, now: float, lease_until: float) -> ImportRecord | None:
+        async with self._db.transaction() as db:
             rows = list(
-                await db.execute_fetchall(
+                await db.fetch(
                     f"SELECT {_IMPORT_COLUMNS} FROM catalogue_imports "
                     "WHERE state = 'running' AND lease_until < ? ORDER BY started_at LIMIT 1",
                     (now,),
@@ -283,39 +266,38 @@ class SQLiteProducts:
         values[14] = lease_until
         return _import(values)
 
-    async def renew_import(self: Connections, import_id: str, lease_until: float) -> None:
-        async with self._write_lock:
-            await self._w.execute(
-                "UPDATE catalogue_imports SET lease_until = ? WHERE id = ? AND state = 'running'",
-                (lease_until, import_id),
-            )
+    async def renew_import(self: HasDb, import_id: str, lease_until: float) -> None:
+        await self._db.execute(
+            "UPDATE catalogue_imports SET lease_until = ? WHERE id = ? AND state = 'running'",
+            (lease_until, import_id),
+        )
 
-    async def import_record(self: Connections, import_id: str) -> ImportRecord | None:
+    async def import_record(self: HasDb, import_id: str) -> ImportRecord | None:
         rows = list(
-            await self._r.execute_fetchall(
+            await self._db.fetch(
                 f"SELECT {_IMPORT_COLUMNS} FROM catalogue_imports WHERE id = ?", (import_id,)
             )
         )
         return _import(rows[0]) if rows else None
 
-    async def recent_imports(self: Connections, limit: int) -> list[ImportRecord]:
-        rows = await self._r.execute_fetchall(
+    async def recent_imports(self: HasDb, limit: int) -> list[ImportRecord]:
+        rows = await self._db.fetch(
             f"SELECT {_IMPORT_COLUMNS} FROM catalogue_imports "
             "ORDER BY started_at DESC, id DESC LIMIT ?",
             (limit,),
         )
         return [_import(row) for row in rows]
 
-    async def feed_schedule(self: Connections) -> FeedScheduleRecord | None:
+    async def feed_schedule(self: HasDb) -> FeedScheduleRecord | None:
         rows = list(
-            await self._r.execute_fetchall(
+            await self._db.fetch(
                 "SELECT url, every_minutes, etag, last_modified, next_at FROM catalogue_feed"
             )
         )
         return FeedScheduleRecord(*rows[0]) if rows else None
 
-    async def set_feed_schedule(self: Connections, schedule: FeedScheduleRecord | None) -> None:
-        async with self._immediate() as db:
+    async def set_feed_schedule(self: HasDb, schedule: FeedScheduleRecord | None) -> None:
+        async with self._db.transaction() as db:
             await db.execute("DELETE FROM catalogue_feed")
             if schedule is not None:
                 await db.execute(
@@ -346,7 +328,7 @@ def _filters(query: ProductQuery) -> tuple[str, tuple[Any, ...]]:
     return sql, arguments
 
 
-async def _upsert(db: aiosqlite.Connection, import_id: str, indexed: IndexedProduct) -> None:
+async def _upsert(db: Tx, d: Dialect, import_id: str, indexed: IndexedProduct) -> None:
     p = indexed.product
     values = (
         p.id,
@@ -377,27 +359,24 @@ async def _upsert(db: aiosqlite.Connection, import_id: str, indexed: IndexedProd
     columns = _PRODUCT_COLUMNS + ", seen_import, link_path"
     updates = ", ".join(f"{name} = excluded.{name}" for name in columns.split(", ") if name != "id")
     rows = list(
-        await db.execute_fetchall(
+        await db.fetch(
             f"INSERT INTO products ({columns}) VALUES ({_slots(values)}) "
             f"ON CONFLICT (id) DO UPDATE SET {updates} RETURNING rowid",
             values,
         )
     )
     rowid = rows[0][0]
-    await db.execute("DELETE FROM products_fts WHERE rowid = ?", (rowid,))
     await db.execute("DELETE FROM product_codes WHERE product_rowid = ?", (rowid,))
     await db.executemany(
-        "INSERT OR IGNORE INTO product_codes (code, product_rowid) VALUES (?, ?)",
+        "INSERT INTO product_codes (code, product_rowid) VALUES (?, ?) ON CONFLICT DO NOTHING",
         [(code, rowid) for code in indexed.codes.split()],
     )
-    await db.execute(
-        "INSERT INTO products_fts (rowid, words, codes) VALUES (?, ?, ?)",
-        (rowid, indexed.words, indexed.codes),
-    )
+    await index_product(db, d, rowid, indexed)
 
 
-async def _save_import(db: aiosqlite.Connection, record: ImportRecord) -> None:
+async def _save_import(db: Tx, record: ImportRecord) -> None:
     await db.execute(
-        f"INSERT OR REPLACE INTO catalogue_imports ({_IMPORT_COLUMNS}) VALUES ({_IMPORT_SLOTS})",
+        f"INSERT INTO catalogue_imports ({_IMPORT_COLUMNS}) VALUES ({_IMPORT_SLOTS}) "
+        f"ON CONFLICT (id) DO UPDATE SET {_IMPORT_UPDATES}",
         _import_values(record),
     )
