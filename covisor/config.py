@@ -54,6 +54,11 @@ class Config:
     redis_url: str | None = None
     """Share Socket.IO rooms with other processes through this Redis; None: one process."""
     redis_channel: str = "covisor"
+    database_url: str | None = None
+    """Keep state in this PostgreSQL database (`postgresql://user:password@host/db`) instead
+    of SQLite in `data_dir`: what several machines share."""
+    database_pool: int = _bounded(10, 1, 500)
+    """Connections each process keeps open to `database_url` at most."""
     mongo_url: str | None = None
     """Keep state in this MongoDB instead of SQLite in `data_dir`."""
     mongo_db: str = "covisor"
@@ -294,6 +299,8 @@ class Config:
             )
         self._check_mail_and_hours()
         self._check_addresses()
+        if self.database_url and self.mongo_url:
+            raise ConfigError("database_url and mongo_url: set one store, not both")
         if self.workers > 1 and not self.redis_url:
             raise ConfigError(
                 f"workers = {self.workers}: several worker processes need redis_url "
@@ -310,6 +317,7 @@ class Config:
             raise ConfigError(f"host = {self.host!r}: must be an address or name, without spaces")
         for name, schemes in (
             ("redis_url", ("redis://", "rediss://", "unix://")),
+            ("database_url", ("postgresql://", "postgres://")),
             ("mongo_url", ("mongodb://", "mongodb+srv://")),
         ):
             url: str | None = getattr(self, name)
@@ -454,6 +462,9 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--redis-url", help=flag_help("redis_url", "share Socket.IO rooms through Redis")
     )
+    parser.add_argument(
+        "--database-url", help=flag_help("database_url", "use PostgreSQL instead of SQLite")
+    )
     parser.add_argument("--mongo-url", help=flag_help("mongo_url", "use MongoDB instead of SQLite"))
     parser.add_argument(
         "--media-workers",
@@ -477,6 +488,7 @@ _FLAGS = (
     "port",
     "data_dir",
     "redis_url",
+    "database_url",
     "mongo_url",
     "media_workers",
     "seed_demo",

@@ -163,10 +163,20 @@ workers, another run beside) lags the event loop enough that stroke points and v
 refused with `rate_limited` in tests about something else; tests of shedding set their own."""
 
 
+TEST_STORE = os.environ.get("COVISOR_TEST_STORE", "sqlite")
+"""The store of the test servers: `sqlite`, or `postgresql` (a schema of its own per test in
+the run's database), so the same tests run on each engine (scripts/test.sh --postgresql)."""
+
+
 @pytest.fixture
-def config(tmp_path: Path) -> Config:
+def config(request: pytest.FixtureRequest, tmp_path: Path) -> Config:
+    database_url = request.getfixturevalue("postgres_url") if TEST_STORE == "postgresql" else None
     return Config(
-        data_dir=tmp_path / "data", port=0, seed_demo=False, shed_after=LOADED_MACHINE_SHED_AFTER
+        data_dir=tmp_path / "data",
+        port=0,
+        seed_demo=False,
+        shed_after=LOADED_MACHINE_SHED_AFTER,
+        database_url=database_url,
     )
 
 

@@ -40,6 +40,7 @@ def changed(name: str, default: Any) -> tuple[str, Any]:
         "smtp_tls": "tls",
         "mail_from": "Shop <help@shop.example>",
         "mongo_url": "mongodb://example:27017",
+        "database_url": "postgresql://covisor@db.example/covisor",
         "host": "0.0.0.0",
     }
     if name in choices:

@@ -273,7 +273,9 @@ async def _assemble(
         commit_interval=config.commit_interval,
         max_pending=config.max_pending_commands,
         shed_after=config.shed_after,
-        shared_store=config.redis_url is not None or config.mongo_url is not None,
+        shared_store=config.redis_url is not None
+        or config.mongo_url is not None
+        or config.database_url is not None,
         metrics=metrics,
     )
     demo_origin = shop_origin(config.host, config.port)

@@ -138,8 +138,12 @@ async def data_command(config: Config, args: argparse.Namespace) -> int:
 
 
 async def backup_database(config: Config, path: Path) -> int:
-    if config.mongo_url:
-        print("covisor: backup copies SQLite; back MongoDB up with mongodump", file=sys.stderr)
+    if config.mongo_url or config.database_url:
+        print(
+            "covisor: backup copies SQLite; back PostgreSQL up with pg_dump, "
+            "MongoDB with mongodump (docs/DEPLOY.md)",
+            file=sys.stderr,
+        )
         return 2
     from covisor.store.sql import SQLiteStore
 

@@ -39,11 +39,16 @@ from covisor.store.products import ProductStore
 from covisor.team.agents import Agents
 
 if TYPE_CHECKING:
-    from covisor.store.sql import SQLiteStore
+    from covisor.store.sql import SQLStore
 
 
 def make_store(config: Config) -> Store:
-    """MongoDB when `mongo_url` is set, else the embedded SQLite file in the data dir."""
+    """PostgreSQL when `database_url` is set, MongoDB when `mongo_url` is, else the embedded
+    SQLite file in the data dir."""
+    if config.database_url:
+        from covisor.store.sql import PostgresStore
+
+        return PostgresStore(config.database_url, pool_size=config.database_pool)
     if config.mongo_url:
         from covisor.store.mongo import MongoStore
 
@@ -65,10 +70,10 @@ def make_commerce(store: Store) -> CommerceStore | None:
     return _sql(store)
 
 
-def _sql(store: Store) -> SQLiteStore | None:
-    from covisor.store.sql import SQLiteStore
+def _sql(store: Store) -> SQLStore | None:
+    from covisor.store.sql import SQLStore
 
-    return store if isinstance(store, SQLiteStore) else None
+    return store if isinstance(store, SQLStore) else None
 
 
 @dataclass(frozen=True)

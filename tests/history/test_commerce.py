@@ -19,7 +19,7 @@ from covisor.config import Config
 from covisor.history.reports import Reports, csv_text
 from covisor.kernel.events import Event
 from covisor.store import Append
-from covisor.store.sql import SQLiteStore
+from covisor.store.sql import SQLStore
 from tests.conftest import ManualClock, serving
 from tests.history.test_reports import DESKTOP, OPENAPI, PHONE, Shop, utc
 from tests.store.test_products_contract import product, write
@@ -65,7 +65,7 @@ async def shop(config: Config) -> AsyncIterator[tuple[Shop, str, str]]:
     async with serving(await create_app(config, clock=clock)) as h:
         s = Shop(h, clock)
         store = h.services.store
-        assert isinstance(store, SQLiteStore)
+        assert isinstance(store, SQLStore)
         await write(
             store,
             "i1",

@@ -64,17 +64,16 @@ async def test_erasure_leaves_no_row_event_pin_or_file_but_shared_ones(harness: 
         assert r.status == 200
     store = harness.services.store
     assert await store.events_after(cid, 0, 1000) == []
-    database = sqlite3.connect(harness.services.config.database_path)
-    try:
-        for table, column in (("events", "conversation_id"), ("pins", "conversation_id")):
-            count = database.execute(f"SELECT count(*) FROM {table} WHERE {column} = ?", (cid,))
-            assert count.fetchone()[0] == 0, table
-        raw = database.execute(
-            "SELECT count(*) FROM events WHERE CAST(body AS TEXT) LIKE ?", ("%4411%",)
+    db = store._db  # type: ignore[attr-defined]
+    for table in ("events", "pins"):
+        [(count,)] = await db.fetch(
+            f"SELECT count(*) FROM {table} WHERE conversation_id = ?", (cid,)
         )
-        assert raw.fetchone()[0] == 0
-    finally:
-        database.close()
+        assert count == 0, table
+    [(raw,)] = await db.fetch(
+        f"SELECT count(*) FROM events WHERE {db.dialect.text('body')} LIKE ?", ("%4411%",)
+    )
+    assert raw == 0
     assert await harness.services.privacy.erase(cid) is False
     refused = await customer.call("chat.send", {"conversation_id": cid, "text": "again"})
     assert refused["ok"] is False

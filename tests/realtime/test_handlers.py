@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -383,6 +384,7 @@ async def test_moves_relayed_but_not_committed_make_the_members_start_again(
     config: Config, tmp_path: Path
 ) -> None:
     store = FailingStore(tmp_path / "failing.sqlite3")
+    config = dataclasses.replace(config, database_url=None)
     async with serving(await create_app(config, store=store)) as h:
         cid, customer, agent = await h.session()
         await agent.ok("viewer.show", {"conversation_id": cid, "media_id": await h.product()})

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -309,9 +308,9 @@ async def test_store_holds_only_a_keyed_digest_of_the_pin(
     cid, _, agent_token = await accepted_conversation(server)
     digits.script = iter(["482913"])
     await issue(server, cid, agent_token)
-    with sqlite3.connect(config.database_path) as db:
-        [row] = db.execute("SELECT * FROM pins").fetchall()
-        [(key,)] = db.execute("SELECT value FROM secrets WHERE name = 'pins'").fetchall()
+    db = server.services.store._db  # type: ignore[attr-defined]
+    [row] = await db.fetch("SELECT * FROM pins")
+    [(key,)] = await db.fetch("SELECT value FROM secrets WHERE name = 'pins'")
     assert row[0] == hmac.new(key, b"482913", hashlib.sha256).hexdigest()
     assert "482913" not in row and 482913 not in row
 

@@ -107,7 +107,7 @@ ORDER BY order_id
 
 _SOLD = f"""
 WITH {_ASSISTED}
-SELECT product, sum(quantity), count(DISTINCT order_id) FROM items
+SELECT product, CAST(sum(quantity) AS BIGINT), count(DISTINCT order_id) FROM items
 GROUP BY product ORDER BY 2 DESC, 3 DESC, product LIMIT :limit
 """
 

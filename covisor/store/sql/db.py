@@ -4,11 +4,12 @@
 The slices (agents.py, conversations.py, …) are written once, in SQL that SQLite 3.40+ and
 PostgreSQL 15 both accept (`?` placeholders, or `:name` with a mapping; `ON CONFLICT`,
 `RETURNING`, `CASE` instead of boolean arithmetic), and ask the dialect for the rest: reading a
-value out of stored JSON, the larger of two values, an index hint. A backend (sqlite.py,
-postgresql.py) runs them: reads on a connection that never sees half a transaction, a write
-statement as a transaction of its own, `transaction()` for several that must hold together
-(serialised with every other such transaction, as SQLite's write lock does), and the
-journal's round of appends in one trip (`commit_round`).
+value out of stored JSON, the larger of two values, an index hint. (PostgreSQL's `sum` of
+integers is a numeric, which reaches Python as a Decimal: the slices cast it to BIGINT.) A
+backend (sqlite.py, postgresql.py) runs them: reads on a connection that never sees half a
+transaction, a write statement as a transaction of its own, `transaction()` for several that
+must hold together (serialised with every other such transaction, as SQLite's write lock
+does), and the journal's round of appends in one trip (`commit_round`).
 """
 
 from __future__ import annotations

@@ -42,7 +42,8 @@ class SQLPresence:
         )
         found = {row[0]: PresenceRecord(row[0], row[1], row[2], row[3], 0) for row in rows}
         for agent_id, count in await self._db.fetch(
-            "SELECT agent_id, sum(count) FROM consoles WHERE seen_at > ? GROUP BY agent_id",
+            "SELECT agent_id, CAST(sum(count) AS BIGINT) FROM consoles WHERE seen_at > ? "
+            "GROUP BY agent_id",
             (seen_after,),
         ):
             known = found.get(agent_id) or PresenceRecord(agent_id, None, 0.0, 0.0, 0)

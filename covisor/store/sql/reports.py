@@ -68,8 +68,8 @@ _VISITORS = """
 SELECT v.device,
     CASE WHEN v.assisted_at IS NOT NULL AND v.assisted_at < :end THEN 1 ELSE 0 END AS assisted,
     count(*),
-    sum(CASE WHEN EXISTS (SELECT 1 FROM conversions k WHERE k.visitor_id = v.id
-                          AND k.at >= :start AND k.at < :end) THEN 1 ELSE 0 END)
+    count(*) FILTER (WHERE EXISTS (SELECT 1 FROM conversions k WHERE k.visitor_id = v.id
+                                   AND k.at >= :start AND k.at < :end))
 FROM visitors v
 WHERE v.first_seen < :end AND v.last_seen >= :start
 GROUP BY 1, 2 ORDER BY 1, 2
@@ -79,7 +79,8 @@ CENTS = "CAST(round(CAST({value} AS DOUBLE PRECISION) * 100) AS BIGINT)"
 """The cents of a stored amount (`.format(value=…)`): values are stored quantised to 0.01 and
 below 10^12, so value * 100 is exact once rounded."""
 _ORDERS = f"""
-SELECT device, assisted, currency, count(*), sum({CENTS.format(value="value")})
+SELECT device, assisted, currency, count(*),
+    CAST(sum({CENTS.format(value="value")}) AS BIGINT)
 FROM conversions WHERE at >= :start AND at < :end
 GROUP BY device, assisted, currency ORDER BY device, assisted, currency
 """
