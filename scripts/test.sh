@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
 # Install everything the test suite needs on a fresh machine, then lint, type-check and test.
-# Usage: bash scripts/test.sh [--fast] [pytest args...]
-#   (no args)   everything, as CI runs it: ruff, mypy, then all tests on pytest-xdist workers
+# Usage: bash scripts/test.sh [--fast | --postgresql] [pytest args...]
+#   (no args)   everything, as CI runs it: ruff, mypy, then all tests on pytest-xdist workers,
+#               then the server tests that keep state (see POSTGRESQL_TESTS) again on PostgreSQL
 #   --fast      after every change: ruff, mypy, and the tests that need no browser and start no
 #               process of their own (-m "not browser and not process"), on xdist workers
+#   --postgresql  only that second pass: the server tests on PostgreSQL
 #   pytest args one plain pytest run with them (`bash scripts/test.sh -k cluster`), no workers
 #               unless given (`-n 3`); after --fast, within the fast tier
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 fast=0
+postgresql_only=0
 if [ "${1:-}" = "--fast" ]; then
     fast=1
+    shift
+elif [ "${1:-}" = "--postgresql" ]; then
+    postgresql_only=1
     shift
 fi
 
@@ -71,6 +77,17 @@ if ! redis_up; then
         || redis_up
 fi
 
+# PostgreSQL (the store contract runs on it in every tier): the machines run one on
+# 127.0.0.1:5432 with trust for `postgres`; COVISOR_TEST_POSTGRES_URL names another. A Debian
+# cluster that is installed but stopped is started; under CI=true an unreachable server fails the
+# tests that need it.
+postgres_up() { (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; }
+if [ -z "${COVISOR_TEST_POSTGRES_URL:-}" ] && ! postgres_up && command -v pg_ctlcluster >/dev/null 2>&1; then
+    pg_lsclusters --no-header 2>/dev/null | while read -r version cluster _; do
+        pg_ctlcluster "$version" "$cluster" start || true
+    done
+fi
+
 # pytest keeps test modules, rewritten for its asserts, as bytecode in __pycache__: with
 # PYTHONDONTWRITEBYTECODE set, every run (and every xdist worker) parses and rewrites them all
 # again, some 8 s of CPU before the first test.
@@ -93,11 +110,18 @@ pytest() {
 # which one worker then reuses for the whole module.
 workers=(-n "${COVISOR_TEST_WORKERS:-3}" --dist loadfile)
 fast_tier=(-m "not browser and not process")
-if [ $# -gt 0 ]; then
+# The server tests of the contexts that keep state, run again with PostgreSQL as the test
+# servers' store (COVISOR_TEST_STORE; tests/conftest.py): what a deployment on it relies on.
+POSTGRESQL_TESTS=(tests/conversations tests/history tests/phone tests/team tests/visitors tests/web/test_phone.py)
+on_postgresql() { COVISOR_TEST_STORE=postgresql pytest "$@"; }
+if [ "$postgresql_only" = 1 ]; then
+    if [ $# -gt 0 ]; then on_postgresql "$@"; else on_postgresql "${workers[@]}" "${fast_tier[@]}" "${POSTGRESQL_TESTS[@]}"; fi
+elif [ $# -gt 0 ]; then
     # A chosen run (-k, a path, -x, --pdb): one process, unless the args say -n.
     if [ "$fast" = 1 ]; then pytest "${fast_tier[@]}" "$@"; else pytest "$@"; fi
 elif [ "$fast" = 1 ]; then
     pytest "${workers[@]}" "${fast_tier[@]}"
 else
     pytest "${workers[@]}"
+    on_postgresql "${workers[@]}" "${fast_tier[@]}" "${POSTGRESQL_TESTS[@]}"
 fi
