@@ -19,8 +19,8 @@ from covisor.kernel.errors import CovisorError
 from covisor.kernel.events import Event, Points
 from covisor.kernel.identity import Identity
 from covisor.kernel.metrics import Metrics
-from covisor.store import Append
-from covisor.store.sql import SQLiteStore
+from covisor.store import Append, Store
+from covisor.store.sql import PostgresStore, SQLiteStore
 
 SHOPPER = Identity("s1", "customer", "Sam", "c1")
 AGENT = Identity("a1", "agent", "Ann")
@@ -98,7 +98,7 @@ async def forget(retracted: dict[str, int]) -> None:
     pass
 
 
-async def started(store: SQLiteStore, **kw: Unpack[JournalOptions]) -> Journal:
+async def started(store: Store, **kw: Unpack[JournalOptions]) -> Journal:
     journal = Journal(
         store,
         clock,
@@ -213,6 +213,33 @@ async def test_two_journals_on_one_store_never_reuse_a_seq(store: CountingStore)
     assert views[0] == views[1]
     await first.stop()
     await second.stop()
+
+
+async def test_nodes_on_one_postgresql_database_never_gap_or_repeat_a_seq(
+    postgres_url: str,
+) -> None:
+    """Three journals, each on a store of its own (a pool, as on three machines), sending to
+    one conversation at once: PostgreSQL's row locks decide each round, and the losers decide
+    again on what the winners wrote."""
+    stores = [PostgresStore(postgres_url, pool_size=2) for _ in range(3)]
+    for node in stores:
+        await node.open()
+    await stores[0].create_conversation("c1", 0.0)
+    journals = [await started(node) for node in stores]
+    await prepare(journals[0])
+    sends = [
+        journals[i % 3].submit(SHOPPER, c.ChatSend(conversation_id="c1", text=f"m{i}"))
+        for i in range(60)
+    ]
+    outcomes = await asyncio.gather(*sends)
+    assert sorted(o.seq for o in outcomes) == list(range(5, 65))
+    stored = await stores[1].events_after("c1", 0, 100)
+    assert [e.seq for e in stored] == list(range(1, 65))
+    assert sorted(e.data["text"] for e in stored[4:]) == sorted(f"m{i}" for i in range(60))
+    for journal in journals:
+        await journal.stop()
+    for node in stores:
+        await node.close()
 
 
 async def test_full_queue_refuses_with_retry_after(store: CountingStore) -> None:
