@@ -1,5 +1,6 @@
 """`covisor serve`, `covisor agents add NAME`, `covisor shops secret`, and the operator's data
-commands: `covisor erase ID`, `covisor export ID --out FILE.zip`, `covisor backup PATH`."""
+commands: `covisor erase ID`, `covisor export ID --out FILE.zip`, `covisor backup PATH`,
+`covisor migrate-store --to postgresql://…`."""
 
 from __future__ import annotations
 
@@ -72,6 +73,11 @@ def make_parser() -> argparse.ArgumentParser:
     backup = commands.add_parser("backup", help="copy the SQLite database while it serves")
     backup.add_argument("path", type=Path)
     configuration.add_server_arguments(backup)
+    migrate = commands.add_parser(
+        "migrate-store", help="copy the SQLite database into an empty PostgreSQL database"
+    )
+    migrate.add_argument("--to", required=True, help="the PostgreSQL URL (postgresql://…)")
+    configuration.add_server_arguments(migrate)
 
     return parser
 
@@ -110,6 +116,8 @@ def run_command(config: Config, args: argparse.Namespace, argv: Sequence[str] | 
         return 0
     if args.command == "backup":
         return asyncio.run(backup_database(config, args.path))
+    if args.command == "migrate-store":
+        return asyncio.run(migrate_store(config, args.to))
     return asyncio.run(data_command(config, args))
 
 
@@ -154,6 +162,23 @@ async def backup_database(config: Config, path: Path) -> int:
     finally:
         await store.close()
     print(f"Wrote {path}.")
+    return 0
+
+
+async def migrate_store(config: Config, url: str) -> int:
+    """`covisor migrate-store`: the SQLite database of `config` into the empty PostgreSQL
+    database at `url` (docs/DEPLOY.md says when to stop the server)."""
+    if not url.startswith(("postgresql://", "postgres://")):
+        print("covisor: --to must be a postgresql:// URL", file=sys.stderr)
+        return 2
+    if not config.database_path.exists():
+        print(f"covisor: no SQLite database at {config.database_path}", file=sys.stderr)
+        return 2
+    from covisor.store.sql.transfer import copy_sqlite_to_postgresql
+
+    copied = await copy_sqlite_to_postgresql(config.database_path, url)
+    rows = sum(copied.values())
+    print(f"Copied {rows} rows of {len(copied)} tables into PostgreSQL.")
     return 0
 
 

@@ -24,14 +24,17 @@ from typing import Any
 
 import psycopg
 import psycopg.errors
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
+from covisor.store.records import StoreError
 from covisor.store.sql import migrations
 from covisor.store.sql.db import POSTGRESQL, Args, Conflict, Dialect, RoundRows, Row
 
 _TRANSACTIONS = 0x636F7669
 """The advisory lock `transaction()` holds (any number: only Covisor takes it)."""
 _DEADLOCK_RETRIES = 5
+CONNECT_TIMEOUT = 10.0
+"""Seconds `open` waits for a first connection before giving up (a wrong host or password)."""
 _TOKEN = re.compile(r"'(?:[^']|'')*'|::|\?|:([A-Za-z_]\w*)|%")
 
 
@@ -113,7 +116,10 @@ class PostgresDb:
             open=False,
         )
         try:
-            await pool.open(wait=True, timeout=30)
+            try:
+                await pool.open(wait=True, timeout=CONNECT_TIMEOUT)
+            except PoolTimeout:
+                raise StoreError(f"cannot connect to PostgreSQL at {redacted(self.url)}") from None
             self._pool_or_none = pool
             async with self.transaction() as tx:
                 await migrations.migrate(tx, redacted(self.url), migrations.POSTGRESQL_MIGRATIONS)
