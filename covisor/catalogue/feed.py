@@ -6,14 +6,15 @@ whole feed is refused. It is synchronous and touches nothing but the file: calle
 worker thread and write each list in one transaction.
 
 The format is told by the content, never the file name: gzip (its magic bytes) around any of
-RSS 2.0 (`<rss><channel><item>`) and Atom (`<feed><entry>`), both with attributes in Google's
-namespace `G`, or TSV/CSV in UTF-8 with a header row of attribute names (tab-separated when the
-header line has a tab; names case-insensitive, `g:` prefix optional, spaces for `_`).
+RSS 2.0 and Atom, both with attributes in Google's namespace `G` (read by feed_xml.py), or
+TSV/CSV in UTF-8 with a header row of attribute names, tab-separated when the header line has a
+tab (read by feed_text.py). Both readers yield the raw items of feed_raw.py; this module
+validates them.
 
 Memory stays bounded whatever the size: the file is read `CHUNK` bytes at a time and gunzipped
-chunk by chunk, XML goes through defusedxml's SAX parser with DTDs refused, and each value is
-held only up to its limit, so a gigabyte title costs what a 201-character one does. The
-decompressed size is counted against `max_bytes`: the gzip-bomb guard.
+chunk by chunk, the readers hold each value only up to its limit (feed_raw.py), so a gigabyte
+title costs what a 201-character one does. The decompressed size is counted against
+`max_bytes`: the gzip-bomb guard.
 
 Values are trimmed and a blank one is absent; a repeated single-valued attribute keeps its first
 value. Required: id, title, price, image_link, availability. A value over its limit refuses the
@@ -22,12 +23,8 @@ item, never truncated: `ID_CHARS`, `TITLE_CHARS`, `DESCRIPTION_CHARS`, `LINK_CHA
 are absolute http(s) URLs. Control characters refuse an item (line breaks and tabs are allowed
 in the description). Prices are read by `prices`; a sale_price is in the price's currency.
 Availability is one of `AVAILABILITIES`, however spelled ("in stock", "InStock", schema.org's
-URL). RSS's and Atom's own title, link (Atom: the alternate `<link href>`) and description
-(Atom: summary, else content) stand in for absent `g:` ones.
-Unknown attributes go to `extra` while they fit (`EXTRA_KEYS` keys, `VALUE_CHARS` each; the
-rest is dropped, never an error); an XML attribute with sub-attributes
-(`<g:shipping><g:country>US</g:country>…`) is kept as "country:US;price:4.95 USD". In TSV/CSV,
-additional_image_link holds several links separated by commas (a comma followed by `http`).
+URL). Unknown attributes go to `extra` while they fit (`EXTRA_KEYS` keys, `VALUE_CHARS` each;
+the rest is dropped, never an error).
 """
 
 from __future__ import annotations
@@ -35,75 +32,70 @@ from __future__ import annotations
 import codecs
 import re
 import zlib
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
 from typing import BinaryIO
-from xml.parsers import expat
-from xml.sax import SAXParseException
-from xml.sax.handler import ContentHandler, feature_namespaces
-from xml.sax.xmlreader import AttributesNSImpl
 
-import defusedxml.sax
-from defusedxml import DefusedXmlException, DTDForbidden
 from yarl import URL
 
+from covisor.catalogue.feed_raw import (
+    ADDITIONAL_IMAGES,
+    CONTROL_BUT_LINES,
+    DESCRIPTION_CHARS,
+    EXTRA_KEYS,
+    ID_CHARS,
+    KNOWN,
+    LIMITS,
+    LINK_CHARS,
+    NAME_CHARS,
+    TITLE_CHARS,
+    VALUE_CHARS,
+    FeedError,
+    Raw,
+    limit,
+)
+from covisor.catalogue.feed_text import COLUMNS, decoded, delimited_items
+from covisor.catalogue.feed_xml import ATOM, G, xml_items
 from covisor.catalogue.prices import Money, PriceError, parse_price
 
-G = "http://base.google.com/ns/1.0"
-ATOM = "http://www.w3.org/2005/Atom"
+__all__ = [
+    "ADDITIONAL_IMAGES",
+    "ATOM",
+    "AVAILABILITIES",
+    "CHUNK",
+    "COLUMNS",
+    "DESCRIPTION_CHARS",
+    "EXTRA_KEYS",
+    "G",
+    "HEAD",
+    "ID_CHARS",
+    "KNOWN",
+    "LIMITS",
+    "LINK_CHARS",
+    "NAME_CHARS",
+    "TITLE_CHARS",
+    "VALUE_CHARS",
+    "FeedError",
+    "FeedItem",
+    "ItemError",
+    "read_feed",
+]
 
-ID_CHARS = 50
-"""Google's own limit on an offer id."""
-TITLE_CHARS = 200
-DESCRIPTION_CHARS = 5_000
-LINK_CHARS = 2_048
-VALUE_CHARS = 1_000
-"""Every other attribute, and each value kept in `extra`."""
-ADDITIONAL_IMAGES = 10
-"""Google's limit on additional_image_link values per item."""
-EXTRA_KEYS = 20
-NAME_CHARS = 100
-"""An attribute name longer than this is dropped (a TSV/CSV column of it is ignored)."""
-COLUMNS = 500
-"""Columns a TSV/CSV header may have."""
 CHUNK = 64 * 1024
 """Bytes read, and decompressed, at a time."""
 HEAD = 64 * 1024
 """Bytes at most looked at, up to the first line's end, to tell the format."""
 
 AVAILABILITIES = ("in_stock", "out_of_stock", "preorder", "backorder")
-KNOWN = frozenset(
-    "id title description link image_link additional_image_link price sale_price availability"
-    " brand gtin mpn item_group_id color size material product_type condition".split()
-)
-LIMITS = {
-    "id": ID_CHARS,
-    "title": TITLE_CHARS,
-    "description": DESCRIPTION_CHARS,
-    "link": LINK_CHARS,
-    "image_link": LINK_CHARS,
-    "additional_image_link": LINK_CHARS,
-}
 
-_FALLBACKS = {
-    "title": ("title",),
-    "link": ("link",),
-    "description": ("description", "summary", "content"),
-}
-"""RSS's and Atom's own item elements that stand in for an absent attribute, first first."""
-_OWN = {element: name for name, elements in _FALLBACKS.items() for element in elements}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _NOT_IN_LINK = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
-_LINK_LIST = re.compile(r",\s*(?=https?://)", re.IGNORECASE)
 _AVAILABILITY_NOISE = re.compile(r"[\s_-]")
 _AVAILABILITY_WORDS = {
     availability.replace("_", ""): availability for availability in AVAILABILITIES
 }
-_UNKNOWN_ENCODING = expat.errors.codes[expat.errors.XML_ERROR_UNKNOWN_ENCODING]
-_START, _UNQUOTED, _QUOTED, _QUOTE = range(4)
 
 
 @dataclass(frozen=True)
@@ -140,14 +132,6 @@ class ItemError:
     reason: str
 
 
-class FeedError(Exception):
-    """The whole feed is refused: `reason` says why in words an admin understands."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
 def read_feed(
     path: Path, *, max_bytes: int, batch_size: int = 500
 ) -> Iterator[list[FeedItem | ItemError]]:
@@ -180,7 +164,7 @@ def _batches(path: Path, max_bytes: int, batch_size: int) -> Iterator[list[FeedI
             yield batch
 
 
-def _raw_items(file: BinaryIO, max_bytes: int) -> Iterator[_Raw]:
+def _raw_items(file: BinaryIO, max_bytes: int) -> Iterator[Raw]:
     chunks = _limited(_unzipped(iter(lambda: file.read(CHUNK), b"")), max_bytes)
     start = bytearray()
     for chunk in chunks:  # to a whole first line, to tell the format and the delimiter
@@ -194,13 +178,13 @@ def _raw_items(file: BinaryIO, max_bytes: int) -> Iterator[_Raw]:
     if body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         if not body[:64].decode("utf-16", "ignore").lstrip().startswith("<"):
             raise FeedError("the file is not UTF-8 (line 1)")
-        return _xml_items(chain((head,), chunks))
+        return xml_items(chain((head,), chunks))
     if body.lstrip().startswith(b"<"):  # blank lines before `<?xml` are common: dropped
-        return _xml_items(chain((body.lstrip(),), chunks))
+        return xml_items(chain((body.lstrip(),), chunks))
     if b"\x00" in body:
         raise FeedError("not a product feed: it is binary data")
     delimiter = "\t" if b"\t" in body.lstrip().split(b"\n", 1)[0] else ","
-    return _delimited_items(_decoded(chain((body,), chunks)), delimiter)
+    return delimited_items(decoded(chain((body,), chunks)), delimiter)
 
 
 def _unzipped(raw: Iterator[bytes]) -> Iterator[bytes]:
@@ -242,77 +226,11 @@ def _limited(chunks: Iterator[bytes], max_bytes: int) -> Iterator[bytes]:
             yield chunk
 
 
-class _Text:
-    """A value's text as it arrives in pieces, trimmed, held only up to `cap` characters."""
-
-    __slots__ = ("cap", "over", "_text", "_spaced")
-
-    def __init__(self, cap: int) -> None:
-        self.cap = cap
-        self.over = False
-        self._text = ""
-        self._spaced = False
-
-    def add(self, piece: str) -> None:
-        if self.over or not piece:
-            return
-        if self._spaced:
-            # What is held and the blank after it pass `cap`: anything but blank is too much.
-            self.over = not piece.isspace()
-            return
-        text = self._text + piece if self._text else piece.lstrip()
-        if len(text) > self.cap:
-            text = text.rstrip()
-            self.over = len(text) > self.cap
-            self._spaced = True
-        self._text = "" if self.over else text
-
-    def value(self) -> str | None:
-        """The trimmed text, "" when blank, None when over `cap`."""
-        return None if self.over else self._text.rstrip()
-
-
-@dataclass(slots=True)
-class _Raw:
-    """An item's attributes as read, before validation; `over` names those over their limit."""
-
-    fields: dict[str, str] = field(default_factory=dict)
-    over: set[str] = field(default_factory=set)
-    images: list[str] = field(default_factory=list)
-    extra: dict[str, str] = field(default_factory=dict)
-
-    def wants(self, name: str) -> bool:
-        """Whether a value of `name` would be kept: the first, while limits leave room."""
-        if name == "additional_image_link":
-            return len(self.images) <= ADDITIONAL_IMAGES and name not in self.over
-        if name in KNOWN:
-            return name not in self.fields and name not in self.over
-        return name not in self.extra and len(self.extra) < EXTRA_KEYS and len(name) <= NAME_CHARS
-
-    def put(self, name: str, value: str | None) -> None:
-        """Keep `value` (None: over its limit) if the item `wants` it and it is not blank."""
-        if value == "" or not self.wants(name):
-            return
-        if value is None:
-            if name in KNOWN:
-                self.over.add(name)
-        elif name == "additional_image_link":
-            self.images.append(value)
-        elif name in KNOWN:
-            self.fields[name] = value
-        elif not _CONTROL_BUT_LINES.search(value):
-            self.extra[name] = value
-
-
-def _limit(name: str) -> int:
-    return LIMITS.get(name, VALUE_CHARS)
-
-
 class _Invalid(Exception):
     """An item's value that refuses the item; the message is its `ItemError.reason`."""
 
 
-def _item(position: int, raw: _Raw, seen: set[str]) -> FeedItem | ItemError:
+def _item(position: int, raw: Raw, seen: set[str]) -> FeedItem | ItemError:
     try:
         id_ = _text(raw, "id", required=True)
     except _Invalid as error:
@@ -326,7 +244,7 @@ def _item(position: int, raw: _Raw, seen: set[str]) -> FeedItem | ItemError:
         return ItemError(position, id_, str(error))
 
 
-def _valid_item(raw: _Raw, id_: str) -> FeedItem:
+def _valid_item(raw: Raw, id_: str) -> FeedItem:
     title = _text(raw, "title", required=True)
     description = _text(raw, "description")
     link = _text(raw, "link")
@@ -366,16 +284,16 @@ def _valid_item(raw: _Raw, id_: str) -> FeedItem:
     )
 
 
-def _text(raw: _Raw, name: str, *, required: bool = False) -> str:
+def _text(raw: Raw, name: str, *, required: bool = False) -> str:
     value = raw.fields.get(name)
     if value is None:
         if name in raw.over:
-            raise _Invalid(f"{name}: over {_limit(name)} characters")
+            raise _Invalid(f"{name}: over {limit(name)} characters")
         if required:
             raise _Invalid(f"{name}: missing")
         return ""
     if not value.isprintable() and (
-        (_CONTROL_BUT_LINES if name == "description" else _CONTROL).search(value)
+        (CONTROL_BUT_LINES if name == "description" else _CONTROL).search(value)
     ):
         raise _Invalid(f"{name}: control characters")
     return value
@@ -405,292 +323,3 @@ def _availability(value: str) -> str:
     if availability is None:
         raise _Invalid(f"availability: not one of {', '.join(AVAILABILITIES)}")
     return availability
-
-
-def _xml_items(chunks: Iterable[bytes]) -> Iterator[_Raw]:
-    handler = _FeedHandler()
-    parser = defusedxml.sax.make_parser()
-    parser.forbid_dtd = True
-    parser.forbid_entities = True
-    parser.forbid_external = True
-    parser.setFeature(feature_namespaces, True)
-    parser.setContentHandler(handler)
-    try:
-        for chunk in chunks:
-            parser.feed(chunk)
-            yield from handler.take()
-        parser.close()
-    except (SAXParseException, DefusedXmlException, LookupError) as error:
-        if isinstance(error, KeyError | IndexError):
-            raise
-        yield from handler.take()  # the items before the break
-        raise _refusal(error) from None
-    yield from handler.take()
-
-
-def _refusal(error: SAXParseException | DefusedXmlException | LookupError) -> FeedError:
-    """The refusal for a parser's `error`; a LookupError is Python's for an unknown codec."""
-    if isinstance(error, DTDForbidden) and str(error.name).lower() == "html":
-        return FeedError("not a product feed: it is an HTML page")
-    if isinstance(error, DefusedXmlException):
-        return FeedError("the feed declares a DTD/entities, which are refused")
-    if isinstance(error, LookupError):
-        return FeedError("the XML declares an encoding that is not supported")
-    if getattr(error.getException(), "code", None) == _UNKNOWN_ENCODING:
-        return FeedError("the XML declares an encoding that is not supported")
-    return FeedError(f"the XML is broken at line {error.getLineNumber()}: {error.getMessage()}")
-
-
-class _FeedHandler(ContentHandler):
-    """Items of an RSS 2.0 or Atom feed, collected as they end for `take` to hand over."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._done: list[_Raw] = []
-        self._depth = 0
-        self._item_depth = 0
-        self._item_name: tuple[str | None, str] = (None, "item")
-        self._own_uri: str | None = None
-        self._raw = _Raw()
-        self._in_item = False
-        self._own: dict[str, str | None] = {}
-        self._name = ""
-        self._is_own = False
-        self._text: _Text | None = None
-        self._group: _Text | None = None
-        self._sub_name = ""
-        self._sub: _Text | None = None
-
-    def take(self) -> list[_Raw]:
-        done, self._done = self._done, []
-        return done
-
-    def startElementNS(
-        self, name: tuple[str | None, str], qname: str | None, attrs: AttributesNSImpl
-    ) -> None:
-        self._depth += 1
-        if self._in_item:
-            if self._depth == self._item_depth + 1:
-                self._attribute(name, attrs)
-            elif self._depth == self._item_depth + 2 and self._text is not None:
-                self._sub_name, self._sub = name[1].lower(), _Text(self._text.cap)
-        elif self._depth == self._item_depth and name == self._item_name:
-            self._in_item = True
-            self._raw, self._own = _Raw(), {}
-        elif self._depth == 1:
-            self._root(name)
-
-    def endElementNS(self, name: tuple[str | None, str], qname: str | None) -> None:
-        depth, self._depth = self._depth, self._depth - 1
-        if not self._in_item:
-            return
-        if depth == self._item_depth:
-            self._end_item()
-        elif depth == self._item_depth + 1 and self._text is not None:
-            value = (self._group or self._text).value()
-            if not self._is_own:
-                self._raw.put(self._name, value)
-            elif value != "":
-                self._own.setdefault(self._name, value)
-            self._text = self._group = None
-        elif depth == self._item_depth + 2 and self._sub is not None:
-            self._end_sub(self._sub.value())
-            self._sub = None
-
-    def characters(self, content: str) -> None:
-        if self._sub is not None and self._depth == self._item_depth + 2:
-            self._sub.add(content)
-        elif self._text is not None and self._depth == self._item_depth + 1:
-            self._text.add(content)
-
-    def _root(self, name: tuple[str | None, str]) -> None:
-        if name == (None, "rss"):
-            self._item_depth, self._item_name, self._own_uri = 3, (None, "item"), None
-        elif name == (ATOM, "feed"):
-            self._item_depth, self._item_name, self._own_uri = 2, (ATOM, "entry"), ATOM
-        else:
-            raise FeedError(f"not a product feed: its root element is <{name[1]}>")
-
-    def _attribute(self, name: tuple[str | None, str], attrs: AttributesNSImpl) -> None:
-        uri, local = name
-        self._is_own = uri == self._own_uri
-        if uri == G:
-            self._name = local.lower()
-            if self._raw.wants(self._name):
-                self._text = _Text(_limit(self._name))
-        elif self._is_own and self._own_uri == ATOM and local == "link":
-            if attrs.get((None, "rel"), "alternate") == "alternate":
-                href = _Text(LINK_CHARS)
-                href.add(attrs.get((None, "href"), ""))
-                if href.value() != "":
-                    self._own.setdefault("link", href.value())
-        elif self._is_own and local in _OWN and local not in self._own:
-            self._name = local
-            self._text = _Text(_limit(_OWN[local]))
-
-    def _end_sub(self, value: str | None) -> None:
-        if value == "" or self._text is None:
-            return
-        if self._group is None:
-            self._group = _Text(self._text.cap)
-        else:
-            self._group.add(";")
-        if value is None:
-            self._group.over = True
-        else:
-            self._group.add(f"{self._sub_name}:{value}")
-
-    def _end_item(self) -> None:
-        raw = self._raw
-        for name, sources in _FALLBACKS.items():
-            if name not in raw.fields and name not in raw.over:
-                raw.put(name, next((self._own[s] for s in sources if s in self._own), ""))
-        self._done.append(raw)
-        self._in_item = False
-
-
-def _decoded(chunks: Iterable[bytes]) -> Iterator[str]:
-    """The UTF-8 text of `chunks`; `FeedError` naming the line of the first invalid byte."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    lines = 0
-    for chunk in chunks:
-        pending = decoder.getstate()[0]
-        try:
-            text = decoder.decode(chunk)
-        except UnicodeDecodeError as error:
-            valid = (pending + chunk)[: error.start]
-            yield valid.decode()  # the items before the break
-            line = lines + valid.count(b"\n") + 1
-            raise FeedError(f"the file is not UTF-8 (line {line})") from None
-        lines += chunk.count(b"\n")
-        yield text
-    try:
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        raise FeedError(f"the file is not UTF-8 (line {lines + 1})") from None
-
-
-def _delimited_items(texts: Iterable[str], delimiter: str) -> Iterator[_Raw]:
-    cells = _Cells(delimiter, [NAME_CHARS] * (COLUMNS + 1))
-    records = chain.from_iterable(chain((cells.feed(text) for text in texts), (cells.close(),)))
-    header: list[str] = []
-    for record in records:
-        if all(value == "" for value in record):
-            continue
-        if header:
-            yield _row(header, record)
-            continue
-        header = [(name or "").lower().removeprefix("g:").replace(" ", "_") for name in record]
-        if len(header) > COLUMNS:
-            raise FeedError(f"not a product feed: its header has over {COLUMNS} columns")
-        if "id" not in header:
-            raise FeedError("not a product feed: its first line is no header with an id column")
-        cells.caps = [
-            (ADDITIONAL_IMAGES + 1) * (LINK_CHARS + 2)
-            if name == "additional_image_link"
-            else _limit(name)
-            for name in header
-        ]
-    if not header:
-        raise FeedError("the feed is empty")
-
-
-def _row(header: list[str], record: list[str | None]) -> _Raw:
-    raw = _Raw()
-    for name, value in zip(header, record, strict=False):
-        if name == "additional_image_link" and value:
-            for link in _LINK_LIST.split(value):
-                raw.put(name, link.strip())
-        elif name:
-            raw.put(name, value)
-    return raw
-
-
-class _Cells:
-    """Records of delimited text as Python's csv module reads it (excel dialect), pushed in.
-
-    The text comes in pieces of any size; each cell is held up to its column's cap in `caps`
-    (which may change between records), cells past the last cap are read and dropped.
-    """
-
-    def __init__(self, delimiter: str, caps: list[int]) -> None:
-        self.caps = caps
-        self._delimiter = delimiter
-        self._stop = re.compile(f"[{re.escape(delimiter)}\r\n]")
-        self._state = _START
-        self._record: list[str | None] = []
-        self._cell = _Text(0)
-        self._after_cr = False
-        self._line = 1
-        self._quote_line = 0
-
-    def feed(self, text: str) -> Iterator[list[str | None]]:
-        at, end = 0, len(text)
-        while at < end:
-            char = text[at]
-            if self._after_cr:
-                self._after_cr = False
-                if char == "\n":
-                    at += 1
-                    continue
-            if self._state == _START:
-                self._cell = _Text(self._cap())
-                if char == '"':
-                    self._state, self._quote_line = _QUOTED, self._line
-                    at += 1
-                    continue
-                self._state = _UNQUOTED
-            if self._state == _UNQUOTED:
-                stop = self._stop.search(text, at)
-                upto = stop.start() if stop else end
-                self._cell.add(text[at:upto])
-                at = upto
-            elif self._state == _QUOTED:
-                quote = text.find('"', at)
-                upto = end if quote < 0 else quote
-                piece = text[at:upto]
-                self._line += piece.count("\n")
-                self._cell.add(piece)
-                at = upto + 1
-                if quote >= 0:
-                    self._state = _QUOTE
-                continue
-            elif char == '"':
-                self._cell.add('"')
-                self._state = _QUOTED
-                at += 1
-                continue
-            elif char != self._delimiter and char not in "\r\n":
-                self._state = _UNQUOTED  # a stray character after a closing quote is kept
-                continue
-            if at < end:
-                record = self._end_cell(text[at])
-                at += 1
-                if record is not None:
-                    yield record
-
-    def close(self) -> Iterator[list[str | None]]:
-        if self._state == _QUOTED:
-            raise FeedError(
-                f"the file ends inside a quoted value opened on line {self._quote_line}"
-            )
-        if self._state != _START or self._record:
-            if self._state == _START:
-                self._cell = _Text(self._cap())
-            record = self._end_cell("\n")
-            if record is not None:
-                yield record
-
-    def _cap(self) -> int:
-        return self.caps[len(self._record)] if len(self._record) < len(self.caps) else 0
-
-    def _end_cell(self, separator: str) -> list[str | None] | None:
-        if len(self._record) < len(self.caps):
-            self._record.append(self._cell.value())
-        self._state = _START
-        if separator == self._delimiter:
-            return None
-        self._line += 1
-        self._after_cr = separator == "\r"
-        record, self._record = self._record, []
-        return record
