@@ -59,6 +59,10 @@ class Config:
     of SQLite in `data_dir`: what several machines share."""
     database_pool: int = _bounded(10, 1, 500)
     """Connections each process keeps open to `database_url` at most."""
+    media_url: str | None = None
+    """Keep uploaded and processed media in this S3-compatible bucket (`s3://bucket/prefix`),
+    `data_dir` then holding this process's cache of it: what several machines share. Endpoint,
+    region and credentials come from the usual `AWS_*` variables (`AWS_ENDPOINT_URL`…)."""
     mongo_url: str | None = None
     """Keep state in this MongoDB instead of SQLite in `data_dir`."""
     mongo_db: str = "covisor"
@@ -318,6 +322,7 @@ class Config:
         for name, schemes in (
             ("redis_url", ("redis://", "rediss://", "unix://")),
             ("database_url", ("postgresql://", "postgres://")),
+            ("media_url", ("s3://",)),
             ("mongo_url", ("mongodb://", "mongodb+srv://")),
         ):
             url: str | None = getattr(self, name)
@@ -465,6 +470,9 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--database-url", help=flag_help("database_url", "use PostgreSQL instead of SQLite")
     )
+    parser.add_argument(
+        "--media-url", help=flag_help("media_url", "keep media in S3-compatible storage")
+    )
     parser.add_argument("--mongo-url", help=flag_help("mongo_url", "use MongoDB instead of SQLite"))
     parser.add_argument(
         "--media-workers",
@@ -489,6 +497,7 @@ _FLAGS = (
     "data_dir",
     "redis_url",
     "database_url",
+    "media_url",
     "mongo_url",
     "media_workers",
     "seed_demo",

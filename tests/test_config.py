@@ -41,6 +41,7 @@ def changed(name: str, default: Any) -> tuple[str, Any]:
         "mail_from": "Shop <help@shop.example>",
         "mongo_url": "mongodb://example:27017",
         "database_url": "postgresql://covisor@db.example/covisor",
+        "media_url": "s3://covisor-media/shop",
         "host": "0.0.0.0",
     }
     if name in choices:

@@ -456,6 +456,7 @@ async def _assemble(
             Part("roster", roster.leave),
             every(config.presence_heartbeat, roster.report, "presence report"),
             every(config.retention_sweep, privacy.sweep, "retention sweep"),
+            every(config.retention_sweep, pipeline.store.forget_erased, "media cache sweep"),
             *(_feed_parts(feed_catalogue, config) if feed_catalogue is not None else []),
         ]
     )

@@ -30,6 +30,7 @@ from covisor.history.privacy import Privacy
 from covisor.kernel.clock import Clock, TokenSource, system_clock, system_tokens
 from covisor.kernel.metrics import Metrics
 from covisor.media import BlobStore, BoundedExecutor, MediaPipeline
+from covisor.media.mirror import ObjectMirror
 from covisor.media.offload import WorkerPool
 from covisor.outbox.outbound import OutboundHttp
 from covisor.realtime.broadcast import LocalFanout, RedisBroadcast, Scope
@@ -152,10 +153,12 @@ def make_agents(
 async def open_media_pipeline(
     config: Config, lifecycle: Lifecycle, executor: Executor | None = None
 ) -> MediaPipeline:
-    """The media files under `config.data_dir` and the pipeline over them, their stops given
+    """The media files under `config.data_dir` (a cache of `config.media_url`'s bucket when
+    set) and the pipeline over them, their stops given
     to `lifecycle`. Uploads are decoded in a pool of `config.media_workers` processes unless
     `executor` is given."""
-    blobs = BlobStore(config.data_dir / "media")
+    mirror = ObjectMirror(config.media_url) if config.media_url else None
+    blobs = BlobStore(config.data_dir / "media", mirror)
     await blobs.open()
     lifecycle.opened("media files", blobs.close)
     if executor is None:

@@ -18,6 +18,12 @@ fails, including the request being cancelled mid-stream, leaves nothing in `tmp/
 A process killed mid-upload (kill -9, a power cut) leaves its lease behind; the kernel drops its
 lock with it. `sweep` removes the leases whose lock nobody holds, with every half-written file
 in them, and spares the live ones of other processes sharing the root.
+
+With a `mirror` (object storage, mirror.py) every original and derived file is uploaded there
+once committed or published, the record (`RECORD_FILE`) last; a node that lacks one locally
+fetches it (`local_blob`, `local_derived`), so the root becomes this node's cache of the
+bucket, and `remove` deletes the objects too. A copy cached here of media erased on another
+node is dropped by `forget_erased` (run with the retention sweep).
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ import hashlib
 import os
 import secrets
 import shutil
+import time
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,9 +45,16 @@ import aiofiles
 import aiofiles.os
 
 from covisor.media.errors import MediaError
+from covisor.media.mirror import ObjectMirror
 from covisor.media.sniff import SNIFF_BYTES, MediaKind, MediaType, sniff
 
 MB = 1024 * 1024
+RECORD_FILE = "info.json"
+"""The record of processed media, in its derived directory: written last, so whoever finds it
+finds every file it names."""
+SETTLED = 600.0
+"""Seconds after which a cached item is old enough for `forget_erased` to check: younger ones
+may still be being uploaded by this node."""
 
 
 @dataclass(frozen=True)
@@ -78,8 +92,9 @@ class Blob:
 class BlobStore:
     """Files under `root`, named by content. Several processes may share one root."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, mirror: ObjectMirror | None = None) -> None:
         self.root = root
+        self.mirror = mirror
         self.tmp = root / "tmp"
         self.blobs = root / "blobs"
         self.derived = root / "derived"
@@ -120,6 +135,51 @@ class BlobStore:
     def derived_dir(self, sha256: str) -> Path:
         return self.derived / _shard(sha256) / sha256
 
+    async def local_blob(self, sha256: str) -> Path:
+        """Where the original is on this node's disk, fetched from the mirror first if it is
+        only there (`FileNotFoundError` if it is nowhere)."""
+        path = self.blob_path(sha256)
+        if await aiofiles.os.path.exists(path):
+            return path
+        if self.mirror is not None:
+            await aiofiles.os.makedirs(path.parent, exist_ok=True)
+            if await self.mirror.fetch(_blob_key(sha256), path):
+                return path
+        raise FileNotFoundError(path)
+
+    async def local_derived(self, sha256: str) -> Path | None:
+        """The derived directory with every file on this node's disk, fetched from the mirror
+        first if it is only there; None if it is nowhere."""
+        dest = self.derived_dir(sha256)
+        if await aiofiles.os.path.exists(dest / RECORD_FILE):
+            return dest
+        if self.mirror is None:
+            return None
+        prefix = _derived_key(sha256)
+        keys = await self.mirror.keys(prefix)
+        if prefix + RECORD_FILE not in keys:
+            return None
+        async with self.work_dir() as work:
+            for key in sorted(keys, key=lambda k: k.endswith(RECORD_FILE)):
+                name = key.removeprefix(prefix)
+                if "/" in name or not await self.mirror.fetch(key, work / name):
+                    return None
+            await self._place(sha256, work)
+        return dest
+
+    async def forget_erased(self) -> int:
+        """Drop the cached copies of media whose record is gone from the mirror (erased on
+        another node); how many. Nothing without a mirror."""
+        if self.mirror is None:
+            return 0
+        forgotten = 0
+        for record in await asyncio.to_thread(_settled_records, self.derived):
+            sha256 = record.parent.name
+            if not await self.mirror.exists(_derived_key(sha256) + RECORD_FILE):
+                await self._remove_local(sha256)
+                forgotten += 1
+        return forgotten
+
     async def put(self, chunks: AsyncIterable[bytes], limits: UploadLimits) -> Blob:
         """Receive `chunks` and commit them: the whole of `stage` + `commit`."""
         async with self.stage(chunks, limits) as staged:
@@ -150,6 +210,8 @@ class BlobStore:
         else:
             await aiofiles.os.replace(staged.path, dest)
             await asyncio.to_thread(_fsync_dir, dest.parent)
+        if self.mirror is not None:
+            await self.mirror.put(_blob_key(staged.sha256), dest)
         return Blob(dest, staged.sha256, staged.size, staged.media_type)
 
     @contextlib.asynccontextmanager
@@ -166,8 +228,17 @@ class BlobStore:
         """Rename a finished work directory to `derived_dir(sha256)`, all files at once.
 
         If another upload of the same bytes published first, theirs is kept and `work` is left
-        for its `work_dir` block to remove. Returns the published directory.
+        for its `work_dir` block to remove. With a mirror, the published files are uploaded,
+        `RECORD_FILE` last. Returns the published directory.
         """
+        dest = await self._place(sha256, work)
+        if self.mirror is not None:
+            names = sorted(os.listdir(dest), key=lambda name: name == RECORD_FILE)
+            for name in names:
+                await self.mirror.put(_derived_key(sha256) + name, dest / name)
+        return dest
+
+    async def _place(self, sha256: str, work: Path) -> Path:
         dest = self.derived_dir(sha256)
         await aiofiles.os.makedirs(dest.parent, exist_ok=True)
         await asyncio.to_thread(_fsync_tree, work)
@@ -181,7 +252,14 @@ class BlobStore:
         return dest
 
     async def remove(self, sha256: str) -> None:
-        """Delete an original and everything made from it (erasure, retention)."""
+        """Delete an original and everything made from it (erasure, retention), here and in
+        the mirror."""
+        if self.mirror is not None:
+            derived = await self.mirror.keys(_derived_key(sha256))
+            await self.mirror.delete([_blob_key(sha256), *derived])
+        await self._remove_local(sha256)
+
+    async def _remove_local(self, sha256: str) -> None:
         await asyncio.to_thread(_unlink, self.blob_path(sha256))
         await asyncio.to_thread(shutil.rmtree, self.derived_dir(sha256), True)
 
@@ -229,6 +307,25 @@ def _check_size(size: int, media_type: MediaType, limits: UploadLimits) -> None:
         raise MediaError(
             "too_large", f"this {media_type.kind} is over the {limit / MB:g} MB upload limit"
         )
+
+
+def _blob_key(sha256: str) -> str:
+    return f"blobs/{_shard(sha256)}/{sha256}"
+
+
+def _derived_key(sha256: str) -> str:
+    return f"derived/{_shard(sha256)}/{sha256}/"
+
+
+def _settled_records(derived: Path) -> list[Path]:
+    """The records under `derived` written more than `SETTLED` seconds ago."""
+    old = time.time() - SETTLED
+    found = []
+    for record in derived.glob(f"*/*/{RECORD_FILE}"):
+        with contextlib.suppress(FileNotFoundError):
+            if record.stat().st_mtime < old:
+                found.append(record)
+    return found
 
 
 def _shard(sha256: str) -> str:

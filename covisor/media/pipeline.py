@@ -22,14 +22,13 @@ from pathlib import Path
 import aiofiles
 import msgspec
 
-from covisor.media.blobs import BlobStore, StagedUpload, UploadLimits
+from covisor.media.blobs import RECORD_FILE, BlobStore, StagedUpload, UploadLimits
 from covisor.media.images import ImageOptions, process_image
 from covisor.media.offload import BoundedExecutor
 from covisor.media.sniff import MediaKind
 from covisor.media.variants import Variant
 from covisor.media.videos import VideoOptions, process_video
 
-RECORD_FILE = "info.json"
 _READ_CHUNK = 256 * 1024
 
 Received = Callable[[StagedUpload], Awaitable[None]]
@@ -107,11 +106,13 @@ class MediaPipeline:
     async def get(self, media_id: str) -> MediaRecord | None:
         """The record of an ingested item, or None if there is none (or `media_id` is no id)."""
         try:
-            path = self.store.derived_dir(media_id) / RECORD_FILE
+            derived = await self.store.local_derived(media_id)
         except ValueError:
             return None
+        if derived is None:
+            return None
         try:
-            async with aiofiles.open(path, "rb") as source:
+            async with aiofiles.open(derived / RECORD_FILE, "rb") as source:
                 return msgspec.json.decode(await source.read(), type=MediaRecord)
         except FileNotFoundError:
             return None

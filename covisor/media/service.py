@@ -274,7 +274,7 @@ class MediaService:
         record = await media_record(self.pipeline, media_id)
         if variant == ORIGINAL:
             extension = record.mime.rsplit("/", 1)[-1]
-            path = self.pipeline.store.blob_path(media_id)
+            path = await self.pipeline.store.local_blob(media_id)
             return ServedFile(path, record.mime, f"original.{extension}"), left
         return derived_file(self.pipeline, record, variant), left
 
