@@ -248,6 +248,8 @@ async def _assemble(
     offline_mail = OfflineMail(
         store,
         mailer,
+        clock,
+        claimer=tokens(12),
         shopper_here=lambda cid: bool(sio.manager.rooms.get("/", {}).get(room_of(cid))),
         delay=config.offline_email_delay,
         shop=config.shop_name,
@@ -435,7 +437,7 @@ async def _assemble(
             Part("broadcast", manager.close),
             Part("fanout", fanout.stop),
             Part("push", push.close),
-            Part("offline mail", offline_mail.stop),
+            Part("offline mail", offline_mail.stop, offline_mail.start),
             # Before the journal, so stopped after it: its last events are still queued.
             Part("webhooks", webhooks.stop, webhooks.start),
             every(config.retention_sweep, webhooks.sweep, "webhook sweep"),

@@ -1,15 +1,18 @@
 """E-mail for offline messages: an agent's answer to a message left while the shop was away.
 
 A subscriber of committed events, like notifier.py: the journal's publisher hands each round
-over without waiting (`published`); an agent's `chat.message` starts, or restarts, a timer of
-`delay` seconds for its conversation, so a burst of lines makes one e-mail. When the timer
-ends, the answer is e-mailed if the conversation was opened `offline`, the shopper left an
-e-mail address (`visitor.email`), e-mail is set up, and no shopper socket of the conversation
-is joined on this process (the shopper reads it in the widget then).
+over without waiting (`published`); an agent's `chat.message` notes its conversation in the
+store, due `delay` seconds later (a later line moves the due time, so a burst of lines makes
+one e-mail). Every process polls for due bursts and claims them under a lease (store slice
+offline_mail.py): a burst noted by a process that died is e-mailed by another, once its lease,
+if it had claimed it, runs out. A due burst is e-mailed if the conversation was opened
+`offline`, the shopper left an e-mail address (`visitor.email`), e-mail is set up, and no
+shopper socket of the conversation is joined on the claiming process (the shopper reads it in
+the widget then).
 
-Limits: the timer lives in the process that committed the agent's line, so a restart drops the
-bursts under way (their lines still reach the widget), and only this process's sockets count as
-"connected" — a shopper joined on another process of a cluster may get the e-mail too.
+Limits: only the claiming process's sockets count as "connected" — a shopper joined on another
+process of a cluster may get the e-mail too; a process that dies after sending and before
+finishing lets another send it again when the lease ends (at least once, never lost).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from zoneinfo import ZoneInfo
 from covisor.conversations.journal import Published
 from covisor.history.transcripts import plain_lines
 from covisor.history.words import language, words
+from covisor.kernel.clock import Clock
 from covisor.kernel.events import Event
 from covisor.outbox.mailer import Mailer
 from covisor.store import Store
@@ -36,12 +40,20 @@ READ_LIMIT = 5000
 """Events after the first line of a burst read to collect it."""
 
 
+LEASE = 120.0
+"""Seconds a claimed burst is this process's to e-mail before another may take it over."""
+CLAIMS = 20
+"""Bursts claimed at a time."""
+
+
 class OfflineMail:
     def __init__(
         self,
         store: Store,
         mailer: Mailer,
+        clock: Clock,
         *,
+        claimer: str,
         shopper_here: Callable[[str], bool],
         delay: float,
         shop: str,
@@ -49,61 +61,88 @@ class OfflineMail:
     ) -> None:
         self._store = store
         self._mailer = mailer
+        self._clock = clock
+        self._claimer = claimer
         self._shopper_here = shopper_here
         self._delay = delay
+        self._poll = max(0.05, min(delay / 2, 5.0))
         self._shop = shop
         self._tz = tz
-        self._bursts: dict[str, tuple[int, asyncio.Task[None]]] = {}
+        self._noting: set[asyncio.Task[None]] = set()
+        self._poller: asyncio.Task[None] | None = None
+        self._waiting: set[str] = set()
 
     def published(self, published: list[Published]) -> None:
-        """Start or restart the timer of each conversation an agent wrote in; never waits."""
+        """Note each agent's line in the store, due `delay` seconds from now; never waits."""
+        due = self._clock() + self._delay * 1000.0
         for event, _ in published:
             if answered_by_agent(event):
-                self._restart(event.conversation_id, event.seq)
+                self._waiting.add(event.conversation_id)
+                task = asyncio.create_task(
+                    self._note(event.conversation_id, event.seq, due), name="covisor-offline-note"
+                )
+                self._noting.add(task)
+                task.add_done_callback(self._noting.discard)
 
-    def _restart(self, cid: str, seq: int) -> None:
-        first = seq
-        if cid in self._bursts:
-            first, task = self._bursts[cid]
-            task.cancel()
-        task = asyncio.create_task(self._later(cid, first), name="covisor-offline-mail")
-        self._bursts[cid] = (first, task)
-
-    async def _later(self, cid: str, first: int) -> None:
-        await asyncio.sleep(self._delay)
-        self._bursts.pop(cid, None)
+    async def _note(self, cid: str, seq: int, due: float) -> None:
         try:
-            await self.deliver(cid, first)
+            await self._store.schedule_offline_mail(cid, seq, due)
         except Exception:
-            log.exception("e-mailing an offline answer failed")
+            log.exception("could not note an offline answer to e-mail")
 
-    async def settled(self) -> None:
-        """Wait until no burst is pending (tests; a stopping process)."""
-        while self._bursts:
-            _, task = next(iter(self._bursts.values()))
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.shield(task)
+    def start(self) -> None:
+        self._poller = asyncio.create_task(self._poll_forever(), name="covisor-offline-mail")
 
     async def stop(self) -> None:
-        for _, task in self._bursts.values():
+        tasks = [*self._noting, *([self._poller] if self._poller else [])]
+        for task in tasks:
             task.cancel()
-        self._bursts.clear()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._poller = None
 
-    async def deliver(self, cid: str, first: int) -> bool:
+    async def settled(self) -> None:
+        """Wait until the bursts this process noted are handled here (tests)."""
+        while self._waiting:
+            await asyncio.sleep(self._poll / 2)
+
+    async def _poll_forever(self) -> None:
+        while True:
+            try:
+                await self.run_due()
+            except Exception:
+                log.exception("e-mailing offline answers failed")
+            await asyncio.sleep(self._poll)
+
+    async def run_due(self) -> int:
+        """Claim the bursts due now and e-mail each; how many were handled."""
+        now = self._clock()
+        claimed = await self._store.claim_offline_mail(
+            now, now + LEASE * 1000.0, self._claimer, CLAIMS
+        )
+        for burst in claimed:
+            next_seq = await self.deliver(burst.conversation_id, burst.first_seq)
+            await self._store.finish_offline_mail(burst, self._claimer, next_seq)
+            self._waiting.discard(burst.conversation_id)
+        return len(claimed)
+
+    async def deliver(self, cid: str, first: int) -> int:
         """E-mail the agent's lines from seq `first` on, if they are for an absent shopper
-        who left an address; whether an e-mail went out."""
+        who left an address; the seq after the last event read (where a later burst
+        starts)."""
         if self._shopper_here(cid):
-            return False
+            return first
         record = await self._store.summary(cid)
         if record is None or not record.summary.get("offline"):
-            return False
+            return first
         visitor: dict[str, Any] = record.summary.get("visitor") or {}
         address = visitor.get("email")
         if not address:
-            return False
+            return first
         if not self._mailer.enabled:
             log.info("an offline answer is not e-mailed: e-mail is not set up")
-            return False
+            return first
         events = await self._store.events_after(cid, first - 1, READ_LIMIT)
         lines = [
             {"type": "message", "at": e.at, "author": e.actor, "text": e.data["text"]}
@@ -111,10 +150,10 @@ class OfflineMail:
             if answered_by_agent(e)
         ]
         if not lines:
-            return False
+            return first
         subject, text, html = self.compose(visitor, lines)
         await self._mailer.send(address, subject, text, html)
-        return True
+        return events[-1].seq + 1
 
     def compose(self, visitor: dict[str, Any], lines: list[dict[str, Any]]) -> tuple[str, str, str]:
         """`(subject, text, html)` of the e-mail carrying `lines` to the shopper."""

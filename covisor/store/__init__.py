@@ -20,6 +20,7 @@ from covisor.store.agents import AgentStore
 from covisor.store.catalogue import CatalogueStore
 from covisor.store.conversations import ConversationStore
 from covisor.store.counters import CounterStore
+from covisor.store.offline_mail import OfflineMailStore
 from covisor.store.pins import PinStore
 from covisor.store.presence import PresenceStore
 from covisor.store.push import PushStore
@@ -78,6 +79,7 @@ class Store(
     CatalogueStore,
     PushStore,
     ReplyStore,
+    OfflineMailStore,
     WebhookStore,
     VisitStore,
     ReportStore,

@@ -13,6 +13,7 @@ from covisor.store.mongo.base import MongoBase
 from covisor.store.mongo.catalogue import MongoCatalogue
 from covisor.store.mongo.conversations import MongoConversations
 from covisor.store.mongo.counters import MongoCounters
+from covisor.store.mongo.offline_mail import MongoOfflineMail
 from covisor.store.mongo.pins import MongoPins
 from covisor.store.mongo.presence import MongoPresence
 from covisor.store.mongo.push import MongoPush
@@ -34,6 +35,7 @@ class MongoStore(
     MongoPush,
     MongoReplies,
     MongoWebhooks,
+    MongoOfflineMail,
     MongoVisits,
     MongoReports,
     MongoBase,

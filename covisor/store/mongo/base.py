@@ -40,6 +40,7 @@ class MongoBase:
         )
         await self._db.agents.create_index([("created_at", ASCENDING), ("_id", ASCENDING)])
         await self._db.agent_tokens.create_index([("agent_id", ASCENDING), ("label", ASCENDING)])
+        await self._db.offline_mail.create_index([("due_at", ASCENDING), ("_id", ASCENDING)])
         await self._db.conversations.create_index(
             [("status", ASCENDING), ("created_at", DESCENDING)]
         )

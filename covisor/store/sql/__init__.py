@@ -3,7 +3,8 @@
 `SQLStore` is the store over an open `Db` (db.py: the seam, and the `Dialect` of the few
 fragments the engines spell differently), with one mixin a slice of `Store`, each in the module
 named like the slice's protocol: agents.py, conversations.py (group commit), presence.py,
-pins.py, counters.py, catalogue.py, push.py, replies.py, webhooks.py, visits.py, reports.py;
+pins.py, counters.py, catalogue.py, push.py, replies.py, webhooks.py, offline_mail.py, visits.py,
+reports.py;
 and products.py, the `ProductStore` (the feed catalogue, which the MongoDB store does not
 offer), with commerce.py, the `CommerceStore` (reports' figures of products, which read the
 catalogue). A mixin's methods take `self` as `db.HasDb`. The engines: sqlite.py (`SQLiteStore`,
@@ -20,6 +21,7 @@ from covisor.store.sql.commerce import SQLCommerce
 from covisor.store.sql.conversations import SQLConversations
 from covisor.store.sql.counters import SQLCounters
 from covisor.store.sql.db import Db
+from covisor.store.sql.offline_mail import SQLOfflineMail
 from covisor.store.sql.pins import SQLPins
 from covisor.store.sql.presence import SQLPresence
 from covisor.store.sql.products import SQLProducts
@@ -43,6 +45,7 @@ class SQLStore(
     SQLPush,
     SQLReplies,
     SQLWebhooks,
+    SQLOfflineMail,
     SQLVisits,
     SQLReports,
     SQLProducts,

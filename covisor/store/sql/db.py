@@ -134,6 +134,9 @@ class Dialect:
     def greatest(self, a: str, b: str) -> str:
         return f"max({a}, {b})" if self.name == "sqlite" else f"greatest({a}, {b})"
 
+    def least(self, a: str, b: str) -> str:
+        return f"min({a}, {b})" if self.name == "sqlite" else f"least({a}, {b})"
+
     def same(self, a: str, b: str) -> str:
         """`a` equals `b`, NULL equal to NULL."""
         return f"{a} IS {b}" if self.name == "sqlite" else f"{a} IS NOT DISTINCT FROM {b}"

@@ -30,13 +30,14 @@ from covisor.store.records import StoreError
 from covisor.store.sql.db import Tx
 from covisor.store.sql.schema import (
     COMMERCE_SCHEMA,
+    OFFLINE_MAIL_SCHEMA,
     PRODUCTS_SCHEMA,
     REPORTS_SCHEMA,
     SCHEMA,
     SHOPPER_CONTEXT_SCHEMA,
     VISITS_SCHEMA,
 )
-from covisor.store.sql.schema_postgresql import POSTGRESQL_SCHEMA
+from covisor.store.sql.schema_postgresql import POSTGRESQL_OFFLINE_MAIL, POSTGRESQL_SCHEMA
 
 
 class SchemaTooNew(StoreError):
@@ -169,6 +170,7 @@ SQLITE_MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(3, "the items of conversions", _script(COMMERCE_SCHEMA)),
     Migration(4, "what a visitor looks at and has in the cart; products by link", _shopper_context),
+    Migration(5, "offline answers waiting to be e-mailed", _script(OFFLINE_MAIL_SCHEMA)),
 )
 """Every migration of a SQLite database, by version: 1, 2, … with none missing."""
 
@@ -176,5 +178,6 @@ POSTGRESQL_MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         4, "the schema of version 4, when PostgreSQL support began", _script(POSTGRESQL_SCHEMA)
     ),
+    Migration(5, "offline answers waiting to be e-mailed", _script(POSTGRESQL_OFFLINE_MAIL)),
 )
 """Every migration of a PostgreSQL database, by version: 4, 5, … with none missing."""

@@ -321,3 +321,16 @@ ALTER TABLE visitors ADD COLUMN cart_currency TEXT;
 ALTER TABLE visitors ADD COLUMN cart_items INTEGER;
 """
 """Migration 4's columns (migrations.py): what a visitor looks at and has in the cart."""
+
+OFFLINE_MAIL_SCHEMA = """
+CREATE TABLE IF NOT EXISTS offline_mail (
+    conversation_id TEXT PRIMARY KEY,
+    first_seq INTEGER NOT NULL,
+    due_at REAL NOT NULL,
+    claimer TEXT,
+    leased_until REAL NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS offline_mail_due ON offline_mail (due_at);
+"""
+"""Migration 5's table (migrations.py): agents' answers waiting to be e-mailed, a burst a
+conversation, claimed under a lease by any process."""

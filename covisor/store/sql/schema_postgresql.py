@@ -298,3 +298,15 @@ CREATE TABLE catalogue_feed (
     next_at DOUBLE PRECISION NOT NULL
 );
 """
+
+POSTGRESQL_OFFLINE_MAIL = """
+CREATE TABLE offline_mail (
+    conversation_id TEXT PRIMARY KEY,
+    first_seq BIGINT NOT NULL,
+    due_at DOUBLE PRECISION NOT NULL,
+    claimer TEXT,
+    leased_until DOUBLE PRECISION NOT NULL DEFAULT 0
+);
+CREATE INDEX offline_mail_due ON offline_mail (due_at);
+"""
+"""Migration 5 (migrations.py), as SQLite's OFFLINE_MAIL_SCHEMA."""
