@@ -53,17 +53,27 @@ def serve_config(argv: list[str]) -> configuration.Config:
 def test_the_containers_run_commands_covisor_accepts() -> None:
     compose: dict[str, Any] = yaml.safe_load(COMPOSE.read_text())
     services = compose["services"]
-    for name in ("covisor-1", "covisor-2"):
+    for name in ("covisor-1", "covisor-2", "covisor-3"):
         service = services[name]
         config = serve_config(service["command"])
         assert (config.host, config.port) == ("0.0.0.0", 8080)
-        assert config.redis_url and config.mongo_url
+        assert config.redis_url and config.database_url and config.media_url
+        assert service["volumes"] == ["/data"], "a volume of each node's own, none shared"
         healthcheck = " ".join(service["healthcheck"]["test"])
         assert "/readyz" in healthcheck and ":8080" in healthcheck
         configuration.from_env(service["environment"])
     assert "./deploy/nginx.conf:/etc/nginx/nginx.conf:ro" in services["nginx"]["volumes"]
     nginx = (ROOT / "deploy" / "nginx.conf").read_text()
-    assert "server covisor-1:8080" in nginx and "server covisor-2:8080" in nginx
+    assert all(f"server covisor-{n}:8080" in nginx for n in (1, 2, 3))
+    bucket = services["seaweedfs-bucket"]["command"][0]
+    assert f"s3.bucket.create -name {config.media_url.split('/')[2]}" in bucket
+    s3 = json.loads((ROOT / "deploy" / "seaweedfs-s3.json").read_text())
+    key = s3["identities"][0]["credentials"][0]
+    environment = services["covisor-1"]["environment"]
+    assert (key["accessKey"], key["secretKey"]) == (
+        environment["AWS_ACCESS_KEY_ID"],
+        environment["AWS_SECRET_ACCESS_KEY"],
+    )
 
     dockerfile = (ROOT / "Dockerfile").read_text()
     cmd = re.search(r"^CMD (\[.*\])$", dockerfile, re.MULTILINE)

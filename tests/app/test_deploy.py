@@ -31,10 +31,12 @@ NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 
 def render(ports: list[int], listen: int) -> str:
-    """deploy/nginx.conf with its upstream servers and `listen` pointed at loopback."""
+    """deploy/nginx.conf with its first `len(ports)` upstream servers pointed at loopback (the
+    others left out) and `listen` at loopback."""
     text = CONF.read_text()
     for index, port in enumerate(ports, 1):
         text = text.replace(f"server covisor-{index}:8080", f"server 127.0.0.1:{port}")
+    text = re.sub(r"\n *server covisor-\d+:8080[^\n]*", "", text)
     text, found = re.subn(r"listen 80;", f"listen 127.0.0.1:{listen};", text)
     assert found == 1 and "covisor-" not in text.replace("covisor;", "")
     return text
