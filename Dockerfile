@@ -4,7 +4,7 @@ FROM python:3.11-slim AS build
 RUN python -m venv /opt/venv
 COPY pyproject.toml README.md /src/
 COPY covisor /src/covisor
-RUN /opt/venv/bin/pip install --no-cache-dir /src \
+RUN /opt/venv/bin/pip install --no-cache-dir "/src[postgresql,mongo]" \
     && /opt/venv/bin/pip uninstall --yes covisor
 
 FROM python:3.11-slim

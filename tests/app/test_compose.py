@@ -76,6 +76,7 @@ def test_the_containers_run_commands_covisor_accepts() -> None:
     )
 
     dockerfile = (ROOT / "Dockerfile").read_text()
+    assert '"/src[postgresql,mongo]"' in dockerfile, "the image has the drivers of every store"
     cmd = re.search(r"^CMD (\[.*\])$", dockerfile, re.MULTILINE)
     assert cmd is not None
     config = serve_config(json.loads(cmd.group(1)))
