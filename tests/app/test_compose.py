@@ -66,6 +66,7 @@ def test_the_containers_run_commands_covisor_accepts() -> None:
     nginx = (ROOT / "deploy" / "nginx.conf").read_text()
     assert all(f"server covisor-{n}:8080" in nginx for n in (1, 2, 3))
     bucket = services["seaweedfs-bucket"]["command"][0]
+    assert config.media_url is not None
     assert f"s3.bucket.create -name {config.media_url.split('/')[2]}" in bucket
     s3 = json.loads((ROOT / "deploy" / "seaweedfs-s3.json").read_text())
     key = s3["identities"][0]["credentials"][0]

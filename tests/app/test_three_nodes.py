@@ -1,21 +1,26 @@
 """Three nodes that share nothing but PostgreSQL, Redis and an S3 server (separate data
-directories), behind Debian's nginx with deploy/nginx.conf; one is killed (SIGKILL) while
-shoppers and agents chat through it. Nothing acknowledged is lost or repeated, every client is
-back on a surviving node and caught up, and a photo uploaded through the dead node is still
-served. The figures are printed (pytest -s)."""
+directories), behind Debian's nginx with deploy/nginx.conf, while shoppers and agents chat
+through them: one node is killed (SIGKILL), then all three are upgraded one after the other to
+a version with a schema migration (the killed one started on it, the others stopped with
+SIGTERM and started on it). Through both, nothing acknowledged is lost or repeated, every
+client is back on a live node and caught up, and a photo uploaded through the killed node is
+still served. The figures are printed (pytest -s)."""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
 import os
+import signal
 import statistics
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+import psycopg
 import pytest
 
 from tests.app.test_deploy import NGINX, render
@@ -24,6 +29,22 @@ from tests.conftest import ServerProcess, agent_token_for, free_port, open_accep
 from tests.media import samples
 
 pytestmark = pytest.mark.redis
+
+UPGRADE = '''
+"""The next version, for tests/app/test_three_nodes.py: this Covisor with a migration more."""
+from covisor.store.sql import migrations as m
+
+_DDL = "ALTER TABLE conversations ADD COLUMN upgraded_by_test TEXT"
+
+
+async def _apply(db):
+    await db.execute(_DDL)
+
+
+_NEXT = m.Migration(m.SQLITE_MIGRATIONS[-1].version + 1, "a test's upgrade", _apply)
+m.SQLITE_MIGRATIONS = (*m.SQLITE_MIGRATIONS, _NEXT)
+m.POSTGRESQL_MIGRATIONS = (*m.POSTGRESQL_MIGRATIONS, _NEXT)
+'''
 
 
 async def connections(url: str) -> float:
@@ -58,7 +79,60 @@ async def nginx_in_front(ports: list[int], prefix: Path) -> tuple[str, asyncio.s
     return f"http://127.0.0.1:{listen}", process
 
 
-async def test_three_nodes_one_killed_under_load_lose_and_repeat_nothing(
+class Load:
+    """Every talker sending lines (each with a client id) until told to stop."""
+
+    def __init__(self, talkers: list[Talker]) -> None:
+        self.talkers = talkers
+        self.sent: dict[str, str] = {}
+
+    async def during(self, phase: str, work: Callable[[], Awaitable[Any]]) -> Any:
+        """Run `work` while every talker chats, then let each send 20 more lines."""
+        done = asyncio.Event()
+
+        async def chatter(talker: Talker) -> None:
+            for n in itertools.count():
+                if done.is_set() and n >= 20:
+                    return
+                client_id = f"{phase}-{talker.name}-{n}"
+                self.sent[client_id] = f"{talker.name} says {n}"
+                await talker.say(self.sent[client_id], client_id)
+                await asyncio.sleep(0.01)
+
+        talking = [asyncio.create_task(chatter(t)) for t in self.talkers]
+        await asyncio.sleep(1.0)
+        result = await work()
+        done.set()
+        await asyncio.wait_for(asyncio.gather(*talking), 60)
+        return result
+
+    async def nothing_lost(self, url: str, agent_token: str, cids: list[str]) -> int:
+        """Check every conversation has each acknowledged line once and every talker every
+        event; how many lines were acknowledged."""
+        acknowledged = 0
+        async with aiohttp.ClientSession() as http:
+            for cid in cids:
+                transcript = await _get(
+                    http, url, f"/api/conversations/{cid}/transcript", agent_token
+                )
+                by_client = [m["data"]["client_id"] for m in transcript["messages"]]
+                assert len(by_client) == len(set(by_client)), "no message is there twice"
+                mine = [t for t in self.talkers if t.cid == cid]
+                acked = {k for t in mine for k in t.acked}
+                assert acked == set(by_client), "every acknowledged message, and only those"
+                assert all(
+                    self.sent[m["data"]["client_id"]] == m["data"]["text"]
+                    for m in transcript["messages"]
+                )
+                acknowledged += len(acked)
+                for talker in mine:
+                    await talker._join()
+                    last = transcript["conversation"]["last_seq"]
+                    assert talker.missing(last) == [], f"{talker.name} has every event"
+        return acknowledged
+
+
+async def test_three_nodes_lose_and_repeat_nothing_when_one_dies_and_all_are_upgraded(
     spawn: Any, redis: str, tmp_path: Path, postgres_url: str, media_url: str
 ) -> None:
     if not os.path.exists(NGINX):
@@ -70,94 +144,90 @@ async def test_three_nodes_one_killed_under_load_lose_and_repeat_nothing(
         "COVISOR_TRUSTED_PROXIES": "127.0.0.1",
         "COVISOR_CHAT_RATE": "200/200",
         "COVISOR_MEDIA_WORKERS": "1",
+        "COVISOR_DRAIN_TIMEOUT": "5",
     }
-    nodes: list[ServerProcess] = [
-        await spawn(tmp_path / f"node{i}", "--redis-url", redis, env=env) for i in range(3)
-    ]
-    url, proxy = await nginx_in_front(
-        [int(n.url.rsplit(":", 1)[1]) for n in nodes], tmp_path / "nginx"
-    )
+    ports = [free_port() for _ in range(3)]
+
+    async def node(index: int, upgraded: bool = False) -> ServerProcess:
+        changes = {"PYTHONPATH": str(tmp_path / "upgrade")} if upgraded else {}
+        data = tmp_path / f"node{index}"
+        started: ServerProcess = await spawn(
+            data, "--redis-url", redis, "--port", str(ports[index]), env={**env, **changes}
+        )
+        return started
+
+    (tmp_path / "upgrade").mkdir()
+    (tmp_path / "upgrade" / "sitecustomize.py").write_text(UPGRADE)
+    nodes = [await node(i) for i in range(3)]
+    url, proxy = await nginx_in_front(ports, tmp_path / "nginx")
     talkers: list[Talker] = []
     try:
         agent_token = await agent_token_for(
             tmp_path / "node0", "Agent", "--database-url", postgres_url
         )
-        pairs = []
+        cids = []
         for n in range(2):
             opened = await open_accepted(url, agent_token)
-            pairs.append(opened)
+            cids.append(opened["id"])
             talkers += [
                 Talker(url, opened["token"], opened["id"], f"shopper{n}"),
                 Talker(url, agent_token, opened["id"], f"agent{n}"),
             ]
-        async with aiohttp.ClientSession() as http:
-            photo = samples.camera_jpeg((640, 480))
-            form = aiohttp.FormData()
-            form.add_field("file", photo, filename="photo.jpg", content_type="image/jpeg")
-            async with http.post(
-                f"{url}/api/conversations/{pairs[0]['id']}/media",
-                data=form,
-                headers={"Authorization": f"Bearer {pairs[0]['token']}"},
-            ) as response:
-                assert response.status == 201, await response.text()
-                item = await response.json()
+        photo = await _upload(url, cids[0], talkers[0].token)
         for talker in talkers:
             await talker.start()
         await asyncio.gather(*(asyncio.wait_for(t.joined.wait(), 10) for t in talkers))
         held = [await connections(n.url) for n in nodes]
         victim = held.index(max(held))
         assert held[victim] >= len(talkers), held
+        load = Load(talkers)
 
-        done = asyncio.Event()
-        sent: dict[str, str] = {}
-
-        async def chatter(talker: Talker) -> None:
-            for n in itertools.count():
-                if done.is_set() and n >= 30:
-                    return
-                client_id = f"{talker.name}-{n}"
-                sent[client_id] = f"{talker.name} says {n}"
-                await talker.say(sent[client_id], client_id)
-                await asyncio.sleep(0.01)
-
-        talking = [asyncio.create_task(chatter(t)) for t in talkers]
-        await asyncio.sleep(1.0)
-        killed_at = time.monotonic()
-        await nodes[victim].kill()
-        back = await asyncio.gather(*(_rejoined_after(t, killed_at) for t in talkers))
-        done.set()
-        await asyncio.wait_for(asyncio.gather(*talking), 60)
-
-        acknowledged = 0
-        async with aiohttp.ClientSession() as http:
-            for opened in pairs:
-                async with http.get(
-                    f"{url}/api/conversations/{opened['id']}/transcript",
-                    headers={"Authorization": f"Bearer {agent_token}"},
-                ) as response:
-                    transcript = await response.json()
-                by_client = [m["data"]["client_id"] for m in transcript["messages"]]
-                assert len(by_client) == len(set(by_client)), "no message is there twice"
-                acked = {k: v for t in talkers if t.cid == opened["id"] for k, v in t.acked.items()}
-                assert set(acked) == set(by_client), "every acknowledged message, only those"
-                acknowledged += len(acked)
-                last = transcript["conversation"]["last_seq"]
-                for talker in (t for t in talkers if t.cid == opened["id"]):
-                    await talker._join()
-                    assert talker.missing(last) == [], f"{talker.name} has every event"
-            view = await _get(
-                http, url, f"/api/conversations/{pairs[0]['id']}/media/{item['id']}", agent_token
+        async def kill() -> list[float]:
+            before = [t.reconnects for t in talkers]
+            killed_at = time.monotonic()
+            await nodes[victim].kill()
+            rejoined = (
+                _rejoined_after(t, n, killed_at) for t, n in zip(talkers, before, strict=True)
             )
+            return list(await asyncio.gather(*rejoined))
+
+        back = await load.during("kill", kill)
+        acknowledged = await load.nothing_lost(url, agent_token, cids)
+        assert all(t.reconnects >= 1 for t in talkers), "every client was on the killed node"
+        async with aiohttp.ClientSession() as http:
+            media = f"/api/conversations/{cids[0]}/media/{photo}"
+            view = await _get(http, url, media, agent_token)
             for variant in ("display_webp", "original"):
                 async with http.get(url + view["variants"][variant]["url"]) as response:
                     assert response.status == 200, variant
-        assert all(t.reconnects >= 1 for t in talkers), "every client was on the killed node"
         print(
             f"\nthree nodes, one killed: {acknowledged} messages acknowledged, 0 lost, "
-            f"0 repeated; back on a surviving node and joined after "
-            f"p50 {statistics.median(back):.2f} s, max {max(back):.2f} s"
+            f"0 repeated; back on a live node and joined after p50 "
+            f"{statistics.median(back):.2f} s, max {max(back):.2f} s"
         )
         assert max(back) < 5.0, back
+
+        async def upgrade() -> None:
+            nodes[victim] = await node(victim, upgraded=True)
+            for index in (i for i in range(3) if i != victim):
+                process = nodes[index].process
+                assert process is not None
+                process.send_signal(signal.SIGTERM)
+                assert await asyncio.wait_for(process.wait(), 30) == 0
+                nodes[index] = await node(index, upgraded=True)
+
+        started = time.monotonic()
+        await load.during("upgrade", upgrade)
+        took = time.monotonic() - started
+        acknowledged = await load.nothing_lost(url, agent_token, cids)
+        with psycopg.connect(postgres_url) as db:
+            (version,) = db.execute("SELECT max(version) FROM schema_migrations").fetchone() or ()
+            db.execute("SELECT upgraded_by_test FROM conversations LIMIT 1")
+        assert version == 6
+        print(
+            f"rolling upgrade of three nodes with a migration in {took:.1f} s: {acknowledged} "
+            "messages acknowledged in all, 0 lost, 0 repeated"
+        )
     finally:
         for talker in talkers:
             await talker.sio.disconnect()
@@ -165,11 +235,32 @@ async def test_three_nodes_one_killed_under_load_lose_and_repeat_nothing(
         await proxy.wait()
 
 
-async def _rejoined_after(talker: Talker, killed_at: float) -> float:
-    """Seconds from the kill until `talker` is connected again and has rejoined."""
-    while talker.joined.is_set():
+async def _upload(url: str, cid: str, token: str) -> str:
+    """A shopper's photo uploaded through nginx (to the node that will be killed); its id."""
+    form = aiohttp.FormData()
+    form.add_field(
+        "file", samples.camera_jpeg((640, 480)), filename="photo.jpg", content_type="image/jpeg"
+    )
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
+            f"{url}/api/conversations/{cid}/media",
+            data=form,
+            headers={"Authorization": f"Bearer {token}"},
+        ) as response,
+    ):
+        assert response.status == 201, await response.text()
+        item: dict[str, Any] = await response.json()
+    return str(item["id"])
+
+
+async def _rejoined_after(talker: Talker, reconnects: int, killed_at: float) -> float:
+    """Seconds from the kill until `talker` has connected again (more than `reconnects` times)
+    and rejoined."""
+    deadline = killed_at + 30
+    while talker.reconnects <= reconnects or not talker.joined.is_set():
+        assert time.monotonic() < deadline, f"{talker.name} is not back"
         await asyncio.sleep(0.005)
-    await asyncio.wait_for(talker.joined.wait(), 30)
     return time.monotonic() - killed_at
 
 
