@@ -541,6 +541,9 @@ async def test_a_conversations_page_url_is_a_browsers_url_or_refused(site: Harne
         )
         assert status == 201, invitation
         accept = f"/api/invitations/{invitation['id']}/accept"
+        stranger = await new_visitor(site)
+        status, answer = await site.request("POST", accept, stranger.token, json={"page": 5})
+        assert (status, answer["error"]["code"]) == (404, "not_found"), "not theirs: no such one"
         for bad in NOT_PAGE_URLS:
             page = {"url": bad, "title": "Boots"}
             status, answer = await site.request("POST", "/api/conversations", json={"page": page})
