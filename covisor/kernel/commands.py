@@ -167,8 +167,10 @@ MediaRef = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{1,64}\Z")]
 """An upload's media id (64 hex digits) or a catalogue item's id (never 64 hex digits)."""
 
 VariantName = Annotated[str, msgspec.Meta(pattern=r"^[a-z_]{1,32}\Z")]
-ProductRef = Annotated[str, msgspec.Meta(min_length=1, max_length=50)]
-"""A feed's product or variant id (the feed's `item_group_id` or `id`: at most 50 characters)."""
+ProductRef = Annotated[str, msgspec.Meta(min_length=1, max_length=50, pattern=NOT_BLANK)]
+"""A feed's product or variant id (the feed's `item_group_id` or `id`: at most 50 characters,
+never blanks only, which no feed item has: a cart, a conversion or the visitors list would keep
+a product of no name)."""
 PictureRef = Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{64}\Z")]
 
 
