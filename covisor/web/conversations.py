@@ -52,7 +52,9 @@ class _NoteBody(msgspec.Struct, forbid_unknown_fields=True):
 
 class _RatingBody(msgspec.Struct, forbid_unknown_fields=True):
     score: Annotated[int, msgspec.Meta(ge=1, le=5)]
-    comment: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
+    comment: Annotated[str, msgspec.Meta(max_length=1000, pattern=c.NOT_BLANK)] | None = None
+    """Left out, or something: a comment of blanks would be kept as nothing (`400`, as a
+    transfer's note)."""
 
 
 async def member_of(

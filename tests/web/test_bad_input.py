@@ -228,6 +228,22 @@ async def test_who_may_ask_is_answered_before_what_is_asked(harness: Harness) ->
         assert (status, answer["error"]["code"]) == (400, "bad_request"), (path, answer)
 
 
+@pytest.mark.parametrize("blank", ["   ", "\t\n", "\u3000"])
+async def test_a_rating_comment_of_blanks_is_refused(harness: Harness, blank: str) -> None:
+    """Left out or something: a comment of blanks is `400`, as a transfer's blank note, never
+    kept as a comment that shows as nothing."""
+    cid, customer, agent = await harness.session()
+    status, _ = await harness.request("POST", f"/api/conversations/{cid}/close", agent.token)
+    assert status == 200
+    path = f"/api/conversations/{cid}/rating"
+    status, answer = await harness.request(
+        "POST", path, customer.token, json={"score": 4, "comment": blank}
+    )
+    assert (status, answer["error"]["code"]) == (400, "bad_request"), answer
+    status, answer = await harness.request("POST", path, customer.token, json={"score": 4})
+    assert status == 201 and answer["event"]["data"] == {"score": 4}, answer
+
+
 async def test_event_formats_are_exact(harness: Harness) -> None:
     cid, customer, agent = await harness.session()
     await agent.ok("viewer.show", {"conversation_id": cid, "media_id": await harness.product()})
