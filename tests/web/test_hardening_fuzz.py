@@ -68,6 +68,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         shed_after=10.0,
         login_attempts_per_address=100_000,
         login_attempts_per_account=100_000,
+        conversations_per_address=100_000,
         push_enabled=False,
         webhooks_enabled=False,
     )
@@ -302,7 +303,7 @@ address_text = st.one_of(
 )
 
 
-@SETTINGS
+@settings(SETTINGS, max_examples=25)  # each invitation hashes a new password (scrypt)
 @given(name=name_like, email=address_text)
 def test_no_agent_of_a_blank_name_or_an_unprintable_address_is_invited(
     live: Live, name: str, email: str
