@@ -67,6 +67,7 @@ def web_application(covisor: Covisor) -> web.Application:
         TeamApi(auth, addresses, covisor.agents),
         MediaApi(
             auth,
+            covisor.conversations,
             covisor.media,
             covisor.catalogue,
             max_upload_bytes=max(config.max_image_bytes, config.max_video_bytes),

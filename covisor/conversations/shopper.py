@@ -53,7 +53,10 @@ def language_of(locale: str | None, accept_language: str | None) -> str | None:
     return None
 
 
-Email = Annotated[str, msgspec.Meta(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\Z")]
+_ADDRESS_PART = r"[^@\s\x00-\x1f\x7f-\x9f]+"
+Email = Annotated[str, msgspec.Meta(max_length=254, pattern=rf"^{_ADDRESS_PART}@{_ADDRESS_PART}\Z")]
+"""An e-mail address a shopper gives: one `@` with something on each side, no blank and no
+control character (which SMTP clients refuse to send to, and headers must not carry)."""
 
 
 class Claim(msgspec.Struct, forbid_unknown_fields=True, frozen=True):

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from covisor.kernel.errors import CovisorError
+from covisor.kernel.urls import PAGE_URL, PAGE_URL_OR_EMPTY
 
 ConversationId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 Unit = Annotated[float, msgspec.Meta(ge=0.0, le=1.0)]
@@ -37,10 +38,17 @@ def name_or(given: str | None, default: str) -> str:
     return (given or "").strip() or default
 
 
+PageUrl = Annotated[str, msgspec.Meta(max_length=2000, pattern=PAGE_URL)]
+"""A shop page's URL as a browser writes it (kernel/urls.py): never stored with a blank, a
+control character or another scheme, which agents' consoles would show and link."""
+Referrer = Annotated[str, msgspec.Meta(max_length=2000, pattern=PAGE_URL_OR_EMPTY)]
+"""Where a page was come to from: a `PageUrl`, or `""` (none), as `document.referrer` says."""
+
+
 class Page(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     """The shop page a conversation was opened from (the widget cuts both to 500)."""
 
-    url: Annotated[str, msgspec.Meta(max_length=500)] | None = None
+    url: Annotated[str, msgspec.Meta(max_length=500, pattern=PAGE_URL)] | None = None
     title: Annotated[str, msgspec.Meta(max_length=500)] | None = None
 
     def to_dict(self) -> dict[str, str] | None:
@@ -159,8 +167,10 @@ MediaRef = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{1,64}\Z")]
 """An upload's media id (64 hex digits) or a catalogue item's id (never 64 hex digits)."""
 
 VariantName = Annotated[str, msgspec.Meta(pattern=r"^[a-z_]{1,32}\Z")]
-ProductRef = Annotated[str, msgspec.Meta(min_length=1, max_length=50)]
-"""A feed's product or variant id (the feed's `item_group_id` or `id`: at most 50 characters)."""
+ProductRef = Annotated[str, msgspec.Meta(min_length=1, max_length=50, pattern=NOT_BLANK)]
+"""A feed's product or variant id (the feed's `item_group_id` or `id`: at most 50 characters,
+never blanks only, which no feed item has: a cart, a conversion or the visitors list would keep
+a product of no name)."""
 PictureRef = Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{64}\Z")]
 
 

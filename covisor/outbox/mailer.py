@@ -82,7 +82,9 @@ class Mailer:
                 start_tls=options.tls == "starttls",
                 timeout=options.timeout,
             )
-        except (aiosmtplib.SMTPException, OSError) as exc:
+        # ValueError: aiosmtplib refuses to send a command with a control character, as in an
+        # address stored before addresses were checked for them.
+        except (aiosmtplib.SMTPException, OSError, ValueError) as exc:
             self._count("failed")
             # The exception text is the server's answer, never the password.
             log.warning("e-mail to the shopper failed: %s", type(exc).__name__)

@@ -20,7 +20,7 @@ import socketio
 
 from covisor.conversations.commerce import cart_data
 from covisor.kernel.clock import Clock
-from covisor.kernel.commands import Cart, ProductRef
+from covisor.kernel.commands import Cart, PageUrl, ProductRef, Referrer
 from covisor.kernel.errors import CovisorError
 from covisor.kernel.identity import Identity
 from covisor.store.records import (
@@ -36,14 +36,13 @@ from covisor.visitors.tracking import Tracking
 
 log = logging.getLogger(__name__)
 
-Url = Annotated[str, msgspec.Meta(max_length=2000)]
 Title = Annotated[str, msgspec.Meta(max_length=500)]
 
 
 class _Page(msgspec.Struct, forbid_unknown_fields=True):
-    url: Url
+    url: PageUrl
     title: Title | None = None
-    referrer: Url | None = None
+    referrer: Referrer | None = None
 
 
 class _Trigger(msgspec.Struct, forbid_unknown_fields=True):
@@ -188,8 +187,9 @@ class VisitorEvents:
         """Take the page view (written with the next batch); the rules are looked at now
         and after each delay they wait for."""
         now = self._clock()
+        referrer = page.referrer or None  # "" is none, as browsers write it
         view = PageView(
-            visitor.id, now, page.url, page.title, page.referrer, visit.device, visit.language
+            visitor.id, now, page.url, page.title, referrer, visit.device, visit.language
         )
         self._tracking.seen(view)
         visit.leave_page()

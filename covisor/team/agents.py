@@ -53,7 +53,8 @@ class DemoAgent:
 
 def normalise_email(text: str) -> str:
     """`text` as stored: trimmed, lower-cased; `bad_request` unless it looks like an e-mail
-    (one `@` with something on each side, no blanks, at most 254 characters)."""
+    (one `@` with something on each side, no blank or control character, at most 254
+    characters)."""
     email = text.strip().lower()
     local, at, domain = email.partition("@")
     if (
@@ -62,6 +63,7 @@ def normalise_email(text: str) -> str:
         or not domain
         or "@" in domain
         or len(email) > MAX_EMAIL
+        or not email.isprintable()
         or any(ch.isspace() for ch in email)
     ):
         raise CovisorError("bad_request", "not an e-mail address")

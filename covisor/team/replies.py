@@ -69,9 +69,9 @@ class SavedReplies:
             raise _taken(reply)
         return await self._wire(reply)
 
-    async def update(self, agent: Identity, reply_id: str, draft: ReplyDraft) -> dict[str, Any]:
-        """Replace the reply's shortcut, text and catalogue item; `shared` cannot change."""
-        current = await self._editable(agent, reply_id)
+    async def update(self, current: ReplyRecord, draft: ReplyDraft) -> dict[str, Any]:
+        """Replace the shortcut, text and catalogue item of `current` (as `editable` found
+        it); `shared` cannot change."""
         if draft.shared != current.shared:
             raise CovisorError(
                 "bad_request", "shared cannot change: save a new reply and delete this one"
@@ -91,13 +91,13 @@ class SavedReplies:
         return await self._wire(reply)
 
     async def delete(self, agent: Identity, reply_id: str) -> None:
-        await self._editable(agent, reply_id)
+        await self.editable(agent, reply_id)
         if not await self._store.delete_reply(reply_id):
             raise CovisorError("not_found", "no such saved reply")
 
-    async def _editable(self, agent: Identity, reply_id: str) -> ReplyRecord:
+    async def editable(self, agent: Identity, reply_id: str) -> ReplyRecord:
         """The reply, if `agent` may change it: its owner for a personal one, an admin for a
-        shared one."""
+        shared one (asked before the change is read)."""
         _require_agent(agent)
         reply = await self._store.reply(reply_id)
         if reply is None:

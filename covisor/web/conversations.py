@@ -52,7 +52,20 @@ class _NoteBody(msgspec.Struct, forbid_unknown_fields=True):
 
 class _RatingBody(msgspec.Struct, forbid_unknown_fields=True):
     score: Annotated[int, msgspec.Meta(ge=1, le=5)]
-    comment: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
+    comment: Annotated[str, msgspec.Meta(max_length=1000, pattern=c.NOT_BLANK)] | None = None
+    """Left out, or something: a comment of blanks would be kept as nothing (`400`, as a
+    transfer's note)."""
+
+
+async def member_of(
+    request: web.Request, conversations: ConversationService, identity: Identity
+) -> str:
+    """The conversation in the path, once `identity` is a member of it (`summary`'s refusals:
+    403, 404). Called before a body or a query is read: who may ask is answered first, so a
+    non-member learns nothing from the answer to a bad one."""
+    conversation_id = request.match_info["conversation_id"]
+    await conversations.summary(identity, conversation_id)
+    return conversation_id
 
 
 class ConversationApi:
@@ -152,28 +165,28 @@ class ConversationApi:
     async def identify(self, request: web.Request) -> web.Response:
         """The shopper says who they are (`covisor.identify` after the conversation opened)."""
         shopper = await self._auth.identify(request)
+        cid = await member_of(request, self._conversations, shopper)
         claim = await read_body(request, Claim)
-        cid = request.match_info["conversation_id"]
         return json_response((await self._conversations.identify(shopper, cid, claim)).to_wire())
 
     async def transfer(self, request: web.Request) -> web.Response:
         agent = await self._auth.require_agent(request)
+        cid = await member_of(request, self._conversations, agent)
         body = await read_body(request, _TransferBody)
-        cid = request.match_info["conversation_id"]
         record = await self._conversations.transfer(agent, cid, body.to, body.note)
         return json_response(record.to_wire())
 
     async def add_note(self, request: web.Request) -> web.Response:
         agent = await self._auth.require_agent(request)
+        cid = await member_of(request, self._conversations, agent)
         body = await read_body(request, _NoteBody)
-        cid = request.match_info["conversation_id"]
         event = await self._conversations.add_note(agent, cid, body.text)
         return json_response({"event": to_wire(event)}, 201)
 
     async def rate(self, request: web.Request) -> web.Response:
         shopper = await self._auth.identify(request)
+        cid = await member_of(request, self._conversations, shopper)
         body = await read_body(request, _RatingBody)
-        cid = request.match_info["conversation_id"]
         event = await self._conversations.rate(shopper, cid, body.score, body.comment)
         return json_response({"event": to_wire(event)}, 201)
 

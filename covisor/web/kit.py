@@ -221,6 +221,13 @@ class RequestAuth:
             raise CovisorError("forbidden", "agents only")
         return identity
 
+    async def require_shopper(self, request: web.Request) -> Identity:
+        """The shopper (a conversation's customer or caller) sending `request`."""
+        identity = await self.identify(request)
+        if identity.role not in ("customer", "caller"):
+            raise CovisorError("forbidden", "for the conversation's shopper")
+        return identity
+
     async def require_admin(self, request: web.Request) -> Identity:
         """The admin sending `request`; called before its body is read."""
         identity = await self.identify(request)

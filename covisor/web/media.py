@@ -11,10 +11,12 @@ import re
 
 from aiohttp import web
 
+from covisor.conversations.service import ConversationService
 from covisor.kernel.errors import CovisorError
 from covisor.media.catalogue import CatalogueService, check_title
 from covisor.media.links import CATALOGUE_FILE, CONVERSATION_FILE, route
 from covisor.media.service import MediaService
+from covisor.web.conversations import member_of
 from covisor.web.kit import RequestAuth, json_response
 from covisor.web.multipart import (
     file_chunks,
@@ -35,12 +37,14 @@ class MediaApi:
     def __init__(
         self,
         auth: RequestAuth,
+        conversations: ConversationService,
         media: MediaService,
         catalogue: CatalogueService,
         *,
         max_upload_bytes: int,
     ) -> None:
         self._auth = auth
+        self._conversations = conversations
         self._media = media
         self._catalogue = catalogue
         self._max_body = max_upload_bytes + _FORM_OVERHEAD
@@ -63,7 +67,7 @@ class MediaApi:
         64), echoed in its `media.*` events and the answer; the server picks one if absent.
         """
         uploader = await self._auth.identify(request)
-        cid = request.match_info["conversation_id"]
+        cid = await member_of(request, self._conversations, uploader)
         upload_id = self._upload_id(request)
         await self._media.check_uploader(uploader, cid)
         self._check_length(request)
@@ -76,8 +80,9 @@ class MediaApi:
         """A member saves the picture the viewer shows with its strokes (a PNG drawn by the
         server): 201 with the new item, as an upload of theirs; `?upload_id=` as for uploads."""
         member = await self._auth.identify(request)
+        cid = await member_of(request, self._conversations, member)
         upload_id = self._upload_id(request)
-        item = await self._media.annotate(member, request.match_info["conversation_id"], upload_id)
+        item = await self._media.annotate(member, cid, upload_id)
         return json_response(item, 201)
 
     async def media_item_status(self, request: web.Request) -> web.Response:

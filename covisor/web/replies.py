@@ -46,9 +46,9 @@ class RepliesApi:
 
     async def update_reply(self, request: web.Request) -> web.Response:
         agent = await self._auth.require_agent(request)
+        current = await self._replies.editable(agent, request.match_info["reply_id"])
         body = await read_body(request, _ReplyBody)
-        reply_id = request.match_info["reply_id"]
-        return json_response(await self._replies.update(agent, reply_id, body.draft()))
+        return json_response(await self._replies.update(current, body.draft()))
 
     async def delete_reply(self, request: web.Request) -> web.Response:
         agent = await self._auth.require_agent(request)

@@ -16,6 +16,7 @@ from covisor.conversations.service import ConversationService
 from covisor.conversations.shopper import Email
 from covisor.history.transcripts import POLICY, Transcripts
 from covisor.kernel.events import to_wire
+from covisor.web.conversations import member_of
 from covisor.web.kit import RequestAuth, json_response, read_body
 
 
@@ -60,8 +61,9 @@ class TranscriptApi:
         )
 
     async def email(self, request: web.Request) -> web.Response:
-        shopper = await self._auth.identify(request)
+        """Who asks (401, 403), then what (400), then whether it can be done (503, 429)."""
+        shopper = await self._auth.require_shopper(request)
+        cid = await member_of(request, self._conversations, shopper)
         body = await read_body(request, _EmailBody)
-        cid = request.match_info["conversation_id"]
         await self._transcripts.email(shopper, cid, body.email)
         return json_response({"sent": True}, 202)

@@ -104,10 +104,10 @@ class VisitorsApi:
         """The visitor takes the invitation: a conversation opens, already the inviting
         agent's, with the invitation as its first message."""
         visitor = await self._visitor(request)
-        body = await read_body(request, _AcceptBody)
         invitation = await self._invitations.pending_for(
             visitor, request.match_info["invitation_id"]
         )
+        body = await read_body(request, _AcceptBody)
         conversation_id, token, expires_at = await self._conversations.open(
             None if isinstance(body.page, msgspec.UnsetType) else body.page.to_dict(),
             c.name_or(body.name, "") or None,

@@ -8,7 +8,8 @@ shopper's, the conversation's agent's or a site visitor's socket (a visitor's `v
 mostly from the visitor, the others mostly from the members, each now and then from a socket it
 is not for). For every one:
 an ack comes, `{"ok": true, ...}` or the error shape with a documented code; a refused event
-leaves the conversation's `last_seq` as it was; and the server still answers `time`.
+leaves the conversation's `last_seq` as it was; and the server still answers `time`. A page
+URL or referrer that `visitor.page` takes is one a browser writes (issue 25).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from covisor.realtime.handlers import VISITOR_EVENTS
 from tests.conftest import Harness
 from tests.live_thread import served_on_thread
 from tests.raw_socketio import RawSocket
+from tests.web.test_hardening_fuzz import PAGE_URL, page_text
 
 T = TypeVar("T")
 
@@ -211,5 +213,22 @@ def test_any_packet_text_is_answered_or_ignored_never_crashing(live: Live, data:
     async def attempt() -> None:
         await live.socket.ws.send_str(f"42999{data}")
         assert (await live.socket.call("time", {}))["ok"] is True
+
+    live.run(attempt())
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(url=page_text, referrer=st.none() | st.just("") | page_text)
+def test_a_page_is_taken_only_with_urls_a_browser_writes(
+    live: Live, url: str, referrer: str | None
+) -> None:
+    page = {"url": url} if referrer is None else {"url": url, "referrer": referrer}
+    good = all(PAGE_URL.match(u) and len(u) <= 2000 for u in (url, referrer or url))
+
+    async def attempt() -> None:
+        answer = await live.sockets["visitor"].call("visitor.page", page)
+        assert check(answer) != good, (page, answer)
+        if not good:
+            assert answer["error"]["code"] == "bad_request", answer
 
     live.run(attempt())

@@ -188,3 +188,31 @@ async def test_transcript_by_email_for_the_shopper(
     assert (status, body["error"]["code"]) == (403, "forbidden"), body
     status, body = await harness.request("POST", off, json={"email": "a@b.example"})
     assert (status, body["error"]["code"]) == (401, "unauthorized"), body
+
+
+CONTROL_ADDRESSES = ["a\u0000@b.example", "a\u0001b@c.example", "a@b\u007f.example", "a@b\u009b.x"]
+"""Addresses with a control character, which the SMTP client refuses to send to (a `500` once)."""
+
+
+@pytest.mark.parametrize("address", CONTROL_ADDRESSES)
+async def test_an_address_with_a_control_character_is_refused(
+    mailing: Harness, smtp: tuple[Mailbox, int], address: str
+) -> None:
+    """The transcript's and the shopper's own e-mail address: `400`, nothing kept or sent."""
+    cid, customer, _ = await mailing.session()
+    path = f"/api/conversations/{cid}/transcript/email"
+    status, answer = await mailing.request("POST", path, customer.token, json={"email": address})
+    assert (status, answer["error"]["code"]) == (400, "bad_request"), answer
+    status, answer = await mailing.request(
+        "PUT", f"/api/conversations/{cid}/visitor", customer.token, json={"email": address}
+    )
+    assert (status, answer["error"]["code"]) == (400, "bad_request"), answer
+    status, answer = await mailing.request(
+        "POST", "/api/conversations", json={"offline": True, "visitor": {"email": address}}
+    )
+    assert (status, answer["error"]["code"]) == (400, "bad_request"), answer
+    status, sent = await mailing.request(
+        "POST", path, customer.token, json={"email": "a@b.example"}
+    )
+    assert status == 202, sent
+    assert [message["To"] for message in await smtp[0].wait_for(1)] == ["a@b.example"]

@@ -465,3 +465,102 @@ async def test_an_amount_is_read_in_its_one_form_only(site: Harness, value: str)
         assert answer["items"][0]["price"] == "0.00"
     finally:
         await visitor.close()
+
+
+NOT_PAGE_URLS = [
+    "https://shop.example/x\n",
+    "https://shop.example/x\r\nX-Injected: 1",
+    "https://shop.example/a b",
+    " https://shop.example/",
+    "https://shop.example/\t",
+    "https://shop.example/\u0000",
+    "https://shop.example/\u00e9",
+    'https://shop.example/"><b>',
+    "javascript:alert(1)",
+    "data:text/html,hi",
+    "ftp://shop.example/",
+    "shop.example/x",
+    "/boots",
+    "https:///boots",
+    "https://",
+    "",
+]
+"""Strings that are no page a browser is on, which the server once stored and listed as given."""
+
+BROWSER_URLS = [
+    "https://shop.example/search?q={red}|boots^2`",
+    "http://localhost:8000/products/1",
+    "HTTPS://Shop.Example/p/%E2%82",
+]
+"""Page URLs as browsers write them (`{}|^` and a backtick left in a query; the widget may cut
+a URL inside a `%xx`): taken."""
+
+
+async def test_a_page_url_that_is_no_browsers_url_is_refused(site: Harness) -> None:
+    """`visitor.page`'s URL and referrer are absolute http(s) URLs of visible characters, or
+    the event is refused with the error ack and nothing of it is listed; a referrer `""` is
+    none, as `document.referrer` says it."""
+    agent_token = await site.agent_token()
+    visitor = await new_visitor(site)
+    try:
+        await visitor.open_page("https://shop.example/", "Home", referrer="")
+        answer = await visitor.call(
+            "visitor.page", {"url": "https://shop.example/", "referrer": BROWSER_URLS[0]}
+        )
+        assert answer["ok"] is True, answer
+        for bad in NOT_PAGE_URLS:
+            for page in ({"url": bad}, {"url": "https://shop.example/", "referrer": bad}):
+                if page.get("referrer") == "":
+                    continue
+                answer = await visitor.call("visitor.page", {**page, "title": "Bad"})
+                assert answer["ok"] is False, page
+                assert answer["error"]["code"] == "bad_request", answer
+        for good in BROWSER_URLS:
+            answer = await visitor.call("visitor.page", {"url": good, "title": good})
+            assert answer["ok"] is True, (good, answer)
+        found = await listed(site, agent_token, visitor.id, title=BROWSER_URLS[-1])
+        assert found["page"]["url"] == BROWSER_URLS[-1]
+        assert found["referrer"] is None, "the visit came from nowhere: its referrer was empty"
+        status, detail = await site.request("GET", f"/api/visitors/{visitor.id}", agent_token)
+        assert status == 200, detail
+        assert [p["url"] for p in detail["history"]] == ["https://shop.example/"] * 2 + BROWSER_URLS
+    finally:
+        await visitor.close()
+
+
+async def test_a_conversations_page_url_is_a_browsers_url_or_refused(site: Harness) -> None:
+    """The page a conversation opens from, by the widget or by accepting an invitation, takes
+    the same rule as `visitor.page`'s: `400` for what is no page URL, nothing opened."""
+    agent_token = await site.agent_token()
+    visitor = await new_visitor(site)
+    try:
+        await visitor.open_page("https://shop.example/", "Home")
+        await listed(site, agent_token, visitor.id)
+        status, invitation = await site.request(
+            "POST", f"/api/visitors/{visitor.id}/invite", agent_token, json={"message": "Hi"}
+        )
+        assert status == 201, invitation
+        accept = f"/api/invitations/{invitation['id']}/accept"
+        stranger = await new_visitor(site)
+        status, answer = await site.request("POST", accept, stranger.token, json={"page": 5})
+        assert (status, answer["error"]["code"]) == (404, "not_found"), "not theirs: no such one"
+        for bad in NOT_PAGE_URLS:
+            page = {"url": bad, "title": "Boots"}
+            status, answer = await site.request("POST", "/api/conversations", json={"page": page})
+            assert (status, answer["error"]["code"]) == (400, "bad_request"), (bad, answer)
+            status, answer = await site.request("POST", accept, visitor.token, json={"page": page})
+            assert (status, answer["error"]["code"]) == (400, "bad_request"), (bad, answer)
+        status, waiting = await site.request("GET", "/api/conversations", agent_token)
+        assert waiting["conversations"] == [], "nothing opened"
+        for good in BROWSER_URLS:
+            opened = await site.open_conversation(page={"url": good})
+            status, summary = await site.request(
+                "GET", f"/api/conversations/{opened['id']}", opened["token"]
+            )
+            assert summary["page"] == {"url": good}, summary
+        status, opened = await site.request(
+            "POST", accept, visitor.token, json={"page": {"url": BROWSER_URLS[0]}}
+        )
+        assert status == 201, opened
+    finally:
+        await visitor.close()

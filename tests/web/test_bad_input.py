@@ -178,7 +178,10 @@ async def test_json_bodies_that_cannot_be_read_are_bad_requests_on_every_route(
 LENIENT_BODIES = {
     "name over 80": ("/api/conversations", {"name": "n" * 81}),
     "page url over 500": ("/api/conversations", {"page": {"url": "https://s.test/" + "u" * 500}}),
-    "page with an unknown key": ("/api/conversations", {"page": {"url": "/", "referrer": "x"}}),
+    "page with an unknown key": (
+        "/api/conversations",
+        {"page": {"url": "https://s.test/", "referrer": "x"}},
+    ),
     "locale over 35": ("/api/conversations", {"locale": "x" * 36}),
     "caller name over 80": ("/api/pins/redeem", {"pin": "123456", "name": "n" * 81}),
 }
@@ -191,6 +194,54 @@ async def test_bodies_outside_the_documented_format_are_refused_not_cut(
     status, answer = await harness.request("POST", route, json=body)
     assert status == 400 and answer["error"]["code"] == "bad_request", answer
     assert (await harness.request("POST", "/api/conversations", json={"name": "n" * 80}))[0] == 201
+
+
+async def test_who_may_ask_is_answered_before_what_is_asked(harness: Harness) -> None:
+    """Authentication (401), then authorisation (403), then the body or query (400): someone
+    who may not ask learns nothing from the answer to a bad request, not even that it is bad;
+    a member's bad request is 400."""
+    cid, customer, agent = await harness.session()
+    stranger = (await harness.open_conversation())["token"]
+    other_agent = await harness.agent_token("Bea")
+    at = f"/api/conversations/{cid}"
+    asked = [
+        ("POST", f"{at}/transcript/email", {"email": 5}, customer.token, [stranger, agent.token]),
+        ("PUT", f"{at}/visitor", {"name": 5}, customer.token, [stranger]),
+        ("POST", f"{at}/rating", {"score": 9}, customer.token, [stranger]),
+        ("POST", f"{at}/transfer", {"to": 5}, agent.token, [other_agent]),
+        ("POST", f"{at}/notes", {"text": ""}, agent.token, [other_agent]),
+        ("POST", f"{at}/media?upload_id=a/b", None, customer.token, [stranger]),
+        ("POST", f"{at}/annotated?upload_id=a/b", None, customer.token, [stranger]),
+    ]
+    status, reply = await harness.request(
+        "POST", "/api/replies", agent.token, json={"shortcut": "hi", "text": "Hello"}
+    )
+    assert status == 201, reply
+    asked.append(("PUT", f"/api/replies/{reply['id']}", {"text": 5}, agent.token, [other_agent]))
+    for method, path, bad, member, others in asked:
+        status, answer = await harness.request(method, path, json=bad)
+        assert (status, answer["error"]["code"]) == (401, "unauthorized"), (path, answer)
+        for token in others:
+            status, answer = await harness.request(method, path, token, json=bad)
+            assert (status, answer["error"]["code"]) == (403, "forbidden"), (path, answer)
+        status, answer = await harness.request(method, path, member, json=bad)
+        assert (status, answer["error"]["code"]) == (400, "bad_request"), (path, answer)
+
+
+@pytest.mark.parametrize("blank", ["   ", "\t\n", "\u3000"])
+async def test_a_rating_comment_of_blanks_is_refused(harness: Harness, blank: str) -> None:
+    """Left out or something: a comment of blanks is `400`, as a transfer's blank note, never
+    kept as a comment that shows as nothing."""
+    cid, customer, agent = await harness.session()
+    status, _ = await harness.request("POST", f"/api/conversations/{cid}/close", agent.token)
+    assert status == 200
+    path = f"/api/conversations/{cid}/rating"
+    status, answer = await harness.request(
+        "POST", path, customer.token, json={"score": 4, "comment": blank}
+    )
+    assert (status, answer["error"]["code"]) == (400, "bad_request"), answer
+    status, answer = await harness.request("POST", path, customer.token, json={"score": 4})
+    assert status == 201 and answer["event"]["data"] == {"score": 4}, answer
 
 
 async def test_event_formats_are_exact(harness: Harness) -> None:

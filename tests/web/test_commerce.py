@@ -13,7 +13,7 @@ import pytest
 from covisor.app.http import create_app
 from covisor.config import Config
 from tests.catalogue.shop import Shop, running_shop
-from tests.conftest import Harness, serving
+from tests.conftest import Harness, Peer, serving
 from tests.team.test_replies import admin_token
 from tests.visitors.test_visitors import listed, new_visitor
 from tests.web.test_catalogue_api import imported, trail_feed
@@ -189,5 +189,46 @@ async def test_the_visitors_list_shows_the_product_looked_at_and_the_carts_value
         cid, customer, _ = await harness.session()
         refused = await customer.call("visitor.shop", {"product_id": "zt"})
         assert refused["error"]["code"] == "forbidden"
+    finally:
+        await visitor.close()
+
+
+@pytest.mark.parametrize("blank", ["   ", "\t", "\u3000"])
+async def test_a_product_id_of_blanks_is_refused_wherever_one_is_named(
+    harness: Harness, blank: str
+) -> None:
+    """No feed item has an id of blanks: a cart line, an add to the cart, a product sent or
+    shown, the product a page tells and an order's item naming one are refused (`400`), never
+    kept in a cart, the visitors list or a report."""
+    cid, customer, agent = await harness.session()
+    item = {"product_id": "cap", "title": "Gorra", "quantity": 1, "price": "12.50"}
+    add = {"quantity": 1, "added": True}
+    sent: list[tuple[Peer, str, dict[str, Any]]] = [
+        (customer, "cart.set", {"cart": {**CART, "items": [{**item, "product_id": blank}]}}),
+        (customer, "cart.set", {"cart": {**CART, "items": [{**item, "variant_id": blank}]}}),
+        (customer, "cart.add", {**add, "product_id": blank}),
+        (customer, "cart.add", {**add, "product_id": "zt", "variant_id": blank}),
+        (agent, "product.send", {"product_id": blank}),
+        (agent, "product.send", {"product_id": "zt", "variant_id": blank}),
+        (agent, "viewer.show", {"product_id": blank}),
+        (agent, "viewer.show", {"product_id": "zt", "variant_id": blank}),
+    ]
+    for sender, event, payload in sent:
+        answer = await sender.call(event, {"conversation_id": cid, **payload})
+        assert answer["ok"] is False, (event, payload)
+        assert answer["error"]["code"] == "bad_request", (event, payload, answer)
+    assert (await summary(harness, cid, agent.token))["cart"] is None
+    visitor = await new_visitor(harness)
+    try:
+        await visitor.open_page("https://senda.example/ayuda", "Ayuda")
+        told = await visitor.call("visitor.shop", {"product_id": blank})
+        assert told["error"]["code"] == "bad_request", told
+        order = {"value": "12.50", "currency": "EUR", "order_id": "B-1"}
+        for line in ({**item, "product_id": blank}, {**item, "variant_id": blank}):
+            del line["title"]
+            status, answer = await harness.request(
+                "POST", "/api/conversions", visitor.token, json={**order, "items": [line]}
+            )
+            assert (status, answer["error"]["code"]) == (400, "bad_request"), (line, answer)
     finally:
         await visitor.close()

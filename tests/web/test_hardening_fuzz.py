@@ -1,9 +1,12 @@
 """Properties of issue 25's classes, fuzzed with Hypothesis against a live server (in a thread
 of its own, as tests/conversations/test_event_fuzz.py runs one): only the exact password logs
 in; a change of the team is applied whole or refused whole (`null` and wrong types included);
-no name of blanks is stored; an amount is taken only in its ASCII form; no URL with a blank, a
-control character or a hidden private address is stored, for webhooks, push subscriptions
-and the feed's schedule. Every refusal is the documented error shape."""
+no name, e-mail address or product id of blanks or control characters is stored (agents
+invited, rules, orders' items); an amount or a search's limit is taken only in its ASCII form;
+no URL with a blank, a control character or a hidden private address is stored or fetched,
+for webhooks, push subscriptions, the feed's schedule and imports; a page URL is kept only as
+a browser writes one; and whoever may not ask learns nothing from a bad request (403 before
+400). Every refusal is the documented error shape."""
 
 from __future__ import annotations
 
@@ -43,6 +46,11 @@ class Live:
     admin: str
     agent_id: str
     visitor: str
+    conversation_id: str
+    """A conversation of the admin's (accepted), whose routes strangers are fuzzed on."""
+    strangers: tuple[str, str]
+    """Tokens of another conversation's shopper and of an agent who does not have it (and
+    whom no other property changes)."""
 
     def run(self, coro: Awaitable[T]) -> T:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(30)  # type: ignore[arg-type]
@@ -60,6 +68,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         shed_after=10.0,
         login_attempts_per_address=100_000,
         login_attempts_per_account=100_000,
+        conversations_per_address=100_000,
         push_enabled=False,
         webhooks_enabled=False,
     )
@@ -69,9 +78,21 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
             "Boss", email="boss@shop.test", password=PASSWORD, role="admin"
         )
         agent_id, _ = await h.services.agents.add("Ann", email="ann@shop.test")
+        _, other_agent = await h.services.agents.add("Bea")
         status, visitor = await h.request("POST", "/api/visitors", json={})
         assert status == 201, visitor
-        return Live(asyncio.get_running_loop(), h, admin, agent_id, visitor["token"])
+        mine = await h.open_conversation()
+        await h.accepted(mine["id"], admin)
+        stranger = await h.open_conversation()
+        return Live(
+            asyncio.get_running_loop(),
+            h,
+            admin,
+            agent_id,
+            visitor["token"],
+            mine["id"],
+            (stranger["token"], other_agent),
+        )
 
     with served_on_thread(config, setup) as (_, live):
         yield live
@@ -205,3 +226,120 @@ def test_no_url_with_a_blank_control_or_hidden_address_is_stored(live: Live, url
     status, answer = live.request("PUT", "/api/catalogue/feed", live.admin, json=feed)
     if not refused(status, answer):
         assert good and status == 200, (url, answer)
+
+    status, answer = live.request("POST", "/api/catalogue/imports", live.admin, json={"url": url})
+    if not good:  # a good one is not sent: it would be fetched
+        assert refused(status, answer), (url, answer)
+
+
+PAGE_URL = re.compile(r"https?://[!$-.0-;=@-~][!#-;=?-~]*\Z", re.ASCII | re.IGNORECASE)
+"""A page URL as a browser writes it: http(s), a host (not `/`, `?` or `#` first), visible
+ASCII but `"<>`."""
+
+page_text = st.one_of(
+    st.sampled_from(["https://shop.example/", "http://localhost:8000/p?q={a}|b^", "HTTP://S/%e2"]),
+    st.tuples(st.sampled_from(["https://", "http://", "javascript:", "", "ftp://", "https:/"]),
+              st.text(max_size=12)).map("".join),
+    st.tuples(st.text(st.characters(codec="ascii"), max_size=8), st.text(max_size=3)).map(
+        lambda parts: f"https://shop.example/{parts[0]}{parts[1]}"
+    ),
+)  # fmt: skip
+
+
+@SETTINGS
+@given(url=page_text)
+def test_a_page_url_is_kept_only_as_a_browser_writes_it(live: Live, url: str) -> None:
+    page = {"url": url, "title": "Boots"}
+    status, answer = live.request("POST", "/api/conversations", None, json={"page": page})
+    if refused(status, answer):
+        assert not (PAGE_URL.match(url) and len(url) <= 500), url
+        return
+    assert status == 201 and PAGE_URL.match(url), (url, answer)
+    status, summary = live.request("GET", f"/api/conversations/{answer['id']}", answer["token"])
+    assert summary["page"] == page, "kept as given"
+
+
+any_body = st.dictionaries(st.text(max_size=8), any_json, max_size=3) | st.fixed_dictionaries(
+    {},
+    optional={
+        "email": any_json,
+        "text": any_json,
+        "score": any_json,
+        "to": any_json,
+        "name": any_json,
+        "note": any_json,
+    },
+)
+MEMBERS_ROUTES = [
+    ("POST", "transcript/email"),
+    ("PUT", "visitor"),
+    ("POST", "rating"),
+    ("POST", "transfer"),
+    ("POST", "notes"),
+    ("POST", "media?upload_id=a/b"),
+    ("POST", "annotated?upload_id=a/b"),
+]
+
+
+@SETTINGS
+@given(route=st.sampled_from(MEMBERS_ROUTES), body=any_body, stranger=st.sampled_from([0, 1]))
+def test_whoever_may_not_ask_learns_nothing_from_a_bad_request(
+    live: Live, route: tuple[str, str], body: dict[str, Any], stranger: int
+) -> None:
+    method, tail = route
+    path = f"/api/conversations/{live.conversation_id}/{tail}"
+    status, answer = live.request(method, path, None, json=body)
+    assert refused(status, answer, "unauthorized") and status == 401, answer
+    status, answer = live.request(method, path, live.strangers[stranger], json=body)
+    assert refused(status, answer, "forbidden") and status == 403, (path, body, answer)
+
+
+address_text = st.one_of(
+    st.emails(),
+    st.tuples(st.text(max_size=4), st.sampled_from(["\0", "\x01", "\x7f", "\x9b", " ", "\n"])).map(
+        lambda parts: f"a{parts[0]}{parts[1]}@shop.example"
+    ),
+    st.text(max_size=12),
+)
+
+
+@settings(SETTINGS, max_examples=25)  # each invitation hashes a new password (scrypt)
+@given(name=name_like, email=address_text)
+def test_no_agent_of_a_blank_name_or_an_unprintable_address_is_invited(
+    live: Live, name: str, email: str
+) -> None:
+    body = {"name": name, "email": email}
+    status, answer = live.request("POST", "/api/team", live.admin, json=body)
+    if status == 409 or refused(status, answer):
+        return
+    assert status == 201, answer
+    kept = answer["agent"]
+    assert kept["name"] == name.strip() and kept["name"], kept
+    assert kept["email"].isprintable() and kept["email"].count("@") == 1, kept
+    assert not any(ch.isspace() for ch in kept["email"]), kept
+
+
+@SETTINGS
+@given(product=name_like, variant=name_like, n=st.integers(0, 10**9))
+def test_no_order_item_of_a_blank_product_id_is_kept(
+    live: Live, product: str, variant: str, n: int
+) -> None:
+    item = {"product_id": product, "variant_id": variant, "quantity": 1, "price": "1"}
+    order = {"value": "1", "currency": "EUR", "order_id": f"i-{n}", "items": [item]}
+    status, answer = live.request("POST", "/api/conversions", live.visitor, json=order)
+    if refused(status, answer):
+        return
+    assert status in (200, 201), answer
+    assert product.strip() and variant.strip(), (product, variant)
+
+
+@SETTINGS
+@given(limit=st.text(max_size=4) | st.from_regex(r"\A[0-9\u0660-\u0669 +\-_.\n]{1,4}\Z"))
+def test_a_search_limit_is_taken_only_in_ascii_digits(live: Live, limit: str) -> None:
+    status, answer = live.request(
+        "GET", "/api/catalogue/products", live.admin, params={"limit": limit, "q": "boot"}
+    )
+    if refused(status, answer):
+        return
+    assert status == 200, answer
+    assert limit.isascii() and limit.isdigit(), limit
