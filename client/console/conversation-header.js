@@ -138,13 +138,17 @@ export class ConversationHeader {
         })
       : null;
     const badges = visitorBadges(t, visitor);
-    // A message left while the shop was away (after-hours.js); e-mail off: the answer waits.
-    const mailOff = visitor?.email && this.#settings.email === false;
+    // A message left while the shop was away (after-hours.js): unless it goes by e-mail, the
+    // answer waits for the shopper's next visit, and the agent is told why.
+    const why = [
+      [this.#settings.email === false, "agent.offline_no_email"],
+      [!visitor?.email, "agent.offline_no_address"],
+    ].find(([holds]) => holds)?.[1];
     const offline = summary?.offline
       ? h("span", {
           class: "cv-conv-offline",
           "data-testid": "offline-message",
-          text: t("agent.offline_message") + (mailOff ? ` — ${t("agent.offline_no_email")}` : ""),
+          text: t("agent.offline_message") + (why ? ` — ${t(why)}` : ""),
         })
       : null;
     this.visitor.replaceChildren(...[badges, email, offline].filter(Boolean));
