@@ -36,6 +36,7 @@ import { DEFAULT_LIMITS, Events } from "../shared/protocol.js";
 import { Viewer } from "../shared/viewer.js";
 import { createAlerts } from "./alerts.js";
 import { ConversationHeader } from "./conversation-header.js";
+import { Capacity } from "./capacity.js";
 import { AgentLightbox } from "./lightbox.js";
 import {
   activeItems,
@@ -150,9 +151,12 @@ export class Console {
     const t = this.#t;
     this.#buildLists();
     this.#buildTopbar();
+    this.capacity = new Capacity({ t, api: this.#api, me: this.#me });
+    const take = (path, body) => this.capacity.take(path, body);
     this.phone = new AgentPhoneBox({
       t,
       api: this.#api,
+      take,
       onLinked: (conversationId, options) => this.#open(conversationId, options),
       onNotice: (text) => this.#showNotice(text),
       onAction: () => this.#hideNotice(),
@@ -194,6 +198,7 @@ export class Console {
     this.visitors = new VisitorsList({
       t,
       api: this.#api,
+      take,
       idleSeconds: Number(this.#settings.visitor_idle) || 120,
       products: this.productCards,
       onChange: () => this.#renderShopper(),
@@ -329,6 +334,7 @@ export class Console {
         { class: "cv-topbar" },
         h("span", { class: "cv-brand", text: "Covisor" }),
         h("span", { class: "cv-agent-name", "data-testid": "agent-name", text: this.#me.name }),
+        this.capacity.element,
         this.statusSelect,
         this.connectionState,
         this.soundButton,
@@ -394,6 +400,7 @@ export class Console {
       this.transfer.element,
       this.note.element,
       this.visitors.dialog,
+      this.capacity.dialog,
       ...this.panels.dialogs,
     );
   }
@@ -508,8 +515,9 @@ export class Console {
     this.#hideNotice();
     button.disabled = true;
     try {
-      await this.#api.post(`/api/conversations/${encodeURIComponent(conversationId)}/accept`);
-      this.#open(conversationId);
+      const path = `/api/conversations/${encodeURIComponent(conversationId)}/accept`;
+      if (await this.capacity.take(path)) this.#open(conversationId);
+      else button.disabled = false;
     } catch (error) {
       button.disabled = false;
       this.#showNotice(
@@ -687,6 +695,7 @@ export class Console {
         },
       }),
     );
+    this.capacity.sync(entries.length);
     const unread = entries.reduce((sum, entry) => sum + entry.unread, 0);
     this.tabBadge.hidden = unread === 0;
     this.tabBadge.textContent = String(unread);

@@ -51,6 +51,7 @@ export class VisitorsList {
   #offset = 0;
   #idleMs;
   #target = null;
+  #take;
   /** Visitors whose page history is shown, with it. */
   #open = new Map();
 
@@ -58,15 +59,26 @@ export class VisitorsList {
    * @param {object} options
    * @param {Function} options.t
    * @param {object} options.api an `Api` with the agent's token
+   * @param {(path: string, body: object) => Promise<object|null>} options.take posts an
+   *   invitation, asking first at capacity (capacity.js; null: not sent)
    * @param {number} options.idleSeconds `visitor_idle` of `GET /api/config`
    * @param {number} options.maxChars of an invitation
    * @param {import("./product-cache.js").ProductCache} [options.products] names the products
    *   visitors look at
    * @param {() => void} [options.onChange] called after the list changed
    */
-  constructor({ t, api, idleSeconds = 120, maxChars = 500, products = null, onChange = () => {} }) {
+  constructor({
+    t,
+    api,
+    take,
+    idleSeconds = 120,
+    maxChars = 500,
+    products = null,
+    onChange = () => {},
+  }) {
     this.#t = t;
     this.#api = api;
+    this.#take = take;
     this.#products = products;
     this.#onChange = onChange;
     products?.addEventListener("load", () => this.render());
@@ -278,8 +290,8 @@ export class VisitorsList {
     const message = this.message.value.trim();
     if (!visitor || !message) return;
     try {
-      await this.#api.post(`/api/visitors/${encodeURIComponent(visitor.id)}/invite`, { message });
-      this.dialog.close();
+      const path = `/api/visitors/${encodeURIComponent(visitor.id)}/invite`;
+      if (await this.#take(path, { message })) this.dialog.close();
     } catch (error) {
       this.error.textContent = errorText(this.#t, error);
     }

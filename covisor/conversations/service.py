@@ -108,7 +108,7 @@ class ConversationService:
 
     async def open_for_agent(self, agent: Identity, name: str) -> str:
         """A conversation opened by an agent for someone not connected yet (a phone caller),
-        already the agent's."""
+        already the agent's (the caller checks `ensure_room` first)."""
         conversation_id = await self._create()
         await self._journal.submit(agent, c.Open(conversation_id=conversation_id, name=name))
         await self._journal.submit(agent, c.Accept(conversation_id=conversation_id))
@@ -176,7 +176,26 @@ class ConversationService:
         self._estimate = (now, estimate)
         return estimate
 
-    async def accept(self, agent: Identity, conversation_id: str) -> SummaryRecord:
+    async def ensure_room(self, agent: Identity, *, override: bool = False) -> None:
+        """Refuse (`at_capacity`) another conversation for an agent who holds as many open ones
+        as their capacity, unless the agent said to take it anyway (`override`). Auto routing
+        never goes past capacity; this is the agent's own choice: accepting, a PIN, an
+        invitation."""
+        if override:
+            return
+        record = await self._store.agent(agent.id)
+        held = (await self._store.open_counts()).get(agent.id, 0)
+        if record is not None and held >= record.capacity:
+            raise CovisorError(
+                "at_capacity",
+                f"you have {held} open conversations, your capacity is {record.capacity}; "
+                "send override to take one more",
+            )
+
+    async def accept(
+        self, agent: Identity, conversation_id: str, *, override: bool = False
+    ) -> SummaryRecord:
+        await self.ensure_room(agent, override=override)
         outcome = await self._journal.submit(agent, c.Accept(conversation_id=conversation_id))
         if outcome.event is not None:
             await self._store.mark_assigned(agent.id, self._clock())

@@ -41,6 +41,11 @@ class _OpenBody(msgspec.Struct, forbid_unknown_fields=True):
 NoteText = Annotated[str, msgspec.Meta(min_length=1, max_length=20_000)]
 
 
+class _AcceptBody(msgspec.Struct, forbid_unknown_fields=True):
+    override: bool = False
+    """Take it even at capacity (the agent was asked first)."""
+
+
 class _TransferBody(msgspec.Struct, forbid_unknown_fields=True):
     to: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None
     note: NoteText | None = None
@@ -134,7 +139,12 @@ class ConversationApi:
         return json_response(record.to_wire())
 
     async def accept(self, request: web.Request) -> web.Response:
-        return await self._agent_action(request, self._conversations.accept)
+        agent = await self._auth.require_agent(request)
+        body = await read_body(request, _AcceptBody)
+        record = await self._conversations.accept(
+            agent, request.match_info["conversation_id"], override=body.override
+        )
+        return json_response(record.to_wire())
 
     async def close(self, request: web.Request) -> web.Response:
         return await self._agent_action(request, self._conversations.close)

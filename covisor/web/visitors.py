@@ -27,6 +27,8 @@ class _RegisterBody(msgspec.Struct, forbid_unknown_fields=True):
 
 class _InviteBody(msgspec.Struct, forbid_unknown_fields=True):
     message: Message
+    override: bool = False
+    """Invite even at capacity (the agent was asked first)."""
 
 
 class _AcceptBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -95,7 +97,7 @@ class VisitorsApi:
         agent = await self._auth.require_agent(request)
         body = await read_body(request, _InviteBody)
         invitation = await self._invitations.by_agent(
-            agent, request.match_info["visitor_id"], body.message
+            agent, request.match_info["visitor_id"], body.message, override=body.override
         )
         await self._deliver(invitation)
         return json_response(invitation_wire(invitation), 201)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import APIRequestContext, Page, expect
 
 from tests.e2e.media_files import photo_jpeg
 from tests.e2e.polling import eventually
@@ -198,6 +198,51 @@ def test_shopper_who_read_out_a_pin_is_told_they_are_connected(
     expect(shopper.by("pin-show")).to_be_hidden()
     expect(shopper.by("pin-display")).to_have_text("")
     snap("connected")
+
+
+def test_an_agent_at_capacity_is_asked_before_taking_one_more(
+    api: APIRequestContext,
+    accepted: Pair,
+    contexts: Any,
+    sides: list[tuple[str, Side]],
+    snap: Any,
+) -> None:
+    """Issue 24, 7: the agent sees their load; at capacity a shopper's PIN and the queue's
+    Accept ask first (taken on "Take it anyway", left on Cancel)."""
+    agent, _ = accepted
+    load = agent.by("agent-load")
+    expect(load).to_have_text("Chats 1/3")
+    alex = [a for a in api.get("/api/team").json()["agents"] if a["name"] == "Alex"][-1]
+    assert api.patch(f"/api/team/{alex['id']}", data={"capacity": 1}).ok
+
+    page = contexts.new("caller", {**PHONE, "locale": "es-ES"}).new_page()
+    caller = ShopperWidget(page, agent.origin)
+    sides.append(("caller", caller))
+    page.goto(f"{agent.origin}/demo?lang=es")
+    caller.press(caller.by("widget-launcher"))
+    caller.press(caller.by("phone-toggle"))
+    caller.press(caller.by("pin-show"))
+    expect(caller.by("pin-display")).not_to_have_text("")
+    agent.by("agent-pin-input").fill(caller.by("pin-display").inner_text())
+    agent.press(agent.by("agent-pin-redeem"))
+    dialog = agent.by("capacity-dialog")
+    expect(dialog).to_be_visible()
+    expect(agent.by("capacity-question")).to_have_text("Chats open: 1 of 1. Take one more anyway?")
+    expect(load).to_have_attribute("data-full", "true")
+    snap("asked")
+    agent.press(agent.by("capacity-override"))
+    agent.expect_selected(caller.conversation_id())
+    expect(caller.by("pin-connected")).to_be_visible()
+    expect(load).to_have_text("Chats 2/1")
+
+    waiting = page.request.post(f"{agent.origin}/api/conversations", data={}).json()
+    item = agent.page.locator(f'[data-testid="queue-item"][data-conversation-id="{waiting["id"]}"]')
+    agent.press(item.get_by_test_id("queue-accept"))
+    agent.press(dialog.get_by_role("button", name="Cancel"))
+    expect(dialog).to_be_hidden()
+    expect(item.get_by_test_id("queue-accept")).to_be_enabled()
+    expect(load).to_have_text("Chats 2/1")
+    snap("declined")
 
 
 def console_on(contexts: Any, server: Any, options: dict[str, Any], lang: str = "") -> Page:
