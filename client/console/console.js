@@ -120,9 +120,6 @@ export class Console {
       this.#setQueue(event.detail?.conversations ?? []),
     );
     this.#connection.addEventListener("assigned", (event) => this.#onAssigned(event.detail));
-    this.#connection.addEventListener("visitors", (event) =>
-      this.visitors.update(event.detail?.visitors),
-    );
     this.#connection.addEventListener("online", () => this.#setOnline(true));
     this.#connection.addEventListener("offline", () => this.#setOnline(false));
     this.#connection.addEventListener("unauthorized", () =>
@@ -199,6 +196,7 @@ export class Console {
       t,
       api: this.#api,
       take,
+      connection: this.#connection,
       idleSeconds: Number(this.#settings.visitor_idle) || 120,
       products: this.productCards,
       onChange: () => this.#renderShopper(),

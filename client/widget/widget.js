@@ -1165,7 +1165,8 @@ export class Widget {
   }
 
   async #redeemPin(pin) {
-    const conversation = await this.#api.post("/api/pins/redeem", { pin });
+    const visitor = this.#tracker.token ? { visitor_token: this.#tracker.token } : {};
+    const conversation = await this.#api.post("/api/pins/redeem", { pin, ...visitor });
     const target = stamped({
       id: conversation.conversation_id,
       token: conversation.token,

@@ -260,6 +260,7 @@ async def _assemble(
         notifier.published(published)
         offline_mail.published(published)
         webhooks.published(published)
+        tracking.published(published)
 
     journal = Journal(
         store,

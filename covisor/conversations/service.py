@@ -97,6 +97,10 @@ class ConversationService:
         token, expires_at = self._signer.issue(shopper, self._shopper_token_ttl)
         return conversation_id, token, expires_at
 
+    async def link_visitor(self, visitor_id: str, conversation_id: str) -> None:
+        """The widget's visitor (live visitors) is in `conversation_id` (a caller by PIN)."""
+        await self._link_visitor(visitor_id, conversation_id)
+
     async def renew(self, holder: Identity) -> tuple[str, float]:
         """A fresh token for a shopper's or caller's still valid one: same identity, same
         conversation, a full lifetime from now; `(token, expiry ms)`. Agents' tokens do not

@@ -109,12 +109,17 @@ class PinService:
         conversation_id = await self._conversations.open_for_agent(agent, name)
         return conversation_id, await self._issue(conversation_id, "caller", agent.id)
 
-    async def admit_caller(self, typed: str, name: str, client: str | None) -> CallerPass:
+    async def admit_caller(
+        self, typed: str, name: str, client: str | None, *, visitor_id: str | None = None
+    ) -> CallerPass:
         """Redeem an agent's PIN from the client address `client`: the caller joins its
-        conversation (a sequenced `member.joined`) and gets a token for it."""
+        conversation (a sequenced `member.joined`) and gets a token for it; the widget's
+        `visitor_id` (live visitors) is tied to the call."""
         pin = await self._redeem(typed, "caller", address_key(client))
         caller = Identity("p_" + self._tokens(9), "caller", name, pin.conversation_id)
         await self._journal.submit(caller, c.AdmitCaller(conversation_id=pin.conversation_id))
+        if visitor_id is not None:
+            await self._conversations.link_visitor(visitor_id, pin.conversation_id)
         token, expires_at = self._signer.issue(caller, self._caller_token_ttl)
         return CallerPass(pin.conversation_id, token, expires_at, caller.public())
 

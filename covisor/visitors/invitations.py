@@ -118,6 +118,7 @@ def invitation_wire(invitation: InvitationRecord) -> dict[str, Any]:
     )
     return {
         "id": invitation.id,
+        "visitor_id": invitation.visitor_id,
         "message": invitation.message,
         "agent": agent,
         "created_at": invitation.created_at,
@@ -253,7 +254,9 @@ class Invitations:
             raise CovisorError("conflict", f"this invitation was {invitation.outcome}")
         return invitation
 
-    async def accepted(self, invitation: InvitationRecord, conversation_id: str) -> None:
+    async def accepted(
+        self, invitation: InvitationRecord, conversation_id: str
+    ) -> InvitationRecord:
         """The visitor took the invitation into `conversation_id`: it becomes the inviting
         agent's, the invitation its first message; if that agent has filled up meanwhile
         (capacity), it waits in the queue like any other."""
@@ -271,10 +274,11 @@ class Invitations:
                 )
             except CovisorError as refusal:
                 log.info("invitation %s: the agent did not get it: %s", invitation.id, refusal)
-        await self._store.decide_invitation(
+        decided = await self._store.decide_invitation(
             invitation.id, "accepted", self._clock(), conversation_id
         )
         await self._tracking.link(invitation.visitor_id, conversation_id)
+        return decided or invitation
 
     async def declined(self, visitor: Identity, invitation_id: str) -> InvitationRecord:
         invitation = await self.pending_for(visitor, invitation_id)

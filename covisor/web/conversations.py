@@ -109,21 +109,9 @@ class ConversationApi:
             device=device_class(request.headers.get("User-Agent")),
             language=language_of(body.locale, request.headers.get("Accept-Language")),
             offline=body.offline,
-            visitor_id=await self._visitor_of(body.visitor_token),
+            visitor_id=await self._auth.visitor_of(body.visitor_token),
         )
         return json_response({"id": conversation_id, "token": token, "expires_at": expires_at}, 201)
-
-    async def _visitor_of(self, token: str | None) -> str | None:
-        """The visitor id of a widget's visitor credential; None without a valid one (an
-        expired credential must not keep a shopper from writing: the conversation opens,
-        untied to a visitor)."""
-        if token is None:
-            return None
-        try:
-            visitor = await self._auth.authenticator.identify(token)
-        except CovisorError:
-            return None
-        return visitor.id if visitor.role == "visitor" else None
 
     async def list_conversations(self, request: web.Request) -> web.Response:
         agent = await self._auth.require_agent(request)

@@ -24,6 +24,8 @@ class _RedeemBody(msgspec.Struct, forbid_unknown_fields=True):
     name: c.PersonName | None = None
     override: bool = False
     """An agent takes the shopper's conversation even at capacity (asked first)."""
+    visitor_token: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
+    """A caller's widget visitor credential: agents see that visitor in the call."""
 
 
 class PinApi:
@@ -68,6 +70,7 @@ class PinApi:
                 body.pin,
                 c.name_or(body.name, "Caller"),
                 self._addresses.of(request.remote, request.headers),
+                visitor_id=await self._auth.visitor_of(body.visitor_token),
             )
             answer = {
                 "conversation_id": admitted.conversation_id,

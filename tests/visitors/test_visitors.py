@@ -181,6 +181,7 @@ async def test_an_agents_invitation_accepted_opens_the_agents_conversation(site:
         assert status == 409
         found = await listed(site, agent_token, visitor.id)
         assert found["conversation_id"] == opened["id"]
+        assert found["in_chat"] is True, found
     finally:
         await visitor.close()
 
