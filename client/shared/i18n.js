@@ -30,13 +30,26 @@ export function interpolate(template, params = {}) {
 }
 
 /**
+ * The form of a plural message (`{"one": "…", "other": "…"}`, the categories of
+ * `Intl.PluralRules` in the message's language: Polish has `few` and `many` too) for `count`;
+ * `other` when the category is missing. A plain string is its own form.
+ */
+export function pluralForm(rules, entry, count) {
+  if (typeof entry !== "object" || entry === null) return entry;
+  return entry[rules.select(Number(count))] ?? entry.other;
+}
+
+/**
  * A translator function `t(key, params)` over `messages`, falling back to `fallback` and then to
- * the key itself (so a missing string is visible, not blank). `t.lang` is the language;
+ * the key itself (so a missing string is visible, not blank). A message may have plural forms,
+ * picked by `params.count` with `Intl.PluralRules` (`pluralForm`). `t.lang` is the language;
  * `t.has(key)` tells whether a key exists, for texts picked by a server-sent code
  * (`t.has(`error.${code}`) ? … : generic`).
  */
 export function createTranslator(lang, messages, fallback = {}) {
-  const t = (key, params) => interpolate(messages[key] ?? fallback[key] ?? key, params);
+  const rules = new Intl.PluralRules(lang);
+  const t = (key, params) =>
+    interpolate(pluralForm(rules, messages[key] ?? fallback[key] ?? key, params?.count), params);
   t.lang = lang;
   t.has = (key) => Object.hasOwn(messages, key) || Object.hasOwn(fallback, key);
   return t;
