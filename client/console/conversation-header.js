@@ -6,10 +6,10 @@
  * conversation (`POST /api/conversations/{id}/close`).
  */
 
-import { displayName } from "../shared/chat-view.js";
 import { h, icon } from "../shared/dom.js";
 import { errorText } from "../shared/i18n.js";
 import { pageLabel, safePageUrl, visitorBadges } from "./lists.js";
+import { shopperName, tagDot } from "./shopper-tag.js";
 
 const CLOSE_ARM_MS = 4000;
 
@@ -104,7 +104,10 @@ export class ConversationHeader {
   render(session, summary) {
     const t = this.#t;
     const state = session?.state;
-    this.title.textContent = state ? displayName(t, state.name) : t("agent.no_conversation");
+    const id = session?.conversationId;
+    this.title.replaceChildren(
+      ...(state ? [tagDot(id), shopperName(t, state.name, id)] : [t("agent.no_conversation")]),
+    );
     const url = safePageUrl(state?.page);
     this.page.textContent = pageLabel(state?.page);
     if (url) this.page.href = url;

@@ -15,6 +15,7 @@ import { h } from "../shared/dom.js";
 import { formDialog } from "./form-dialog.js";
 import { errorText, formatTime } from "../shared/i18n.js";
 import { formatPrice } from "../shared/product.js";
+import { shopperName, tagDot } from "./shopper-tag.js";
 
 /** Minutes and seconds on the site, as "4 min" or "35 s". */
 export function onSiteLabel(t, since, now) {
@@ -182,13 +183,13 @@ export class VisitorsList {
       h(
         "div",
         { class: "cv-list-text" },
-        visitor.name
-          ? h("strong", {
-              class: "cv-visitor-name",
-              "data-testid": "visitor-name",
-              text: visitor.name,
-            })
-          : null,
+        h(
+          "strong",
+          { class: "cv-visitor-name", "data-testid": "visitor-name" },
+          // The conversation's colour and code once there is one: the same shopper everywhere.
+          tagDot(visitor.conversation_id ?? visitor.id),
+          shopperName(t, visitor.name, visitor.conversation_id ?? visitor.id),
+        ),
         url
           ? h("a", {
               href: url,

@@ -297,7 +297,11 @@ def test_console_in_german_with_a_skip_link_past_the_lists(
     expect(agent.by("queue-item")).to_contain_text("Kundin/Kunde")
     snap("queue")
     agent.accept(shopper.conversation_id())
-    expect(agent.by("conversation-title")).to_have_text("Kundin/Kunde")
+    # Issue 24, 4: an anonymous shopper has a code of their own, the same in every list.
+    name = agent.by("active-conversation").get_by_test_id("shopper-name").inner_text()
+    assert re.fullmatch(r"Kundin/Kunde [A-Z0-9]{3}", name), name
+    expect(agent.by("conversation-title")).to_have_text(name)
+    expect(agent.by("visitors-list").get_by_text(name, exact=True)).to_be_attached()
     shopper.send_chat("Hallo?")
     expect(agent.message("Hallo?").locator(".cv-author")).to_have_text("Kundin/Kunde")
     expect(agent.by("tab-list")).to_have_text("Gespräche")
@@ -314,6 +318,8 @@ def test_console_in_german_with_a_skip_link_past_the_lists(
     if viewport == "phone":
         agent.press(agent.by("tab-list"))
     agent.accept(second)
+    names = agent.by("active-conversation").get_by_test_id("shopper-name").all_inner_texts()
+    assert len(set(names)) == 2, names
     for kept in (second, shopper.conversation_id()):  # the default can only be one of them
         if viewport == "phone":
             agent.press(agent.by("tab-list"))
