@@ -572,7 +572,9 @@ export class Widget {
     const conversation = this.#conversation;
     if (!conversation) throw new Error("no conversation");
     const path = `/api/conversations/${encodeURIComponent(conversation.id)}/transcript/email`;
-    await this.#api.withToken(conversation.token).post(path, { email });
+    // The copy's times in the shopper's own zone, named in it.
+    const tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    await this.#api.withToken(conversation.token).post(path, { email, tz });
   }
 
   /**

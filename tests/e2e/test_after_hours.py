@@ -196,4 +196,6 @@ def test_the_shopper_emails_themselves_a_closed_conversation(
     assert message["Subject"] == "Northwind Outfitters: your conversation"
     text, html = parts(message)
     assert "Here is the size chart you asked for." in text
+    zone = shopper.page.evaluate("() => Intl.DateTimeFormat().resolvedOptions().timeZone")
+    assert f"Times in {zone} (UTC" in text, "in the shopper's zone, named (issue 24, 9)"
     assert "<script" not in html and "<img" not in html

@@ -8,9 +8,11 @@ at desktop and phone size, in English and German, go to tests/artifacts/e2e/.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import APIRequestContext, Page, expect
@@ -245,6 +247,28 @@ def test_an_agent_at_capacity_is_asked_before_taking_one_more(
     snap("declined")
     # Out of the queue the module's later tests read.
     assert api.post(f"/api/conversations/{waiting['id']}/accept", data={}).ok
+
+
+def test_a_transcript_is_in_the_readers_zone_and_says_which(
+    accepted: Pair, contexts: Any, sides: list[tuple[str, Side]], snap: Any
+) -> None:
+    """Issue 24, 9: the printable transcript in the zone of the browser reading it (Tokyo
+    here, whatever the server's), named with its offset."""
+    agent, shopper = accepted
+    agent.send_chat("Your parcel leaves today.")
+    expect(shopper.message("Your parcel leaves today.")).to_have_count(1)
+    key = f"covisor:conversation:{shopper.origin}"
+    stored = shopper.page.evaluate("key => JSON.parse(localStorage.getItem(key))", key)
+    headers = {"Authorization": f"Bearer {stored['token']}"}
+    options = {**PHONE, "timezone_id": "Asia/Tokyo", "extra_http_headers": headers}
+    page: Page = contexts.new("reader", options).new_page()
+    sides.append(("reader", Side(page, shopper.origin)))
+    zone = page.evaluate("() => Intl.DateTimeFormat().resolvedOptions().timeZone")
+    page.goto(f"{shopper.origin}/api/conversations/{stored['id']}/transcript.html?tz={zone}")
+    expect(page.locator("p.meta")).to_contain_text("Times in Asia/Tokyo (UTC+09:00)")
+    said = page.locator("li", has_text="Your parcel leaves today.").locator("time")
+    at = datetime.fromisoformat(str(said.get_attribute("datetime")))
+    expect(said).to_have_text(at.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%Y-%m-%d %H:%M"))
 
 
 def console_on(contexts: Any, server: Any, options: dict[str, Any], lang: str = "") -> Page:
