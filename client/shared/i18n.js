@@ -2,9 +2,9 @@
  * User-visible strings. Every text the widget and the console show comes from
  * `locales/<lang>.json` through a translator; English is the fallback for a missing key.
  *
- * Language choice, first match wins: the shop's `data-lang` on the script tag, the page's
- * `<html lang>`, then the browser's `navigator.languages`; each is reduced to its primary
- * subtag ("de-AT" → "de") and must be one of `LANGUAGES`, else English.
+ * Language choice, first match wins: the shop's `data-lang` on the script tag (the one way a
+ * shop insists), the browser's `navigator.languages`, then the page's `<html lang>`; each is
+ * reduced to its primary subtag ("de-AT" → "de") and must be one of `LANGUAGES`, else English.
  */
 
 export const LANGUAGES = Object.freeze(["en", "es", "de", "pl", "fr"]);
