@@ -234,8 +234,13 @@ async def covisor_conversations(
                 http, "/api/conversations", 201, body={"name": f"bench {number}"}
             )
             conversation_id, customer_token = str(created["id"]), str(created["token"])
+            # One agent holds them all, far past any capacity: said so.
             await _http_json(
-                http, f"/api/conversations/{conversation_id}/accept", 200, token=agent_token
+                http,
+                f"/api/conversations/{conversation_id}/accept",
+                200,
+                body={"override": True},
+                token=agent_token,
             )
             return ConversationPlan(conversation_id, customer_token, agent_token)
 

@@ -37,10 +37,12 @@ async function mount() {
   if (window.covisorWidget) return null;
   const script = ownScriptTag();
   const origin = new URL(script?.dataset.server || new URL(import.meta.url).origin).origin;
+  // Only the shop's `data-lang` insists; otherwise the shopper's own browser, and the page's
+  // `<html lang>` only when the browser speaks none of the widget's languages.
   const lang = pickLanguage(
     script?.dataset.lang,
-    document.documentElement.lang,
     navigator.languages ?? [navigator.language],
+    document.documentElement.lang,
   );
   // One `GET /api/config` for the limits (with their timeout and defaults) and `prechat`.
   const api = new Api(origin);

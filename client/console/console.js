@@ -16,8 +16,9 @@
  * given to the agent (`assigned` pushes), transfers with a note, internal notes, saved replies
  * (`/` in the composer), ratings; closed and transferred conversations leave the list.
  *
- * The parts in modules of their own: the selected conversation's header and its Close step
- * (conversation-header.js), the transfer and note dialogs (transfer-dialog.js, note-dialog.js),
+ * The parts in modules of their own: the agent's status and connection pill (agent-status.js),
+ * their load and the capacity question (capacity.js), the selected conversation's header and
+ * its Close step (conversation-header.js), the transfer and note dialogs (transfer-dialog.js, note-dialog.js),
  * the settings panels and their dialogs (panels.js, console/admin/), the PIN box (phone-box.js),
  * list items (lists.js), live visitors (visitors.js), alerts (alerts.js), the composer's
  * saved-reply picker (reply-picker.js), the product search (product-search.js) and what the
@@ -34,8 +35,10 @@ import { errorText } from "../shared/i18n.js";
 import { productMessage } from "../shared/product-message.js";
 import { DEFAULT_LIMITS, Events } from "../shared/protocol.js";
 import { Viewer } from "../shared/viewer.js";
+import { AgentStatus } from "./agent-status.js";
 import { createAlerts } from "./alerts.js";
 import { ConversationHeader } from "./conversation-header.js";
+import { Capacity } from "./capacity.js";
 import { AgentLightbox } from "./lightbox.js";
 import {
   activeItems,
@@ -56,9 +59,10 @@ import { TransferDialog } from "./transfer-dialog.js";
 import { VisitorsList } from "./visitors.js";
 
 const PANES = ["list", "viewer", "chat", "media"];
-const STATUSES = ["online", "away", "offline"];
 /** Seconds idle before the console sets the agent away, unless the server says otherwise. */
 const AWAY_AFTER = 600;
+/** This tab's open conversation, kept across reloads (`sessionStorage`). */
+const SELECTED_KEY = "covisor:agent-selected";
 /** Wide enough for the three-column layout, where the chat is always on screen. */
 const WIDE = window.matchMedia("(min-width: 900px)");
 const origin = location.origin;
@@ -80,10 +84,6 @@ export class Console {
   #summaries = new Map();
   #replies = [];
   #alerts;
-  #awayAfter;
-  #status = "online";
-  #autoAway = false;
-  #idleTimer = null;
   #queueKnown = null;
   #dropOnLeave = new Set();
   #settings;
@@ -94,7 +94,6 @@ export class Console {
     this.#api = new Api(origin, token);
     this.#me = me;
     this.#limits = limits;
-    this.#awayAfter = Number(settings.away_after) > 0 ? Number(settings.away_after) : AWAY_AFTER;
     this.#settings = settings;
     this.#alerts = createAlerts({
       document,
@@ -119,9 +118,6 @@ export class Console {
       this.#setQueue(event.detail?.conversations ?? []),
     );
     this.#connection.addEventListener("assigned", (event) => this.#onAssigned(event.detail));
-    this.#connection.addEventListener("visitors", (event) =>
-      this.visitors.update(event.detail?.visitors),
-    );
     this.#connection.addEventListener("online", () => this.#setOnline(true));
     this.#connection.addEventListener("offline", () => this.#setOnline(false));
     this.#connection.addEventListener("unauthorized", () =>
@@ -129,7 +125,7 @@ export class Console {
     );
     this.#connection.connect();
     this.#loadInitial();
-    this.#watchActivity();
+    this.agentStatus.watchActivity();
     const firstClick = () => this.#enableAlerts();
     document.addEventListener("click", firstClick, { once: true });
   }
@@ -150,9 +146,12 @@ export class Console {
     const t = this.#t;
     this.#buildLists();
     this.#buildTopbar();
+    this.capacity = new Capacity({ t, api: this.#api, me: this.#me });
+    const take = (path, body) => this.capacity.take(path, body);
     this.phone = new AgentPhoneBox({
       t,
       api: this.#api,
+      take,
       onLinked: (conversationId, options) => this.#open(conversationId, options),
       onNotice: (text) => this.#showNotice(text),
       onAction: () => this.#hideNotice(),
@@ -194,6 +193,8 @@ export class Console {
     this.visitors = new VisitorsList({
       t,
       api: this.#api,
+      take,
+      connection: this.#connection,
       idleSeconds: Number(this.#settings.visitor_idle) || 120,
       products: this.productCards,
       onChange: () => this.#renderShopper(),
@@ -263,12 +264,6 @@ export class Console {
   /** The top bar's controls (status, connection, sound) and the lines under it. */
   #buildTopbar() {
     const t = this.#t;
-    this.connectionState = h("span", {
-      class: "cv-conn",
-      "data-testid": "connection-state",
-      role: "status",
-      text: t("agent.connecting"),
-    });
     this.banner = h("p", {
       class: "cv-banner",
       "data-testid": "offline-banner",
@@ -282,19 +277,14 @@ export class Console {
       role: "alert",
       hidden: true,
     });
-    this.statusSelect = h(
-      "select",
-      {
-        class: "cv-status-select",
-        "data-testid": "agent-status",
-        "aria-label": t("agent.status_label"),
-        dataset: { status: "online" },
-        on: { change: () => this.#chooseStatus(this.statusSelect.value) },
-      },
-      ...STATUSES.map((status) =>
-        h("option", { value: status, text: t(`agent.status.${status}`) }),
-      ),
-    );
+    const awayAfter = Number(this.#settings.away_after);
+    this.agentStatus = new AgentStatus({
+      t,
+      api: this.#api,
+      me: this.#me,
+      awayAfter: awayAfter > 0 ? awayAfter : AWAY_AFTER,
+      onNotice: (text) => this.#showNotice(text),
+    });
     this.soundButton = h("button", {
       type: "button",
       class: "cv-btn cv-icon-btn",
@@ -329,8 +319,9 @@ export class Console {
         { class: "cv-topbar" },
         h("span", { class: "cv-brand", text: "Covisor" }),
         h("span", { class: "cv-agent-name", "data-testid": "agent-name", text: this.#me.name }),
-        this.statusSelect,
-        this.connectionState,
+        this.capacity.element,
+        this.agentStatus.select,
+        this.agentStatus.connection,
         this.soundButton,
         h(
           "button",
@@ -394,6 +385,7 @@ export class Console {
       this.transfer.element,
       this.note.element,
       this.visitors.dialog,
+      this.capacity.dialog,
       ...this.panels.dialogs,
     );
   }
@@ -409,7 +401,10 @@ export class Console {
         this.#summaries.set(summary.id, summary);
         this.#addSession(summary.id);
       }
-      if (!this.#selected && this.#sessions.size) this.#select(this.#sessions.keys().next().value);
+      // A reload reopens the conversation this tab had open, else the first.
+      const kept = sessionStorage.getItem(SELECTED_KEY);
+      const first = this.#sessions.has(kept) ? kept : this.#sessions.keys().next().value;
+      if (!this.#selected && first) this.#select(first);
     } catch (error) {
       this.#showNotice(errorText(this.#t, error));
     }
@@ -422,7 +417,7 @@ export class Console {
     this.#renderCatalogue();
     await Promise.all([
       this.#loadReplies(),
-      this.#loadStatus(),
+      this.agentStatus.load(),
       this.visitors.refresh(),
       this.products.start(),
     ]);
@@ -438,22 +433,9 @@ export class Console {
     }
   }
 
-  /** The status this agent chose last (kept by the server), shown in the selector. */
-  async #loadStatus() {
-    try {
-      const { agents = [] } = await this.#api.get("/api/agents");
-      const mine = agents.find((agent) => agent.id === this.#me.id);
-      if (mine && mine.status !== "offline") this.#showStatus(mine.status);
-      else if (mine) await this.#chooseStatus(this.#status);
-    } catch {
-      // The selector keeps its default; choosing a status retries.
-    }
-  }
-
   #setOnline(online) {
     this.banner.hidden = online;
-    this.connectionState.textContent = this.#t(online ? "agent.connected" : "agent.offline_short");
-    this.connectionState.dataset.online = String(online);
+    this.agentStatus.setOnline(online);
   }
 
   #setQueue(conversations) {
@@ -461,7 +443,7 @@ export class Console {
     const ids = new Set(this.#queue.map((summary) => summary.id));
     const fresh = this.#queueKnown ? this.#queue.filter((s) => !this.#queueKnown.has(s.id)) : [];
     this.#queueKnown = ids;
-    if (fresh.length > 0 && this.#status !== "offline") {
+    if (fresh.length > 0 && this.agentStatus.status !== "offline") {
       const newest = fresh[fresh.length - 1];
       this.#alert("new_chat", { name: displayName(this.#t, newest.name) }, `queue-${newest.id}`);
     }
@@ -508,8 +490,9 @@ export class Console {
     this.#hideNotice();
     button.disabled = true;
     try {
-      await this.#api.post(`/api/conversations/${encodeURIComponent(conversationId)}/accept`);
-      this.#open(conversationId);
+      const path = `/api/conversations/${encodeURIComponent(conversationId)}/accept`;
+      if (await this.capacity.take(path)) this.#open(conversationId);
+      else button.disabled = false;
     } catch (error) {
       button.disabled = false;
       this.#showNotice(
@@ -553,6 +536,7 @@ export class Console {
     }
     const session = this.#sessions.get(conversationId) ?? null;
     this.#selected = session;
+    if (session) sessionStorage.setItem(SELECTED_KEY, conversationId);
     this.viewer.setSession(session);
     this.chat.setSession(session);
     this.#markSeen(session);
@@ -687,9 +671,10 @@ export class Console {
         },
       }),
     );
+    this.capacity.sync(entries.length);
     const unread = entries.reduce((sum, entry) => sum + entry.unread, 0);
     this.tabBadge.hidden = unread === 0;
-    this.tabBadge.textContent = String(unread);
+    this.tabBadge.textContent = unread ? String(unread) : "";
     this.#alerts.setUnread(unread + this.#queue.length);
   }
 
@@ -814,38 +799,6 @@ export class Console {
     else this.#showPane(pane);
   }
 
-  /** The agent chose a status (or the idle timer did, `auto`); the server keeps it. */
-  async #chooseStatus(status, { auto = false } = {}) {
-    this.#autoAway = auto && status === "away";
-    this.#showStatus(status);
-    try {
-      await this.#api.request("PUT", "/api/me/status", { status });
-    } catch (error) {
-      this.#showNotice(errorText(this.#t, error));
-    }
-  }
-
-  #showStatus(status) {
-    this.#status = status;
-    this.statusSelect.value = status;
-    this.statusSelect.dataset.status = status;
-  }
-
-  /** Away after `away_after` seconds without a key or pointer; back online on activity. */
-  #watchActivity() {
-    const active = () => {
-      clearTimeout(this.#idleTimer);
-      if (this.#autoAway) this.#chooseStatus("online");
-      this.#idleTimer = setTimeout(() => {
-        if (this.#status === "online") this.#chooseStatus("away", { auto: true });
-      }, this.#awayAfter * 1000);
-    };
-    for (const type of ["pointerdown", "keydown", "wheel", "touchstart"]) {
-      document.addEventListener(type, active, { passive: true });
-    }
-    active();
-  }
-
   #toggleSound() {
     this.#alerts.setSound(!this.#alerts.soundOn());
     this.#renderSound();
@@ -886,6 +839,7 @@ export class Console {
   }
 
   #showNotice(text) {
+    if (!text) return this.#hideNotice();
     this.notice.textContent = text;
     this.notice.hidden = false;
     clearTimeout(this.#noticeTimer);

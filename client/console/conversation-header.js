@@ -6,10 +6,10 @@
  * conversation (`POST /api/conversations/{id}/close`).
  */
 
-import { displayName } from "../shared/chat-view.js";
 import { h, icon } from "../shared/dom.js";
 import { errorText } from "../shared/i18n.js";
 import { pageLabel, safePageUrl, visitorBadges } from "./lists.js";
+import { shopperName, tagDot } from "./shopper-tag.js";
 
 const CLOSE_ARM_MS = 4000;
 
@@ -104,7 +104,10 @@ export class ConversationHeader {
   render(session, summary) {
     const t = this.#t;
     const state = session?.state;
-    this.title.textContent = state ? displayName(t, state.name) : t("agent.no_conversation");
+    const id = session?.conversationId;
+    this.title.replaceChildren(
+      ...(state ? [tagDot(id), shopperName(t, state.name, id)] : [t("agent.no_conversation")]),
+    );
     const url = safePageUrl(state?.page);
     this.page.textContent = pageLabel(state?.page);
     if (url) this.page.href = url;
@@ -138,13 +141,17 @@ export class ConversationHeader {
         })
       : null;
     const badges = visitorBadges(t, visitor);
-    // A message left while the shop was away (after-hours.js); e-mail off: the answer waits.
-    const mailOff = visitor?.email && this.#settings.email === false;
+    // A message left while the shop was away (after-hours.js): unless it goes by e-mail, the
+    // answer waits for the shopper's next visit, and the agent is told why.
+    const why = [
+      [this.#settings.email === false, "agent.offline_no_email"],
+      [!visitor?.email, "agent.offline_no_address"],
+    ].find(([holds]) => holds)?.[1];
     const offline = summary?.offline
       ? h("span", {
           class: "cv-conv-offline",
           "data-testid": "offline-message",
-          text: t("agent.offline_message") + (mailOff ? ` — ${t("agent.offline_no_email")}` : ""),
+          text: t("agent.offline_message") + (why ? ` — ${t(why)}` : ""),
         })
       : null;
     this.visitor.replaceChildren(...[badges, email, offline].filter(Boolean));

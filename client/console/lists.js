@@ -5,10 +5,10 @@
  */
 
 import { serverUrl } from "../shared/api.js";
-import { displayName } from "../shared/chat-view.js";
 import { h, icon } from "../shared/dom.js";
 import { formatDuration, formatTime } from "../shared/i18n.js";
 import { uploadCard, uploadSources, viewerMediaForUpload } from "../shared/upload-card.js";
+import { shopperName, tagDot } from "./shopper-tag.js";
 
 /** A page title (or its url) from a conversation summary, for one line of text. */
 export function pageLabel(page) {
@@ -107,7 +107,11 @@ export function queueItems(conversations, { t, onAccept, selfId = null, now = Da
           h(
             "span",
             { class: "cv-list-head" },
-            h("strong", { text: displayName(t, summary.name) }),
+            tagDot(summary.id),
+            h("strong", {
+              "data-testid": "shopper-name",
+              text: shopperName(t, summary.name, summary.id),
+            }),
             visitorBadges(t, summary.visitor),
           ),
           lastMessageLine(t, summary.last_message, selfId),
@@ -128,7 +132,7 @@ export function queueItems(conversations, { t, onAccept, selfId = null, now = Da
           type: "button",
           class: "cv-btn cv-btn--primary",
           "data-testid": "queue-accept",
-          "aria-label": t("agent.accept_label", { name: displayName(t, summary.name) }),
+          "aria-label": t("agent.accept_label", { name: shopperName(t, summary.name, summary.id) }),
           text: t("agent.accept"),
           on: { click: (event) => onAccept(summary.id, event.currentTarget) },
         }),
@@ -169,7 +173,11 @@ export function activeItems(entries, selectedId, { t, onSelect, selfId = null })
           h(
             "span",
             { class: "cv-list-head" },
-            h("strong", { text: displayName(t, entry.name) }),
+            tagDot(entry.id),
+            h("strong", {
+              "data-testid": "shopper-name",
+              text: shopperName(t, entry.name, entry.id),
+            }),
             visitorBadges(t, entry.visitor),
           ),
           lastMessageLine(t, entry.lastMessage, selfId),

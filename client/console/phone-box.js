@@ -18,6 +18,7 @@ export class AgentPhoneBox {
   #onNotice;
   #onAction;
   #pinLength;
+  #take;
   #timer = null;
   /** The conversation the PIN on screen lets a caller into, or null. */
   #shownFor = null;
@@ -26,6 +27,8 @@ export class AgentPhoneBox {
    * @param {object} options
    * @param {Function} options.t translator
    * @param {import("../shared/api.js").Api} options.api with the agent token
+   * @param {(path: string, body: object) => Promise<object|null>} options.take posts what gives
+   *   the agent one more conversation, asking first at capacity (capacity.js; null: not taken)
    * @param {(conversationId: string, options?: {keepPane?: boolean}) => void} options.onLinked
    *   open this conversation (`keepPane`: without leaving the phone box on a phone)
    * @param {(text: string) => void} options.onNotice show an error
@@ -35,6 +38,7 @@ export class AgentPhoneBox {
   constructor({
     t,
     api,
+    take,
     onLinked,
     onNotice,
     onAction = () => {},
@@ -42,6 +46,7 @@ export class AgentPhoneBox {
   }) {
     this.#t = t;
     this.#api = api;
+    this.#take = take;
     this.#onLinked = onLinked;
     this.#onNotice = onNotice;
     this.#onAction = onAction;
@@ -131,7 +136,8 @@ export class AgentPhoneBox {
     const pin = normalisePin(this.input.value);
     if (pin.length < this.#pinLength) return this.#onNotice(this.#t("phone.pin_too_short"));
     try {
-      const linked = await this.#api.post("/api/pins/redeem", { pin });
+      const linked = await this.#take("/api/pins/redeem", { pin });
+      if (!linked) return;
       this.input.value = "";
       this.#onLinked(linked.conversation_id ?? linked.conversation?.id);
     } catch (error) {
@@ -143,7 +149,8 @@ export class AgentPhoneBox {
   async #newCall() {
     this.#onAction();
     try {
-      const answer = await this.#api.post("/api/pins", { name: this.#t("agent.phone_caller") });
+      const answer = await this.#take("/api/pins", { name: this.#t("agent.phone_caller") });
+      if (!answer) return;
       this.#onLinked(answer.conversation_id, { keepPane: true });
       this.#show(answer, answer.conversation_id, this.sideSlot);
     } catch (error) {

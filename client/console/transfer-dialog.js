@@ -104,6 +104,7 @@ export class TransferDialog {
             status: t(`agent.status.${agent.status}`),
             open: agent.open,
             capacity: agent.capacity,
+            count: agent.capacity,
           }),
           index === 0,
         ),

@@ -5,6 +5,9 @@
  * pushes, and a visitor leaves the list `visitor_idle` seconds after its last sign of life
  * (measured on the server's clock: its `now` and the visitors' `last_seen`). Each entry shows
  * the product the visitor looks at and the value of its cart, when the shop's page tells them.
+ * "In a chat" lasts while the visitor's conversation is open (`in_chat`, a caller by PIN
+ * included), and an identified visitor is named. The agent's own invitation shows on the
+ * visitor's entry as shown, then accepted or declined (`invitation` pushes).
  */
 
 import { safePageUrl } from "./lists.js";
@@ -12,6 +15,7 @@ import { h } from "../shared/dom.js";
 import { formDialog } from "./form-dialog.js";
 import { errorText, formatTime } from "../shared/i18n.js";
 import { formatPrice } from "../shared/product.js";
+import { shopperName, tagDot } from "./shopper-tag.js";
 
 /** Minutes and seconds on the site, as "4 min" or "35 s". */
 export function onSiteLabel(t, since, now) {
@@ -51,6 +55,9 @@ export class VisitorsList {
   #offset = 0;
   #idleMs;
   #target = null;
+  #take;
+  /** The outcome of the agent's last invitation to each visitor: "pending" (shown), … */
+  #invited = new Map();
   /** Visitors whose page history is shown, with it. */
   #open = new Map();
 
@@ -58,15 +65,30 @@ export class VisitorsList {
    * @param {object} options
    * @param {Function} options.t
    * @param {object} options.api an `Api` with the agent's token
+   * @param {(path: string, body: object) => Promise<object|null>} options.take posts an
+   *   invitation, asking first at capacity (capacity.js; null: not sent)
+   * @param {EventTarget} options.connection dispatches `visitors` and `invitation` pushes
    * @param {number} options.idleSeconds `visitor_idle` of `GET /api/config`
    * @param {number} options.maxChars of an invitation
    * @param {import("./product-cache.js").ProductCache} [options.products] names the products
    *   visitors look at
    * @param {() => void} [options.onChange] called after the list changed
    */
-  constructor({ t, api, idleSeconds = 120, maxChars = 500, products = null, onChange = () => {} }) {
+  constructor({
+    t,
+    api,
+    take,
+    connection,
+    idleSeconds = 120,
+    maxChars = 500,
+    products = null,
+    onChange = () => {},
+  }) {
     this.#t = t;
     this.#api = api;
+    this.#take = take;
+    connection.addEventListener("visitors", (event) => this.update(event.detail?.visitors));
+    connection.addEventListener("invitation", (event) => this.#answered(event.detail));
     this.#products = products;
     this.#onChange = onChange;
     products?.addEventListener("load", () => this.render());
@@ -153,13 +175,21 @@ export class VisitorsList {
     const t = this.#t;
     const title = visitor.page?.title || visitor.page?.url || "";
     const url = safePageUrl(visitor.page);
-    const chatting = Boolean(visitor.conversation_id);
+    const chatting = Boolean(visitor.in_chat);
+    const invited = this.#invited.get(visitor.id);
     return h(
       "li",
       { class: "cv-list-item", "data-testid": "visitor-item", dataset: { visitorId: visitor.id } },
       h(
         "div",
         { class: "cv-list-text" },
+        h(
+          "strong",
+          { class: "cv-visitor-name", "data-testid": "visitor-name" },
+          // The conversation's colour and code once there is one: the same shopper everywhere.
+          tagDot(visitor.conversation_id ?? visitor.id),
+          shopperName(t, visitor.name, visitor.conversation_id ?? visitor.id),
+        ),
         url
           ? h("a", {
               href: url,
@@ -180,7 +210,19 @@ export class VisitorsList {
             text: t(visitor.returning ? "agent.visitors.returning" : "agent.visitors.new"),
           }),
           chatting
-            ? h("span", { class: "cv-tag cv-tag--verified", text: t("agent.visitors.chatting") })
+            ? h("span", {
+                class: "cv-tag cv-tag--verified",
+                "data-testid": "visitor-chatting",
+                text: t("agent.visitors.chatting"),
+              })
+            : null,
+          invited && !chatting
+            ? h("span", {
+                class: "cv-tag",
+                "data-testid": "visitor-invitation",
+                dataset: { outcome: invited },
+                text: t(`agent.visitors.invitation.${invited}`),
+              })
             : null,
           visitor.cart
             ? h("span", {
@@ -278,10 +320,21 @@ export class VisitorsList {
     const message = this.message.value.trim();
     if (!visitor || !message) return;
     try {
-      await this.#api.post(`/api/visitors/${encodeURIComponent(visitor.id)}/invite`, { message });
+      const path = `/api/visitors/${encodeURIComponent(visitor.id)}/invite`;
+      const sent = await this.#take(path, { message });
+      if (!sent) return;
       this.dialog.close();
+      this.#invited.set(visitor.id, sent.outcome);
+      this.render();
     } catch (error) {
       this.error.textContent = errorText(this.#t, error);
     }
+  }
+
+  /** The visitor answered one of the agent's invitations. */
+  #answered(invitation) {
+    if (!invitation?.visitor_id) return;
+    this.#invited.set(invitation.visitor_id, invitation.outcome);
+    this.render();
   }
 }

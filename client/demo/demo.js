@@ -2,6 +2,19 @@ import { languageSwitch } from "./language.js";
 
 languageSwitch(document.getElementById("lang"), "en");
 
+/**
+ * Each page of the demo its own title, as a shop's pages have (`/demo/rain-jacket` → "Rain
+ * jacket — Northwind Outfitters"): what the agent reads in the live visitors list.
+ */
+function pageTitle(path, shop) {
+  const slug = decodeURIComponent(path.replace(/^\/demo\/?/, "").split("/")[0] ?? "");
+  if (!slug) return `${shop} — demo shop`;
+  const words = slug.replace(/[-_]+/g, " ").trim();
+  return `${words.charAt(0).toUpperCase()}${words.slice(1)} — ${shop}`;
+}
+
+document.title = pageTitle(location.pathname, "Northwind Outfitters");
+
 // The shop's own product list: use the demo catalogue's pictures when they are installed.
 const list = document.getElementById("products");
 fetch("/media/catalogue.json")
@@ -26,7 +39,10 @@ fetch("/media/catalogue.json")
         const info = document.createElement("div");
         info.className = "info";
         const title = document.createElement("h2");
-        title.textContent = item.title;
+        const link = document.createElement("a");
+        link.href = `/demo/${encodeURIComponent(item.id)}`;
+        link.textContent = item.title;
+        title.append(link);
         const description = document.createElement("p");
         description.textContent = item.description;
         const cost = document.createElement("p");

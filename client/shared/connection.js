@@ -11,7 +11,8 @@
  *
  * Events dispatched: `online`, `offline`, `unauthorized` (detail: server message), `queue`
  * (detail: the queue payload, agents only), `assigned` (detail: the summary of a conversation
- * that became the agent's), `visitors` (detail: `{visitors}` whose page changed, agents only).
+ * that became the agent's), `visitors` (detail: `{visitors}` whose page changed, agents only),
+ * `invitation` (detail: an invitation of the agent's that its visitor answered, agents only).
  */
 
 import { Events } from "./protocol.js";
@@ -89,6 +90,9 @@ export class Connection extends EventTarget {
     );
     socket.on(Events.VISITORS, (message) =>
       this.dispatchEvent(new CustomEvent("visitors", { detail: message })),
+    );
+    socket.on(Events.INVITATION, (invitation) =>
+      this.dispatchEvent(new CustomEvent("invitation", { detail: invitation })),
     );
     socket.on(Events.QUEUE, (message) =>
       this.dispatchEvent(new CustomEvent("queue", { detail: message })),

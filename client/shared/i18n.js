@@ -2,9 +2,9 @@
  * User-visible strings. Every text the widget and the console show comes from
  * `locales/<lang>.json` through a translator; English is the fallback for a missing key.
  *
- * Language choice, first match wins: the shop's `data-lang` on the script tag, the page's
- * `<html lang>`, then the browser's `navigator.languages`; each is reduced to its primary
- * subtag ("de-AT" → "de") and must be one of `LANGUAGES`, else English.
+ * Language choice, first match wins: the shop's `data-lang` on the script tag (the one way a
+ * shop insists), the browser's `navigator.languages`, then the page's `<html lang>`; each is
+ * reduced to its primary subtag ("de-AT" → "de") and must be one of `LANGUAGES`, else English.
  */
 
 export const LANGUAGES = Object.freeze(["en", "es", "de", "pl", "fr"]);
@@ -30,13 +30,26 @@ export function interpolate(template, params = {}) {
 }
 
 /**
+ * The form of a plural message (`{"one": "…", "other": "…"}`, the categories of
+ * `Intl.PluralRules` in the message's language: Polish has `few` and `many` too) for `count`;
+ * `other` when the category is missing. A plain string is its own form.
+ */
+export function pluralForm(rules, entry, count) {
+  if (typeof entry !== "object" || entry === null) return entry;
+  return entry[rules.select(Number(count))] ?? entry.other;
+}
+
+/**
  * A translator function `t(key, params)` over `messages`, falling back to `fallback` and then to
- * the key itself (so a missing string is visible, not blank). `t.lang` is the language;
+ * the key itself (so a missing string is visible, not blank). A message may have plural forms,
+ * picked by `params.count` with `Intl.PluralRules` (`pluralForm`). `t.lang` is the language;
  * `t.has(key)` tells whether a key exists, for texts picked by a server-sent code
  * (`t.has(`error.${code}`) ? … : generic`).
  */
 export function createTranslator(lang, messages, fallback = {}) {
-  const t = (key, params) => interpolate(messages[key] ?? fallback[key] ?? key, params);
+  const rules = new Intl.PluralRules(lang);
+  const t = (key, params) =>
+    interpolate(pluralForm(rules, messages[key] ?? fallback[key] ?? key, params?.count), params);
   t.lang = lang;
   t.has = (key) => Object.hasOwn(messages, key) || Object.hasOwn(fallback, key);
   return t;

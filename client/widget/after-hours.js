@@ -2,10 +2,11 @@
  * When nobody answers: the widget's leave-a-message card and "E-mail me this conversation".
  *
  * `AwayCard` says why nobody answers now (`GET /api/availability`: outside business hours,
- * with when the shop opens, or no agent online) and takes an optional e-mail address for the
- * answer; the shopper writes the message in the usual composer, which opens the conversation
- * with `offline: true` (PROTOCOL.md "Leave a message"). Once it is left, the card says how the
- * answer will come. `MailCopy` sends the shopper a copy of a closed conversation
+ * with when the shop opens, or no agent online) and, when the server sends e-mail
+ * (`GET /api/config` → `email`), takes an optional address for the answer; without e-mail it
+ * promises only the answer here, on the shopper's next visit. The shopper writes the message in
+ * the usual composer, which opens the conversation with `offline: true` (PROTOCOL.md "Leave a
+ * message"). Once it is left, the card says how the answer will come. `MailCopy` sends the shopper a copy of a closed conversation
  * (`POST …/transcript/email`). DOM only; the widget does the requests.
  */
 
@@ -14,11 +15,13 @@ import { isEmail } from "./visitor.js";
 
 export class AwayCard {
   #t;
+  #mail;
   #shown = false;
 
-  /** @param {{t: Function}} options */
-  constructor({ t }) {
+  /** @param {{t: Function, mail: boolean}} options `mail`: the server sends e-mail */
+  constructor({ t, mail }) {
     this.#t = t;
+    this.#mail = mail;
     this.reason = h("p", { class: "cv-away-reason", "data-testid": "away-reason" });
     this.next = h("p", { class: "cv-away-next", "data-testid": "away-next", hidden: true });
     this.input = h("input", {
@@ -52,7 +55,11 @@ export class AwayCard {
       }),
       this.error,
     );
-    this.prompt = h("p", { class: "cv-away-prompt", text: t("widget.away.prompt") });
+    this.prompt = h("p", {
+      class: "cv-away-prompt",
+      "data-testid": "away-prompt",
+      text: t(mail ? "widget.away.prompt" : "widget.away.prompt_here"),
+    });
     this.left = h("p", { class: "cv-away-left", "data-testid": "away-left", hidden: true });
     this.element = h(
       "div",
@@ -88,7 +95,7 @@ export class AwayCard {
     }
     if (email && !this.input.value) this.input.value = email;
     this.prompt.hidden = false;
-    this.form.hidden = false;
+    this.form.hidden = !this.#mail;
     this.left.hidden = true;
     this.element.hidden = false;
   }
@@ -98,10 +105,11 @@ export class AwayCard {
     this.element.hidden = true;
   }
 
-  /** The e-mail to answer to: "" when none was given, null (and the error shown) if invalid. */
+  /** The e-mail to answer to: "" when none was given (or the server sends no e-mail), null
+   * (and the error shown) if invalid. */
   email() {
     const value = this.input.value.trim();
-    if (!value) return "";
+    if (!value || !this.#mail) return "";
     if (isEmail(value)) return value;
     this.error.textContent = this.#t("widget.prechat.email_invalid");
     this.error.hidden = false;

@@ -170,7 +170,7 @@ export class Widget {
       shopper: true,
     });
     this.prechatForm = new PrechatForm({ t });
-    this.away = new AwayCard({ t });
+    this.away = new AwayCard({ t, mail });
     this.mailCopy = new MailCopy({ t, send: (email) => this.#mailTranscript(email) });
     this.rating = new RatingCard({ t, send: (rating) => this.#sendRating(rating) });
     this.phone = new PhonePanel({
@@ -572,7 +572,9 @@ export class Widget {
     const conversation = this.#conversation;
     if (!conversation) throw new Error("no conversation");
     const path = `/api/conversations/${encodeURIComponent(conversation.id)}/transcript/email`;
-    await this.#api.withToken(conversation.token).post(path, { email });
+    // The copy's times in the shopper's own zone, named in it.
+    const tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    await this.#api.withToken(conversation.token).post(path, { email, tz });
   }
 
   /**
@@ -965,8 +967,10 @@ export class Widget {
       this.rating.render("new", null);
       return;
     }
+    // A left message waits for the shop to be back, not for an agent to pick it up now.
+    const left = this.#conversation?.offline;
     const text = {
-      waiting: t("widget.status.waiting"),
+      waiting: t(left ? "widget.status.left" : "widget.status.waiting"),
       active: t("widget.status.active", { name: state.agent?.name ?? "" }),
       closed: t("widget.status.closed"),
     }[state.status];
@@ -977,7 +981,6 @@ export class Widget {
       this.#store.visitor?.claim?.email,
     );
     // A left message: the card says how the answer comes until an agent answers here.
-    const left = this.#conversation?.offline;
     if (left && state.status === "waiting") this.away.done(left === true ? "" : left);
     else if (left) this.away.hide();
     this.tray.setEnabled(state.status !== "closed");
@@ -1164,7 +1167,8 @@ export class Widget {
   }
 
   async #redeemPin(pin) {
-    const conversation = await this.#api.post("/api/pins/redeem", { pin });
+    const visitor = this.#tracker.token ? { visitor_token: this.#tracker.token } : {};
+    const conversation = await this.#api.post("/api/pins/redeem", { pin, ...visitor });
     const target = stamped({
       id: conversation.conversation_id,
       token: conversation.token,

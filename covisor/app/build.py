@@ -262,6 +262,7 @@ async def _assemble(
         notifier.published(published)
         offline_mail.published(published)
         webhooks.published(published)
+        tracking.published(published)
 
     journal = Journal(
         store,
@@ -348,7 +349,14 @@ async def _assemble(
     )
     privacy = make_privacy(config, store, pipeline, clock=clock, forget=journal.forget)
     invitations = Invitations(
-        store, roster, journal, tracking, clock, tokens, cooldown=config.invitation_cooldown
+        store,
+        roster,
+        journal,
+        conversations,
+        tracking,
+        clock,
+        tokens,
+        cooldown=config.invitation_cooldown,
     )
     visitor_events = VisitorEvents(sio, tracking, invitations, clock, gap=config.visit_gap)
     realtime = Realtime(

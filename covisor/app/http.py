@@ -83,6 +83,7 @@ def web_application(covisor: Covisor) -> web.Application:
             covisor.tracking,
             covisor.invitations,
             covisor.visitor_events.send,
+            covisor.visitor_events.answered,
             covisor.conversations,
             covisor.conversions,
         ),

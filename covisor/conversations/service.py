@@ -97,6 +97,10 @@ class ConversationService:
         token, expires_at = self._signer.issue(shopper, self._shopper_token_ttl)
         return conversation_id, token, expires_at
 
+    async def link_visitor(self, visitor_id: str, conversation_id: str) -> None:
+        """The widget's visitor (live visitors) is in `conversation_id` (a caller by PIN)."""
+        await self._link_visitor(visitor_id, conversation_id)
+
     async def renew(self, holder: Identity) -> tuple[str, float]:
         """A fresh token for a shopper's or caller's still valid one: same identity, same
         conversation, a full lifetime from now; `(token, expiry ms)`. Agents' tokens do not
@@ -108,7 +112,7 @@ class ConversationService:
 
     async def open_for_agent(self, agent: Identity, name: str) -> str:
         """A conversation opened by an agent for someone not connected yet (a phone caller),
-        already the agent's."""
+        already the agent's (the caller checks `ensure_room` first)."""
         conversation_id = await self._create()
         await self._journal.submit(agent, c.Open(conversation_id=conversation_id, name=name))
         await self._journal.submit(agent, c.Accept(conversation_id=conversation_id))
@@ -176,7 +180,26 @@ class ConversationService:
         self._estimate = (now, estimate)
         return estimate
 
-    async def accept(self, agent: Identity, conversation_id: str) -> SummaryRecord:
+    async def ensure_room(self, agent: Identity, *, override: bool = False) -> None:
+        """Refuse (`at_capacity`) another conversation for an agent who holds as many open ones
+        as their capacity, unless the agent said to take it anyway (`override`). Auto routing
+        never goes past capacity; this is the agent's own choice: accepting, a PIN, an
+        invitation."""
+        if override:
+            return
+        record = await self._store.agent(agent.id)
+        held = (await self._store.open_counts()).get(agent.id, 0)
+        if record is not None and held >= record.capacity:
+            raise CovisorError(
+                "at_capacity",
+                f"you have {held} open conversations, your capacity is {record.capacity}; "
+                "send override to take one more",
+            )
+
+    async def accept(
+        self, agent: Identity, conversation_id: str, *, override: bool = False
+    ) -> SummaryRecord:
+        await self.ensure_room(agent, override=override)
         outcome = await self._journal.submit(agent, c.Accept(conversation_id=conversation_id))
         if outcome.event is not None:
             await self._store.mark_assigned(agent.id, self._clock())

@@ -27,7 +27,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from covisor.conversations.journal import Published
-from covisor.history.transcripts import plain_lines
+from covisor.history.transcripts import plain_lines, zone_label
 from covisor.history.words import language, words
 from covisor.kernel.clock import Clock
 from covisor.kernel.events import Event
@@ -164,7 +164,8 @@ class OfflineMail:
         intro = said["offline_intro"].format(shop=self._shop)
         outro = said["offline_outro"]
         why = said["why"].format(shop=self._shop)
-        text = f"{greeting}\n\n{intro}\n\n{plain_lines(lines, self._tz)}\n\n{outro}\n\n-- \n{why}\n"
+        body = plain_lines(lines, self._tz, said)
+        text = f"{greeting}\n\n{intro}\n\n{body}\n\n{outro}\n\n-- \n{why}\n"
         quoted = "".join(
             f"<p><strong>{escape(str(line['author'].get('name', '')))}</strong> "
             f'<span style="color:#5a6573">{escape(self._when(line["at"]))}</span><br>'
@@ -176,6 +177,7 @@ class OfflineMail:
             f"<title>{escape(self._shop)}</title></head>"
             '<body style="font-family:system-ui,sans-serif;color:#1d232b;max-width:40rem">'
             f"<p>{escape(greeting)}</p><p>{escape(intro)}</p>"
+            f'<p style="color:#5a6573">{escape(zone_label(said, self._tz, lines[0]["at"]))}</p>'
             f'<blockquote style="border-left:3px solid #c9d1da;margin:0;padding:0 1rem">'
             f"{quoted}</blockquote><p>{escape(outro)}</p>"
             f'<p style="color:#5a6573;font-size:.85em">{escape(why)}</p></body></html>'

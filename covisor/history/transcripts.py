@@ -159,6 +159,8 @@ def render_html(
     items = "\n".join(_item(entry, said, tz) for entry in entries)
     lead = f'<p class="meta">{escape(intro)}</p>' if intro else ""
     started = _when(entries[0]["at"], tz) if entries else ""
+    if entries:
+        started += " · " + zone_label(said, tz, entries[0]["at"])
     return (
         f'<!doctype html>\n<html lang="{language(tag)}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
@@ -221,17 +223,40 @@ def _when(at: float, tz: ZoneInfo) -> str:
     return datetime.fromtimestamp(at / 1000.0, UTC).astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
+def zone_label(said: dict[str, str], tz: ZoneInfo, at: float) -> str:
+    """Which zone the times are in, with its offset at `at`: "Times in Europe/Warsaw
+    (UTC+01:00)"."""
+    offset = datetime.fromtimestamp(at / 1000.0, UTC).astimezone(tz).strftime("%z")
+    return said["times"].format(zone=f"{tz.key} (UTC{offset[:3]}:{offset[3:]})")
+
+
+def reader_zone(name: str | None, default: ZoneInfo) -> ZoneInfo:
+    """The reader's IANA zone (`Europe/Warsaw`, as the browser's `Intl` gives it), else
+    `default` (the shop's); `bad_request` for a name that is no zone."""
+    if name is None:
+        return default
+    try:
+        return ZoneInfo(name)
+    except (ValueError, KeyError, OSError):
+        raise CovisorError(
+            "bad_request", "tz: not an IANA time zone such as Europe/Madrid"
+        ) from None
+
+
 def _iso(at: float) -> str:
     return datetime.fromtimestamp(at / 1000.0, UTC).isoformat(timespec="seconds")
 
 
-def plain_lines(entries: list[dict[str, Any]], tz: ZoneInfo) -> str:
-    """The messages of `entries` as plain text, for an e-mail's text part."""
-    return "\n\n".join(
+def plain_lines(entries: list[dict[str, Any]], tz: ZoneInfo, said: dict[str, str]) -> str:
+    """The messages of `entries` as plain text, for an e-mail's text part, under the zone
+    their times are in (an e-mail's reader is in a zone the server does not know: the shop's)."""
+    lines = [
         f"{e['author'].get('name', '')} ({_when(e['at'], tz)}):\n{e['text']}"
         for e in entries
         if e["type"] == "message"
-    )
+    ]
+    head = [zone_label(said, tz, entries[0]["at"])] if entries else []
+    return "\n\n".join(head + lines)
 
 
 class Transcripts:
@@ -269,13 +294,19 @@ class Transcripts:
         """`timeline` without the summary (the JSON transcript's `timeline`)."""
         return (await self.timeline(reader, conversation_id))[1]
 
-    async def html(self, reader: Identity, conversation_id: str) -> str:
+    async def html(self, reader: Identity, conversation_id: str, zone: str | None = None) -> str:
+        """The printable page, its times in the reader's `zone` (else the shop's), named."""
+        tz = reader_zone(zone, self._tz)
         summary, entries = await self.timeline(reader, conversation_id)
-        return render_html(summary, entries, shop=self._shop, tz=self._tz)
+        return render_html(summary, entries, shop=self._shop, tz=tz)
 
-    async def email(self, reader: Identity, conversation_id: str, address: str) -> None:
-        """Send the shopper's copy (no notes, no pictures) to `address`: the conversation's
-        shopper or caller only, `unavailable` when e-mail is off, limited per conversation."""
+    async def email(
+        self, reader: Identity, conversation_id: str, address: str, zone: str | None = None
+    ) -> None:
+        """Send the shopper's copy (no notes, no pictures) to `address`, its times in the
+        reader's `zone` (else the shop's), named: the conversation's shopper or caller only,
+        `unavailable` when e-mail is off, limited per conversation."""
+        tz = reader_zone(zone, self._tz)
         if reader.is_agent:
             raise CovisorError("forbidden", "the shopper asks for their copy")
         # Who may ask comes before whether it can be done: a stranger learns nothing of the
@@ -291,8 +322,8 @@ class Transcripts:
             entry.pop("thumb", None)
         intro = said["transcript_intro"].format(shop=self._shop)
         why = said["why"].format(shop=self._shop)
-        html = render_html(summary, entries, shop=self._shop, tz=self._tz, intro=intro)
+        html = render_html(summary, entries, shop=self._shop, tz=tz, intro=intro)
         html = html.replace("</ol></body>", f'</ol><p class="meta">{escape(why)}</p></body>')
-        text = f"{intro}\n\n{plain_lines(entries, self._tz)}\n\n-- \n{why}\n"
+        text = f"{intro}\n\n{plain_lines(entries, tz, said)}\n\n-- \n{why}\n"
         subject = said["transcript_subject"].format(shop=self._shop)
         await self._mailer.send(address, subject, text, html)

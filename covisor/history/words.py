@@ -10,6 +10,7 @@ from __future__ import annotations
 WORDS: dict[str, dict[str, str]] = {
     "en": {
         "title": "Conversation with {shop}",
+        "times": "Times in {zone}",
         "opened": "Conversation started",
         "accepted": "{name} joined the conversation",
         "transferred": "Handed over to {name}",
@@ -34,6 +35,7 @@ WORDS: dict[str, dict[str, str]] = {
     },
     "es": {
         "title": "Conversación con {shop}",
+        "times": "Horas en {zone}",
         "opened": "Conversación iniciada",
         "accepted": "{name} se unió a la conversación",
         "transferred": "Transferida a {name}",
@@ -58,6 +60,7 @@ WORDS: dict[str, dict[str, str]] = {
     },
     "de": {
         "title": "Unterhaltung mit {shop}",
+        "times": "Uhrzeiten in {zone}",
         "opened": "Unterhaltung begonnen",
         "accepted": "{name} ist der Unterhaltung beigetreten",
         "transferred": "An {name} übergeben",
@@ -84,6 +87,7 @@ WORDS: dict[str, dict[str, str]] = {
     },
     "pl": {
         "title": "Rozmowa z {shop}",
+        "times": "Godziny w strefie {zone}",
         "opened": "Rozpoczęto rozmowę",
         "accepted": "{name} dołączył(a) do rozmowy",
         "transferred": "Przekazano do: {name}",
@@ -108,6 +112,7 @@ WORDS: dict[str, dict[str, str]] = {
     },
     "fr": {
         "title": "Conversation avec {shop}",
+        "times": "Heures en {zone}",
         "opened": "Conversation commencée",
         "accepted": "{name} a rejoint la conversation",
         "transferred": "Transférée à {name}",

@@ -16,6 +16,7 @@ HTTP_STATUS: dict[str, int] = {
     "forbidden": 403,
     "not_found": 404,
     "conflict": 409,
+    "at_capacity": 409,
     "too_large": 413,
     "unsupported": 415,
     "rate_limited": 429,

@@ -97,28 +97,41 @@ class PinService:
         await self._quotas.spend("issue:" + issuer_key, self._issues_per_client, "PINs issued")
         return await self._issue(conversation_id, redeemer, issuer.id)
 
-    async def issue_for_call(self, agent: Identity, name: str) -> tuple[str, IssuedPin]:
-        """A new conversation, already the agent's, and a PIN for the caller to join it."""
+    async def issue_for_call(
+        self, agent: Identity, name: str, *, override: bool = False
+    ) -> tuple[str, IssuedPin]:
+        """A new conversation, already the agent's, and a PIN for the caller to join it;
+        `at_capacity` unless `override` (`ConversationService.ensure_room`)."""
+        await self._conversations.ensure_room(agent, override=override)
         await self._quotas.spend(
             "issue:" + agent_key(agent), self._issues_per_client, "PINs issued"
         )
         conversation_id = await self._conversations.open_for_agent(agent, name)
         return conversation_id, await self._issue(conversation_id, "caller", agent.id)
 
-    async def admit_caller(self, typed: str, name: str, client: str | None) -> CallerPass:
+    async def admit_caller(
+        self, typed: str, name: str, client: str | None, *, visitor_id: str | None = None
+    ) -> CallerPass:
         """Redeem an agent's PIN from the client address `client`: the caller joins its
-        conversation (a sequenced `member.joined`) and gets a token for it."""
+        conversation (a sequenced `member.joined`) and gets a token for it; the widget's
+        `visitor_id` (live visitors) is tied to the call."""
         pin = await self._redeem(typed, "caller", address_key(client))
         caller = Identity("p_" + self._tokens(9), "caller", name, pin.conversation_id)
         await self._journal.submit(caller, c.AdmitCaller(conversation_id=pin.conversation_id))
+        if visitor_id is not None:
+            await self._conversations.link_visitor(visitor_id, pin.conversation_id)
         token, expires_at = self._signer.issue(caller, self._caller_token_ttl)
         return CallerPass(pin.conversation_id, token, expires_at, caller.public())
 
-    async def link_agent(self, typed: str, agent: Identity) -> SummaryRecord:
+    async def link_agent(
+        self, typed: str, agent: Identity, *, override: bool = False
+    ) -> SummaryRecord:
         """Redeem a shopper's PIN: the agent takes the conversation as if accepting it from the
-        queue (`conflict` if another agent already has it). Returns the conversation summary."""
+        queue (`conflict` if another agent already has it, `at_capacity` unless `override`,
+        checked before the PIN is spent). Returns the conversation summary."""
+        await self._conversations.ensure_room(agent, override=override)
         pin = await self._redeem(typed, "agent", agent_key(agent))
-        return await self._conversations.accept(agent, pin.conversation_id)
+        return await self._conversations.accept(agent, pin.conversation_id, override=True)
 
     async def _issue(self, conversation_id: str, redeemer: Redeemer, issuer_id: str) -> IssuedPin:
         for _ in range(_DRAWS):

@@ -23,6 +23,7 @@ from covisor.kernel.clock import Clock
 from covisor.kernel.commands import Cart, PageUrl, ProductRef, Referrer
 from covisor.kernel.errors import CovisorError
 from covisor.kernel.identity import Identity
+from covisor.realtime.rooms import agent_room
 from covisor.store.records import (
     CartValue,
     InvitationRecord,
@@ -177,6 +178,13 @@ class VisitorEvents:
         await self._sio.emit(
             "invitation", invitation_wire(invitation), room=visitor_room(invitation.visitor_id)
         )
+
+    async def answered(self, invitation: InvitationRecord) -> None:
+        """Tell the inviting agent's consoles how the visitor answered (accepted, declined)."""
+        if invitation.agent_id is not None:
+            await self._sio.emit(
+                "invitation", invitation_wire(invitation), room=agent_room(invitation.agent_id)
+            )
 
     async def _answer(self, invitation: InvitationRecord | None) -> dict[str, Any]:
         if invitation is not None:

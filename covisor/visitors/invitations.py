@@ -24,6 +24,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from covisor.conversations.journal import Journal
+from covisor.conversations.service import ConversationService
 from covisor.kernel import commands as c
 from covisor.kernel.clock import Clock, TokenSource
 from covisor.kernel.errors import CovisorError
@@ -117,6 +118,7 @@ def invitation_wire(invitation: InvitationRecord) -> dict[str, Any]:
     )
     return {
         "id": invitation.id,
+        "visitor_id": invitation.visitor_id,
         "message": invitation.message,
         "agent": agent,
         "created_at": invitation.created_at,
@@ -131,6 +133,7 @@ class Invitations:
         store: Store,
         roster: Roster,
         journal: Journal,
+        conversations: ConversationService,
         tracking: Tracking,
         clock: Clock,
         tokens: TokenSource,
@@ -140,6 +143,7 @@ class Invitations:
         self._store = store
         self._roster = roster
         self._journal = journal
+        self._conversations = conversations
         self._tracking = tracking
         self._clock = clock
         self._tokens = tokens
@@ -177,10 +181,14 @@ class Invitations:
             raise CovisorError("not_found", "no such rule")
         self._rules = None
 
-    async def by_agent(self, agent: Identity, visitor_id: str, message: str) -> InvitationRecord:
-        """An agent's own invitation: no cooldown (the agent chose to), noted for the rules."""
+    async def by_agent(
+        self, agent: Identity, visitor_id: str, message: str, *, override: bool = False
+    ) -> InvitationRecord:
+        """An agent's own invitation: no cooldown (the agent chose to), noted for the rules;
+        `at_capacity` unless `override`, as accepting one more conversation is."""
         if await self._store.visitor(visitor_id) is None:
             raise CovisorError("not_found", "no such visitor")
+        await self._conversations.ensure_room(agent, override=override)
         await self._claim(visitor_id)
         return await self._add(visitor_id, message, agent.id, agent.name, None)
 
@@ -246,13 +254,16 @@ class Invitations:
             raise CovisorError("conflict", f"this invitation was {invitation.outcome}")
         return invitation
 
-    async def accepted(self, invitation: InvitationRecord, conversation_id: str) -> None:
+    async def accepted(
+        self, invitation: InvitationRecord, conversation_id: str
+    ) -> InvitationRecord:
         """The visitor took the invitation into `conversation_id`: it becomes the inviting
-        agent's, the invitation its first message."""
+        agent's, the invitation its first message; if that agent has filled up meanwhile
+        (capacity), it waits in the queue like any other."""
         if invitation.agent_id:
             agent = Identity(invitation.agent_id, "agent", invitation.agent_name or "")
             try:
-                await self._journal.submit(agent, c.Accept(conversation_id=conversation_id))
+                await self._conversations.accept(agent, conversation_id)
                 await self._journal.submit(
                     agent,
                     c.ChatSend(
@@ -263,10 +274,11 @@ class Invitations:
                 )
             except CovisorError as refusal:
                 log.info("invitation %s: the agent did not get it: %s", invitation.id, refusal)
-        await self._store.decide_invitation(
+        decided = await self._store.decide_invitation(
             invitation.id, "accepted", self._clock(), conversation_id
         )
         await self._tracking.link(invitation.visitor_id, conversation_id)
+        return decided or invitation
 
     async def declined(self, visitor: Identity, invitation_id: str) -> InvitationRecord:
         invitation = await self.pending_for(visitor, invitation_id)

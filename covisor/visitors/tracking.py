@@ -23,8 +23,9 @@ from typing import Any
 from covisor.kernel.background import Background
 from covisor.kernel.clock import Clock, TokenSource
 from covisor.kernel.errors import CovisorError
+from covisor.kernel.events import Event
 from covisor.kernel.identity import GrantSigner, Identity
-from covisor.store import Store
+from covisor.store import Store, SummaryRecord
 from covisor.store.records import PageView, ShopContext, VisitorRecord
 
 log = logging.getLogger(__name__)
@@ -37,8 +38,19 @@ MatchProducts = Callable[[list[str]], Awaitable[dict[str, str]]]
 """Page URLs → the product each is the page of (catalogue.service `products_at`)."""
 
 
-def visitor_wire(record: VisitorRecord) -> dict[str, Any]:
-    """A visitor as agents see it in the live list (docs/PROTOCOL.md, *Live visitors*)."""
+OPEN = ("waiting", "active")
+"""A conversation's statuses while the visitor is in it."""
+CHAT_CHANGES = frozenset(
+    {"conversation.opened", "conversation.accepted", "conversation.closed", "member.joined"}
+    | {"visitor.identified"}
+)
+"""Events after which a visitor in that conversation looks different in the live list."""
+
+
+def visitor_wire(record: VisitorRecord, chat: SummaryRecord | None = None) -> dict[str, Any]:
+    """A visitor as agents see it in the live list (docs/PROTOCOL.md, *Live visitors*), with
+    what its conversation (`chat`, if any) says now: open or not, and the name given there."""
+    summary = chat.summary if chat is not None else {}
     return {
         "id": record.id,
         "page": {"url": record.url, "title": record.title},
@@ -51,6 +63,8 @@ def visitor_wire(record: VisitorRecord) -> dict[str, Any]:
         "last_seen": record.last_seen,
         "returning": record.returning,
         "conversation_id": record.conversation_id,
+        "in_chat": summary.get("status") in OPEN,
+        "name": (summary.get("visitor") or {}).get("name"),
         "product_id": record.product_id,
         "cart": dataclasses.asdict(record.cart) if record.cart else None,
     }
@@ -84,6 +98,7 @@ class Tracking:
         self._publish = publish
         self._match_products = match_products
         self._queue: list[PageView | ShopContext] = []
+        self._chats: set[str] = set()
         self._dropped = 0
         # Batches are taken and written one at a time, in the order they were queued.
         self._writing = asyncio.Lock()
@@ -134,8 +149,33 @@ class Tracking:
             await self._store.record_visits(await self._with_products(batch), self._gap_ms)
         changed = {view.visitor_id for view in batch}
         fresh = await self._store.live_visitors(started - 1.0, limit=len(changed) + 1000)
-        await self._publish([visitor_wire(r) for r in fresh if r.id in changed])
+        await self._publish(await self._wired([r for r in fresh if r.id in changed]))
         return len(batch)
+
+    def published(self, events: list[tuple[Event, str | None]]) -> None:
+        """A committed round: a visitor whose conversation opened, closed, was taken or named
+        is pushed again to agents with the next flush (never waits)."""
+        for event, _ in events:
+            if event.type in CHAT_CHANGES:
+                self._chats.add(event.conversation_id)
+
+    async def _push_chats(self) -> None:
+        """Push the live visitors whose conversation changed since the last time."""
+        chats, self._chats = self._chats, set()
+        if chats:
+            found = await self._store.live_visitors(self._clock() - self._idle_ms, limit=500)
+            await self._publish(await self._wired([r for r in found if r.conversation_id in chats]))
+
+    async def _wired(self, records: list[VisitorRecord]) -> list[dict[str, Any]]:
+        """`visitor_wire` of each, with its conversation's committed summary."""
+        chats = {
+            cid: await self._store.summary(cid)
+            for cid in {r.conversation_id for r in records if r.conversation_id is not None}
+        }
+        return [
+            visitor_wire(r, chats.get(r.conversation_id) if r.conversation_id else None)
+            for r in records
+        ]
 
     async def _with_products(
         self, batch: list[PageView | ShopContext]
@@ -160,7 +200,7 @@ class Tracking:
     async def live(self, limit: int = 500) -> list[dict[str, Any]]:
         """The visitors on the site now, the most recently active first."""
         found = await self._store.live_visitors(self._clock() - self._idle_ms, limit)
-        return [visitor_wire(record) for record in found]
+        return await self._wired(found)
 
     async def link(self, visitor_id: str, conversation_id: str) -> None:
         """The visitor is in `conversation_id` (assisted from now on); agents see it with the
@@ -190,7 +230,8 @@ class Tracking:
         record = await self.visitor(visitor_id)
         pages = await self._store.visit_pages(visitor_id, record.visit_started)
         history = [{"url": p.url, "title": p.title, "at": p.at} for p in pages]
-        return {**visitor_wire(record), "history": history}
+        (wired,) = await self._wired([record])
+        return {**wired, "history": history}
 
     async def forget(self, retention_days: float) -> int:
         """Drop visitors not seen for `retention_days` (the retention sweep)."""
@@ -201,5 +242,6 @@ class Tracking:
             await asyncio.sleep(self._flush_every)
             try:
                 await self.flush()
+                await self._push_chats()
             except Exception:
                 log.exception("writing page views failed")

@@ -41,6 +41,11 @@ class _OpenBody(msgspec.Struct, forbid_unknown_fields=True):
 NoteText = Annotated[str, msgspec.Meta(min_length=1, max_length=20_000)]
 
 
+class _AcceptBody(msgspec.Struct, forbid_unknown_fields=True):
+    override: bool = False
+    """Take it even at capacity (the agent was asked first)."""
+
+
 class _TransferBody(msgspec.Struct, forbid_unknown_fields=True):
     to: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None
     note: NoteText | None = None
@@ -117,21 +122,9 @@ class ConversationApi:
             device=device_class(request.headers.get("User-Agent")),
             language=language_of(body.locale, request.headers.get("Accept-Language")),
             offline=body.offline,
-            visitor_id=await self._visitor_of(body.visitor_token),
+            visitor_id=await self._auth.visitor_of(body.visitor_token),
         )
         return json_response({"id": conversation_id, "token": token, "expires_at": expires_at}, 201)
-
-    async def _visitor_of(self, token: str | None) -> str | None:
-        """The visitor id of a widget's visitor credential; None without a valid one (an
-        expired credential must not keep a shopper from writing: the conversation opens,
-        untied to a visitor)."""
-        if token is None:
-            return None
-        try:
-            visitor = await self._auth.authenticator.identify(token)
-        except CovisorError:
-            return None
-        return visitor.id if visitor.role == "visitor" else None
 
     async def list_conversations(self, request: web.Request) -> web.Response:
         agent = await self._auth.require_agent(request)
@@ -147,7 +140,12 @@ class ConversationApi:
         return json_response(record.to_wire())
 
     async def accept(self, request: web.Request) -> web.Response:
-        return await self._agent_action(request, self._conversations.accept)
+        agent = await self._auth.require_agent(request)
+        body = await read_body(request, _AcceptBody)
+        record = await self._conversations.accept(
+            agent, request.match_info["conversation_id"], override=body.override
+        )
+        return json_response(record.to_wire())
 
     async def close(self, request: web.Request) -> web.Response:
         return await self._agent_action(request, self._conversations.close)

@@ -215,6 +215,18 @@ class RequestAuth:
         # Only the blanks HTTP allows around a value: any other character is part of the token.
         return await self._authenticator.identify(token.strip(" \t"))
 
+    async def visitor_of(self, token: str | None) -> str | None:
+        """The visitor id of a widget's visitor credential sent in a body; None without a
+        valid one (an expired credential must not keep a shopper from writing or a caller
+        from joining: they go on, untied to a visitor)."""
+        if token is None:
+            return None
+        try:
+            visitor = await self._authenticator.identify(token)
+        except CovisorError:
+            return None
+        return visitor.id if visitor.role == "visitor" else None
+
     async def require_agent(self, request: web.Request) -> Identity:
         identity = await self.identify(request)
         if not identity.is_agent:

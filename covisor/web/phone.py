@@ -15,11 +15,17 @@ from covisor.web.kit import RequestAuth, json_response, read_body
 
 class _CallBody(msgspec.Struct, forbid_unknown_fields=True):
     name: c.PersonName | None = None
+    override: bool = False
+    """The agent takes the call even at capacity (asked first)."""
 
 
 class _RedeemBody(msgspec.Struct, forbid_unknown_fields=True):
     pin: Annotated[str, msgspec.Meta(max_length=64)]
     name: c.PersonName | None = None
+    override: bool = False
+    """An agent takes the shopper's conversation even at capacity (asked first)."""
+    visitor_token: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
+    """A caller's widget visitor credential: agents see that visitor in the call."""
 
 
 class PinApi:
@@ -45,7 +51,7 @@ class PinApi:
         agent = await self._auth.require_agent(request)
         body = await read_body(request, _CallBody)
         conversation_id, issued = await self._pins.issue_for_call(
-            agent, c.name_or(body.name, "Phone caller")
+            agent, c.name_or(body.name, "Phone caller"), override=body.override
         )
         return json_response({"conversation_id": conversation_id, **issued.to_wire()}, 201)
 
@@ -57,13 +63,14 @@ class PinApi:
         body = await read_body(request, _RedeemBody)
         answer: dict[str, Any]
         if agent is not None:
-            record = await self._pins.link_agent(body.pin, agent)
+            record = await self._pins.link_agent(body.pin, agent, override=body.override)
             answer = {"conversation_id": record.id, "conversation": record.to_wire()}
         else:
             admitted = await self._pins.admit_caller(
                 body.pin,
                 c.name_or(body.name, "Caller"),
                 self._addresses.of(request.remote, request.headers),
+                visitor_id=await self._auth.visitor_of(body.visitor_token),
             )
             answer = {
                 "conversation_id": admitted.conversation_id,

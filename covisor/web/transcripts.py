@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
 from aiohttp import web
 
@@ -22,6 +24,8 @@ from covisor.web.kit import RequestAuth, json_response, read_body
 
 class _EmailBody(msgspec.Struct, forbid_unknown_fields=True):
     email: Email
+    tz: Annotated[str, msgspec.Meta(max_length=64)] | None = None
+    """The reader's IANA time zone (the widget sends the browser's)."""
 
 
 class TranscriptApi:
@@ -53,7 +57,9 @@ class TranscriptApi:
 
     async def html(self, request: web.Request) -> web.Response:
         reader = await self._auth.identify(request)
-        page = await self._transcripts.html(reader, request.match_info["conversation_id"])
+        page = await self._transcripts.html(
+            reader, request.match_info["conversation_id"], request.query.get("tz")
+        )
         return web.Response(
             text=page,
             content_type="text/html",
@@ -65,5 +71,5 @@ class TranscriptApi:
         shopper = await self._auth.require_shopper(request)
         cid = await member_of(request, self._conversations, shopper)
         body = await read_body(request, _EmailBody)
-        await self._transcripts.email(shopper, cid, body.email)
+        await self._transcripts.email(shopper, cid, body.email, body.tz)
         return json_response({"sent": True}, 202)

@@ -27,6 +27,8 @@ class _RegisterBody(msgspec.Struct, forbid_unknown_fields=True):
 
 class _InviteBody(msgspec.Struct, forbid_unknown_fields=True):
     message: Message
+    override: bool = False
+    """Invite even at capacity (the agent was asked first)."""
 
 
 class _AcceptBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -44,6 +46,7 @@ class VisitorsApi:
         tracking: Tracking,
         invitations: Invitations,
         deliver: Callable[[InvitationRecord], Awaitable[None]],
+        answered: Callable[[InvitationRecord], Awaitable[None]],
         conversations: ConversationService,
         conversions: Conversions,
     ) -> None:
@@ -52,6 +55,7 @@ class VisitorsApi:
         self._tracking = tracking
         self._invitations = invitations
         self._deliver = deliver
+        self._answered = answered
         self._conversations = conversations
         self._conversions = conversions
 
@@ -95,7 +99,7 @@ class VisitorsApi:
         agent = await self._auth.require_agent(request)
         body = await read_body(request, _InviteBody)
         invitation = await self._invitations.by_agent(
-            agent, request.match_info["visitor_id"], body.message
+            agent, request.match_info["visitor_id"], body.message, override=body.override
         )
         await self._deliver(invitation)
         return json_response(invitation_wire(invitation), 201)
@@ -115,13 +119,14 @@ class VisitorsApi:
             device=device_class(request.headers.get("User-Agent")),
             language=language_of(body.locale, request.headers.get("Accept-Language")),
         )
-        await self._invitations.accepted(invitation, conversation_id)
+        await self._answered(await self._invitations.accepted(invitation, conversation_id))
         answer = {"id": conversation_id, "token": token, "expires_at": expires_at}
         return json_response(answer, 201)
 
     async def decline(self, request: web.Request) -> web.Response:
         visitor = await self._visitor(request)
         declined = await self._invitations.declined(visitor, request.match_info["invitation_id"])
+        await self._answered(declined)
         return json_response(invitation_wire(declined))
 
     async def rules(self, request: web.Request) -> web.Response:

@@ -1,7 +1,8 @@
 """After hours, in Chromium: a phone shopper finds the shop closed (the module's server runs
 with `COVISOR_BUSINESS_HOURS` that exclude now), leaves a message with an e-mail address, an
 agent answers in the console, the answer arrives by e-mail at a real SMTP server on loopback
-(aiosmtpd in this process), and the shopper, back on the shop, finds it in the widget.
+(aiosmtpd in this process), and the shopper, back on the shop, finds it in the widget. On a
+second server without SMTP, the widget asks for no address and promises no e-mail.
 """
 
 from __future__ import annotations
@@ -13,14 +14,18 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ARTIFACTS, CovisorServer, Snap, served
-from tests.e2e.sides import AgentConsole, ShopperWidget
+from tests.e2e.conftest import ARTIFACTS, Contexts, CovisorServer, Snap, served
+from tests.e2e.sides import DESKTOP, PHONE, AgentConsole, ShopperWidget, Side
 from tests.mailbox import Mailbox, parts, smtp_server
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 QUESTION = {"en": "Do you have the trail sneaker in 39?", "es": "¿Tenéis la zapatilla en la 39?"}
 ANSWER = {"en": "Yes, size 39 is in stock!", "es": "¡Sí, la 39 está disponible!"}
 CLOSED = {"en": "We're closed right now.", "es": "Ahora mismo estamos cerrados."}
+LEFT = {
+    "en": "Message left, we'll answer soon",
+    "es": "Mensaje recibido, te responderemos",
+}
 
 
 def closed_now() -> str:
@@ -55,6 +60,21 @@ def server(
     }
     with served(data_dir, ARTIFACTS / "server-after-hours.log", env) as url:
         yield CovisorServer(url, data_dir, "", {})
+
+
+@pytest.fixture(scope="module")
+def mailless(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CovisorServer]:
+    """The same closed shop on a server that sends no e-mail (no `COVISOR_SMTP_HOST`)."""
+    data_dir = tmp_path_factory.mktemp("covisor-after-hours-mailless")
+    env = {
+        "COVISOR_SEED_DEMO": "0",
+        "COVISOR_BUSINESS_HOURS": closed_now(),
+        "COVISOR_TIMEZONE": "Europe/Madrid",
+    }
+    with served(data_dir, ARTIFACTS / "server-after-hours-mailless.log", env) as url:
+        started = CovisorServer(url, data_dir, "", {})
+        started.demo_token = started.add_agent("Alex")
+        yield started
 
 
 def reopen(shopper: ShopperWidget, url: str) -> None:
@@ -97,6 +117,7 @@ def test_a_message_left_after_hours_is_answered_by_email_and_in_the_widget(
     expect(shopper.by("widget-panel")).to_have_attribute("data-status", "waiting")
     expect(shopper.message(QUESTION[lang])).to_have_count(1)
     expect(shopper.by("away-left")).to_contain_text("ana@example.com")
+    expect(shopper.by("conversation-status")).to_have_text(LEFT[lang])
     cid = shopper.conversation_id()
     snap("left")
 
@@ -122,6 +143,38 @@ def test_a_message_left_after_hours_is_answered_by_email_and_in_the_widget(
 
 
 @pytest.mark.browser
+def test_without_email_the_closed_shop_promises_only_an_answer_here(
+    mailless: CovisorServer, contexts: Contexts, sides: list[tuple[str, Side]], snap: Snap
+) -> None:
+    """Issue 24, 1: no SMTP, so no address asked and no e-mail promised (in Polish); once the
+    message is left the header says so, not "waiting for an agent"; the agent is told the
+    shopper only sees the answer on their next visit."""
+    page = contexts.new("shopper", {**PHONE, "locale": "pl-PL"}).new_page()
+    shopper = ShopperWidget(page, mailless.url)
+    sides.append(("shopper", shopper))
+    reopen(shopper, f"{mailless.url}/demo?lang=pl")
+    expect(shopper.by("away-reason")).to_have_text("W tej chwili jesteśmy zamknięci.")
+    expect(shopper.by("away-prompt")).to_contain_text("na tym urządzeniu")
+    expect(shopper.by("away-email")).to_be_hidden()
+    shopper.send_chat("Czy macie te buty w rozmiarze 39?")
+    expect(shopper.by("widget-panel")).to_have_attribute("data-status", "waiting")
+    expect(shopper.by("away-left")).to_have_text(
+        "Naszą odpowiedź znajdziesz tutaj przy następnej wizycie."
+    )
+    expect(shopper.by("conversation-status")).to_have_text("Wiadomość zostawiona")
+    assert "mail" not in shopper.by("away-card").inner_text()
+    snap("left")
+    cid = shopper.conversation_id()
+
+    agent = AgentConsole(contexts.new("agent", DESKTOP).new_page(), mailless.url, name="Alex")
+    agent.log_in(mailless.demo_token)
+    sides.append(("agent", agent))
+    agent.accept(cid)
+    expect(agent.by("offline-message")).to_be_visible()
+    expect(agent.by("offline-message")).to_contain_text("next visit")
+
+
+@pytest.mark.browser
 def test_the_shopper_emails_themselves_a_closed_conversation(
     accepted: tuple[AgentConsole, ShopperWidget], mailbox: tuple[Mailbox, int], snap: Snap
 ) -> None:
@@ -143,4 +196,6 @@ def test_the_shopper_emails_themselves_a_closed_conversation(
     assert message["Subject"] == "Northwind Outfitters: your conversation"
     text, html = parts(message)
     assert "Here is the size chart you asked for." in text
+    zone = shopper.page.evaluate("() => Intl.DateTimeFormat().resolvedOptions().timeZone")
+    assert f"Times in {zone} (UTC" in text, "in the shopper's zone, named (issue 24, 9)"
     assert "<script" not in html and "<img" not in html

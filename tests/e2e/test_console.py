@@ -8,12 +8,14 @@ at desktop and phone size, in English and German, go to tests/artifacts/e2e/.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import APIRequestContext, Page, expect
 
 from tests.e2e.media_files import photo_jpeg
 from tests.e2e.polling import eventually
@@ -200,6 +202,75 @@ def test_shopper_who_read_out_a_pin_is_told_they_are_connected(
     snap("connected")
 
 
+def test_an_agent_at_capacity_is_asked_before_taking_one_more(
+    api: APIRequestContext,
+    accepted: Pair,
+    contexts: Any,
+    sides: list[tuple[str, Side]],
+    snap: Any,
+) -> None:
+    """Issue 24, 7: the agent sees their load; at capacity a shopper's PIN and the queue's
+    Accept ask first (taken on "Take it anyway", left on Cancel)."""
+    agent, _ = accepted
+    load = agent.by("agent-load")
+    expect(load).to_have_text("Chats 1/3")
+    alex = [a for a in api.get("/api/team").json()["agents"] if a["name"] == "Alex"][-1]
+    assert api.patch(f"/api/team/{alex['id']}", data={"capacity": 1}).ok
+
+    page = contexts.new("caller", {**PHONE, "locale": "es-ES"}).new_page()
+    caller = ShopperWidget(page, agent.origin)
+    sides.append(("caller", caller))
+    page.goto(f"{agent.origin}/demo?lang=es")
+    caller.press(caller.by("widget-launcher"))
+    caller.press(caller.by("phone-toggle"))
+    caller.press(caller.by("pin-show"))
+    expect(caller.by("pin-display")).not_to_have_text("")
+    agent.by("agent-pin-input").fill(caller.by("pin-display").inner_text())
+    agent.press(agent.by("agent-pin-redeem"))
+    dialog = agent.by("capacity-dialog")
+    expect(dialog).to_be_visible()
+    expect(agent.by("capacity-question")).to_have_text("Chats open: 1 of 1. Take one more anyway?")
+    expect(load).to_have_attribute("data-full", "true")
+    snap("asked")
+    agent.press(agent.by("capacity-override"))
+    agent.expect_selected(caller.conversation_id())
+    expect(caller.by("pin-connected")).to_be_visible()
+    expect(load).to_have_text("Chats 2/1")
+
+    waiting = page.request.post(f"{agent.origin}/api/conversations", data={}).json()
+    item = agent.page.locator(f'[data-testid="queue-item"][data-conversation-id="{waiting["id"]}"]')
+    agent.press(item.get_by_test_id("queue-accept"))
+    agent.press(dialog.get_by_role("button", name="Cancel"))
+    expect(dialog).to_be_hidden()
+    expect(item.get_by_test_id("queue-accept")).to_be_enabled()
+    expect(load).to_have_text("Chats 2/1")
+    snap("declined")
+    # Out of the queue the module's later tests read.
+    assert api.post(f"/api/conversations/{waiting['id']}/accept", data={}).ok
+
+
+def test_a_transcript_is_in_the_readers_zone_and_says_which(
+    accepted: Pair, contexts: Any, sides: list[tuple[str, Side]], snap: Any
+) -> None:
+    """Issue 24, 9: the printable transcript in the zone of the browser reading it (Tokyo
+    here, whatever the server's), named with its offset."""
+    agent, shopper = accepted
+    agent.send_chat("Your parcel leaves today.")
+    expect(shopper.message("Your parcel leaves today.")).to_have_count(1)
+    key = f"covisor:conversation:{shopper.origin}"
+    stored = shopper.page.evaluate("key => JSON.parse(localStorage.getItem(key))", key)
+    headers = {"Authorization": f"Bearer {stored['token']}"}
+    options = {**PHONE, "timezone_id": "Asia/Tokyo", "extra_http_headers": headers}
+    page: Page = contexts.new("reader", options).new_page()
+    sides.append(("reader", Side(page, shopper.origin)))
+    zone = page.evaluate("() => Intl.DateTimeFormat().resolvedOptions().timeZone")
+    page.goto(f"{shopper.origin}/api/conversations/{stored['id']}/transcript.html?tz={zone}")
+    expect(page.locator("p.meta")).to_contain_text("Times in Asia/Tokyo (UTC+09:00)")
+    said = page.locator("li", has_text="Your parcel leaves today.").locator("time")
+    at = datetime.fromisoformat(str(said.get_attribute("datetime")))
+    expect(said).to_have_text(at.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%Y-%m-%d %H:%M"))
+
+
 def console_on(contexts: Any, server: Any, options: dict[str, Any], lang: str = "") -> Page:
     page: Page = contexts.new(f"console-{lang or 'en'}", options).new_page()
     page.goto(f"{server.url}/agent" + (f"?lang={lang}" if lang else ""))
@@ -250,14 +321,38 @@ def test_console_in_german_with_a_skip_link_past_the_lists(
     expect(agent.by("queue-item")).to_contain_text("Kundin/Kunde")
     snap("queue")
     agent.accept(shopper.conversation_id())
-    expect(agent.by("conversation-title")).to_have_text("Kundin/Kunde")
+    # Issue 24, 4: an anonymous shopper has a code of their own, the same in every list.
+    name = agent.by("active-conversation").get_by_test_id("shopper-name").inner_text()
+    assert re.fullmatch(r"Kundin/Kunde [A-Z0-9]{3}", name), name
+    expect(agent.by("conversation-title")).to_have_text(name)
+    expect(agent.by("visitors-list").get_by_text(name, exact=True)).to_be_attached()
     shopper.send_chat("Hallo?")
     expect(agent.message("Hallo?").locator(".cv-author")).to_have_text("Kundin/Kunde")
     expect(agent.by("tab-list")).to_have_text("Gespräche")
+    # Issue 24, 10: "Chat", not "Chat0"; one page in the singular; no green "Online" pill
+    # beside "Abwesend" (the pill shows only while not connected).
+    expect(agent.by("tab-chat")).to_have_text("Chat")
+    expect(page.get_by_text(re.compile(r"^1 Seite · ")).first).to_be_attached()
+    agent.by("agent-status").select_option("away")
+    expect(agent.by("connection-state")).to_be_hidden()
 
-    # Reloaded, the console reopens the conversation; the first Tab reaches the skip link.
-    page.reload()
-    agent.expect_selected(shopper.conversation_id())
+    # Reloaded, the console reopens the conversation it had open, not the first listed; the
+    # first Tab reaches the skip link.
+    second = page.request.post(f"{server.url}/api/conversations", data={}).json()["id"]
+    if viewport == "phone":
+        agent.press(agent.by("tab-list"))
+    agent.accept(second)
+    names = agent.by("active-conversation").get_by_test_id("shopper-name").all_inner_texts()
+    assert len(set(names)) == 2, names
+    for kept in (second, shopper.conversation_id()):  # the default can only be one of them
+        if viewport == "phone":
+            agent.press(agent.by("tab-list"))
+        agent.press(
+            page.locator(f'[data-testid="active-conversation"][data-conversation-id="{kept}"]')
+        )
+        agent.expect_selected(kept)
+        page.reload()
+        agent.expect_selected(kept)
     page.keyboard.press("Tab")
     skip = agent.by("skip-link")
     expect(skip).to_be_focused()

@@ -42,6 +42,7 @@ def test_an_agent_sees_a_visitor_browse_and_invites_it_into_a_chat(
     item.get_by_test_id("visitor-invite").click()
     vera.by("invite-message").fill("Hi! Looking for boots? I can help with sizes.")
     vera.by("invite-send").click()
+    expect(item.get_by_test_id("visitor-invitation")).to_have_text("Invitation shown")
     invitation = shopper.by("invitation")
     expect(invitation).to_be_visible()
     expect(shopper.by("invitation-from")).to_have_text("Vera")
@@ -53,10 +54,28 @@ def test_an_agent_sees_a_visitor_browse_and_invites_it_into_a_chat(
     expect(shopper.by("widget-panel")).to_be_visible()
     expect(shopper.message("Hi! Looking for boots? I can help with sizes.")).to_have_count(1)
     expect(vera.by("active-conversation")).to_have_count(1)
+    shopper.page.evaluate("() => covisor.identify({name: 'Ana García'})")
     shopper.send_chat("Yes please, size 42?")
     expect(vera.message("Yes please, size 42?")).to_have_count(1)
-    expect(item.get_by_text("In a chat")).to_be_visible()
+    expect(item.get_by_test_id("visitor-chatting")).to_have_text("In a chat")
+    expect(item.get_by_test_id("visitor-invite")).to_be_disabled()
+    expect(item.get_by_test_id("visitor-name")).to_have_text("Ana García")
     snap("chatting")
+
+    # Issue 24, 3: the chat ends, and the list says so; a caller by PIN is in a chat again.
+    vera.press(vera.by("conversation-close"))
+    vera.press(vera.by("conversation-close"))
+    expect(item.get_by_test_id("visitor-chatting")).to_have_count(0)
+    expect(item.get_by_test_id("visitor-invite")).to_be_enabled()
+    vera.press(vera.by("agent-phone-new"))
+    expect(vera.by("agent-pin-display")).not_to_have_text("")
+    pin = vera.by("agent-pin-display").inner_text().replace(" ", "")
+    shopper.press(shopper.by("phone-toggle"))
+    shopper.by("pin-input").press_sequentially(pin)
+    shopper.press(shopper.by("pin-redeem"))
+    expect(item.get_by_test_id("visitor-chatting")).to_have_text("In a chat")
+    expect(item.get_by_test_id("visitor-invite")).to_be_disabled()
+    snap("calling")
 
 
 def test_a_rule_invites_once_a_declined_invitation_stays_away_and_an_order_counts(
@@ -75,7 +94,8 @@ def test_a_rule_invites_once_a_declined_invitation_stays_away_and_an_order_count
         },
     )
     assert rule.status == 201, rule.text()
-    console(server, contexts, "Rita")
+    rita = console(server, contexts, "Rita")
+    sides.append(("agent", rita))
     shopper = ShopperWidget(
         contexts.new("shopper", {**PHONE, "locale": "de-DE"}).new_page(), server.url
     )
@@ -85,6 +105,7 @@ def test_a_rule_invites_once_a_declined_invitation_stays_away_and_an_order_count
     snap("rule")
     shopper.press(shopper.by("invitation-decline"))
     expect(shopper.by("invitation")).to_be_hidden()
+    expect(rita.by("visitor-invitation")).to_have_text("Invitation declined")
     browse(shopper, "/demo/cart")
     shopper.page.wait_for_timeout(1800)
     expect(shopper.by("invitation")).to_be_hidden()

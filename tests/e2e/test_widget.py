@@ -448,3 +448,24 @@ def test_the_launcher_stays_hidden_until_its_styles_are_in(
     expect(shopper.by("widget-panel")).to_be_visible()
     box = shopper.by("widget-panel").bounding_box()
     assert box is not None and box["x"] == 0 and box["width"] == PHONE["viewport"]["width"]
+
+
+def test_the_demo_shop_speaks_the_browsers_language_and_its_pages_are_links(
+    server: Any, contexts: Any, sides: list[tuple[str, Side]], snap: Any
+) -> None:
+    """Issue 24, 8: a Spanish phone on the demo page (`<html lang="en">`, no `data-lang`) gets
+    the widget in Spanish; products and the menu are links; each page has its own title."""
+    page: Page = contexts.new("shopper", {**PHONE, "locale": "es-ES"}).new_page()
+    shopper = ShopperWidget(page, server.url)
+    sides.append(("shopper", shopper))
+    page.goto(f"{server.url}/demo")
+    expect(page).to_have_title("Northwind Outfitters — demo shop")
+    shopper.press(shopper.by("widget-launcher"))
+    expect(shopper.by("chat-input")).to_have_attribute("placeholder", "Escribe un mensaje…")
+    expect(page.get_by_test_id("demo-lang")).to_have_value("es")
+    snap("home")
+    shopper.press(shopper.by("widget-close"))
+    shopper.press(page.get_by_role("link", name="Desk lamp"))
+    expect(page).to_have_url(re.compile(r"/demo/desk-lamp$"))
+    expect(page).to_have_title("Desk lamp — Northwind Outfitters")
+    expect(page.locator('header nav a[href="/demo/footwear"]')).to_have_text("Footwear")

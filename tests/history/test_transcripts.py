@@ -133,3 +133,17 @@ async def fetch_text(h: Harness, cid: str, token: str) -> str:
     async with h.http.get(url, headers=headers) as response:
         assert response.status == 200
         return await response.text()
+
+
+async def test_the_page_is_in_the_readers_zone_and_names_it(harness: Harness) -> None:
+    """Issue 24, 9: `?tz=` the reader's zone, else the shop's; either is named."""
+    opened = await harness.open_conversation(locale="pl-PL")
+    cid, token = opened["id"], opened["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    url = f"{harness.url}/api/conversations/{cid}/transcript.html"
+    async with harness.http.get(url, headers=headers, params={"tz": "Asia/Tokyo"}) as r:
+        assert "Godziny w strefie Asia/Tokyo (UTC+09:00)" in await r.text()
+    async with harness.http.get(url, headers=headers) as r:
+        assert "Godziny w strefie " in await r.text(), "the shop's zone, named"
+    async with harness.http.get(url, headers=headers, params={"tz": "Mars/Olympus"}) as r:
+        assert r.status == 400

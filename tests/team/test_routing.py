@@ -154,3 +154,38 @@ async def test_two_processes_route_without_overfilling_anyone(
     finally:
         for console in consoles:
             await console.close()
+
+
+async def test_an_agent_at_capacity_takes_one_more_only_when_saying_so(harness: Harness) -> None:
+    """Issue 24, 7: capacity holds for what the agent takes by hand, not only for routing:
+    accepting, redeeming a shopper's PIN and a new phone session are `409 at_capacity` until
+    the agent says `override` (after the console asked)."""
+    _, token = await harness.services.agents.add("Ann", capacity=1)
+    first, second, third = [await harness.open_conversation() for _ in range(3)]
+    await harness.accepted(first["id"], token)
+
+    accept = f"/api/conversations/{second['id']}/accept"
+    status, body = await harness.request("POST", accept, token)
+    assert status == 409 and body["error"]["code"] == "at_capacity", body
+    status, body = await harness.request("POST", accept, token, json={"override": True})
+    assert status == 200 and body["agent_id"] and body["status"] == "active", body
+
+    status, issued = await harness.request(
+        "POST", f"/api/conversations/{third['id']}/pins", third["token"]
+    )
+    assert status == 201, issued
+    status, body = await harness.request(
+        "POST", "/api/pins/redeem", token, json={"pin": issued["pin"]}
+    )
+    assert status == 409 and body["error"]["code"] == "at_capacity", body
+    status, body = await harness.request(
+        "POST", "/api/pins/redeem", token, json={"pin": issued["pin"], "override": True}
+    )
+    assert status == 200 and body["conversation_id"] == third["id"], "the PIN was not spent"
+
+    status, body = await harness.request("POST", "/api/pins", token, json={})
+    assert status == 409 and body["error"]["code"] == "at_capacity", body
+    status, body = await harness.request("POST", "/api/pins", token, json={"override": True})
+    assert status == 201, body
+    _, agents = await harness.request("GET", "/api/agents", token)
+    assert [(a["open"], a["capacity"]) for a in agents["agents"]] == [(4, 1)]

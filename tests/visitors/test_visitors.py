@@ -181,6 +181,35 @@ async def test_an_agents_invitation_accepted_opens_the_agents_conversation(site:
         assert status == 409
         found = await listed(site, agent_token, visitor.id)
         assert found["conversation_id"] == opened["id"]
+        assert found["in_chat"] is True, found
+    finally:
+        await visitor.close()
+
+
+async def test_an_agent_at_capacity_invites_only_when_saying_so(site: Harness) -> None:
+    """Issue 24, 7: an invitation is one more conversation; a visitor who accepts once the
+    agent is full meanwhile waits in the queue."""
+    agent_id, agent_token = await site.services.agents.add("Ann", capacity=1)
+    visitor = await new_visitor(site)
+    try:
+        await visitor.open_page("https://shop.example/", "Home")
+        await listed(site, agent_token, visitor.id)
+        invite = f"/api/visitors/{visitor.id}/invite"
+        status, invitation = await site.request("POST", invite, agent_token, json={"message": "Hi"})
+        assert status == 201, invitation
+        await site.accepted((await site.open_conversation())["id"], agent_token)
+        status, body = await site.request("POST", invite, agent_token, json={"message": "Hi"})
+        assert status == 409 and body["error"]["code"] == "at_capacity", body
+        status, body = await site.request(
+            "POST", invite, agent_token, json={"message": "Hi", "override": True}
+        )
+        assert status == 201, body
+        status, opened = await site.request(
+            "POST", f"/api/invitations/{invitation['id']}/accept", visitor.token, json={}
+        )
+        assert status == 201, opened
+        _, queue = await site.request("GET", "/api/conversations?status=waiting", agent_token)
+        assert [c["id"] for c in queue["conversations"]] == [opened["id"]], "in the queue"
     finally:
         await visitor.close()
 

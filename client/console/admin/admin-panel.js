@@ -88,7 +88,8 @@ export class AdminPanel {
     this.notice(text);
   }
 
-  /** Tell `onNotice` an error the panel shows (in its error line or in a row). */
+  /** Tell `onNotice` an error the panel shows (in its error line or in a row); "" takes an
+   * earlier one back (the next action is under way, and may well succeed). */
   notice(text) {
     this.#onNotice(text);
   }

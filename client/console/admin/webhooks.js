@@ -73,25 +73,24 @@ export function webhookProblem({ url, events }) {
 
 /**
  * How a delivery stands, for a list: `{key, params, tone}` where `key` is a locale key,
- * `params` its placeholders (`status`: the HTTP status or the error, `attempts`, `time` of the
+ * `params` its placeholders (`status`: the HTTP status or the error, `count`: attempts, `time` of the
  * next try or of delivery, as given by `formatAt`) and `tone` `ok`, `wait` or `bad`.
  */
 export function deliveryState(delivery, formatAt = String) {
   const status = delivery.last_status ?? delivery.last_error ?? "—";
-  const attempts = delivery.attempts ?? 0;
+  const count = delivery.attempts ?? 0;
   if (delivery.state === "delivered")
     return {
       key: "agent.webhooks.state_delivered",
-      params: { status, attempts, time: formatAt(delivery.delivered_at) },
+      params: { status, count, time: formatAt(delivery.delivered_at) },
       tone: "ok",
     };
   if (delivery.state === "failed")
-    return { key: "agent.webhooks.state_failed", params: { status, attempts }, tone: "bad" };
-  if (!attempts)
-    return { key: "agent.webhooks.state_queued", params: { attempts }, tone: "wait" };
+    return { key: "agent.webhooks.state_failed", params: { status, count }, tone: "bad" };
+  if (!count) return { key: "agent.webhooks.state_queued", params: { count }, tone: "wait" };
   return {
     key: "agent.webhooks.state_retrying",
-    params: { status, attempts, time: formatAt(delivery.next_attempt_at) },
+    params: { status, count, time: formatAt(delivery.next_attempt_at) },
     tone: "wait",
   };
 }
@@ -278,6 +277,7 @@ export class WebhooksPanel extends AdminPanel {
 
   #clearMessages() {
     clearLines(this.error, this.formError);
+    this.notice("");
     this.#rowMessage = null;
     this.list.querySelector("[data-testid=webhooks-row-message]")?.remove();
   }

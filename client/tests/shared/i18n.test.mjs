@@ -10,6 +10,7 @@ import {
   formatDuration,
   interpolate,
   pickLanguage,
+  pluralForm,
 } from "../../shared/i18n.js";
 import { formatPin, normalisePin, pinField } from "../../shared/pin.js";
 import { AVAILABILITIES, OPTION_NAMES } from "../../shared/product.js";
@@ -17,7 +18,9 @@ import { DEFAULT_LIMITS } from "../../shared/protocol.js";
 
 const load = (lang) => JSON.parse(readFileSync(new URL(`locales/${lang}.json`, clientDir), "utf8"));
 const english = load("en");
-const placeholders = (text) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+const forms = (entry) => (typeof entry === "string" ? [entry] : Object.values(entry));
+const placeholders = (entry) =>
+  [...new Set(forms(entry).flatMap((text) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1])))].sort();
 
 test("every supported language has a catalogue and nothing else is shipped", () => {
   const files = readdirSync(new URL("locales/", clientDir)).filter((f) => f.endsWith(".json"));
@@ -30,10 +33,39 @@ for (const lang of LANGUAGES.filter((l) => l !== "en")) {
     assert.deepEqual(Object.keys(messages).sort(), Object.keys(english).sort());
     for (const [key, text] of Object.entries(english)) {
       assert.deepEqual(placeholders(messages[key]), placeholders(text), `${lang}: ${key}`);
-      assert.ok(messages[key].trim().length > 0, `${lang}: ${key} is empty`);
+      assert.ok(forms(messages[key]).every((form) => form.trim()), `${lang}: ${key} is empty`);
     }
   });
 }
+
+for (const lang of LANGUAGES) {
+  test(`${lang}: plural messages have every form whole numbers take there`, () => {
+    const rules = new Intl.PluralRules(lang);
+    const needed = new Set(Array.from({ length: 201 }, (_, n) => rules.select(n)));
+    for (const [key, entry] of Object.entries(load(lang))) {
+      if (typeof entry === "string") continue;
+      assert.equal(typeof english[key], "object", `${lang}: ${key} is plural, not in English`);
+      for (const category of needed) assert.ok(entry[category], `${lang}: ${key} lacks ${category}`);
+    }
+  });
+}
+
+test("a plural message takes the form of its count in each language", () => {
+  const pages = {
+    en: "1 page · 5 pages",
+    es: "1 página · 5 páginas",
+    de: "1 Seite · 5 Seiten",
+    pl: "1 strona · 3 strony · 5 stron",
+    fr: "1 page · 5 pages",
+  };
+  for (const lang of LANGUAGES) {
+    const t = createTranslator(lang, load(lang), english);
+    const counts = lang === "pl" ? [1, 3, 5] : [1, 5];
+    const said = counts.map((count) => t("agent.visitors.pages", { count, time: "" }).split(" ·")[0]);
+    assert.equal(said.join(" · "), pages[lang], lang);
+  }
+  assert.equal(pluralForm(new Intl.PluralRules("pl"), { other: "x" }, 3), "x", "other at worst");
+});
 
 test("every literal key the client code asks for exists in English", () => {
   const sources = clientSources();
@@ -61,6 +93,7 @@ test("keys built from codes exist for every value the client produces", () => {
       (tool) => `tools.${tool}`,
     ),
     ...["accepted", "closed", "joined"].map((notice) => `chat.system.${notice}`),
+    ...["pending", "accepted", "declined"].map((outcome) => `agent.visitors.invitation.${outcome}`),
     ...AVAILABILITIES.map((availability) => `product.availability.${availability}`),
     ...OPTION_NAMES.map((name) => `product.${name}`),
     "upload.cancel",

@@ -38,7 +38,7 @@ test("a delivery's state names its status, attempts and the time that matters", 
     deliveryState({ state: "delivered", attempts: 3, last_status: 200, delivered_at: 9 }, at),
     {
       key: "agent.webhooks.state_delivered",
-      params: { status: 200, attempts: 3, time: "t9" },
+      params: { status: 200, count: 3, time: "t9" },
       tone: "ok",
     },
   );
@@ -46,7 +46,7 @@ test("a delivery's state names its status, attempts and the time that matters", 
     deliveryState({ state: "pending", attempts: 1, last_status: 500, next_attempt_at: 7 }, at),
     {
       key: "agent.webhooks.state_retrying",
-      params: { status: 500, attempts: 1, time: "t7" },
+      params: { status: 500, count: 1, time: "t7" },
       tone: "wait",
     },
   );
@@ -65,7 +65,8 @@ test("every webhook string is in every locale, with the same placeholders", () =
     eventKey("ping"),
     ...Object.keys(english).filter((key) => key.startsWith("agent.webhooks.")),
   ];
-  const placeholders = (text) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+  const placeholders = (entry) =>
+    [...new Set([...JSON.stringify(entry).matchAll(/\{(\w+)\}/g)].map((m) => m[1]))].sort();
   for (const lang of ["en", "es", "de", "pl", "fr"]) {
     const messages = locale(lang);
     for (const key of keys) {
