@@ -58,33 +58,33 @@ async def nginx(spawn: Any, redis: str, tmp_path: Path) -> AsyncIterator[dict[st
     agent = await agent_token_for(data)
     servers = [await spawn(data, "--redis-url", redis, env=env) for _ in range(2)]
     ports = [int(server.url.rsplit(":", 1)[1]) for server in servers]
-    listen = free_port()
-    prefix = tmp_path / "nginx"
-    prefix.mkdir()
-    (prefix / "nginx.conf").write_text(render(ports, listen))
-    process = await asyncio.create_subprocess_exec(
-        NGINX,
-        "-p",
-        str(prefix),
-        "-c",
-        str(prefix / "nginx.conf"),
-        "-g",
-        f"daemon off; pid {prefix}/nginx.pid; error_log {prefix}/error.log;",
-    )
-    url = f"http://127.0.0.1:{listen}"
+    url, process = await nginx_in_front(ports, tmp_path / "nginx")
     try:
-        for _ in range(100):
-            try:
-                _, writer = await asyncio.open_connection("127.0.0.1", listen)
-            except OSError:
-                await asyncio.sleep(0.05)
-            else:
-                writer.close()
-                break
         yield {"url": url, "agent": agent, "servers": [s.url for s in servers]}
     finally:
         process.terminate()
         await process.wait()
+
+
+async def nginx_in_front(ports: list[int], prefix: Path) -> tuple[str, asyncio.subprocess.Process]:
+    """nginx with deploy/nginx.conf (`render`) in front of the Covisor processes on `ports`,
+    its files under `prefix`, listening once this returns; its URL and process."""
+    listen = free_port()
+    prefix.mkdir()
+    (prefix / "nginx.conf").write_text(render(ports, listen))
+    process = await asyncio.create_subprocess_exec(
+        NGINX, "-p", str(prefix), "-c", str(prefix / "nginx.conf"),
+        "-g", f"daemon off; pid {prefix}/nginx.pid; error_log {prefix}/error.log;",
+    )  # fmt: skip
+    for _ in range(100):
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", listen)
+        except OSError:
+            await asyncio.sleep(0.05)
+        else:
+            writer.close()
+            break
+    return f"http://127.0.0.1:{listen}", process
 
 
 def session_from(address: str) -> aiohttp.ClientSession:
@@ -123,7 +123,9 @@ async def test_socket_io_uploads_and_client_addresses_through_nginx(
         seqs = []
         for index, (n, conversation) in enumerate(opened):
             cid = conversation["id"]
-            async with five.post(f"{url}/api/conversations/{cid}/accept", headers=agent_auth) as r:
+            accept = f"{url}/api/conversations/{cid}/accept"
+            # One agent takes them all, past its capacity: on purpose.
+            async with five.post(accept, headers=agent_auth, json={"override": True}) as r:
                 assert r.status == 200
             transport = "polling" if index == 1 else "websocket"
             shopper = await connected(url, conversation["token"], sessions[n], transport)

@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
-import sys
 from pathlib import Path
 
 from covisor.app.http import create_app
 from covisor.catalogue.search import parse_query
 from covisor.config import Config
 from tests.conftest import LOADED_MACHINE_SHED_AFTER, serving
+from tests.history.test_privacy import covisor
 from tests.store.test_products_contract import product, write
-
-
-async def covisor(*args: str) -> tuple[int, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "covisor", *args,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-    )  # fmt: skip
-    out, _ = await asyncio.wait_for(process.communicate(), 120)
-    assert process.returncode is not None
-    return process.returncode, out.decode()
 
 
 async def test_a_sqlite_deployment_moves_onto_postgresql_with_nothing_lost(

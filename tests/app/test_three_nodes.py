@@ -23,7 +23,7 @@ import aiohttp
 import psycopg
 import pytest
 
-from tests.app.test_deploy import NGINX, render
+from tests.app.test_deploy import NGINX, nginx_in_front
 from tests.app.test_rolling_restart import Talker
 from tests.conftest import ServerProcess, agent_token_for, free_port, open_accepted
 from tests.media import samples
@@ -56,27 +56,6 @@ async def connections(url: str) -> float:
         for line in text.splitlines()
         if line.startswith("covisor_connections{")
     )
-
-
-async def nginx_in_front(ports: list[int], prefix: Path) -> tuple[str, asyncio.subprocess.Process]:
-    listen = free_port()
-    prefix.mkdir()
-    conf = render(ports, listen)
-    assert conf.count("server 127.0.0.1:") == 3, conf
-    (prefix / "nginx.conf").write_text(conf)
-    process = await asyncio.create_subprocess_exec(
-        NGINX, "-p", str(prefix), "-c", str(prefix / "nginx.conf"),
-        "-g", f"daemon off; pid {prefix}/nginx.pid; error_log {prefix}/error.log;",
-    )  # fmt: skip
-    for _ in range(100):
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", listen)
-        except OSError:
-            await asyncio.sleep(0.05)
-        else:
-            writer.close()
-            break
-    return f"http://127.0.0.1:{listen}", process
 
 
 class Load:
