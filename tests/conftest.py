@@ -616,11 +616,3 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.browser)
         if folder in PROCESS_DIRS or PROCESS_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.process)
-    # The long files first (browser, then processes): xdist hands whole files to workers in this
-    # order, and a long one started last keeps the run going alone.
-    items.sort(
-        key=lambda item: (
-            not item.get_closest_marker("browser"),
-            not item.get_closest_marker("process"),
-        )
-    )
