@@ -104,18 +104,15 @@ class MediaPipeline:
         return await self.ingest(_read_chunks(path), on_received)
 
     async def get(self, media_id: str) -> MediaRecord | None:
-        """The record of an ingested item, or None if there is none (or `media_id` is no id)."""
+        """The record of an ingested item, or None if there is none (or `media_id` is no id).
+        Read from this node's disk; only when it is not there is the mirror asked for it."""
         try:
-            derived = await self.store.local_derived(media_id)
+            record = await _read_record(self.store.derived_dir(media_id))
+            if record is None and await self.store.local_derived(media_id) is not None:
+                record = await _read_record(self.store.derived_dir(media_id))
         except ValueError:
             return None
-        if derived is None:
-            return None
-        try:
-            async with aiofiles.open(derived / RECORD_FILE, "rb") as source:
-                return msgspec.json.decode(await source.read(), type=MediaRecord)
-        except FileNotFoundError:
-            return None
+        return record
 
     def variant_path(self, record: MediaRecord, name: str) -> Path | None:
         """Where the served file `name` of `record` is on disk, or None if it has no such file."""
@@ -162,3 +159,11 @@ async def _read_chunks(path: Path) -> AsyncIterator[bytes]:
     async with aiofiles.open(path, "rb") as source:
         while chunk := await source.read(_READ_CHUNK):
             yield chunk
+
+
+async def _read_record(derived: Path) -> MediaRecord | None:
+    try:
+        async with aiofiles.open(derived / RECORD_FILE, "rb") as source:
+            return msgspec.json.decode(await source.read(), type=MediaRecord)
+    except FileNotFoundError:
+        return None

@@ -42,7 +42,7 @@ async def copy_sqlite_to_postgresql(source: Path, url: str) -> dict[str, int]:
     try:
         with tempfile.TemporaryDirectory() as scratch:
             snapshot = Path(scratch) / "snapshot.sqlite3"
-            await SQLiteDb(source).backup(snapshot)
+            await sqlite.backup(snapshot)
             async with target.transaction() as tx:
                 return await _copy(snapshot, tx, redacted(url))
     finally:
