@@ -242,6 +242,22 @@ class Config:
     catalogue_check_every: float = _bounded(10.0, 0.1, 3600)
     """Seconds between two looks for a scheduled feed that is due or an import to take over."""
 
+    translate_url: str | None = None
+    """The shop's translation engine (`http://apertium.internal:2737`); None: no translation.
+    Chat messages go there when a shopper and their agent read different languages; only the
+    messages' text is sent. The operator's own address, so a private one is fine."""
+    translate_api: str = "apertium"
+    """What `translate_url` speaks: `apertium` (Apertium APy) or `libretranslate` (the
+    LibreTranslate API, which DeepL-style and LLM gateways imitate)."""
+    translate_api_key: str | None = field(default=None, repr=False)
+    """The `api_key` a LibreTranslate server asks for, if any; never logged nor served."""
+    translate_timeout: float = _bounded(5.0, 0.1, 120)
+    """Seconds one translation may take; a message is then marked untranslated (retry)."""
+    translate_concurrency: int = _bounded(4, 1, 256)
+    """Translations a process asks the engine for at once."""
+    translate_cache: int = _bounded(1000, 0, 1_000_000)
+    """Translations a process keeps to answer the same text again without the engine."""
+
     timezone: str = "Europe/Madrid"
     """The shop's IANA time zone (`Europe/Madrid`): business hours are its wall-clock times."""
     business_hours: str = ""
@@ -293,6 +309,14 @@ class Config:
                 raise ConfigError(
                     f"{name} = {getattr(self, name)}: must be one of {', '.join(choices)}"
                 )
+        if self.translate_api not in ("apertium", "libretranslate"):
+            raise ConfigError(
+                f"translate_api = {self.translate_api}: must be one of apertium, libretranslate"
+            )
+        if self.translate_url is not None and not self.translate_url.startswith(
+            ("http://", "https://")
+        ):
+            raise ConfigError(f"translate_url = {self.translate_url}: must be an http(s) URL")
         try:
             parse_networks(self.trusted_proxies)
         except ValueError as exc:

@@ -33,6 +33,7 @@ from covisor.app.factories import (
     make_manager,
     make_privacy,
     make_store,
+    make_translator,
     open_media_pipeline,
     shop_secret,
 )
@@ -82,6 +83,7 @@ from covisor.team.hours import Schedule, zone
 from covisor.team.replies import SavedReplies
 from covisor.team.roster import Roster
 from covisor.team.routing import Router
+from covisor.translation.translator import Translator
 from covisor.visitors.conversions import Conversions
 from covisor.visitors.invitations import Invitations
 from covisor.visitors.tracking import Tracking
@@ -136,6 +138,8 @@ class Covisor:
     """Wakes the router when routing is `auto`; does nothing otherwise."""
     feed_catalogue: FeedCatalogue | None
     """The product feed's search, cards and imports; None on a store without products."""
+    translator: Translator | None
+    """Chat messages translated through the shop's engine; None while translation is off."""
     demo_catalogue: CatalogueSeeding | None = None
     demo_shop: ShopSeeding | None = None
     draining: bool = field(default=False, init=False)
@@ -263,6 +267,8 @@ async def _assemble(
         offline_mail.published(published)
         webhooks.published(published)
         tracking.published(published)
+        if translator is not None:
+            translator.published(published)
 
     journal = Journal(
         store,
@@ -281,6 +287,7 @@ async def _assemble(
         or config.database_url is not None,
         metrics=metrics,
     )
+    translator = make_translator(config, journal, store)
     demo_origin = shop_origin(config.host, config.port)
     seed_shop = config.seed_demo and config.demo_shop
     feed_catalogue = await make_feed_catalogue(
@@ -379,6 +386,7 @@ async def _assemble(
         shed_after=config.shed_after,
         clock=clock,
         metrics=metrics,
+        translator=translator,
     )
     realtime.attach()
     agents = make_agents(config, store, quotas=quotas, clock=clock, tokens=tokens)
@@ -436,6 +444,7 @@ async def _assemble(
         lifecycle=lifecycle,
         route_soon=route_soon,
         feed_catalogue=feed_catalogue,
+        translator=translator,
         demo_catalogue=demo_catalogue,
         demo_shop=demo_shop,
     )
@@ -458,6 +467,7 @@ async def _assemble(
             ),
             Part("journal", journal.stop, journal.start),
             Part("notifier", notifier.stop, notifier.start),
+            *([Part("translator", translator.stop, translator.start)] if translator else []),
             *(
                 [Part("router", router.stop, lambda: router.start(journal.submit))]
                 if config.routing == "auto"

@@ -24,6 +24,7 @@ from covisor.catalogue.importer import CatalogueImports
 from covisor.catalogue.pictures import Pictures, Shelf
 from covisor.catalogue.service import ProductCatalogue
 from covisor.config import Config
+from covisor.conversations.journal import Journal
 from covisor.conversations.quotas import Quotas
 from covisor.conversations.shopper import SHOP_SECRET
 from covisor.history.privacy import Privacy
@@ -38,6 +39,10 @@ from covisor.store import Store
 from covisor.store.commerce import CommerceStore
 from covisor.store.products import ProductStore
 from covisor.team.agents import Agents
+from covisor.translation.apertium import Apertium
+from covisor.translation.engine import Engine
+from covisor.translation.libretranslate import LibreTranslate
+from covisor.translation.translator import TranslationOptions, Translator
 
 if TYPE_CHECKING:
     from covisor.store.sql import SQLStore
@@ -184,3 +189,20 @@ def make_privacy(
     return Privacy(
         store, pipeline, retention_days=config.retention_days, clock=clock, forget=forget
     )
+
+
+def make_translator(config: Config, journal: Journal, store: Store) -> Translator | None:
+    """The shop's translation engine behind its translator; None while `translate_url` is
+    not set (translation is off)."""
+    if config.translate_url is None:
+        return None
+    connections = config.translate_concurrency
+    engine: Engine = (
+        LibreTranslate(config.translate_url, connections, config.translate_api_key)
+        if config.translate_api == "libretranslate"
+        else Apertium(config.translate_url, connections)
+    )
+    options = TranslationOptions(
+        timeout=config.translate_timeout, concurrency=connections, cache=config.translate_cache
+    )
+    return Translator(engine, journal, store, options)

@@ -27,6 +27,7 @@ from covisor.web.reports import ReportsApi
 from covisor.web.roster import RosterApi
 from covisor.web.team import TeamApi
 from covisor.web.transcripts import TranscriptApi
+from covisor.web.translation import TranslationApi
 from covisor.web.visitors import VisitorsApi
 from covisor.web.webhooks import WebhooksApi
 
@@ -92,6 +93,7 @@ def web_application(covisor: Covisor) -> web.Application:
             covisor.roster,
             covisor.route_soon,
         ),
+        TranslationApi(auth, covisor.agents, covisor.translator),
     ):
         app.add_routes(adapter.routes())
     covisor.sio.attach(app)

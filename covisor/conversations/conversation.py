@@ -70,6 +70,8 @@ class ConversationState:
     last_message: dict[str, Any] | None = None
     cart: dict[str, Any] | None = None
     commerce: list[Event] = field(default_factory=list)
+    translations: dict[int, dict[str, Any]] = field(default_factory=dict)
+    """Message seq → its latest `chat.translated` data, for the recent messages kept."""
 
     def is_member(self, who: Identity) -> bool:
         return is_member(who, self.id, self.agent["id"] if self.agent else None)
@@ -116,6 +118,9 @@ class ConversationState:
             case "chat.message":
                 self.messages.append(event)
                 del self.messages[: -limits.recent_messages]
+                first = self.messages[0].seq
+                for seq in [s for s in self.translations if s < first]:
+                    del self.translations[seq]
                 self.last_message = {
                     "seq": event.seq,
                     "at": event.at,
@@ -126,6 +131,9 @@ class ConversationState:
                     self.client_ids[_client_key(event.actor["id"], data["client_id"])] = event.seq
                     while len(self.client_ids) > limits.remembered_client_ids:
                         del self.client_ids[next(iter(self.client_ids))]
+            case "chat.translated":
+                if self.messages and data["seq"] >= self.messages[0].seq:
+                    self.translations[data["seq"]] = data
             case "chat.read":
                 self.reads[event.actor["id"]] = data["seq"]
             case "cart.updated":
@@ -153,6 +161,7 @@ class ConversationState:
             "agent": self.agent,
             "callers": list(self.callers.values()),
             "messages": [to_wire(m) for m in self.messages],
+            "translations": list(self.translations.values()),
             "reads": dict(self.reads),
             **self.viewer.snapshot(sketch),
             **self.gallery.snapshot(),
@@ -216,6 +225,8 @@ def decide(
         return Draft("conversation.opened", data)
     if isinstance(command, c.Accept):
         return _decide_accept(state, actor)
+    if isinstance(command, c.Translated):
+        return _decide_translated(state, command)
     _require_member(state, actor)
     if isinstance(command, c.Rate):
         return _decide_rate(state, actor, command)
@@ -311,6 +322,22 @@ def _decide_transfer(state: ConversationState, actor: Identity, to: dict[str, st
     if to is not None and to["id"] == actor.id:
         raise CovisorError("bad_request", "the conversation is already yours")
     return Draft("conversation.transferred", {"from": actor.public(), "to": to})
+
+
+def _decide_translated(state: ConversationState, command: c.Translated) -> Draft:
+    """A translation, or why there is none, of a message of this conversation. Server-internal:
+    taken from whoever wrote the message, member or not any more, open or closed (a message
+    written just before the close is still translated)."""
+    if not 0 < command.seq <= state.seq:
+        raise CovisorError("bad_request", f"no message {command.seq} in this conversation")
+    if (command.text is None) == (command.error is None):
+        raise CovisorError("bad_request", "a translation has a text or an error, not both")
+    data: dict[str, Any] = {"seq": command.seq, "source": command.source, "target": command.target}
+    if command.text is not None:
+        data["text"] = command.text
+    else:
+        data["error"] = command.error
+    return Draft("chat.translated", data)
 
 
 def _decide_rate(state: ConversationState, actor: Identity, command: c.Rate) -> Draft:

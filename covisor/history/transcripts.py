@@ -47,6 +47,7 @@ time{color:#5a6573;font-size:.85em;margin-left:.5rem}
 .text{white-space:pre-wrap;overflow-wrap:anywhere;margin-top:.15rem}
 .event{color:#3c4652;font-style:italic}
 .note{background:#fff7d6;padding:.45rem .6rem}
+.translation{color:#3c4652;white-space:pre-wrap;overflow-wrap:anywhere;margin-top:.2rem}
 img{display:block;max-width:160px;max-height:160px;margin-top:.35rem;border-radius:4px}
 @media print{body{margin:0;max-width:none;font-size:11pt}li{border-color:#bbb}
 .note{background:none;border:1px dashed #999}}
@@ -72,6 +73,7 @@ _KEPT = frozenset(
         "conversation.closed",
         "conversation.rated",
         "chat.message",
+        "chat.translated",
         "note.added",
         "member.joined",
         "media.processing",
@@ -85,8 +87,12 @@ _KEPT = frozenset(
 def timeline(
     events: Iterable[Event], *, for_agent: bool, links: MediaLinks | None
 ) -> list[dict[str, Any]]:
-    """What a reader sees of `events` in order; thumbnails signed with `links` (none without)."""
+    """What a reader sees of `events` in order; thumbnails signed with `links` (none without).
+    A message's translation (translation/translator.py) is the message's `translation`
+    (`{"language", "text"}`), its `language` the one it was written in; `text` stays the
+    author's own words."""
     found: list[dict[str, Any]] = []
+    messages: dict[int, dict[str, Any]] = {}
     uploads: dict[str, dict[str, Any]] = {}
     shown: dict[str, Any] | None = None
     for event in events:
@@ -95,7 +101,11 @@ def timeline(
         data, head = event.data, {"seq": event.seq, "at": event.at, "author": event.actor}
         match event.type:
             case "chat.message":
-                found.append({"type": "message", **head, "text": data["text"]})
+                messages[event.seq] = {"type": "message", **head, "text": data["text"]}
+                found.append(messages[event.seq])
+            case "chat.translated" if "text" in data and data["seq"] in messages:
+                translation = {"language": data["target"], "text": data["text"]}
+                messages[data["seq"]] |= {"language": data["source"], "translation": translation}
             case "note.added" if for_agent:
                 found.append({"type": "note", **head, "text": data["text"]})
             case "conversation.opened":
@@ -180,11 +190,23 @@ def _item(entry: dict[str, Any], said: dict[str, str], tz: ZoneInfo) -> str:
         label = f'<div class="who">{escape(author)}{when}</div>'
         flag = f'<div class="event">{escape(said["note"])}</div>' if kind == "note" else ""
         css = ' class="note"' if kind == "note" else ""
-        return f'<li{css}>{label}{flag}<div class="text">{escape(entry["text"])}</div></li>'
+        text = f'<div class="text">{escape(entry["text"])}</div>'
+        return f"<li{css}>{label}{flag}{text}{_translation(entry, said)}</li>"
     text = _event_text(entry, said, author)
     thumb = entry.get("thumb")
     picture = f'<img src="{escape(thumb)}" alt="">' if thumb else ""
     return f'<li><span class="event">{escape(text)}</span>{when}{picture}</li>'
+
+
+def _translation(entry: dict[str, Any], said: dict[str, str]) -> str:
+    translation = entry.get("translation")
+    if translation is None:
+        return ""
+    label = said["translated"].format(language=translation["language"])
+    return (
+        f'<div class="translation"><span class="event">{escape(label)}:</span> '
+        f"{escape(translation['text'])}</div>"
+    )
 
 
 def _event_text(entry: dict[str, Any], said: dict[str, str], author: str) -> str:
@@ -252,6 +274,12 @@ def plain_lines(entries: list[dict[str, Any]], tz: ZoneInfo, said: dict[str, str
     their times are in (an e-mail's reader is in a zone the server does not know: the shop's)."""
     lines = [
         f"{e['author'].get('name', '')} ({_when(e['at'], tz)}):\n{e['text']}"
+        + (
+            f"\n[{said['translated'].format(language=e['translation']['language'])}] "
+            f"{e['translation']['text']}"
+            if "translation" in e
+            else ""
+        )
         for e in entries
         if e["type"] == "message"
     ]

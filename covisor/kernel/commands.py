@@ -163,6 +163,23 @@ class ChatHistory(Command, frozen=True):
     limit: Annotated[int, msgspec.Meta(ge=1, le=100)] = 50
 
 
+class ChatTranslate(Command, frozen=True):
+    """An agent asks again for the translation of message `seq` (one left untranslated)."""
+
+    seq: Seq
+
+
+class Translated(Command, frozen=True):
+    """Server-internal (translation/translator.py): message `seq` in language `source`, put
+    into `target` by the shop's engine as `text`, or not, for the reason `error`."""
+
+    seq: int
+    source: str
+    target: str
+    text: str | None = None
+    error: str | None = None
+
+
 MediaRef = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{1,64}\Z")]
 """An upload's media id (64 hex digits) or a catalogue item's id (never 64 hex digits)."""
 
@@ -372,6 +389,7 @@ BY_EVENT: dict[str, type[Command]] = {
     "chat.typing": ChatTyping,
     "chat.read": ChatRead,
     "chat.history": ChatHistory,
+    "chat.translate": ChatTranslate,
     "viewer.show": ViewerShow,
     "viewer.transform": ViewerTransform,
     "viewer.view": ViewerView,

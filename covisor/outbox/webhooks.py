@@ -53,6 +53,7 @@ WebhookEvent = Literal[
     "conversation.closed",
     "conversation.rated",
     "message.created",
+    "message.translated",
     "conversion.tracked",
     "offline_message.created",
 ]
@@ -107,6 +108,8 @@ def journal_event(event: Event) -> str | None:
             return event.type
         case "chat.message":
             return "message.created"
+        case "chat.translated" if "text" in event.data:
+            return "message.translated"
     return None
 
 
@@ -148,6 +151,12 @@ def event_data(name: str, event: Event, summary: dict[str, Any] | None) -> dict[
             "at": event.at,
             "text": event.data.get("text", ""),
             "author": author,
+        }
+    elif name == "message.translated":
+        data["message"] = {
+            "seq": event.data["seq"],
+            "language": event.data["source"],
+            "translation": {"language": event.data["target"], "text": event.data["text"]},
         }
     elif name in ("conversation.opened", "offline_message.created"):
         data["by_phone"] = bool(event.data.get("by_phone"))

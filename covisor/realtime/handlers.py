@@ -41,6 +41,7 @@ from covisor.realtime.visitors import VisitorEvents
 from covisor.realtime.wire import Server
 from covisor.team.authentication import Authenticator
 from covisor.team.roster import Roster
+from covisor.translation.translator import Translator
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,7 @@ class Realtime:
         shed_after: float,
         clock: Clock,
         metrics: Metrics,
+        translator: Translator | None = None,
     ) -> None:
         """`behind()`: seconds the server runs late (the journal's backlog, the loop's lag, the
         broadcasts waiting for Redis); past `shed_after`, `SHED_EVENTS` are refused before any
@@ -110,6 +112,7 @@ class Realtime:
         self._replay_limit = replay_limit
         self._clock = clock
         self._metrics = metrics
+        self._translator = translator
         self._connections: dict[str, Connection] = {}
         self._special: dict[str, Handler] = {
             "time": self._time,
@@ -118,6 +121,7 @@ class Realtime:
             "chat.typing": self._typing,
             "viewer.view": self._view,
             "chat.history": self._history,
+            "chat.translate": self._translate,
         }
 
     def attach(self) -> None:
@@ -306,6 +310,21 @@ class Realtime:
             command.conversation_id, command.before_seq, command.limit
         )
         return {"ok": True, "messages": [to_wire(m) for m in messages], "has_more": has_more}
+
+    async def _translate(self, sid: str, conn: Connection, payload: Any) -> dict[str, Any]:
+        """An agent asks again for a message's translation (one marked untranslated); the
+        answer carries the new `chat.translated` event, which the others get too."""
+        command = c.parse("chat.translate", payload)
+        assert isinstance(command, c.ChatTranslate)
+        if not conn.identity.is_agent:
+            raise CovisorError("forbidden", "agents ask for translations")
+        self._require_joined(sid, conn, command.conversation_id)
+        if self._translator is None:
+            raise CovisorError("unavailable", "translation is off on this server")
+        event = await self._translator.retry(conn.identity, command.conversation_id, command.seq)
+        if event is None:
+            return {"ok": True, "event": None}
+        return {"ok": True, "seq": event.seq, "event": to_wire(event)}
 
     async def _resolve_show(self, command: c.ViewerShow) -> c.Command:
         """`viewer.show` by ids: an upload stays for the domain to find in the gallery, a

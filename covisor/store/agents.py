@@ -35,6 +35,9 @@ class AgentStore(Protocol):
         change would demote or disable it.
         """
 
+    async def set_agent_language(self, agent_id: str, language: str | None) -> bool:
+        """The language the agent reads (None: none); False if there is no such agent."""
+
     async def add_agent_token(
         self, token_digest: str, agent_id: str, created_at: float, label: str
     ) -> None:

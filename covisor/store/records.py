@@ -37,6 +37,9 @@ class AgentRecord:
     role: AgentRole = "agent"
     disabled: bool = False
     capacity: int = DEFAULT_CAPACITY
+    language: str | None = None
+    """The language the agent reads (ISO 639-1), shoppers' messages translated into it; None
+    when the agent has not said."""
 
     @property
     def is_admin(self) -> bool:

@@ -176,6 +176,19 @@ class Agents:
         _require_agent(agent)
         await self._store.revoke_agent_token(agent_token_digest(token), LOGIN)
 
+    async def language(self, agent: Identity) -> str | None:
+        """The language `agent` reads (None: not said)."""
+        _require_agent(agent)
+        record = await self._store.agent(agent.id)
+        return None if record is None else record.language
+
+    async def set_language(self, agent: Identity, language: str | None) -> None:
+        """The language `agent` reads from now on, into which shoppers' messages are
+        translated (None: none, nothing is translated for them)."""
+        _require_agent(agent)
+        if not await self._store.set_agent_language(agent.id, language):
+            raise CovisorError("not_found", "no such agent")
+
     async def team(self, admin: Identity) -> list[AgentRecord]:
         """Every agent, oldest first; admins only."""
         _require_admin(admin)

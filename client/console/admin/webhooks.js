@@ -33,6 +33,7 @@ import { errorText, formatTime } from "../../shared/i18n.js";
 export const WEBHOOK_EVENTS = Object.freeze([
   "conversation.opened",
   "message.created",
+  "message.translated",
   "conversation.closed",
   "conversation.rated",
   "offline_message.created",

@@ -43,6 +43,7 @@ class MongoAgents:
                     "role": agent.role,
                     "disabled": agent.disabled,
                     "capacity": agent.capacity,
+                    "language": agent.language,
                 }
             )
         except DuplicateKeyError:
@@ -93,6 +94,12 @@ class MongoAgents:
             raise LastAdmin(agent_id)
         return dataclasses.replace(agent, **fields)
 
+    async def set_agent_language(self: _Agents, agent_id: str, language: str | None) -> bool:
+        result = await self._db.agents.update_one(
+            {"_id": agent_id}, {"$set": {"language": language}}
+        )
+        return result.matched_count > 0
+
     async def add_agent_token(
         self: _Agents, token_digest: str, agent_id: str, created_at: float, label: str
     ) -> None:
@@ -123,4 +130,5 @@ def _agent(doc: dict[str, Any], token_digest: str | None = None) -> AgentRecord:
         role="admin" if doc.get("role") == "admin" else "agent",
         disabled=bool(doc.get("disabled", False)),
         capacity=int(doc.get("capacity", DEFAULT_CAPACITY)),
+        language=doc.get("language"),
     )

@@ -8,7 +8,7 @@ from typing import Any
 from covisor.store.records import AgentChanges, AgentRecord, LastAdmin, removes_enabled_admin
 from covisor.store.sql.db import HasDb
 
-_AGENT_COLUMNS = "id, name, created_at, email, password_hash, role, disabled, capacity"
+_AGENT_COLUMNS = "id, name, created_at, email, password_hash, role, disabled, capacity, language"
 
 
 class SQLAgents:
@@ -21,7 +21,7 @@ class SQLAgents:
             ):
                 return False
             await db.execute(
-                f"INSERT INTO agents ({_AGENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO agents ({_AGENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     agent.id,
                     agent.name,
@@ -31,6 +31,7 @@ class SQLAgents:
                     agent.role,
                     int(agent.disabled),
                     agent.capacity,
+                    agent.language,
                 ),
             )
             if agent.token_digest is not None:
@@ -104,6 +105,12 @@ class SQLAgents:
             )
         return updated
 
+    async def set_agent_language(self: HasDb, agent_id: str, language: str | None) -> bool:
+        changed = await self._db.execute(
+            "UPDATE agents SET language = ? WHERE id = ?", (language, agent_id)
+        )
+        return changed > 0
+
     async def add_agent_token(
         self: HasDb, token_digest: str, agent_id: str, created_at: float, label: str
     ) -> None:
@@ -130,7 +137,7 @@ class SQLAgents:
 
 
 def _agent(row: Any, token_digest: str | None = None) -> AgentRecord:
-    id_, name, created_at, email, password_hash, role, disabled, capacity = row
+    id_, name, created_at, email, password_hash, role, disabled, capacity, language = row
     return AgentRecord(
         id_,
         name,
@@ -141,4 +148,5 @@ def _agent(row: Any, token_digest: str | None = None) -> AgentRecord:
         role="admin" if role == "admin" else "agent",
         disabled=bool(disabled),
         capacity=capacity,
+        language=language,
     )

@@ -334,3 +334,9 @@ CREATE INDEX IF NOT EXISTS offline_mail_due ON offline_mail (due_at);
 """
 """Migration 5's table (migrations.py): agents' answers waiting to be e-mailed, a burst a
 conversation, claimed under a lease by any process."""
+
+AGENT_LANGUAGE_SCHEMA = """
+ALTER TABLE agents ADD COLUMN language TEXT;
+"""
+"""Migration 6's change, the same on both engines: the language an agent reads (ISO 639-1, or
+NULL: none said), into which shoppers' messages are translated (translation/translator.py)."""
