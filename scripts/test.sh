@@ -62,6 +62,9 @@ missing=()
 if [ "$fast" = 0 ]; then # the fast tier needs neither
     command -v chromium >/dev/null 2>&1 || missing+=(chromium)
     command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+    # The translation tests' engine: Apertium APy with English<->Spanish.
+    [ -x /usr/bin/apertium-apy ] || missing+=(apertium-apy)
+    [ -e /usr/share/apertium/modes/eng-spa.mode ] || missing+=(apertium-eng-spa)
 fi
 redis_up() { (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; }
 redis_up || command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)

@@ -27,6 +27,8 @@ from covisor.config import Config
 from covisor.store import CatalogueRecord
 from covisor.web.server import AppRunner
 
+pytest_plugins = ["tests.translation_engines"]
+
 WAIT = 5.0
 
 
@@ -602,7 +604,8 @@ BROWSER_DIRS = ("e2e",)
 """Folders under tests/ whose tests drive Chromium (and a `covisor serve` child process)."""
 PROCESS_DIRS = ("app", "e2e")
 """Folders under tests/ whose tests start `covisor serve`, the CLI, nginx or a supervisor."""
-PROCESS_FIXTURES = frozenset({"spawn"})
+PROCESS_FIXTURES = frozenset({"spawn", "apertium", "apertium_up"})
+"""Fixtures that start a process of their own (a Covisor, an Apertium APy): the full tier's."""
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

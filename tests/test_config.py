@@ -94,7 +94,11 @@ def test_optional_values_are_unset_by_none() -> None:
         ("COVISOR_REDIS_URL", "http://cache:6379", "redis_url = http://…: must be a redis://"),
         ("COVISOR_REDIS_URL", "redis://", "redis_url = redis://…: must be a redis://"),
         ("COVISOR_MONGO_URL", "localhost:27017", "mongo_url = 'localhost:27017': must be a mongo"),
-        ("COVISOR_TRANSLATE_URL", "apertium:2737", "translate_url = apertium:2737: must be an http"),
+        (
+            "COVISOR_TRANSLATE_URL",
+            "apertium:2737",
+            "translate_url = apertium:2737: must be an http",
+        ),
         ("COVISOR_TRANSLATE_API", "deepl", "translate_api = deepl: must be one of apertium"),
         ("COVISOR_MONGO_URL", "redis://db", "or mongodb+srv:// URL with a host or path"),
         ("COVISOR_HOST", "", "host = '': must be an address or name, without spaces"),

@@ -30,6 +30,7 @@ from covisor.outbox.outbound import check_url
 from covisor.outbox.webhooks import backoff
 from tests.conftest import Harness, ManualClock, free_port, serving
 from tests.outbox.test_push import HIDDEN_ADDRESSES, NOT_URLS
+from tests.translation_engines import LibreTranslateDouble
 
 WRONG_URLS = [u.replace("push.example.com", "hooks.shop.example") for u in NOT_URLS]
 WRONG_URLS += HIDDEN_ADDRESSES
@@ -496,3 +497,33 @@ async def test_two_processes_on_one_store_never_send_a_delivery_twice(
             assert sum(sent) == 40
     finally:
         await receiver.server.close()
+
+
+async def test_a_translation_is_its_own_event_naming_both_languages(
+    config: Config, receiver: Receiver, libretranslate: LibreTranslateDouble
+) -> None:
+    app = await create_app(
+        config.replace(
+            webhooks_allow_insecure=True,
+            translate_url=libretranslate.url,
+            translate_api="libretranslate",
+        )
+    )
+    async with serving(app) as h:
+        admin = await admin_of(h)
+        hook = await create_hook(h, admin, receiver.url(), "message.translated")
+        await h.request("PUT", "/api/me/language", admin, json={"language": "en"})
+        opened = await h.open_conversation(locale="es")
+        await h.accepted(opened["id"], admin)
+        shopper = await h.peer(opened["token"])
+        await shopper.ok("join", {"conversation_id": opened["id"]})
+        said = await shopper.ok("chat.send", {"conversation_id": opened["id"], "text": "hola"})
+        await receiver.wait_for(1)
+        [(_, headers, body)] = receiver.received
+        payload = verify(hook["secret"], headers, body, time.time())
+        assert payload["event"] == "message.translated"
+        assert payload["data"]["message"] == {
+            "seq": said["seq"],
+            "language": "es",
+            "translation": {"language": "en", "text": "hello"},
+        }

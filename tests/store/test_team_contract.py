@@ -139,3 +139,16 @@ async def test_sqlite_moves_the_tokens_of_an_older_database(tmp_path: Path) -> N
             assert await store.count_agents() == 2 + opening
         finally:
             await store.close()
+
+
+async def test_an_agent_reads_a_language_until_it_says_none(store: Any) -> None:
+    await store.add_agent(AgentRecord("ann", "Ann", None, 1.0))
+    assert (await store.agent("ann")).language is None
+    assert await store.set_agent_language("ann", "es") is True
+    assert (await store.agent("ann")).language == "es"
+    assert [a.language for a in await store.agents()] == ["es"]
+    await store.update_agent("ann", AgentChanges(capacity=4))
+    assert (await store.agent("ann")).language == "es"
+    assert await store.set_agent_language("ann", None) is True
+    assert (await store.agent("ann")).language is None
+    assert await store.set_agent_language("nobody", "en") is False

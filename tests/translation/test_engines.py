@@ -9,7 +9,7 @@ from covisor.translation.apertium import Apertium
 from covisor.translation.engine import TranslationFailed
 from covisor.translation.libretranslate import LibreTranslate
 from tests.conftest import free_port
-from tests.translation.conftest import ApertiumServer, LibreTranslateDouble
+from tests.translation_engines import ApertiumServer, LibreTranslateDouble
 
 
 async def test_apertium_lists_its_pairs_in_two_letter_codes_and_translates(

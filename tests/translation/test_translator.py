@@ -14,7 +14,7 @@ from typing import Any
 from covisor.app.http import create_app
 from covisor.config import Config
 from tests.conftest import Harness, Peer, serving
-from tests.translation.conftest import ApertiumServer, LibreTranslateDouble
+from tests.translation_engines import ApertiumServer, LibreTranslateDouble
 
 
 @asynccontextmanager

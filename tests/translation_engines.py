@@ -1,6 +1,7 @@
-"""Translation engines for the tests: a real Apertium APy (Debian's `apertium-apy` with
-`apertium-eng-spa`, which scripts/test.sh installs) and a loopback server that speaks the
-LibreTranslate API as its documentation describes (not LibreTranslate itself)."""
+"""Translation engines for the tests, a plugin of tests/conftest.py: a real Apertium APy
+(Debian's `apertium-apy` with `apertium-eng-spa`, which scripts/test.sh installs) and a loopback
+server that speaks the LibreTranslate API as its documentation describes (not LibreTranslate
+itself)."""
 
 from __future__ import annotations
 
