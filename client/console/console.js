@@ -36,6 +36,7 @@ import { productMessage } from "../shared/product-message.js";
 import { DEFAULT_LIMITS, Events } from "../shared/protocol.js";
 import { Viewer } from "../shared/viewer.js";
 import { AgentStatus } from "./agent-status.js";
+import { ReadingLanguage } from "./reading-language.js";
 import { createAlerts } from "./alerts.js";
 import { ConversationHeader } from "./conversation-header.js";
 import { Capacity } from "./capacity.js";
@@ -285,6 +286,12 @@ export class Console {
       awayAfter: awayAfter > 0 ? awayAfter : AWAY_AFTER,
       onNotice: (text) => this.#showNotice(text),
     });
+    this.readingLanguage = new ReadingLanguage({
+      t,
+      api: this.#api,
+      me: this.#me,
+      onNotice: (text) => this.#showNotice(text),
+    });
     this.soundButton = h("button", {
       type: "button",
       class: "cv-btn cv-icon-btn",
@@ -321,6 +328,7 @@ export class Console {
         h("span", { class: "cv-agent-name", "data-testid": "agent-name", text: this.#me.name }),
         this.capacity.element,
         this.agentStatus.select,
+        this.readingLanguage.element,
         this.agentStatus.connection,
         this.soundButton,
         h(
@@ -418,6 +426,7 @@ export class Console {
     await Promise.all([
       this.#loadReplies(),
       this.agentStatus.load(),
+      this.readingLanguage.load(),
       this.visitors.refresh(),
       this.products.start(),
     ]);

@@ -8,6 +8,10 @@
  * the agent act on them differently. A host that creates its conversation only when there is
  * something to say (`start`) keeps the composer open without a session.
  *
+ * A message the shop's engine translated for the reader (a shopper's for the agent, an agent's
+ * for the shopper) shows the translation, the original one click away; the agent also sees what
+ * the shopper reads of their own messages, and a message left untranslated with why and a retry.
+ *
  * Agents' internal notes are drawn as yellow "Internal note" cards, never like a message; a view
  * for the shopper (`shopper: true`) draws none, should one ever reach it, and words transfers for
  * the shopper ("You are now chatting with Bea") instead of for the team.
@@ -15,7 +19,7 @@
 
 import { Change } from "./conversation-state.js";
 import { h, icon } from "./dom.js";
-import { formatTime } from "./i18n.js";
+import { formatTime, languageName } from "./i18n.js";
 import { DEFAULT_LIMITS } from "./protocol.js";
 
 const STICK_TO_BOTTOM_PX = 48;
@@ -104,6 +108,8 @@ export class ChatView {
   #active = true;
   #shopper;
   #renderProduct;
+  /** Seqs of translated messages the reader switched back to their original words. */
+  #originals = new Set();
 
   /**
    * @param {object} options
@@ -425,6 +431,10 @@ export class ChatView {
       });
     }
     const mine = item.actor?.id === session.selfId;
+    const translation = this.#translationFor(item, mine);
+    const original = this.#originals.has(item.seq);
+    const forReader = !mine && (this.#shopper || item.actor?.role !== "agent");
+    const shown = forReader && translation?.text != null && !original ? translation : null;
     return h(
       "li",
       {
@@ -432,7 +442,12 @@ export class ChatView {
         "data-testid": "message",
         dataset: { seq: String(item.seq), role: item.actor?.role ?? "", mine: String(mine) },
       },
-      h("p", { class: "cv-bubble", text: item.text }),
+      h("p", {
+        class: "cv-bubble",
+        lang: shown ? shown.target : (translation?.source ?? null),
+        text: shown ? shown.text : item.text,
+      }),
+      this.#renderTranslation(item, translation, forReader, original, session),
       h(
         "p",
         { class: "cv-meta" },
@@ -441,6 +456,86 @@ export class ChatView {
           : h("span", { class: "cv-author", text: displayName(t, item.actor?.name ?? "", null) }),
         h("time", { datetime: new Date(item.at).toISOString(), text: formatTime(t, item.at) }),
       ),
+    );
+  }
+
+  /**
+   * The translation of `item` this reader cares about: one for them (written by the other
+   * side), or, for an agent, what the shopper reads of theirs; null for none.
+   */
+  #translationFor(item, mine) {
+    const translation = item.translation;
+    if (!translation) return null;
+    const byAgent = item.actor?.role === "agent";
+    if (this.#shopper) return byAgent && !mine && translation.text != null ? translation : null;
+    return translation;
+  }
+
+  #renderTranslation(item, translation, forReader, original, session) {
+    if (!translation) return null;
+    const t = this.#t;
+    const name = (code) => languageName(t.lang, code ?? "");
+    if (translation.text == null) {
+      const reason = ["timeout", "unavailable", "no_pair"].includes(translation.error)
+        ? translation.error
+        : "unavailable";
+      return h(
+        "p",
+        { class: "cv-translation cv-translation--failed", "data-testid": "translation-failed" },
+        h("span", {
+          text: t(`chat.translation.failed.${reason}`, {
+            source: name(translation.source),
+            target: name(translation.target),
+          }),
+        }),
+        h("button", {
+          type: "button",
+          class: "cv-btn cv-link-btn",
+          "data-testid": "translation-retry",
+          text: t("chat.translation.retry"),
+          on: {
+            click: async (event) => {
+              event.currentTarget.disabled = true;
+              const ack = await session.retryTranslation(item.seq);
+              if (!ack?.ok) event.target.disabled = false;
+            },
+          },
+        }),
+      );
+    }
+    if (!forReader) {
+      return h(
+        "p",
+        { class: "cv-translation", "data-testid": "translation-sent" },
+        h("span", { text: t("chat.translation.sent", { language: name(translation.target) }) }),
+        " ",
+        h("span", { lang: translation.target, text: translation.text }),
+      );
+    }
+    return h(
+      "p",
+      { class: "cv-translation", "data-testid": "translation" },
+      h("span", {
+        text: t("chat.translation.from", { language: name(translation.source) }),
+      }),
+      h("button", {
+        type: "button",
+        class: "cv-btn cv-link-btn",
+        "data-testid": "translation-toggle",
+        "aria-pressed": String(original),
+        text: t(original ? "chat.translation.show_translation" : "chat.translation.show_original"),
+        on: {
+          click: () => {
+            if (original) this.#originals.delete(item.seq);
+            else this.#originals.add(item.seq);
+            const entry = this.#items.get(item.key);
+            if (entry) entry.version = -1;
+            this.#render(false);
+            const drawn = this.#items.get(item.key)?.element;
+            drawn?.querySelector("[data-testid=translation-toggle]")?.focus();
+          },
+        },
+      }),
     );
   }
 

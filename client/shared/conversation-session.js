@@ -394,6 +394,11 @@ export class ConversationSession extends EventTarget {
     this.send(Events.CHAT_READ, { seq });
   }
 
+  /** Ask the shop's engine again for message `seq`'s translation (agents); resolves with the ack. */
+  retryTranslation(seq) {
+    return this.send(Events.CHAT_TRANSLATE, { seq });
+  }
+
   /** Fetch older messages than the oldest shown; resolves with `has_more`. */
   async loadHistory(limit = 50) {
     const oldest = this.state.messages[0]?.seq;

@@ -10,6 +10,10 @@
  * are never drawn twice, and survive a snapshot (the session tells the server what it lacks of
  * them, see `ConversationSession`). No DOM, no sockets.
  *
+ * A message's translation (`chat.translated`, a snapshot's `translations`) is its item's
+ * `translation`: `{source, target, text}`, or `{source, target, error}` when the shop's engine
+ * could not (PROTOCOL.md "Translation"); `text` stays the author's own words.
+ *
  * Agents' internal notes (`note.added`, a snapshot's `notes`) are timeline items of kind "note":
  * never messages, never unread. Shoppers get an `internal` stand-in per note instead, which only
  * advances `seq` and shows nothing (PROTOCOL.md "Internal notes").
@@ -101,6 +105,8 @@ export class ConversationState {
   #localStrokes = new Map();
   #keys = new Map();
   #uploads = new Map();
+  /** Message seq → its latest translation, kept for a message not in the timeline yet. */
+  #translations = new Map();
 
   /**
    * @param {string} conversationId
@@ -129,6 +135,7 @@ export class ConversationState {
     this.video = { ...STOPPED_VIDEO, ...(snapshot.video ?? {}) };
     this.#strokes = new Map((snapshot.strokes ?? []).map((s) => [s.stroke_id, copyStroke(s)]));
     for (const event of snapshot.messages ?? []) this.#addMessage(event);
+    for (const translation of snapshot.translations ?? []) this.#translate(translation, 0);
     for (const event of snapshot.notes ?? []) this.#addNote(event);
     for (const event of snapshot.commerce ?? []) this.#addCommerce(event);
     this.cart = snapshot.cart ?? null;
@@ -190,6 +197,9 @@ export class ConversationState {
         if (event.actor?.role === "customer" || event.actor?.role === "caller") {
           this.byPhone = false;
         }
+        return Change.TIMELINE;
+      case "chat.translated":
+        this.#translate(data, event.seq);
         return Change.TIMELINE;
       case "chat.read": {
         const actorId = event.actor?.id;
@@ -511,7 +521,26 @@ export class ConversationState {
       actor: event.actor ?? null,
       text: String(data.text ?? ""),
       client_id: data.client_id ?? null,
+      translation: this.#translations.get(event.seq) ?? null,
+      version: 0,
     });
+  }
+
+  /** Attach a translation to its message (`version`: what makes the message drawn again). */
+  #translate(data, version) {
+    if (!Number.isInteger(data?.seq)) return;
+    const translation = {
+      source: data.source ?? null,
+      target: data.target ?? null,
+      text: typeof data.text === "string" ? data.text : null,
+      error: data.error ?? null,
+    };
+    this.#translations.set(data.seq, translation);
+    const item = this.#keys.get(`m:${data.seq}`);
+    if (item) {
+      item.translation = translation;
+      item.version = version || item.version + 1;
+    }
   }
 
   #addNote(event) {

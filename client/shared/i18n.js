@@ -84,6 +84,15 @@ export async function loadTranslator(localesUrl, lang) {
   }
 }
 
+/** A language's name in the reader's language `lang` (`es` → "Spanish"), the code if unknown. */
+export function languageName(lang, code) {
+  try {
+    return new Intl.DisplayNames([lang], { type: "language" }).of(code) ?? code;
+  } catch {
+    return code;
+  }
+}
+
 /** Local time of day for a server timestamp (ms), in the translator's language. */
 export function formatTime(t, at) {
   return new Intl.DateTimeFormat(t.lang, { hour: "2-digit", minute: "2-digit" }).format(

@@ -18,6 +18,7 @@ export const Events = Object.freeze({
   CHAT_TYPING: "chat.typing",
   CHAT_READ: "chat.read",
   CHAT_HISTORY: "chat.history",
+  CHAT_TRANSLATE: "chat.translate",
   VIEWER_SHOW: "viewer.show",
   VIEWER_TRANSFORM: "viewer.transform",
   /** Ephemeral: the region this side sees; the others get a `view` push. */
