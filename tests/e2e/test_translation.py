@@ -57,9 +57,7 @@ def test_a_spanish_shopper_and_an_english_agent_read_each_other(
     agent.accept(shopper.conversation_id())
 
     said = agent.by("message").filter(has=agent.by("translation"))
-    expect(said.locator(".cv-bubble")).to_have_text(
-        "Hello, I want to #give the zapatillas red"
-    )
+    expect(said.locator(".cv-bubble")).to_have_text("Hello, I want to #give the zapatillas red")
     expect(said.get_by_test_id("translation")).to_contain_text("Translated from Spanish")
     snap("shopper-message")
     said.get_by_test_id("translation-toggle").click()
