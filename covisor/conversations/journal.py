@@ -100,6 +100,9 @@ class _Pending:
     conversation_id: str
     command: c.Command | None
     origin: str | None = None
+    background: bool = False
+    """Work nobody waits for (a translation): it never makes a person's command wait for
+    `commit_interval` (see `Journal._gather`)."""
     queued_at: float = field(default_factory=time.monotonic)
     order: int = field(default_factory=lambda: next(_order))
     attempts: int = 0
@@ -193,6 +196,8 @@ class Journal:
         self._max_batch = max_batch
         self._commit_interval = 0.0 if shared_store else commit_interval
         self._last_commit = 0.0
+        self._last_foreground = 0.0
+        self._foreground = asyncio.Event()
         self._relay = relay
         self._publish = publish
         self._retract = retract
@@ -254,14 +259,21 @@ class Journal:
         self._committing = None
 
     async def submit(
-        self, actor: Identity, command: c.Command, origin: str | None = None
+        self,
+        actor: Identity,
+        command: c.Command,
+        origin: str | None = None,
+        *,
+        background: bool = False,
     ) -> Outcome:
         """Decide, commit and publish `command`; raises `CovisorError` if it is refused.
 
         `origin` is an opaque tag of the sender (a socket id) handed to the publisher with the
         event, so the sender, who gets its event in the answer, is not sent it again.
+        `background`: the server's own follow-up work (a translation), whose commits never
+        delay a person's next command.
         """
-        pending = _Pending(actor, command.conversation_id, command, origin)
+        pending = _Pending(actor, command.conversation_id, command, origin, background)
         result: Outcome = await self._enqueue(pending)
         return result
 
@@ -314,6 +326,8 @@ class Journal:
                     continue
                 finally:
                     self._deciding = False
+                if not all(pending.background for pending in batch):
+                    self._foreground.set()
                 self._decided.set()
                 await self._deliver(self._relay, early)
 
@@ -458,11 +472,30 @@ class Journal:
 
     async def _gather(self) -> None:
         """Start a commit no sooner than `commit_interval` after the last one began, unless
-        it is full already: under load the next commit gathers what arrives meanwhile."""
-        wait = self._last_commit + self._commit_interval - time.monotonic()
-        if wait > 0 and len(self._next.decided) < self._max_batch:
-            await asyncio.sleep(wait)
+        it is full already: under load the next commit gathers what arrives meanwhile.
+
+        Background work (`submit(background=True)`) is gathered the same way, but neither
+        delays a person's command nor is delayed by one: a commit of it alone does not count
+        as the last commit for one that holds a person's command, and such a command arriving
+        while background work waits is committed with it at once (so a translation engine
+        that answers every message adds no wait to the chat)."""
+        while True:
+            background = all(d.pending.background for d in self._next.decided)
+            since = self._last_commit if background else self._last_foreground
+            wait = since + self._commit_interval - time.monotonic()
+            if wait <= 0 or len(self._next.decided) >= self._max_batch:
+                break
+            if not background:
+                await asyncio.sleep(wait)
+                break
+            self._foreground.clear()
+            try:
+                await asyncio.wait_for(self._foreground.wait(), wait)
+            except TimeoutError:
+                break
         self._last_commit = time.monotonic()
+        if not background:
+            self._last_foreground = self._last_commit
 
     async def _commit(self, group: _Group) -> None:
         error: CovisorError | None = None

@@ -163,7 +163,7 @@ class Translator:
             target=pair[1],
             **outcome,
         )
-        return (await self._journal.submit(actor, command)).event
+        return (await self._journal.submit(actor, command, background=True)).event
 
     async def _catch_up(self, event: Event) -> None:
         """Translate the waiting shopper's latest messages for the agent who took them."""

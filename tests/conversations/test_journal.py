@@ -410,6 +410,31 @@ async def test_alone_on_its_store_commits_are_spaced_by_the_commit_interval(
     await journal.stop()
 
 
+async def test_background_work_never_makes_a_person_wait_for_the_commit_interval(
+    store: CountingStore,
+) -> None:
+    journal = await started(store, shared_store=False, commit_interval=0.3)
+    await prepare(journal)
+    await asyncio.sleep(0.35)
+    loop = asyncio.get_running_loop()
+    moved = move(0.1)
+    await journal.submit(SHOPPER, moved, background=True)  # committed at once: all was quiet
+    before = store.commits
+    started_at = loop.time()
+    lagging = [
+        asyncio.ensure_future(journal.submit(SHOPPER, moved, background=True)) for _ in range(2)
+    ]
+    await asyncio.sleep(0.05)
+    await journal.submit(SHOPPER, moved)
+    assert loop.time() - started_at < 0.2, "a person's command does not wait behind it"
+    await asyncio.gather(*lagging)
+    assert store.commits == before + 1, "and takes the background work waiting with it"
+    started_at = loop.time()
+    await journal.submit(SHOPPER, moved, background=True)
+    assert loop.time() - started_at >= 0.25, "background work alone keeps the interval"
+    await journal.stop()
+
+
 async def test_stopping_during_a_commit_answers_its_commands(store: CountingStore) -> None:
     journal, _ = await alone(store)
     store.log.clear()
