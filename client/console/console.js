@@ -16,6 +16,8 @@
  * given to the agent (`assigned` pushes), transfers with a note, internal notes, saved replies
  * (`/` in the composer), ratings; closed and transferred conversations leave the list.
  *
+ * The history (history.js) opens closed conversations read-only, as the same customer's earlier
+ * ones and a reload do; the transcript is printed or downloaded from transcript.js.
  * The parts in modules of their own: the agent's status and connection pill (agent-status.js),
  * their load and the capacity question (capacity.js), the selected conversation's header and
  * its Close step (conversation-header.js), the transfer and note dialogs (transfer-dialog.js, note-dialog.js),
@@ -39,6 +41,7 @@ import { AgentStatus } from "./agent-status.js";
 import { createAlerts } from "./alerts.js";
 import { ConversationHeader } from "./conversation-header.js";
 import { Capacity } from "./capacity.js";
+import { HistoryView } from "./history.js";
 import { AgentLightbox } from "./lightbox.js";
 import {
   activeItems,
@@ -55,6 +58,7 @@ import { ProductCache } from "./product-cache.js";
 import { ProductSearch } from "./product-search.js";
 import { attachReplyPicker } from "./reply-picker.js";
 import { ShopperPanel } from "./shopper-panel.js";
+import { TranscriptDialog } from "./transcript.js";
 import { TransferDialog } from "./transfer-dialog.js";
 import { VisitorsList } from "./visitors.js";
 
@@ -162,6 +166,7 @@ export class Console {
       t,
       api: this.#api,
       settings: this.#settings,
+      me: this.#me,
       selected: () => this.#selected,
       onIssuePin: () => {
         this.#hideNotice();
@@ -169,8 +174,12 @@ export class Console {
       },
       onTransfer: () => this.transfer.open(),
       onNote: () => this.note.open(),
+      onTranscript: () => this.transcriptDialog.open(),
       onNotice: (text) => this.#showNotice(text),
     });
+    const onOpen = (id) => this.#readOnly(id);
+    this.history = new HistoryView({ t, api: this.#api, me: this.#me, onOpen });
+    this.transcriptDialog = new TranscriptDialog({ t, api: this.#api, conversationId: selectedId });
     this.panels = new SettingsPanels({
       t,
       api: this.#api,
@@ -350,6 +359,7 @@ export class Console {
           this.visitors.list,
         ),
         section("cv-phone-title", [t("agent.phone")], this.phone.elements),
+        this.history.button,
         this.panels.buttons,
       ),
       h(
@@ -386,6 +396,8 @@ export class Console {
       this.note.element,
       this.visitors.dialog,
       this.capacity.dialog,
+      this.history.dialog,
+      this.transcriptDialog.element,
       ...this.panels.dialogs,
     );
   }
@@ -401,8 +413,9 @@ export class Console {
         this.#summaries.set(summary.id, summary);
         this.#addSession(summary.id);
       }
-      // A reload reopens the conversation this tab had open, else the first.
+      // A reload reopens the conversation this tab had open (read-only once closed), else the first.
       const kept = sessionStorage.getItem(SELECTED_KEY);
+      if (kept && !this.#sessions.has(kept)) this.#addSession(kept, { readOnly: true });
       const first = this.#sessions.has(kept) ? kept : this.#sessions.keys().next().value;
       if (!this.#selected && first) this.#select(first);
     } catch (error) {
@@ -512,8 +525,15 @@ export class Console {
     this.#setQueue(this.#queue);
   }
 
-  #addSession(conversationId) {
+  /** A closed conversation (the history, earlier ones), kept until the agent looks elsewhere. */
+  #readOnly(conversationId) {
+    this.#addSession(conversationId, { readOnly: true });
+    this.#open(conversationId);
+  }
+
+  #addSession(conversationId, { readOnly = false } = {}) {
     if (this.#sessions.has(conversationId)) return this.#sessions.get(conversationId);
+    if (readOnly) this.#dropOnLeave.add(conversationId);
     const session = new ConversationSession({
       connection: this.#connection,
       conversationId,
@@ -586,7 +606,8 @@ export class Console {
       found = [];
     }
     if (this.#selected !== session) return;
-    this.earlierList.replaceChildren(...earlierItems(found, { t, selfId: this.#me.id }));
+    const onOpen = (id) => this.#readOnly(id);
+    this.earlierList.replaceChildren(...earlierItems(found, { t, selfId: this.#me.id, onOpen }));
   }
 
   #onSessionChange(session, { change, event }) {
@@ -624,6 +645,8 @@ export class Console {
       if (!document.hidden && this.root.dataset.pane !== "list") this.#markSeen(session);
     }
     if (change === "error") this.#showNotice(this.#t("agent.join_failed"));
+    if (change === "error" && this.#dropOnLeave.has(session.conversationId))
+      return this.#dropSession(session.conversationId);
     if ([Change.TIMELINE, Change.STATUS, Change.READS, "presence", "joined"].includes(change))
       this.#renderActive();
   }
@@ -671,7 +694,7 @@ export class Console {
         },
       }),
     );
-    this.capacity.sync(entries.length);
+    this.capacity.sync(entries.filter((entry) => entry.status !== "closed").length);
     const unread = entries.reduce((sum, entry) => sum + entry.unread, 0);
     this.tabBadge.hidden = unread === 0;
     this.tabBadge.textContent = unread ? String(unread) : "";
