@@ -192,6 +192,7 @@ export class Console {
       onNotice: (text) => this.#showNotice(text),
       mount: (dialog) => this.root.append(dialog),
     });
+    this.panels.buttons.prepend(this.history.button);
     this.productCards = new ProductCache({ api: this.#api });
     this.shopper = new ShopperPanel({
       t,
@@ -359,7 +360,6 @@ export class Console {
           this.visitors.list,
         ),
         section("cv-phone-title", [t("agent.phone")], this.phone.elements),
-        this.history.button,
         this.panels.buttons,
       ),
       h(
