@@ -16,9 +16,9 @@
  * given to the agent (`assigned` pushes), transfers with a note, internal notes, saved replies
  * (`/` in the composer), ratings; closed and transferred conversations leave the list.
  *
- * The history (history.js) opens closed conversations read-only, as the same customer's earlier
- * ones and a reload do; the transcript is printed or downloaded from transcript.js.
- * The parts in modules of their own: the agent's status and connection pill (agent-status.js),
+ * The parts in modules of their own: the history, which opens closed conversations read-only as
+ * the same customer's earlier ones and a reload do (history.js), the transcript (transcript.js),
+ * the agent's status and connection pill (agent-status.js),
  * their load and the capacity question (capacity.js), the selected conversation's header and
  * its Close step (conversation-header.js), the transfer and note dialogs (transfer-dialog.js, note-dialog.js),
  * the settings panels and their dialogs (panels.js, console/admin/), the PIN box (phone-box.js),
@@ -47,7 +47,6 @@ import {
   activeItems,
   agentUploadCard,
   catalogueItems,
-  earlierItems,
   queueItems,
 } from "./lists.js";
 import { logOut, reloadLoggedOut } from "./login.js";
@@ -259,7 +258,7 @@ export class Console {
     setInterval(() => this.#renderQueue(), 30000);
   }
 
-  /** The lists the console fills: queue, conversations, catalogue, uploads, earlier ones. */
+  /** The lists the console fills: queue, conversations, catalogue, uploads. */
   #buildLists() {
     const list = (tag, className, testid, labelledBy) =>
       h(tag, { class: className, "data-testid": testid, "aria-labelledby": labelledBy });
@@ -268,7 +267,6 @@ export class Console {
     this.activeList = list("ul", "cv-list", "active-list", "cv-active-title");
     this.catalogueList = list("ul", "cv-tiles", "catalogue-list", "cv-catalogue-title");
     this.uploadsList = list("ul", "cv-uploads", "uploads-list", "cv-uploads-title");
-    this.earlierList = list("ul", "cv-list", "earlier-list", "cv-earlier-title");
   }
 
   /** The top bar's controls (status, connection, sound) and the lines under it. */
@@ -382,7 +380,7 @@ export class Console {
             this.catalogueList,
           ),
           section("cv-uploads-title", [t("agent.uploads")], this.uploadsList),
-          section("cv-earlier-title", [t("agent.earlier")], this.earlierList),
+          section("cv-earlier-title", [t("agent.earlier")], this.history.earlierList),
         ),
       ),
       h(
@@ -564,7 +562,7 @@ export class Console {
     this.#renderConversation();
     this.#renderCatalogue();
     this.#renderShopper();
-    this.#loadEarlier(session);
+    this.history.showEarlier(session?.conversationId, () => this.#selected === session);
     this.phone.clear();
   }
 
@@ -591,23 +589,6 @@ export class Console {
       }
     }
     this.#renderActive();
-  }
-
-  /** The same verified customer's other conversations, beside the chat. */
-  async #loadEarlier(session) {
-    const t = this.#t;
-    this.earlierList.replaceChildren();
-    if (!session) return;
-    let found = [];
-    try {
-      const id = encodeURIComponent(session.conversationId);
-      found = (await this.#api.get(`/api/conversations/${id}/earlier`)).conversations ?? [];
-    } catch {
-      found = [];
-    }
-    if (this.#selected !== session) return;
-    const onOpen = (id) => this.#readOnly(id);
-    this.earlierList.replaceChildren(...earlierItems(found, { t, selfId: this.#me.id, onOpen }));
   }
 
   #onSessionChange(session, { change, event }) {

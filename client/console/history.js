@@ -2,13 +2,14 @@
  * The console's history: the shop's closed conversations, whichever agent had them, searched
  * (`GET /api/conversations?status=closed`: a piece of the shopper's name, e-mail or of a
  * message, the dates it was opened, the agent, the rating) and paged ("More"), in a dialog
- * opened from the side column. Picking one opens it read-only in the console (`onOpen`).
+ * opened from the side column; and the selected conversation's customer's earlier ones
+ * (`…/earlier`), beside the chat. Picking a closed one opens it read-only (`onOpen`).
  */
 
 import { displayName } from "../shared/chat-view.js";
 import { h } from "../shared/dom.js";
 import { errorText } from "../shared/i18n.js";
-import { lastMessageLine } from "./lists.js";
+import { earlierItems, lastMessageLine } from "./lists.js";
 
 const PAGE = 25;
 
@@ -110,6 +111,12 @@ export class HistoryView {
       this.list,
       this.more,
     );
+    /** The same customer's earlier conversations (`showEarlier`), for the media pane. */
+    this.earlierList = h("ul", {
+      class: "cv-list",
+      "data-testid": "earlier-list",
+      "aria-labelledby": "cv-earlier-title",
+    });
     /** The side column's button that opens the history. */
     this.button = h("button", {
       type: "button",
@@ -124,6 +131,25 @@ export class HistoryView {
   async open() {
     this.dialog.showModal();
     await Promise.all([this.#loadAgents(), this.#load(false)]);
+  }
+
+  /**
+   * List the earlier conversations of conversation `id`'s verified customer (none without an
+   * id), unless `current()` says the agent has since selected another.
+   */
+  async showEarlier(id, current) {
+    this.earlierList.replaceChildren();
+    if (!id) return;
+    let found = [];
+    try {
+      const path = `/api/conversations/${encodeURIComponent(id)}/earlier`;
+      found = (await this.#api.get(path)).conversations ?? [];
+    } catch {
+      found = [];
+    }
+    if (!current()) return;
+    const options = { t: this.#t, selfId: this.#me.id, onOpen: this.#onOpen };
+    this.earlierList.replaceChildren(...earlierItems(found, options));
   }
 
   async #loadAgents() {
