@@ -102,6 +102,13 @@ async def test_any_agent_reads_a_closed_conversation_and_writes_nothing(harness:
     assert any(e["type"] == "note.added" for e in events), "its notes, for agents"
     refused = await bob_peer.call("chat.send", {"conversation_id": cid, "text": "late"})
     assert refused["error"]["code"] == "forbidden"
+    typing = await bob_peer.call("chat.typing", {"conversation_id": cid, "typing": True})
+    assert typing["error"]["code"] == "forbidden", "a reader sends the others nothing"
+    ann_peer = await harness.peer(ann)
+    seen = await ann_peer.ok("join", {"conversation_id": cid})
+    assert [a["id"] for a in seen["online"]] != [] and all(
+        a["role"] != "agent" for a in seen["online"]
+    ), "nor is announced: only the shopper is online"
     status, body = await harness.request(
         "POST", f"/api/conversations/{cid}/notes", bob, json={"text": "mine"}
     )
