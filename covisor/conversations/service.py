@@ -153,7 +153,7 @@ class ConversationService:
 
     async def listing(self, agent: Identity, status: str) -> list[SummaryRecord]:
         """The queue (`waiting`, everyone's, but those opened for a phone PIN that have no
-        message yet) or the agent's own `active` ones (closed ones: `closed`)."""
+        message yet) or the agent's own `active` ones (closed ones are searched: `closed`)."""
         mine = agent.id if status != "waiting" else None
         found = await self._store.conversations(status=status, agent_id=mine)
         if status == "waiting":
