@@ -205,7 +205,12 @@ def test_history_on_a_desktop(
 
 
 def test_history_on_a_phone_in_spanish(
-    past: Past, server: CovisorServer, contexts: Contexts, sides: list[tuple[str, Side]], snap: Snap
+    past: Past,
+    server: CovisorServer,
+    api: APIRequestContext,
+    contexts: Contexts,
+    sides: list[tuple[str, Side]],
+    snap: Snap,
 ) -> None:
     lucia = console(server, contexts, {**PHONE, "locale": "es-ES"}, "Lucía")
     sides.append(("phone", lucia))
@@ -239,3 +244,20 @@ def test_history_on_a_phone_in_spanish(
     frame = lucia.page.frame_locator('[data-testid="transcript-frame"]')
     expect(frame.locator("body")).to_contain_text(ANSWERED)
     snap("transcript")
+
+    for index in range(24):  # 27 closed in all: a page of 25, then More
+        opened = api.post(
+            "/api/conversations",
+            headers={"Authorization": ""},
+            data={"visitor": {"name": f"Cliente {index}"}},
+        ).json()
+        path = f"/api/conversations/{opened['id']}"
+        assert api.post(f"{path}/accept", data={"override": True}).ok
+        assert api.post(f"{path}/close").ok
+    lucia.by("transcript-close").tap()
+    lucia.by("tab-list").tap()
+    lucia.by("open-history").tap()
+    expect(items).to_have_count(25)
+    lucia.by("history-more").tap()
+    expect(items).to_have_count(27)
+    expect(lucia.by("history-more")).to_be_hidden()
