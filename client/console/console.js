@@ -16,7 +16,9 @@
  * given to the agent (`assigned` pushes), transfers with a note, internal notes, saved replies
  * (`/` in the composer), ratings; closed and transferred conversations leave the list.
  *
- * The parts in modules of their own: the agent's status and connection pill (agent-status.js),
+ * The parts in modules of their own: the history, which opens closed conversations read-only as
+ * the same customer's earlier ones and a reload do (history.js), the transcript (transcript.js),
+ * the agent's status and connection pill (agent-status.js),
  * their load and the capacity question (capacity.js), the selected conversation's header and
  * its Close step (conversation-header.js), the transfer and note dialogs (transfer-dialog.js, note-dialog.js),
  * the settings panels and their dialogs (panels.js, console/admin/), the PIN box (phone-box.js),
@@ -40,12 +42,12 @@ import { ReadingLanguage } from "./reading-language.js";
 import { createAlerts } from "./alerts.js";
 import { ConversationHeader } from "./conversation-header.js";
 import { Capacity } from "./capacity.js";
+import { HistoryView } from "./history.js";
 import { AgentLightbox } from "./lightbox.js";
 import {
   activeItems,
   agentUploadCard,
   catalogueItems,
-  earlierItems,
   queueItems,
 } from "./lists.js";
 import { logOut, reloadLoggedOut } from "./login.js";
@@ -56,6 +58,7 @@ import { ProductCache } from "./product-cache.js";
 import { ProductSearch } from "./product-search.js";
 import { attachReplyPicker } from "./reply-picker.js";
 import { ShopperPanel } from "./shopper-panel.js";
+import { TranscriptDialog } from "./transcript.js";
 import { TransferDialog } from "./transfer-dialog.js";
 import { VisitorsList } from "./visitors.js";
 
@@ -163,6 +166,7 @@ export class Console {
       t,
       api: this.#api,
       settings: this.#settings,
+      me: this.#me,
       selected: () => this.#selected,
       onIssuePin: () => {
         this.#hideNotice();
@@ -170,8 +174,12 @@ export class Console {
       },
       onTransfer: () => this.transfer.open(),
       onNote: () => this.note.open(),
+      onTranscript: () => this.transcriptDialog.open(),
       onNotice: (text) => this.#showNotice(text),
     });
+    const onOpen = (id) => this.#readOnly(id);
+    this.history = new HistoryView({ t, api: this.#api, me: this.#me, onOpen });
+    this.transcriptDialog = new TranscriptDialog({ t, api: this.#api, conversationId: selectedId });
     this.panels = new SettingsPanels({
       t,
       api: this.#api,
@@ -184,6 +192,7 @@ export class Console {
       onNotice: (text) => this.#showNotice(text),
       mount: (dialog) => this.root.append(dialog),
     });
+    this.panels.buttons.prepend(this.history.button);
     this.productCards = new ProductCache({ api: this.#api });
     this.shopper = new ShopperPanel({
       t,
@@ -250,7 +259,7 @@ export class Console {
     setInterval(() => this.#renderQueue(), 30000);
   }
 
-  /** The lists the console fills: queue, conversations, catalogue, uploads, earlier ones. */
+  /** The lists the console fills: queue, conversations, catalogue, uploads. */
   #buildLists() {
     const list = (tag, className, testid, labelledBy) =>
       h(tag, { class: className, "data-testid": testid, "aria-labelledby": labelledBy });
@@ -259,7 +268,6 @@ export class Console {
     this.activeList = list("ul", "cv-list", "active-list", "cv-active-title");
     this.catalogueList = list("ul", "cv-tiles", "catalogue-list", "cv-catalogue-title");
     this.uploadsList = list("ul", "cv-uploads", "uploads-list", "cv-uploads-title");
-    this.earlierList = list("ul", "cv-list", "earlier-list", "cv-earlier-title");
   }
 
   /** The top bar's controls (status, connection, sound) and the lines under it. */
@@ -380,7 +388,7 @@ export class Console {
             this.catalogueList,
           ),
           section("cv-uploads-title", [t("agent.uploads")], this.uploadsList),
-          section("cv-earlier-title", [t("agent.earlier")], this.earlierList),
+          section("cv-earlier-title", [t("agent.earlier")], this.history.earlierList),
         ),
       ),
       h(
@@ -394,6 +402,8 @@ export class Console {
       this.note.element,
       this.visitors.dialog,
       this.capacity.dialog,
+      this.history.dialog,
+      this.transcriptDialog.element,
       ...this.panels.dialogs,
     );
   }
@@ -409,8 +419,9 @@ export class Console {
         this.#summaries.set(summary.id, summary);
         this.#addSession(summary.id);
       }
-      // A reload reopens the conversation this tab had open, else the first.
+      // A reload reopens the conversation this tab had open (read-only once closed), else the first.
       const kept = sessionStorage.getItem(SELECTED_KEY);
+      if (kept && !this.#sessions.has(kept)) this.#addSession(kept, { readOnly: true });
       const first = this.#sessions.has(kept) ? kept : this.#sessions.keys().next().value;
       if (!this.#selected && first) this.#select(first);
     } catch (error) {
@@ -521,8 +532,15 @@ export class Console {
     this.#setQueue(this.#queue);
   }
 
-  #addSession(conversationId) {
+  /** A closed conversation (the history, earlier ones), kept until the agent looks elsewhere. */
+  #readOnly(conversationId) {
+    this.#addSession(conversationId, { readOnly: true });
+    this.#open(conversationId);
+  }
+
+  #addSession(conversationId, { readOnly = false } = {}) {
     if (this.#sessions.has(conversationId)) return this.#sessions.get(conversationId);
+    if (readOnly) this.#dropOnLeave.add(conversationId);
     const session = new ConversationSession({
       connection: this.#connection,
       conversationId,
@@ -553,7 +571,7 @@ export class Console {
     this.#renderConversation();
     this.#renderCatalogue();
     this.#renderShopper();
-    this.#loadEarlier(session);
+    this.history.showEarlier(session?.conversationId, () => this.#selected === session);
     this.phone.clear();
   }
 
@@ -580,22 +598,6 @@ export class Console {
       }
     }
     this.#renderActive();
-  }
-
-  /** The same verified customer's other conversations, beside the chat. */
-  async #loadEarlier(session) {
-    const t = this.#t;
-    this.earlierList.replaceChildren();
-    if (!session) return;
-    let found = [];
-    try {
-      const id = encodeURIComponent(session.conversationId);
-      found = (await this.#api.get(`/api/conversations/${id}/earlier`)).conversations ?? [];
-    } catch {
-      found = [];
-    }
-    if (this.#selected !== session) return;
-    this.earlierList.replaceChildren(...earlierItems(found, { t, selfId: this.#me.id }));
   }
 
   #onSessionChange(session, { change, event }) {
@@ -633,6 +635,8 @@ export class Console {
       if (!document.hidden && this.root.dataset.pane !== "list") this.#markSeen(session);
     }
     if (change === "error") this.#showNotice(this.#t("agent.join_failed"));
+    if (change === "error" && this.#dropOnLeave.has(session.conversationId))
+      return this.#dropSession(session.conversationId);
     if ([Change.TIMELINE, Change.STATUS, Change.READS, "presence", "joined"].includes(change))
       this.#renderActive();
   }
@@ -680,7 +684,7 @@ export class Console {
         },
       }),
     );
-    this.capacity.sync(entries.length);
+    this.capacity.sync(entries.filter((entry) => entry.status !== "closed").length);
     const unread = entries.reduce((sum, entry) => sum + entry.unread, 0);
     this.tabBadge.hidden = unread === 0;
     this.tabBadge.textContent = unread ? String(unread) : "";

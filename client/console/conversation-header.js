@@ -1,7 +1,8 @@
 /**
  * The head of the selected conversation in the console: the shopper's name, page and presence,
  * who they are (verified or not, e-mail, device, language, a message left after hours), their
- * rating, and the buttons "PIN for a caller", Transfer, Note and Close. Close takes two presses:
+ * rating, and the buttons "PIN for a caller", Transfer, Note, Transcript (transcript.js: any
+ * conversation, a closed one too) and Close. Close takes two presses:
  * the first arms it for a few seconds (`data-armed="true"`), the second closes the
  * conversation (`POST /api/conversations/{id}/close`).
  */
@@ -19,6 +20,7 @@ export class ConversationHeader {
   #settings;
   #selected;
   #onNotice;
+  #me;
   #disarmTimer = null;
 
   /**
@@ -26,17 +28,31 @@ export class ConversationHeader {
    * @param {Function} options.t translator
    * @param {import("../shared/api.js").Api} options.api the agent's API client
    * @param {object} options.settings `GET /api/config` (its `email`)
+   * @param {{id: string}} options.me `GET /api/me`
    * @param {() => import("../shared/conversation-session.js").ConversationSession|null}
    *   options.selected the selected conversation's session
    * @param {() => void} options.onIssuePin "PIN for a caller" was pressed
    * @param {() => void} options.onTransfer Transfer was pressed
    * @param {() => void} options.onNote Note was pressed
+   * @param {() => void} options.onTranscript Transcript was pressed
    * @param {(text: string) => void} options.onNotice shows an error in the console's notice
    */
-  constructor({ t, api, settings, selected, onIssuePin, onTransfer, onNote, onNotice }) {
+  constructor({
+    t,
+    api,
+    settings,
+    me,
+    selected,
+    onIssuePin,
+    onTransfer,
+    onNote,
+    onTranscript,
+    onNotice,
+  }) {
     this.#t = t;
     this.#api = api;
     this.#settings = settings;
+    this.#me = me;
     this.#selected = selected;
     this.#onNotice = onNotice;
     /** Where the PIN for a caller shows: right under the button that issued it. */
@@ -64,6 +80,12 @@ export class ConversationHeader {
       onTransfer,
     );
     this.noteButton = actionButton("conversation-note", "note", t("agent.note"), onNote);
+    this.transcriptButton = actionButton(
+      "conversation-transcript",
+      "download",
+      t("agent.history.transcript"),
+      onTranscript,
+    );
     this.visitor = h("div", {
       class: "cv-conv-visitor",
       "data-testid": "conversation-visitor",
@@ -95,6 +117,7 @@ export class ConversationHeader {
       this.issueButton,
       this.transferButton,
       this.noteButton,
+      this.transcriptButton,
       this.closeButton,
       this.issueSlot,
     );
@@ -114,8 +137,10 @@ export class ConversationHeader {
     else this.page.removeAttribute("href");
     let presence = "";
     let shown = "none";
-    if (state?.status === "closed") [presence, shown] = [t("agent.closed"), "closed"];
-    else if (session?.present.size) [presence, shown] = [t("agent.shopper_online"), "online"];
+    if (state?.status === "closed") {
+      presence = t(this.#mine(state) ? "agent.closed" : "agent.history.read_only");
+      shown = "closed";
+    } else if (session?.present.size) [presence, shown] = [t("agent.shopper_online"), "online"];
     else if (session?.departed.size) [presence, shown] = [t("agent.shopper_offline"), "offline"];
     this.presence.textContent = presence;
     this.presence.dataset.online = String(shown === "online");
@@ -124,8 +149,14 @@ export class ConversationHeader {
     this.issueButton.disabled = !open;
     this.closeButton.disabled = !open;
     this.transferButton.disabled = !open;
-    this.noteButton.disabled = !state;
+    this.noteButton.disabled = !state || (state.status === "closed" && !this.#mine(state));
+    this.transcriptButton.disabled = !state;
     this.#renderVisitor(session, summary);
+  }
+
+  /** The conversation is (or was, once closed) this agent's: its notes are theirs to add. */
+  #mine(state) {
+    return state.agent?.id === this.#me.id;
   }
 
   /** Who the shopper is: verified or not, e-mail, device, language; and their rating. */

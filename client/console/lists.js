@@ -199,29 +199,39 @@ export function activeItems(entries, selectedId, { t, onSelect, selfId = null })
   );
 }
 
-/** The same customer's earlier conversations (`…/earlier`): when, how it ended, its last line. */
-export function earlierItems(conversations, { t, selfId = null }) {
+/**
+ * The same customer's earlier conversations (`…/earlier`): when, how it ended, its last line;
+ * a closed one is a button that opens it read-only (`onOpen(id)`).
+ */
+export function earlierItems(conversations, { t, selfId = null, onOpen = null }) {
   if (conversations.length === 0) {
     return [h("li", { class: "cv-list-empty", text: t("agent.earlier_empty") })];
   }
   const day = new Intl.DateTimeFormat(t.lang, { dateStyle: "medium" });
-  return conversations.map((summary) =>
-    h(
+  return conversations.map((summary) => {
+    const closed = summary.status === "closed" && onOpen;
+    return h(
       "li",
       { class: "cv-list-item", "data-testid": "earlier-item" },
       h(
-        "div",
-        { class: "cv-list-text" },
-        h("strong", {
-          text: t("agent.earlier_item", {
-            date: day.format(new Date(summary.created_at)),
-            status: t(`agent.status_of.${summary.status}`),
+        closed ? "button" : "div",
+        closed
+          ? { type: "button", class: "cv-list-open", on: { click: () => onOpen(summary.id) } }
+          : { class: "cv-list-text" },
+        h(
+          "span",
+          { class: "cv-list-text" },
+          h("strong", {
+            text: t("agent.earlier_item", {
+              date: day.format(new Date(summary.created_at)),
+              status: t(`agent.status_of.${summary.status}`),
+            }),
           }),
-        }),
-        lastMessageLine(t, summary.last_message, selfId),
+          lastMessageLine(t, summary.last_message, selfId),
+        ),
       ),
-    ),
-  );
+    );
+  });
 }
 
 /**

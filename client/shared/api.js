@@ -74,20 +74,32 @@ export class Api {
 
   /** `method path` with an optional JSON body; resolves with the parsed JSON answer. */
   async request(method, path, body = undefined) {
+    return parseJson(await this.#send(method, path, body));
+  }
+
+  /** `GET path` of a page (the printable transcript): resolves with its text. */
+  page(path) {
+    return this.#send("GET", path, undefined, { Accept: "text/html" });
+  }
+
+  async #send(method, path, body, accept = {}) {
     let response;
     try {
+      const type = body === undefined ? {} : { "Content-Type": "application/json" };
       response = await fetch(serverUrl(this.origin, path), {
         method,
-        headers: this.#headers(body === undefined ? {} : { "Content-Type": "application/json" }),
+        headers: this.#headers({ ...type, ...accept }),
         body: body === undefined ? undefined : JSON.stringify(body),
         credentials: "omit",
       });
     } catch (error) {
       throw new ApiError("offline", String(error?.message ?? error));
     }
-    const parsed = parseJson(await response.text());
-    if (!response.ok) throw errorFrom(response.status, parsed, response.headers.get("Retry-After"));
-    return parsed;
+    const text = await response.text();
+    if (!response.ok) {
+      throw errorFrom(response.status, parseJson(text), response.headers.get("Retry-After"));
+    }
+    return text;
   }
 
   get(path) {

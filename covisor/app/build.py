@@ -53,6 +53,7 @@ from covisor.conversations.shopper import ShopIdentity
 from covisor.history.offline_mail import OfflineMail
 from covisor.history.privacy import Privacy
 from covisor.history.reports import Reports
+from covisor.history.search import HistorySearch
 from covisor.history.transcripts import Transcripts
 from covisor.kernel.clock import Clock, TokenSource, system_clock, system_tokens
 from covisor.kernel.identity import GrantSigner
@@ -131,6 +132,7 @@ class Covisor:
     mailer: Mailer
     offline_mail: OfflineMail
     transcripts: Transcripts
+    history: HistorySearch
     availability: Availability
     reports: Reports
     lifecycle: Lifecycle
@@ -434,6 +436,7 @@ async def _assemble(
             shop=config.shop_name,
             tz=zone(config.timezone),
         ),
+        history=HistorySearch(conversations, config.timezone),
         availability=Availability(
             Schedule.parse(config.business_hours, zone(config.timezone)),
             roster.on_duty,

@@ -61,7 +61,7 @@ def web_application(covisor: Covisor) -> web.Application:
             client_limits=config.client_limits(),
             client_settings=config.client_settings(),
         ),
-        ConversationApi(auth, addresses, covisor.conversations),
+        ConversationApi(auth, addresses, covisor.conversations, covisor.history),
         TranscriptApi(auth, covisor.conversations, covisor.transcripts),
         AvailabilityApi(covisor.availability),
         PinApi(auth, addresses, covisor.pins),

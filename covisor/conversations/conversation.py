@@ -46,6 +46,13 @@ def is_member(who: Identity, conversation_id: str, agent_id: str | None) -> bool
     return who.conversation_id == conversation_id
 
 
+def may_read(who: Identity, conversation_id: str, agent_id: str | None, status: str) -> bool:
+    """The one reading rule: members, and every agent once the conversation is closed (the
+    console's history: a shop's past conversations are its team's, read-only; the journal
+    still refuses a non-member's every write)."""
+    return is_member(who, conversation_id, agent_id) or (who.is_agent and status == "closed")
+
+
 @dataclass
 class ConversationState:
     id: str
@@ -75,6 +82,9 @@ class ConversationState:
 
     def is_member(self, who: Identity) -> bool:
         return is_member(who, self.id, self.agent["id"] if self.agent else None)
+
+    def may_read(self, who: Identity) -> bool:
+        return may_read(who, self.id, self.agent["id"] if self.agent else None, self.status)
 
     def apply(self, event: Event, limits: Limits) -> None:
         """Advance the state by one committed event (the event's `seq` must be the next one)."""

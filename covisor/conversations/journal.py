@@ -285,7 +285,7 @@ class Journal:
         await self._enqueue(_Pending(actor, command.conversation_id, command, origin))
 
     async def view(self, actor: Identity, conversation_id: str) -> View:
-        """The committed state of a conversation the actor is a member of."""
+        """The committed state of a conversation the actor may read (`may_read`)."""
         result: View = await self._enqueue(_Pending(actor, conversation_id, None))
         return result
 
@@ -418,7 +418,7 @@ class Journal:
         command = pending.command
         sketch = self._sketches.get(state.id, NO_SKETCH)
         if command is None:
-            if not state.is_member(pending.actor):
+            if not state.may_read(pending.actor):
                 raise CovisorError("forbidden", "you are not a member of this conversation")
             snapshot = state.snapshot(for_agent=pending.actor.is_agent, sketch=sketch)
             return View(state.seq, snapshot, state.viewer.drawing())

@@ -8,10 +8,11 @@ it from its cached state in order with the events that are being broadcast.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from covisor.conversations.conversation import Limits, is_member
+from covisor.conversations.conversation import Limits, may_read
 from covisor.conversations.journal import Journal, load_state
 from covisor.conversations.quotas import AttemptLimit, Quotas
 from covisor.conversations.shopper import Claim, Device, ShopIdentity
@@ -21,7 +22,7 @@ from covisor.kernel.clock import Clock, TokenSource
 from covisor.kernel.errors import CovisorError
 from covisor.kernel.events import Event
 from covisor.kernel.identity import GrantSigner, Identity
-from covisor.store import Store, SummaryRecord
+from covisor.store import ClosedQuery, Store, SummaryRecord
 
 TRANSCRIPT_LIMIT = 10_000
 """Chat messages a transcript lists at most."""
@@ -127,16 +128,19 @@ class ConversationService:
         return await self._store.summary(conversation_id) is not None
 
     async def summary(self, reader: Identity, conversation_id: str) -> SummaryRecord:
-        """The committed summary of a conversation `reader` is a member of; the refusal
-        otherwise: `forbidden` for a shopper's other conversations (existing or not: a grant
-        tells nothing about others), `not_found` for an agent's unknown one, `forbidden` for
-        one the agent does not have. The one membership check outside the journal."""
+        """The committed summary of a conversation `reader` may read (a member of it, or any
+        agent once it is closed: `may_read`); the refusal otherwise: `forbidden` for a
+        shopper's other conversations (existing or not: a grant tells nothing about others),
+        `not_found` for an agent's unknown one, `forbidden` for one the agent does not have
+        while it is open. The one reading check outside the journal; writes are the journal's
+        to refuse, which holds a non-member agent to reading."""
         if not reader.is_agent and reader.conversation_id != conversation_id:
             raise CovisorError("forbidden", "you are not a member of this conversation")
         record = await self._store.summary(conversation_id)
         if record is None or record.seq == 0:
             raise CovisorError("not_found", "no such conversation")
-        if not is_member(reader, conversation_id, record.summary.get("agent_id")):
+        agent_id, status = record.summary.get("agent_id"), record.summary.get("status", "")
+        if not may_read(reader, conversation_id, agent_id, status):
             raise CovisorError("forbidden", "you are not a member of this conversation")
         return record
 
@@ -149,12 +153,21 @@ class ConversationService:
 
     async def listing(self, agent: Identity, status: str) -> list[SummaryRecord]:
         """The queue (`waiting`, everyone's, but those opened for a phone PIN that have no
-        message yet) or the agent's own `active` or `closed` ones."""
+        message yet) or the agent's own `active` ones (closed ones are searched: `closed`)."""
         mine = agent.id if status != "waiting" else None
         found = await self._store.conversations(status=status, agent_id=mine)
         if status == "waiting":
             return [record for record in found if record.summary.get("queued", True)]
         return found
+
+    async def closed(self, query: ClosedQuery) -> tuple[list[SummaryRecord], bool]:
+        """A page of the shop's closed conversations matching `query`, and whether more
+        follow: the history every agent of the team may search and read (the caller checks
+        that an agent asks)."""
+        found = await self._store.closed_conversations(
+            dataclasses.replace(query, limit=query.limit + 1)
+        )
+        return found[: query.limit], len(found) > query.limit
 
     async def wait_estimate(self, sample: int = 50) -> dict[str, Any]:
         """What a shopper may expect: how many wait in the queue, and the median seconds from

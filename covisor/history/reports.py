@@ -54,11 +54,11 @@ class ReportRange:
         return (self.last - self.first).days + 1
 
 
-def _midnight(day: date, tz: ZoneInfo) -> float:
+def midnight(day: date, tz: ZoneInfo) -> float:
     return datetime.combine(day, time(0), tzinfo=tz).timestamp() * 1000.0
 
 
-def _date(text: str | None, name: str) -> date:
+def parse_date(text: str | None, name: str) -> date:
     if text is None or not _DATE.fullmatch(text):
         raise CovisorError("bad_request", f"{name} must be a date YYYY-MM-DD")
     try:
@@ -77,13 +77,13 @@ def report_range(first: str | None, last: str | None, tz: str) -> ReportRange:
         zone_info = zone(tz)
     except ValueError as exc:
         raise CovisorError("bad_request", f"tz: {exc}") from None
-    day_one, day_last = _date(first, "from"), _date(last, "to")
+    day_one, day_last = parse_date(first, "from"), parse_date(last, "to")
     if day_last < day_one:
         raise CovisorError("bad_request", "to is before from")
     if (day_last - day_one).days + 1 > MAX_DAYS:
         raise CovisorError("bad_request", f"a report covers at most {MAX_DAYS} days")
-    start = _midnight(day_one, zone_info)
-    end = _midnight(day_last + timedelta(days=1), zone_info)
+    start = midnight(day_one, zone_info)
+    end = midnight(day_last + timedelta(days=1), zone_info)
     return ReportRange(day_one, day_last, zone_info, start, end)
 
 

@@ -52,11 +52,11 @@ img{display:block;max-width:160px;max-height:160px;margin-top:.35rem;border-radi
 @media print{body{margin:0;max-width:none;font-size:11pt}li{border-color:#bbb}
 .note{background:none;border:1px dashed #999}}
 """
-_STYLE_HASH = base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
+STYLE_HASH = base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
 POLICY = "; ".join(
     [
         "default-src 'none'",
-        f"style-src 'sha256-{_STYLE_HASH}'",
+        f"style-src 'sha256-{STYLE_HASH}'",
         "img-src 'self'",
         "base-uri 'none'",
         "form-action 'none'",
@@ -64,6 +64,9 @@ POLICY = "; ".join(
     ]
 )
 """The transcript page's Content-Security-Policy: no script, nothing from another origin."""
+_META_POLICY = "; ".join(part for part in POLICY.split("; ") if "frame-ancestors" not in part)
+"""The same in the page itself (without what only a header can say), so that it holds where
+the page is shown without the header: the console's preview (`srcdoc`), a downloaded copy."""
 
 _KEPT = frozenset(
     {
@@ -175,6 +178,7 @@ def render_html(
         f'<!doctype html>\n<html lang="{language(tag)}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
         '<meta name="referrer" content="no-referrer">'
+        f'<meta http-equiv="Content-Security-Policy" content="{_META_POLICY}">'
         f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>"
         f"<h1>{escape(title)}</h1>{lead}"
         f'<p class="meta">{escape(str(summary.get("name", "")))} · {escape(started)}</p>'

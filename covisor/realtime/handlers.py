@@ -16,6 +16,7 @@ import socketio
 
 from covisor.catalogue.products import chosen_variant
 from covisor.catalogue.service import ProductCatalogue
+from covisor.conversations.conversation import is_member
 from covisor.conversations.gallery import is_upload
 from covisor.conversations.journal import Journal
 from covisor.conversations.service import ConversationService
@@ -61,6 +62,9 @@ class Connection:
     identity: Identity
     limiter: EventLimiter
     joined: set[str] = field(default_factory=set)
+    reading: set[str] = field(default_factory=set)
+    """Those of `joined` it only reads (a closed conversation the agent was no member of): it
+    is announced to nobody and sends the others nothing, not even a typing sign."""
 
 
 Handler = Callable[[str, Connection, Any], Awaitable[dict[str, Any]]]
@@ -162,7 +166,7 @@ class Realtime:
             await self._roster.console_closed(conn.identity.id)
         logs.sid.set(sid)
         log.info("%s disconnected", conn.identity.role)
-        for cid in conn.joined:
+        for cid in conn.joined - conn.reading:
             await self._presence(sid, conn, cid, online=False)
 
     async def _dispatch(self, event: str, sid: str, args: list[Any]) -> dict[str, Any]:
@@ -221,7 +225,8 @@ class Realtime:
         command = c.parse("join", payload)
         assert isinstance(command, c.Join)
         cid = command.conversation_id
-        await self._conversations.summary(conn.identity, cid)
+        record = await self._conversations.summary(conn.identity, cid)
+        reading = not is_member(conn.identity, cid, record.summary.get("agent_id"))
         room = member_room(conn.identity, cid)
         await self._sio.enter_room(sid, room)
         try:
@@ -232,7 +237,10 @@ class Realtime:
             raise
         if cid not in conn.joined:
             conn.joined.add(cid)
-            await self._presence(sid, conn, cid, online=True)
+            if reading:
+                conn.reading.add(cid)
+            else:
+                await self._presence(sid, conn, cid, online=True)
         answer: dict[str, Any] = {
             "ok": True,
             "seq": view.seq,
@@ -258,7 +266,8 @@ class Realtime:
         """Members joined to the conversation on this process, other than socket `but`."""
         found: dict[str, dict[str, str]] = {}
         for sid, conn in self._connections.items():
-            if sid != but and self._in_conversation(sid, conn, conversation_id):
+            reading = conversation_id in conn.reading
+            if sid != but and not reading and self._in_conversation(sid, conn, conversation_id):
                 found.setdefault(conn.identity.id, conn.identity.public())
         return list(found.values())
 
@@ -267,7 +276,10 @@ class Realtime:
         self._require_joined(sid, conn, cid)
         conn.joined.discard(cid)
         await self._sio.leave_room(sid, member_room(conn.identity, cid))
-        await self._presence(sid, conn, cid, online=False)
+        if cid in conn.reading:
+            conn.reading.discard(cid)
+        else:
+            await self._presence(sid, conn, cid, online=False)
         return {"ok": True}
 
     async def _typing(self, sid: str, conn: Connection, payload: Any) -> dict[str, Any]:
@@ -296,8 +308,10 @@ class Realtime:
         self, sid: str, conn: Connection, push: str, conversation_id: str, **fields: Any
     ) -> dict[str, Any]:
         """An ephemeral push (not sequenced, not stored) from a joined member to the other
-        sockets of the conversation."""
+        sockets of the conversation; a reader's is refused (`forbidden`)."""
         self._require_joined(sid, conn, conversation_id)
+        if conversation_id in conn.reading:
+            raise CovisorError("forbidden", "you may only read this conversation")
         message = {"conversation_id": conversation_id, "actor": conn.identity.public(), **fields}
         await self._sio.emit(push, message, room=rooms_of(conversation_id), skip_sid=sid)
         return {"ok": True}
@@ -387,6 +401,7 @@ class Realtime:
         agent before out of it, on whichever process the transfer happened)."""
         if not self._in_conversation(sid, conn, conversation_id):
             conn.joined.discard(conversation_id)
+            conn.reading.discard(conversation_id)
             raise CovisorError("forbidden", "join the conversation first")
 
     def _in_conversation(self, sid: str, conn: Connection, conversation_id: str) -> bool:

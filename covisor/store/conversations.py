@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from covisor.kernel.events import Event
-from covisor.store.records import Append, ConversationRecord, SummaryRecord
+from covisor.store.records import Append, ClosedQuery, ConversationRecord, SummaryRecord
 
 
 class ConversationStore(Protocol):
@@ -30,6 +30,13 @@ class ConversationStore(Protocol):
     ) -> list[SummaryRecord]:
         """Opened conversations (seq > 0), newest first; `customer_id` is the verified one of
         the summary's `visitor`."""
+
+    async def closed_conversations(self, query: ClosedQuery) -> list[SummaryRecord]:
+        """Closed conversations matching every filter of `query`, newest first (then by id),
+        paged by its `offset` and `limit`. Its `text` is a substring, in any case, of the
+        summary's `name`, `visitor.name` or `visitor.email`, or of a `chat.message`'s text
+        (read from the events: a scan of the closed conversations' messages, which a shop's
+        history bears; no index of words is kept)."""
 
     async def open_counts(self) -> dict[str, int]:
         """How many active conversations each agent has (agents with none are left out)."""

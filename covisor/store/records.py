@@ -250,6 +250,22 @@ class SummaryRecord:
 
 
 @dataclass(frozen=True)
+class ClosedQuery:
+    """A search of the closed conversations (the console's history), every given filter at
+    once, newest first: `text` a piece (already lowercased, any case matches) of the shopper's
+    name or e-mail or of a chat message; `since` ≤ the opening time (ms) < `until`; the agent
+    who had it; the shopper's rating (1–5). `offset` rows skipped, then at most `limit`."""
+
+    text: str | None = None
+    since: float | None = None
+    until: float | None = None
+    agent_id: str | None = None
+    rating: int | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+@dataclass(frozen=True)
 class Append:
     """New events for one conversation, with the summary (and maybe snapshot) they lead to.
 

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from covisor.conversations.service import ConversationService
 from covisor.conversations.shopper import Claim, device_class, language_of
+from covisor.history.search import HistorySearch
 from covisor.kernel import commands as c
 from covisor.kernel.addresses import ClientAddresses
 from covisor.kernel.errors import CovisorError
@@ -81,10 +82,12 @@ class ConversationApi:
         auth: RequestAuth,
         addresses: ClientAddresses,
         conversations: ConversationService,
+        history: HistorySearch,
     ) -> None:
         self._auth = auth
         self._addresses = addresses
         self._conversations = conversations
+        self._history = history
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -127,10 +130,14 @@ class ConversationApi:
         return json_response({"id": conversation_id, "token": token, "expires_at": expires_at}, 201)
 
     async def list_conversations(self, request: web.Request) -> web.Response:
+        """The queue, the agent's active ones, or the shop's closed ones searched and paged
+        (covisor/history/search.py: every agent's history)."""
         agent = await self._auth.require_agent(request)
         status = request.query.get("status", "waiting")
         if status not in _STATUS:
             raise CovisorError("bad_request", f"status must be one of {', '.join(_STATUS)}")
+        if status == "closed":
+            return json_response(await self._history.search(request.query))
         records = await self._conversations.listing(agent, status)
         return json_response({"conversations": [r.to_wire() for r in records]})
 

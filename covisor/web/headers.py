@@ -2,7 +2,9 @@
 
 - `/agent` and `/demo` get a Content-Security-Policy that allows scripts, styles, pictures,
   media and connections from Covisor's own origin only (no inline script or style, no plugin,
-  no framing by another site), so an injected string can never run as code there.
+  no framing by another site), so an injected string can never run as code there. The one
+  inline style allowed is the printable transcript's, by its hash: the console previews the
+  page in a frame of its own (`srcdoc`, which keeps the console's policy).
   The console's service worker (`/agent-sw.js`) and web app manifest come from that origin too.
 - Every answer gets `X-Content-Type-Options: nosniff` (a browser never guesses a type, an
   upload served as an image stays an image) and `Referrer-Policy: no-referrer` (a conversation's
@@ -18,11 +20,13 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
+from covisor.history.transcripts import STYLE_HASH
+
 PAGE_POLICY = "; ".join(
     [
         "default-src 'self'",
         "script-src 'self'",
-        "style-src 'self'",
+        f"style-src 'self' 'sha256-{STYLE_HASH}'",
         "img-src 'self' data: blob:",
         "media-src 'self' blob:",
         "connect-src 'self'",

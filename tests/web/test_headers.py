@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from covisor.history.transcripts import STYLE_HASH
 from tests.conftest import Harness
 
 
@@ -12,7 +13,9 @@ async def test_pages_allow_only_covisors_own_origin(harness: Harness) -> None:
             policy = response.headers["Content-Security-Policy"]
             html = await response.text()
         directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
-        assert directives["script-src"] == "'self'" and directives["style-src"] == "'self'"
+        assert directives["script-src"] == "'self'"
+        # The one inline style: the printable transcript's, previewed in the console.
+        assert directives["style-src"] == f"'self' 'sha256-{STYLE_HASH}'"
         assert directives["frame-ancestors"] == "'none'"
         assert "unsafe-inline" not in policy and "http" not in policy
         assert response.headers["X-Content-Type-Options"] == "nosniff"

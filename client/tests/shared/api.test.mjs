@@ -50,3 +50,19 @@ test("a refusal becomes an ApiError with the server's code", async () => {
     return true;
   });
 });
+
+test("a page is fetched with the token and answered as its text; a refusal is an ApiError", async () => {
+  const api = new Api("https://shop.example", "tok");
+  let calls = answer(200, "<!doctype html><p>{not json}</p>");
+  assert.equal(await api.page("/api/conversations/c_1/transcript.html"), "<!doctype html><p>{not json}</p>");
+  assert.equal(calls[0].method, "GET");
+  assert.equal(calls[0].headers.Authorization, "Bearer tok");
+  assert.equal(calls[0].headers.Accept, "text/html");
+  calls = answer(403, JSON.stringify({ error: { code: "forbidden", message: "no" } }));
+  await assert.rejects(api.page("/api/conversations/c_2/transcript.html"), (error) => {
+    assert.ok(error instanceof ApiError);
+    assert.equal(error.code, "forbidden");
+    return true;
+  });
+  assert.equal(calls.length, 1);
+});

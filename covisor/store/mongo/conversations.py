@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Protocol
 
 from pymongo import ASCENDING, DESCENDING
 
 from covisor.kernel.events import Event, decode, encode
 from covisor.store.mongo.base import Database
-from covisor.store.records import Append, ConversationRecord, SummaryRecord, with_seq
+from covisor.store.records import (
+    Append,
+    ClosedQuery,
+    ConversationRecord,
+    SummaryRecord,
+    with_seq,
+)
 
 _SUMMARY_FIELDS = {"created_at": 1, "seq": 1, "summary": 1}
 
@@ -65,6 +72,31 @@ class MongoConversations:
             self._db.conversations.find(query, _SUMMARY_FIELDS)
             .sort("created_at", DESCENDING)
             .limit(limit)
+        )
+        return [_summary(doc) async for doc in cursor]
+
+    async def closed_conversations(self: _Conversations, query: ClosedQuery) -> list[SummaryRecord]:
+        found: dict[str, Any] = {"status": "closed", "seq": {"$gt": 0}}
+        created = {"$gte": query.since, "$lt": query.until}
+        if any(v is not None for v in created.values()):
+            found["created_at"] = {k: v for k, v in created.items() if v is not None}
+        if query.agent_id is not None:
+            found["agent_id"] = query.agent_id
+        if query.rating is not None:
+            found["summary.rating.score"] = query.rating
+        if query.text:
+            holds = {"$regex": re.escape(query.text), "$options": "i"}
+            found["$or"] = [
+                {"summary.name": holds},
+                {"summary.visitor.name": holds},
+                {"summary.visitor.email": holds},
+                {"_id": {"$in": await _said(self, query.text)}},
+            ]
+        cursor = (
+            self._db.conversations.find(found, _SUMMARY_FIELDS)
+            .sort([("created_at", DESCENDING), ("_id", DESCENDING)])
+            .skip(query.offset)
+            .limit(query.limit)
         )
         return [_summary(doc) async for doc in cursor]
 
@@ -192,3 +224,16 @@ def _summary(doc: dict[str, Any]) -> SummaryRecord:
     return SummaryRecord(
         doc["_id"], doc["created_at"], doc["seq"], with_seq(doc.get("summary") or {}, doc["seq"])
     )
+
+
+async def _said(store: _Conversations, text: str) -> list[str]:
+    """Ids of the conversations with a chat message holding `text` (lowercased) in any case:
+    the events' bodies are encoded, so they are read and decoded here (a scan, as SQL's)."""
+    ids: set[str] = set()
+    cursor = store._db.events.find({"type": "chat.message"}, {"conversation_id": 1, "body": 1})
+    async for doc in cursor:
+        if doc["conversation_id"] not in ids:
+            said = decode(doc["body"]).data.get("text")
+            if isinstance(said, str) and text in said.lower():
+                ids.add(doc["conversation_id"])
+    return sorted(ids)

@@ -11,7 +11,13 @@ from typing import Any
 import msgspec
 
 from covisor.kernel.events import Event, decode, encode
-from covisor.store.records import Append, ConversationRecord, SummaryRecord, with_seq
+from covisor.store.records import (
+    Append,
+    ClosedQuery,
+    ConversationRecord,
+    SummaryRecord,
+    with_seq,
+)
 from covisor.store.sql.db import HasDb, RoundRows
 from covisor.store.sql.schema import INDEXED_EVENTS
 
@@ -67,6 +73,38 @@ class SQLConversations:
             f"SELECT {_SUMMARY_COLUMNS} FROM conversations WHERE {' AND '.join(where)} "
             "ORDER BY created_at DESC LIMIT ?",
             (*args, limit),
+        )
+        return [_summary(row) for row in rows]
+
+    async def closed_conversations(self: HasDb, query: ClosedQuery) -> list[SummaryRecord]:
+        d = self._db.dialect
+        where, args = ["c.status = 'closed'", "c.seq > 0"], list[object]()
+        for term, value in (
+            ("c.created_at >= ?", query.since),
+            ("c.created_at < ?", query.until),
+            ("c.agent_id = ?", query.agent_id),
+            (f"{d.json_number('c.summary', '$.rating.score')} = ?", query.rating),
+        ):
+            if value is not None:
+                where.append(term)
+                args.append(value)
+        if query.text:
+            like = " LIKE ? ESCAPE '\\'"
+            fields = [
+                d.lower(d.json("c.summary", path)) + like
+                for path in ("$.name", "$.visitor.name", "$.visitor.email")
+            ]
+            message = d.lower(d.json(d.text("e.body"), "$.data.text"))
+            fields.append(
+                "EXISTS (SELECT 1 FROM events e WHERE e.conversation_id = c.id "
+                f"AND e.type = 'chat.message' AND {INDEXED_EVENTS} AND {message}{like})"
+            )
+            where.append("(" + " OR ".join(fields) + ")")
+            args += [_contains(query.text)] * len(fields)
+        rows = await self._db.fetch(
+            f"SELECT {_SUMMARY_COLUMNS} FROM conversations c WHERE {' AND '.join(where)} "
+            "ORDER BY c.created_at DESC, c.id DESC LIMIT ? OFFSET ?",
+            (*args, query.limit, query.offset),
         )
         return [_summary(row) for row in rows]
 
@@ -170,3 +208,9 @@ def _round(a: Append) -> RoundRows:
         status, agent_id = a.summary.get("status", "waiting"), a.summary.get("agent_id")
         summary = (status, agent_id, msgspec.json.encode(a.summary))
     return RoundRows(a.conversation_id, a.expected_seq, events, seq, summary, a.snapshot)
+
+
+def _contains(text: str) -> str:
+    """A LIKE pattern (escape `\\`) for values holding `text`, its wildcards taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

@@ -131,6 +131,11 @@ class Dialect:
             return self.json(expr, path)
         return f"((({expr})::jsonb #> '{_pg_path(path)}')::boolean)::int"
 
+    def lower(self, expr: str) -> str:
+        """`expr` in lower case beyond ASCII too: SQLite's own `lower` folds ASCII only, so
+        its connections have `covisor_lower` (Python's `str.lower`, sqlite.py)."""
+        return f"covisor_lower({expr})" if self.name == "sqlite" else f"lower({expr})"
+
     def greatest(self, a: str, b: str) -> str:
         return f"max({a}, {b})" if self.name == "sqlite" else f"greatest({a}, {b})"
 

@@ -83,6 +83,7 @@ class SQLiteDb:
         await db.execute("PRAGMA busy_timeout=10000")
         await db.execute("PRAGMA synchronous=FULL")
         await db.execute("PRAGMA foreign_keys=ON")
+        await db.create_function("covisor_lower", 1, _lower, deterministic=True)
         return db
 
     async def close(self) -> None:
@@ -156,6 +157,11 @@ class SQLiteDb:
         """A consistent copy of the database at `destination`, taken with SQLite's online
         backup API while the server keeps writing (a temp name, then renamed)."""
         await asyncio.to_thread(_backup, self.path, destination)
+
+
+def _lower(text: object) -> object:
+    """`Dialect.lower` on SQLite: text in lower case, anything else (NULL) as it is."""
+    return text.lower() if isinstance(text, str) else text
 
 
 def _backup(source: Path, destination: Path) -> None:
