@@ -34,7 +34,8 @@ def add_static_routes(app: web.Application) -> None:
     """The browser client, the demo shops and the demo catalogues' public files."""
 
     async def home(request: web.Request) -> web.Response:
-        raise web.HTTPFound("/demo")
+        """The demo shop that sells (Senda), where a new user sees the widget at work."""
+        raise web.HTTPFound("/demo/shop/")
 
     async def shop_home(request: web.Request) -> web.Response:
         # `/demo/shop` would otherwise be the old demo's `/demo/{product}`; `?lang=` stays.

@@ -43,6 +43,8 @@ async def test_the_shop_without_its_slash_is_redirected_with_its_language(
     assert status == 302 and headers["Location"] == "/demo/shop/?lang=de"
     status, headers, _ = await read(harness, "/demo/shop")
     assert status == 302 and headers["Location"] == "/demo/shop/"
+    status, headers, _ = await read(harness, "/")
+    assert status == 302 and headers["Location"] == "/demo/shop/"
 
 
 async def test_the_shop_serves_its_products_feed_and_pictures_and_nothing_else(
