@@ -119,7 +119,8 @@ export class ShopPage extends EventTarget {
       await handler({ ...line });
       outcome = { added: true };
     } catch (error) {
-      const reason = String(error?.message ?? error ?? "").slice(0, 200);
+      // Trimmed: the server refuses a reason of blanks only (PROTOCOL.md `cart.add`).
+      const reason = String(error?.message ?? error ?? "").trim().slice(0, 200);
       outcome = reason ? { added: false, error: reason } : { added: false };
     }
     await session?.send(Events.CART_ADD, { ...line, ...outcome });

@@ -31,6 +31,16 @@ export function pagePart(url) {
   }
 }
 
+/**
+ * The page a conversation is opened from, cut to 500 characters each: its URL only on an http(s)
+ * page (a `file:` page has none the server takes, PROTOCOL.md), and its title.
+ */
+export function conversationPage(title, href = location.href) {
+  const page = { title: String(title ?? "").slice(0, 500) };
+  if (/^https?:\/\//i.test(href)) page.url = href.slice(0, 500);
+  return page;
+}
+
 /** The stored credential if it is still good for a while at `now` (ms), else null. */
 export function usableCredential(stored, now) {
   if (!stored?.id || !stored?.token || !(stored.expires_at > now)) return null;

@@ -52,7 +52,7 @@ import {
 } from "./visitor.js";
 import { io } from "../vendor/socket.io.esm.min.js";
 import { Viewer } from "../shared/viewer.js";
-import { VisitorTracker } from "./visitor-tracker.js";
+import { VisitorTracker, conversationPage } from "./visitor-tracker.js";
 import { StoredConversation, renewalDue, safeStorage, stamped } from "./store.js";
 
 /** `client/`, where the stylesheets are (the widget may be embedded from another origin). */
@@ -218,7 +218,7 @@ export class Widget {
     this.#setStatus(this.#t("widget.connecting"));
     try {
       const created = await this.#tracker.accept(invitation.id, {
-        page: { url: location.href.slice(0, 500), title: document.title.slice(0, 500) },
+        page: conversationPage(document.title),
         locale: this.#t.lang,
       });
       const conversation = stamped(created);
@@ -700,10 +700,7 @@ export class Widget {
       const claim = this.#store.visitor?.claim ?? null;
       const body = openBody({
         byPhone,
-        page: {
-          url: location.href.slice(0, 500),
-          title: (this.#pageTitle ?? document.title).slice(0, 500),
-        },
+        page: conversationPage(this.#pageTitle ?? document.title),
         locale: this.#t.lang,
         claim,
       });

@@ -5,6 +5,7 @@ import { liveVisitors, onSiteLabel, pathOf } from "../../console/visitors.js";
 import { Events } from "../../shared/protocol.js";
 import {
   VisitorTracker,
+  conversationPage,
   conversionItems,
   pagePart,
   usableCredential,
@@ -208,4 +209,15 @@ test("the console lists live visitors, the most recent first", () => {
   assert.equal(onSiteLabel(t, 0, 250_000), 'agent.minutes:{"count":4}');
   assert.equal(pathOf("https://shop.example/boots/trail?x=1"), "/boots/trail");
   assert.equal(pathOf("nonsense"), "");
+});
+
+test("a conversation opened from a file: page names no URL, an http(s) one its URL", () => {
+  assert.deepEqual(conversationPage("Shop", "file:///home/ana/shop.html"), { title: "Shop" });
+  assert.deepEqual(conversationPage("Shop", "https://shop.example/p/1?size=42"), {
+    title: "Shop",
+    url: "https://shop.example/p/1?size=42",
+  });
+  const long = conversationPage("x".repeat(600), `http://shop.example/${"a".repeat(600)}`);
+  assert.equal(long.title.length, 500);
+  assert.equal(long.url.length, 500);
 });
