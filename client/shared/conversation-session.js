@@ -405,7 +405,7 @@ export class ConversationSession extends EventTarget {
     const payload = oldest ? { before_seq: oldest, limit } : { limit };
     const ack = await this.send(Events.CHAT_HISTORY, payload);
     if (!ack?.ok) return false;
-    this.state.addHistory(ack.messages ?? []);
+    this.state.addHistory(ack.messages ?? [], ack.translations ?? []);
     this.#emit("timeline");
     return Boolean(ack.has_more);
   }

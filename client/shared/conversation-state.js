@@ -143,9 +143,10 @@ export class ConversationState {
     this.#loadSnapshotUploads(snapshot);
   }
 
-  /** Merge older `chat.message` events from `chat.history`. */
-  addHistory(events) {
+  /** Merge older `chat.message` events from `chat.history`, and their translations. */
+  addHistory(events, translations = []) {
     for (const event of events) this.#addMessage(event);
+    for (const translation of translations) this.#translate(translation, 0);
   }
 
   /**

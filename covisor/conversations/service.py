@@ -28,6 +28,8 @@ TRANSCRIPT_LIMIT = 10_000
 """Chat messages a transcript lists at most."""
 ESTIMATE_MS = 5000.0
 """How long a wait estimate is served again before it is computed anew."""
+TRANSLATIONS_A_PAGE = 3
+"""`chat.translated` events read per message of a `history` page: a translation and retries."""
 SHOPPER = "Shopper"
 """The name of a shopper who gave none."""
 
@@ -323,14 +325,28 @@ class ConversationService:
 
     async def history(
         self, conversation_id: str, before_seq: int | None, limit: int
-    ) -> tuple[list[Event], bool]:
-        """Up to `limit` chat messages before `before_seq`, oldest first, and whether there are
-        earlier ones. The caller checks membership (a joined socket is a member)."""
+    ) -> tuple[list[Event], list[dict[str, Any]], bool]:
+        """Up to `limit` chat messages before `before_seq`, oldest first, their translations
+        (the latest `chat.translated` data of each, looked for among the `TRANSLATIONS_A_PAGE`
+        per message committed from the first of them on), and whether there are earlier
+        ones. The caller checks membership (a joined socket is a member)."""
         found = await self._store.events_of_type(
             conversation_id, "chat.message", before_seq, limit + 1
         )
         has_more = len(found) > limit
-        return (found[1:] if has_more else found), has_more
+        messages = found[1:] if has_more else found
+        translations: dict[int, dict[str, Any]] = {}
+        if messages:
+            wanted = {m.seq for m in messages}
+            for event in await self._store.events_of_type_after(
+                conversation_id,
+                "chat.translated",
+                messages[0].seq,
+                TRANSLATIONS_A_PAGE * len(messages),
+            ):
+                if event.data["seq"] in wanted:
+                    translations[event.data["seq"]] = event.data
+        return messages, list(translations.values()), has_more
 
     async def events_after(self, conversation_id: str, after_seq: int, limit: int) -> list[Event]:
         """Committed events after `after_seq`, for a member catching up (membership checked

@@ -320,10 +320,15 @@ class Realtime:
         command = c.parse("chat.history", payload)
         assert isinstance(command, c.ChatHistory)
         self._require_joined(sid, conn, command.conversation_id)
-        messages, has_more = await self._conversations.history(
+        messages, translations, has_more = await self._conversations.history(
             command.conversation_id, command.before_seq, command.limit
         )
-        return {"ok": True, "messages": [to_wire(m) for m in messages], "has_more": has_more}
+        return {
+            "ok": True,
+            "messages": [to_wire(m) for m in messages],
+            "translations": translations,
+            "has_more": has_more,
+        }
 
     async def _translate(self, sid: str, conn: Connection, payload: Any) -> dict[str, Any]:
         """An agent asks again for a message's translation (one marked untranslated); the

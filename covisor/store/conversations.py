@@ -55,6 +55,11 @@ class ConversationStore(Protocol):
     ) -> list[Event]:
         """The last `limit` events of `type_` before `before_seq` (all if None), ascending."""
 
+    async def events_of_type_after(
+        self, conversation_id: str, type_: str, after_seq: int, limit: int
+    ) -> list[Event]:
+        """The first `limit` events of `type_` after `after_seq`, ascending."""
+
     async def erase_conversation(self, conversation_id: str) -> bool:
         """Delete the conversation with every event, PIN and counter of it, in one step;
         False if there was none. Its media files are the caller's to delete."""

@@ -113,3 +113,6 @@ async def test_events_of_type_pages_backwards(store: Any) -> None:
     assert [e.seq for e in last_two] == [7, 9]
     older = await store.events_of_type("c1", "chat.message", 7, 10)
     assert [e.seq for e in older] == [1, 3, 5]
+    after = await store.events_of_type_after("c1", "chat.message", 3, 2)
+    assert [e.seq for e in after] == [5, 7]
+    assert await store.events_of_type_after("c1", "chat.message", 9, 5) == []

@@ -225,3 +225,27 @@ async def test_without_an_engine_translation_is_off(harness: Harness) -> None:
     cid, _, agent = await harness.session()
     refused = await agent.call("chat.translate", {"conversation_id": cid, "seq": 1})
     assert refused["error"]["code"] == "unavailable"
+
+
+async def test_older_messages_come_with_their_translations(
+    config: Config, libretranslate: LibreTranslateDouble
+) -> None:
+    async with translating(
+        config.replace(recent_messages=2), libretranslate.url, translate_api="libretranslate"
+    ) as h:
+        cid, shopper, agent, token = await chat(h)
+        said = [
+            await shopper.ok("chat.send", {"conversation_id": cid, "text": text})
+            for text in ("hola", "zapatillas rojas", "hola hola")
+        ]
+        await translated(agent, said[-1]["seq"])
+        retried = await agent.ok("chat.translate", {"conversation_id": cid, "seq": said[0]["seq"]})
+        assert retried["event"]["data"]["text"] == "hello"
+        page = await agent.ok(
+            "chat.history", {"conversation_id": cid, "before_seq": said[2]["seq"]}
+        )
+        assert [m["data"]["text"] for m in page["messages"]] == ["hola", "zapatillas rojas"]
+        assert sorted((t["seq"], t["text"]) for t in page["translations"]) == [
+            (said[0]["seq"], "hello"),
+            (said[1]["seq"], "sneakers red"),
+        ]

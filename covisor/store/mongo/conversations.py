@@ -175,6 +175,13 @@ class MongoConversations:
         found = [decode(doc["body"]) async for doc in cursor]
         return found[::-1]
 
+    async def events_of_type_after(
+        self: _Conversations, conversation_id: str, type_: str, after_seq: int, limit: int
+    ) -> list[Event]:
+        query = {"conversation_id": conversation_id, "type": type_, "seq": {"$gt": after_seq}}
+        cursor = self._db.events.find(query).sort("seq", ASCENDING).limit(limit)
+        return [decode(doc["body"]) async for doc in cursor]
+
     async def erase_conversation(self: _Conversations, conversation_id: str) -> bool:
         await self._db.events.delete_many({"conversation_id": conversation_id})
         await self._db.pins.delete_many({"conversation_id": conversation_id})

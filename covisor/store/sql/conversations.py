@@ -147,6 +147,16 @@ class SQLConversations:
         )
         return [decode(row[0]) for row in reversed(list(rows))]
 
+    async def events_of_type_after(
+        self: HasDb, conversation_id: str, type_: str, after_seq: int, limit: int
+    ) -> list[Event]:
+        rows = await self._db.fetch(
+            f"SELECT body FROM events WHERE conversation_id = ? AND type = ? AND seq > ? "
+            f"AND {INDEXED_EVENTS} ORDER BY seq LIMIT ?",
+            (conversation_id, type_, after_seq, limit),
+        )
+        return [decode(row[0]) for row in rows]
+
     async def erase_conversation(self: HasDb, conversation_id: str) -> bool:
         async with self._db.transaction() as db:
             await db.execute("DELETE FROM events WHERE conversation_id = ?", (conversation_id,))
