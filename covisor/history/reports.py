@@ -19,7 +19,7 @@ import csv
 import io
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -210,9 +210,10 @@ def _conversions(visitors: list[VisitorGroup], orders: list[OrderGroup]) -> list
 
 class Reports:
     def __init__(
-        self, store: Store, default_tz: str, commerce: CommerceStore | None = None
+        self, store: Store, default_tz: Callable[[], str], commerce: CommerceStore | None = None
     ) -> None:
-        """`default_tz`: the zone of a request that names none (the config's `timezone`);
+        """`default_tz`: the zone of a request that names none (the shop's settings'
+        `timezone`, asked at each request);
         `commerce`: the store's commerce slice, None where the store has no products (then
         the report's `products` is None)."""
         self._store = store
@@ -221,11 +222,11 @@ class Reports:
 
     @property
     def default_tz(self) -> str:
-        return self._default_tz
+        return self._default_tz()
 
     async def report(self, first: str | None, last: str | None, tz: str | None) -> dict[str, Any]:
         """The report's JSON (see docs/PROTOCOL.md, *Reports*); `bad_request` for a bad range."""
-        r = report_range(first, last, tz or self._default_tz)
+        r = report_range(first, last, tz or self._default_tz())
         facts = await self._store.conversation_facts(r.start, r.end)
         sent, accepted = await self._store.invitation_counts(r.start, r.end)
         visitors = await self._store.visitor_groups(r.start, r.end)

@@ -45,6 +45,7 @@ from covisor.store.records import (
 )
 from covisor.store.replies import ReplyStore
 from covisor.store.reports import ReportStore
+from covisor.store.settings import SettingsStore
 from covisor.store.visits import VisitStore
 from covisor.store.webhooks import WebhookStore
 
@@ -83,6 +84,7 @@ class Store(
     WebhookStore,
     VisitStore,
     ReportStore,
+    SettingsStore,
     Protocol,
 ):
     """Everything the services keep, as one object: each slice is also usable alone."""
