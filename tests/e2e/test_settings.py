@@ -109,4 +109,15 @@ def test_the_panel_in_german(server: CovisorServer, contexts: Contexts) -> None:
     expect(admin.by("settings-status")).to_have_text(
         "Einstellungen gespeichert. Sie gelten ab sofort."
     )
+    admin.page.set_viewport_size(PHONE["viewport"])
+    widths = admin.by("settings-dialog").evaluate("d => [d.scrollWidth, d.clientWidth]")
+    assert widths[0] <= widths[1], widths
+    admin.page.set_viewport_size(DESKTOP["viewport"])
     shoot(admin.page, "de")
+
+
+def test_an_agent_has_no_settings(server: CovisorServer, contexts: Contexts) -> None:
+    agent = AgentConsole(contexts.new("agent", DESKTOP).new_page(), server.url, "Pat")
+    agent.log_in(server.add_agent("Pat"))
+    expect(agent.by("open-reports")).to_have_count(0)
+    expect(agent.by("open-settings")).to_have_count(0)
