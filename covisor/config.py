@@ -82,7 +82,13 @@ class Config:
     """When set, `GET /metrics` requires `Authorization: Bearer <metrics_token>`."""
     routing: str = "manual"
     """`manual`: every agent sees the queue and picks; `auto`: a new conversation goes to the
-    online agent under capacity with the fewest open ones (ties: longest without one)."""
+    online agent under capacity with the fewest open ones (ties: longest without one). This and
+    the other shop settings (`agent_capacity`, `prechat`, `timezone`, `business_hours`,
+    `leave_message_without_agents`, `invitation_cooldown`) are first values: once an admin
+    saves the settings in the console (`PUT /api/settings`), the stored ones rule."""
+    agent_capacity: int = _bounded(3, 1, 100)
+    """Open conversations an agent takes before auto routing passes them by, for an agent
+    invited without one (each agent's own is changed in Team)."""
     prechat: str = "off"
     """What the widget asks before a conversation: `off`, `name`, or `name_email`."""
     away_after: float = _bounded(600.0, 30, 24 * 3600)
@@ -402,10 +408,9 @@ class Config:
         }
 
     def client_settings(self) -> dict[str, Any]:
-        """How the shop set the widget and console up (served by `GET /api/config`)."""
+        """How the shop set the widget and console up (served by `GET /api/config`, with the
+        settings' `prechat` and `routing`)."""
         return {
-            "prechat": self.prechat,
-            "routing": self.routing,
             "away_after": self.away_after,
             "visitor_heartbeat": VISITOR_HEARTBEAT,
             "visitor_idle": self.visitor_idle,

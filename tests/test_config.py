@@ -175,6 +175,7 @@ async def test_clients_are_served_the_limits_of_the_config(harness: Harness) -> 
     status, body = await harness.request("GET", "/api/config")
     assert status == 200
     config = harness.services.config
-    assert body == {"limits": config.client_limits(), **config.client_settings()}
+    first = {"prechat": config.prechat, "routing": config.routing}
+    assert body == {"limits": config.client_limits(), **config.client_settings(), **first}
     assert body["limits"]["max_stroke_points"] == config.max_stroke_points == 256
     assert body["limits"]["pin_length"] == 6

@@ -1,7 +1,7 @@
 /**
  * The console's settings panels, each in a dialog opened by a button under the conversation
  * lists: saved replies (every agent), and for admins the team, webhooks, reports, the catalogue
- * feed and invitation rules. The rules panel (console/admin/rules.js) is loaded, made and added
+ * feed, the shop's settings and invitation rules. The rules panel (console/admin/rules.js) is loaded, made and added
  * to the console on its button's first click.
  */
 
@@ -9,6 +9,7 @@ import { h } from "../shared/dom.js";
 import { errorText } from "../shared/i18n.js";
 import { FeedPanel } from "./admin/feed.js";
 import { ReportsPanel } from "./admin/reports.js";
+import { SettingsPanel } from "./admin/settings.js";
 import { RepliesPanel } from "./admin/saved-replies.js";
 import { TeamPanel } from "./admin/team.js";
 import { WebhooksPanel } from "./admin/webhooks.js";
@@ -38,12 +39,14 @@ export class SettingsPanels {
     const webhooks = admin ? new WebhooksPanel({ t, api, me, onNotice }) : null;
     const reports = admin ? new ReportsPanel({ t, api, me }) : null;
     const feed = admin ? new FeedPanel({ t, api, me, onNotice }) : null;
+    const settings = admin ? new SettingsPanel({ t, api, me, onNotice }) : null;
     const opened = [
       ["replies", "agent.replies.title", replies],
       ["team", "agent.team.title", team],
       ["webhooks", "agent.webhooks.title", webhooks],
       ["reports", "agent.reports.title", reports],
       ["feed", "feed.title", feed],
+      ["settings", "agent.settings.title", settings],
     ].map(([name, title, panel]) => {
       if (!panel) return { dialog: null, button: null };
       const dialog = this.#panelDialog(`${name}-dialog`, panel);

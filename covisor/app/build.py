@@ -27,6 +27,7 @@ from covisor.app.demo import (
 )
 from covisor.app.factories import (
     FeedCatalogue,
+    first_settings,
     make_agents,
     make_commerce,
     make_feed_catalogue,
@@ -80,10 +81,10 @@ from covisor.store import Store
 from covisor.team.agents import Agents
 from covisor.team.authentication import Authenticator
 from covisor.team.availability import Availability
-from covisor.team.hours import Schedule, zone
 from covisor.team.replies import SavedReplies
 from covisor.team.roster import Roster
 from covisor.team.routing import Router
+from covisor.team.settings import REFRESH_SECONDS, Settings
 from covisor.translation.translator import Translator
 from covisor.visitors.conversions import Conversions
 from covisor.visitors.invitations import Invitations
@@ -95,10 +96,6 @@ READY_TIMEOUT = 3.0
 """Seconds a part has to answer a readiness check."""
 ROUTING_INTERVAL = 5.0
 """Seconds between auto routing rounds when nothing wakes the router sooner."""
-
-
-def nothing() -> None:
-    """A hook with nothing to do."""
 
 
 @dataclass
@@ -135,9 +132,10 @@ class Covisor:
     history: HistorySearch
     availability: Availability
     reports: Reports
+    settings: Settings
     lifecycle: Lifecycle
     route_soon: Callable[[], None]
-    """Wakes the router when routing is `auto`; does nothing otherwise."""
+    """Wakes the router, which routes only while the settings' `routing` is `auto`."""
     feed_catalogue: FeedCatalogue | None
     """The product feed's search, cards and imports; None on a store without products."""
     translator: Translator | None
@@ -246,8 +244,16 @@ async def _assemble(
         engineio_logger=False,
     )
     roster = Roster(store, clock, process_id=tokens(12), heartbeat=config.presence_heartbeat)
-    router = Router(store, roster, clock=clock, interval=ROUTING_INTERVAL)
-    route_soon = router.wake if config.routing == "auto" else nothing
+    settings = Settings(store, first_settings(config))
+    await settings.refresh()
+    router = Router(
+        store,
+        roster,
+        clock=clock,
+        interval=ROUTING_INTERVAL,
+        enabled=lambda: settings.now.routing == "auto",
+    )
+    route_soon = router.wake
     fanout = Fanout(sio, links, Queue(store), queue_changed=route_soon)
     notifier = Notifier(store, push, clock, heartbeat=config.presence_heartbeat)
     mailer = Mailer(smtp_options(config), clock, metrics)
@@ -259,7 +265,7 @@ async def _assemble(
         shopper_here=lambda cid: bool(sio.manager.rooms.get("/", {}).get(room_of(cid))),
         delay=config.offline_email_delay,
         shop=config.shop_name,
-        tz=zone(config.timezone),
+        tz=lambda: settings.now.tz,
     )
     webhooks = Webhooks(store, webhook_options(config), clock=clock, tokens=tokens, metrics=metrics)
 
@@ -365,7 +371,7 @@ async def _assemble(
         tracking,
         clock,
         tokens,
-        cooldown=config.invitation_cooldown,
+        cooldown=lambda: settings.now.invitation_cooldown,
     )
     visitor_events = VisitorEvents(sio, tracking, invitations, clock, gap=config.visit_gap)
     realtime = Realtime(
@@ -391,7 +397,14 @@ async def _assemble(
         translator=translator,
     )
     realtime.attach()
-    agents = make_agents(config, store, quotas=quotas, clock=clock, tokens=tokens)
+    agents = make_agents(
+        config,
+        store,
+        quotas=quotas,
+        clock=clock,
+        tokens=tokens,
+        default_capacity=lambda: settings.now.capacity,
+    )
     demo_catalogue = CatalogueSeeding(catalogue) if config.seed_demo else None
     demo_shop = (
         ShopSeeding(feed_catalogue.imports, demo_origin)
@@ -434,16 +447,12 @@ async def _assemble(
                 config.transcript_emails_per_conversation, config.transcript_email_window
             ),
             shop=config.shop_name,
-            tz=zone(config.timezone),
+            tz=lambda: settings.now.tz,
         ),
-        history=HistorySearch(conversations, config.timezone),
-        availability=Availability(
-            Schedule.parse(config.business_hours, zone(config.timezone)),
-            roster.on_duty,
-            clock,
-            need_agent=config.leave_message_without_agents,
-        ),
-        reports=Reports(store, config.timezone, make_commerce(store)),
+        history=HistorySearch(conversations, lambda: settings.now.timezone),
+        availability=Availability(lambda: settings.now, roster.on_duty, clock),
+        reports=Reports(store, lambda: settings.now.timezone, make_commerce(store)),
+        settings=settings,
         lifecycle=lifecycle,
         route_soon=route_soon,
         feed_catalogue=feed_catalogue,
@@ -471,11 +480,8 @@ async def _assemble(
             Part("journal", journal.stop, journal.start),
             Part("notifier", notifier.stop, notifier.start),
             *([Part("translator", translator.stop, translator.start)] if translator else []),
-            *(
-                [Part("router", router.stop, lambda: router.start(journal.submit))]
-                if config.routing == "auto"
-                else []
-            ),
+            Part("router", router.stop, lambda: router.start(journal.submit)),
+            every(REFRESH_SECONDS, settings.refresh, "shop settings"),
             Part("roster", roster.leave),
             every(config.presence_heartbeat, roster.report, "presence report"),
             every(config.retention_sweep, privacy.sweep, "retention sweep"),

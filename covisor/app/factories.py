@@ -39,6 +39,7 @@ from covisor.store import Store
 from covisor.store.commerce import CommerceStore
 from covisor.store.products import ProductStore
 from covisor.team.agents import Agents
+from covisor.team.settings import ShopSettings
 from covisor.translation.apertium import Apertium
 from covisor.translation.engine import Engine
 from covisor.translation.libretranslate import LibreTranslate
@@ -145,13 +146,30 @@ def make_agents(
     quotas: Quotas | None = None,
     clock: Clock = system_clock,
     tokens: TokenSource = system_tokens,
+    default_capacity: Callable[[], int] | None = None,
 ) -> Agents:
+    """The team's service; an agent invited without a capacity gets `default_capacity()` (the
+    shop's settings' in a server), else the config's `agent_capacity`."""
     return Agents(
         store,
         tokens,
         clock,
         quotas=quotas or Quotas(store, clock),
         login_limits=login_limits(config),
+        default_capacity=default_capacity or (lambda: config.agent_capacity),
+    )
+
+
+def first_settings(config: Config) -> ShopSettings:
+    """The shop's settings before an admin saves any: the config's."""
+    return ShopSettings(
+        routing=config.routing,
+        capacity=config.agent_capacity,
+        prechat=config.prechat,
+        timezone=config.timezone,
+        business_hours=config.business_hours,
+        leave_message_without_agents=config.leave_message_without_agents,
+        invitation_cooldown=config.invitation_cooldown,
     )
 
 

@@ -25,6 +25,7 @@ from covisor.web.push import PushApi
 from covisor.web.replies import RepliesApi
 from covisor.web.reports import ReportsApi
 from covisor.web.roster import RosterApi
+from covisor.web.settings import SettingsApi
 from covisor.web.team import TeamApi
 from covisor.web.transcripts import TranscriptApi
 from covisor.web.translation import TranslationApi
@@ -59,7 +60,11 @@ def web_application(covisor: Covisor) -> web.Application:
             metrics=covisor.metrics,
             metrics_token=config.metrics_token,
             client_limits=config.client_limits(),
-            client_settings=config.client_settings(),
+            client_settings=lambda: {
+                **config.client_settings(),
+                "prechat": covisor.settings.now.prechat,
+                "routing": covisor.settings.now.routing,
+            },
         ),
         ConversationApi(auth, addresses, covisor.conversations, covisor.history),
         TranscriptApi(auth, covisor.conversations, covisor.transcripts),
@@ -78,6 +83,7 @@ def web_application(covisor: Covisor) -> web.Application:
         PrivacyApi(auth, covisor.privacy),
         WebhooksApi(auth, covisor.webhooks),
         ReportsApi(auth, covisor.reports),
+        SettingsApi(auth, covisor.settings),
         VisitorsApi(
             auth,
             addresses,

@@ -57,7 +57,7 @@ class OfflineMail:
         shopper_here: Callable[[str], bool],
         delay: float,
         shop: str,
-        tz: ZoneInfo,
+        tz: Callable[[], ZoneInfo],
     ) -> None:
         self._store = store
         self._mailer = mailer
@@ -164,7 +164,7 @@ class OfflineMail:
         intro = said["offline_intro"].format(shop=self._shop)
         outro = said["offline_outro"]
         why = said["why"].format(shop=self._shop)
-        body = plain_lines(lines, self._tz, said)
+        body = plain_lines(lines, self._tz(), said)
         text = f"{greeting}\n\n{intro}\n\n{body}\n\n{outro}\n\n-- \n{why}\n"
         quoted = "".join(
             f"<p><strong>{escape(str(line['author'].get('name', '')))}</strong> "
@@ -177,7 +177,7 @@ class OfflineMail:
             f"<title>{escape(self._shop)}</title></head>"
             '<body style="font-family:system-ui,sans-serif;color:#1d232b;max-width:40rem">'
             f"<p>{escape(greeting)}</p><p>{escape(intro)}</p>"
-            f'<p style="color:#5a6573">{escape(zone_label(said, self._tz, lines[0]["at"]))}</p>'
+            f'<p style="color:#5a6573">{escape(zone_label(said, self._tz(), lines[0]["at"]))}</p>'
             f'<blockquote style="border-left:3px solid #c9d1da;margin:0;padding:0 1rem">'
             f"{quoted}</blockquote><p>{escape(outro)}</p>"
             f'<p style="color:#5a6573;font-size:.85em">{escape(why)}</p></body></html>'
@@ -186,7 +186,7 @@ class OfflineMail:
         return subject, text, html
 
     def _when(self, at: float) -> str:
-        moment = datetime.fromtimestamp(at / 1000.0, UTC).astimezone(self._tz)
+        moment = datetime.fromtimestamp(at / 1000.0, UTC).astimezone(self._tz())
         return moment.strftime("%Y-%m-%d %H:%M")
 
 

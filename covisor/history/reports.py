@@ -19,7 +19,7 @@ import csv
 import io
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -123,27 +123,47 @@ def _average(scores: list[int]) -> float | None:
 
 
 def _agents(facts: list[ConversationFacts]) -> list[dict[str, Any]]:
-    by_agent: dict[str, list[ConversationFacts]] = {}
-    for f in facts:
-        if f.agent_id is not None:
-            by_agent.setdefault(f.agent_id, []).append(f)
-    rows = []
-    for agent_id, own in by_agent.items():
-        scores = [f.rating for f in own if f.rating is not None]
-        rows.append(
-            {
-                "id": agent_id,
-                "name": own[-1].agent_name or "",
-                "conversations": len(own),
-                "closed": sum(1 for f in own if f.closed_at is not None),
-                "first_response_median": _seconds(
-                    percentile(_spans((f.opened_at, f.first_response_at) for f in own), 0.5)
-                ),
-                "ratings": len(scores),
-                "rating_average": _average(scores),
-            }
+    """One row per agent who held or wrote in a conversation of the range, each credited for
+    their own part (docs/PROTOCOL.md, *Reports*): the conversation counts for every such agent,
+    messages for their writer, the first response for each agent from when it reached them
+    (the opening for the agent who accepted it first, as the overall first response; the
+    transfer for those after), the closing and the rating for whoever closed it."""
+    rows: dict[str, dict[str, Any]] = {}
+    responses: dict[str, list[float]] = {}
+    scores: dict[str, list[int]] = {}
+
+    def row(agent_id: str, name: str | None) -> dict[str, Any]:
+        found = rows.setdefault(
+            agent_id, {"id": agent_id, "name": "", "conversations": 0, "messages": 0, "closed": 0}
         )
-    return sorted(rows, key=lambda r: (-r["conversations"], r["name"], r["id"]))
+        found["name"] = name or found["name"]
+        return found
+
+    for f in facts:
+        for part in f.parts:
+            own = row(part.agent_id, part.name)
+            own["conversations"] += 1
+            own["messages"] += part.messages
+            since = part.received_at
+            if since is None or part.agent_id == f.agent_id:
+                since = f.opened_at
+            if part.first_message_at is not None and part.first_message_at >= since:
+                responses.setdefault(part.agent_id, []).append(
+                    (part.first_message_at - since) / 1000.0
+                )
+        if f.closed_by is not None:
+            closer = row(f.closed_by, f.closed_by_name)
+            closer["closed"] += 1
+            if f.rating is not None:
+                scores.setdefault(f.closed_by, []).append(f.rating)
+            if all(part.agent_id != f.closed_by for part in f.parts):
+                closer["conversations"] += 1
+    for agent_id, found in rows.items():
+        own_scores = scores.get(agent_id, [])
+        found["first_response_median"] = _seconds(percentile(responses.get(agent_id, []), 0.5))
+        found["ratings"] = len(own_scores)
+        found["rating_average"] = _average(own_scores)
+    return sorted(rows.values(), key=lambda r: (-r["conversations"], r["name"], r["id"]))
 
 
 def _devices(facts: list[ConversationFacts]) -> list[dict[str, Any]]:
@@ -190,9 +210,10 @@ def _conversions(visitors: list[VisitorGroup], orders: list[OrderGroup]) -> list
 
 class Reports:
     def __init__(
-        self, store: Store, default_tz: str, commerce: CommerceStore | None = None
+        self, store: Store, default_tz: Callable[[], str], commerce: CommerceStore | None = None
     ) -> None:
-        """`default_tz`: the zone of a request that names none (the config's `timezone`);
+        """`default_tz`: the zone of a request that names none (the shop's settings'
+        `timezone`, asked at each request);
         `commerce`: the store's commerce slice, None where the store has no products (then
         the report's `products` is None)."""
         self._store = store
@@ -201,11 +222,11 @@ class Reports:
 
     @property
     def default_tz(self) -> str:
-        return self._default_tz
+        return self._default_tz()
 
     async def report(self, first: str | None, last: str | None, tz: str | None) -> dict[str, Any]:
         """The report's JSON (see docs/PROTOCOL.md, *Reports*); `bad_request` for a bad range."""
-        r = report_range(first, last, tz or self._default_tz)
+        r = report_range(first, last, tz or self._default_tz())
         facts = await self._store.conversation_facts(r.start, r.end)
         sent, accepted = await self._store.invitation_counts(r.start, r.end)
         visitors = await self._store.visitor_groups(r.start, r.end)
@@ -315,6 +336,7 @@ def csv_text(report: dict[str, Any]) -> str:
         "id",
         "name",
         "conversations",
+        "messages",
         "closed",
         "first_response_median",
         "ratings",

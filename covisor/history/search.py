@@ -12,7 +12,7 @@ page's, `null` on the last.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -70,14 +70,17 @@ def _whole(params: Mapping[str, str], name: str, low: int, high: int) -> int | N
 class HistorySearch:
     """Searches of the closed conversations for the console's history view."""
 
-    def __init__(self, conversations: ConversationService, default_tz: str) -> None:
-        """`default_tz`: the zone of a search that names none (the config's `timezone`)."""
+    def __init__(
+        self, conversations: ConversationService, default_tz: Callable[[], str]
+    ) -> None:
+        """`default_tz()`: the zone of a search that names none (the shop settings' `timezone`,
+        asked at each search)."""
         self._conversations = conversations
         self._default_tz = default_tz
 
     async def search(self, params: Mapping[str, str]) -> dict[str, Any]:
         """A page of matches as the API answers it (the caller checks an agent asks)."""
-        query = closed_query(params, self._default_tz)
+        query = closed_query(params, self._default_tz())
         found, more = await self._conversations.closed(query)
         return {
             "conversations": [record.to_wire() for record in found],

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from html import escape
 from typing import Any
@@ -303,7 +303,7 @@ class Transcripts:
         *,
         emails_per_conversation: AttemptLimit,
         shop: str,
-        tz: ZoneInfo,
+        tz: Callable[[], ZoneInfo],
     ) -> None:
         self._conversations = conversations
         self._links = links
@@ -328,7 +328,7 @@ class Transcripts:
 
     async def html(self, reader: Identity, conversation_id: str, zone: str | None = None) -> str:
         """The printable page, its times in the reader's `zone` (else the shop's), named."""
-        tz = reader_zone(zone, self._tz)
+        tz = reader_zone(zone, self._tz())
         summary, entries = await self.timeline(reader, conversation_id)
         return render_html(summary, entries, shop=self._shop, tz=tz)
 
@@ -338,7 +338,7 @@ class Transcripts:
         """Send the shopper's copy (no notes, no pictures) to `address`, its times in the
         reader's `zone` (else the shop's), named: the conversation's shopper or caller only,
         `unavailable` when e-mail is off, limited per conversation."""
-        tz = reader_zone(zone, self._tz)
+        tz = reader_zone(zone, self._tz())
         if reader.is_agent:
             raise CovisorError("forbidden", "the shopper asks for their copy")
         # Who may ask comes before whether it can be done: a stranger learns nothing of the

@@ -46,6 +46,7 @@ from covisor.store.records import (
 )
 from covisor.store.replies import ReplyStore
 from covisor.store.reports import ReportStore
+from covisor.store.settings import SettingsStore
 from covisor.store.visits import VisitStore
 from covisor.store.webhooks import WebhookStore
 
@@ -85,6 +86,7 @@ class Store(
     WebhookStore,
     VisitStore,
     ReportStore,
+    SettingsStore,
     Protocol,
 ):
     """Everything the services keep, as one object: each slice is also usable alone."""

@@ -506,15 +506,31 @@ class ConversionRecord:
 
 
 @dataclass(frozen=True)
+class AgentPart:
+    """What one agent did in one conversation: `received_at`, when it first became theirs (its
+    `conversation.accepted` by them or a `conversation.transferred` to them; None for an agent
+    who wrote in it without ever holding it); `messages`, their `chat.message` events, the
+    first at `first_message_at`. `name` is the name one of those events carries."""
+
+    agent_id: str
+    name: str
+    received_at: float | None
+    messages: int
+    first_message_at: float | None
+
+
+@dataclass(frozen=True)
 class ConversationFacts:
     """One conversation opened in the range, as its events tell it.
 
     `opened_at`: when it was opened (its row's `created_at`). `device`: its visitor's device
-    class (`phone`, `tablet`, `desktop`), `unknown` without one. `agent_id`/`agent_name`: the
-    agent of its first `conversation.accepted` (transfers are not followed), with
-    `accepted_at`. `first_response_at`: its first `chat.message` by an agent. `closed_at`: its
-    `conversation.closed`. `rating`: the score of its `conversation.rated`. `uploads`: its
-    `media.ready` events; `pin_joins`: its `member.joined` events."""
+    class (`phone`, `tablet`, `desktop`), `call` for a conversation opened for a PIN phone
+    call, `unknown` without one. `agent_id`/`agent_name`: the agent of its first
+    `conversation.accepted`, with `accepted_at`. `first_response_at`: its first `chat.message`
+    by an agent. `closed_at`: its `conversation.closed`, and `closed_by`/`closed_by_name`
+    the agent who closed it. `rating`: the score of its `conversation.rated`. `uploads`: its
+    `media.ready` events; `pin_joins`: its `member.joined` events. `parts`: one per agent who
+    held it or wrote in it, in the order they came to it (transfers followed)."""
 
     id: str
     opened_at: float
@@ -529,6 +545,9 @@ class ConversationFacts:
     rating: int | None
     uploads: int
     pin_joins: int
+    closed_by: str | None = None
+    closed_by_name: str | None = None
+    parts: tuple[AgentPart, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ answer after the same work (passwords.py).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from covisor.conversations.quotas import AttemptLimit, Quotas
@@ -85,7 +86,11 @@ class Agents:
         *,
         quotas: Quotas,
         login_limits: LoginLimits,
+        default_capacity: Callable[[], int] = lambda: DEFAULT_CAPACITY,
     ) -> None:
+        """`default_capacity`: the capacity of an agent invited without one (the shop's
+        settings' `capacity`), asked at each invitation."""
+        self._default_capacity = default_capacity
         self._store = store
         self._tokens = tokens
         self._clock = clock
@@ -200,11 +205,14 @@ class Agents:
         name: str,
         email: str,
         role: AgentRole = "agent",
-        capacity: int = DEFAULT_CAPACITY,
+        capacity: int | None = None,
     ) -> tuple[AgentRecord, str]:
-        """A new agent who logs in with `email` and the returned password (shown once)."""
+        """A new agent who logs in with `email` and the returned password (shown once); of
+        the default capacity unless `capacity` is given."""
         _require_admin(admin)
         password = generate_password()
+        if capacity is None:
+            capacity = self._default_capacity()
         record = await self._new(name, email, password, role, capacity, token_digest=None)
         return record, password
 

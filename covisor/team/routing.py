@@ -40,7 +40,18 @@ Submit = Callable[[Identity, c.Command, str | None], Awaitable[Outcome]]
 
 
 class Router:
-    def __init__(self, store: Store, roster: Roster, *, clock: Clock, interval: float) -> None:
+    def __init__(
+        self,
+        store: Store,
+        roster: Roster,
+        *,
+        clock: Clock,
+        interval: float,
+        enabled: Callable[[], bool] = lambda: True,
+    ) -> None:
+        """`enabled`: whether the shop routes now (its settings' `routing` is `auto`), asked
+        at each round, so a change of the setting takes effect without a restart."""
+        self._enabled = enabled
         self._store = store
         self._roster = roster
         self._clock = clock
@@ -77,7 +88,7 @@ class Router:
     async def route(self) -> int | None:
         """Give waiting conversations to agents with room; how many were given, or None when
         another process is routing."""
-        if self._submit is None:
+        if self._submit is None or not self._enabled():
             return 0
         now = self._clock()
         lease = await self._store.count_attempt(LEASE, now, now - LEASE_SECONDS * 1000.0)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import fnmatch
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -138,8 +139,10 @@ class Invitations:
         clock: Clock,
         tokens: TokenSource,
         *,
-        cooldown: float,
+        cooldown: Callable[[], float],
     ) -> None:
+        """`cooldown`: the seconds of the shop's settings' invitation cooldown, asked at each
+        invitation (so a change takes effect at once)."""
         self._store = store
         self._roster = roster
         self._journal = journal
@@ -147,7 +150,7 @@ class Invitations:
         self._tracking = tracking
         self._clock = clock
         self._tokens = tokens
-        self._cooldown_ms = cooldown * 1000.0
+        self._cooldown = cooldown
         self._rules: tuple[float, list[RuleRecord]] | None = None
 
     async def rules(self) -> list[RuleRecord]:
@@ -221,7 +224,7 @@ class Invitations:
         processes: a counter in the store)."""
         now = self._clock()
         found = await self._store.count_attempt(
-            f"invite:{visitor_id}", now, now - self._cooldown_ms
+            f"invite:{visitor_id}", now, now - self._cooldown() * 1000.0
         )
         return found.count == 1
 

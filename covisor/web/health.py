@@ -32,7 +32,7 @@ class HealthApi:
         metrics: Metrics,
         metrics_token: str | None,
         client_limits: dict[str, Any],
-        client_settings: dict[str, Any],
+        client_settings: Callable[[], dict[str, Any]],
     ) -> None:
         self._ping = ping
         self._readiness = readiness
@@ -78,7 +78,7 @@ class HealthApi:
 
     async def client_config(self, request: web.Request) -> web.Response:
         """The limits clients must keep to; public, since a shopper needs them before a token."""
-        return json_response({"limits": self._client_limits, **self._client_settings})
+        return json_response({"limits": self._client_limits, **self._client_settings()})
 
     async def openapi(self, request: web.Request) -> web.FileResponse:
         """docs/openapi.yaml, the description of every route, as it is in the source tree."""

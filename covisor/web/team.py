@@ -29,7 +29,8 @@ class _InviteBody(msgspec.Struct, forbid_unknown_fields=True):
     name: AgentName
     email: Email
     role: AgentRole = "agent"
-    capacity: Capacity = 3
+    capacity: Capacity | msgspec.UnsetType = msgspec.UNSET
+    """Left out: the shop's settings' `capacity`."""
 
 
 class _ChangeBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -89,7 +90,7 @@ class TeamApi:
         admin = await self._auth.require_admin(request)
         body = await read_body(request, _InviteBody)
         agent, password = await self._agents.invite(
-            admin, body.name.strip(), body.email, body.role, body.capacity
+            admin, body.name.strip(), body.email, body.role, _given(body.capacity)
         )
         return json_response({"agent": agent.to_wire(), "password": password}, 201)
 

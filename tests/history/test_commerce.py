@@ -225,7 +225,9 @@ async def test_without_a_product_catalogue_the_section_is_null(
 ) -> None:
     """As on MongoDB, whose store has no commerce slice."""
     s, _, _ = shop
-    report = await Reports(s.h.services.store, "UTC").report("2026-03-28", "2026-03-28", None)
+    report = await Reports(s.h.services.store, lambda: "UTC").report(
+        "2026-03-28", "2026-03-28", None
+    )
     assert report["products"] is None
     assert report["conversions"], "the rest of the report is there"
     Draft202012Validator({"$ref": "#/components/schemas/Report", **OPENAPI}).validate(report)

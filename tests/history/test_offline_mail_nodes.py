@@ -47,7 +47,7 @@ def node(store: Any, port: int, clock: Clock, name: str, delay: float = 60.0) ->
         shopper_here=lambda cid: False,
         delay=delay,
         shop="Shoes & Co",
-        tz=ZoneInfo("Europe/Madrid"),
+        tz=lambda: ZoneInfo("Europe/Madrid"),
     )
 
 

@@ -321,6 +321,59 @@ async def test_reports_are_for_admins(shop: tuple[Shop, dict[str, str]]) -> None
     assert status == 200 and year["range"]["days"] == 366
 
 
+async def test_a_transfer_credits_each_agent_for_their_part(config: Config) -> None:
+    """Ann accepts and answers, hands over to Bea, who answers, closes and gets the 4 stars;
+    a PIN call's conversation is reported as a phone call."""
+    clock = ManualClock(utc("2026-05-04T09:00:00"))
+    app = await create_app(config.replace(timezone="UTC"), clock=clock)
+    async with serving(app) as h:
+        s = Shop(h, clock)
+        _, admin = await h.services.agents.add("Boss", role="admin")
+        _, ann = await h.services.agents.add("Ann")
+        bea_id, bea = await h.services.agents.add("Bea")
+        a = await s.open(PHONE)
+        s.at("2026-05-04T09:00:10")
+        await s.ok("POST", f"/api/conversations/{a['id']}/accept", ann)
+        s.at("2026-05-04T09:00:30")
+        await s.say(ann, a["id"], "Let me ask Bea, she knows the sizes")
+        s.at("2026-05-04T09:01:00")
+        await s.ok("POST", f"/api/conversations/{a['id']}/transfer", ann, json={"to": bea_id})
+        s.at("2026-05-04T09:01:45")
+        await s.say(bea, a["id"], "Hi, Bea here")
+        s.at("2026-05-04T09:02:00")
+        await s.say(bea, a["id"], "Take the 42")
+        s.at("2026-05-04T09:05:00")
+        await s.ok("POST", f"/api/conversations/{a['id']}/close", bea)
+        await s.ok("POST", f"/api/conversations/{a['id']}/rating", a["token"], json={"score": 4})
+        await s.open(PHONE, by_phone=True)
+        status, report = await h.request(
+            "GET", "/api/reports?from=2026-05-04&to=2026-05-04&tz=UTC", admin
+        )
+    assert status == 200, report
+    assert [
+        (
+            a["name"],
+            a["conversations"],
+            a["messages"],
+            a["closed"],
+            a["first_response_median"],
+            a["ratings"],
+            a["rating_average"],
+        )
+        for a in report["agents"]
+    ] == [
+        ("Ann", 1, 1, 0, 30.0, 0, None),  # from the opening to her answer
+        ("Bea", 1, 2, 1, 45.0, 1, 4.0),  # from the transfer to her first answer
+    ]
+    assert report["rating"]["average"] == 4.0
+    assert report["times"]["first_response"]["median"] == 30.0
+    assert [(d["device"], d["conversations"]) for d in report["devices"]] == [
+        ("call", 1),
+        ("phone", 1),
+    ]
+    Draft202012Validator({"$ref": "#/components/schemas/Report", **OPENAPI}).validate(report)
+
+
 def test_percentiles_interpolate_between_ranks() -> None:
     assert percentile([], 0.5) is None
     assert percentile([7.0], 0.9) == 7.0

@@ -8,6 +8,7 @@ from typing import Any
 from covisor.kernel.events import Event
 from covisor.store import Append
 from covisor.store.records import (
+    AgentPart,
     ConversationFacts,
     ConversionRecord,
     InvitationRecord,
@@ -59,12 +60,16 @@ async def test_conversation_facts_read_each_conversation_of_the_range(store: Any
             ("media.ready", START + 51_000, SHOPPER, {"upload_id": "u2"}),
             ("member.joined", START + 52_000, SHOPPER, {"member": {"id": "k1"}}),
             ("conversation.transferred", START + 55_000, ANN, {"from": ANN, "to": BOB}),
+            ("chat.message", START + 70_000, BOB, {"text": "Bob here"}),
             ("conversation.closed", START + 100_000, BOB, {}),
             ("conversation.rated", START + 110_000, SHOPPER, {"score": 4}),
         ],
         {"status": "closed", "agent_id": "a2", "visitor": {"device": "phone"}, "offline": False},
     )
     await conversation(store, "c2", START + 1_000, [], {"status": "waiting", "offline": True})
+    await store.create_conversation("call", START + 3_000)
+    opened = Event("call", 1, "conversation.opened", START + 3_000, SHOPPER, {"by_phone": True})
+    assert not await store.commit([Append("call", 0, [opened], {"id": "call", "visitor": {}})])
     await conversation(store, "before", START - 1, [], {"status": "waiting"})
     await conversation(store, "after", END, [], {"status": "waiting"})
     await store.create_conversation("empty", START + 2_000)  # never opened: seq 0
@@ -86,6 +91,12 @@ async def test_conversation_facts_read_each_conversation_of_the_range(store: Any
             rating=4,
             uploads=2,
             pin_joins=1,
+            closed_by="a2",
+            closed_by_name="Bob",
+            parts=(
+                AgentPart("a1", "Ann", START + 30_000, 2, START + 40_000),
+                AgentPart("a2", "Bob", START + 55_000, 1, START + 70_000),
+            ),
         ),
         ConversationFacts(
             id="c2",
@@ -101,6 +112,21 @@ async def test_conversation_facts_read_each_conversation_of_the_range(store: Any
             rating=None,
             uploads=0,
             pin_joins=0,
+        ),
+        ConversationFacts(
+            "call",
+            START + 3_000,
+            "call",
+            False,
+            "waiting",
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            0,
+            0,
         ),
     ]
     assert await store.conversation_facts(END, END + 1) == [

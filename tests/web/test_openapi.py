@@ -143,6 +143,8 @@ class World:
     feed: bytes = b""
     products: dict[str, str] = field(default_factory=dict)
     """The imported catalogue: a product and its variant, the import, a product picture."""
+    settings: dict[str, Any] = field(default_factory=dict)
+    """The shop's settings as the server starts with them (a persona saves them unchanged)."""
     turns: Counter[str] = field(default_factory=Counter)
     answered: dict[str, Counter[int]] = field(default_factory=dict)
 
@@ -492,6 +494,7 @@ def build_world(w: World) -> None:
     rule = {"name": "Boots", "messages": {"en": "Sizes?"}, "conditions": {"url": "*/boots*"}}
     w.team["rule_id"] = w.call("POST", "/api/invitation-rules", admin, json=rule)["id"]
     w.team["doomed_rule_id"] = w.call("POST", "/api/invitation-rules", admin, json=rule)["id"]
+    w.settings = w.call("GET", "/api/settings", admin)
 
     import_feed(w)
 
@@ -753,6 +756,13 @@ def personas(w: World, label: str) -> list[Persona]:
             ("admin", {"body": PUSH_SUBSCRIPTION}),
             ("agent", {"body": push_subscription("http://127.0.0.1:9/push")}),
             ("customer", {"body": PUSH_SUBSCRIPTION}),
+        ],
+        "GET /api/settings": [("admin", None), ("agent", None)],
+        "PUT /api/settings": [
+            ("admin", {"body": w.settings}),
+            ("admin", {"body": {**w.settings, "business_hours": "mon 18:00-09:00"}}),
+            ("admin", None),
+            ("agent", {"body": w.settings}),
         ],
         "GET /api/reports": [
             ("admin", {"query": WEEK}),

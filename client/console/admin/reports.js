@@ -465,6 +465,7 @@ export class ReportsPanel {
         [
           t("agent.reports.agent"),
           t("agent.reports.total"),
+          t("agent.reports.messages"),
           t("agent.reports.closed"),
           t("agent.reports.first_response"),
           t("agent.reports.average"),
@@ -472,6 +473,7 @@ export class ReportsPanel {
         r.agents.map((a) => [
           a.name,
           a.conversations,
+          a.messages,
           a.closed,
           formatSeconds(a.first_response_median),
           a.rating_average ?? "–",
@@ -479,6 +481,11 @@ export class ReportsPanel {
         "reports-agents",
         true,
       ),
+      h("p", {
+        class: "cv-admin-hint cv-reports-note",
+        "data-testid": "reports-credit-rule",
+        text: t("agent.reports.credit_rule"),
+      }),
       this.#table(
         t("agent.reports.devices"),
         [

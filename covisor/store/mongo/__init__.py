@@ -19,6 +19,7 @@ from covisor.store.mongo.presence import MongoPresence
 from covisor.store.mongo.push import MongoPush
 from covisor.store.mongo.replies import MongoReplies
 from covisor.store.mongo.reports import MongoReports
+from covisor.store.mongo.settings import MongoSettings
 from covisor.store.mongo.visits import MongoVisits
 from covisor.store.mongo.webhooks import MongoWebhooks
 
@@ -38,6 +39,7 @@ class MongoStore(
     MongoOfflineMail,
     MongoVisits,
     MongoReports,
+    MongoSettings,
     MongoBase,
 ):
     """The `Store` on a MongoDB database: `MongoBase` with every slice's mixin."""

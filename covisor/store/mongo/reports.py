@@ -15,10 +15,12 @@ from pymongo import ASCENDING
 
 from covisor.kernel.events import decode
 from covisor.store.mongo.base import Database, Document
-from covisor.store.records import ConversationFacts, OrderGroup, VisitorGroup
+from covisor.store.records import AgentPart, ConversationFacts, OrderGroup, VisitorGroup
 
 REPORTED_TYPES = [
+    "conversation.opened",
     "conversation.accepted",
+    "conversation.transferred",
     "conversation.closed",
     "conversation.rated",
     "chat.message",
@@ -28,33 +30,66 @@ REPORTED_TYPES = [
 _BATCH = 500
 
 
+def _part(parts: dict[str, dict[str, Any]], who: dict[str, Any]) -> dict[str, Any]:
+    part = parts.setdefault(
+        who["id"], {"received_at": None, "messages": 0, "first_message_at": None}
+    )
+    part["name"] = max(part.get("name", ""), who.get("name") or "")
+    return part
+
+
 def _facts(doc: Document, events: list[Document]) -> ConversationFacts:
     summary = doc.get("summary") or {}
     agent: dict[str, Any] | None = None
     accepted_at = first_response_at = closed_at = None
+    closer: dict[str, Any] = {}
     rating: int | None = None
     uploads = pin_joins = 0
+    by_phone = False
+    parts: dict[str, dict[str, Any]] = {}
     for raw in events:
         event = decode(raw["body"])
         match event.type:
-            case "conversation.accepted" if agent is None:
-                agent = event.data.get("agent") or {}
-                accepted_at = event.at
+            case "conversation.opened":
+                by_phone = bool(event.data.get("by_phone"))
+            case "conversation.accepted" | "conversation.transferred":
+                to = event.data.get("agent") or event.data.get("to")
+                if to:
+                    part = _part(parts, to)
+                    if part["received_at"] is None:
+                        part["received_at"] = event.at
+                if event.type == "conversation.accepted" and agent is None:
+                    agent = event.data.get("agent") or {}
+                    accepted_at = event.at
             case "conversation.closed" if closed_at is None:
                 closed_at = event.at
+                closer = event.actor
             case "conversation.rated" if rating is None:
                 rating = int(event.data["score"])
-            case "chat.message" if first_response_at is None:
-                if event.actor.get("role") == "agent":
+            case "chat.message" if event.actor.get("role") == "agent":
+                if first_response_at is None:
                     first_response_at = event.at
+                part = _part(parts, event.actor)
+                part["messages"] += 1
+                if part["first_message_at"] is None:
+                    part["first_message_at"] = event.at
             case "media.ready":
                 uploads += 1
             case "member.joined":
                 pin_joins += 1
+    ordered = sorted(
+        parts.items(),
+        key=lambda item: (
+            item[1]["received_at"]
+            if item[1]["received_at"] is not None
+            else item[1]["first_message_at"],
+            item[0],
+        ),
+    )
     return ConversationFacts(
         id=doc["_id"],
         opened_at=doc["created_at"],
-        device=(summary.get("visitor") or {}).get("device") or "unknown",
+        device="call" if by_phone else (summary.get("visitor") or {}).get("device") or "unknown",
         offline=bool(summary.get("offline")),
         status=doc.get("status", "waiting"),
         agent_id=agent.get("id") if agent else None,
@@ -65,6 +100,18 @@ def _facts(doc: Document, events: list[Document]) -> ConversationFacts:
         rating=rating,
         uploads=uploads,
         pin_joins=pin_joins,
+        closed_by=closer.get("id"),
+        closed_by_name=closer.get("name"),
+        parts=tuple(
+            AgentPart(
+                agent_id,
+                part["name"],
+                part["received_at"],
+                part["messages"],
+                part["first_message_at"],
+            )
+            for agent_id, part in ordered
+        ),
     )
 
 

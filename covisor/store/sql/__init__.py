@@ -4,7 +4,7 @@
 fragments the engines spell differently), with one mixin a slice of `Store`, each in the module
 named like the slice's protocol: agents.py, conversations.py (group commit), presence.py,
 pins.py, counters.py, catalogue.py, push.py, replies.py, webhooks.py, offline_mail.py, visits.py,
-reports.py;
+reports.py, settings.py;
 and products.py, the `ProductStore` (the feed catalogue, which the MongoDB store does not
 offer), with commerce.py, the `CommerceStore` (reports' figures of products, which read the
 catalogue). A mixin's methods take `self` as `db.HasDb`. The engines: sqlite.py (`SQLiteStore`,
@@ -28,6 +28,7 @@ from covisor.store.sql.products import SQLProducts
 from covisor.store.sql.push import SQLPush
 from covisor.store.sql.replies import SQLReplies
 from covisor.store.sql.reports import SQLReports
+from covisor.store.sql.settings import SQLSettings
 from covisor.store.sql.sqlite import SQLiteDb
 from covisor.store.sql.visits import SQLVisits
 from covisor.store.sql.webhooks import SQLWebhooks
@@ -48,6 +49,7 @@ class SQLStore(
     SQLOfflineMail,
     SQLVisits,
     SQLReports,
+    SQLSettings,
     SQLProducts,
     SQLCommerce,
 ):

@@ -35,6 +35,7 @@ from covisor.store.sql.schema import (
     PRODUCTS_SCHEMA,
     REPORTS_SCHEMA,
     SCHEMA,
+    SETTINGS_SCHEMA,
     SHOPPER_CONTEXT_SCHEMA,
     VISITS_SCHEMA,
 )
@@ -172,7 +173,8 @@ SQLITE_MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "the items of conversions", _script(COMMERCE_SCHEMA)),
     Migration(4, "what a visitor looks at and has in the cart; products by link", _shopper_context),
     Migration(5, "offline answers waiting to be e-mailed", _script(OFFLINE_MAIL_SCHEMA)),
-    Migration(6, "the language each agent reads", _script(AGENT_LANGUAGE_SCHEMA)),
+    Migration(6, "the shop's settings an admin edits", _script(SETTINGS_SCHEMA)),
+    Migration(7, "the language each agent reads", _script(AGENT_LANGUAGE_SCHEMA)),
 )
 """Every migration of a SQLite database, by version: 1, 2, … with none missing."""
 
@@ -181,6 +183,7 @@ POSTGRESQL_MIGRATIONS: tuple[Migration, ...] = (
         4, "the schema of version 4, when PostgreSQL support began", _script(POSTGRESQL_SCHEMA)
     ),
     Migration(5, "offline answers waiting to be e-mailed", _script(POSTGRESQL_OFFLINE_MAIL)),
-    Migration(6, "the language each agent reads", _script(AGENT_LANGUAGE_SCHEMA)),
+    Migration(6, "the shop's settings an admin edits", _script(SETTINGS_SCHEMA)),
+    Migration(7, "the language each agent reads", _script(AGENT_LANGUAGE_SCHEMA)),
 )
 """Every migration of a PostgreSQL database, by version: 4, 5, … with none missing."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 
-from covisor.store.records import ConversationFacts, OrderGroup, VisitorGroup
+from covisor.store.records import AgentPart, ConversationFacts, OrderGroup, VisitorGroup
 from covisor.store.sql.db import Dialect, HasDb
 from covisor.store.sql.schema import INDEXED_EVENTS
 
@@ -37,6 +37,7 @@ def _facts(d: Dialect) -> str:
     return f"""
 WITH picked AS (
     SELECT c.id, c.created_at, c.status, c.summary,
+        {first_event(d, "conversation.opened")} AS opened,
         {first_event(d, "conversation.accepted")} AS accepted,
         {first_event(d, "conversation.closed")} AS closed,
         {first_event(d, "conversation.rated")} AS rated,
@@ -50,7 +51,8 @@ WITH picked AS (
     WHERE c.seq > 0 AND c.created_at >= :start AND c.created_at < :end
 )
 SELECT id, created_at,
-    coalesce({d.json("summary", "$.visitor.device")}, 'unknown'),
+    CASE WHEN {d.json_flag("opened", "$.data.by_phone")} = 1 THEN 'call'
+         ELSE coalesce({d.json("summary", "$.visitor.device")}, 'unknown') END,
     coalesce({d.json_flag("summary", "$.offline")}, 0),
     status,
     {d.json("accepted", "$.data.agent.id")},
@@ -59,8 +61,42 @@ SELECT id, created_at,
     answered_at,
     {d.json_number("closed", "$.at")},
     {d.json_number("rated", "$.data.score")},
-    uploads, pin_joins
+    uploads, pin_joins,
+    {d.json("closed", "$.actor.id")},
+    {d.json("closed", "$.actor.name")}
 FROM picked ORDER BY created_at, id
+"""
+
+
+@functools.cache
+def _parts(d: Dialect) -> str:
+    """Per conversation of the range and agent: a name, when it first became theirs, how many
+    messages they wrote and when the first."""
+    body = d.text("e.body")
+    return f"""
+WITH picked AS (
+    SELECT c.id FROM conversations c
+    WHERE c.seq > 0 AND c.created_at >= :start AND c.created_at < :end
+), acts AS (
+    SELECT e.conversation_id AS cid,
+        coalesce({d.json(body, "$.data.agent.id")}, {d.json(body, "$.data.to.id")}) AS aid,
+        coalesce({d.json(body, "$.data.agent.name")}, {d.json(body, "$.data.to.name")}) AS aname,
+        {d.json_number(body, "$.at")} AS at, 0 AS said
+    FROM picked JOIN events e ON e.conversation_id = picked.id
+    WHERE e.type IN ('conversation.accepted', 'conversation.transferred') AND e.{INDEXED_EVENTS}
+    UNION ALL
+    SELECT e.conversation_id, {d.json(body, "$.actor.id")}, {d.json(body, "$.actor.name")},
+        {d.json_number(body, "$.at")}, 1
+    FROM picked JOIN events e ON e.conversation_id = picked.id
+    WHERE e.type = 'chat.message' AND e.{INDEXED_EVENTS}
+      AND {d.json(body, "$.actor.role")} = 'agent'
+)
+SELECT cid, aid, max(aname), min(CASE WHEN said = 0 THEN at END), sum(said),
+    min(CASE WHEN said = 1 THEN at END)
+FROM acts WHERE aid IS NOT NULL
+GROUP BY cid, aid
+ORDER BY cid, coalesce(min(CASE WHEN said = 0 THEN at END), min(CASE WHEN said = 1 THEN at END)),
+    aid
 """
 
 
@@ -90,7 +126,13 @@ class SQLReports:
     """Mixed into `SQLStore` (each method's `self` is one: see `HasDb`)."""
 
     async def conversation_facts(self: HasDb, start: float, end: float) -> list[ConversationFacts]:
-        rows = await self._db.fetch(_facts(self._db.dialect), {"start": start, "end": end})
+        bounds = {"start": start, "end": end}
+        rows = await self._db.fetch(_facts(self._db.dialect), bounds)
+        parts: dict[str, list[AgentPart]] = {}
+        for row in await self._db.fetch(_parts(self._db.dialect), bounds):
+            parts.setdefault(row[0], []).append(
+                AgentPart(row[1], row[2] or "", row[3], int(row[4]), row[5])
+            )
         return [
             ConversationFacts(
                 id=row[0],
@@ -106,6 +148,9 @@ class SQLReports:
                 rating=row[10],
                 uploads=row[11],
                 pin_joins=row[12],
+                closed_by=row[13],
+                closed_by_name=row[14],
+                parts=tuple(parts.get(row[0], ())),
             )
             for row in rows
         ]

@@ -335,8 +335,18 @@ CREATE INDEX IF NOT EXISTS offline_mail_due ON offline_mail (due_at);
 """Migration 5's table (migrations.py): agents' answers waiting to be e-mailed, a burst a
 conversation, claimed under a lease by any process."""
 
+SETTINGS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS settings (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    version INTEGER NOT NULL
+);
+"""
+"""Migration 6's table (migrations.py), the same on both engines: the shop's settings an admin
+edits (covisor/store/settings.py), one row, with a version every write raises."""
+
 AGENT_LANGUAGE_SCHEMA = """
 ALTER TABLE agents ADD COLUMN language TEXT;
 """
-"""Migration 6's change, the same on both engines: the language an agent reads (ISO 639-1, or
+"""Migration 7's change, the same on both engines: the language an agent reads (ISO 639-1, or
 NULL: none said), into which shoppers' messages are translated (translation/translator.py)."""
