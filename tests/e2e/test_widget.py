@@ -204,7 +204,7 @@ def test_replies_to_a_closed_chat_show_a_badge_a_preview_and_blink_the_hidden_ti
     preview = shopper.by("launcher-preview")
     expect(preview).to_contain_text("Shall I show you the sole up close?")
     expect(preview).to_contain_text("…")
-    page.wait_for_function("() => document.title === '(2) New message'")
+    page.wait_for_function("() => document.title === '(2) New messages'")
     snap("unread")
     set_hidden(page, False)
     expect(page).to_have_title(title)
