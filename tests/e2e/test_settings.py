@@ -24,6 +24,9 @@ def open_settings(server: CovisorServer, contexts: Contexts, locale: str) -> Age
     admin.by("open-settings").click()
     expect(admin.by("settings-dialog")).to_be_visible()
     expect(admin.by("settings-routing")).to_have_value("manual")
+    expect(admin.by("settings-translation")).to_contain_text(
+        {"en-US": "Translation is off.", "de-DE": "Die Übersetzung ist aus."}[locale]
+    )
     return admin
 
 

@@ -26,9 +26,10 @@ def server(
 ) -> Iterator[CovisorServer]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     data_dir = tmp_path_factory.mktemp("covisor-translation")
-    env = {"COVISOR_SEED_DEMO": "0", "COVISOR_TRANSLATE_URL": apertium.url}
+    env = {"COVISOR_TRANSLATE_URL": apertium.url}
     with served(data_dir, ARTIFACTS / "server-translation.log", env) as url:
-        yield CovisorServer(url, data_dir, "", {})
+        token = (data_dir / "demo-agent.txt").read_text().strip().splitlines()[-1]
+        yield CovisorServer(url, data_dir, token, {})
 
 
 def test_a_spanish_shopper_and_an_english_agent_read_each_other(
@@ -98,3 +99,17 @@ def test_a_spanish_shopper_and_an_english_agent_read_each_other(
     expect(language).to_be_visible()
     box = language.bounding_box()
     assert box is not None and box["x"] + box["width"] <= 390
+
+
+def test_an_admin_sees_the_engines_pairs_in_the_settings(
+    server: CovisorServer, contexts: Contexts
+) -> None:
+    page = contexts.new("admin", {**DESKTOP, "locale": "es-ES"}).new_page()
+    admin = AgentConsole(page, server.url, "Demo Agent")
+    admin.log_in(server.demo_token)
+    admin.by("open-settings").click()
+    offered = admin.by("settings-translation")
+    expect(offered).to_contain_text("El traductor de la tienda (apertium) traduce")
+    pairs = admin.by("settings-translation-pairs").locator("li")
+    expect(pairs).to_contain_text(["inglés → español", "español → inglés"])
+    page.screenshot(path=ARTIFACTS / "translation-settings-admin-es.png")

@@ -4,11 +4,13 @@
  * read with `GET /api/settings` and saved whole with `PUT /api/settings` (in force at once, no
  * restart: docs/PROTOCOL.md, *Settings*). Every field has its label and hint; a refused save
  * names the field (marked `aria-invalid` and focused) in the error line; a saved one says so in
- * the status line. Built on admin-panel.js; the form is always shown.
+ * the status line. Below the form, what the shop's translation engine offers (`GET
+ * /api/translation`: its language pairs, or that it is off or cannot be reached), which the
+ * operator sets, not the form. Built on admin-panel.js; the form is always shown.
  */
 
 import { h } from "../../shared/dom.js";
-import { errorText } from "../../shared/i18n.js";
+import { errorText, languageName } from "../../shared/i18n.js";
 import {
   AdminPanel,
   adminPanel,
@@ -142,6 +144,7 @@ export class SettingsPanel extends AdminPanel {
       this.status,
       h("div", { class: "cv-row" }, submitButton("settings-save", t("agent.settings.save"))),
     );
+    this.translation = h("div", { class: "cv-settings-translation", "aria-live": "polite" });
     this.root = adminPanel(
       {
         name: "settings",
@@ -150,11 +153,42 @@ export class SettingsPanel extends AdminPanel {
         action: null,
       },
       this.list,
+      h(
+        "section",
+        { "data-testid": "settings-translation", "aria-labelledby": "cv-settings-translation" },
+        h("h3", { id: "cv-settings-translation", text: t("agent.translation.title") }),
+        this.translation,
+      ),
     );
   }
 
   async load() {
-    this.#fill(await this.api.get("/api/settings"));
+    const [settings, offer] = await Promise.all([
+      this.api.get("/api/settings"),
+      this.api.get("/api/translation").catch(() => null),
+    ]);
+    this.#fill(settings);
+    this.#showTranslation(offer);
+  }
+
+  /** What the engine offers, as `GET /api/translation` says (null: it could not be asked). */
+  #showTranslation(offer) {
+    const t = this.t;
+    const name = (code) => languageName(t.lang, code);
+    if (!offer?.enabled) {
+      this.translation.replaceChildren(h("p", { text: t("agent.translation.off") }));
+    } else if (!offer.available) {
+      this.translation.replaceChildren(h("p", { text: t("agent.translation.unavailable") }));
+    } else {
+      this.translation.replaceChildren(
+        h("p", { text: t("agent.translation.engine", { engine: offer.api }) }),
+        h(
+          "ul",
+          { class: "cv-settings-pairs", "data-testid": "settings-translation-pairs" },
+          offer.pairs.map((p) => h("li", { text: `${name(p.source)} → ${name(p.target)}` })),
+        ),
+      );
+    }
   }
 
   /** Put `settings` (as `GET /api/settings` answers them) in the fields. */
