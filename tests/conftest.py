@@ -352,14 +352,16 @@ async def spawn_pair(
     return first, second
 
 
-async def open_accepted(url: str, agent_token: str) -> dict[str, Any]:
-    """Open a conversation over HTTP and have the agent accept it; the open answer is returned."""
+async def open_accepted(url: str, agent_token: str, *, override: bool = False) -> dict[str, Any]:
+    """Open a conversation over HTTP and have the agent accept it (`override`: beyond their
+    capacity); the open answer is returned."""
     async with aiohttp.ClientSession() as http:
         async with http.post(f"{url}/api/conversations", json={}) as r:
             opened: dict[str, Any] = await r.json()
         async with http.post(
             f"{url}/api/conversations/{opened['id']}/accept",
             headers={"Authorization": f"Bearer {agent_token}"},
+            json={"override": override},
         ) as r:
             assert r.status == 200, await r.text()
     return opened
