@@ -116,6 +116,10 @@ fast_tier=(-m "not browser and not process")
 # The server tests of the contexts that keep state, run again with PostgreSQL as the test
 # servers' store (COVISOR_TEST_STORE; tests/conftest.py): what a deployment on it relies on.
 POSTGRESQL_TESTS=(tests/conversations tests/history tests/phone tests/team tests/visitors tests/web/test_phone.py)
+# The browser flows that keep the most state, on `covisor serve` with PostgreSQL. All of
+# tests/e2e passes there too (COVISOR_TEST_STORE=postgresql bash scripts/test.sh runs every
+# test on it: about twice the time).
+POSTGRESQL_BROWSER_TESTS=(tests/e2e/test_inbox.py tests/e2e/test_history.py tests/e2e/test_whole_sale.py tests/e2e/test_settings.py)
 on_postgresql() { COVISOR_TEST_STORE=postgresql pytest "$@"; }
 if [ "$postgresql_only" = 1 ]; then
     if [ $# -gt 0 ]; then on_postgresql "$@"; else on_postgresql "${workers[@]}" "${fast_tier[@]}" "${POSTGRESQL_TESTS[@]}"; fi
@@ -127,4 +131,5 @@ elif [ "$fast" = 1 ]; then
 else
     pytest "${workers[@]}"
     on_postgresql "${workers[@]}" "${fast_tier[@]}" "${POSTGRESQL_TESTS[@]}"
+    on_postgresql "${workers[@]}" "${POSTGRESQL_BROWSER_TESTS[@]}"
 fi

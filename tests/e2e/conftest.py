@@ -7,6 +7,10 @@ test and wherever a test calls `snap`.
 The server runs with some limits other than its defaults (`SERVER_LIMITS`), which the clients
 only know from `GET /api/config`: an 8-digit PIN does not fit a field sized for the default six,
 and a stroke sent in batches over the limit would be refused.
+
+With `COVISOR_TEST_STORE=postgresql` (scripts/test.sh --postgresql) each server keeps its state
+in a PostgreSQL schema of its own in the run's database, and the CLI commands the tests run
+against its data directory are pointed at it too (`cli_env`).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
+from tests.conftest import TEST_STORE
 from tests.e2e.media_files import counter_webm
 from tests.e2e.polling import WAIT_S
 from tests.e2e.sides import DESKTOP, GREETING, PHONE, AgentConsole, ShopperWidget, Side
@@ -53,6 +58,34 @@ START_TIMEOUT_S = 30.0
 SERVER_LIMITS = {"pin_length": 8, "max_message_chars": 1500, "max_stroke_points": 8}
 """Set through `COVISOR_*` variables; each differs from the server's (and client's) default."""
 
+_POSTGRES: dict[str, str] = {}
+"""With `COVISOR_TEST_STORE=postgresql`: the run's database (`database`) and, per data
+directory, the URL of the schema its server keeps its state in."""
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _servers_store(request: pytest.FixtureRequest) -> None:
+    if TEST_STORE == "postgresql":
+        _POSTGRES["database"] = request.getfixturevalue("postgres_database")
+
+
+def cli_env(data_dir: Path) -> dict[str, str]:
+    """The environment of a `covisor` command (or server) on `data_dir`: its server's
+    PostgreSQL schema when the run keeps state there (made on first use), else as it is."""
+    if "database" not in _POSTGRES:
+        return dict(os.environ)
+    key = str(data_dir)
+    if key not in _POSTGRES:
+        import uuid
+
+        import psycopg
+
+        schema = f"e2e_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(_POSTGRES["database"], autocommit=True) as db:
+            db.execute(f"CREATE SCHEMA {schema}")
+        _POSTGRES[key] = f"{_POSTGRES['database']}?options=-csearch_path%3D{schema}"
+    return {**os.environ, "COVISOR_DATABASE_URL": _POSTGRES[key]}
+
 
 @dataclass
 class CovisorServer:
@@ -68,6 +101,18 @@ class CovisorServer:
         """`covisor agents add NAME` against the running server's data; returns the token."""
         out = subprocess.run(
             [sys.executable, "-m", "covisor", "agents", "add", name, "--data-dir", self.data_dir],
+            env=cli_env(self.data_dir),
+            check=True,
+            capture_output=True,
+            timeout=START_TIMEOUT_S,
+        )
+        return out.stdout.decode().strip().splitlines()[-1]
+
+    def shop_secret(self) -> str:
+        """`covisor shops secret` against the running server's data: the shop's HMAC key."""
+        out = subprocess.run(
+            [sys.executable, "-m", "covisor", "shops", "secret", "--data-dir", self.data_dir],
+            env=cli_env(self.data_dir),
             check=True,
             capture_output=True,
             timeout=START_TIMEOUT_S,
@@ -81,7 +126,7 @@ def _start_server(
     """Start `covisor serve` on a free port; `extra_env` (`COVISOR_*`) overrides the defaults
     set here, for a module that needs another configuration."""
     env = {
-        **os.environ,
+        **cli_env(data_dir),
         "COVISOR_SEED_DEMO": "1",
         "COVISOR_DEMO_SHOP": "0",
         "COVISOR_MEDIA_WORKERS": "1",

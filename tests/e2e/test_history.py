@@ -9,8 +9,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -57,17 +55,7 @@ def past(server: CovisorServer, browser: Browser, api: APIRequestContext) -> Ite
     kim = server.add_agent("Kim")
     as_kim = {"Authorization": f"Bearer {kim}"}
     kim_id = api.get("/api/me", headers=as_kim).json()["id"]
-    secret = (
-        subprocess.run(
-            [sys.executable, "-m", "covisor", "shops", "secret", "--data-dir", server.data_dir],
-            check=True,
-            capture_output=True,
-            timeout=30,
-        )
-        .stdout.decode()
-        .strip()
-        .splitlines()[-1]
-    )
+    secret = server.shop_secret()
     signature = hmac.new(secret.encode(), b"cus-ana", hashlib.sha256).hexdigest()
     ana = {"name": "Ana García", "email": "ana@example.es", "customer_id": "cus-ana"}
     catalogue_item = api.get("/api/catalogue").json()["items"][0]["id"]

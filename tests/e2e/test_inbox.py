@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import subprocess
-import sys
 from functools import partial
 from typing import Any
 
@@ -83,16 +81,6 @@ def notifications(agent: AgentConsole, at_least: int = 1) -> list[dict[str, Any]
     found: list[dict[str, Any]] = recorded(agent.page)["notifications"]
     assert len(found) >= at_least, found
     return found
-
-
-def shop_secret(server: CovisorServer) -> str:
-    out = subprocess.run(
-        [sys.executable, "-m", "covisor", "shops", "secret", "--data-dir", server.data_dir],
-        check=True,
-        capture_output=True,
-        timeout=30,
-    )
-    return out.stdout.decode().strip().splitlines()[-1]
 
 
 def test_a_chat_rings_is_transferred_answered_with_a_saved_reply_and_rated(
@@ -192,7 +180,7 @@ def test_a_console_with_a_dozen_conversations(
     sides: list[tuple[str, Side]],
     snap: Snap,
 ) -> None:
-    secret = shop_secret(server)
+    secret = server.shop_secret()
     token = server.add_agent("Dana")
     auth = {"Authorization": f"Bearer {token}"}
     people = [

@@ -10,8 +10,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,7 +18,6 @@ from playwright.sync_api import Page, Playwright, expect
 
 from tests.e2e.conftest import (
     ARTIFACTS,
-    START_TIMEOUT_S,
     Contexts,
     CovisorServer,
     Snap,
@@ -83,13 +80,7 @@ def team(playwright: Playwright, server: CovisorServer) -> Iterator[dict[str, Ag
 
 @pytest.fixture(scope="module")
 def shop_secret(server: CovisorServer) -> str:
-    out = subprocess.run(
-        [sys.executable, "-m", "covisor", "shops", "secret", "--data-dir", server.data_dir],
-        check=True,
-        capture_output=True,
-        timeout=START_TIMEOUT_S,
-    )
-    return out.stdout.decode().strip().splitlines()[-1]
+    return server.shop_secret()
 
 
 def sign(secret: str, customer_id: str) -> str:
