@@ -389,13 +389,18 @@ async def test_commands_decided_behind_a_failed_commit_are_decided_again(
     await journal.stop()
 
 
-async def test_alone_on_its_store_commits_are_spaced_by_the_commit_interval(
-    store: CountingStore,
-) -> None:
+async def quiet(store: CountingStore) -> tuple[Journal, asyncio.AbstractEventLoop]:
+    """A journal alone on its store with commits 0.3 s apart, after a quiet spell."""
     journal = await started(store, shared_store=False, commit_interval=0.3)
     await prepare(journal)
     await asyncio.sleep(0.35)
-    loop = asyncio.get_running_loop()
+    return journal, asyncio.get_running_loop()
+
+
+async def test_alone_on_its_store_commits_are_spaced_by_the_commit_interval(
+    store: CountingStore,
+) -> None:
+    journal, loop = await quiet(store)
     moved = move(0.1)
     started_at = loop.time()
     await journal.submit(SHOPPER, moved)
@@ -413,10 +418,7 @@ async def test_alone_on_its_store_commits_are_spaced_by_the_commit_interval(
 async def test_background_work_never_makes_a_person_wait_for_the_commit_interval(
     store: CountingStore,
 ) -> None:
-    journal = await started(store, shared_store=False, commit_interval=0.3)
-    await prepare(journal)
-    await asyncio.sleep(0.35)
-    loop = asyncio.get_running_loop()
+    journal, loop = await quiet(store)
     moved = move(0.1)
     await journal.submit(SHOPPER, moved, background=True)  # committed at once: all was quiet
     before = store.commits
