@@ -7,7 +7,7 @@
  * server keeps like any other.
  */
 
-import { h } from "../shared/dom.js";
+import { h, icon } from "../shared/dom.js";
 import { errorText, languageName } from "../shared/i18n.js";
 
 const CHOSEN = "covisor.reading-language-chosen";
@@ -46,6 +46,7 @@ export class ReadingLanguage {
     this.element = h(
       "label",
       { class: "cv-reading-language", hidden: true },
+      icon("language"),
       h("span", { class: "cv-visually-hidden", text: t("agent.translation.language") }),
       this.select,
       this.pairs,
@@ -65,12 +66,7 @@ export class ReadingLanguage {
     const languages = pairLanguages(offer.pairs ?? [], t.lang);
     this.select.replaceChildren(
       h("option", { value: "", text: t("agent.translation.none") }),
-      ...languages.map((code) =>
-        h("option", {
-          value: code,
-          text: t("agent.translation.read", { language: languageName(t.lang, code) }),
-        }),
-      ),
+      ...languages.map((code) => h("option", { value: code, text: languageName(t.lang, code) })),
     );
     this.pairs.textContent = offer.available
       ? t("agent.translation.pairs", {
