@@ -8,10 +8,10 @@ load is then run against bench/baseline/server.js (Node.js, socket.io from npm, 
 each figure stands next to its baseline. Covisor and baseline runs alternate per N so both see
 the same background load on a shared machine.
 
-With ``--server-workers 1,2 --redis URL`` Covisor runs once per count of server processes
-(``covisor serve --workers K``; ``--workers`` stays the count of client processes) and the
-report ends with the throughput of each count over the first one's, per N and at each count's
-saturation point (its highest relayed ev/s over the Ns).
+With ``--server-workers 1,2 --redis URL`` each target runs once per count of server processes
+(``covisor serve --workers K``; the baseline as K node:cluster processes with socket.io's Redis
+adapter; ``--workers`` stays the count of client processes) and the report ends with each
+count's relayed events per second and summed CPU per event over the first count's.
 
 Usage: python bench/relay.py [--n 10,100,300] [--seconds 10] [--warmup 3] [--workers 2]
                              [--server-workers 1[,2]] [--redis URL] [--client-nice 10]
@@ -277,29 +277,35 @@ def detail_table(results: list[RunResult]) -> str:
 
 
 def workers_table(results: list[RunResult], ns: list[int], counts: list[int]) -> str:
-    """Covisor's throughput with each count of server processes over the first count's."""
-    by_key = {(r.server_workers, r.n): r for r in results if r.target == "covisor"}
+    """Each target with each count of server processes against its first count: relayed
+    events per second and the CPU per relayed event summed over its processes (the issue's
+    two-node targets: at least 1.6x the events, at most 1.3x the CPU per event)."""
+    by_key = {(r.target, r.server_workers, r.n): r for r in results}
     first = counts[0]
-    head = [f"{k} workers ev/s" for k in counts] + [f"{k} over {first}" for k in counts[1:]]
-    lines = ["| N | " + " | ".join(head) + " |", "|---:" * (1 + len(head)) + "|"]
+    lines = [
+        "| N | target | workers | relayed ev/s | over " + str(first) + " | CPU per event "
+        "| over " + str(first) + " |",
+        "|---:|---|---:|---:|---:|---:|---:|",
+    ]
     nan = math.nan
-
-    def rate(k: int, n: int) -> float:
-        run = by_key.get((k, n))
-        return run.relayed_per_second if run else nan
-
     for n in ns:
-        cells = [str(n)] + [_cell(rate(k, n), 0) for k in counts]
-        base = rate(first, n)
-        cells += [f"{_cell(rate(k, n) / base if base else nan, 2)}x" for k in counts[1:]]
-        lines.append("| " + " | ".join(cells) + " |")
-    peaks = {k: max((rate(k, n) for n in ns if (k, n) in by_key), default=nan) for k in counts}
-    for k in counts[1:]:
-        ratio = peaks[k] / peaks[first] if peaks[first] else nan
-        lines.append(
-            f"\nat saturation (each count's highest ev/s): {k} workers over {first}: "
-            f"{_cell(ratio, 2)}x ({_cell(peaks[k], 0)} over {_cell(peaks[first], 0)} ev/s)"
-        )
+        for target in TARGETS:
+            base = by_key.get((target, first, n))
+            for k in counts:
+                run = by_key.get((target, k, n))
+                if run is None:
+                    continue
+                rate = run.relayed_per_second / base.relayed_per_second if base else nan
+                cpu = (
+                    run.server_cpu_us_per_event / base.server_cpu_us_per_event
+                    if base and base.server_cpu_us_per_event
+                    else nan
+                )
+                lines.append(
+                    f"| {n} | {target} | {k} | {_cell(run.relayed_per_second, 0)} "
+                    f"| {_cell(rate, 2)}x | {_cell(run.server_cpu_us_per_event, 0)} µs "
+                    f"| {_cell(cpu, 2)}x |"
+                )
     return "\n".join(lines)
 
 
@@ -370,8 +376,8 @@ async def run(args: argparse.Namespace, report: Callable[[str], None]) -> list[R
     try:
         for n in args.ns:
             for target in targets:
-                for count in args.server_counts if target == "covisor" else [1]:
-                    servers = f" ({count} server workers)" if target == "covisor" else ""
+                for count in args.server_counts:
+                    servers = f" ({count} server workers)" if count > 1 else ""
                     report(
                         f"{target}{servers}: N={n}, {args.warmup:g} s warm-up + "
                         f"{args.seconds:g} s window, {args.workers} client workers..."

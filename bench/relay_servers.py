@@ -142,8 +142,13 @@ def installed_covisor_command() -> list[str]:
 
 
 def ensure_baseline_installed() -> None:
-    """``npm ci`` in bench/baseline unless its node_modules already has socket.io."""
-    if (BASELINE_DIR / "node_modules" / "socket.io" / "package.json").exists():
+    """``npm ci`` in bench/baseline unless its node_modules already has socket.io and its
+    Redis adapter."""
+    modules = BASELINE_DIR / "node_modules"
+    if all(
+        (modules / name / "package.json").exists()
+        for name in ("socket.io", "@socket.io/redis-adapter")
+    ):
         return
     print("installing the baseline (npm ci in bench/baseline)...", file=sys.stderr)
     done = subprocess.run(
@@ -312,6 +317,8 @@ async def start_server(
             command += ["--workers", str(server_workers), "--redis-url", str(redis)]
     else:
         command, cwd = ["node", "server.js", *listen], BASELINE_DIR
+        if server_workers > 1:
+            command += ["--workers", str(server_workers), "--redis", str(redis)]
     log = scratch / f"{target}-{server_workers}-{n}.log"
     # One client address opens every conversation and PIN of the run: lift those quotas.
     env = {**os.environ, **BENCH_ENV} if target == "covisor" else None
@@ -322,7 +329,7 @@ async def start_server(
             *command, cwd=cwd, stdout=sink, stderr=subprocess.STDOUT, env=env
         )
     await _wait_healthy(url, process, log)
-    if server_workers > 1:
+    if server_workers > 1 and target == "covisor":
         # /healthz answers once the first worker does; the line says all of them listen.
         await _wait_logged(log, b"Covisor listening on ", process)
     if target == "covisor":

@@ -13,8 +13,13 @@
  * out a token, a `visitor.page` is acked and pushed at once to the agents' room as a `visitors`
  * message; nothing is stored, batched or matched against invitation rules.
  *
- * Usage: node server.js [--host 127.0.0.1] [--port 8000]
+ * With `--workers K` (K > 1) it runs K processes on the port (node:cluster, connections handed
+ * round-robin by the primary) whose rooms span them through Redis with socket.io's own Redis
+ * adapter (`--redis URL`): the baseline of bench/relay.py's `--server-workers`.
+ *
+ * Usage: node server.js [--host 127.0.0.1] [--port 8000] [--workers 1] [--redis URL]
  */
+const cluster = require('node:cluster');
 const { createServer } = require('node:http');
 const { parseArgs } = require('node:util');
 const { Server } = require('socket.io');
@@ -27,8 +32,26 @@ const { values: options } = parseArgs({
   options: {
     host: { type: 'string', default: '127.0.0.1' },
     port: { type: 'string', default: '8000' },
+    workers: { type: 'string', default: '1' },
+    redis: { type: 'string' },
   },
 });
+const WORKERS = Number(options.workers);
+
+if (WORKERS > 1 && cluster.isPrimary) {
+  if (!options.redis) throw new Error('--workers above 1 needs --redis');
+  for (let worker = 0; worker < WORKERS; worker += 1) cluster.fork();
+  const stop = () => {
+    for (const worker of Object.values(cluster.workers)) worker.kill('SIGTERM');
+    setTimeout(() => process.exit(0), 2000).unref();
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+} else {
+  serve();
+}
+
+function serve() {
 
 const lastSeq = new Map();
 const lines = new Map();
@@ -72,6 +95,13 @@ const httpServer = createServer((request, response) => {
 });
 
 const io = new Server(httpServer, { serveClient: false, maxHttpBufferSize: MAX_PAYLOAD_BYTES });
+if (options.redis) {
+  const { createAdapter } = require('@socket.io/redis-adapter');
+  const { createClient } = require('redis');
+  const pub = createClient({ url: options.redis });
+  const sub = pub.duplicate();
+  Promise.all([pub.connect(), sub.connect()]).then(() => io.adapter(createAdapter(pub, sub)));
+}
 
 io.use((socket, next) => {
   const token = socket.handshake.auth && socket.handshake.auth.token;
@@ -185,3 +215,4 @@ function shutDown() {
 }
 process.on('SIGTERM', shutDown);
 process.on('SIGINT', shutDown);
+}
