@@ -115,6 +115,7 @@ export class Console {
       renderUpload: (item) => this.#uploadCard(item),
       renderProduct: (item) => productMessage({ t, origin, item }),
       maxMessageChars: limits.max_message_chars,
+      readerLanguage: () => this.readingLanguage?.language ?? null,
     });
     this.#connection = new Connection({ origin, token });
     this.#build(root);
@@ -299,6 +300,7 @@ export class Console {
       api: this.#api,
       me: this.#me,
       onNotice: (text) => this.#showNotice(text),
+      onChange: () => this.chat.refreshTranslations(),
     });
     this.soundButton = h("button", {
       type: "button",

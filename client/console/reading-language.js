@@ -23,6 +23,7 @@ export class ReadingLanguage {
   #api;
   #me;
   #onNotice;
+  #onChange;
 
   /**
    * @param {object} options
@@ -30,12 +31,14 @@ export class ReadingLanguage {
    * @param {import("../shared/api.js").Api} options.api the agent's API client
    * @param {{id: string}} options.me `GET /api/me`
    * @param {(text: string) => void} options.onNotice shows an error in the console's notice
+   * @param {() => void} [options.onChange] the language changed (messages are drawn again)
    */
-  constructor({ t, api, me, onNotice }) {
+  constructor({ t, api, me, onNotice, onChange = () => {} }) {
     this.#t = t;
     this.#api = api;
     this.#me = me;
     this.#onNotice = onNotice;
+    this.#onChange = onChange;
     this.select = h("select", {
       class: "cv-status-select",
       "data-testid": "reading-language",
@@ -82,12 +85,19 @@ export class ReadingLanguage {
       await this.choose(t.lang);
     } else {
       this.select.value = offer.language ?? "";
+      this.#onChange();
     }
+  }
+
+  /** The language the agent reads now (null: none, or translation is off). */
+  get language() {
+    return this.element.hidden ? null : this.select.value || null;
   }
 
   /** The agent reads `language` from now on (null: no translation); the server keeps it. */
   async choose(language) {
     this.select.value = language ?? "";
+    this.#onChange();
     try {
       await this.#api.request("PUT", "/api/me/language", { language });
       localStorage.setItem(`${CHOSEN}:${this.#me.id}`, "1");

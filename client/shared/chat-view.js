@@ -110,6 +110,7 @@ export class ChatView {
   #renderProduct;
   /** Seqs of translated messages the reader switched back to their original words. */
   #originals = new Set();
+  #readerLanguage;
 
   /**
    * @param {object} options
@@ -122,6 +123,8 @@ export class ChatView {
    * @param {boolean} [options.shopper] the shopper's view: no notes, transfers told to them
    * @param {(item: object, session: object) => Node} [options.renderProduct] draws a product
    *   the agent sent (product-message.js); without it, its title
+   * @param {() => string|null} [options.readerLanguage] the language the reader reads now: a
+   *   message is shown translated only into it (an earlier agent's translation is not theirs)
    */
   constructor({
     t,
@@ -131,8 +134,10 @@ export class ChatView {
     start = null,
     maxMessageChars = DEFAULT_LIMITS.max_message_chars,
     shopper = false,
+    readerLanguage = () => t.lang,
   }) {
     this.#t = t;
+    this.#readerLanguage = readerLanguage;
     this.#shopper = shopper;
     this.#renderUpload = renderUpload;
     this.#renderProduct = renderProduct;
@@ -274,6 +279,13 @@ export class ChatView {
     this.input.value = "";
     this.#onInput();
     this.#scrollToBottom();
+  }
+
+  /** Draw the messages again: the reader's language changed, and with it which translation
+   * is theirs. */
+  refreshTranslations() {
+    for (const [key, entry] of this.#items) if (key.startsWith("m:")) entry.version = -1;
+    this.#render(false);
   }
 
   /** Draw the sent products again (what they offer changed, e.g. the shop can add to cart). */
@@ -460,15 +472,20 @@ export class ChatView {
   }
 
   /**
-   * The translation of `item` this reader cares about: one for them (written by the other
-   * side), or, for an agent, what the shopper reads of theirs; null for none.
+   * The translation of `item` this reader cares about: one into the language they read now,
+   * of the other side's message (an earlier agent's, into another language, is not theirs),
+   * or, for an agent, what the shopper reads of an agent's message; null for none.
    */
   #translationFor(item, mine) {
     const translation = item.translation;
     if (!translation) return null;
     const byAgent = item.actor?.role === "agent";
-    if (this.#shopper) return byAgent && !mine && translation.text != null ? translation : null;
-    return translation;
+    const reader = String(this.#readerLanguage() ?? "").split("-")[0].toLowerCase();
+    const forMe = translation.target === reader;
+    if (this.#shopper) {
+      return byAgent && !mine && forMe && translation.text != null ? translation : null;
+    }
+    return byAgent || forMe ? translation : null;
   }
 
   #renderTranslation(item, translation, forReader, original, session) {
@@ -476,6 +493,7 @@ export class ChatView {
     const t = this.#t;
     const name = (code) => languageName(t.lang, code ?? "");
     if (translation.text == null) {
+      if (session.state.status === "closed") return null;
       const reason = ["timeout", "unavailable", "no_pair"].includes(translation.error)
         ? translation.error
         : "unavailable";

@@ -338,6 +338,8 @@ class Realtime:
         if not conn.identity.is_agent:
             raise CovisorError("forbidden", "agents ask for translations")
         self._require_joined(sid, conn, command.conversation_id)
+        if command.conversation_id in conn.reading:
+            raise CovisorError("forbidden", "only the conversation's agent asks for translations")
         if self._translator is None:
             raise CovisorError("unavailable", "translation is off on this server")
         event = await self._translator.retry(conn.identity, command.conversation_id, command.seq)

@@ -2,9 +2,10 @@
 packages with its language pairs (`apertium-apy`, `apertium-eng-spa`…).
 
 `GET /listPairs` names the installed pairs in ISO 639-3 (`{"sourceLanguage": "spa",
-"targetLanguage": "eng"}`); `GET /translate?langpair=spa|eng&q=…` answers
+"targetLanguage": "eng"}`); `/translate?langpair=spa|eng&q=…` (POSTed, for long texts) answers
 `{"responseData": {"translatedText"}, "responseStatus": 200}`, or `400` with "That pair is not
-installed". `markUnknown=no` leaves words the dictionaries lack as written, without the `*`
+installed": a pair is asked only once listed, so any error answer is the engine failing
+(`unavailable`). `markUnknown=no` leaves words the dictionaries lack as written, without the `*`
 marks meant for linguists."""
 
 from __future__ import annotations
@@ -27,7 +28,11 @@ class Apertium:
             raise TranslationFailed("unavailable", f"listPairs answered {status}")
         codes: dict[Pair, str] = {}
         for entry in body.get("responseData") or []:
-            source, target = entry.get("sourceLanguage", ""), entry.get("targetLanguage", "")
+            if not isinstance(entry, dict):
+                continue
+            source, target = entry.get("sourceLanguage"), entry.get("targetLanguage")
+            if not isinstance(source, str) or not isinstance(target, str):
+                continue
             pair = (from_alpha3(source), from_alpha3(target))
             if pair[0] and pair[1]:
                 codes[(pair[0], pair[1])] = f"{source}|{target}"
@@ -42,8 +47,6 @@ class Apertium:
             raise TranslationFailed("no_pair", f"the engine has no {pair[0]}→{pair[1]} pair")
         params = {"langpair": langpair, "q": text, "markUnknown": "no"}
         status, body = await self._http.json("POST", "/translate", data=params)
-        if status == 400:
-            raise TranslationFailed("no_pair", f"the engine has no {langpair} pair")
         data = body.get("responseData") if isinstance(body, dict) else None
         translated = data.get("translatedText") if isinstance(data, dict) else None
         if status != 200 or not isinstance(translated, str):

@@ -3,8 +3,9 @@ gateways imitate too.
 
 `GET /languages` lists `[{"code": "en", "name": "English", "targets": ["es", …]}]`;
 `POST /translate {"q", "source", "target", "format": "text", "api_key"?}` answers
-`{"translatedText"}`, or `400 {"error"}` for a language it does not offer, `403` for a bad key,
-`429` when rate limited."""
+`{"translatedText"}`, or `400 {"error"}` (a language it does not offer, a text over its limit),
+`403` for a bad key, `429` when rate limited. A pair is asked only once listed, so any error
+answer is the engine failing (`unavailable`)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ class LibreTranslate:
     def __init__(self, base_url: str, connections: int, api_key: str | None = None) -> None:
         self._http = EngineHttp(base_url, connections)
         self._api_key = api_key
+        self._pairs: frozenset[Pair] | None = None
 
     async def pairs(self) -> frozenset[Pair]:
         status, body = await self._http.json("GET", "/languages")
@@ -28,20 +30,23 @@ class LibreTranslate:
         for entry in body:
             if not isinstance(entry, dict) or not isinstance(entry.get("targets"), list):
                 continue
-            source = base(entry.get("code"))
+            code = entry.get("code")
+            source = base(code) if isinstance(code, str) else None
             for target in entry["targets"]:
                 code = base(target) if isinstance(target, str) else None
                 if source and code and code != source:
                     found.add((source, code))
-        return frozenset(found)
+        self._pairs = frozenset(found)
+        return self._pairs
 
     async def translate(self, text: str, pair: Pair) -> str:
+        if self._pairs is None or pair not in self._pairs:
+            if pair not in await self.pairs():
+                raise TranslationFailed("no_pair", f"the engine has no {pair[0]}→{pair[1]} pair")
         request = {"q": text, "source": pair[0], "target": pair[1], "format": "text"}
         if self._api_key:
             request["api_key"] = self._api_key
         status, body = await self._http.json("POST", "/translate", json=request)
-        if status == 400:
-            raise TranslationFailed("no_pair", f"the engine has no {pair[0]}→{pair[1]} pair")
         translated = body.get("translatedText") if isinstance(body, dict) else None
         if status != 200 or not isinstance(translated, str):
             raise TranslationFailed("unavailable", f"translate answered {status}")

@@ -42,9 +42,11 @@ log = logging.getLogger(__name__)
 
 PAIRS_TTL = 60.0
 """Seconds the engine's pairs are used before they are asked again."""
+PAIRS_RETRY = 10.0
+"""Seconds an engine whose pairs could not be asked is taken as down before it is asked again
+(so a hung engine costs a message one timeout, not two)."""
 CATCH_UP = 20
 """The latest messages of a conversation translated for the agent who takes it."""
-_SHOPPERS = ("customer", "caller")
 _QUEUE = 10_000
 
 
@@ -68,6 +70,7 @@ class Translator:
         self._limit = asyncio.Semaphore(options.concurrency)
         self._cache: OrderedDict[tuple[Pair, str], str] = OrderedDict()
         self._pairs: tuple[float, frozenset[Pair]] | None = None
+        self._down_until = 0.0
         self._queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=_QUEUE)
         self._background = Background()
 
@@ -96,13 +99,17 @@ class Translator:
         now = time.monotonic()
         if self._pairs is not None and now - self._pairs[0] < PAIRS_TTL:
             return self._pairs[1]
+        if now < self._down_until:
+            raise TranslationFailed("unavailable", "the engine could not be reached lately")
         try:
             async with asyncio.timeout(self._options.timeout):
                 found = await self.engine.pairs()
         except (TranslationFailed, TimeoutError) as failure:
             log.warning("the translation engine's pairs are unknown: %s", failure)
             if self._pairs is None:
+                self._down_until = now + PAIRS_RETRY
                 raise TranslationFailed("unavailable", "the engine cannot be reached") from None
+            self._pairs = (now, self._pairs[1])
             return self._pairs[1]
         self._pairs = (now, found)
         return found
@@ -121,10 +128,15 @@ class Translator:
         """Translate message `seq` again for the agent of its conversation (membership
         checked by the caller); the new `chat.translated` event, or None when the message
         needs none (same language, or one unknown)."""
+        summary = await self._store.summary(conversation_id)
+        if summary is None or summary.summary.get("agent_id") != agent.id:
+            raise CovisorError("forbidden", "only the conversation's agent asks for translations")
+        if summary.summary.get("status") == "closed":
+            raise CovisorError("conflict", "this conversation is closed")
         found = await self._store.events_after(conversation_id, seq - 1, 1)
         if not found or found[0].seq != seq or found[0].type != "chat.message":
             raise CovisorError("not_found", f"no message {seq} in this conversation")
-        return await self.translate(found[0], forget=True)
+        return await self.translate(found[0], forget=True, background=False)
 
     async def _run(self) -> None:
         while True:
@@ -139,9 +151,12 @@ class Translator:
             except Exception:
                 log.exception("translation of %s failed", event.seq)
 
-    async def translate(self, message: Event, *, forget: bool = False) -> Event | None:
+    async def translate(
+        self, message: Event, *, forget: bool = False, background: bool = True
+    ) -> Event | None:
         """Translate `message` for whoever reads it and commit the outcome (`forget`: ask the
-        engine even when a translation is cached); None when it needs no translation."""
+        engine even when a translation is cached; `background`: nobody waits for it, unlike
+        an agent's retry); None when it needs no translation."""
         summary = await self._store.summary(message.conversation_id)
         if summary is None:
             return None
@@ -163,7 +178,7 @@ class Translator:
             target=pair[1],
             **outcome,
         )
-        return (await self._journal.submit(actor, command, background=True)).event
+        return (await self._journal.submit(actor, command, background=background)).event
 
     async def _catch_up(self, event: Event) -> None:
         """Translate the waiting shopper's latest messages for the agent who took them."""
@@ -175,7 +190,7 @@ class Translator:
         if summary is None:
             return
         for message in messages:
-            if message.actor.get("role") not in _SHOPPERS:
+            if message.actor.get("role") != "customer":
                 continue
             pair = await self._pair_for(message, summary.summary)
             if pair is not None and (message.seq, pair[1]) not in translated:
@@ -185,8 +200,11 @@ class Translator:
         """(source, target) languages of `message` in a conversation of that summary, or None
         when it needs no translation: an agent's message goes from its author's language to
         the shopper's, a shopper's from theirs to the conversation's agent's."""
+        role = message.actor.get("role")
+        if role not in ("agent", "customer"):
+            return None  # a caller talks on the phone; what they type is not translated
         shopper = base((summary.get("visitor") or {}).get("language"))
-        agent_id = message.actor["id"] if message.actor.get("role") == "agent" else None
+        agent_id = message.actor["id"] if role == "agent" else None
         agent = await self._store.agent(agent_id or summary.get("agent_id") or "")
         language = base(agent.language) if agent is not None else None
         if shopper is None or language is None or shopper == language:

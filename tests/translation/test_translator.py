@@ -11,8 +11,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import pytest
+
 from covisor.app.http import create_app
 from covisor.config import Config
+from covisor.translation.engine import TranslationFailed
+from covisor.translation.translator import TranslationOptions, Translator
 from tests.conftest import Harness, Peer, serving
 from tests.translation_engines import ApertiumServer, LibreTranslateDouble
 
@@ -249,3 +253,53 @@ async def test_older_messages_come_with_their_translations(
             (said[0]["seq"], "hello"),
             (said[1]["seq"], "sneakers red"),
         ]
+
+
+async def test_only_the_conversations_agent_retries_and_not_once_it_is_closed(
+    config: Config, libretranslate: LibreTranslateDouble
+) -> None:
+    async with translating(config, libretranslate.url, translate_api="libretranslate") as h:
+        cid, shopper, agent, token = await chat(h)
+        said = await shopper.ok("chat.send", {"conversation_id": cid, "text": "hola"})
+        await translated(agent, said["seq"])
+        retry = {"conversation_id": cid, "seq": said["seq"]}
+        status, _ = await h.request("POST", f"/api/conversations/{cid}/close", token)
+        assert status == 200
+        refused = await agent.call("chat.translate", retry)
+        assert refused["error"]["code"] == "conflict"
+        reader = await h.peer(await h.agent_token("Eve"))  # reads the closed one from history
+        await reader.ok("join", {"conversation_id": cid})
+        refused = await reader.call("chat.translate", retry)
+        assert refused["error"]["code"] == "forbidden"
+        status, summary = await h.request("GET", f"/api/conversations/{cid}", token)
+        assert summary["last_seq"] == (await agent.ok("join", {"conversation_id": cid}))["seq"]
+        assert len(libretranslate.asked) == 1, "nobody asked the engine again"
+
+
+class _Down:
+    """An engine whose pairs cannot be asked: counts how often it was."""
+
+    name = "down"
+
+    def __init__(self) -> None:
+        self.asked = 0
+
+    async def pairs(self) -> frozenset[tuple[str, str]]:
+        self.asked += 1
+        raise TranslationFailed("unavailable", "refused")
+
+    async def translate(self, text: str, pair: tuple[str, str]) -> str:
+        raise AssertionError("never asked without pairs")
+
+    async def close(self) -> None:
+        pass
+
+
+async def test_an_engine_that_is_down_is_not_asked_for_its_pairs_at_every_message() -> None:
+    engine = _Down()
+    translator = Translator(engine, None, None, TranslationOptions(1.0, 1, 10))  # type: ignore[arg-type]
+    for _ in range(3):
+        with pytest.raises(TranslationFailed):
+            await translator.pairs()
+    assert engine.asked == 1
+    assert (await translator.offer())["available"] is False
