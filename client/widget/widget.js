@@ -1035,10 +1035,12 @@ export class Widget {
     const showPreview = Boolean(latest) && latest.seq > this.#dismissedSeq;
     this.preview.hidden = !showPreview;
     if (showPreview) {
+      // In the shopper's language when the shop's engine translated it for them.
+      const translated = latest.translation;
+      const mine = translated?.text != null && translated.target === this.#t.lang.split("-")[0];
+      const words = mine ? translated.text : latest.text;
       const text =
-        latest.text.length > PREVIEW_CHARS
-          ? `${latest.text.slice(0, PREVIEW_CHARS - 1).trimEnd()}…`
-          : latest.text;
+        words.length > PREVIEW_CHARS ? `${words.slice(0, PREVIEW_CHARS - 1).trimEnd()}…` : words;
       this.previewName.textContent = latest.actor?.name ?? "";
       this.previewText.textContent = text;
       this.preview.dataset.seq = String(latest.seq);

@@ -83,6 +83,12 @@ def test_a_spanish_shopper_and_an_english_agent_read_each_other(
     expect(answer.locator(".cv-bubble")).to_have_text(ENGLISH)
     expect(answer.get_by_test_id("translation-toggle")).to_have_text("Ver traducción")
 
+    # With the chat closed, the launcher's preview of a new answer is in Spanish too.
+    shopper.press(shopper.by("widget-close"))
+    agent.send_chat("Thank you")
+    expect(shopper.by("launcher-preview")).to_contain_text("Gracias")
+    shopper.press(shopper.by("launcher-preview-open"))
+
     apertium.kill()
     shopper.send_chat("Muchas gracias")
     failed = agent.message("Muchas gracias")
