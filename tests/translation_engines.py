@@ -88,7 +88,10 @@ def apertium_up(apertium: ApertiumServer) -> ApertiumServer:
     return apertium
 
 
-WORDS = {("es", "en"): {"hola": "hello", "zapatillas": "sneakers", "rojas": "red"}}
+WORDS = {
+    ("es", "en"): {"hola": "hello", "zapatillas": "sneakers", "rojas": "red"},
+    ("en", "es"): {"hello": "hola", "yes": "sí"},
+}
 
 
 @dataclass

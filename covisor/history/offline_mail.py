@@ -144,8 +144,15 @@ class OfflineMail:
             log.info("an offline answer is not e-mailed: e-mail is not set up")
             return first
         events = await self._store.events_after(cid, first - 1, READ_LIMIT)
+        reads = str(visitor.get("language") or "").split("-")[0].lower()
+        translations = {
+            e.data["seq"]: {"language": e.data["target"], "text": e.data["text"]}
+            for e in events
+            if e.type == "chat.translated" and "text" in e.data and e.data["target"] == reads
+        }
         lines = [
             {"type": "message", "at": e.at, "author": e.actor, "text": e.data["text"]}
+            | ({"translation": translations[e.seq]} if e.seq in translations else {})
             for e in events
             if answered_by_agent(e)
         ]
@@ -169,7 +176,8 @@ class OfflineMail:
         quoted = "".join(
             f"<p><strong>{escape(str(line['author'].get('name', '')))}</strong> "
             f'<span style="color:#5a6573">{escape(self._when(line["at"]))}</span><br>'
-            f'<span style="white-space:pre-wrap">{escape(line["text"])}</span></p>'
+            f'<span style="white-space:pre-wrap">{escape(line["text"])}</span>'
+            f"{self._translated(line, said)}</p>"
             for line in lines
         )
         html = (
@@ -184,6 +192,17 @@ class OfflineMail:
         )
         subject = said["offline_subject"].format(shop=self._shop)
         return subject, text, html
+
+    def _translated(self, line: dict[str, Any], said: dict[str, str]) -> str:
+        """The line's translation into the shopper's language (the shop's engine's), if any."""
+        translation = line.get("translation")
+        if translation is None:
+            return ""
+        label = said["translated"].format(language=translation["language"])
+        return (
+            f'<br><span style="color:#5a6573">{escape(label)}:</span> '
+            f'<span style="white-space:pre-wrap">{escape(translation["text"])}</span>'
+        )
 
     def _when(self, at: float) -> str:
         moment = datetime.fromtimestamp(at / 1000.0, UTC).astimezone(self._tz())

@@ -70,9 +70,7 @@ def _whole(params: Mapping[str, str], name: str, low: int, high: int) -> int | N
 class HistorySearch:
     """Searches of the closed conversations for the console's history view."""
 
-    def __init__(
-        self, conversations: ConversationService, default_tz: Callable[[], str]
-    ) -> None:
+    def __init__(self, conversations: ConversationService, default_tz: Callable[[], str]) -> None:
         """`default_tz()`: the zone of a search that names none (the shop settings' `timezone`,
         asked at each search)."""
         self._conversations = conversations

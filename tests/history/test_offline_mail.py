@@ -11,6 +11,7 @@ from covisor.app.http import create_app
 from covisor.config import Config
 from tests.conftest import Harness, ManualClock, serving
 from tests.mailbox import Mailbox, parts, smtp_server
+from tests.translation_engines import LibreTranslateDouble
 
 SUNDAY_NOON = datetime.fromisoformat("2026-06-07T12:00:00+02:00").timestamp() * 1000.0
 MONDAY_TEN = datetime.fromisoformat("2026-06-08T10:00:00+02:00").timestamp() * 1000.0
@@ -216,3 +217,29 @@ async def test_an_address_with_a_control_character_is_refused(
     )
     assert status == 202, sent
     assert [message["To"] for message in await smtp[0].wait_for(1)] == ["a@b.example"]
+
+
+async def test_an_answer_is_mailed_with_its_translation_into_the_shoppers_language(
+    config: Config, smtp: tuple[Mailbox, int], libretranslate: LibreTranslateDouble
+) -> None:
+    mailed = config.replace(
+        smtp_host="127.0.0.1",
+        smtp_port=smtp[1],
+        smtp_tls="none",
+        mail_from="Shoes & Co <help@shoes.example>",
+        offline_email_delay=0.5,
+        translate_url=libretranslate.url,
+        translate_api="libretranslate",
+    )
+    async with serving(await create_app(mailed)) as h:
+        opened = await offline_conversation(h, "ana@example.com", locale="es-ES")
+        token = await h.agent_token("Marta")
+        await h.request("PUT", "/api/me/language", token, json={"language": "en"})
+        await h.accepted(opened["id"], token)
+        agent = await h.peer(token)
+        await agent.ok("join", {"conversation_id": opened["id"]})
+        await agent.ok("chat.send", {"conversation_id": opened["id"], "text": "hello yes"})
+        (message,) = await smtp[0].wait_for(1)
+        text, html = parts(message)
+        assert "hello yes\n[Traducción (es)] hola sí" in text.replace("\r\n", "\n")
+        assert "Traducción (es):</span> <span" in html and "hola sí" in html
