@@ -27,7 +27,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from covisor.conversations.journal import Published
-from covisor.history.transcripts import plain_lines, zone_label
+from covisor.history.transcripts import plain_lines, translation_html, zone_label
 from covisor.history.words import language, words
 from covisor.kernel.clock import Clock
 from covisor.kernel.events import Event
@@ -45,6 +45,9 @@ LEASE = 120.0
 CLAIMS = 20
 """Bursts claimed at a time."""
 
+
+_TRANSLATED = 'style="white-space:pre-wrap"'
+_MUTED = 'style="color:#5a6573"'
 
 class OfflineMail:
     def __init__(
@@ -177,7 +180,7 @@ class OfflineMail:
             f"<p><strong>{escape(str(line['author'].get('name', '')))}</strong> "
             f'<span style="color:#5a6573">{escape(self._when(line["at"]))}</span><br>'
             f'<span style="white-space:pre-wrap">{escape(line["text"])}</span>'
-            f"{self._translated(line, said)}</p>"
+            f"{translation_html(line, said, block=_TRANSLATED, label=_MUTED)}</p>"
             for line in lines
         )
         html = (
@@ -192,17 +195,6 @@ class OfflineMail:
         )
         subject = said["offline_subject"].format(shop=self._shop)
         return subject, text, html
-
-    def _translated(self, line: dict[str, Any], said: dict[str, str]) -> str:
-        """The line's translation into the shopper's language (the shop's engine's), if any."""
-        translation = line.get("translation")
-        if translation is None:
-            return ""
-        label = said["translated"].format(language=translation["language"])
-        return (
-            f'<br><span style="color:#5a6573">{escape(label)}:</span> '
-            f'<span style="white-space:pre-wrap">{escape(translation["text"])}</span>'
-        )
 
     def _when(self, at: float) -> str:
         moment = datetime.fromtimestamp(at / 1000.0, UTC).astimezone(self._tz())

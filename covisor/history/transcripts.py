@@ -195,20 +195,28 @@ def _item(entry: dict[str, Any], said: dict[str, str], tz: ZoneInfo) -> str:
         flag = f'<div class="event">{escape(said["note"])}</div>' if kind == "note" else ""
         css = ' class="note"' if kind == "note" else ""
         text = f'<div class="text">{escape(entry["text"])}</div>'
-        return f"<li{css}>{label}{flag}{text}{_translation(entry, said)}</li>"
+        translated = translation_html(
+            entry, said, block='class="translation"', label='class="event"'
+        )
+        return f"<li{css}>{label}{flag}{text}{translated}</li>"
     text = _event_text(entry, said, author)
     thumb = entry.get("thumb")
     picture = f'<img src="{escape(thumb)}" alt="">' if thumb else ""
     return f'<li><span class="event">{escape(text)}</span>{when}{picture}</li>'
 
 
-def _translation(entry: dict[str, Any], said: dict[str, str]) -> str:
+def translation_html(
+    entry: dict[str, Any], said: dict[str, str], *, block: str, label: str
+) -> str:
+    """A message's translation (if any) as HTML: its label in `said`'s words, then the text;
+    `block` and `label` are the attributes of the wrapping `div` and of the label's `span`
+    (classes on the page, inline styles in an e-mail)."""
     translation = entry.get("translation")
     if translation is None:
         return ""
-    label = said["translated"].format(language=translation["language"])
+    words = said["translated"].format(language=translation["language"])
     return (
-        f'<div class="translation"><span class="event">{escape(label)}:</span> '
+        f"<div {block}><span {label}>{escape(words)}:</span> "
         f"{escape(translation['text'])}</div>"
     )
 

@@ -242,4 +242,4 @@ async def test_an_answer_is_mailed_with_its_translation_into_the_shoppers_langua
         (message,) = await smtp[0].wait_for(1)
         text, html = parts(message)
         assert "hello yes\n[Traducción (es)] hola sí" in text.replace("\r\n", "\n")
-        assert "Traducción (es):</span> <span" in html and "hola sí" in html
+        assert "Traducción (es):</span> hola sí" in html
