@@ -49,6 +49,7 @@ CLAIMS = 20
 _TRANSLATED = 'style="white-space:pre-wrap"'
 _MUTED = 'style="color:#5a6573"'
 
+
 class OfflineMail:
     def __init__(
         self,

@@ -205,9 +205,7 @@ def _item(entry: dict[str, Any], said: dict[str, str], tz: ZoneInfo) -> str:
     return f'<li><span class="event">{escape(text)}</span>{when}{picture}</li>'
 
 
-def translation_html(
-    entry: dict[str, Any], said: dict[str, str], *, block: str, label: str
-) -> str:
+def translation_html(entry: dict[str, Any], said: dict[str, str], *, block: str, label: str) -> str:
     """A message's translation (if any) as HTML: its label in `said`'s words, then the text;
     `block` and `label` are the attributes of the wrapping `div` and of the label's `span`
     (classes on the page, inline styles in an e-mail)."""
@@ -215,10 +213,7 @@ def translation_html(
     if translation is None:
         return ""
     words = said["translated"].format(language=translation["language"])
-    return (
-        f"<div {block}><span {label}>{escape(words)}:</span> "
-        f"{escape(translation['text'])}</div>"
-    )
+    return f"<div {block}><span {label}>{escape(words)}:</span> {escape(translation['text'])}</div>"
 
 
 def _event_text(entry: dict[str, Any], said: dict[str, str], author: str) -> str:
