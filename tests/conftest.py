@@ -60,7 +60,11 @@ class Peer:
             self._changed.notify_all()
 
     async def connect(self) -> Peer:
-        await self.sio.connect(self.url, auth={"token": self.token}, transports=["websocket"])
+        # The namespace's answer may take over python-socketio's default second on a machine
+        # three test workers keep busy.
+        await self.sio.connect(
+            self.url, auth={"token": self.token}, transports=["websocket"], wait_timeout=WAIT
+        )
         return self
 
     async def call(self, event: str, data: Any = None) -> dict[str, Any]:
@@ -536,9 +540,17 @@ async def media_url(s3_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
     for name, value in {**S3_KEYS, **where}.items():
         monkeypatch.setenv(name, value)
     bucket = f"covisor-{uuid.uuid4().hex[:12]}"
-    # SeaweedFS makes the bucket of a first object written into it.
+    # SeaweedFS makes the bucket of a first object written into it; a server just started
+    # answers 500 until its volume server has joined: try again for a while.
     made = S3Store(bucket, client_options={"allow_http": True})
-    await obstore.put_async(made, "made-by-the-tests", b"bucket")
+    for attempt in range(30):
+        try:
+            await obstore.put_async(made, "made-by-the-tests", b"bucket")
+            break
+        except obstore.exceptions.GenericError:
+            if attempt == 29:
+                raise
+            await asyncio.sleep(1.0)
     return f"s3://{bucket}/shop"
 
 
