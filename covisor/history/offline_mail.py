@@ -33,6 +33,7 @@ from covisor.kernel.clock import Clock
 from covisor.kernel.events import Event
 from covisor.outbox.mailer import Mailer
 from covisor.store import Store
+from covisor.translation.languages import base
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +149,7 @@ class OfflineMail:
             log.info("an offline answer is not e-mailed: e-mail is not set up")
             return first
         events = await self._store.events_after(cid, first - 1, READ_LIMIT)
-        reads = str(visitor.get("language") or "").split("-")[0].lower()
+        reads = base(visitor.get("language"))
         translations = {
             e.data["seq"]: {"language": e.data["target"], "text": e.data["text"]}
             for e in events

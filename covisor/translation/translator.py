@@ -163,6 +163,12 @@ class Translator:
         pair = await self._pair_for(message, summary.summary)
         if pair is None:
             return None
+        return await self._commit(message, pair, forget=forget, background=background)
+
+    async def _commit(
+        self, message: Event, pair: Pair, *, forget: bool = False, background: bool = True
+    ) -> Event | None:
+        """Ask the engine for `message` in `pair` and commit what it answered."""
         outcome: dict[str, Any]
         try:
             outcome = {"text": await self._translated(message.data["text"], pair, forget)}
@@ -187,14 +193,15 @@ class Translator:
         done = await self._store.events_of_type(cid, "chat.translated", None, 4 * CATCH_UP)
         translated = {(e.data["seq"], e.data["target"]) for e in done if "text" in e.data}
         summary = await self._store.summary(cid)
-        if summary is None:
+        shoppers = [m for m in messages if m.actor.get("role") == "customer"]
+        if summary is None or not shoppers:
             return
-        for message in messages:
-            if message.actor.get("role") != "customer":
-                continue
-            pair = await self._pair_for(message, summary.summary)
-            if pair is not None and (message.seq, pair[1]) not in translated:
-                await self.translate(message)
+        pair = await self._pair_for(shoppers[0], summary.summary)  # the same for every one
+        if pair is None:
+            return
+        for message in shoppers:
+            if (message.seq, pair[1]) not in translated:
+                await self._commit(message, pair)
 
     async def _pair_for(self, message: Event, summary: dict[str, Any]) -> Pair | None:
         """(source, target) languages of `message` in a conversation of that summary, or None
