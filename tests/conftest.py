@@ -557,13 +557,22 @@ def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
     import psycopg
 
     database = request.getfixturevalue("postgres_database")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
+    schema, url = new_schema(database, "t")
+    try:
+        yield url
+    finally:
+        with psycopg.connect(database, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def new_schema(database: str, prefix: str) -> tuple[str, str]:
+    """A new empty schema in `database`: its name, and the URL of `database` on it."""
+    import psycopg
+
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(database, autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA {schema}")
-        try:
-            yield f"{database}?options=-csearch_path%3D{schema}"
-        finally:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    return schema, f"{database}?options=-csearch_path%3D{schema}"
 
 
 def _sql_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Any:

@@ -37,7 +37,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-from tests.conftest import TEST_STORE
+from tests.conftest import TEST_STORE, new_schema
 from tests.e2e.media_files import counter_webm
 from tests.e2e.polling import WAIT_S
 from tests.e2e.sides import DESKTOP, GREETING, PHONE, AgentConsole, ShopperWidget, Side
@@ -76,14 +76,7 @@ def cli_env(data_dir: Path) -> dict[str, str]:
         return dict(os.environ)
     key = str(data_dir)
     if key not in _POSTGRES:
-        import uuid
-
-        import psycopg
-
-        schema = f"e2e_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(_POSTGRES["database"], autocommit=True) as db:
-            db.execute(f"CREATE SCHEMA {schema}")
-        _POSTGRES[key] = f"{_POSTGRES['database']}?options=-csearch_path%3D{schema}"
+        _POSTGRES[key] = new_schema(_POSTGRES["database"], "e2e")[1]
     return {**os.environ, "COVISOR_DATABASE_URL": _POSTGRES[key]}
 
 
