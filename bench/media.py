@@ -14,7 +14,10 @@ them, each single-core in a fresh process pinned to one CPU:
            any pipeline must do to show the photo at display size.
 
 Then photos/s with every core (a process pool), peak RSS per process, the WebP effort
-trade-off behind `Encoding.webp_method`, and the calibration behind `BLUR_THRESHOLD`.
+trade-off behind `Encoding.webp_method`, and the calibration behind `BLUR_THRESHOLD`; and,
+through a real server, the time from a photo's last byte to the agent's `media.ready` for its
+first picture next to the decode floor (bench/first_visible.py), printed as
+`first visible: covisor / floor = N.Nx`. `--only-first-visible` runs that part alone.
 Numbers go in docs/BENCHMARKS.md. The machine is shared: keep the counts small.
 """
 
@@ -35,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
+import first_visible
 import numpy as np
 from PIL import ExifTags, Image, ImageDraw, ImageFilter, ImageOps
 
@@ -381,11 +385,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--photos", type=int, default=4)
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--uploads", type=int, default=6, help="photos through the server")
+    parser.add_argument("--only-first-visible", action="store_true")
     args = parser.parse_args()
     workers = len(os.sched_getaffinity(0))
 
     with tempfile.TemporaryDirectory() as scratch:
-        paths = write_photos(Path(scratch), args.photos)
+        uploads = write_photos(Path(scratch), args.uploads + 1)
+        data_dir = Path(scratch) / "server"
+        data_dir.mkdir()
+        first_visible.report(first_visible.measure(uploads, data_dir))
+        if args.only_first_visible:
+            return
+        print()
+        paths = uploads[: args.photos]
         sizes = [p.stat().st_size / 1e6 for p in paths]
         print(
             f"{len(paths)} photos {PHOTO_SIZE[0]}x{PHOTO_SIZE[1]} JPEG q90, "

@@ -232,6 +232,8 @@ export class ConversationState {
       case "media.failed":
         this.#applyMedia(event);
         return Change.TIMELINE;
+      case "media.updated":
+        return this.#updateMedia(event) ? Change.TIMELINE : null;
       case "cart.updated":
         this.cart = data.cart ?? null;
         return Change.CART;
@@ -407,6 +409,19 @@ export class ConversationState {
       default:
         return null;
     }
+  }
+
+  /**
+   * The rest of a shown photo's variants (`media.updated`): the item keeps its place and status,
+   * its media is replaced. An item this client does not show (yet) is left alone.
+   */
+  #updateMedia(event) {
+    const data = event.data ?? {};
+    const item = this.#uploads.get(`u:${data.upload_id}`) ?? this.upload(mediaIdOf(data));
+    if (!item || !data.media) return false;
+    item.media = { ...(item.media ?? {}), ...data.media };
+    item.version = event.seq;
+    return true;
   }
 
   #applyMedia(event) {

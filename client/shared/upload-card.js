@@ -24,16 +24,16 @@ function first(variants, names) {
 
 /**
  * The served files of a processed upload: `{display, poster, thumb}` URLs (null when absent).
- * Stills prefer WebP (every current browser shows it), then JPEG; a video plays `video`.
+ * Stills prefer WebP (every current browser shows it), then JPEG; a video plays `video`. A photo
+ * just ready has its display JPEG alone (its `media.updated` brings the rest): that is its
+ * thumbnail meanwhile.
  */
 export function uploadSources(media) {
   const variants = media?.variants ?? {};
   const poster = first(variants, ["poster_webp", "poster_jpeg"]);
-  const thumb = first(variants, ["thumb_webp", "thumb_jpeg"]) ?? poster;
-  const display =
-    media?.kind === "video"
-      ? first(variants, ["video"])
-      : (first(variants, ["display_webp", "display_jpeg"]) ?? thumb);
+  const still = first(variants, ["display_webp", "display_jpeg"]);
+  const thumb = first(variants, ["thumb_webp", "thumb_jpeg"]) ?? poster ?? still;
+  const display = media?.kind === "video" ? first(variants, ["video"]) : (still ?? thumb);
   return { display, poster, thumb };
 }
 

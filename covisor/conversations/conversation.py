@@ -151,7 +151,7 @@ class ConversationState:
             case "product.sent" | "cart.added":
                 self.commerce.append(event)
                 del self.commerce[: -limits.recent_messages]
-            case "media.processing" | "media.ready" | "media.failed":
+            case "media.processing" | "media.ready" | "media.updated" | "media.failed":
                 self.gallery.apply(event.type, data, event.seq)
             case _:
                 self.viewer.apply(event.type, data)
@@ -244,7 +244,7 @@ def decide(
         if not actor.is_agent:
             raise CovisorError("forbidden", "only agents write notes")
         return Draft("note.added", {"text": _message_text(command.text, limits)})
-    if isinstance(command, c.MediaReady | c.MediaFailed):
+    if isinstance(command, c.MediaReady | c.MediaUpdated | c.MediaFailed):
         return state.gallery.decide(actor, command, limits.max_media_items)
     if isinstance(command, c.StrokeEnd):
         return state.viewer.decide(actor, command, now, limits.viewer, sketch)

@@ -34,6 +34,9 @@ DEFAULT_VARIANT = {"image": "display_webp", "video": "video"}
 
 POSTER_VARIANT = "poster_webp"
 
+_FIRST_VARIANT = "display_jpeg"
+"""All a photo has between its `media.ready` and its `media.updated` (media/pipeline.py)."""
+
 _UPLOAD_ID = re.compile(r"[0-9a-f]{64}")
 
 
@@ -57,7 +60,8 @@ def media_status(snapshot: dict[str, Any], media_id: str) -> dict[str, Any] | No
 
 @dataclass
 class Gallery:
-    """`items`: media id → the item of its latest `media.ready`, in order of first upload.
+    """`items`: media id → the item of its latest `media.ready` or `media.updated`, in order of
+    first upload.
     `pending`: upload id → the `media.processing` data of uploads not finished yet."""
 
     items: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -86,6 +90,10 @@ class Gallery:
             case c.MediaReady(upload_id=upload_id, media=media):
                 self._require_pending(upload_id)
                 return Draft("media.ready", {"upload_id": upload_id, "media": media})
+            case c.MediaUpdated(upload_id=upload_id, media=media):
+                if media["id"] not in self.items:
+                    raise CovisorError("conflict", f"media {media['id']!r} is not ready here")
+                return Draft("media.updated", {"upload_id": upload_id, "media": media})
             case c.MediaFailed(upload_id=upload_id, media_id=media_id, reason=reason):
                 self._require_pending(upload_id)
                 return Draft(
@@ -106,6 +114,10 @@ class Gallery:
         elif type_ == "media.ready":
             announced = self.pending.pop(data["upload_id"], {}).get("seq", seq)
             self.items[data["media"]["id"]] = {**data["media"], "seq": announced}
+        elif type_ == "media.updated":
+            shown = self.items.get(data["media"]["id"])
+            if shown is not None:
+                self.items[data["media"]["id"]] = {**data["media"], "seq": shown["seq"]}
         elif type_ == "media.failed":
             self.pending.pop(data["upload_id"], None)
 
@@ -124,7 +136,7 @@ class Gallery:
         item = self.items.get(media_id)
         if item is None:
             raise CovisorError("bad_request", f"media {media_id!r} is not in this conversation")
-        chosen = variant or DEFAULT_VARIANT[item["kind"]]
+        chosen = variant or _shown_by_default(item)
         if chosen == ORIGINAL:
             raise CovisorError("forbidden", "originals are never shown in the viewer")
         if chosen not in item["variants"]:
@@ -166,3 +178,11 @@ def viewer_entry(
     }
     entry.update({key: value for key, value in facts.items() if value is not None})
     return entry
+
+
+def _shown_by_default(item: dict[str, Any]) -> str:
+    """The kind's default variant, or the photo's first picture while the rest is being made."""
+    default = DEFAULT_VARIANT[item["kind"]]
+    if default not in item["variants"] and _FIRST_VARIANT in item["variants"]:
+        return _FIRST_VARIANT
+    return default

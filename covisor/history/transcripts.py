@@ -81,6 +81,7 @@ _KEPT = frozenset(
         "member.joined",
         "media.processing",
         "media.ready",
+        "media.updated",
         "viewer.show",
         "stroke.end",
     }
@@ -97,6 +98,7 @@ def timeline(
     found: list[dict[str, Any]] = []
     messages: dict[int, dict[str, Any]] = {}
     uploads: dict[str, dict[str, Any]] = {}
+    uploaded: dict[str, dict[str, Any]] = {}
     shown: dict[str, Any] | None = None
     for event in events:
         if event.type not in _KEPT:
@@ -131,9 +133,12 @@ def timeline(
                 author = uploads.pop(data["upload_id"], event.actor)
                 entry = {"type": "upload", **head, "author": author}
                 entry |= {"media_id": media["id"], "kind": media.get("kind", "image")}
-                if links is not None and THUMB in media.get("variants", {}):
-                    entry["thumb"] = links.url(event.conversation_id, media["id"], THUMB)
+                uploaded[media["id"]] = entry
+                _thumb(entry, media, event.conversation_id, links)
                 found.append(entry)
+            case "media.updated" if data["media"]["id"] in uploaded:
+                entry = uploaded[data["media"]["id"]]
+                _thumb(entry, data["media"], event.conversation_id, links)
             case "viewer.show":
                 media = data.get("media") or {}
                 shown = {"type": "shown", **head, "title": media.get("title"), "strokes": 0}
@@ -362,3 +367,11 @@ class Transcripts:
         text = f"{intro}\n\n{plain_lines(entries, tz, said)}\n\n-- \n{why}\n"
         subject = said["transcript_subject"].format(shop=self._shop)
         await self._mailer.send(address, subject, text, html)
+
+
+def _thumb(
+    entry: dict[str, Any], media: dict[str, Any], conversation_id: str, links: MediaLinks | None
+) -> None:
+    """The upload's thumbnail, once its item has one (a photo gets it after `media.ready`)."""
+    if links is not None and THUMB in media.get("variants", {}):
+        entry["thumb"] = links.url(conversation_id, media["id"], THUMB)

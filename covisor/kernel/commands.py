@@ -137,6 +137,13 @@ class MediaReady(Command, frozen=True):
     media: dict[str, Any]
 
 
+class MediaUpdated(Command, frozen=True):
+    """Server-internal: a ready upload's other variants were made; `media` is the whole item."""
+
+    upload_id: str
+    media: dict[str, Any]
+
+
 class MediaFailed(Command, frozen=True):
     """Server-internal: the upload was refused after it was announced; `reason` is an error code."""
 

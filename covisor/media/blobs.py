@@ -7,10 +7,12 @@ Layout under the data directory's media root:
     tmp/<lease>/claims/      one empty file per upload the process is taking through the
                              pipeline (`claim`), so others know it is not abandoned
     blobs/ab/<sha256>        an original, named by the SHA-256 of its bytes
-    derived/ab/<sha256>/     what was made from it (variants, poster, info.json)
+    derived/ab/<sha256>/     what was made from it (variants, poster, info.json); a photo's
+                             first picture is published alone, the rest added (`extend`)
 
 An upload is streamed to a temp file while its SHA-256 is computed, checked against the byte
-limit of its sniffed kind as it arrives, fsynced and only then renamed into `blobs/`; a rename
+limit of its sniffed kind as it arrives, and once committed fsynced and only then renamed into
+`blobs/`; a rename
 within one file system is atomic, so a reader sees a whole file or none. The same bytes uploaded
 twice map to the same name and are stored once. Client file names never become paths. Whatever
 fails, including the request being cancelled mid-stream, leaves nothing in `tmp/`.
@@ -201,13 +203,20 @@ class BlobStore:
         finally:
             _unlink(staged.path)
 
+    async def sync(self, staged: StagedUpload) -> None:
+        """Write a staged upload's bytes through to the disk. `commit` does; started earlier,
+        beside the processing, it leaves `commit` nothing to wait for."""
+        await asyncio.to_thread(_fsync_file, staged.path)
+
     async def commit(self, staged: StagedUpload) -> Blob:
-        """Move a staged upload to its content address (a no-op move if the bytes are stored)."""
+        """Move a staged upload, synced, to its content address (a no-op move if the bytes are
+        stored)."""
         dest = self.blob_path(staged.sha256)
         await aiofiles.os.makedirs(dest.parent, exist_ok=True)
         if await aiofiles.os.path.exists(dest):
             _unlink(staged.path)
         else:
+            await self.sync(staged)
             await aiofiles.os.replace(staged.path, dest)
             await asyncio.to_thread(_fsync_dir, dest.parent)
         if self.mirror is not None:
@@ -237,6 +246,21 @@ class BlobStore:
             for name in names:
                 await self.mirror.put(_derived_key(sha256) + name, dest / name)
         return dest
+
+    async def extend(self, sha256: str, work: Path) -> None:
+        """Move the files of `work` into the published `derived_dir(sha256)`, each replacing
+        one of its name, `RECORD_FILE` last: a reader finds the old record, whose files are all
+        still there, or the new one with all of its own. With a mirror, each is uploaded once
+        placed, the record last. `FileNotFoundError` if nothing is published under `sha256`."""
+        dest = self.derived_dir(sha256)
+        names = sorted(os.listdir(work), key=lambda name: name == RECORD_FILE)
+        await asyncio.to_thread(_fsync_tree, work)
+        for name in names:
+            await aiofiles.os.replace(work / name, dest / name)
+        await asyncio.to_thread(_fsync_dir, dest)
+        if self.mirror is not None:
+            for name in names:
+                await self.mirror.put(_derived_key(sha256) + name, dest / name)
 
     async def _place(self, sha256: str, work: Path) -> Path:
         dest = self.derived_dir(sha256)
@@ -294,7 +318,6 @@ class BlobStore:
                     media_type = sniff(bytes(head))
                     _check_size(size, media_type, limits)
                 await out.flush()
-                await asyncio.to_thread(os.fsync, out.fileno())
         except BaseException:
             _unlink(path)
             raise
@@ -348,10 +371,14 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb") as f:
+        os.fsync(f.fileno())
+
+
 def _fsync_tree(directory: Path) -> None:
     for entry in directory.iterdir():
-        with open(entry, "rb") as f:
-            os.fsync(f.fileno())
+        _fsync_file(entry)
     _fsync_dir(directory)
 
 

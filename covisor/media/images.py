@@ -11,6 +11,10 @@ on the event loop. For a stored original it
    EXIF orientation;
 4. writes a display variant (long side <= `display_size`) and a thumbnail (<= `thumb_size`),
    each as WebP and JPEG with all metadata stripped, and scores sharpness.
+
+The display JPEG is written first (the quickest encode of a picture every browser shows):
+given a `Tell`, the job tells the server as soon as it is (first_picture.py), so the photo is
+shown while the WebP, the thumbnails and the score are still being made.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import pillow_heif
 from PIL import ExifTags, Image, ImageCms, UnidentifiedImageError
 
 from covisor.media.errors import MediaError
+from covisor.media.first_picture import FirstImage, Tell, tell
 from covisor.media.sharpness import BLUR_THRESHOLD, sharpness
 from covisor.media.sniff import MediaType
 from covisor.media.variants import Encoding, Variant, fit, write_variants
@@ -79,12 +84,20 @@ class ProcessedImage:
 
 
 def process_image(
-    source: Path, out_dir: Path, media_type: MediaType, options: ImageOptions
+    source: Path,
+    out_dir: Path,
+    media_type: MediaType,
+    options: ImageOptions,
+    first: Tell | None = None,
 ) -> ProcessedImage:
     """Decode `source` (sniffed as `media_type`) and write its variants into `out_dir`.
 
+    With `first`, only `display.jpg` goes into `out_dir`, told of (`first_picture.tell`) as
+    soon as it is written, and the rest into `first.rest_dir`. Returns every variant made.
+
     Raises `MediaError`: `too_large` over `max_pixels`, `bad_request` when the file is damaged
-    or truncated, `unsupported` when its sniffed type has no image decoder.
+    or truncated, `unsupported` when its sniffed type has no image decoder; always before the
+    first picture is told of.
     """
     with _open_checked(source, media_type, options) as image:
         orientation = _orientation(image)
@@ -95,8 +108,14 @@ def process_image(
         _load(image)
         upright = _upright(_to_srgb(image), orientation)
     display = fit(upright, options.display_size)
-    variants = write_variants(display, "display", options.display_size, out_dir, options.encoding)
-    variants |= write_variants(display, "thumb", options.thumb_size, out_dir, options.encoding)
+    size, encoding = options.display_size, options.encoding
+    variants = write_variants(display, "display", size, out_dir, encoding, ("jpg",))
+    rest_dir = out_dir
+    if first is not None:
+        tell(first.address, FirstImage(width, height, variants))
+        rest_dir = first.rest_dir
+    variants |= write_variants(display, "display", size, rest_dir, encoding, ("webp",))
+    variants |= write_variants(display, "thumb", options.thumb_size, rest_dir, encoding)
     score = sharpness(display)
     return ProcessedImage(width, height, variants, score, score < options.blur_threshold)
 

@@ -204,7 +204,7 @@ class MediaLinks:
         """The wire form of a sequenced event, with signed URLs where it names media files."""
         wire = to_wire(event)
         cid, data = event.conversation_id, wire["data"]
-        if event.type == "media.ready":
+        if event.type in ("media.ready", "media.updated"):
             wire["data"] = {**data, "media": self.item(cid, data["media"], with_original=False)}
         elif event.type == "viewer.show":
             wire["data"] = {**data, "media": self.viewer_media(cid, data["media"])}

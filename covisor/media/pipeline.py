@@ -5,24 +5,37 @@
 1. stream to the temp area, sniffing the type and enforcing its byte limit (`BlobStore.stage`),
    then tell the caller (`on_received`: the server announces the upload to the conversation);
 2. if these exact bytes were ingested before, return that record: nothing is decoded twice;
-3. otherwise validate and process the staged file in the executor (`process_image` or
-   `process_video`) into a fresh work directory, together with an `info.json` of the record;
-4. commit the original to `blobs/` and publish the work directory as `derived/ab/<sha256>/`.
+3. otherwise validate and process the staged file in the executor into a fresh work
+   directory (`process_video`, or `process_image`, which tells of a photo's display JPEG as
+   soon as it is written, first_picture.py), and write an `info.json` of the record there: a
+   video's whole, a photo's first picture's; the caller's announcement (`on_received`) and the
+   original's fsync run while the job does;
+4. commit the original to `blobs/` and publish the work directory as `derived/ab/<sha256>/`,
+   then tell the caller (`on_first`: the server adds the item to the conversation);
+5. for a photo, when the job has made the other variants and the sharpness score in a second
+   work directory, add them to the published directory with the complete record.
 
-A refusal at any step raises `MediaError` and leaves nothing behind: the original is committed
-only once it has been processed successfully, so `blobs/` holds only media that can be served.
+A refusal at any step up to 4 raises `MediaError` and leaves nothing behind: the original is
+committed only once it has been processed successfully, so `blobs/` holds only media that can
+be served. Step 5 cannot refuse: the photo is already shown; if it fails, the item keeps its
+first picture (logged), and ingesting the same bytes again finishes it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import aiofiles
 import msgspec
 
 from covisor.media.blobs import RECORD_FILE, BlobStore, StagedUpload, UploadLimits
+from covisor.media.first_picture import FirstPicture, Tell
 from covisor.media.images import ImageOptions, process_image
 from covisor.media.offload import BoundedExecutor
 from covisor.media.sniff import MediaKind
@@ -31,8 +44,10 @@ from covisor.media.videos import VideoOptions, process_video
 
 _READ_CHUNK = 256 * 1024
 
+log = logging.getLogger(__name__)
+
 Received = Callable[[StagedUpload], Awaitable[None]]
-"""Told about an upload once its bytes are in and its type is accepted, before processing."""
+"""Told about an upload once its bytes are in and its type is accepted, while processing."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +58,7 @@ class MediaRecord:
     (`BlobStore.derived_dir(id)`): `display.webp/.jpg` and `thumb.webp/.jpg` for an image,
     `video.<ext>`, `poster.webp/.jpg` and `thumb.webp/.jpg` for a video. `width`/`height` are
     the upright size of the original. Image-only and video-only fields are None otherwise.
+    `complete` is False for a photo's first record (`display.jpg` alone, no score yet).
     """
 
     id: str
@@ -57,6 +73,11 @@ class MediaRecord:
     duration: float | None = None
     fps: float | None = None
     codec: str | None = None
+    complete: bool = True
+
+
+First = Callable[[MediaRecord], Awaitable[None]]
+"""Told the first record that can be served, before a photo's other variants are made."""
 
 
 @dataclass(frozen=True)
@@ -77,26 +98,49 @@ class MediaPipeline:
         self.options = options
 
     async def ingest(
-        self, chunks: AsyncIterable[bytes], on_received: Received | None = None
+        self,
+        chunks: AsyncIterable[bytes],
+        on_received: Received | None = None,
+        on_first: First | None = None,
     ) -> MediaRecord:
-        """Store and process an upload; raises `MediaError` if it is refused.
+        """Store and process an upload; raises `MediaError` if it is refused. Returns the
+        complete record (see the module's steps).
 
-        `on_received` is awaited between receiving and processing (the server announces the
-        upload to the conversation there); whatever it raises refuses the upload, leaving
-        nothing behind.
+        `on_received` is awaited once the bytes are in, while they are processed (the server
+        announces the upload to the conversation there); whatever it raises refuses the upload,
+        leaving nothing behind. `on_first` is awaited with the first record that can be served:
+        a photo's display JPEG, before its other variants; a video's or known bytes' whole
+        record. What it raises refuses the upload too, though its files stay published.
         """
         async with self.store.stage(chunks, self.options.upload) as staged:
-            if on_received is not None:
-                await on_received(staged)
             existing = await self.get(staged.sha256)
-            if existing is not None:
+            if existing is not None and existing.complete:
+                if on_received is not None:
+                    await on_received(staged)
+                if on_first is not None:
+                    await on_first(existing)
                 return existing
-            async with self.store.work_dir() as work:
-                record = await self._process(staged, work)
-                async with aiofiles.open(work / RECORD_FILE, "wb") as out:
-                    await out.write(msgspec.json.encode(record))
-                await self.store.commit(staged)
-                await self.store.publish(staged.sha256, work)
+            async with self.store.work_dir() as work, self.store.work_dir() as rest:
+                told = FirstPicture()
+                job = asyncio.ensure_future(self._process(staged, work, Tell(told.address, rest)))
+                synced = asyncio.ensure_future(self.store.sync(staged))
+                try:
+                    record = await self._announced(
+                        self._first(staged, job, told), staged, on_received
+                    )
+                    async with aiofiles.open(work / RECORD_FILE, "wb") as out:
+                        await out.write(msgspec.json.encode(record))
+                    await synced
+                    await self.store.commit(staged)
+                    await self.store.publish(staged.sha256, work)
+                    if on_first is not None:
+                        await on_first(record)
+                    if not record.complete:
+                        record = await self._rest(record, job, rest)
+                finally:
+                    told.close()
+                    await _settled(synced)
+                    await _settled(job)
         return record
 
     async def ingest_file(self, path: Path, on_received: Received | None = None) -> MediaRecord:
@@ -121,11 +165,48 @@ class MediaPipeline:
             return None
         return self.store.derived_dir(record.id) / variant.path
 
-    async def _process(self, staged: StagedUpload, work: Path) -> MediaRecord:
+    @staticmethod
+    async def _announced(
+        processing: Awaitable[MediaRecord], staged: StagedUpload, on_received: Received | None
+    ) -> MediaRecord:
+        """`processing`'s result, `on_received` awaited while it runs; if that raises, the
+        processing is stopped and the refusal raised."""
+        first = asyncio.ensure_future(processing)
+        try:
+            if on_received is not None:
+                await on_received(staged)
+        except BaseException:
+            first.cancel()
+            with contextlib.suppress(BaseException):
+                await first
+            raise
+        return await first
+
+    @staticmethod
+    async def _first(
+        staged: StagedUpload, job: Awaitable[MediaRecord], told: FirstPicture
+    ) -> MediaRecord:
+        """The record of what can be shown first: a photo's display JPEG as soon as the job
+        tells of it, else (a video) the job's whole record."""
+        first = await told.receive(job)
+        if first is None:
+            return await job
+        return MediaRecord(
+            id=staged.sha256,
+            kind="image",
+            mime=staged.media_type.mime,
+            size=staged.size,
+            width=first.width,
+            height=first.height,
+            variants=first.variants,
+            complete=False,
+        )
+
+    async def _process(self, staged: StagedUpload, work: Path, first: Tell) -> MediaRecord:
         media_type = staged.media_type
         if media_type.kind == "image":
             image = await self.offload.run(
-                process_image, staged.path, work, media_type, self.options.image
+                process_image, staged.path, work, media_type, self.options.image, first
             )
             return MediaRecord(
                 id=staged.sha256,
@@ -153,6 +234,31 @@ class MediaPipeline:
             fps=video.fps,
             codec=video.codec,
         )
+
+    async def _rest(
+        self, first: MediaRecord, job: Awaitable[MediaRecord], rest: Path
+    ) -> MediaRecord:
+        """The photo's complete record once the job has made the rest in `rest`, added to the
+        published files; the first record if that fails (the photo is shown already, so it is
+        not refused)."""
+        try:
+            record = await job
+            async with aiofiles.open(rest / RECORD_FILE, "wb") as out:
+                await out.write(msgspec.json.encode(record))
+            await self.store.extend(first.id, rest)
+        except Exception:
+            log.exception("media %s keeps its first picture: the rest could not be made", first.id)
+            return first
+        return record
+
+
+async def _settled(job: asyncio.Future[Any]) -> None:
+    """`job` ended: cancelled if it still runs, and waited for (its worker is done with the
+    work directories before they are removed)."""
+    if not job.done():
+        job.cancel()
+    with contextlib.suppress(BaseException):
+        await job
 
 
 async def _read_chunks(path: Path) -> AsyncIterator[bytes]:

@@ -162,18 +162,26 @@ class MediaService:
             jobs.labels("processing").inc()
             state[0] = "processing"
 
-        try:
-            try:
-                record = await self.pipeline.ingest(chunks, announce)
-            except BaseException as refusal:
-                reason = refusal.code if isinstance(refusal, CovisorError) else "internal"
-                self._metrics.media_failures.labels(reason).inc()
-                if announced:
-                    await self._fail(uploader, conversation_id, upload_id, announced[0], reason)
-                raise
+        shown: list[dict[str, Any]] = []
+
+        async def ready(record: MediaRecord) -> None:
             item = media_item(record, name, uploader.public())
             ready = c.MediaReady(conversation_id=conversation_id, upload_id=upload_id, media=item)
             await journal.submit(uploader, ready)
+            shown.append(item)
+
+        try:
+            try:
+                record = await self.pipeline.ingest(chunks, announce, ready)
+            except BaseException as refusal:
+                reason = refusal.code if isinstance(refusal, CovisorError) else "internal"
+                self._metrics.media_failures.labels(reason).inc()
+                if announced and not shown:
+                    await self._fail(uploader, conversation_id, upload_id, announced[0], reason)
+                raise
+            item = media_item(record, name, uploader.public())
+            if item != shown[0]:
+                await self._update(uploader, conversation_id, upload_id, item)
             self._metrics.media_seconds.labels(record.kind).observe(time.perf_counter() - started)
         finally:
             jobs.labels(state[0]).dec()
@@ -181,6 +189,17 @@ class MediaService:
             self._in_flight -= 1
         found = {"status": "ready", "upload_id": upload_id, **item}
         return self._present(conversation_id, found, uploader)
+
+    async def _update(
+        self, uploader: Identity, conversation_id: str, upload_id: str, item: dict[str, Any]
+    ) -> None:
+        """The rest of a shown photo's variants, to the conversation; a conversation that no
+        longer takes it (erased meanwhile) keeps the first picture."""
+        updated = c.MediaUpdated(conversation_id=conversation_id, upload_id=upload_id, media=item)
+        try:
+            await self._journal.submit(uploader, updated)
+        except CovisorError as refusal:
+            log.warning("upload %s keeps its first picture: %s", upload_id, refusal.message)
 
     async def drain(self) -> None:
         """Take no new upload; return once the uploads under way have ended."""

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from PIL import Image
 
 _RESAMPLE = Image.Resampling.BICUBIC
 _REDUCING_GAP = 2.0
 _WHITE = (255, 255, 255)
+
+Format = Literal["webp", "jpg"]
+"""The file formats of served pictures, by their extension."""
 
 
 @dataclass(frozen=True)
@@ -59,9 +63,15 @@ def fit(image: Image.Image, max_side: int) -> Image.Image:
 
 
 def write_variants(
-    image: Image.Image, name: str, max_side: int, directory: Path, encoding: Encoding
+    image: Image.Image,
+    name: str,
+    max_side: int,
+    directory: Path,
+    encoding: Encoding,
+    formats: tuple[Format, ...] = ("webp", "jpg"),
 ) -> dict[str, Variant]:
-    """Write `<name>.webp` and `<name>.jpg` of `image` fitted to `max_side` into `directory`.
+    """Write `<name>.<format>` of `image` fitted to `max_side` into `directory` for each of
+    `formats` (`webp`, `jpg`).
 
     `image` must be upright and in mode RGB or RGBA with sRGB pixels. Returns the variants by
     file name.
@@ -70,14 +80,19 @@ def write_variants(
         raise ValueError(f"expected an RGB or RGBA image, got {image.mode}")
     picture = fit(image, max_side)
     picture.info = {}
-    webp = directory / f"{name}.webp"
-    picture.save(webp, "WEBP", quality=encoding.webp_quality, method=encoding.webp_method)
-    jpeg = directory / f"{name}.jpg"
-    _flattened(picture).save(jpeg, "JPEG", quality=encoding.jpeg_quality)
-    return {
-        path.name: Variant(path.name, path.stat().st_size, picture.width, picture.height, mime)
-        for path, mime in ((webp, "image/webp"), (jpeg, "image/jpeg"))
-    }
+    written: dict[str, Variant] = {}
+    for extension in formats:
+        path = directory / f"{name}.{extension}"
+        if extension == "webp":
+            picture.save(path, "WEBP", quality=encoding.webp_quality, method=encoding.webp_method)
+            mime = "image/webp"
+        else:
+            _flattened(picture).save(path, "JPEG", quality=encoding.jpeg_quality)
+            mime = "image/jpeg"
+        written[path.name] = Variant(
+            path.name, path.stat().st_size, picture.width, picture.height, mime
+        )
+    return written
 
 
 def _flattened(picture: Image.Image) -> Image.Image:

@@ -204,3 +204,28 @@ def test_an_upload_id_still_under_way_cannot_be_used_again() -> None:
 def test_only_64_hex_digits_name_an_upload() -> None:
     assert is_upload(PHOTO)
     assert not is_upload("trail-sneaker") and not is_upload(PHOTO[:-1]) and not is_upload("A" * 64)
+
+
+def test_a_photo_shown_before_its_other_variants_shows_its_first_picture() -> None:
+    state = active()
+    run(state, SHOPPER, received())
+    jpeg = {"display_jpeg": {"width": 1500, "height": 2000, "mime": "image/jpeg"}}
+    first = {**item(), "variants": jpeg, "blur_score": None, "blurry": None}
+    ready = run(state, SHOPPER, c.MediaReady(conversation_id="c1", upload_id="u1", media=first))
+
+    assert run(state, AGENT, show(PHOTO)).data["media"]["variant"] == "display_jpeg"
+    whole = {**item(), "variants": {**jpeg, **item()["variants"]}}
+    updated = run(state, SHOPPER, c.MediaUpdated(conversation_id="c1", upload_id="u1", media=whole))
+    assert updated.type == "media.updated" and updated.data["media"] == whole
+    [shown] = state.snapshot()["media_items"]
+    assert shown == {**whole, "seq": ready.seq - 1}
+    assert run(state, AGENT, show(PHOTO)).data["media"]["variant"] == "display_webp"
+
+
+def test_only_a_ready_item_is_updated() -> None:
+    state = active()
+    run(state, SHOPPER, received())
+    update = c.MediaUpdated(conversation_id="c1", upload_id="u1", media=item())
+    with pytest.raises(CovisorError) as refused:
+        decide(state, SHOPPER, update, 1000.0, LIMITS)
+    assert refused.value.code == "conflict"

@@ -15,6 +15,7 @@ from covisor.media import (
     BoundedExecutor,
     MediaError,
     MediaPipeline,
+    MediaRecord,
     StagedUpload,
 )
 from tests.media import samples
@@ -154,3 +155,62 @@ async def test_refusal_by_the_announcement_leaves_nothing(
         await pipeline.ingest(samples.chunked(samples.alpha_png()), refuse)
 
     assert samples.left_behind(store) == []
+
+
+async def test_a_photo_is_served_from_its_first_picture_before_the_rest_is_made(
+    pipeline: MediaPipeline, store: BlobStore
+) -> None:
+    data = samples.camera_jpeg((1600, 1200), orientation=6)
+    firsts: list[tuple[MediaRecord, MediaRecord | None, set[str]]] = []
+
+    async def first(record: MediaRecord) -> None:
+        on_disk = {p.name for p in store.derived_dir(record.id).iterdir()}
+        firsts.append((record, await pipeline.get(record.id), on_disk))
+
+    record = await pipeline.ingest(samples.chunked(data), on_first=first)
+
+    [(shown, served, on_disk)] = firsts
+    assert set(shown.variants) == {"display.jpg"}
+    assert (shown.complete, shown.blur_score, shown.blurry) == (False, None, None)
+    assert (shown.width, shown.height) == (record.width, record.height) == (1200, 1600)
+    assert served == shown and on_disk == {"display.jpg", "info.json"}
+    assert store.blob_path(record.id).read_bytes() == data
+    assert record.complete and record.blur_score is not None
+    assert set(record.variants) == {"display.jpg", "display.webp", "thumb.jpg", "thumb.webp"}
+    assert record.variants["display.jpg"] == shown.variants["display.jpg"]
+    assert await pipeline.get(record.id) == record
+    assert list(samples.all_files(store.scratch)) == []
+
+
+async def test_a_photo_whose_rest_fails_keeps_its_first_picture_until_sent_again(
+    pipeline: MediaPipeline, store: BlobStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def disk_full(sha256: str, work: Path) -> None:
+        raise OSError("the disk is full")
+
+    data = samples.camera_jpeg((800, 600))
+    with monkeypatch.context() as patch:
+        patch.setattr(store, "extend", disk_full)
+        kept = await pipeline.ingest(samples.chunked(data))
+
+    assert not kept.complete and set(kept.variants) == {"display.jpg"}
+    assert await pipeline.get(kept.id) == kept
+    assert list(samples.all_files(store.scratch)) == []
+    finished = await pipeline.ingest(samples.chunked(data))
+    assert finished.complete and "thumb.webp" in finished.variants
+    assert await pipeline.get(kept.id) == finished
+    assert len(list(store.derived.glob("*/*"))) == 1
+
+
+async def test_a_video_is_shown_whole(
+    pipeline: MediaPipeline, store: BlobStore, tmp_path: Path
+) -> None:
+    clip = samples.video(tmp_path / "clip.mp4", size=(320, 240), frames=10).read_bytes()
+    firsts: list[MediaRecord] = []
+
+    async def first(record: MediaRecord) -> None:
+        firsts.append(record)
+
+    record = await pipeline.ingest(samples.chunked(clip), on_first=first)
+
+    assert firsts == [record] and record.complete

@@ -270,16 +270,19 @@ async def test_client_file_name_is_kept_as_data_never_as_a_path(
     assert not [path for path in tmp_path.rglob("*") if "evil" in path.name]
 
 
-async def test_member_sees_processing_then_ready_with_fresh_urls(server: Harness) -> None:
+async def test_member_sees_processing_then_ready_then_updated_with_fresh_urls(
+    server: Harness,
+) -> None:
     cid, customer, agent = await server.session()
     data = samples.camera_jpeg((1200, 900), orientation=None)
 
     item = await uploaded(server, cid, customer.token, data, filename="box.jpg")
 
-    await agent.wait_for(lambda p: bool(p.of_type("media.ready")))
+    await agent.wait_for(lambda p: bool(p.of_type("media.updated")))
     [processing] = agent.of_type("media.processing")
     [ready] = agent.of_type("media.ready")
-    assert processing["seq"] < ready["seq"]
+    [updated] = agent.of_type("media.updated")
+    assert processing["seq"] < ready["seq"] < updated["seq"]
     assert processing["actor"] == ready["actor"] == item["uploaded_by"]
     assert item["uploaded_by"]["role"] == "customer"
     assert processing["data"] == {
@@ -289,11 +292,28 @@ async def test_member_sees_processing_then_ready_with_fresh_urls(server: Harness
         "name": "box.jpg",
         "uploaded_by": item["uploaded_by"],
     }
-    media = ready["data"]["media"]
-    assert media["id"] == item["id"] and "original" not in media["variants"]
+    first = ready["data"]["media"]
+    assert first["id"] == item["id"] and set(first["variants"]) == {"display_jpeg"}
+    assert first["blur_score"] is None and first["blurry"] is None
+    assert picture(await fetched(server, first["variants"]["display_jpeg"]["url"])).size == (
+        1200,
+        900,
+    )
+    assert updated["data"]["upload_id"] == ready["data"]["upload_id"]
+    media = updated["data"]["media"]
+    assert {k: v for k, v in media.items() if k != "variants"} == {
+        **{k: v for k, v in first.items() if k not in ("variants", "blur_score", "blurry")},
+        "blur_score": item["blur_score"],
+        "blurry": item["blurry"],
+    }
+    assert set(media["variants"]) == {"display_jpeg", "display_webp", "thumb_jpeg", "thumb_webp"}
+    assert "original" not in media["variants"] and item["blur_score"] is not None
+    assert set(item["variants"]) == set(media["variants"])  # a shopper gets no original
     assert picture(await fetched(server, media["variants"]["thumb_webp"]["url"])).size == (320, 240)
-    stored = await server.services.store.events_of_type(cid, "media.ready", None, 1)
+    stored = await server.services.store.events_of_type(cid, "media.updated", None, 1)
     assert "url" not in stored[0].data["media"]["variants"]["thumb_webp"]
+    [shown] = (await snapshot_of(server, cid, customer.token))["media_items"]
+    assert set(shown["variants"]) == set(media["variants"]) and shown["seq"] == processing["seq"]
 
 
 async def test_ten_concurrent_uploads_all_become_ready(server: Harness) -> None:

@@ -620,3 +620,35 @@ test("visitor and by_phone follow the opening, the identification and the first 
   state.apply(ev("chat.message", { text: "hello", client_id: "k" }));
   assert.equal(state.byPhone, false);
 });
+
+test("a photo's other variants come in media.updated: same item, same place, still ready", () => {
+  const state = fresh();
+  state.apply(ev("media.processing", { upload_id: "u_1", media_id: "ab", kind: "image" }));
+  const first = { display_jpeg: { url: "/d.jpg" } };
+  state.apply(ev("media.ready", { upload_id: "u_1", media: { id: "ab", variants: first } }));
+  const [item] = state.uploads;
+  const drawn = item.version;
+  const all = { ...first, thumb_webp: { url: "/t.webp" }, display_webp: { url: "/d.webp" } };
+  const media = { id: "ab", variants: all, blurry: true };
+  assert.equal(state.apply(ev("media.updated", { upload_id: "u_1", media })), Change.TIMELINE);
+  assert.deepEqual(state.uploads, [item]);
+  assert.equal(item.status, "ready");
+  assert.deepEqual(Object.keys(item.media.variants).sort(), Object.keys(all).sort());
+  assert.equal(item.media.blurry, true);
+  assert.ok(item.version > drawn, "drawn again");
+  assert.equal(state.timeline.length, 1);
+});
+
+test("media.updated finds a snapshot's item by its media id and ignores unknown media", () => {
+  const state = fresh();
+  state.loadSnapshot({
+    ...snapshot,
+    media_items: [{ id: "ab", kind: "image", variants: {}, uploaded_by: shopper, seq: 3 }],
+  });
+  const media = { id: "ab", kind: "image", variants: { thumb_webp: { url: "/t" } } };
+  state.apply(ev("media.updated", { upload_id: "u_1", media }));
+  assert.deepEqual(Object.keys(state.upload("ab").media.variants), ["thumb_webp"]);
+  const unknown = { upload_id: "u_9", media: { id: "zz", variants: {} } };
+  assert.equal(state.apply(ev("media.updated", unknown)), null);
+  assert.equal(state.uploads.length, 1);
+});

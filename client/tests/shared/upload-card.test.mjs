@@ -24,6 +24,12 @@ test("a photo shows its WebP display rendition and thumbnail", () => {
   assert.equal(sources.poster, null);
 });
 
+test("a photo just ready, with its display JPEG alone, shows that as its thumbnail too", () => {
+  const sources = uploadSources({ kind: "image", variants: { display_jpeg: signed("display_jpeg") } });
+  assert.match(sources.display, /display_jpeg/);
+  assert.match(sources.thumb, /display_jpeg/);
+});
+
 test("a video plays its video variant with the poster as thumbnail", () => {
   const media = {
     kind: "video",
