@@ -1,13 +1,13 @@
 """Live visitors benchmark: thousands of shop visitors browsing, against one server process.
 
 Simulated visitors (bench/visitor_clients.py, in ``--workers`` processes) each view a page every
-``--interval`` seconds, opening a Socket.IO WebSocket per page as the widget does. One agent
-watches the live list (`visitors` pushes). Reported for Covisor and, in the same invocation, for
-bench/baseline/server.js (Node.js socket.io that acks a page and pushes it to agents at once,
-storing nothing): page views per second absorbed (acked), the agent's list update latency
-(p50/p99, from the page's send time to the push arriving), server CPU and CPU per page view, and
-the ratio of Covisor's CPU per page view to the baseline's. Covisor writes page views every
-`visitor_flush` (1 s by default), which is the floor of its update latency.
+``--interval`` seconds, opening a Socket.IO WebSocket per page with the page in its `auth`, as the
+widget does. One agent watches the live list (`visitors` pushes). Reported for Covisor and, in the
+same invocation, for bench/baseline/server.js (Node.js socket.io that pushes a page to agents as its
+connection arrives, storing nothing): page views per second absorbed (their connection accepted),
+the agent's list update latency (p50/p99, from the page's send time to the push arriving), server
+CPU and CPU per page view, and the ratio of Covisor's CPU per page view to the baseline's. Covisor
+writes page views every `visitor_flush` (1 s by default), which is the floor of its update latency.
 
 Usage: python bench/visitors.py [--visitors 2000] [--interval 5] [--seconds 20] [--warmup 5]
                                 [--workers 2] [--only covisor|baseline]

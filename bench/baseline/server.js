@@ -10,8 +10,9 @@
  * between this and Covisor is the price of Covisor's validation, authorisation and persistence.
  *
  * For bench/visitors.py it also plays live visitors at their cheapest: `POST /api/visitors` hands
- * out a token, a `visitor.page` is acked and pushed at once to the agents' room as a `visitors`
- * message; nothing is stored, batched or matched against invitation rules.
+ * out a token, and a page (in the connection's `auth`, as Covisor's widget sends it, or as a
+ * `visitor.page`, acked) is pushed at once to the agents' room as a `visitors` message; nothing
+ * is stored, batched or matched against invitation rules.
  *
  * With `--workers K` (K > 1) it runs K processes on the port (node:cluster, connections handed
  * round-robin by the primary) whose rooms span them through Redis with socket.io's own Redis
@@ -122,16 +123,21 @@ io.on('connection', (socket) => {
     ? `v_${socket.handshake.auth.token.slice('visitor-'.length)}`
     : null;
 
+  /** Push the page to the agents; false if it is no page. */
+  function viewed(page) {
+    if (!visitorId || page === null || typeof page !== 'object' || typeof page.url !== 'string') {
+      return false;
+    }
+    const visitor = { id: visitorId, page: { url: page.url, title: page.title || null }, last_seen: Date.now() };
+    io.to('agents').emit('visitors', { visitors: [visitor] });
+    return true;
+  }
+
+  if (socket.handshake.auth.page !== undefined) viewed(socket.handshake.auth.page);
+
   socket.on('visitor.page', (payload, ack) => {
     if (typeof ack !== 'function') return;
-    if (!visitorId || payload === null || typeof payload !== 'object' || typeof payload.url !== 'string') {
-      ack(failure('bad_request', 'url is required'));
-      return;
-    }
-    const now = Date.now();
-    const visitor = { id: visitorId, page: { url: payload.url, title: payload.title || null }, last_seen: now };
-    io.to('agents').emit('visitors', { visitors: [visitor] });
-    ack({ ok: true, invitation: null });
+    ack(viewed(payload) ? { ok: true, invitation: null } : failure('bad_request', 'url is required'));
   });
 
   socket.on('time', (_payload, ack) => {

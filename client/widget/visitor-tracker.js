@@ -1,15 +1,16 @@
 /**
  * The widget's side of live visitors (PROTOCOL.md "Live visitors", "Proactive invitations",
  * "Conversions"): a visitor credential kept in the shop origin's localStorage, one Socket.IO
- * connection per page as role `visitor` reporting the page and a heartbeat, invitations pushed
- * to it, and the shop's `covisor.trigger`, `covisor.invite` and `covisor.trackConversion`.
+ * connection per page as role `visitor` bringing the page in its `auth` (no event of its own:
+ * the server takes the page as the connection opens) and a heartbeat, invitations pushed to it,
+ * and the shop's `covisor.trigger`, `covisor.invite` and `covisor.trackConversion`.
  *
  * Nothing personal is sent: the page's URL and the referrer without their query string or
  * fragment (they often carry e-mail addresses, order numbers or tokens), the title. Browser APIs
  * come in through the constructor, so node's tests hand it fakes.
  *
- * Events: `invitation` (detail: the invitation; the same one may come twice, in the page's
- * answer and as a push), `reported` (the server took this page).
+ * Events: `invitation` (detail: the invitation; the same one may come twice, in an answer and
+ * as a push), `reported` (the server took this page).
  */
 
 import { Events } from "../shared/protocol.js";
@@ -81,6 +82,10 @@ export class VisitorTracker extends EventTarget {
   #browserOffline = () => this.#socket?.io?.engine?.close();
   /** What the shop's page told (`visitor.shop`), sent again after each page report. */
   #told = null;
+  /** Whether the last connection brought the page (see `#handshake`). */
+  #brought = false;
+  /** The server refused the page this widget sends: connect without it (invitations still come). */
+  #pageRefused = false;
 
   /**
    * @param {object} options
@@ -204,14 +209,15 @@ export class VisitorTracker extends EventTarget {
 
   #connect() {
     const socket = this.#io(this.origin, {
-      auth: { token: this.#credential.token },
+      // A function: socket.io-client asks it again on each reconnection, which reports the page.
+      auth: (send) => send(this.#handshake()),
       transports: ["websocket"],
       reconnectionDelay: 2000,
       reconnectionDelayMax: 30_000,
     });
     this.#socket = socket;
     globalThis.addEventListener?.("offline", this.#browserOffline);
-    socket.on("connect", () => this.#report());
+    socket.on("connect", () => this.#connected());
     socket.on(Events.INVITATION, (invitation) =>
       this.dispatchEvent(new CustomEvent("invitation", { detail: invitation })),
     );
@@ -219,6 +225,9 @@ export class VisitorTracker extends EventTarget {
       if (error?.data?.code === "unauthorized") {
         this.#write(null);
         this.stop();
+      } else if (error?.data?.code === "bad_request" && this.#brought) {
+        this.#pageRefused = true;
+        socket.connect();
       }
     });
     this.#timers.clearInterval(this.#heartbeat);
@@ -227,20 +236,28 @@ export class VisitorTracker extends EventTarget {
     }, this.#heartbeatMs);
   }
 
-  #report() {
+  /**
+   * The connection's `auth`: the credential and the page (as `visitor.page` takes it) unless it
+   * has none the server takes (a `file:` page) or the server refused it.
+   */
+  #handshake() {
+    const auth = { token: this.#credential.token };
     const { url, title, referrer } = this.#page();
-    const page = pagePart(url);
-    if (!page) return;
-    const payload = { url: page, title: String(title ?? "").slice(0, 500) };
-    const from = referrer ? pagePart(referrer) : null;
-    if (from) payload.referrer = from;
-    this.#socket.emit(Events.VISITOR_PAGE, payload, (ack) => {
-      if (ack?.ok && this.#told) this.#socket.emit(Events.VISITOR_SHOP, this.#told, () => {});
-      if (ack?.ok) this.dispatchEvent(new Event("reported"));
-      if (ack?.invitation) {
-        this.dispatchEvent(new CustomEvent("invitation", { detail: ack.invitation }));
-      }
-    });
+    const page = this.#pageRefused ? null : pagePart(url);
+    if (page) {
+      auth.page = { url: page, title: String(title ?? "").slice(0, 500) };
+      const from = referrer ? pagePart(referrer) : null;
+      if (from) auth.page.referrer = from;
+    }
+    this.#brought = Boolean(page);
+    return auth;
+  }
+
+  /** The server took the page the connection brought (an invitation its rules send is pushed). */
+  #connected() {
+    if (!this.#brought) return;
+    if (this.#told) this.#socket.emit(Events.VISITOR_SHOP, this.#told, () => {});
+    this.dispatchEvent(new Event("reported"));
   }
 
   #call(event, payload) {

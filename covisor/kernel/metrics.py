@@ -38,6 +38,7 @@ class Metrics:
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         self._event_counts: dict[tuple[str, str], Any] = {}
+        self._role_connections: dict[str, Any] = {}
         self.connections = Gauge(
             "covisor_connections",
             "Socket.IO connections open, by role",
@@ -136,6 +137,14 @@ class Metrics:
         child.inc()
         if outcome == "rate_limited":
             self.rate_limited.inc()
+
+    def connections_of(self, role: str) -> Any:
+        """The `connections` gauge of `role`, looked up once per role (as `event_answered`'s
+        counters: a visitor connects and disconnects at every page view)."""
+        child = self._role_connections.get(role)
+        if child is None:
+            child = self._role_connections[role] = self.connections.labels(role)
+        return child
 
     def exposition(self) -> bytes:
         """This process's figures, or every worker's when `PROMETHEUS_MULTIPROC_DIR` is set."""

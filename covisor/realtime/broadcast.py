@@ -34,7 +34,46 @@ log = logging.getLogger(__name__)
 
 
 class LocalFanout(socketio.AsyncManager):  # type: ignore[misc]
-    """Delivery to this process's sockets: one encoding, one queued packet per recipient."""
+    """Delivery to this process's sockets: one encoding, one queued packet per recipient.
+
+    It also knows each socket's rooms. python-socketio finds them by testing every room of the
+    namespace (`basic_disconnect`, `get_rooms`), so each disconnect cost time in proportion to
+    the sockets open: with 2,000 visitor pages open, about half the server's CPU per page
+    view went to the previous page's disconnect (bench/visitors.py, docs/BENCHMARKS.md)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._rooms_of: dict[tuple[str, str], set[str | None]] = {}
+        """(namespace, sid) → the rooms it is in, None (the namespace itself) included."""
+
+    def basic_enter_room(
+        self, sid: str, namespace: str, room: str | None, eio_sid: str | None = None
+    ) -> None:
+        super().basic_enter_room(sid, namespace, room, eio_sid=eio_sid)
+        self._rooms_of.setdefault((namespace, sid), set()).add(room)
+
+    def basic_leave_room(self, sid: str, namespace: str, room: str | None) -> None:
+        super().basic_leave_room(sid, namespace, room)
+        rooms = self._rooms_of.get((namespace, sid))
+        if rooms is not None:
+            rooms.discard(room)
+            if not rooms:
+                del self._rooms_of[(namespace, sid)]
+
+    def basic_disconnect(self, sid: str, namespace: str, **kwargs: Any) -> None:
+        """python-socketio's `basic_disconnect`, leaving only the socket's own rooms."""
+        for room in list(self._rooms_of.get((namespace, sid), ())):
+            self.basic_leave_room(sid, namespace, room)
+        self.callbacks.pop(sid, None)
+        for pending in (self.pending_connect, self.pending_disconnect):
+            sids = pending.get(namespace)
+            if sids is not None and sid in sids:
+                sids.remove(sid)
+                if not sids:
+                    del pending[namespace]
+
+    def get_rooms(self, sid: str, namespace: str) -> list[str]:
+        return [room for room in self._rooms_of.get((namespace, sid), ()) if room is not None]
 
     async def emit(
         self,

@@ -70,6 +70,13 @@ class Connection:
 Handler = Callable[[str, Connection, Any], Awaitable[dict[str, Any]]]
 
 
+def _log_level(identity: Identity) -> int:
+    """Connections and disconnections are logged at INFO, but a visitor's at DEBUG: a visitor
+    connects once a page view, and those two lines were most of a busy shop's log and a tenth
+    of the server's CPU per page view (bench/visitors.py)."""
+    return logging.DEBUG if identity.role == "visitor" else logging.INFO
+
+
 class Realtime:
     """The Socket.IO event handlers; `attach` registers them on the server."""
 
@@ -131,24 +138,26 @@ class Realtime:
     def attach(self) -> None:
         self._sio.on("connect", self._connect)
         self._sio.on("disconnect", self._disconnect)
+        self._sio.on_connected(self._connected)
         self._sio.on_event(self._dispatch)
 
     async def _connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
-        token = auth.get("token") if isinstance(auth, dict) else None
+        auth = auth if isinstance(auth, dict) else {}
         try:
-            identity = await self._auth.identify(token)
+            identity = await self._auth.identify(auth.get("token"))
+            page = self._visitors.arriving(auth) if identity.role == "visitor" else None
         except CovisorError as refusal:
             raise socketio.exceptions.ConnectionRefusedError(
                 refusal.message, {"code": refusal.code}
             ) from None
         self._connections[sid] = Connection(identity, self._new_limiter())
-        self._metrics.connections.labels(identity.role).inc()
+        self._metrics.connections_of(identity.role).inc()
         logs.sid.set(sid)
-        log.info("%s connected", identity.role)
+        log.log(_log_level(identity), "%s connected", identity.role)
         if identity.role == "visitor":
             device = device_class(environ.get("HTTP_USER_AGENT"))
             language = language_of(None, environ.get("HTTP_ACCEPT_LANGUAGE"))
-            await self._visitors.connected(sid, identity, device, language)
+            await self._visitors.connected(sid, identity, device, language, page)
         if identity.is_agent:
             await self._sio.enter_room(sid, AGENTS_ROOM)
             await self._sio.enter_room(sid, agent_room(identity.id))
@@ -156,16 +165,27 @@ class Realtime:
             self._team_changed()
             await self._fanout.push_queue(to=sid)
 
+    async def _connected(self, sid: str) -> None:
+        """The client was told it is connected: a visitor's page is taken now."""
+        conn = self._connections.get(sid)
+        if conn is None or conn.identity.role != "visitor":
+            return
+        logs.sid.set(sid)
+        try:
+            await self._visitors.opened(sid, conn.identity)
+        except Exception:
+            log.exception("taking the page a visitor connected with failed")
+
     async def _disconnect(self, sid: str, reason: Any = None) -> None:
         conn = self._connections.pop(sid, None)
         if conn is None:
             return
-        self._metrics.connections.labels(conn.identity.role).dec()
+        self._metrics.connections_of(conn.identity.role).dec()
         self._visitors.disconnected(sid)
         if conn.identity.is_agent:
             await self._roster.console_closed(conn.identity.id)
         logs.sid.set(sid)
-        log.info("%s disconnected", conn.identity.role)
+        log.log(_log_level(conn.identity), "%s disconnected", conn.identity.role)
         for cid in conn.joined - conn.reading:
             await self._presence(sid, conn, cid, online=False)
 

@@ -2,9 +2,12 @@
 triggers, and the invitations sent to it.
 
 `Realtime` hands these events here. A visitor socket lives as long as its page: each page view
-opens one, reports `visitor.page`, and `visitor.ping`s every `VISITOR_HEARTBEAT` seconds. Rules
-waiting for seconds on the page are timers of the socket, cancelled when it leaves the page.
-Invitations go to the room `v:<visitor id>`, every socket of the visitor on any process.
+opens one, with the page in its `auth` (taken once the socket is connected: no event of its own,
+whose round trip was a tenth of a page view's CPU), and `visitor.ping`s every `VISITOR_HEARTBEAT`
+seconds; `visitor.page` reports a page on a socket already open (a single-page app's navigation,
+or an older widget). Rules waiting for seconds on the page are timers of the socket, cancelled
+when it leaves the page. Invitations go to the room `v:<visitor id>`, every socket of the
+visitor on any process.
 """
 
 from __future__ import annotations
@@ -103,6 +106,8 @@ class Visit:
 
     device: str
     language: str | None
+    arrived: _Page | None = None
+    """The page the socket came with, until it is taken (`opened`)."""
     view: PageView | None = None
     timers: list[asyncio.TimerHandle] = field(default_factory=list)
 
@@ -136,11 +141,34 @@ class VisitorEvents:
         self._gap_ms = gap * 1000.0
         self._visits: dict[str, Visit] = {}
 
+    @staticmethod
+    def arriving(auth: dict[str, Any]) -> _Page | None:
+        """The page a connection's `auth` brings (`{"token", "page"?}`), or None; a page that
+        `visitor.page` would refuse raises its `bad_request`, refusing the connection."""
+        page = auth.get("page")
+        return None if page is None else _parse(_Page, "auth.page", page)
+
     async def connected(
-        self, sid: str, visitor: Identity, device: str, language: str | None
+        self,
+        sid: str,
+        visitor: Identity,
+        device: str,
+        language: str | None,
+        page: _Page | None = None,
     ) -> None:
-        self._visits[sid] = Visit(device, language)
+        """A visitor socket is in (`page`: what `arriving` found, taken by `opened`)."""
+        self._visits[sid] = Visit(device, language, arrived=page)
         await self._sio.enter_room(sid, visitor_room(visitor.id))
+
+    async def opened(self, sid: str, visitor: Identity) -> None:
+        """The client knows it is connected: take the page it came with, as `visitor.page`
+        would, so that an invitation its rules send now reaches a connected socket (as a push:
+        there is no answer to carry it)."""
+        visit = self._visits.get(sid)
+        if visit is None or visit.arrived is None:
+            return
+        page, visit.arrived = visit.arrived, None
+        await self._page(sid, visitor, visit, page)
 
     def disconnected(self, sid: str) -> None:
         visit = self._visits.pop(sid, None)

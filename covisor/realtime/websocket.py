@@ -11,9 +11,8 @@ by whoever sends them, with no writer task between. The Engine.IO socket itself 
 long-polling before the upgrade, and close) stays python-engineio's.
 
 A dead peer needs no timeout per frame: python-engineio's service task closes a socket whose
-pong is overdue, and a watch per connection, waking once a ping interval, then closes its
-WebSocket, which ends the reader. tests/realtime/test_websocket holds the class to python-engineio
-4.x's socket.
+pong is overdue, and the socket's CLOSE packet, its last, closes the WebSocket, which ends the
+reader. tests/realtime/test_websocket holds the class to python-engineio 4.x's socket.
 """
 
 from __future__ import annotations
@@ -31,6 +30,8 @@ from engineio.async_drivers import aiohttp as eio_aiohttp
 log = logging.getLogger(__name__)
 
 _DATA = (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY)
+_closing: set[asyncio.Task[None]] = set()
+"""The tasks closing WebSockets after their socket's CLOSE packet (held until done)."""
 
 
 class WebSocket(eio_aiohttp.WebSocket):  # type: ignore[misc]
@@ -66,12 +67,11 @@ async def serve(socket: Any, ws: web.WebSocketResponse, transport: Any) -> None:
     else:
         socket.connected = True
         socket.upgraded = True
-    watch = server.start_background_task(_watch, socket, ws)
     try:
-        _send_directly(socket, ws, transport)
-        await _read(socket, ws)
+        await _send_directly(socket, ws, transport)
+        if not socket.closed:
+            await _read(socket, ws)
     finally:
-        watch.cancel()
         # Shielded: aiohttp cancels the handler of a connection the peer dropped, and the
         # application's disconnect handler must still run to its end.
         await asyncio.shield(
@@ -80,9 +80,10 @@ async def serve(socket: Any, ws: web.WebSocketResponse, transport: Any) -> None:
         await ws.close()
 
 
-def _send_directly(socket: Any, ws: web.WebSocketResponse, transport: Any) -> None:
-    """From now on, write what the socket sends at once, in the caller's turn of the loop,
-    instead of queueing it for a writer task (one wake-up less per packet, and a relayed
+async def _send_directly(socket: Any, ws: web.WebSocketResponse, transport: Any) -> None:
+    """Write what the socket queued before its WebSocket was ready (the OPEN packet; NOOP
+    during an upgrade), then, from now on, what it sends at once, in the caller's turn of the
+    loop, instead of queueing it for a writer task (one wake-up less per packet, and a relayed
     event reaches its viewer one turn of the loop sooner). aiohttp writes each frame whole
     when called, so frames leave in the order `send` was called.
 
@@ -90,24 +91,37 @@ def _send_directly(socket: Any, ws: web.WebSocketResponse, transport: Any) -> No
     publishes a whole round to every viewer): a packet that would take its unsent bytes past
     the transport's high-water mark (where aiohttp's send waits for the peer) waits in the
     socket's queue, with every packet after it, for a writer task that waits for the peer,
-    until the queue is empty again. What was queued before (during an upgrade) goes first,
-    the same way."""
+    until the queue is empty again.
+
+    The CLOSE packet is the socket's last: python-engineio sends it when the server ends the
+    socket, and when it closes one whose pong is overdue (dropped then, as python-engineio
+    drops it). A task then writes it after what is queued and closes the WebSocket."""
     queue = socket.queue
     writing: list[asyncio.Task[None]] = []
     high_water = transport.get_write_buffer_limits()[1] if transport is not None else 0
 
+    await _write_queued(queue, ws)
+
     async def write_queued() -> None:
         try:
-            while not queue.empty():
-                pkt = queue.get_nowait()
-                queue.task_done()
-                if pkt is not None:
-                    await _write(ws, pkt)
+            await _write_queued(queue, ws)
         finally:
             writing.clear()
 
+    async def close_after(last: Any) -> None:
+        while writing:
+            await writing[0]
+        if last is not None:
+            await _write(ws, last)
+        await ws.close()
+
     async def send(pkt: Any) -> None:
-        if not await socket.check_ping_timeout():
+        alive = await socket.check_ping_timeout()
+        if pkt.packet_type == eio_packet.CLOSE:
+            _closing.add(closing := asyncio.create_task(close_after(pkt if alive else None)))
+            closing.add_done_callback(_closing.discard)
+            return
+        if not alive:
             return
         unsent = transport.get_write_buffer_size() if transport is not None else high_water
         if writing or unsent + len(pkt.encode()) >= high_water:
@@ -117,9 +131,15 @@ def _send_directly(socket: Any, ws: web.WebSocketResponse, transport: Any) -> No
             return
         await _write(ws, pkt)
 
-    if not queue.empty():
-        writing.append(asyncio.create_task(write_queued()))
     socket.send = send
+
+
+async def _write_queued(queue: asyncio.Queue[Any], ws: web.WebSocketResponse) -> None:
+    while not queue.empty():
+        pkt = queue.get_nowait()
+        queue.task_done()
+        if pkt is not None:
+            await _write(ws, pkt)
 
 
 async def _write(ws: web.WebSocketResponse, pkt: Any) -> None:
@@ -177,13 +197,3 @@ async def _read(socket: Any, ws: web.WebSocketResponse) -> None:
             log.exception("an Engine.IO message failed")
         if socket.closed:
             return
-
-
-async def _watch(socket: Any, ws: web.WebSocketResponse) -> None:
-    """Close the WebSocket of a socket python-engineio closed without a word to send: its
-    service task closes a socket whose pong is overdue, and the CLOSE packet it then sends is
-    dropped by the same overdue check."""
-    server = socket.server
-    while not socket.closed:
-        await asyncio.sleep(min(server.ping_interval, server.ping_timeout))
-    await ws.close()

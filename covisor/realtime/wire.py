@@ -100,6 +100,8 @@ def envelope_error(data: Any) -> CovisorError | None:
 
 EventHandler = Callable[[str, str, list[Any]], Awaitable[Any]]
 """`handler(event, sid, args)`: the answer to an event (None: no ack data)."""
+ConnectedHandler = Callable[[str], Awaitable[None]]
+"""`handler(sid)`: run once a client of the default namespace was told it is connected."""
 
 
 class Server(socketio.AsyncServer):  # type: ignore[misc]
@@ -109,20 +111,38 @@ class Server(socketio.AsyncServer):  # type: ignore[misc]
     An event packet is decoded and answered by `on_event`'s handler in a task of its own (so a
     slow event does not hold up the next from the same client), without python-socketio's
     per-event handler lookup, inspection and walk of the answer for binary data. Other packets
-    (connect, disconnect, acks, namespaces) take python-socketio's path. It overrides
-    `_handle_eio_message` and `_handle_event`, python-socketio's entry points for a message and
-    a decoded event (5.x); tests/realtime/test_wire.py sends raw packets to hold it to that.
+    (connect, disconnect, acks, namespaces) take python-socketio's path, and `on_connected`'s
+    handler runs after a connection's CONNECT answer is sent (python-socketio's `connect`
+    handler runs before it: what it sends, the client would get before knowing it is
+    connected). It overrides `_handle_eio_message`, `_handle_event` and `_handle_connect`,
+    python-socketio's entry points for a message, a decoded event and a connection (5.x);
+    tests/realtime/test_wire.py sends raw packets to hold it to that.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         websocket.install(self.eio)
         self._event_handler: EventHandler | None = None
+        self._connected_handler: ConnectedHandler | None = None
         self._answering: set[asyncio.Task[None]] = set()
 
     def on_event(self, handler: EventHandler) -> None:
         """Answer every event of the default namespace with `handler`."""
         self._event_handler = handler
+
+    def on_connected(self, handler: ConnectedHandler) -> None:
+        """Run `handler(sid)` once a client of the default namespace knows it is connected."""
+        self._connected_handler = handler
+
+    async def _handle_connect(self, eio_sid: str, namespace: str | None, data: Any) -> None:
+        namespace = namespace or "/"
+        known = self.manager.sid_from_eio_sid(eio_sid, namespace)
+        await super()._handle_connect(eio_sid, namespace, data)
+        handler = self._connected_handler
+        sid = self.manager.sid_from_eio_sid(eio_sid, namespace)
+        if handler is not None and namespace == "/" and known is None and sid is not None:
+            if self.manager.is_connected(sid, namespace):
+                await handler(sid)
 
     async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
         handler = self._event_handler

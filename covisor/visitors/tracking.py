@@ -1,8 +1,9 @@
 """Live visitors: who is on the shop's site now, as the widget reports it.
 
 Every page the widget is on opens a Socket.IO connection as role `visitor` (a signed grant for a
-random visitor id the widget keeps in first-party storage) and reports the page (`visitor.page`)
-and, every `VISITOR_HEARTBEAT` seconds while the page stays open, that it is still there.
+random visitor id the widget keeps in first-party storage) that brings the page (or reports it
+with `visitor.page`) and, every `VISITOR_HEARTBEAT` seconds while the page stays open, tells that
+it is still there.
 Nothing personal: URL, title, referrer, device class, language.
 
 Page views are cheap to take: `seen` queues them in memory and one task writes them every

@@ -36,6 +36,36 @@ async def test_one_process_broadcasts_through_the_local_fanout(harness: Harness)
     assert not any(name == "typing" for name, _ in customer.pushes)
 
 
+async def test_a_socket_knows_its_rooms_and_leaves_them_all_when_it_goes(
+    harness: Harness,
+) -> None:
+    """The manager's room index agrees with its rooms; a socket gone is in none of them."""
+    sio = harness.services.sio
+    rooms: dict[Any, Any] = sio.manager.rooms
+
+    def scanned(sid: str) -> set[str]:
+        return {name for name, members in rooms["/"].items() if name and sid in members}
+
+    cid, customer, agent = await harness.session()
+    second = await harness.peer(customer.token)
+    await second.ok("join", {"conversation_id": cid})
+    sids = {peer: peer.sio.get_sid() for peer in (customer, agent, second)}
+    for sid in sids.values():
+        assert set(sio.rooms(sid)) == scanned(sid) and sid in scanned(sid)
+    assert len(scanned(sids[second])) > 1, "the conversation's room besides its own"
+    await second.sio.disconnect()
+    for _ in range(100):
+        if not scanned(sids[second]):
+            break
+        await asyncio.sleep(0.02)
+    assert scanned(sids[second]) == set() and sio.rooms(sids[second]) == []
+    assert sids[second] not in rooms["/"][None]
+    for peer in (customer, agent):
+        assert set(sio.rooms(sids[peer])) == scanned(sids[peer])
+    sent = await customer.ok("chat.send", {"conversation_id": cid, "text": "still here?"})
+    await agent.wait_seq(sent["seq"])
+
+
 @pytest.mark.redis
 async def test_two_processes_broadcast_through_redis_in_one_gapless_order(
     config: Config, redis: str

@@ -58,6 +58,20 @@ async def test_a_peer_that_stops_answering_pings_is_closed(harness: Harness) -> 
     assert frames[:1] == ["2"], frames
 
 
+async def test_a_socket_the_server_ends_has_its_websocket_closed(harness: Harness) -> None:
+    """The peer reads the CLOSE packet but does not close: the server closes the WebSocket."""
+    ws = await harness.http.ws_connect(f"{harness.url}/socket.io/?EIO=4&transport=websocket")
+    opened = json.loads((await ws.receive_str(timeout=WAIT))[1:])
+    await ws.send_str("40" + json.dumps({"token": (await harness.open_conversation())["token"]}))
+    assert (await ws.receive_str(timeout=WAIT)).startswith("40{")
+    await harness.server.app[COVISOR].sio.eio.disconnect(opened["sid"])
+    frames: list[str] = []
+    while (message := await ws.receive(timeout=WAIT)).type == aiohttp.WSMsgType.TEXT:
+        frames.append(message.data)
+    assert message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+    assert frames[-1:] == ["1"], frames
+
+
 async def test_pongs_keep_a_quiet_connection_open(harness: Harness) -> None:
     eio = harness.server.app[COVISOR].sio.eio
     eio.ping_interval, eio.ping_timeout = 0.1, 0.3
@@ -134,7 +148,7 @@ class _Socket:
 async def test_a_peer_that_reads_slowly_holds_up_no_sender() -> None:
     peer, socket = _SlowPeer(), _Socket()
     await socket.queue.put(eio_packet.Packet(eio_packet.MESSAGE, "queued before the upgrade"))
-    websocket._send_directly(socket, peer, peer)  # type: ignore[arg-type]
+    await websocket._send_directly(socket, peer, peer)  # type: ignore[arg-type]
     texts = [f"event {i} " + "x" * 2000 for i in range(100)]
     for text in texts:
         await asyncio.wait_for(socket.send(eio_packet.Packet(eio_packet.MESSAGE, text)), 0.1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -32,21 +33,29 @@ class Visitor:
         self.invitations.append(invitation)
         self.invited.set()
 
+    async def arrive(self, url: str, title: str = "", **extra: Any) -> None:
+        """Open a page as the widget does: a new socket with the page in its `auth`."""
+        await self._connect({"token": self.token, "page": {"url": url, "title": title, **extra}})
+
     async def open_page(self, url: str, title: str = "", **extra: Any) -> dict[str, Any]:
+        """Open a page as older widgets do: a new socket, then `visitor.page`; its answer."""
+        await self._connect({"token": self.token})
+        answer: dict[str, Any] = await self.sio.call(
+            "visitor.page", {"url": url, "title": title, **extra}, timeout=WAIT
+        )
+        return answer
+
+    async def _connect(self, auth: dict[str, Any]) -> None:
         if self.sio.connected:
             await self.sio.disconnect()
             self.sio = socketio.AsyncClient(reconnection=False)
             self.sio.on("invitation", self._on_invitation)
         await self.sio.connect(
             self.url,
-            auth={"token": self.token},
+            auth=auth,
             transports=["websocket"],
             headers={"User-Agent": PHONE, "Accept-Language": "es-ES,es;q=0.9"},
         )
-        answer: dict[str, Any] = await self.sio.call(
-            "visitor.page", {"url": url, "title": title, **extra}, timeout=WAIT
-        )
-        return answer
 
     async def call(self, event: str, payload: dict[str, Any]) -> dict[str, Any]:
         answer: dict[str, Any] = await self.sio.call(event, payload, timeout=WAIT)
@@ -281,6 +290,84 @@ async def test_a_rule_invites_once_when_an_agent_has_room(site: Harness) -> None
         assert len(visitor.invitations) == 1, "nobody is invited twice"
     finally:
         await visitor.close()
+
+
+async def test_a_page_comes_with_its_connection_and_agents_see_it_live(site: Harness) -> None:
+    agent = await site.peer(await site.agent_token())
+    visitor = await new_visitor(site)
+    try:
+        await visitor.arrive("https://shop.example/", "Home", referrer="https://duck.example/")
+        await visitor.arrive("https://shop.example/boots", "Trail boots")
+        found = await listed(site, agent.token, visitor.id, "Trail boots")
+        assert found["page"] == {"url": "https://shop.example/boots", "title": "Trail boots"}
+        assert found["pages"] == 2 and found["device"] == "phone"
+        assert found["referrer"] == "https://duck.example/"
+        await agent.wait_for(
+            lambda p: any(
+                v["page"]["title"] == "Trail boots"
+                for name, push in p.pushes
+                if name == "visitors"
+                for v in push["visitors"]
+            )
+        )
+        assert (await visitor.call("visitor.ping", {}))["ok"] is True
+        _, detail = await site.request("GET", f"/api/visitors/{visitor.id}", agent.token)
+        assert [p["title"] for p in detail["history"]] == ["Home", "Trail boots"]
+        await visitor.call("visitor.page", {"url": "https://shop.example/cart", "title": "Cart"})
+        assert (await listed(site, agent.token, visitor.id, "Cart"))["pages"] == 3
+    finally:
+        await visitor.close()
+
+
+async def test_rules_invite_a_page_that_came_with_its_connection(site: Harness) -> None:
+    """At once, or after its seconds on the page: pushed, the connection answered first."""
+    boss = await admin(site)
+    for conditions in ({"url": "*/sale*"}, {"url": "*/boots*", "seconds": 1}):
+        rule = {"name": conditions["url"], "conditions": conditions, "messages": {"en": "Hi"}}
+        status, created = await site.request("POST", "/api/invitation-rules", boss, json=rule)
+        assert status == 201, created
+    await site.peer(await site.agent_token())
+    ws = await site.http.ws_connect(f"{site.url}/socket.io/?EIO=4&transport=websocket")
+    assert (await ws.receive_str(timeout=WAIT)).startswith("0{")
+    page = {"url": "https://shop.example/sale", "title": "Sale"}
+    await ws.send_str("40" + json.dumps({"token": (await new_visitor(site)).token, "page": page}))
+    assert (await ws.receive_str(timeout=WAIT)).startswith("40{")
+    name, invitation = json.loads((await ws.receive_str(timeout=WAIT))[2:])
+    assert name == "invitation" and invitation["message"] == "Hi"
+    await ws.close()
+
+    visitor = await new_visitor(site)
+    try:
+        await visitor.arrive("https://shop.example/boots/trail", "Trail boots")
+        assert visitor.invitations == [], "the rule waits a second on the page"
+        await asyncio.wait_for(visitor.invited.wait(), WAIT)
+        assert [i["message"] for i in visitor.invitations] == ["Hi"]
+    finally:
+        await visitor.close()
+
+
+async def test_a_page_that_visitor_page_would_refuse_refuses_the_connection(
+    site: Harness,
+) -> None:
+    visitor = await new_visitor(site)
+    customer = (await site.open_conversation())["token"]
+    for token, page, answer in [
+        (visitor.token, {"url": "javascript:alert(1)"}, "44"),
+        (visitor.token, "https://shop.example/", "44"),
+        (visitor.token, {"url": "https://shop.example/", "price": 5}, "44"),
+        (customer, {"url": 5}, "40"),
+    ]:
+        ws = await site.http.ws_connect(f"{site.url}/socket.io/?EIO=4&transport=websocket")
+        await ws.receive_str(timeout=WAIT)
+        await ws.send_str("40" + json.dumps({"token": token, "page": page}))
+        frame = await ws.receive_str(timeout=WAIT)
+        assert frame[:2] == answer, (page, frame)
+        if answer == "44":
+            assert json.loads(frame[2:])["data"]["code"] == "bad_request"
+        await ws.close()
+    agent_token = await site.agent_token()
+    _, body = await site.request("GET", "/api/visitors", agent_token)
+    assert body["visitors"] == [], "a refused page is not taken"
 
 
 async def test_trigger_rules_and_the_shops_own_invitation(site: Harness) -> None:

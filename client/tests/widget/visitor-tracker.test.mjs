@@ -28,8 +28,8 @@ test("a credential is renewed once half its life is gone", () => {
   assert.equal(usableCredential(null, 10), null);
 });
 
-/** A fake socket.io-client socket that records what is emitted and answers pages. */
-function fakeIo(invitation = null) {
+/** A fake socket.io-client socket that records what is emitted and answers it. */
+function fakeIo() {
   const sockets = [];
   const io = (origin, options) => {
     const handlers = {};
@@ -37,15 +37,23 @@ function fakeIo(invitation = null) {
       origin,
       options,
       connected: true,
+      connects: 0,
       emitted: [],
       on: (name, handler) => (handlers[name] = handler),
       emit: (event, payload, ack) => {
         socket.emitted.push([event, payload]);
-        ack?.({ ok: true, invitation });
+        ack?.({ ok: true });
       },
       timeout: () => ({ emit: (event, payload, ack) => ack(null, { ok: true, event, payload }) }),
+      connect: () => (socket.connects += 1),
       disconnect: () => (socket.connected = false),
       fire: (name, ...args) => handlers[name]?.(...args),
+      /** The `auth` socket.io-client would send now (it calls the function at each connection). */
+      auth: () => {
+        let sent = null;
+        options.auth((auth) => (sent = auth));
+        return sent;
+      },
     };
     sockets.push(socket);
     return socket;
@@ -81,7 +89,7 @@ function fakeApi() {
   return api;
 }
 
-test("the tracker keeps one visitor, reports the page and heartbeats", async () => {
+test("the tracker keeps one visitor, brings the page with each connection and heartbeats", async () => {
   const { io, sockets } = fakeIo();
   const storage = memoryStorage();
   const api = fakeApi();
@@ -105,18 +113,21 @@ test("the tracker keeps one visitor, reports the page and heartbeats", async () 
   assert.deepEqual(api.calls[0], ["POST", "/api/visitors", {}, null]);
   assert.equal(tracker.token, "g.new");
   const [socket] = sockets;
-  assert.deepEqual(socket.options.auth, { token: "g.new" });
-  socket.fire("connect");
-  assert.deepEqual(socket.emitted[0], [
-    Events.VISITOR_PAGE,
-    {
+  assert.deepEqual(socket.auth(), {
+    token: "g.new",
+    page: {
       url: "https://shop.example/boots",
       title: "Boots",
       referrer: "https://search.example/q",
     },
-  ]);
+  });
+  let reported = 0;
+  tracker.addEventListener("reported", () => (reported += 1));
+  socket.fire("connect");
+  assert.equal(reported, 1, "the connection brought the page: no event of its own");
+  assert.deepEqual(socket.emitted, []);
   tick();
-  assert.deepEqual(socket.emitted[1], [Events.VISITOR_PING, {}]);
+  assert.deepEqual(socket.emitted, [[Events.VISITOR_PING, {}]]);
 
   const again = new VisitorTracker({
     origin: "https://covisor.example",
@@ -133,8 +144,58 @@ test("the tracker keeps one visitor, reports the page and heartbeats", async () 
   assert.equal(again.token, "g.new");
 });
 
-test("an invitation in the page's answer is dispatched", async () => {
-  const { io, sockets } = fakeIo({ id: "i_1", message: "Hi" });
+test("a page the server refuses is left out, and the socket connects without it", async () => {
+  const { io, sockets } = fakeIo();
+  const tracker = new VisitorTracker({
+    origin: "https://covisor.example",
+    api: fakeApi(),
+    io,
+    storage: null,
+    page: () => ({ url: "https://shop.example/", title: "Home", referrer: "" }),
+    heartbeatMs: 30_000,
+    timers: { setInterval: () => 1, clearInterval: () => {} },
+  });
+  let reported = 0;
+  tracker.addEventListener("reported", () => (reported += 1));
+  await tracker.start();
+  const [socket] = sockets;
+  assert.equal(socket.auth().page.url, "https://shop.example/");
+  socket.fire("connect_error", { data: { code: "bad_request" } });
+  assert.equal(socket.connects, 1);
+  assert.deepEqual(socket.auth(), { token: "g.new" });
+  socket.fire("connect");
+  assert.equal(reported, 0, "no page was taken");
+  socket.fire("connect_error", { data: { code: "bad_request" } });
+  assert.equal(socket.connects, 1, "refused without a page: not tried again");
+});
+
+test("a file: page brings no page; what the shop told follows each page brought", async () => {
+  const { io, sockets } = fakeIo();
+  let href = "file:///home/ana/shop.html";
+  const tracker = new VisitorTracker({
+    origin: "https://covisor.example",
+    api: fakeApi(),
+    io,
+    storage: null,
+    page: () => ({ url: href, title: "Shop", referrer: "" }),
+    heartbeatMs: 30_000,
+    timers: { setInterval: () => 1, clearInterval: () => {} },
+  });
+  await tracker.start();
+  const [socket] = sockets;
+  await tracker.tell({ productId: "P1" });
+  socket.emitted.length = 0;
+  assert.deepEqual(socket.auth(), { token: "g.new" });
+  socket.fire("connect");
+  assert.deepEqual(socket.emitted, [], "no page taken: nothing to follow");
+  href = "https://shop.example/p/1";
+  assert.equal(socket.auth().page.url, "https://shop.example/p/1");
+  socket.fire("connect");
+  assert.deepEqual(socket.emitted, [[Events.VISITOR_SHOP, { product_id: "P1" }]]);
+});
+
+test("an invitation pushed to the page is dispatched", async () => {
+  const { io, sockets } = fakeIo();
   const tracker = new VisitorTracker({
     origin: "https://covisor.example",
     api: fakeApi(),
@@ -149,7 +210,7 @@ test("an invitation in the page's answer is dispatched", async () => {
   await tracker.start();
   sockets[0].fire("connect");
   sockets[0].fire(Events.INVITATION, { id: "i_1", message: "Hi" });
-  assert.deepEqual(seen, ["i_1", "i_1"], "the card shows each id once (invitation-card.js)");
+  assert.deepEqual(seen, ["i_1"]);
   const api = fakeApi();
   const tracking = new VisitorTracker({
     origin: "o",
