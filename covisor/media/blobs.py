@@ -208,6 +208,11 @@ class BlobStore:
         beside the processing, it leaves `commit` nothing to wait for."""
         await asyncio.to_thread(_fsync_file, staged.path)
 
+    async def sync_tree(self, work: Path) -> None:
+        """Write a work directory's files through to the disk. `publish` does; done beside the
+        original's `commit`, it leaves `publish` nothing to wait for."""
+        await asyncio.to_thread(_fsync_tree, work)
+
     async def commit(self, staged: StagedUpload) -> Blob:
         """Move a staged upload, synced, to its content address (a no-op move if the bytes are
         stored)."""

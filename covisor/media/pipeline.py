@@ -131,7 +131,7 @@ class MediaPipeline:
                     async with aiofiles.open(work / RECORD_FILE, "wb") as out:
                         await out.write(msgspec.json.encode(record))
                     await synced
-                    await self.store.commit(staged)
+                    await asyncio.gather(self.store.commit(staged), self.store.sync_tree(work))
                     await self.store.publish(staged.sha256, work)
                     if on_first is not None:
                         await on_first(record)
