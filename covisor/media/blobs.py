@@ -149,14 +149,14 @@ class BlobStore:
                 return path
         raise FileNotFoundError(path)
 
-    async def local_derived(self, sha256: str) -> Path | None:
+    async def local_derived(self, sha256: str, *, refresh: bool = False) -> Path | None:
         """The derived directory with every file on this node's disk, fetched from the mirror
-        first if it is only there; None if it is nowhere."""
+        first if it is only there, or again with `refresh` (a record cached while its files
+        were still being added, pipeline.py); None if it is nowhere."""
         dest = self.derived_dir(sha256)
-        if await aiofiles.os.path.exists(dest / RECORD_FILE):
-            return dest
-        if self.mirror is None:
-            return None
+        here = await aiofiles.os.path.exists(dest / RECORD_FILE)
+        if self.mirror is None or (here and not refresh):
+            return dest if here else None
         prefix = _derived_key(sha256)
         keys = await self.mirror.keys(prefix)
         if prefix + RECORD_FILE not in keys:
@@ -166,7 +166,10 @@ class BlobStore:
                 name = key.removeprefix(prefix)
                 if "/" in name or not await self.mirror.fetch(key, work / name):
                     return None
-            await self._place(sha256, work)
+            if here:
+                await self._move_in(sha256, work)
+            else:
+                await self._place(sha256, work)
         return dest
 
     async def forget_erased(self) -> int:
@@ -257,15 +260,19 @@ class BlobStore:
         one of its name, `RECORD_FILE` last: a reader finds the old record, whose files are all
         still there, or the new one with all of its own. With a mirror, each is uploaded once
         placed, the record last. `FileNotFoundError` if nothing is published under `sha256`."""
+        names = await self._move_in(sha256, work)
+        if self.mirror is not None:
+            for name in names:
+                await self.mirror.put(_derived_key(sha256) + name, self.derived_dir(sha256) / name)
+
+    async def _move_in(self, sha256: str, work: Path) -> list[str]:
         dest = self.derived_dir(sha256)
         names = sorted(os.listdir(work), key=lambda name: name == RECORD_FILE)
         await asyncio.to_thread(_fsync_tree, work)
         for name in names:
             await aiofiles.os.replace(work / name, dest / name)
         await asyncio.to_thread(_fsync_dir, dest)
-        if self.mirror is not None:
-            for name in names:
-                await self.mirror.put(_derived_key(sha256) + name, dest / name)
+        return names
 
     async def _place(self, sha256: str, work: Path) -> Path:
         dest = self.derived_dir(sha256)

@@ -149,10 +149,14 @@ class MediaPipeline:
 
     async def get(self, media_id: str) -> MediaRecord | None:
         """The record of an ingested item, or None if there is none (or `media_id` is no id).
-        Read from this node's disk; only when it is not there is the mirror asked for it."""
+        Read from this node's disk; only when it is not there, or not complete (another node
+        may have finished it since), is the mirror asked for it."""
         try:
             record = await _read_record(self.store.derived_dir(media_id))
-            if record is None and await self.store.local_derived(media_id) is not None:
+            stale = record is not None and not record.complete
+            if (record is None or stale) and await self.store.local_derived(
+                media_id, refresh=stale
+            ):
                 record = await _read_record(self.store.derived_dir(media_id))
         except ValueError:
             return None

@@ -5,13 +5,14 @@ the objects and, at its next cache sweep, the other's copies."""
 from __future__ import annotations
 
 import dataclasses
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from covisor.app.http import create_app
 from covisor.config import Config
-from covisor.media import blobs
+from covisor.media import BlobStore, BoundedExecutor, MediaPipeline, MediaRecord, blobs
 from covisor.media.mirror import ObjectMirror
 from tests.conftest import serving
 from tests.media import samples
@@ -67,3 +68,30 @@ async def test_nodes_sharing_a_bucket_serve_each_other_s_uploads_and_erase_them_
         assert not files_of(first)
         status, _, _ = await fetch(a, display)
         assert status == 404
+
+
+async def test_a_node_that_cached_a_photo_s_first_picture_takes_the_rest_from_the_bucket(
+    tmp_path: Path, media_url: str
+) -> None:
+    stores = [BlobStore(tmp_path / name, ObjectMirror(media_url)) for name in ("a", "b")]
+    with ThreadPoolExecutor(2) as threads:
+        a, b = (MediaPipeline(s, BoundedExecutor(threads, 2), samples.OPTIONS) for s in stores)
+        for store in stores:
+            await store.open()
+        seen_on_b: list[MediaRecord | None] = []
+
+        async def shown(record: MediaRecord) -> None:
+            seen_on_b.append(await b.get(record.id))
+
+        record = await a.ingest(samples.chunked(samples.camera_jpeg((800, 600))), on_first=shown)
+
+        [first] = seen_on_b
+        assert first is not None and not first.complete and set(first.variants) == {"display.jpg"}
+        assert record.complete
+        assert await b.get(record.id) == record
+        thumb = "thumb.webp"
+        assert (b.store.derived_dir(record.id) / thumb).read_bytes() == (
+            a.store.derived_dir(record.id) / thumb
+        ).read_bytes()
+        for store in stores:
+            await store.close()
