@@ -265,10 +265,16 @@ def redis_url() -> str:
 
 
 async def serve_process(
-    data_dir: Path, *extra: str, env: dict[str, str], stderr: int = asyncio.subprocess.STDOUT
+    data_dir: Path,
+    *extra: str,
+    env: dict[str, str],
+    stderr: int = asyncio.subprocess.STDOUT,
+    prefix: tuple[str, ...] = (),
 ) -> asyncio.subprocess.Process:
-    """`python -m covisor serve --port 0 --data-dir DATA_DIR *EXTRA`, output piped."""
+    """`python -m covisor serve --port 0 --data-dir DATA_DIR *EXTRA`, output piped; run by
+    `prefix` if given (`ip netns exec …`, which execs it: its pid is the server's)."""
     return await asyncio.create_subprocess_exec(
+        *prefix,
         sys.executable,
         "-m",
         "covisor",
@@ -295,9 +301,16 @@ def free_port() -> int:
 class ServerProcess:
     """`covisor serve` in a child process, as an operator would run it."""
 
-    def __init__(self, data_dir: Path, *extra: str, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *extra: str,
+        env: dict[str, str] | None = None,
+        prefix: tuple[str, ...] = (),
+    ) -> None:
         self.data_dir = data_dir
         self.extra = extra
+        self.prefix = prefix
         self.env = {
             **os.environ,
             "COVISOR_SEED_DEMO": "0",
@@ -308,7 +321,9 @@ class ServerProcess:
         self.url = ""
 
     async def start(self) -> ServerProcess:
-        self.process = await serve_process(self.data_dir, *self.extra, env=self.env)
+        self.process = await serve_process(
+            self.data_dir, *self.extra, env=self.env, prefix=self.prefix
+        )
         assert self.process.stdout is not None
         while True:
             line = (await asyncio.wait_for(self.process.stdout.readline(), 20)).decode()

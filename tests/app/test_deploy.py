@@ -30,12 +30,12 @@ CONF = Path(__file__).resolve().parents[2] / "deploy" / "nginx.conf"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 
-def render(ports: list[int], listen: int) -> str:
-    """deploy/nginx.conf with its first `len(ports)` upstream servers pointed at loopback (the
-    others left out) and `listen` at loopback."""
+def render(upstreams: list[str], listen: int) -> str:
+    """deploy/nginx.conf with its first `len(upstreams)` upstream servers pointed at those
+    `host:port`s (the others left out) and `listen` at loopback."""
     text = CONF.read_text()
-    for index, port in enumerate(ports, 1):
-        text = text.replace(f"server covisor-{index}:8080", f"server 127.0.0.1:{port}")
+    for index, upstream in enumerate(upstreams, 1):
+        text = text.replace(f"server covisor-{index}:8080", f"server {upstream}")
     text = re.sub(r"\n *server covisor-\d+:8080[^\n]*", "", text)
     text, found = re.subn(r"listen 80;", f"listen 127.0.0.1:{listen};", text)
     assert found == 1 and "covisor-" not in text.replace("covisor;", "")
@@ -58,7 +58,7 @@ async def nginx(spawn: Any, redis: str, tmp_path: Path) -> AsyncIterator[dict[st
     agent = await agent_token_for(data)
     servers = [await spawn(data, "--redis-url", redis, env=env) for _ in range(2)]
     ports = [int(server.url.rsplit(":", 1)[1]) for server in servers]
-    url, process = await nginx_in_front(ports, tmp_path / "nginx")
+    url, process = await nginx_in_front([f"127.0.0.1:{p}" for p in ports], tmp_path / "nginx")
     try:
         yield {"url": url, "agent": agent, "servers": [s.url for s in servers]}
     finally:
@@ -66,12 +66,15 @@ async def nginx(spawn: Any, redis: str, tmp_path: Path) -> AsyncIterator[dict[st
         await process.wait()
 
 
-async def nginx_in_front(ports: list[int], prefix: Path) -> tuple[str, asyncio.subprocess.Process]:
-    """nginx with deploy/nginx.conf (`render`) in front of the Covisor processes on `ports`,
-    its files under `prefix`, listening once this returns; its URL and process."""
+async def nginx_in_front(
+    upstreams: list[str], prefix: Path
+) -> tuple[str, asyncio.subprocess.Process]:
+    """nginx with deploy/nginx.conf (`render`) in front of the Covisor processes at
+    `upstreams` (`host:port`), its files under `prefix`, listening once this returns; its URL
+    and process."""
     listen = free_port()
     prefix.mkdir()
-    (prefix / "nginx.conf").write_text(render(ports, listen))
+    (prefix / "nginx.conf").write_text(render(upstreams, listen))
     process = await asyncio.create_subprocess_exec(
         NGINX, "-p", str(prefix), "-c", str(prefix / "nginx.conf"),
         "-g", f"daemon off; pid {prefix}/nginx.pid; error_log {prefix}/error.log;",

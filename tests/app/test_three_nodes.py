@@ -1,5 +1,6 @@
 """Three nodes that share nothing but PostgreSQL, Redis and an S3 server (separate data
-directories), behind Debian's nginx with deploy/nginx.conf, while shoppers and agents chat
+directories, each on a host of its own: a network namespace, tests/app/hosts.py), behind
+Debian's nginx with deploy/nginx.conf, while shoppers and agents chat
 through them: one node is killed (SIGKILL), then all three are upgraded one after the other to
 a version with a schema migration (the killed one started on it, the others stopped with
 SIGTERM and started on it). Through both, nothing acknowledged is lost or repeated, every
@@ -19,12 +20,14 @@ import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 import psycopg
 import pytest
 
 from covisor.store.sql.migrations import POSTGRESQL_MIGRATIONS
+from tests.app.hosts import Hosts
 from tests.app.test_deploy import NGINX, nginx_in_front
 from tests.app.test_rolling_restart import Talker
 from tests.conftest import ServerProcess, agent_token_for, free_port, open_accepted
@@ -117,33 +120,70 @@ class Load:
 
 
 async def test_three_nodes_lose_and_repeat_nothing_when_one_dies_and_all_are_upgraded(
-    spawn: Any, redis: str, tmp_path: Path, postgres_url: str, media_url: str
+    spawn: Any, redis: str, tmp_path: Path, postgres_url: str, media_url: str, s3_server: str
 ) -> None:
     if not os.path.exists(NGINX):
         pytest.fail("nginx is required (scripts/test.sh installs it)")
     env = {
         "COVISOR_REDIS_CHANNEL": f"covisor-test-{uuid.uuid4().hex}",
-        "COVISOR_DATABASE_URL": postgres_url,
         "COVISOR_MEDIA_URL": media_url,
-        "COVISOR_TRUSTED_PROXIES": "127.0.0.1",
         "COVISOR_CHAT_RATE": "200/200",
         "COVISOR_MEDIA_WORKERS": "1",
         "COVISOR_DRAIN_TIMEOUT": "5",
     }
+    if os.geteuid() != 0:
+        pytest.fail("three hosts need network namespaces: run as root")
     ports = [free_port() for _ in range(3)]
+    with Hosts(3) as hosts:
+        async with hosts.forwarding(*(_port(u) for u in (postgres_url, redis, s3_server))):
+            reached = {u: _on(u, hosts.gateway) for u in (postgres_url, redis, s3_server)}
+            env |= {
+                "COVISOR_DATABASE_URL": reached[postgres_url],
+                "AWS_ENDPOINT_URL": reached[s3_server],
+                "COVISOR_TRUSTED_PROXIES": hosts.gateway,
+            }
+            await _three_nodes(spawn, reached[redis], tmp_path, postgres_url, env, hosts, ports)
 
+
+def _port(url: str) -> int:
+    port = urlsplit(url).port
+    assert port is not None, url
+    return port
+
+
+def _on(url: str, host: str) -> str:
+    """`url` with its host (this namespace's loopback) replaced by `host`."""
+    parts = urlsplit(url)
+    netloc = parts.netloc.replace(f"{parts.hostname}:", f"{host}:", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+async def _three_nodes(
+    spawn: Any,
+    redis: str,
+    tmp_path: Path,
+    postgres_url: str,
+    env: dict[str, str],
+    hosts: Hosts,
+    ports: list[int],
+) -> None:
     async def node(index: int, upgraded: bool = False) -> ServerProcess:
         changes = {"PYTHONPATH": str(tmp_path / "upgrade")} if upgraded else {}
         data = tmp_path / f"node{index}"
+        address, port = hosts.address(index), str(ports[index])
         started: ServerProcess = await spawn(
-            data, "--redis-url", redis, "--port", str(ports[index]), env={**env, **changes}
+            data,
+            *("--redis-url", redis, "--host", address, "--port", port),
+            env={**env, **changes},
+            prefix=hosts.run_in(index),
         )
         return started
 
     (tmp_path / "upgrade").mkdir()
     (tmp_path / "upgrade" / "sitecustomize.py").write_text(UPGRADE)
     nodes = [await node(i) for i in range(3)]
-    url, proxy = await nginx_in_front(ports, tmp_path / "nginx")
+    upstreams = [f"{hosts.address(i)}:{port}" for i, port in enumerate(ports)]
+    url, proxy = await nginx_in_front(upstreams, tmp_path / "nginx")
     talkers: list[Talker] = []
     try:
         agent_token = await agent_token_for(
