@@ -94,6 +94,27 @@ async def listed(
     raise AssertionError(f"{visitor_id} is not listed")
 
 
+async def home_then_boots_seen(site: Harness, agent: Peer, visitor: Visitor) -> dict[str, Any]:
+    """After the visitor's pages "Home" (from duck.example) then "Trail boots": the list, the
+    agents' push, a heartbeat and the visit's history agree. The visitor as listed."""
+    found = await listed(site, agent.token, visitor.id, "Trail boots")
+    assert found["page"] == {"url": "https://shop.example/boots", "title": "Trail boots"}
+    assert found["pages"] == 2 and found["device"] == "phone"
+    assert found["referrer"] == "https://duck.example/"
+    await agent.wait_for(
+        lambda p: any(
+            v["page"]["title"] == "Trail boots"
+            for name, push in p.pushes
+            if name == "visitors"
+            for v in push["visitors"]
+        )
+    )
+    assert (await visitor.call("visitor.ping", {}))["ok"] is True
+    _, detail = await site.request("GET", f"/api/visitors/{visitor.id}", agent.token)
+    assert [p["title"] for p in detail["history"]] == ["Home", "Trail boots"]
+    return found
+
+
 async def test_a_visitor_keeps_its_id_and_a_forged_token_gets_a_new_one(site: Harness) -> None:
     status, first = await site.request("POST", "/api/visitors", json={})
     status, again = await site.request("POST", "/api/visitors", json={"token": first["token"]})
@@ -110,22 +131,8 @@ async def test_agents_see_visitors_browse_live(site: Harness) -> None:
     try:
         await visitor.open_page("https://shop.example/", "Home", referrer="https://duck.example/")
         await visitor.open_page("https://shop.example/boots", "Trail boots")
-        found = await listed(site, agent.token, visitor.id, "Trail boots")
-        assert found["page"] == {"url": "https://shop.example/boots", "title": "Trail boots"}
-        assert found["pages"] == 2 and found["device"] == "phone"
+        found = await home_then_boots_seen(site, agent, visitor)
         assert found["language"] == "es-ES" and found["returning"] is False
-        assert found["referrer"] == "https://duck.example/"
-        await agent.wait_for(
-            lambda p: any(
-                v["page"]["title"] == "Trail boots"
-                for name, push in p.pushes
-                if name == "visitors"
-                for v in push["visitors"]
-            )
-        )
-        assert (await visitor.call("visitor.ping", {}))["ok"] is True
-        status, detail = await site.request("GET", f"/api/visitors/{visitor.id}", agent.token)
-        assert [p["title"] for p in detail["history"]] == ["Home", "Trail boots"]
         status, _ = await site.request("GET", "/api/visitors", visitor.token)
         assert status == 403
     finally:
@@ -298,21 +305,7 @@ async def test_a_page_comes_with_its_connection_and_agents_see_it_live(site: Har
     try:
         await visitor.arrive("https://shop.example/", "Home", referrer="https://duck.example/")
         await visitor.arrive("https://shop.example/boots", "Trail boots")
-        found = await listed(site, agent.token, visitor.id, "Trail boots")
-        assert found["page"] == {"url": "https://shop.example/boots", "title": "Trail boots"}
-        assert found["pages"] == 2 and found["device"] == "phone"
-        assert found["referrer"] == "https://duck.example/"
-        await agent.wait_for(
-            lambda p: any(
-                v["page"]["title"] == "Trail boots"
-                for name, push in p.pushes
-                if name == "visitors"
-                for v in push["visitors"]
-            )
-        )
-        assert (await visitor.call("visitor.ping", {}))["ok"] is True
-        _, detail = await site.request("GET", f"/api/visitors/{visitor.id}", agent.token)
-        assert [p["title"] for p in detail["history"]] == ["Home", "Trail boots"]
+        await home_then_boots_seen(site, agent, visitor)
         await visitor.call("visitor.page", {"url": "https://shop.example/cart", "title": "Cart"})
         assert (await listed(site, agent.token, visitor.id, "Cart"))["pages"] == 3
     finally:

@@ -61,6 +61,19 @@ function fakeIo() {
   return { io, sockets };
 }
 
+/** A tracker on the shop's home page, with no stored credential and timers that never fire. */
+function homePageTracker(io) {
+  return new VisitorTracker({
+    origin: "https://covisor.example",
+    api: fakeApi(),
+    io,
+    storage: null,
+    page: () => ({ url: "https://shop.example/", title: "Home", referrer: "" }),
+    heartbeatMs: 30_000,
+    timers: { setInterval: () => 1, clearInterval: () => {} },
+  });
+}
+
 function memoryStorage() {
   const data = new Map();
   return {
@@ -146,15 +159,7 @@ test("the tracker keeps one visitor, brings the page with each connection and he
 
 test("a page the server refuses is left out, and the socket connects without it", async () => {
   const { io, sockets } = fakeIo();
-  const tracker = new VisitorTracker({
-    origin: "https://covisor.example",
-    api: fakeApi(),
-    io,
-    storage: null,
-    page: () => ({ url: "https://shop.example/", title: "Home", referrer: "" }),
-    heartbeatMs: 30_000,
-    timers: { setInterval: () => 1, clearInterval: () => {} },
-  });
+  const tracker = homePageTracker(io);
   let reported = 0;
   tracker.addEventListener("reported", () => (reported += 1));
   await tracker.start();
@@ -196,15 +201,7 @@ test("a file: page brings no page; what the shop told follows each page brought"
 
 test("an invitation pushed to the page is dispatched", async () => {
   const { io, sockets } = fakeIo();
-  const tracker = new VisitorTracker({
-    origin: "https://covisor.example",
-    api: fakeApi(),
-    io,
-    storage: null,
-    page: () => ({ url: "https://shop.example/", title: "Home", referrer: "" }),
-    heartbeatMs: 30_000,
-    timers: { setInterval: () => 1, clearInterval: () => {} },
-  });
+  const tracker = homePageTracker(io);
   const seen = [];
   tracker.addEventListener("invitation", (event) => seen.push(event.detail.id));
   await tracker.start();
