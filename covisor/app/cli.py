@@ -27,6 +27,7 @@ from covisor.kernel import logs
 from covisor.kernel.errors import CovisorError
 from covisor.store.records import AgentRole, StoreError
 from covisor.team import passwords
+from covisor.team.settings import Settings
 from covisor.web.server import AppRunner
 
 T = TypeVar("T")
@@ -222,7 +223,11 @@ async def create_agent(
     store = make_store(config)
     try:
         await store.open()
-        agents = factories.make_agents(config, store)
+        settings = Settings(store, factories.first_settings(config))
+        await settings.refresh()
+        agents = factories.make_agents(
+            config, store, default_capacity=lambda: settings.now.capacity
+        )
         _, token = await agents.add(name, email=email, password=password, role=role)
     finally:
         await store.close()

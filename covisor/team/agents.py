@@ -104,10 +104,13 @@ class Agents:
         email: str | None = None,
         password: str | None = None,
         role: AgentRole = "agent",
-        capacity: int = DEFAULT_CAPACITY,
+        capacity: int | None = None,
     ) -> tuple[str, str]:
         """Create an agent with an `api` token; return `(agent id, token)`. With `email`, it
-        can also log in with `password`; `conflict` if another agent has that e-mail."""
+        can also log in with `password`; `conflict` if another agent has that e-mail. Without
+        `capacity`, the shop's (`default_capacity`)."""
+        if capacity is None:
+            capacity = self._default_capacity()
         token = new_agent_token(self._tokens)
         record = await self._new(
             name, email, password, role, capacity, token_digest=agent_token_digest(token)

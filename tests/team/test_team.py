@@ -15,11 +15,14 @@ import aiohttp
 import pytest
 import socketio
 
+from covisor.app.cli import create_agent
 from covisor.app.demo import DEMO_AGENT_FILE, seed_demo_agent
+from covisor.app.factories import first_settings, make_store
 from covisor.app.http import create_app
 from covisor.config import Config
 from covisor.kernel.errors import CovisorError
 from covisor.team.passwords import acceptable
+from covisor.team.settings import Settings
 from tests.conftest import Harness, ManualClock, serving
 
 WRONG = {
@@ -485,3 +488,25 @@ async def test_a_change_of_a_wrong_type_or_null_is_refused_and_changes_nothing(
     assert (status, answer["error"]["code"]) == (400, "bad_request"), answer
     _, team = await harness.request("GET", "/api/team", admin)
     assert [a for a in team["agents"] if a["id"] == agent["id"]] == [agent]
+
+
+async def test_an_agent_added_on_the_command_line_gets_the_shop_s_capacity(
+    config: Config,
+) -> None:
+    store = make_store(config)
+    await store.open()
+    try:
+        settings = Settings(store, first_settings(config))
+        await settings.save({**settings.now.wire(), "capacity": 7})
+    finally:
+        await store.close()
+
+    await create_agent(config, "Cap")
+
+    store = make_store(config)
+    await store.open()
+    try:
+        [agent] = [a for a in await store.agents() if a.name == "Cap"]
+    finally:
+        await store.close()
+    assert agent.capacity == 7 != config.agent_capacity
