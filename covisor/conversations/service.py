@@ -34,6 +34,10 @@ SHOPPER = "Shopper"
 """The name of a shopper who gave none."""
 
 
+_EVERY_UPLOAD = 1 << 20
+"""More `media.ready` events than a conversation can hold (`max_media_items`)."""
+
+
 class ConversationService:
     def __init__(
         self,
@@ -362,6 +366,17 @@ class ConversationService:
     async def committed_snapshot(self, conversation_id: str) -> dict[str, Any]:
         """`snapshot` for the server's own use: no reader, no membership check."""
         return (await load_state(self._store, conversation_id, self._limits)).snapshot()
+
+    async def ready_upload(self, conversation_id: str, upload_id: str) -> dict[str, Any] | None:
+        """The item the upload `upload_id` became (its `media.ready`), or None (for recovery
+        after a crash)."""
+        for event in await self._store.events_of_type(
+            conversation_id, "media.ready", None, _EVERY_UPLOAD
+        ):
+            if event.data["upload_id"] == upload_id:
+                item: dict[str, Any] = event.data["media"]
+                return item
+        return None
 
     async def with_pending_uploads(self) -> list[str]:
         """Conversations with uploads under way (for recovery after a crash)."""

@@ -127,6 +127,11 @@ class BlobStore:
     def release(self, name: str) -> None:
         _unlink(self.scratch / "claims" / name)
 
+    async def abandoned_claims(self) -> list[str]:
+        """The claims of processes that died (their lease's lock is free): uploads they were
+        taking through the pipeline. Gone once `sweep` removes those leases."""
+        return await asyncio.to_thread(_dead_claims, self.tmp, self.lease)
+
     async def claimed_alive(self, name: str) -> bool:
         """Whether a live process (this one or another sharing the root) claims `name`."""
         return await asyncio.to_thread(_claimed_alive, self.tmp, self.lease, name)
@@ -430,6 +435,13 @@ def _live_leases(tmp: Path, own: str) -> list[str]:
 
 def _claimed_alive(tmp: Path, own: str, name: str) -> bool:
     return any((tmp / lease / "claims" / name).exists() for lease in _live_leases(tmp, own))
+
+
+def _dead_claims(tmp: Path, own: str) -> list[str]:
+    live = set(_live_leases(tmp, own))
+    return sorted(
+        claim.name for claim in tmp.glob("lease-*/claims/*") if claim.parent.parent.name not in live
+    )
 
 
 def _remove_lease(tmp: Path, lease: str) -> None:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -38,7 +39,7 @@ from covisor.media.blobs import RECORD_FILE, BlobStore, StagedUpload, UploadLimi
 from covisor.media.first_picture import FirstPicture, Tell
 from covisor.media.images import ImageOptions, process_image
 from covisor.media.offload import BoundedExecutor
-from covisor.media.sniff import MediaKind
+from covisor.media.sniff import SNIFF_BYTES, MediaKind, sniff
 from covisor.media.variants import Variant
 from covisor.media.videos import VideoOptions, process_video
 
@@ -142,6 +143,32 @@ class MediaPipeline:
                     await _settled(synced)
                     await _settled(job)
         return record
+
+    async def finish(self, record: MediaRecord) -> MediaRecord:
+        """The complete record of an incomplete photo (its process died between the module's
+        steps 4 and 5), made again from its original; `record` itself if it is complete.
+        Raises `FileNotFoundError` if the original is gone (erased), `MediaError` if it no
+        longer decodes."""
+        if record.complete:
+            return record
+        original = await self.store.local_blob(record.id)
+        async with aiofiles.open(original, "rb") as source:
+            media_type = sniff(await source.read(SNIFF_BYTES))
+        async with self.store.work_dir() as work:
+            image = await self.offload.run(
+                process_image, original, work, media_type, self.options.image
+            )
+            whole = dataclasses.replace(
+                record,
+                variants=image.variants,
+                blur_score=image.blur_score,
+                blurry=image.blurry,
+                complete=True,
+            )
+            async with aiofiles.open(work / RECORD_FILE, "wb") as out:
+                await out.write(msgspec.json.encode(whole))
+            await self.store.extend(record.id, work)
+        return whole
 
     async def ingest_file(self, path: Path, on_received: Received | None = None) -> MediaRecord:
         """Ingest a local file (the demo catalogues) exactly as if it had been uploaded."""

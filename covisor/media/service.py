@@ -239,9 +239,10 @@ class MediaService:
 
         An upload is abandoned when no live process claims it (blobs.py): its files were
         processed (the process died before recording it) and it becomes `media.ready`, or they
-        were not and it becomes `media.failed` with reason `unavailable`. Run on start-up,
-        before `BlobStore.sweep` removes the dead process's half-written files. Returns how
-        many uploads were ended.
+        were not and it becomes `media.failed` with reason `unavailable`. A photo it had shown
+        but not finished (killed between `media.ready` and `media.updated`) is finished from
+        its original. Run on start-up, before `BlobStore.sweep` removes the dead process's
+        claims and half-written files. Returns how many uploads were ended or finished.
         """
         ended = 0
         for conversation_id in await self._conversations.with_pending_uploads():
@@ -272,7 +273,28 @@ class MediaService:
                     log.warning("upload %s left under way: %s", upload_id, refusal.message)
                     continue
                 ended += 1
+        for claim in await self.pipeline.store.abandoned_claims():
+            conversation_id, _, upload_id = claim.partition("~")
+            ended += await self._finish_shown(conversation_id, upload_id)
         return ended
+
+    async def _finish_shown(self, conversation_id: str, upload_id: str) -> int:
+        """A photo a dead process showed (`media.ready`) but did not finish: its other variants
+        made again from the original, and `media.updated`. 1 if so, else 0."""
+        shown = await self._conversations.ready_upload(conversation_id, upload_id)
+        record = None if shown is None else await self.pipeline.get(shown["id"])
+        if shown is None or record is None or record.complete:
+            return 0
+        try:
+            whole = await self.pipeline.finish(record)
+        except (FileNotFoundError, CovisorError) as exc:
+            log.warning("upload %s keeps its first picture: %s", upload_id, exc)
+            return 0
+        by = shown["uploaded_by"]
+        uploader = Identity(by["id"], by["role"], by["name"], conversation_id)
+        item = media_item(whole, shown["name"], by)
+        await self._update(uploader, conversation_id, upload_id, item)
+        return 1
 
     async def status(self, reader: Identity, conversation_id: str, media_id: str) -> dict[str, Any]:
         """A member's look at one media item of the conversation: ready or still processing."""

@@ -9,6 +9,7 @@ from typing import Any
 
 import aiohttp
 import numpy as np
+import pytest
 from PIL import Image
 
 from covisor.app.http import create_app
@@ -17,6 +18,7 @@ from covisor.kernel import commands as c
 from covisor.kernel.identity import Identity
 from tests.conftest import Peer, agent_token_for, open_accepted, serving
 from tests.media import samples
+from tests.web.test_media import uploaded
 
 
 def slow_photo() -> bytes:
@@ -134,3 +136,33 @@ async def test_a_live_process_keeps_its_upload_under_way(config: Config) -> None
             peer = await other.peer(customer.token)
             snapshot = (await peer.ok("join", {"conversation_id": cid}))["snapshot"]
         assert [p["upload_id"] for p in snapshot["media_pending"]] == ["u_live"]
+
+
+async def test_a_photo_a_dead_process_showed_but_did_not_finish_is_finished_on_restart(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    photo = samples.camera_jpeg((800, 600), orientation=6)
+    async with serving(await create_app(config)) as h:
+        cid, customer, _ = await h.session()
+        store = h.services.media.pipeline.store
+
+        async def killed(sha256: str, work: Path) -> None:
+            raise OSError("the process died here")
+
+        with monkeypatch.context() as patch:
+            patch.setattr(store, "extend", killed)
+            item = await uploaded(h, cid, customer.token, photo)
+        assert set(item["variants"]) == {"display_jpeg"}
+        claims = store.tmp / "lease-0123456789abcdef" / "claims"  # a dead process's, no lock
+        claims.mkdir(parents=True)
+        (claims / f"{cid}~{item['upload_id']}").touch()
+
+    async with serving(await create_app(config)) as again:
+        peer = await again.peer(customer.token)
+        snapshot = (await peer.ok("join", {"conversation_id": cid}))["snapshot"]
+        [updated] = await again.services.store.events_of_type(cid, "media.updated", None, 9)
+    [shown] = snapshot["media_items"]
+    assert set(shown["variants"]) == {"display_jpeg", "display_webp", "thumb_jpeg", "thumb_webp"}
+    assert shown["blur_score"] is not None and (shown["width"], shown["height"]) == (600, 800)
+    assert updated.data["upload_id"] == item["upload_id"]
+    assert updated.actor["id"] == item["uploaded_by"]["id"]
