@@ -87,6 +87,13 @@ class Metrics:
             buckets=_MEDIA_SECONDS,
             registry=r,
         )
+        self.media_shown_seconds = Histogram(
+            "covisor_media_shown_seconds",
+            "Time to take an upload from its first byte to shown (media.ready), by kind",
+            ["kind"],
+            buckets=_MEDIA_SECONDS,
+            registry=r,
+        )
         self.media_failures = Counter(
             "covisor_media_failures", "Uploads refused, by error code", ["reason"], registry=r
         )

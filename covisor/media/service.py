@@ -169,6 +169,8 @@ class MediaService:
             ready = c.MediaReady(conversation_id=conversation_id, upload_id=upload_id, media=item)
             await journal.submit(uploader, ready)
             shown.append(item)
+            since = time.perf_counter() - started
+            self._metrics.media_shown_seconds.labels(record.kind).observe(since)
 
         try:
             try:

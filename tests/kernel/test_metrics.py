@@ -64,6 +64,7 @@ async def _load_and_scrape(harness: Harness) -> None:
     assert value(found, "covisor_journal_round_seconds_count") >= 6
     assert value(found, "covisor_journal_batch_size_count") >= 6
     assert value(found, "covisor_media_job_seconds_count", kind="image") == 1
+    assert value(found, "covisor_media_shown_seconds_count", kind="image") == 1
     route = "/api/conversations/{conversation_id}/media"
     assert (
         value(found, "covisor_http_request_seconds_count", method="POST", route=route, status="201")
