@@ -15,6 +15,7 @@ import contextlib
 import os
 import subprocess
 from collections.abc import AsyncIterator
+from typing import Any
 
 _FORWARD_CHUNK = 64 * 1024
 
@@ -30,6 +31,8 @@ class Hosts:
         self._bridge = f"cvbr{tag}"
         self._names = [f"covisor-{tag}-{i}" for i in range(count)]
         self._forwarders: list[asyncio.Server] = []
+        self._piping: set[asyncio.Task[Any]] = set()
+        self._writers: set[asyncio.StreamWriter] = set()
 
     def address(self, index: int) -> str:
         return f"{self.subnet}.{10 + index}"
@@ -75,12 +78,18 @@ class Hosts:
                 writer.close()
 
         async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            task = asyncio.current_task()
+            assert task is not None
+            self._piping.add(task)
+            self._writers.add(writer)
             try:
                 upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", port)
+                self._writers.add(upstream_writer)
+                await asyncio.gather(pipe(reader, upstream_writer), pipe(upstream_reader, writer))
             except OSError:
                 writer.close()
-                return
-            await asyncio.gather(pipe(reader, upstream_writer), pipe(upstream_reader, writer))
+            finally:
+                self._piping.discard(task)
 
         self._forwarders.append(await asyncio.start_server(accept, self.gateway, port))
         return f"{self.gateway}:{port}"
@@ -94,6 +103,14 @@ class Hosts:
             for server in self._forwarders:
                 server.close()
             self._forwarders.clear()
+            for task in list(self._piping):
+                task.cancel()
+            await asyncio.gather(*self._piping, return_exceptions=True)
+            for writer in self._writers:
+                writer.close()
+                with contextlib.suppress(OSError):
+                    await writer.wait_closed()
+            self._writers.clear()
 
     def _remove(self) -> None:
         for name in self._names:
