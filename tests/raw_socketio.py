@@ -52,33 +52,6 @@ class RawSocket:
             self.pushed.append(frame)
         return frame
 
-    def send_together(self, *texts: str) -> list[int]:
-        """Send events (`[name, payload]` as JSON) with acks in one write, so that the server
-        reads them all at once; returns their ack ids."""
-        ids = [next(self._ids) for _ in texts]
-        frames = b""
-        for ack_id, text in zip(ids, texts, strict=True):
-            data = f"42{ack_id}{text}".encode()
-            assert len(data) < 65536
-            head = bytes((0x81, 0x80 | len(data))) if len(data) < 126 else bytes((0x81, 0xFE))
-            head += b"" if len(data) < 126 else len(data).to_bytes(2, "big")
-            frames += head + b"\0\0\0\0" + data  # masked with 0: the bytes as they are
-        self.ws._writer.transport.write(frames)
-        return ids
-
-    async def answers(self, ids: list[int]) -> list[Any]:
-        """The decoded data of the acks `43<id>[...]` of `ids`, whatever order they come in;
-        other frames are kept as pushed."""
-        found: dict[int, Any] = {}
-        while len(found) < len(ids):
-            frame = await self._frame()
-            head, _, body = frame.partition("[")
-            if head.startswith("43") and head[2:].isdigit() and int(head[2:]) in ids:
-                [found[int(head[2:])]] = json.loads("[" + body)
-            else:
-                self.pushed.append(frame)
-        return [found[i] for i in ids]
-
     async def call(self, event: str, payload: Any) -> Any:
         return await self.call_raw(json.dumps([event, payload]))
 

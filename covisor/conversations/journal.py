@@ -39,7 +39,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-import math
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -95,7 +94,7 @@ class View:
     drawing: bool = False
 
 
-@dataclass(slots=True)
+@dataclass
 class _Pending:
     actor: Identity
     conversation_id: str
@@ -105,7 +104,7 @@ class _Pending:
     """Work nobody waits for (a translation): it never makes a person's command wait for
     `commit_interval` (see `Journal._gather`)."""
     queued_at: float = field(default_factory=time.monotonic)
-    order: int = field(default_factory=_order.__next__)
+    order: int = field(default_factory=lambda: next(_order))
     attempts: int = 0
     followers: list[_Decided] = field(default_factory=list)
     """Stroke points answered while held behind this command, to relay right after it once it
@@ -115,7 +114,7 @@ class _Pending:
     )
 
 
-@dataclass(slots=True)
+@dataclass
 class _Decided:
     pending: _Pending
     outcome: Any
@@ -225,13 +224,10 @@ class Journal:
 
     def behind(self) -> float:
         """Seconds the oldest unanswered command has waited (0 with none): past `shed_after`,
-        `SHEDDABLE` commands are refused at once rather than answered late. Asked of every
-        stroke batch, so it allocates nothing."""
-        oldest = self._queue[0].queued_at if self._queue else math.inf
-        for group in (self._committing, self._next):
-            if group is not None and group.decided:
-                oldest = min(oldest, group.decided[0].pending.queued_at)
-        return 0.0 if oldest == math.inf else time.monotonic() - oldest
+        `SHEDDABLE` commands are refused at once rather than answered late."""
+        waiting = [g.decided[0].pending for g in (self._committing, self._next) if g and g.decided]
+        waiting += self._queue[:1]
+        return time.monotonic() - min(p.queued_at for p in waiting) if waiting else 0.0
 
     def forget(self, conversation_id: str) -> None:
         """Drop the cached state of a conversation that is gone (erased)."""
@@ -262,42 +258,39 @@ class Journal:
         self._next = _Group()
         self._committing = None
 
-    def submit(
+    async def submit(
         self,
         actor: Identity,
         command: c.Command,
         origin: str | None = None,
         *,
         background: bool = False,
-    ) -> asyncio.Future[Outcome]:
-        """Decide, commit and publish `command`: done with its `Outcome`, or with `CovisorError`
-        if it is refused. Queued before it returns (so commands submitted one after the other
-        are decided in that order, whoever awaits them), and refused at once, raising, when the
-        journal takes no more.
+    ) -> Outcome:
+        """Decide, commit and publish `command`; raises `CovisorError` if it is refused.
 
         `origin` is an opaque tag of the sender (a socket id) handed to the publisher with the
         event, so the sender, who gets its event in the answer, is not sent it again.
         `background`: the server's own follow-up work (a translation), whose commits never
         delay a person's next command.
         """
-        return self._admit(_Pending(actor, command.conversation_id, command, origin, background))
+        pending = _Pending(actor, command.conversation_id, command, origin, background)
+        result: Outcome = await self._enqueue(pending)
+        return result
 
-    def draw(
+    async def draw(
         self, actor: Identity, command: c.StrokePoints, origin: str | None = None
-    ) -> asyncio.Future[None]:
-        """Add points to an open stroke and relay them: done once relayed (the points are
-        durable with the stroke's `stroke.end`), or with `CovisorError` if refused; queued and
-        refused as `submit` is."""
-        return self._admit(_Pending(actor, command.conversation_id, command, origin))
+    ) -> None:
+        """Add points to an open stroke and relay them; raises `CovisorError` if refused.
+        Answered once relayed: the points are durable with the stroke's `stroke.end`."""
+        await self._enqueue(_Pending(actor, command.conversation_id, command, origin))
 
     async def view(self, actor: Identity, conversation_id: str) -> View:
         """The committed state of a conversation the actor may read (`may_read`)."""
-        result: View = await self._admit(_Pending(actor, conversation_id, None))
+        result: View = await self._enqueue(_Pending(actor, conversation_id, None))
         return result
 
-    def _admit(self, pending: _Pending) -> asyncio.Future[Any]:
-        tasks = self._tasks
-        if not tasks or tasks[0].done() or tasks[1].done():
+    async def _enqueue(self, pending: _Pending) -> Any:
+        if not self._tasks or any(task.done() for task in self._tasks):
             raise CovisorError("unavailable", "the server is not accepting changes")
         if self._unanswered() >= self._max_pending:
             raise CovisorError("rate_limited", "the server is busy; try again", retry_after=0.5)
@@ -307,7 +300,7 @@ class Journal:
             )
         self._queue.append(pending)
         self._wakeup.set()
-        return pending.future
+        return await pending.future
 
     def _unanswered(self) -> int:
         committing = len(self._committing.decided) if self._committing else 0

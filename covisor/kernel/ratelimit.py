@@ -35,15 +35,13 @@ class TokenBucket:
 
     def take(self, now: float) -> float:
         """Spend one token; return 0.0, or the seconds until one is available (nothing spent)."""
-        limit = self.limit
-        if now > self.updated:
-            tokens = self.tokens + (now - self.updated) / 1000.0 * limit.rate
-            self.tokens = tokens if tokens < limit.burst else limit.burst
+        elapsed = max(0.0, now - self.updated) / 1000.0
+        self.tokens = min(self.limit.burst, self.tokens + elapsed * self.limit.rate)
         self.updated = now
         if self.tokens >= 1.0:
             self.tokens -= 1.0
             return 0.0
-        return (1.0 - self.tokens) / limit.rate
+        return (1.0 - self.tokens) / self.limit.rate
 
 
 class EventLimiter:
@@ -57,10 +55,10 @@ class EventLimiter:
         self._other = TokenBucket.full(other, now)
 
     def check(self, event: str) -> None:
-        if event.startswith("stroke."):
-            bucket = self._stroke
-        elif event.startswith(("chat.send", "chat.typing")):
+        if event.startswith("chat.send") or event.startswith("chat.typing"):
             bucket = self._chat
+        elif event.startswith("stroke."):
+            bucket = self._stroke
         else:
             bucket = self._other
         wait = bucket.take(self._clock())

@@ -2,9 +2,9 @@
 
 python-socketio's `AsyncManager.emit` encodes a broadcast once but then creates a task per
 recipient and waits for them all; at stroke rates that bookkeeping cost as much as the relay
-itself (bench/relay.py). `LocalFanout`, the manager of one process, encodes a broadcast once,
-down to its WebSocket frame, and writes that to each local recipient's socket directly, in
-order, with no task per recipient (websocket.py's `deliver`).
+itself (bench/relay.py). `LocalFanout`, the manager of one process, keeps the single encoding
+and queues the packet on each local recipient's socket directly, in order, with no task per
+recipient.
 
 The managers are passed to `socketio.AsyncServer(client_manager=...)`, so the server and the
 adapters only ever call `sio.emit`: `LocalFanout` alone in one process, `RedisBroadcast` across
@@ -24,17 +24,17 @@ from typing import Any
 
 import redis.asyncio
 import socketio
+from engineio import packet as eio_packet
+from socketio import packet as sio_packet
 
 from covisor.kernel.metrics import Metrics
-from covisor.realtime import websocket
-from covisor.realtime.wire import TrustedJson, event_packet
+from covisor.realtime.wire import TrustedJson
 
 log = logging.getLogger(__name__)
 
 
 class LocalFanout(socketio.AsyncManager):  # type: ignore[misc]
-    """Delivery to this process's sockets: one encoding, one frame written per recipient (a
-    server built with `wire.Packet`, whose packets have no binary attachments).
+    """Delivery to this process's sockets: one encoding, one queued packet per recipient.
 
     It also knows each socket's rooms. python-socketio finds them by testing every room of the
     namespace (`basic_disconnect`, `get_rooms`), so each disconnect cost time in proportion to
@@ -96,11 +96,19 @@ class LocalFanout(socketio.AsyncManager):  # type: ignore[misc]
             return
         args = list(data) if isinstance(data, tuple) else [] if data is None else [data]
         skip = skip_sid if isinstance(skip_sid, list) else [skip_sid]
-        eio = self.server.eio
-        message = websocket.Message(event_packet(namespace, event, args))
+        server = self.server
+        encoded = server.packet_class(
+            sio_packet.EVENT, namespace=namespace, data=[event, *args]
+        ).encode()
+        packets = [
+            eio_packet.Packet(eio_packet.MESSAGE, part)
+            for part in (encoded if isinstance(encoded, list) else [encoded])
+        ]
         for sid, eio_sid in list(self.get_participants(namespace, room)):
-            if sid not in skip and not websocket.deliver(eio, eio_sid, message):
-                await eio.send_packet(eio_sid, message.packet())
+            if sid in skip:
+                continue
+            for message in packets:
+                await server.eio.send_packet(eio_sid, message)
 
     async def close(self) -> None:
         """Release what the manager holds beyond its sockets (nothing, in one process)."""

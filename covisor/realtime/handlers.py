@@ -7,11 +7,9 @@ becomes an error ack, and a refused event changes nothing and leaves the connect
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 import socketio
@@ -20,7 +18,7 @@ from covisor.catalogue.products import chosen_variant
 from covisor.catalogue.service import ProductCatalogue
 from covisor.conversations.conversation import is_member
 from covisor.conversations.gallery import is_upload
-from covisor.conversations.journal import Journal, Outcome
+from covisor.conversations.journal import Journal
 from covisor.conversations.service import ConversationService
 from covisor.conversations.shopper import device_class, language_of
 from covisor.kernel import commands as c
@@ -41,7 +39,7 @@ from covisor.realtime.rooms import (
     rooms_of,
 )
 from covisor.realtime.visitors import VisitorEvents
-from covisor.realtime.wire import Reply, Server
+from covisor.realtime.wire import Server
 from covisor.team.authentication import Authenticator
 from covisor.team.roster import Roster
 from covisor.translation.translator import Translator
@@ -191,119 +189,54 @@ class Realtime:
         for cid in conn.joined - conn.reading:
             await self._presence(sid, conn, cid, online=False)
 
-    def _dispatch(
-        self, event: str, sid: str, args: list[Any], reply: Reply
-    ) -> Awaitable[dict[str, Any]] | None:
-        """Take an event as it comes: a command the journal needs nothing more for (stroke
-        points, most of what a drawer sends, and every other command but those naming a
-        product or media to look up) is queued for it at once, so a client's commands keep
-        their order, and answered by `reply` when the journal is done with it, with no task
-        waiting for it. The rest return their answer to await."""
-        try:
-            conn = self._admitted(event, sid, args)
-            if conn.identity.role == "visitor":
-                visitor = self._visitors.handle(event, sid, conn.identity, args[0])
-                return self._answered(event, sid, args, visitor)
-            special = self._special.get(event)
-            if special is not None:
-                return self._answered(event, sid, args, special(sid, conn, args[0]))
-            command = c.parse(event, args[0])
-            if isinstance(command, c.ViewerShow | c.CartAdd | c.ProductSend):
-                return self._answered(event, sid, args, self._resolved(conn, command, sid))
-            if isinstance(command, c.StrokePoints):
-                taken: asyncio.Future[Any] = self._journal.draw(conn.identity, command, sid)
-            else:
-                taken = self._journal.submit(conn.identity, command, sid)
-        except CovisorError as refusal:
-            self._reply(event, reply, refusal.to_dict())
-            return None
-        except Exception:
-            self._failed(event, sid, args)
-            self._reply(event, reply, INTERNAL.to_dict())
-            return None
-        taken.add_done_callback(partial(self._taken, event, sid, args, reply))
-        return None
-
-    def _taken(
-        self, event: str, sid: str, args: list[Any], reply: Reply, taken: asyncio.Future[Any]
-    ) -> None:
-        """Answer a command the journal is done with."""
-        try:
-            answer = self._outcome(taken.result())
-        except CovisorError as refusal:
-            answer = refusal.to_dict()
-        except (Exception, asyncio.CancelledError):
-            self._failed(event, sid, args)
-            answer = INTERNAL.to_dict()
-        self._reply(event, reply, answer)
-
-    def _outcome(self, outcome: Outcome | None) -> dict[str, Any]:
-        """The answer to a command taken by the journal (None: stroke points)."""
-        if outcome is None:
-            return {"ok": True}
-        if outcome.event is None:
-            return {"ok": True, "seq": outcome.seq}
-        return {"ok": True, "seq": outcome.seq, "event": self._links.event(outcome.event)}
-
-    async def _answered(
-        self, event: str, sid: str, args: list[Any], answering: Awaitable[dict[str, Any]]
-    ) -> dict[str, Any]:
-        self._log_context(sid, args)
-        try:
-            answer = await answering
-        except CovisorError as refusal:
-            answer = refusal.to_dict()
-        except Exception:
-            log.exception("event %r failed", event[:64])
-            answer = INTERNAL.to_dict()
-        self._count(event, answer)
-        return answer
-
-    async def _resolved(self, conn: Connection, command: c.Command, sid: str) -> dict[str, Any]:
-        """A command naming a product or media, looked up, then taken by the journal."""
-        if isinstance(command, c.ViewerShow):
-            command = await self._resolve_show(command)
-        elif isinstance(command, c.CartAdd | c.ProductSend):
-            command = await self._resolve_product(command)
-        return self._outcome(await self._journal.submit(conn.identity, command, sid))
-
-    def _reply(self, event: str, reply: Reply, answer: dict[str, Any]) -> None:
-        self._count(event, answer)
-        reply(answer)
-
-    def _failed(self, event: str, sid: str, args: list[Any]) -> None:
-        """Log the exception being handled, with the event's connection and conversation."""
-        self._log_context(sid, args)
-        log.exception("event %r failed", event[:64])
-
-    @staticmethod
-    def _log_context(sid: str, args: list[Any]) -> None:
+    async def _dispatch(self, event: str, sid: str, args: list[Any]) -> dict[str, Any]:
         logs.sid.set(sid)
         payload = args[0] if len(args) == 1 and isinstance(args[0], dict) else {}
         cid = payload.get("conversation_id")
         logs.conversation_id.set(cid[:64] if isinstance(cid, str) else None)
-
-    def _count(self, event: str, answer: dict[str, Any]) -> None:
+        answer = await self._answer(event, sid, args)
         outcome = "ok" if answer["ok"] else answer["error"]["code"]
         self._metrics.event_answered(event if event in KNOWN_EVENTS else "other", outcome)
+        return answer
 
-    def _admitted(self, event: str, sid: str, args: list[Any]) -> Connection:
-        """The connection an event came on, once its rate, the server's lag, its arity and
-        the sender's role let it through; raises `CovisorError` otherwise."""
-        conn = self._connections.get(sid)
-        if conn is None:
-            raise CovisorError("unavailable", "this connection is closing; reconnect")
-        conn.limiter.check(event)
-        if event in SHED_EVENTS and self._behind() > self._shed_after:
-            raise CovisorError(
-                "rate_limited", "the server is behind; send later", retry_after=self._shed_after
-            )
-        if len(args) != 1:
-            raise CovisorError("bad_request", f"{event[:64]} takes exactly one JSON object")
-        if conn.identity.role == "visitor" or event in VISITOR_EVENTS:
-            if conn.identity.role != "visitor" or event not in VISITOR_EVENTS:
-                raise CovisorError("forbidden", f"{event[:64]} is not for {conn.identity.role}s")
-        return conn
+    async def _answer(self, event: str, sid: str, args: list[Any]) -> dict[str, Any]:
+        try:
+            conn = self._connections.get(sid)
+            if conn is None:
+                raise CovisorError("unavailable", "this connection is closing; reconnect")
+            conn.limiter.check(event)
+            if event in SHED_EVENTS and self._behind() > self._shed_after:
+                raise CovisorError(
+                    "rate_limited", "the server is behind; send later", retry_after=self._shed_after
+                )
+            if len(args) != 1:
+                raise CovisorError("bad_request", f"{event[:64]} takes exactly one JSON object")
+            if conn.identity.role == "visitor" or event in VISITOR_EVENTS:
+                if conn.identity.role != "visitor" or event not in VISITOR_EVENTS:
+                    raise CovisorError(
+                        "forbidden", f"{event[:64]} is not for {conn.identity.role}s"
+                    )
+                return await self._visitors.handle(event, sid, conn.identity, args[0])
+            special = self._special.get(event)
+            if special is not None:
+                return await special(sid, conn, args[0])
+            command = c.parse(event, args[0])
+            if isinstance(command, c.StrokePoints):
+                await self._journal.draw(conn.identity, command, sid)
+                return {"ok": True}
+            if isinstance(command, c.ViewerShow):
+                command = await self._resolve_show(command)
+            elif isinstance(command, c.CartAdd | c.ProductSend):
+                command = await self._resolve_product(command)
+            outcome = await self._journal.submit(conn.identity, command, sid)
+            if outcome.event is None:
+                return {"ok": True, "seq": outcome.seq}
+            return {"ok": True, "seq": outcome.seq, "event": self._links.event(outcome.event)}
+        except CovisorError as refusal:
+            return refusal.to_dict()
+        except Exception:
+            log.exception("event %r failed", event[:64])
+            return INTERNAL.to_dict()
 
     async def _time(self, sid: str, conn: Connection, payload: Any) -> dict[str, Any]:
         return {"ok": True, "now": self._clock()}

@@ -14,11 +14,11 @@ import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable, Coroutine
-from functools import partial
 from typing import Any
 
 import msgspec
 import socketio
+from engineio import packet as eio_packet
 
 from covisor.kernel.codec import Undecodable, decode, encoder
 from covisor.kernel.errors import INTERNAL, CovisorError
@@ -86,14 +86,6 @@ class Packet(socketio.packet.Packet):  # type: ignore[misc]
             return Undecodable("a binary placeholder naming no attachment")
 
 
-def event_packet(namespace: str, event: str, args: list[Any]) -> bytes:
-    """An emit's Socket.IO EVENT packet in UTF-8, as `Packet(EVENT, namespace, [event, *args])`
-    encodes it (no ack id, no attachments), without building the packet object: a broadcast
-    is encoded once, but there is one per relayed stroke batch."""
-    head = b"2" if namespace == "/" else b"2" + namespace.encode() + b","
-    return head + encoder.encode([event, *args])
-
-
 def envelope_error(data: Any) -> CovisorError | None:
     """Why an event packet's data cannot be dispatched, or None when it can: it must be an
     array whose first element is the event name, not one of `RESERVED_EVENTS`."""
@@ -106,11 +98,8 @@ def envelope_error(data: Any) -> CovisorError | None:
     return None
 
 
-Reply = Callable[[Any], None]
-"""`reply(answer)`: send the ack of one event (None: no ack data); nothing when it asked none."""
-EventHandler = Callable[[str, str, list[Any], Reply], Awaitable[Any] | None]
-"""`handler(event, sid, args, reply)`: the answer to an event, to await; or None when the handler
-calls `reply` itself, once (now or later), and no task is needed to wait for it."""
+EventHandler = Callable[[str, str, list[Any]], Awaitable[Any]]
+"""`handler(event, sid, args)`: the answer to an event (None: no ack data)."""
 ConnectedHandler = Callable[[str], Awaitable[None]]
 """`handler(sid)`: run once a client of the default namespace was told it is connected."""
 
@@ -119,12 +108,9 @@ class Server(socketio.AsyncServer):  # type: ignore[misc]
     """python-socketio's server, answering events it cannot dispatch instead of dropping them,
     with one handler for every event of the default namespace. Give it `serializer=Packet`.
 
-    An event packet is decoded and handed to `on_event`'s handler as it is read, in order;
-    what the handler returns to await is awaited in a task of its own (so a slow event does
-    not hold up the next from the same client), and a handler that answers through `reply`
-    needs no task at all. The ack is written straight to the client's WebSocket
-    (websocket.py's `deliver`). There is no python-socketio per-event handler lookup,
-    inspection or walk of the answer for binary data. Other packets
+    An event packet is decoded and answered by `on_event`'s handler in a task of its own (so a
+    slow event does not hold up the next from the same client), without python-socketio's
+    per-event handler lookup, inspection and walk of the answer for binary data. Other packets
     (connect, disconnect, acks, namespaces) take python-socketio's path, and `on_connected`'s
     handler runs after a connection's CONNECT answer is sent (python-socketio's `connect`
     handler runs before it: what it sends, the client would get before knowing it is
@@ -168,7 +154,7 @@ class Server(socketio.AsyncServer):  # type: ignore[misc]
         end = digits.end()
         if end - 1 > _MAX_ID_DIGITS:
             return
-        self._begin(eio_sid, "/", data[1:end] or None, decode(data[end:]))
+        self._spawn(self._answer(eio_sid, "/", data[1:end] or None, decode(data[end:])))
 
     async def _handle_event(
         self, eio_sid: str, namespace: str | None, id: int | None, data: Any
@@ -177,51 +163,32 @@ class Server(socketio.AsyncServer):  # type: ignore[misc]
         if (namespace != "/" or self._event_handler is None) and envelope_error(data) is None:
             await super()._handle_event(eio_sid, namespace, id, data)
             return
-        self._begin(eio_sid, namespace, None if id is None else str(id), data)
+        self._spawn(self._answer(eio_sid, namespace, None if id is None else str(id), data))
 
     def _spawn(self, answering: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(answering)
         self._answering.add(task)
         task.add_done_callback(self._answering.discard)
 
-    def _begin(self, eio_sid: str, namespace: str, id: str | None, data: Any) -> None:
+    async def _answer(self, eio_sid: str, namespace: str, id: str | None, data: Any) -> None:
         """Answer one event: the error shape when `envelope_error` refuses it, else the
-        handler's answer (a handler that raises: `internal`), awaited in a task of its own
-        unless the handler replies itself; `id` as the client wrote it."""
+        handler's answer (a handler that raises: `internal`); `id` as the client wrote it."""
+        refusal = envelope_error(data)
         sid = self.manager.sid_from_eio_sid(eio_sid, namespace)
         if not self.manager.is_connected(sid, namespace):
             return
-        reply = partial(self._reply, eio_sid, namespace, id)
-        refusal = envelope_error(data)
         if refusal is not None:
-            reply(refusal.to_dict())
-            return
-        handler = self._event_handler
-        assert handler is not None
-        try:
-            answering = handler(data[0], sid, data[1:], reply)
-        except Exception:
-            log.exception("answering an event failed")
-            reply(INTERNAL.to_dict())
-            return
-        if answering is not None:
-            self._spawn(self._answer(answering, reply))
-
-    @staticmethod
-    async def _answer(answering: Awaitable[Any], reply: Reply) -> None:
-        try:
-            answer = await answering
-        except Exception:
-            log.exception("answering an event failed")
-            answer = INTERNAL.to_dict()
-        reply(answer)
-
-    def _reply(self, eio_sid: str, namespace: str, id: str | None, answer: Any) -> None:
+            answer: Any = refusal.to_dict()
+        else:
+            handler = self._event_handler
+            assert handler is not None
+            try:
+                answer = await handler(data[0], sid, data[1:])
+            except Exception:
+                log.exception("answering an event failed")
+                answer = INTERNAL.to_dict()
         if id is None:
             return
         head = f"3{id}" if namespace == "/" else f"3{namespace},{id}"
-        message = websocket.Message(
-            head.encode() + encoder.encode([] if answer is None else [answer])
-        )
-        if not websocket.deliver(self.eio, eio_sid, message):
-            self._spawn(self.eio.send_packet(eio_sid, message.packet()))
+        body = head + encoder.encode([] if answer is None else [answer]).decode()
+        await self.eio.send_packet(eio_sid, eio_packet.Packet(eio_packet.MESSAGE, body))

@@ -13,7 +13,7 @@ import pytest
 
 from covisor.app.options import conversation_limits
 from covisor.config import Config
-from covisor.conversations.journal import Journal, Outcome, Published, Publisher, Relay, Relayed
+from covisor.conversations.journal import Journal, Published, Publisher, Relay, Relayed
 from covisor.kernel import commands as c
 from covisor.kernel.errors import CovisorError
 from covisor.kernel.events import Event, Points
@@ -245,11 +245,10 @@ async def test_nodes_on_one_postgresql_database_never_gap_or_repeat_a_seq(
 async def test_full_queue_refuses_with_retry_after(store: CountingStore) -> None:
     journal = await started(store, max_pending=3)
     await prepare(journal)
-
-    async def send(i: int) -> Outcome:
-        return await journal.submit(SHOPPER, c.ChatSend(conversation_id="c1", text=f"m{i}"))
-
-    results = await asyncio.gather(*(send(i) for i in range(10)), return_exceptions=True)
+    sends = [
+        journal.submit(SHOPPER, c.ChatSend(conversation_id="c1", text=f"m{i}")) for i in range(10)
+    ]
+    results = await asyncio.gather(*sends, return_exceptions=True)
     refused = [r for r in results if isinstance(r, CovisorError)]
     assert refused and all(r.code == "rate_limited" and r.retry_after for r in refused)
     assert len(refused) < 10

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,6 @@ from covisor.kernel.identity import Identity
 from covisor.store import Append
 from covisor.store.sql import SQLiteStore
 from tests.conftest import Harness, serving
-from tests.raw_socketio import RawSocket
 
 
 async def test_connect_without_token_is_refused_with_reason(harness: Harness) -> None:
@@ -112,28 +110,6 @@ async def test_stroke_points_stream_to_viewer_while_drawn(harness: Harness) -> N
     assert agent.of_type("stroke.end")[-1]["data"]["points"] == [[0.1, 0.1], [0.2, 0.2]]
     joined = await joiner.ok("join", {"conversation_id": cid, "last_seq": began})
     assert joined["mode"] == "replay" and [e["type"] for e in joined["events"]] == ["stroke.end"]
-
-
-async def test_commands_read_at_once_are_taken_in_the_order_sent(harness: Harness) -> None:
-    """Stroke points are queued for the journal as they are read, other commands too: a
-    stroke's points never overtake its `stroke.begin`, nor its `stroke.end` them."""
-    cid, customer, agent = await harness.session()
-    await agent.ok("viewer.show", {"conversation_id": cid, "media_id": await harness.product()})
-    raw = await RawSocket.connect(harness.http, harness.url, customer.token)
-    try:
-        assert (await raw.call("join", {"conversation_id": cid}))["ok"] is True
-        stroke = {"conversation_id": cid, "stroke_id": "s"}
-        events = [
-            ["stroke.begin", {**stroke, "color": "#ff0000", "width": 0.01}],
-            ["stroke.points", {**stroke, "points": [[0.1, 0.1]]}],
-            ["stroke.points", {**stroke, "points": [[0.2, 0.2]]}],
-            ["stroke.end", stroke],
-        ]
-        answers = await raw.answers(raw.send_together(*(json.dumps(e) for e in events)))
-    finally:
-        await raw.close()
-    assert all(a["ok"] for a in answers), answers
-    assert answers[3]["event"]["data"]["points"] == [[0.1, 0.1], [0.2, 0.2]]
 
 
 async def test_undo_removes_only_the_senders_last_stroke(harness: Harness) -> None:

@@ -76,7 +76,7 @@ async def test_an_event_whose_handler_fails_is_answered_internal(harness: Harnes
     cid, customer, _ = await harness.session()
     sio = harness.server.app[COVISOR].sio
 
-    async def broken(event: str, sid: str, args: list[object], reply: object) -> object:
+    async def broken(event: str, sid: str, args: list[object]) -> object:
         raise RuntimeError("a bug")
 
     sio.on_event(broken)
