@@ -246,7 +246,7 @@ def test_an_admin_schedules_imports_watches_and_uploads_a_feed(
     expect(panel.get_by_test_id("feed-upload-error")).to_have_text("Choose a feed file first.")
     choose = panel.get_by_test_id("feed-choose")
     expect(choose).to_be_focused()
-    with page.expect_file_chooser() as chooser:
+    with page.expect_file_chooser(timeout=45_000) as chooser:  # three browsers on two cores in CI
         page.keyboard.press("Enter")
     chooser.value.set_files(path)
     expect(panel.get_by_test_id("feed-file-name")).to_have_text("tienda-feed.xml")
