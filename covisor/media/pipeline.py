@@ -129,8 +129,7 @@ class MediaPipeline:
                     record = await self._announced(
                         self._first(staged, job, told), staged, on_received
                     )
-                    async with aiofiles.open(work / RECORD_FILE, "wb") as out:
-                        await out.write(msgspec.json.encode(record))
+                    await _write_record(work, record)
                     await synced
                     await asyncio.gather(self.store.commit(staged), self.store.sync_tree(work))
                     await self.store.publish(staged.sha256, work)
@@ -165,8 +164,7 @@ class MediaPipeline:
                 blurry=image.blurry,
                 complete=True,
             )
-            async with aiofiles.open(work / RECORD_FILE, "wb") as out:
-                await out.write(msgspec.json.encode(whole))
+            await _write_record(work, whole)
             await self.store.extend(record.id, work)
         return whole
 
@@ -274,8 +272,7 @@ class MediaPipeline:
         not refused)."""
         try:
             record = await job
-            async with aiofiles.open(rest / RECORD_FILE, "wb") as out:
-                await out.write(msgspec.json.encode(record))
+            await _write_record(rest, record)
             await self.store.extend(first.id, rest)
         except Exception:
             log.exception("media %s keeps its first picture: the rest could not be made", first.id)
@@ -296,6 +293,11 @@ async def _read_chunks(path: Path) -> AsyncIterator[bytes]:
     async with aiofiles.open(path, "rb") as source:
         while chunk := await source.read(_READ_CHUNK):
             yield chunk
+
+
+async def _write_record(directory: Path, record: MediaRecord) -> None:
+    async with aiofiles.open(directory / RECORD_FILE, "wb") as out:
+        await out.write(msgspec.json.encode(record))
 
 
 async def _read_record(derived: Path) -> MediaRecord | None:
